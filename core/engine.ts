@@ -1,0 +1,580 @@
+import type {
+  FaultEvent,
+  Mapping,
+  OptionValues,
+  ProtectedRegion,
+  StrategyContext,
+  StrategyHooks,
+  StrategyModule,
+} from "../strategies/api.ts";
+import {
+  type Operation,
+  STRAY_CLASSES,
+  type StrayClass,
+  type WorkloadModule,
+} from "../workloads/api.ts";
+import type { VmallocOptions } from "./kernel/vmalloc.ts";
+import { Vmalloc } from "./kernel/vmalloc.ts";
+import { Cat, COST_CATEGORIES, EVENT_NAMES } from "./ledger.ts";
+import {
+  FAULT_NAMES,
+  FAULT_NOT_PRESENT,
+  Machine,
+  type MachineConfig,
+  OK,
+  READ,
+  type Thread,
+  WRITE,
+} from "./machine.ts";
+import type { CostProfile } from "./profile.ts";
+import { Rng } from "./rng.ts";
+
+/** Everything that defines one simulated run (one cell of a comparison, one seed). */
+export interface RunSpec {
+  readonly machine: MachineConfig;
+  readonly profile: CostProfile;
+  readonly strategy: StrategyModule;
+  readonly strategyOptions: OptionValues;
+  readonly workload: WorkloadModule;
+  readonly workloadParams: OptionValues;
+  readonly seed: number;
+  /** Mean workload operations between injected stray accesses; 0 disables injection. */
+  readonly strayEvery: number;
+  /** Upper bound on operations executed, so a runaway plugin cannot hang a report. */
+  readonly operationBudget?: number;
+}
+
+/** Outcome counts of one stray-access class. */
+export interface StrayOutcome {
+  injected: number;
+  blocked: number;
+  corrupted: number;
+  redirected: number;
+}
+
+/** Raw metrics of one run, by metric name (see reports' metric catalog). */
+export type RunMetrics = Record<string, number>;
+
+/** Result of one run. */
+export interface RunResult {
+  readonly status: "ok" | "unsupported" | "error";
+  readonly reason?: string;
+  readonly metrics: RunMetrics;
+}
+
+/** First physical page of the protected region: start of the second GiB. */
+export const REGION_BASE_PFN = 1 << 18;
+
+interface LiveMapping {
+  readonly handle: number;
+  readonly mapping: Mapping;
+  readonly pfns: number[];
+  readonly thread: Thread;
+  readonly cpu: number;
+  /** CPUs that accessed through it (for cross-CPU stale strays). */
+  readonly users: Set<number>;
+  readonly scope: string;
+}
+
+interface Unmapped {
+  readonly vpns: readonly number[];
+  readonly pfns: number[];
+  readonly cpu: number;
+  readonly users: readonly number[];
+}
+
+interface SimThread {
+  readonly thread: Thread;
+  readonly ops: Iterator<Operation>;
+  sleepingUntil: number;
+  waitingFor: number;
+  done: boolean;
+}
+
+/** Places the region in physical memory: one range, or scattered pages (seeded). */
+export function placeRegion(
+  pages: number,
+  contiguous: boolean,
+  physicalPages: number,
+  rng: Rng,
+): Int32Array {
+  const pfns = new Int32Array(pages);
+  if (pages > physicalPages - REGION_BASE_PFN) {
+    throw new RangeError(`region of ${pages} pages does not fit in physical memory`);
+  }
+  if (contiguous) {
+    for (let i = 0; i < pages; i++) pfns[i] = REGION_BASE_PFN + i;
+    return pfns;
+  }
+  // Scattered: distinct pages spread over the memory above the first GiB.
+  const span = physicalPages - REGION_BASE_PFN;
+  const used = new Set<number>();
+  for (let i = 0; i < pages; i++) {
+    let pfn: number;
+    do pfn = REGION_BASE_PFN + rng.int(0, span - 1);
+    while (used.has(pfn));
+    used.add(pfn);
+    pfns[i] = pfn;
+  }
+  return pfns;
+}
+
+/**
+ * Runs one workload against one strategy on a fresh machine. CPUs are interleaved by
+ * simulated time: the CPU with the earliest clock runs its current thread's next
+ * operation, so cross-CPU effects (IPIs, stale TLB windows, lock waits) happen in time
+ * order at operation granularity.
+ */
+export function runSimulation(spec: RunSpec): RunResult {
+  const machine = new Machine(spec.machine, spec.profile);
+  const ledger = machine.ledger;
+  const regionSpec = spec.workload.region(spec.workloadParams);
+  const placementRng = Rng.derive(spec.seed, 1_000_001);
+  const region: ProtectedRegion = {
+    pfns: placeRegion(regionSpec.pages, regionSpec.contiguous, machine.pages, placementRng),
+    keyMode: regionSpec.keyMode,
+    contiguous: regionSpec.contiguous,
+  };
+  machine.watch(region.pfns);
+
+  // Strategy cost parameters enter the ledger with their provenance.
+  const costIds = new Map<string, number>();
+  for (const [name, cost] of Object.entries(spec.strategy.costs)) {
+    const id = ledger.registerParameter(name, `strategy:${spec.strategy.name}`, {
+      value: cost.value,
+      unit: cost.unit,
+      confidence: cost.confidence,
+      source: cost.source,
+      range: cost.range ? [cost.range[0], cost.range[1]] : undefined,
+    });
+    costIds.set(name, id);
+  }
+  let vmalloc: Vmalloc | undefined;
+  const context: StrategyContext = {
+    machine,
+    region,
+    options: spec.strategyOptions,
+    vmalloc(options: VmallocOptions) {
+      vmalloc ??= new Vmalloc(machine, options);
+      return vmalloc;
+    },
+    charge(cpu, parameter, count = 1) {
+      const id = costIds.get(parameter);
+      if (id === undefined) {
+        throw new Error(
+          `strategy ${spec.strategy.name} charged undeclared cost parameter "${parameter}"`,
+        );
+      }
+      ledger.charge(cpu, Cat.strategy, id, count);
+    },
+  };
+  const hooks: StrategyHooks = spec.strategy.create(context);
+
+  const coverage = new Map<StrayClass, StrayOutcome>(
+    STRAY_CLASSES.map((name) => [name, { injected: 0, blocked: 0, corrupted: 0, redirected: 0 }]),
+  );
+  const counters = {
+    operations: 0,
+    executed: 0,
+    falseFaults: 0,
+    brokenAccesses: 0,
+    unsupportedMaps: 0,
+    oopses: 0,
+  };
+  const unsupportedReasons = new Set<string>();
+
+  const setup = hooks.onSetup?.(region);
+  if (setup && setup.kind === "unsupported") {
+    return { status: "unsupported", reason: setup.reason, metrics: {} };
+  }
+
+  // Threads: thread i starts on CPU i mod cpus; each CPU has a run queue.
+  const threadCount = spec.workload.threads(spec.workloadParams, machine.cpus);
+  const simThreads: SimThread[] = [];
+  const runQueues: SimThread[][] = Array.from({ length: machine.cpus }, () => []);
+  for (let i = 0; i < threadCount; i++) {
+    const cpu = i % machine.cpus;
+    const thread = machine.createThread(cpu);
+    const ops = spec.workload
+      .generate({
+        thread: i,
+        threads: threadCount,
+        cpus: machine.cpus,
+        rng: Rng.derive(spec.seed, i),
+        params: spec.workloadParams,
+        region: regionSpec,
+      })
+      [Symbol.iterator]();
+    const sim: SimThread = { thread, ops, sleepingUntil: 0, waitingFor: -1, done: false };
+    simThreads.push(sim);
+    runQueues[cpu].push(sim);
+  }
+  const simOf = new Map<Thread, SimThread>(simThreads.map((sim) => [sim.thread, sim]));
+  // Idle threads the CPUs started with.
+  const idle = machine.current.slice();
+
+  const live = new Map<number, LiveMapping>();
+  const recentlyUnmapped: Unmapped[] = [];
+  const strayRng = Rng.derive(spec.seed, 2_000_003);
+  const computeRng = Rng.derive(spec.seed, 3_000_007);
+  const strayProbability = spec.strayEvery > 0 ? 1 / spec.strayEvery : 0;
+  const budget = spec.operationBudget ?? 50_000_000;
+
+  const runnable = (sim: SimThread, cpu: number) =>
+    !sim.done &&
+    sim.sleepingUntil <= machine.now(cpu) &&
+    (sim.waitingFor < 0 || live.has(sim.waitingFor));
+
+  const switchTo = (cpu: number, next: Thread) => {
+    const previous = machine.current[cpu];
+    if (previous === next) return;
+    machine.contextSwitch(cpu, next);
+    hooks.onContextSwitch?.(cpu, previous, next);
+  };
+
+  /** Picks the thread `cpu` runs next: the current one if runnable, else round robin. */
+  const pickThread = (cpu: number): SimThread | undefined => {
+    const queue = runQueues[cpu];
+    const currentSim = simOf.get(machine.current[cpu]);
+    if (currentSim && currentSim.thread.cpu === cpu && runnable(currentSim, cpu)) return currentSim;
+    for (let i = 0; i < queue.length; i++) {
+      const candidate = queue[(i + 1) % queue.length];
+      if (runnable(candidate, cpu)) return candidate;
+    }
+    return undefined;
+  };
+
+  /** A legitimate access through a mapping; faults are false faults. */
+  const legitimateAccess = (
+    cpu: number,
+    sim: SimThread,
+    mapping: LiveMapping,
+    pageIndex: number,
+    write: boolean,
+  ) => {
+    const vpn = mapping.mapping.vpns[pageIndex];
+    mapping.users.add(cpu);
+    let fault = machine.access(cpu, vpn, write ? WRITE : READ);
+    if (fault !== OK) {
+      counters.falseFaults++;
+      const resolution = handleFault(cpu, sim.thread, vpn, write, fault);
+      if (resolution === "retry") fault = machine.access(cpu, vpn, write ? WRITE : READ);
+      if (fault !== OK) {
+        counters.brokenAccesses++;
+        if (resolution === "oops") counters.oopses++;
+        return;
+      }
+    }
+    if (write && machine.lastPfn !== mapping.pfns[pageIndex]) {
+      ledger.recordUnintendedWrite({
+        cpu,
+        time: machine.now(cpu),
+        pfn: machine.lastPfn,
+        intendedPfn: mapping.pfns[pageIndex],
+        operation: `legitimate write through handle ${mapping.handle}`,
+      });
+    }
+  };
+
+  const handleFault = (cpu: number, thread: Thread, vpn: number, write: boolean, fault: number) => {
+    machine.exceptionEnter(cpu);
+    const event: FaultEvent = {
+      cpu,
+      thread,
+      vpn,
+      write,
+      reason: FAULT_NAMES[fault] as FaultEvent["reason"],
+    };
+    const resolution = hooks.onFault ? hooks.onFault(event) : "oops";
+    machine.exceptionExit(cpu);
+    return resolution;
+  };
+
+  /** A stray access: not through the API, outcome classified against its target page. */
+  const stray = (cls: StrayClass, cpu: number, vpn: number, targetPfn: number, write: boolean) => {
+    const outcome = coverage.get(cls)!;
+    outcome.injected++;
+    ledger.muted = true;
+    const thread = machine.current[cpu];
+    let fault = machine.access(cpu, vpn, write ? WRITE : READ);
+    if (fault !== OK && fault !== FAULT_NOT_PRESENT && hooks.onFault) {
+      // The kernel's fault handler runs for strays too: a relaxed PKS mode grants access.
+      const resolution = handleFault(cpu, thread, vpn, write, fault);
+      if (resolution === "retry") fault = machine.access(cpu, vpn, write ? WRITE : READ);
+    }
+    ledger.muted = false;
+    if (fault !== OK) outcome.blocked++;
+    else if (machine.lastPfn === targetPfn) outcome.corrupted++;
+    else {
+      outcome.redirected++;
+      if (write) {
+        ledger.recordUnintendedWrite({
+          cpu,
+          time: machine.now(cpu),
+          pfn: machine.lastPfn,
+          intendedPfn: targetPfn,
+          operation: `stray ${cls}`,
+        });
+      }
+    }
+  };
+
+  const regionPfn = () => region.pfns[strayRng.int(0, region.pfns.length - 1)];
+
+  const injectStray = (cpu: number) => {
+    const cls = strayRng.pick(STRAY_CLASSES);
+    switch (cls) {
+      case "wild-direct": {
+        const target = regionPfn();
+        stray(cls, strayRng.int(0, machine.cpus - 1), target, target, true);
+        return;
+      }
+      case "stray-read": {
+        const target = regionPfn();
+        stray(cls, strayRng.int(0, machine.cpus - 1), target, target, false);
+        return;
+      }
+      case "window-same-cpu": {
+        // Only meaningful while this CPU holds a mapping open.
+        for (const mapping of live.values()) {
+          if (mapping.cpu !== cpu || mapping.thread !== machine.current[cpu]) continue;
+          const target = regionPfn();
+          stray(cls, cpu, target, target, true);
+          return;
+        }
+        return;
+      }
+      case "use-after-unmap": {
+        if (recentlyUnmapped.length === 0) return;
+        const gone = recentlyUnmapped[recentlyUnmapped.length - 1];
+        const index = strayRng.int(0, gone.vpns.length - 1);
+        stray(cls, gone.cpu, gone.vpns[index], gone.pfns[index], true);
+        return;
+      }
+      case "cross-cpu-stale": {
+        if (recentlyUnmapped.length === 0 || machine.cpus < 2) return;
+        const gone = recentlyUnmapped[strayRng.int(0, recentlyUnmapped.length - 1)];
+        const others = gone.users.filter((user) => user !== gone.cpu);
+        let from = others.length > 0 ? strayRng.pick(others) : strayRng.int(0, machine.cpus - 2);
+        if (others.length === 0 && from >= gone.cpu) from++;
+        const index = strayRng.int(0, gone.vpns.length - 1);
+        stray(cls, from, gone.vpns[index], gone.pfns[index], true);
+        return;
+      }
+      case "overflow": {
+        for (const mapping of live.values()) {
+          if (mapping.cpu !== cpu) continue;
+          const vpns = mapping.mapping.vpns;
+          const last = vpns[vpns.length - 1];
+          const target = mapping.pfns[mapping.pfns.length - 1] + 1;
+          stray(cls, cpu, last + 1, target, true);
+          return;
+        }
+        return;
+      }
+    }
+  };
+
+  const execute = (cpu: number, sim: SimThread, op: Operation) => {
+    const thread = sim.thread;
+    switch (op.kind) {
+      case "map": {
+        const pfns: number[] = [];
+        for (let i = 0; i < op.count; i++) pfns.push(region.pfns[op.page + i]);
+        const outcome = hooks.onMap
+          ? hooks.onMap({ cpu, thread, pfns, intent: op.intent, scope: op.scope })
+          : { kind: "unsupported" as const, reason: "strategy has no map hook" };
+        if (outcome.kind === "unsupported") {
+          counters.unsupportedMaps++;
+          unsupportedReasons.add(`${op.scope}: ${outcome.reason}`);
+          return;
+        }
+        live.set(op.handle, {
+          handle: op.handle,
+          mapping: outcome.value,
+          pfns,
+          thread,
+          cpu,
+          users: new Set([cpu]),
+          scope: op.scope,
+        });
+        return;
+      }
+      case "access": {
+        const mapping = live.get(op.handle);
+        if (!mapping) return; // the map was unsupported; counted there
+        const first = Math.floor(op.offset / 4096);
+        const last = Math.floor((op.offset + Math.max(1, op.length) - 1) / 4096);
+        for (let page = first; page <= last && page < mapping.pfns.length; page++) {
+          legitimateAccess(cpu, sim, mapping, page, op.write);
+        }
+        return;
+      }
+      case "unmap": {
+        const mapping = live.get(op.handle);
+        if (!mapping) return;
+        live.delete(op.handle);
+        hooks.onUnmap?.({ cpu, thread, mapping: mapping.mapping });
+        recentlyUnmapped.push({
+          vpns: mapping.mapping.vpns,
+          pfns: mapping.pfns,
+          cpu,
+          users: [...mapping.users],
+        });
+        if (recentlyUnmapped.length > 8) recentlyUnmapped.shift();
+        return;
+      }
+      case "compute": {
+        if (op.cycles > 0) ledger.chargeDerived(cpu, Cat.work, op.cycles);
+        for (let i = 0; i < op.touches; i++) {
+          // Unprotected kernel memory: the first GiB holds no region page.
+          machine.access(cpu, computeRng.int(0, REGION_BASE_PFN - 1), READ);
+        }
+        return;
+      }
+      case "yield": {
+        const queue = runQueues[cpu];
+        const others = queue.filter((other) => other !== sim && runnable(other, cpu));
+        if (others.length > 0) switchTo(cpu, others[0].thread);
+        // Rotate so that round robin continues after this thread.
+        queue.push(queue.splice(queue.indexOf(sim), 1)[0]);
+        return;
+      }
+      case "sleep": {
+        sim.sleepingUntil = machine.now(cpu) + op.cycles;
+        return;
+      }
+      case "wait-for": {
+        if (!live.has(op.handle)) sim.waitingFor = op.handle;
+        return;
+      }
+      case "migrate": {
+        const target = op.cpu % machine.cpus;
+        if (target === cpu) return;
+        // The thread must be off the CPU to move: switch to another thread or idle.
+        const queue = runQueues[cpu];
+        const next = queue.find((other) => other !== sim && runnable(other, cpu));
+        switchTo(cpu, next ? next.thread : idle[cpu]);
+        if (machine.migrate(thread, target)) {
+          queue.splice(queue.indexOf(sim), 1);
+          runQueues[target].push(sim);
+          hooks.onMigrate?.(thread, cpu, target);
+        } else {
+          switchTo(cpu, thread);
+        }
+        return;
+      }
+      case "protect-pages":
+      case "release-pages": {
+        const pfns: number[] = [];
+        for (let i = 0; i < op.count; i++) pfns.push(region.pfns[op.page + i]);
+        const hook = op.kind === "protect-pages" ? hooks.onPagesProtect : hooks.onPagesRelease;
+        const outcome = hook?.(cpu, pfns);
+        if (outcome && outcome.kind === "unsupported") unsupportedReasons.add(outcome.reason);
+        return;
+      }
+      case "complete":
+        counters.operations++;
+        return;
+    }
+  };
+
+  // Main loop: always advance the CPU with the earliest clock that has work.
+  const active = new Set<number>();
+  for (let cpu = 0; cpu < machine.cpus; cpu++) if (runQueues[cpu].length > 0) active.add(cpu);
+  while (active.size > 0) {
+    let cpu = -1;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const candidate of active) {
+      const time = machine.now(candidate);
+      if (time < earliest) {
+        earliest = time;
+        cpu = candidate;
+      }
+    }
+    const sim = pickThread(cpu);
+    if (!sim) {
+      const queue = runQueues[cpu];
+      if (queue.every((other) => other.done)) {
+        active.delete(cpu);
+        continue;
+      }
+      // Idle until the next wake-up (or a little while, if waiting on another thread).
+      const wake = Math.min(
+        ...queue
+          .filter((other) => !other.done && other.sleepingUntil > earliest)
+          .map((other) => other.sleepingUntil),
+      );
+      const waitingOnly = !Number.isFinite(wake);
+      if (waitingOnly && [...active].every((other) => other === cpu || !pickThread(other))) {
+        // Everyone is waiting for a mapping nobody will make.
+        for (const other of queue) other.done = true;
+        continue;
+      }
+      ledger.clock[cpu] = waitingOnly ? earliest + 1000 : wake;
+      continue;
+    }
+    if (machine.current[cpu] !== sim.thread) switchTo(cpu, sim.thread);
+    sim.waitingFor = -1;
+    const next = sim.ops.next();
+    if (next.done) {
+      sim.done = true;
+      continue;
+    }
+    if (++counters.executed > budget) {
+      return {
+        status: "error",
+        reason: `operation budget of ${budget} exceeded`,
+        metrics: {},
+      };
+    }
+    execute(cpu, sim, next.value);
+    if (strayProbability > 0 && strayRng.chance(strayProbability)) injectStray(cpu);
+  }
+
+  // Mappings still open at the end (e.g. long-term) are closed so that protection is back.
+  for (const mapping of live.values()) {
+    hooks.onUnmap?.({ cpu: mapping.thread.cpu, thread: mapping.thread, mapping: mapping.mapping });
+  }
+  machine.settleExposure();
+
+  const metrics: RunMetrics = {};
+  const total = ledger.totalCycles();
+  const operations = Math.max(1, counters.operations);
+  metrics["cost.total_cycles"] = total;
+  metrics["cost.cycles_per_op"] = total / operations;
+  const byCategory = ledger.byCategory();
+  for (const name of COST_CATEGORIES) metrics[`cost.cycles.${name}`] = byCategory[name];
+  const events = ledger.eventCounts();
+  for (const name of EVENT_NAMES) metrics[`events.${name}`] = events[name];
+  let injected = 0;
+  let blocked = 0;
+  for (const [name, outcome] of coverage) {
+    metrics[`coverage.${name}.injected`] = outcome.injected;
+    metrics[`coverage.${name}.blocked`] = outcome.blocked;
+    metrics[`coverage.${name}.corrupted`] = outcome.corrupted;
+    metrics[`coverage.${name}.redirected`] = outcome.redirected;
+    injected += outcome.injected;
+    blocked += outcome.blocked;
+  }
+  metrics["coverage.blocked_ratio"] = injected > 0 ? blocked / injected : 0;
+  metrics["compat.false_faults"] = counters.falseFaults;
+  metrics["compat.broken_accesses"] = counters.brokenAccesses;
+  metrics["compat.unsupported_maps"] = counters.unsupportedMaps;
+  metrics["exposure.page_cycles"] = machine.totalExposure();
+  metrics["memory.overhead_bytes"] = events.pt_allocs * 4096;
+  metrics["run.operations"] = counters.operations;
+  metrics["run.simulated_cycles"] = Math.max(...ledger.clock);
+  metrics["run.unintended_writes"] = ledger.unintendedWrites.length;
+  const extra = hooks.onFinish?.() ?? {};
+  for (const [name, value] of Object.entries(extra)) metrics[`strategy.${name}`] = value;
+  const status =
+    counters.unsupportedMaps > 0 && counters.unsupportedMaps >= counters.operations
+      ? "unsupported"
+      : "ok";
+  return {
+    status,
+    reason: unsupportedReasons.size > 0 ? [...unsupportedReasons].sort().join("; ") : undefined,
+    metrics,
+  };
+}

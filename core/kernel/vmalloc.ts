@@ -1,0 +1,422 @@
+import { Cat, Ev } from "../ledger.ts";
+import type { Machine } from "../machine.ts";
+
+/**
+ * How unmapped vmalloc space is flushed: `lazy` is the 2008 rewrite (Piggin) kept in 6.1,
+ * where vunmap leaves TLB entries alive and a purge flushes everything once the lazily
+ * freed space passes lazy_max_pages(); `eager` flushes on every unmap (the pre-2008 shape).
+ */
+export type VmapFlushMode = "lazy" | "eager";
+/**
+ * `global-lock`: 6.1's global free/busy/purge trees, each behind one spinlock.
+ * `per-cpu-nodes`: 6.9's vmap nodes (Rezki, "Mitigate a vmap lock contention" v3): per-node
+ * busy trees and size-segregated pools of up to 256 pages, with 25% decay at each purge.
+ */
+export type VmapAllocator = "global-lock" | "per-cpu-nodes";
+
+export interface VmallocOptions {
+  readonly flush: VmapFlushMode;
+  readonly allocator: VmapAllocator;
+}
+
+/** VMAP_MAX_ALLOC = BITS_PER_LONG: vm_map_ram() requests up to 64 pages use per-CPU blocks. */
+export const VMAP_MAX_ALLOC = 64;
+/** 6.9 vmap nodes: at most 128 nodes, pools serve requests up to 256 pages. */
+export const VMAP_MAX_NODES = 128;
+export const VMAP_POOL_MAX_PAGES = 256;
+
+/** fls(): index of the most significant set bit, 1-based (fls(1) = 1, fls(16) = 5). */
+export function fls(value: number): number {
+  return value <= 0 ? 0 : 32 - Math.clz32(value);
+}
+
+/** lazy_max_pages() = fls(num_online_cpus()) * (32 MiB / PAGE_SIZE) (mm/vmalloc.c). */
+export function lazyMaxPages(onlineCpus: number): number {
+  return fls(onlineCpus) * ((32 * 1024 * 1024) / 4096);
+}
+
+/**
+ * VMAP_BBMAP_BITS = min(1024, max(2 * VMAP_MAX_ALLOC, VMALLOC_PAGES / roundup_pow_of_two(NR_CPUS) / 16))
+ * with VMALLOC_SPACE guessed as 128 GiB on 64-bit (mm/vmalloc.c): 1024 pages up to 2048 CPUs.
+ */
+export function vmapBlockPages(nrCpus: number): number {
+  const vmallocPages = 2 ** 25;
+  const roundedCpus = 2 ** Math.ceil(Math.log2(Math.max(1, nrCpus)));
+  return Math.min(1024, Math.max(2 * VMAP_MAX_ALLOC, Math.floor(vmallocPages / roundedCpus / 16)));
+}
+
+interface Area {
+  start: number;
+  pages: number;
+  /** Pages that carry a mapping (the guard page does not). */
+  mapped: number;
+  node: number;
+}
+
+interface VmapBlock {
+  start: number;
+  cpu: number;
+  free: number;
+  dirty: number;
+  dirtyMin: number;
+  dirtyMax: number;
+  onFreeList: boolean;
+}
+
+/**
+ * The kernel's vmalloc-space allocator and its TLB-flush policy (mm/vmalloc.c, 6.1, with
+ * 6.9's vmap nodes as an option). Addresses are machine vpns in the vmalloc area.
+ *
+ * Simplifications: the free space is a sorted interval list with lowest-address first fit
+ * (the kernel uses an augmented rb-tree with the same policy; the search cost is one
+ * parameter, not a function of tree depth); the drain worker runs on the CPU that queued it.
+ */
+export class Vmalloc {
+  readonly machine: Machine;
+  readonly options: VmallocOptions;
+  readonly blockPages: number;
+  /** vmap_lazy_nr: lazily freed pages awaiting a purge. */
+  lazyPages = 0;
+  /** Free intervals [start, end) in vmalloc-area page indices, sorted by start. */
+  readonly #free: [number, number][];
+  readonly #busy = new Map<number, Area>();
+  #lazy: Area[] = [];
+  readonly #blocks = new Map<number, VmapBlock>();
+  readonly #cpuBlocks: VmapBlock[][];
+  /** Per-node pools of freed areas, by size (per-cpu-nodes only). */
+  readonly #pools: Map<number, Area[]>[];
+  readonly #nodes: number;
+  readonly #lockFree: number;
+  readonly #lockBusy: number[];
+  readonly #lockPurge: number;
+  readonly #p: {
+    alloc: number;
+    free: number;
+    blockAlloc: number;
+    blockFree: number;
+    purgeArea: number;
+  };
+
+  constructor(machine: Machine, options: VmallocOptions) {
+    this.machine = machine;
+    this.options = options;
+    this.blockPages = vmapBlockPages(machine.cpus);
+    this.#free = [[0, machine.config.vmallocPages]];
+    this.#cpuBlocks = Array.from({ length: machine.cpus }, () => []);
+    this.#nodes =
+      options.allocator === "per-cpu-nodes" ? Math.min(machine.cpus, VMAP_MAX_NODES) : 1;
+    this.#pools = Array.from({ length: this.#nodes }, () => new Map());
+    this.#lockFree = machine.lockId("free_vmap_area_lock");
+    this.#lockBusy = Array.from({ length: this.#nodes }, (_, node) =>
+      machine.lockId(this.#nodes === 1 ? "vmap_area_lock" : `vmap_node_lock_${node}`),
+    );
+    this.#lockPurge = machine.lockId("vmap_purge_lock");
+    this.#p = {
+      alloc: machine.parameterId("vmap_area_alloc_cycles"),
+      free: machine.parameterId("vmap_area_free_cycles"),
+      blockAlloc: machine.parameterId("vmap_block_alloc_cycles"),
+      blockFree: machine.parameterId("vmap_block_free_cycles"),
+      purgeArea: machine.parameterId("vmap_purge_area_cycles"),
+    };
+  }
+
+  /** lazy_max_pages() for this machine. */
+  get lazyMaxPages(): number {
+    return lazyMaxPages(this.machine.cpus);
+  }
+
+  /** Lazily freed areas not yet purged. */
+  get lazyAreas(): number {
+    return this.#lazy.length;
+  }
+
+  #nodeOf(cpu: number): number {
+    return cpu % this.#nodes;
+  }
+
+  #firstFit(pages: number, align: number): number {
+    const free = this.#free;
+    for (let i = 0; i < free.length; i++) {
+      const [start, end] = free[i];
+      const aligned = Math.ceil(start / align) * align;
+      if (aligned + pages > end) continue;
+      const pieces: [number, number][] = [];
+      if (aligned > start) pieces.push([start, aligned]);
+      if (aligned + pages < end) pieces.push([aligned + pages, end]);
+      free.splice(i, 1, ...pieces);
+      return aligned;
+    }
+    return -1;
+  }
+
+  #release(start: number, pages: number): void {
+    const free = this.#free;
+    let low = 0;
+    let high = free.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (free[mid][0] < start) low = mid + 1;
+      else high = mid;
+    }
+    free.splice(low, 0, [start, start + pages]);
+    // Merge with neighbours, as the free tree's merge_or_add_vmap_area does.
+    if (low + 1 < free.length && free[low][1] === free[low + 1][0]) {
+      free[low][1] = free[low + 1][1];
+      free.splice(low + 1, 1);
+    }
+    if (low > 0 && free[low - 1][1] === free[low][0]) {
+      free[low - 1][1] = free[low][1];
+      free.splice(low, 1);
+    }
+  }
+
+  /**
+   * alloc_vmap_area(): a per-node pool hit (per-cpu-nodes, up to 256 pages) avoids the
+   * global free-tree lock; otherwise first fit under free_vmap_area_lock. On overflow it
+   * purges synchronously and retries once. Returns the area's first index, or -1.
+   */
+  #allocArea(cpu: number, pages: number, align: number, mapped: number): Area | undefined {
+    const machine = this.machine;
+    const ledger = machine.ledger;
+    const node = this.#nodeOf(cpu);
+    let start = -1;
+    if (this.#nodes > 1 && pages <= VMAP_POOL_MAX_PAGES && align === 1) {
+      const pool = this.#pools[node].get(pages);
+      if (pool && pool.length > 0) {
+        machine.acquire(cpu, this.#lockBusy[node]);
+        start = pool.pop()!.start;
+        ledger.charge(cpu, Cat.vmap_alloc, this.#p.alloc);
+        machine.release(cpu, this.#lockBusy[node]);
+      }
+    }
+    if (start < 0) {
+      for (let attempt = 0; attempt < 2 && start < 0; attempt++) {
+        machine.acquire(cpu, this.#lockFree);
+        ledger.charge(cpu, Cat.vmap_alloc, this.#p.alloc);
+        start = this.#firstFit(pages, align);
+        machine.release(cpu, this.#lockFree);
+        if (start < 0 && attempt === 0) this.purgeLazy(cpu);
+      }
+      if (start < 0) return undefined;
+    }
+    const area: Area = { start, pages, mapped, node };
+    machine.acquire(cpu, this.#lockBusy[node]);
+    this.#busy.set(start, area);
+    machine.release(cpu, this.#lockBusy[node]);
+    return area;
+  }
+
+  /** free_vmap_area_noflush(): busy → lazy list; queue the drain past lazy_max_pages(). */
+  #freeAreaLazy(cpu: number, area: Area): void {
+    const machine = this.machine;
+    machine.acquire(cpu, this.#lockBusy[area.node]);
+    this.#busy.delete(area.start);
+    machine.ledger.charge(cpu, Cat.vmap_alloc, this.#p.free);
+    machine.release(cpu, this.#lockBusy[area.node]);
+    this.#lazy.push(area);
+    this.lazyPages += area.pages;
+    if (this.lazyPages > this.lazyMaxPages) this.purgeLazy(cpu);
+  }
+
+  /** Eager policy: flush the area's range on every CPU now, then free it at once. */
+  #freeAreaEager(cpu: number, area: Area): void {
+    const machine = this.machine;
+    machine.flushTlbKernelRange(cpu, machine.vmallocBase + area.start, area.mapped);
+    machine.acquire(cpu, this.#lockBusy[area.node]);
+    this.#busy.delete(area.start);
+    machine.ledger.charge(cpu, Cat.vmap_alloc, this.#p.free);
+    machine.release(cpu, this.#lockBusy[area.node]);
+    this.#returnArea(cpu, area);
+  }
+
+  #returnArea(cpu: number, area: Area): void {
+    const machine = this.machine;
+    if (this.#nodes > 1 && area.pages <= VMAP_POOL_MAX_PAGES) {
+      const pools = this.#pools[area.node];
+      const pool = pools.get(area.pages) ?? [];
+      pool.push(area);
+      pools.set(area.pages, pool);
+      return;
+    }
+    machine.acquire(cpu, this.#lockFree);
+    this.#release(area.start, area.pages);
+    machine.release(cpu, this.#lockFree);
+  }
+
+  /**
+   * __purge_vmap_area_lazy(): under vmap_purge_lock, one flush_tlb_kernel_range() over
+   * [lowest, highest] lazily freed address (plus `extra`, the dirty vmap-block range from
+   * vm_unmap_aliases), then merge every area back. Returns whether anything was purged.
+   */
+  purgeLazy(cpu: number, extra?: [number, number]): boolean {
+    const machine = this.machine;
+    if (this.#lazy.length === 0 && !extra) return false;
+    machine.acquire(cpu, this.#lockPurge, true);
+    const areas = this.#lazy;
+    this.#lazy = [];
+    let low = extra ? extra[0] : Number.POSITIVE_INFINITY;
+    let high = extra ? extra[1] : Number.NEGATIVE_INFINITY;
+    for (const area of areas) {
+      low = Math.min(low, area.start);
+      high = Math.max(high, area.start + area.pages);
+    }
+    if (high > low) {
+      machine.flushTlbKernelRange(cpu, machine.vmallocBase + low, high - low);
+    }
+    if (areas.length > 0) {
+      machine.ledger.count(Ev.vmap_purges);
+      machine.ledger.charge(cpu, Cat.vmap_alloc, this.#p.purgeArea, areas.length);
+      if (this.#nodes > 1) this.#decayPools(cpu);
+      for (const area of areas) this.#returnArea(cpu, area);
+    }
+    this.lazyPages = 0;
+    machine.release(cpu, this.#lockPurge);
+    return areas.length > 0;
+  }
+
+  /** 6.9 pool decay: a quarter of each node pool goes back to the global free tree. */
+  #decayPools(cpu: number): void {
+    for (const pools of this.#pools) {
+      for (const pool of pools.values()) {
+        const drop = Math.floor(pool.length / 4);
+        for (let i = 0; i < drop; i++) {
+          const area = pool.shift()!;
+          this.machine.acquire(cpu, this.#lockFree);
+          this.#release(area.start, area.pages);
+          this.machine.release(cpu, this.#lockFree);
+        }
+      }
+    }
+  }
+
+  #mapPages(cpu: number, start: number, pfns: ArrayLike<number>, pte: number): number {
+    const vpn = this.machine.vmallocBase + start;
+    for (let i = 0; i < pfns.length; i++) this.machine.setKernelPte(cpu, vpn + i, pfns[i], pte);
+    return vpn;
+  }
+
+  #unmapPages(cpu: number, vpn: number, count: number): void {
+    for (let i = 0; i < count; i++) this.machine.clearKernelPte(cpu, vpn + i);
+  }
+
+  /**
+   * vmap(): a vm_struct and a vmap_area of count + 1 pages (the guard page), PTEs written
+   * with no flush. Returns the alias vpn, or -1 when vmalloc space is exhausted.
+   */
+  vmap(cpu: number, pfns: ArrayLike<number>, pte: number): number {
+    const area = this.#allocArea(cpu, pfns.length + 1, 1, pfns.length);
+    if (!area) return -1;
+    return this.#mapPages(cpu, area.start, pfns, pte);
+  }
+
+  /**
+   * vunmap(): clear the PTEs without a flush, then free the area lazily (stale TLB entries
+   * stay usable until the next purge) or, with the eager policy, flush now.
+   */
+  vunmap(cpu: number, vpn: number): void {
+    const start = vpn - this.machine.vmallocBase;
+    const area = this.#busy.get(start);
+    if (!area) throw new Error(`vunmap: no vmap area at vpn ${vpn}`);
+    this.#unmapPages(cpu, vpn, area.mapped);
+    if (this.options.flush === "eager") this.#freeAreaEager(cpu, area);
+    else this.#freeAreaLazy(cpu, area);
+  }
+
+  /**
+   * vm_map_ram(): up to VMAP_MAX_ALLOC pages come from this CPU's vmap blocks, rounded up to
+   * a power of two and bump-allocated (freed space is not reused until the block is wholly
+   * dirty, as in 6.1); larger requests take a vmap_area with no guard page.
+   */
+  vmMapRam(cpu: number, pfns: ArrayLike<number>, pte: number): number {
+    const count = pfns.length;
+    if (count > VMAP_MAX_ALLOC) {
+      const area = this.#allocArea(cpu, count, 1, count);
+      if (!area) return -1;
+      return this.#mapPages(cpu, area.start, pfns, pte);
+    }
+    const size = 2 ** Math.ceil(Math.log2(count));
+    const list = this.#cpuBlocks[cpu];
+    let block = list.find((candidate) => candidate.free >= size);
+    if (!block) {
+      const area = this.#allocArea(cpu, this.blockPages, this.blockPages, 0);
+      if (!area) return -1;
+      block = {
+        start: area.start,
+        cpu,
+        free: this.blockPages,
+        dirty: 0,
+        dirtyMin: this.blockPages,
+        dirtyMax: 0,
+        onFreeList: true,
+      };
+      this.#blocks.set(area.start, block);
+      list.push(block);
+    }
+    this.machine.ledger.charge(cpu, Cat.vmap_alloc, this.#p.blockAlloc);
+    const offset = this.blockPages - block.free;
+    block.free -= size;
+    if (block.free === 0) {
+      block.onFreeList = false;
+      list.splice(list.indexOf(block), 1);
+    }
+    return this.#mapPages(cpu, block.start + offset, pfns, pte);
+  }
+
+  /** vm_unmap_ram(): clear PTEs with no flush; a wholly dirty block is freed lazily. */
+  vmUnmapRam(cpu: number, vpn: number, count: number): void {
+    const start = vpn - this.machine.vmallocBase;
+    if (count > VMAP_MAX_ALLOC) {
+      const area = this.#busy.get(start);
+      if (!area) throw new Error(`vm_unmap_ram: no area at vpn ${vpn}`);
+      this.#unmapPages(cpu, vpn, count);
+      if (this.options.flush === "eager") this.#freeAreaEager(cpu, area);
+      else this.#freeAreaLazy(cpu, area);
+      return;
+    }
+    const blockStart = start - (start % this.blockPages);
+    const block = this.#blocks.get(blockStart);
+    if (!block) throw new Error(`vm_unmap_ram: no vmap block at vpn ${vpn}`);
+    const size = 2 ** Math.ceil(Math.log2(count));
+    this.#unmapPages(cpu, vpn, count);
+    this.machine.ledger.charge(cpu, Cat.vmap_alloc, this.#p.blockFree);
+    const offset = start - blockStart;
+    block.dirtyMin = Math.min(block.dirtyMin, offset);
+    block.dirtyMax = Math.max(block.dirtyMax, offset + size);
+    block.dirty += size;
+    if (this.options.flush === "eager") {
+      this.machine.flushTlbKernelRange(cpu, vpn, count);
+    }
+    if (block.dirty === this.blockPages) {
+      this.#blocks.delete(blockStart);
+      const list = this.#cpuBlocks[block.cpu];
+      if (block.onFreeList) list.splice(list.indexOf(block), 1);
+      const area = this.#busy.get(blockStart);
+      if (area) {
+        if (this.options.flush === "eager") {
+          this.#busy.delete(area.start);
+          this.#returnArea(cpu, area);
+        } else {
+          this.#freeAreaLazy(cpu, area);
+        }
+      }
+    }
+  }
+
+  /**
+   * vm_unmap_aliases(): flush the dirty ranges of blocks still on a CPU's free list (6.1
+   * misses wholly allocated blocks, fixed upstream in 2023) and purge the lazy areas.
+   */
+  vmUnmapAliases(cpu: number): void {
+    let low = Number.POSITIVE_INFINITY;
+    let high = Number.NEGATIVE_INFINITY;
+    for (const list of this.#cpuBlocks) {
+      for (const block of list) {
+        if (block.dirty === 0 || block.dirty === this.blockPages) continue;
+        low = Math.min(low, block.start + block.dirtyMin);
+        high = Math.max(high, block.start + block.dirtyMax);
+      }
+    }
+    const extra: [number, number] | undefined = high > low ? [low, high] : undefined;
+    this.purgeLazy(cpu, extra);
+  }
+}

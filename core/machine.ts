@@ -1,0 +1,905 @@
+import { UserInputError } from "./errors.ts";
+import { Cat, Ev, Ledger } from "./ledger.ts";
+import { PKR_AD, PKR_WD, PKS_KEYS } from "./pkrs.ts";
+import type { CostProfile } from "./profile.ts";
+import {
+  PAGE_KERNEL,
+  PTE_NX,
+  PTE_PKEY_MASK,
+  PTE_PKEY_SHIFT,
+  PTE_PRESENT,
+  PTE_USER,
+  PTE_WRITABLE,
+  SIZE_1G,
+  SIZE_2M,
+  SIZE_4K,
+  SIZE_SHIFT,
+  WALK_LEVELS,
+} from "./pte.ts";
+import { Tlb } from "./tlb.ts";
+
+/** Kinds of memory access the access check distinguishes. */
+export const READ = 0;
+export const WRITE = 1;
+export const FETCH = 2;
+export type AccessKind = typeof READ | typeof WRITE | typeof FETCH;
+
+/** Outcome of an access: no fault, or the #PF reason. */
+export const OK = 0;
+export const FAULT_NOT_PRESENT = 1;
+export const FAULT_WRITE_PROTECT = 2;
+export const FAULT_PKEY = 3;
+export const FAULT_NX = 4;
+export const FAULT_NAMES = ["ok", "not-present", "write-protect", "pkey", "nx"] as const;
+export type FaultName = (typeof FAULT_NAMES)[number];
+
+/** Leaf size used for the direct map (Linux x86-64 uses 1 GiB leaves when the CPU has gbpages). */
+export type DirectMapLeaf = "1g" | "2m" | "4k";
+
+/** KM_MAX_IDX: kmap_local slots per CPU (include/asm-generic/kmap_size.h). */
+export const KM_MAX_IDX = 16;
+/** Usable nested kmap_local mappings per task: kmap_local_idx_push BUGs at idx >= 16 after incrementing, so 15. */
+export const KMAP_LOCAL_MAX_NESTING = KM_MAX_IDX - 1;
+
+/** Static machine shape. Costs come from the cost profile, not from here. */
+export interface MachineConfig {
+  /** Online logical CPUs. */
+  readonly cpus: number;
+  /** Physical memory in GiB (direct-mapped in full). */
+  readonly memoryGiB: number;
+  /** Leaf size of the direct map at boot. */
+  readonly directMapLeaf: DirectMapLeaf;
+  /** Modelled pages of vmalloc virtual address space. */
+  readonly vmallocPages: number;
+  /** CR0.WP; Linux pins it to 1 (native_write_cr0). */
+  readonly cr0wp: boolean;
+}
+
+export const DEFAULT_MACHINE: MachineConfig = {
+  cpus: 16,
+  memoryGiB: 16,
+  directMapLeaf: "1g",
+  vmallocPages: 1 << 20,
+  cr0wp: true,
+};
+
+export const MAX_CPUS = 8192;
+
+/** Checks a machine configuration, naming the offending field. */
+export function validateMachineConfig(config: MachineConfig): void {
+  const { cpus, memoryGiB, vmallocPages } = config;
+  if (!Number.isInteger(cpus) || cpus < 1 || cpus > MAX_CPUS) {
+    throw new UserInputError(`machine.cpus must be an integer from 1 to ${MAX_CPUS}; got ${cpus}.`);
+  }
+  if (!Number.isInteger(memoryGiB) || memoryGiB < 1 || memoryGiB > 1024) {
+    throw new UserInputError(
+      `machine.memoryGiB must be an integer from 1 to 1024; got ${memoryGiB}.`,
+    );
+  }
+  if (!Number.isInteger(vmallocPages) || vmallocPages < 4096 || vmallocPages > 1 << 26) {
+    throw new UserInputError(
+      `machine.vmallocPages must be an integer from 4096 to ${1 << 26}; got ${vmallocPages}.`,
+    );
+  }
+  if (!["1g", "2m", "4k"].includes(config.directMapLeaf)) {
+    throw new UserInputError(
+      `machine.directMapLeaf must be one of 1g, 2m, 4k; got ${config.directMapLeaf}.`,
+    );
+  }
+}
+
+/**
+ * A kernel thread (task). Holds the software state the kernel saves and restores on
+ * context switch: thread.pkrs (Weiny v10 x86_pkrs_load) and the kmap_local stack
+ * (struct kmap_ctrl), plus preemption/migration-disable counts.
+ */
+export class Thread {
+  readonly id: number;
+  /** CPU the thread runs (or last ran) on. */
+  cpu: number;
+  /** thread_struct.pkrs: the PKRS value this thread runs with. */
+  pkrs = 0;
+  /** kmap_ctrl.idx: number of live kmap_local slots. */
+  kmapDepth = 0;
+  /** kmap_ctrl.pteval: pfn and PTE bits per slot. */
+  readonly kmapPfn = new Int32Array(KM_MAX_IDX);
+  readonly kmapPte = new Uint32Array(KM_MAX_IDX);
+  migrateDisable = 0;
+  preemptDisable = 0;
+  /** PKRS saved in the auxiliary pt_regs of each nested exception (Weiny v10). */
+  readonly exceptionPkrs: number[] = [];
+
+  constructor(id: number, cpu: number) {
+    this.id = id;
+    this.cpu = cpu;
+  }
+}
+
+/**
+ * The shared machine: CPUs with clocks, IA32_PKRS and TLBs; one kernel page table with a
+ * direct map, a vmalloc area and a per-CPU fixmap (kmap_local) area; and the primitives
+ * that change them, each charging its cost to the ledger. It knows nothing about which
+ * strategy drives it.
+ *
+ * Virtual addresses are page numbers (vpn) in one compact space:
+ * direct map `[0, pages)`, vmalloc `[vmallocBase, +vmallocPages)`, fixmap after it.
+ */
+export class Machine {
+  readonly config: MachineConfig;
+  readonly profile: CostProfile;
+  readonly ledger: Ledger;
+  readonly tlb: Tlb;
+  /** Physical pages (4 KiB). */
+  readonly pages: number;
+  readonly vmallocBase: number;
+  readonly fixmapBase: number;
+  readonly vaLimit: number;
+
+  // CPU state.
+  readonly pkrs: Uint32Array;
+  /** Weiny v10's per-CPU pkrs_cache: last value written to the MSR by software. */
+  readonly pkrsCache: Uint32Array;
+  /** CR4.PKS per CPU. */
+  readonly cr4Pks: Uint8Array;
+  readonly current: Thread[];
+  readonly threads: Thread[] = [];
+  /** PKS_INIT_VALUE, once PKS is set up. */
+  pksInitValue = 0;
+
+  // Page tables.
+  /** Direct-map PTE of each page, stored XOR PAGE_KERNEL so that a fresh array means "boot state". */
+  readonly #directPte: Uint32Array;
+  /** 1: this 1 GiB region of the direct map has been split into 2 MiB leaves. */
+  readonly #split1g: Uint8Array;
+  /** 1: this 2 MiB region has been split into 4 KiB leaves. */
+  readonly #split2m: Uint8Array;
+  readonly #vmallocPte: Uint32Array;
+  readonly #vmallocPfn: Int32Array;
+  /** 1: the PTE page for this 2 MiB of vmalloc space exists. */
+  readonly #vmallocPtePage: Uint8Array;
+  readonly #fixmapPte: Uint32Array;
+  readonly #fixmapPfn: Int32Array;
+
+  // Locks with queueing in simulated time.
+  readonly #lockNames: string[] = [];
+  #lockFreeAt = new Float64Array(16);
+  #lockHolder = new Int32Array(16).fill(-1);
+
+  // Exposure accounting (coverage): pages being watched and page-cycles of exposure per CPU.
+  readonly #watched: Uint8Array;
+  /** Watched pages per key whose direct-map PTE is present and writable. */
+  readonly #watchedWritable = new Float64Array(PKS_KEYS);
+  readonly exposure: Float64Array;
+  readonly #exposureSince: Float64Array;
+  /** vpn → time its PTE stopped mapping a watched page writably, until every CPU has flushed it. */
+  readonly #pendingStale = new Map<number, number>();
+
+  /** pfn of the page the last successful access reached. */
+  lastPfn = -1;
+  /** Size class and walk depth of the last translation (for tests and observers). */
+  lastWalkLevels = 0;
+
+  // Parameter ids, resolved once.
+  readonly #p: Record<string, number>;
+
+  constructor(config: MachineConfig, profile: CostProfile) {
+    validateMachineConfig(config);
+    this.config = config;
+    this.profile = profile;
+    this.ledger = new Ledger(config.cpus, profile);
+    const p = (name: string) => this.ledger.parameterId(name);
+    this.#p = Object.fromEntries(
+      [
+        "data_access_cycles",
+        "page_walk_level_cycles",
+        "wrmsr_pkrs_cycles",
+        "pkrs_cache_check_cycles",
+        "pte_write_cycles",
+        "invlpg_cycles",
+        "flush_all_cycles",
+        "ipi_send_base_cycles",
+        "ipi_per_target_cycles",
+        "ipi_handler_cycles",
+        "pagetable_alloc_cycles",
+        "context_switch_cycles",
+        "migration_cycles",
+        "fault_entry_exit_cycles",
+        "lock_acquire_cycles",
+        "lock_transfer_cycles",
+        "kmap_local_slot_cycles",
+      ].map((name) => [name, p(name)]),
+    );
+    const value = (name: string) => profile.parameters[name].value;
+    this.tlb = new Tlb(config.cpus, {
+      entries4k: value("tlb_entries_4k"),
+      entries2m: value("tlb_entries_2m"),
+      entries1g: value("tlb_entries_1g"),
+      ways: value("tlb_ways"),
+    });
+    this.pages = config.memoryGiB << 18;
+    this.vmallocBase = Math.ceil(this.pages / (1 << 18)) * (1 << 18);
+    this.fixmapBase = this.vmallocBase + config.vmallocPages;
+    this.vaLimit = this.fixmapBase + config.cpus * KM_MAX_IDX;
+
+    this.pkrs = new Uint32Array(config.cpus);
+    this.pkrsCache = new Uint32Array(config.cpus);
+    this.cr4Pks = new Uint8Array(config.cpus);
+    this.current = [];
+    for (let cpu = 0; cpu < config.cpus; cpu++) {
+      // Each CPU starts running its idle/boot thread.
+      this.current.push(this.createThread(cpu));
+    }
+
+    this.#directPte = new Uint32Array(this.pages);
+    const regions1g = Math.ceil(this.pages / (1 << 18));
+    const regions2m = Math.ceil(this.pages / (1 << 9));
+    this.#split1g = new Uint8Array(regions1g);
+    this.#split2m = new Uint8Array(regions2m);
+    if (config.directMapLeaf !== "1g") this.#split1g.fill(1);
+    if (config.directMapLeaf === "4k") this.#split2m.fill(1);
+    this.#vmallocPte = new Uint32Array(config.vmallocPages);
+    this.#vmallocPfn = new Int32Array(config.vmallocPages);
+    this.#vmallocPtePage = new Uint8Array(Math.ceil(config.vmallocPages / 512));
+    this.#fixmapPte = new Uint32Array(config.cpus * KM_MAX_IDX);
+    this.#fixmapPfn = new Int32Array(config.cpus * KM_MAX_IDX);
+
+    this.#watched = new Uint8Array(this.pages);
+    this.exposure = new Float64Array(config.cpus);
+    this.#exposureSince = new Float64Array(config.cpus);
+  }
+
+  get cpus(): number {
+    return this.config.cpus;
+  }
+
+  /** Simulated time of `cpu`, in cycles. */
+  now(cpu: number): number {
+    return this.ledger.clock[cpu];
+  }
+
+  /** Id of a profile (or registered) cost parameter, for charging through `ledger.charge`. */
+  parameterId(name: string): number {
+    return this.ledger.parameterId(name);
+  }
+
+  createThread(cpu: number): Thread {
+    const thread = new Thread(this.threads.length, cpu);
+    thread.pkrs = this.pksInitValue;
+    this.threads.push(thread);
+    return thread;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Page-table lookups (no cost; the hardware walk charges in `access`).
+
+  /** Leaf size class of the direct-map entry covering `pfn`. */
+  directLeafSize(pfn: number): number {
+    if (!this.#split1g[pfn >>> 18]) return SIZE_1G;
+    if (!this.#split2m[pfn >>> 9]) return SIZE_2M;
+    return SIZE_4K;
+  }
+
+  /** Current direct-map PTE bits of `pfn`. */
+  directPte(pfn: number): number {
+    return this.#directPte[pfn] ^ PAGE_KERNEL;
+  }
+
+  /** PTE bits for any vpn (0 when not mapped), and the pfn in `walkPfn`. */
+  walkPfn = -1;
+  pteOf(vpn: number): number {
+    if (vpn < this.pages) {
+      this.walkPfn = vpn;
+      return this.#directPte[vpn] ^ PAGE_KERNEL;
+    }
+    if (vpn >= this.vmallocBase && vpn < this.fixmapBase) {
+      const index = vpn - this.vmallocBase;
+      this.walkPfn = this.#vmallocPfn[index];
+      return this.#vmallocPte[index];
+    }
+    if (vpn >= this.fixmapBase && vpn < this.vaLimit) {
+      const index = vpn - this.fixmapBase;
+      this.walkPfn = this.#fixmapPfn[index];
+      return this.#fixmapPte[index];
+    }
+    this.walkPfn = -1;
+    return 0;
+  }
+
+  isVmalloc(vpn: number): boolean {
+    return vpn >= this.vmallocBase && vpn < this.fixmapBase;
+  }
+
+  /** vpn of kmap_local slot `index` on `cpu` (FIX_KMAP_BEGIN + idx + KM_MAX_IDX * cpu). */
+  fixmapVpn(cpu: number, index: number): number {
+    return this.fixmapBase + cpu * KM_MAX_IDX + index;
+  }
+
+  /** A printable x86-64 kernel virtual address for a vpn (layout of Documentation/x86/x86_64/mm.rst). */
+  virtualAddress(vpn: number): bigint {
+    if (vpn < this.pages) return 0xffff888000000000n + (BigInt(vpn) << 12n);
+    if (this.isVmalloc(vpn)) return 0xffffc90000000000n + (BigInt(vpn - this.vmallocBase) << 12n);
+    // Fixmap slots grow downwards from FIXADDR_TOP.
+    return 0xffffffffff5ff000n - (BigInt(vpn - this.fixmapBase) << 12n);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The access check, in hardware order.
+
+  /**
+   * One data access or instruction fetch by `cpu` at `vpn`. Order: TLB lookup (or a page
+   * walk whose cost depends on the depth walked), present bit, then for writes the R/W bit
+   * (enforced on supervisor writes because CR0.WP=1), NX for fetches, then PKS: for a
+   * supervisor *data* access, AD in this CPU's PKRS for the page's key blocks any access and
+   * WD blocks writes (only with CR0.WP=1). PKS never applies to instruction fetch.
+   * Returns OK (with `lastPfn` set) or the #PF reason. Not-present entries are never cached.
+   */
+  access(cpu: number, vpn: number, kind: AccessKind): number {
+    const ledger = this.ledger;
+    ledger.count(Ev.accesses);
+    ledger.charge(cpu, Cat.access, this.#p.data_access_cycles);
+    let pte: number;
+    let pfn: number;
+    const tlb = this.tlb;
+    if (tlb.lookup(cpu, vpn) >= 0) {
+      pte = tlb.hitPte;
+      pfn = tlb.hitPfn;
+    } else {
+      pte = this.pteOf(vpn);
+      pfn = this.walkPfn;
+      const size = vpn < this.pages ? this.directLeafSize(vpn) : SIZE_4K;
+      const levels =
+        vpn >= this.pages &&
+        this.isVmalloc(vpn) &&
+        !this.#vmallocPtePage[(vpn - this.vmallocBase) >>> 9]
+          ? 3
+          : WALK_LEVELS[size];
+      this.lastWalkLevels = levels;
+      ledger.count(Ev.tlb_misses);
+      ledger.charge(cpu, Cat.tlb_walk, this.#p.page_walk_level_cycles, levels);
+      if ((pte & PTE_PRESENT) === 0) return FAULT_NOT_PRESENT;
+      tlb.insert(cpu, size, vpn, pte, pfn);
+    }
+    if (kind === FETCH) return pte & PTE_NX ? FAULT_NX : OK;
+    if (kind === WRITE && (pte & PTE_WRITABLE) === 0 && this.config.cr0wp)
+      return FAULT_WRITE_PROTECT;
+    if (this.cr4Pks[cpu] && (pte & PTE_USER) === 0) {
+      const rights = (this.pkrs[cpu] >>> (((pte & PTE_PKEY_MASK) >>> PTE_PKEY_SHIFT) * 2)) & 3;
+      if (rights & PKR_AD) return FAULT_PKEY;
+      if (kind === WRITE && rights & PKR_WD && this.config.cr0wp) return FAULT_PKEY;
+    }
+    this.lastPfn = pfn;
+    return OK;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // PKS: IA32_PKRS and the kernel's software around it (Weiny v10 PKS core).
+
+  /**
+   * pks_setup() on every CPU: CR4.PKS on, PKRS = PKS_INIT_VALUE, and INIT_THREAD's
+   * thread.pkrs for every thread. Boot-time work, not charged.
+   */
+  enablePks(initValue: number): void {
+    this.pksInitValue = initValue >>> 0;
+    for (let cpu = 0; cpu < this.cpus; cpu++) {
+      this.#accrueExposure(cpu);
+      this.cr4Pks[cpu] = 1;
+      this.pkrs[cpu] = this.pksInitValue;
+      this.pkrsCache[cpu] = this.pksInitValue;
+    }
+    for (const thread of this.threads) thread.pkrs = this.pksInitValue;
+  }
+
+  /**
+   * WRMSR(IA32_PKRS). With `useCache`, skips the write when the per-CPU pkrs_cache already
+   * holds `value` (pks_write_pkrs). No TLB flush: the next access uses the new rights.
+   */
+  writePkrs(cpu: number, value: number, useCache = true): void {
+    const ledger = this.ledger;
+    value >>>= 0;
+    if (useCache) {
+      ledger.charge(cpu, Cat.pkrs_write, this.#p.pkrs_cache_check_cycles);
+      if (this.pkrsCache[cpu] === value) {
+        ledger.count(Ev.pkrs_writes_skipped);
+        return;
+      }
+    }
+    this.#accrueExposure(cpu);
+    this.pkrs[cpu] = value;
+    this.pkrsCache[cpu] = value;
+    ledger.count(Ev.pkrs_writes);
+    ledger.charge(cpu, Cat.pkrs_write, this.#p.wrmsr_pkrs_cycles);
+  }
+
+  /**
+   * pks_update_protection(): sets the thread's saved PKRS and, when the thread is running,
+   * writes the MSR through the cache. Only affects that thread on that CPU.
+   */
+  setThreadPkrs(thread: Thread, value: number, useCache = true): void {
+    thread.pkrs = value >>> 0;
+    if (this.current[thread.cpu] === thread && this.cr4Pks[thread.cpu]) {
+      this.writePkrs(thread.cpu, thread.pkrs, useCache);
+    }
+  }
+
+  /**
+   * Exception entry on `cpu`: #PF entry cost; with PKS on, the interrupted thread's PKRS is
+   * saved in the auxiliary pt_regs and PKS_INIT_VALUE is loaded, so handlers run protected.
+   */
+  exceptionEnter(cpu: number, useCache = true): void {
+    this.ledger.count(Ev.faults);
+    this.ledger.charge(cpu, Cat.fault, this.#p.fault_entry_exit_cycles);
+    const thread = this.current[cpu];
+    thread.exceptionPkrs.push(thread.pkrs);
+    if (this.cr4Pks[cpu]) this.writePkrs(cpu, this.pksInitValue, useCache);
+  }
+
+  /** pks_update_exception(): changes the PKRS the interrupted thread resumes with. */
+  updateExceptionPkrs(cpu: number, value: number): void {
+    const saved = this.current[cpu].exceptionPkrs;
+    if (saved.length === 0) throw new Error("updateExceptionPkrs outside an exception");
+    saved[saved.length - 1] = value >>> 0;
+  }
+
+  /** Exception exit: restores the (possibly updated) saved PKRS of the interrupted thread. */
+  exceptionExit(cpu: number, useCache = true): void {
+    const thread = this.current[cpu];
+    const saved = thread.exceptionPkrs.pop();
+    if (saved === undefined) throw new Error("exceptionExit without exceptionEnter");
+    thread.pkrs = saved;
+    if (this.cr4Pks[cpu]) this.writePkrs(cpu, saved, useCache);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Page-table writes.
+
+  #ensurePtePage(cpu: number, vpn: number): void {
+    const table = (vpn - this.vmallocBase) >>> 9;
+    if (this.#vmallocPtePage[table]) return;
+    this.#vmallocPtePage[table] = 1;
+    this.ledger.count(Ev.pt_allocs);
+    this.ledger.charge(cpu, Cat.pt_alloc, this.#p.pagetable_alloc_cycles);
+  }
+
+  /**
+   * set_pte_at() on a vmalloc or fixmap vpn: no TLB flush (the entry was not present, and
+   * x86 never caches not-present entries). Allocates the PTE page on first use in vmalloc.
+   */
+  setKernelPte(cpu: number, vpn: number, pfn: number, pte: number): void {
+    if (vpn < this.pages) throw new Error("setKernelPte: use changeDirectMap for the direct map");
+    if (vpn >= this.vaLimit)
+      throw new RangeError(`vpn ${vpn} is outside the modelled address space`);
+    if (pfn < 0 || pfn >= this.pages) throw new RangeError(`pfn ${pfn} is outside physical memory`);
+    const old = this.pteOf(vpn);
+    if (old & PTE_PRESENT) this.#noteStale(cpu, vpn, this.walkPfn);
+    if (this.isVmalloc(vpn)) {
+      this.#ensurePtePage(cpu, vpn);
+      const index = vpn - this.vmallocBase;
+      this.#vmallocPte[index] = pte;
+      this.#vmallocPfn[index] = pfn;
+    } else {
+      const index = vpn - this.fixmapBase;
+      this.#fixmapPte[index] = pte;
+      this.#fixmapPfn[index] = pfn;
+    }
+    this.ledger.count(Ev.pte_writes);
+    this.ledger.charge(cpu, Cat.pte_write, this.#p.pte_write_cycles);
+  }
+
+  /** pte_clear() on a vmalloc or fixmap vpn. No flush: TLBs may keep the old entry. */
+  clearKernelPte(cpu: number, vpn: number): void {
+    const old = this.pteOf(vpn);
+    if (old & PTE_PRESENT) this.#noteStale(cpu, vpn, this.walkPfn);
+    if (this.isVmalloc(vpn)) {
+      this.#vmallocPte[vpn - this.vmallocBase] = 0;
+    } else if (vpn >= this.fixmapBase && vpn < this.vaLimit) {
+      this.#fixmapPte[vpn - this.fixmapBase] = 0;
+    } else {
+      throw new Error("clearKernelPte: not a vmalloc or fixmap address");
+    }
+    this.ledger.count(Ev.pte_writes);
+    this.ledger.charge(cpu, Cat.pte_write, this.#p.pte_write_cycles);
+  }
+
+  /**
+   * Splits the direct-map large leaf covering `pfn` one level (1G→2M or 2M→4K), as
+   * __split_large_page does: allocate a page-table page, install it, then flush_tlb_all()
+   * (IPI to every CPU) under pgd_lock. 6.1 never merges it back.
+   */
+  splitDirectMap(cpu: number, pfn: number): void {
+    const size = this.directLeafSize(pfn);
+    if (size === SIZE_4K) return;
+    const lock = this.lockId("pgd_lock");
+    this.acquire(cpu, lock);
+    this.ledger.count(Ev.pt_allocs);
+    this.ledger.charge(cpu, Cat.pt_alloc, this.#p.pagetable_alloc_cycles);
+    if (size === SIZE_1G) {
+      this.#split1g[pfn >>> 18] = 1;
+      this.ledger.count(Ev.direct_map_splits_1g);
+    } else {
+      this.#split2m[pfn >>> 9] = 1;
+      this.ledger.count(Ev.direct_map_splits_2m);
+    }
+    this.ledger.count(Ev.direct_map_splits);
+    this.ledger.count(Ev.pte_writes);
+    this.ledger.charge(cpu, Cat.pte_write, this.#p.pte_write_cycles);
+    this.flushTlbAll(cpu);
+    this.release(cpu, lock);
+  }
+
+  /**
+   * Changes direct-map attributes of `count` pages from `pfn` (the CPA core,
+   * __change_page_attr): a large leaf is kept only when the change covers all of it,
+   * otherwise it is split first (with its flush). Does not flush for the attribute change
+   * itself: callers flush (set_memory_*) or not (set_direct_map_*_noflush).
+   * `set` and `clear` are PTE bits; `key` replaces the protection key when given.
+   */
+  changeDirectMap(
+    cpu: number,
+    pfn: number,
+    count: number,
+    change: { set?: number; clear?: number; key?: number },
+  ): void {
+    if (pfn < 0 || count < 1 || pfn + count > this.pages) {
+      throw new RangeError(`direct-map change [${pfn}, ${pfn + count}) is outside physical memory`);
+    }
+    const set = change.set ?? 0;
+    let clear = change.clear ?? 0;
+    let setBits = set;
+    if (change.key !== undefined) {
+      if (!Number.isInteger(change.key) || change.key < 0 || change.key > 15) {
+        throw new RangeError(`protection key ${change.key} is outside 0..15`);
+      }
+      clear |= PTE_PKEY_MASK;
+      setBits |= change.key << PTE_PKEY_SHIFT;
+    }
+    let page = pfn;
+    const end = pfn + count;
+    while (page < end) {
+      const size = this.directLeafSize(page);
+      const span = 1 << SIZE_SHIFT[size];
+      const leafStart = page - (page % span);
+      const current = this.directPte(page);
+      const wanted = (current & ~clear) | setBits;
+      if (wanted === current) {
+        // Same protection: nothing to change and no reason to split.
+        page = Math.min(leafStart + span, end);
+        continue;
+      }
+      if (size !== SIZE_4K && (leafStart < pfn || leafStart + span > end)) {
+        this.splitDirectMap(cpu, page);
+        continue; // re-examine at the smaller size
+      }
+      // One leaf write covers the whole leaf.
+      for (let p = leafStart; p < leafStart + span; p++) this.#setDirect(cpu, p, wanted);
+      this.ledger.count(Ev.pte_writes);
+      this.ledger.charge(cpu, Cat.pte_write, this.#p.pte_write_cycles);
+      page = leafStart + span;
+    }
+  }
+
+  #setDirect(cpu: number, pfn: number, pte: number): void {
+    const old = this.#directPte[pfn] ^ PAGE_KERNEL;
+    if (old === pte) return;
+    if (this.#watched[pfn]) {
+      const oldWritable = (old & (PTE_PRESENT | PTE_WRITABLE)) === (PTE_PRESENT | PTE_WRITABLE);
+      const newWritable = (pte & (PTE_PRESENT | PTE_WRITABLE)) === (PTE_PRESENT | PTE_WRITABLE);
+      const oldKey = (old & PTE_PKEY_MASK) >>> PTE_PKEY_SHIFT;
+      const newKey = (pte & PTE_PKEY_MASK) >>> PTE_PKEY_SHIFT;
+      if (oldWritable !== newWritable || oldKey !== newKey) {
+        this.#accrueAllExposure();
+        if (oldWritable) this.#watchedWritable[oldKey]--;
+        if (newWritable) this.#watchedWritable[newKey]++;
+        if (oldWritable && !newWritable) this.#noteStale(cpu, pfn, pfn);
+      }
+    }
+    this.#directPte[pfn] = pte ^ PAGE_KERNEL;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // TLB maintenance.
+
+  /** INVLPG on the local CPU. */
+  invlpg(cpu: number, vpn: number): void {
+    if (this.#pendingStale.size > 0) {
+      this.#closeStaleAt(cpu, vpn);
+      // Fixmap slots are per CPU: once the owning CPU has flushed, nothing else holds them.
+      if (vpn >= this.fixmapBase) this.#pendingStale.delete(vpn);
+    }
+    this.tlb.invalidate(cpu, vpn);
+    this.ledger.count(Ev.invlpg);
+    this.ledger.charge(cpu, Cat.invlpg, this.#p.invlpg_cycles);
+  }
+
+  /** __flush_tlb_all() on the local CPU (INVPCID or CR4.PGE toggle: global entries too). */
+  flushLocalAll(cpu: number): void {
+    this.#closeAllStale(cpu);
+    this.tlb.flushAll(cpu);
+    this.ledger.count(Ev.full_flushes);
+    this.ledger.charge(cpu, Cat.tlb_flush, this.#p.flush_all_cycles);
+  }
+
+  /**
+   * on_each_cpu(fn, wait=1) from `cpu`: runs `work` locally and sends an IPI to every other
+   * online CPU, which takes the interrupt (charged to that CPU) and runs `work`; the
+   * initiator pays the send cost and spins until the last acknowledgement.
+   */
+  onEachCpu(cpu: number, work: (target: number) => void): void {
+    const ledger = this.ledger;
+    const others = this.cpus - 1;
+    ledger.charge(cpu, Cat.ipi_send, this.#p.ipi_send_base_cycles);
+    ledger.charge(cpu, Cat.ipi_send, this.#p.ipi_per_target_cycles, others);
+    const sentAt = this.now(cpu);
+    let lastAck = sentAt;
+    for (let target = 0; target < this.cpus; target++) {
+      if (target === cpu) continue;
+      ledger.count(Ev.ipis);
+      // The target is interrupted at the send time (or when it gets there); the handler's
+      // cycles are stolen from whatever it was doing.
+      const start = this.now(target);
+      ledger.charge(target, Cat.ipi_handle, this.#p.ipi_handler_cycles);
+      work(target);
+      const handled = this.now(target) - start;
+      const ack = Math.max(sentAt, start) + handled;
+      if (ack > lastAck) lastAck = ack;
+    }
+    work(cpu);
+    const wait = lastAck - this.now(cpu);
+    if (wait > 0) ledger.chargeDerived(cpu, Cat.ipi_wait, wait);
+  }
+
+  /**
+   * flush_tlb_kernel_range(): above tlb_single_page_flush_ceiling (33) pages every online CPU
+   * does a full flush, otherwise every online CPU runs an INVLPG loop; always by IPI to all
+   * online CPUs, synchronously.
+   */
+  flushTlbKernelRange(cpu: number, vpn: number, pages: number): void {
+    this.ledger.count(Ev.shootdowns);
+    const ceiling = this.profile.parameters.tlb_single_page_flush_ceiling.value;
+    if (pages > ceiling) {
+      this.onEachCpu(cpu, (target) => this.flushLocalAll(target));
+    } else {
+      this.onEachCpu(cpu, (target) => {
+        for (let page = 0; page < pages; page++) this.invlpg(target, vpn + page);
+      });
+    }
+    if (pages > ceiling) this.#pendingStale.clear();
+    else this.#dropStale(vpn, vpn + pages);
+  }
+
+  /** flush_tlb_all(): full flush on every online CPU by IPI. */
+  flushTlbAll(cpu: number): void {
+    this.ledger.count(Ev.shootdowns);
+    this.onEachCpu(cpu, (target) => this.flushLocalAll(target));
+    this.#pendingStale.clear();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Locks: spinlocks queue in simulated time.
+
+  lockId(name: string): number {
+    let id = this.#lockNames.indexOf(name);
+    if (id >= 0) return id;
+    id = this.#lockNames.length;
+    this.#lockNames.push(name);
+    if (id >= this.#lockFreeAt.length) {
+      const freeAt = new Float64Array(id * 2);
+      freeAt.set(this.#lockFreeAt);
+      this.#lockFreeAt = freeAt;
+      const holder = new Int32Array(id * 2).fill(-1);
+      holder.set(this.#lockHolder);
+      this.#lockHolder = holder;
+    }
+    return id;
+  }
+
+  /**
+   * spin_lock(): if the lock is held until later in simulated time, `cpu` spins until it
+   * is free (charged as lock_spin); taking a line last held by another CPU costs a transfer.
+   * With `sleeping`, the wait advances the clock without charging cycles (a mutex).
+   */
+  acquire(cpu: number, lock: number, sleeping = false): void {
+    const ledger = this.ledger;
+    const freeAt = this.#lockFreeAt[lock];
+    const now = this.now(cpu);
+    if (freeAt > now) {
+      ledger.count(Ev.lock_contended);
+      if (sleeping) {
+        ledger.count(Ev.lock_sleeps);
+        ledger.clock[cpu] = freeAt;
+      } else {
+        ledger.chargeDerived(cpu, Cat.lock_spin, freeAt - now);
+      }
+    }
+    const previous = this.#lockHolder[lock];
+    if (previous >= 0 && previous !== cpu)
+      ledger.charge(cpu, Cat.lock, this.#p.lock_transfer_cycles);
+    ledger.charge(cpu, Cat.lock, this.#p.lock_acquire_cycles);
+    this.#lockHolder[lock] = cpu;
+    // Held until released; mark as busy "forever" meanwhile.
+    this.#lockFreeAt[lock] = Number.POSITIVE_INFINITY;
+  }
+
+  release(cpu: number, lock: number): void {
+    this.#lockFreeAt[lock] = this.now(cpu);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Scheduling: context switch and migration.
+
+  /**
+   * Switches `cpu` to `next` (__switch_to): the outgoing thread's kmap_local slots are
+   * cleared with one local INVLPG each (__kmap_local_sched_out), the incoming thread's PKRS
+   * is loaded through the cache (x86_pkrs_load) and its slots re-installed
+   * (__kmap_local_sched_in, PTE writes, no flush).
+   */
+  contextSwitch(cpu: number, next: Thread): void {
+    const previous = this.current[cpu];
+    if (previous === next) return;
+    if (next.cpu !== cpu) throw new Error(`thread ${next.id} is not on CPU ${cpu}`);
+    this.ledger.count(Ev.context_switches);
+    this.ledger.charge(cpu, Cat.context_switch, this.#p.context_switch_cycles);
+    for (let slot = 0; slot < previous.kmapDepth; slot++) {
+      const vpn = this.fixmapVpn(cpu, slot);
+      this.clearKernelPte(cpu, vpn);
+      this.invlpg(cpu, vpn);
+    }
+    this.current[cpu] = next;
+    if (this.cr4Pks[cpu]) this.writePkrs(cpu, next.pkrs, true);
+    for (let slot = 0; slot < next.kmapDepth; slot++) {
+      this.setKernelPte(cpu, this.fixmapVpn(cpu, slot), next.kmapPfn[slot], next.kmapPte[slot]);
+    }
+  }
+
+  /**
+   * Moves a thread that is not running to another CPU's run queue. Refused (returns false)
+   * while the thread has migration disabled (kmap_local, kmap_atomic).
+   */
+  migrate(thread: Thread, toCpu: number): boolean {
+    if (toCpu < 0 || toCpu >= this.cpus) throw new RangeError(`no CPU ${toCpu}`);
+    if (this.current[thread.cpu] === thread) throw new Error("migrate: thread is running");
+    if (thread.migrateDisable > 0) {
+      this.ledger.count(Ev.migrations_deferred);
+      return false;
+    }
+    this.ledger.count(Ev.migrations);
+    this.ledger.charge(toCpu, Cat.migration, this.#p.migration_cycles);
+    thread.cpu = toCpu;
+    return true;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // kmap_local on the per-CPU fixmap (the HIGHMEM mechanism, mm/highmem.c).
+
+  /**
+   * __kmap_local_pfn_prot(): migrate_disable, push a slot, write its PTE (no flush).
+   * Returns the slot's vpn, or -1 when all 15 usable slots are taken (the kernel BUGs).
+   */
+  kmapLocalPush(thread: Thread, pfn: number, pte: number): number {
+    if (thread.kmapDepth >= KMAP_LOCAL_MAX_NESTING) return -1;
+    const cpu = thread.cpu;
+    this.ledger.charge(cpu, Cat.kmap_slot, this.#p.kmap_local_slot_cycles);
+    thread.migrateDisable++;
+    const slot = thread.kmapDepth++;
+    thread.kmapPfn[slot] = pfn;
+    thread.kmapPte[slot] = pte;
+    const vpn = this.fixmapVpn(cpu, slot);
+    this.setKernelPte(cpu, vpn, pfn, pte);
+    return vpn;
+  }
+
+  /** kunmap_local_indexed(): LIFO only; pte_clear plus one local INVLPG, no IPI. */
+  kmapLocalPop(thread: Thread, vpn: number): void {
+    const cpu = thread.cpu;
+    const slot = thread.kmapDepth - 1;
+    if (slot < 0 || this.fixmapVpn(cpu, slot) !== vpn) {
+      throw new Error(`kunmap_local out of order on CPU ${cpu}: slots are a stack`);
+    }
+    this.ledger.charge(cpu, Cat.kmap_slot, this.#p.kmap_local_slot_cycles);
+    this.clearKernelPte(cpu, vpn);
+    this.invlpg(cpu, vpn);
+    thread.kmapDepth--;
+    thread.migrateDisable--;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Exposure accounting for coverage: page-cycles during which a watched (protected) page
+  // can be written through its direct-map address, or through a stale TLB entry.
+
+  /** Marks pages as protected for exposure accounting (by the engine, not a strategy). */
+  watch(pfns: ArrayLike<number>): void {
+    this.#accrueAllExposure();
+    for (let i = 0; i < pfns.length; i++) {
+      const page = pfns[i];
+      if (this.#watched[page]) continue;
+      this.#watched[page] = 1;
+      const pte = this.directPte(page);
+      if ((pte & (PTE_PRESENT | PTE_WRITABLE)) === (PTE_PRESENT | PTE_WRITABLE)) {
+        this.#watchedWritable[(pte & PTE_PKEY_MASK) >>> PTE_PKEY_SHIFT]++;
+      }
+    }
+  }
+
+  isWatched(pfn: number): boolean {
+    return pfn >= 0 && pfn < this.pages && this.#watched[pfn] === 1;
+  }
+
+  #exposureRate(cpu: number): number {
+    let rate = 0;
+    const pkrs = this.pkrs[cpu];
+    const pks = this.cr4Pks[cpu];
+    for (let key = 0; key < PKS_KEYS; key++) {
+      const count = this.#watchedWritable[key];
+      if (count === 0) continue;
+      if (!pks || ((pkrs >>> (key * 2)) & 3) === 0) rate += count;
+    }
+    return rate;
+  }
+
+  #accrueExposure(cpu: number): void {
+    const now = this.now(cpu);
+    const elapsed = now - this.#exposureSince[cpu];
+    if (elapsed > 0) this.exposure[cpu] += this.#exposureRate(cpu) * elapsed;
+    this.#exposureSince[cpu] = now;
+  }
+
+  #accrueAllExposure(): void {
+    for (let cpu = 0; cpu < this.cpus; cpu++) this.#accrueExposure(cpu);
+  }
+
+  /** Brings every CPU's exposure up to its current clock (call at the end of a run). */
+  settleExposure(): void {
+    this.#accrueAllExposure();
+    for (let cpu = 0; cpu < this.cpus; cpu++) this.#closeAllStale(cpu);
+  }
+
+  #noteStale(cpu: number, vpn: number, pfn: number): void {
+    if (this.isWatched(pfn) && !this.#pendingStale.has(vpn)) {
+      this.#pendingStale.set(vpn, this.now(cpu));
+    }
+  }
+
+  /** `cpu` is about to drop its entry for `vpn`: if that entry was stale and writable, the
+   * time since the PTE changed was exposure. */
+  #closeStaleAt(cpu: number, vpn: number): void {
+    const since = this.#pendingStale.get(vpn);
+    if (since === undefined || this.tlb.probe(cpu, vpn) < 0) return;
+    if ((this.tlb.hitPte & (PTE_PRESENT | PTE_WRITABLE)) !== (PTE_PRESENT | PTE_WRITABLE)) return;
+    const current = this.pteOf(vpn);
+    if ((current & PTE_WRITABLE) !== 0 && this.walkPfn === this.tlb.hitPfn) return;
+    const elapsed = this.now(cpu) - since;
+    if (elapsed > 0) this.exposure[cpu] += elapsed;
+  }
+
+  #closeAllStale(cpu: number): void {
+    for (const vpn of this.#pendingStale.keys()) this.#closeStaleAt(cpu, vpn);
+  }
+
+  /** Every CPU has flushed [from, to): those stale windows are closed everywhere. */
+  #dropStale(from: number, to: number): void {
+    for (const vpn of this.#pendingStale.keys()) {
+      if (vpn >= from && vpn < to) this.#pendingStale.delete(vpn);
+    }
+  }
+
+  /** Total exposure in page-cycles, all CPUs. */
+  totalExposure(): number {
+    let sum = 0;
+    for (let cpu = 0; cpu < this.cpus; cpu++) sum += this.exposure[cpu];
+    return sum;
+  }
+
+  /** One-paragraph description of the machine, for summaries. */
+  summary(): Record<string, string | number> {
+    return {
+      cpus: this.cpus,
+      memoryGiB: this.config.memoryGiB,
+      physicalPages: this.pages,
+      directMapLeaf: this.config.directMapLeaf,
+      vmallocPages: this.config.vmallocPages,
+      kmapSlotsPerCpu: KM_MAX_IDX,
+      tlbEntriesPerCpu: `${this.tlb.capacity(0)} x 4K, ${this.tlb.capacity(1)} x 2M, ${this.tlb.capacity(2)} x 1G, ${this.tlb.ways}-way`,
+      cr0wp: this.config.cr0wp ? 1 : 0,
+      profile: this.profile.name,
+    };
+  }
+}

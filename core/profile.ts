@@ -1,0 +1,154 @@
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { UserInputError, unknownChoiceError } from "./errors.ts";
+
+/** How far a cost figure can be trusted; printed wherever the figure is. */
+export const CONFIDENCE_LEVELS = ["verified", "secondary", "derived", "unverified"] as const;
+export type Confidence = (typeof CONFIDENCE_LEVELS)[number];
+
+const parameterSchema = z
+  .object({
+    value: z.number().finite().nonnegative(),
+    unit: z.string().min(1),
+    confidence: z.enum(CONFIDENCE_LEVELS),
+    source: z.string().min(1),
+    range: z.tuple([z.number().finite(), z.number().finite()]).optional(),
+    fittedTo: z.string().optional(),
+  })
+  .strict();
+
+const profileSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "kebab-case"),
+    summary: z.string().min(1),
+    parameters: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), parameterSchema),
+  })
+  .strict();
+
+/** One named cost parameter with its provenance. */
+export type CostParameter = z.infer<typeof parameterSchema>;
+
+/** A machine type's cost profile: every modelled cost, with value, unit, source, confidence. */
+export interface CostProfile {
+  readonly name: string;
+  readonly summary: string;
+  readonly parameters: Readonly<Record<string, CostParameter>>;
+}
+
+/** Parameters every profile must define: the model charges each of them. */
+export const REQUIRED_PARAMETERS = [
+  "clock_ghz",
+  "data_access_cycles",
+  "page_walk_level_cycles",
+  "wrmsr_pkrs_cycles",
+  "pkrs_cache_check_cycles",
+  "pte_write_cycles",
+  "invlpg_cycles",
+  "flush_all_cycles",
+  "tlb_single_page_flush_ceiling",
+  "ipi_send_base_cycles",
+  "ipi_per_target_cycles",
+  "ipi_handler_cycles",
+  "pagetable_alloc_cycles",
+  "context_switch_cycles",
+  "migration_cycles",
+  "fault_entry_exit_cycles",
+  "lock_acquire_cycles",
+  "lock_transfer_cycles",
+  "vmap_area_alloc_cycles",
+  "vmap_area_free_cycles",
+  "vmap_block_alloc_cycles",
+  "vmap_block_free_cycles",
+  "vmap_purge_area_cycles",
+  "page_alloc_cycles",
+  "kmap_local_slot_cycles",
+  "tlb_entries_4k",
+  "tlb_entries_2m",
+  "tlb_entries_1g",
+  "tlb_ways",
+] as const;
+export type RequiredParameter = (typeof REQUIRED_PARAMETERS)[number];
+
+const BUILTIN_DIRECTORY = join(dirname(fileURLToPath(import.meta.url)), "profiles");
+/** Names of the cost profiles shipped with pkslab. */
+export const BUILTIN_PROFILES = ["server-2022"] as const;
+export const DEFAULT_PROFILE = "server-2022";
+
+/** Validates a parsed profile object; `origin` names the file or source in errors. */
+export function parseProfile(data: unknown, origin: string): CostProfile {
+  const result = profileSchema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
+    throw new UserInputError(`cost profile ${origin}: ${where}: ${issue.message}`);
+  }
+  const missing = REQUIRED_PARAMETERS.filter((name) => !(name in result.data.parameters));
+  if (missing.length > 0) {
+    throw new UserInputError(
+      `cost profile ${origin}: missing parameter(s) ${missing.join(", ")}; every profile must define: ${REQUIRED_PARAMETERS.join(", ")}.`,
+    );
+  }
+  for (const [name, parameter] of Object.entries(result.data.parameters)) {
+    if (parameter.range && parameter.range[0] > parameter.range[1]) {
+      throw new UserInputError(`cost profile ${origin}: ${name}.range is empty (low > high).`);
+    }
+  }
+  return result.data;
+}
+
+/** Loads a built-in profile by name, or a JSON profile file by path. */
+export function loadProfile(nameOrPath: string = DEFAULT_PROFILE): CostProfile {
+  const isPath = nameOrPath.includes("/") || nameOrPath.endsWith(".json");
+  if (!isPath && !(BUILTIN_PROFILES as readonly string[]).includes(nameOrPath)) {
+    throw unknownChoiceError("cost profile", nameOrPath, BUILTIN_PROFILES);
+  }
+  const path = isPath ? nameOrPath : join(BUILTIN_DIRECTORY, `${nameOrPath}.json`);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new UserInputError(`cost profile file ${path} cannot be read.`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new UserInputError(`cost profile ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseProfile(data, path);
+}
+
+/**
+ * Returns a copy of the profile with some values replaced (from `--set profile.NAME=V`).
+ * An overridden parameter keeps its unit and is marked as set by the user.
+ */
+export function overrideProfile(
+  profile: CostProfile,
+  overrides: Readonly<Record<string, number>>,
+): CostProfile {
+  const parameters: Record<string, CostParameter> = { ...profile.parameters };
+  for (const [name, value] of Object.entries(overrides)) {
+    const original = parameters[name];
+    if (!original) {
+      throw unknownChoiceError(
+        `cost parameter in profile ${profile.name}`,
+        name,
+        Object.keys(parameters),
+      );
+    }
+    if (!Number.isFinite(value) || value < 0) {
+      throw new UserInputError(
+        `cost parameter ${name}: ${value} is not a finite non-negative number.`,
+      );
+    }
+    parameters[name] = {
+      ...original,
+      value,
+      confidence: "unverified",
+      source: `set on the command line (profile value ${original.value} ${original.unit}: ${original.source})`,
+    };
+  }
+  return { ...profile, parameters };
+}

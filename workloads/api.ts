@@ -1,0 +1,109 @@
+/**
+ * The workload plugin API. A workload is what the kernel does with protected memory: a
+ * protected region and, per thread, a deterministic stream of operations drawn from the
+ * run's seeded PRNG. A plugin module default-exports `defineWorkload({...})`.
+ *
+ * @packageDocumentation
+ */
+import type { Rng } from "../core/rng.ts";
+import type { Intent, KeyMode, OptionSpec, OptionValues, Scope } from "../strategies/api.ts";
+
+/** Stray-access classes the coverage model injects (names are part of the result contract). @public */
+export const STRAY_CLASSES = [
+  "wild-direct",
+  "window-same-cpu",
+  "use-after-unmap",
+  "overflow",
+  "cross-cpu-stale",
+  "stray-read",
+] as const;
+/** @public */
+export type StrayClass = (typeof STRAY_CLASSES)[number];
+
+/**
+ * One operation of a thread's stream. `handle` names a mapping; handles are global to the
+ * run so that one thread can hand a mapping to another.
+ * @public
+ */
+export type Operation =
+  /** Map `count` region pages starting at region page `page`. */
+  | {
+      readonly kind: "map";
+      readonly handle: number;
+      readonly page: number;
+      readonly count: number;
+      readonly intent: Intent;
+      readonly scope: Scope;
+    }
+  /** Read or write `length` bytes at byte `offset` of a mapping (may cross page boundaries). */
+  | {
+      readonly kind: "access";
+      readonly handle: number;
+      readonly offset: number;
+      readonly length: number;
+      readonly write: boolean;
+    }
+  | { readonly kind: "unmap"; readonly handle: number }
+  /** Unrelated work: `cycles` of compute and `touches` reads of unprotected kernel memory. */
+  | { readonly kind: "compute"; readonly cycles: number; readonly touches: number }
+  /** Give up the CPU to another runnable thread on it (a context switch). */
+  | { readonly kind: "yield" }
+  /** Block for `cycles`; other threads on the CPU run meanwhile. */
+  | { readonly kind: "sleep"; readonly cycles: number }
+  /** Ask to move to CPU `cpu` (the kernel refuses while migration is disabled). */
+  | { readonly kind: "migrate"; readonly cpu: number }
+  /** Wait until mapping `handle` exists (made by another thread), to use it. */
+  | { readonly kind: "wait-for"; readonly handle: number }
+  /** Region pages leave the direct map's users (allocated to user space, xpfo-churn). */
+  | { readonly kind: "protect-pages"; readonly page: number; readonly count: number }
+  /** Region pages come back (freed by user space). */
+  | { readonly kind: "release-pages"; readonly page: number; readonly count: number }
+  /** One workload-level operation is complete (the unit of `cost.cycles_per_op`). */
+  | { readonly kind: "complete" };
+
+/** Shape of the protected region a workload asks for. @public */
+export interface RegionSpec {
+  /** Number of 4 KiB pages. */
+  readonly pages: number;
+  readonly keyMode: KeyMode;
+  /** Physically contiguous (one range) or scattered pages. */
+  readonly contiguous: boolean;
+}
+
+/** Inputs of a thread's generator. @public */
+export interface ThreadContext {
+  /** This thread's index, 0-based. */
+  readonly thread: number;
+  /** Number of threads in the run. */
+  readonly threads: number;
+  /** Online CPUs. */
+  readonly cpus: number;
+  /** The thread's own PRNG stream, derived from the run seed and the thread index. */
+  readonly rng: Rng;
+  /** Resolved workload parameters. */
+  readonly params: OptionValues;
+  readonly region: RegionSpec;
+}
+
+/** A workload plugin: metadata as data plus generators. @public */
+export interface WorkloadModule {
+  /** Unique, kebab-case. */
+  readonly name: string;
+  readonly version: string;
+  readonly summary: string;
+  /** Grounding: the discussion, patch or code the shape comes from. */
+  readonly citation: string;
+  /** Parameters with defaults, units and descriptions. */
+  readonly params: Readonly<Record<string, OptionSpec>>;
+  /** The protected region for the given parameters. */
+  region(params: OptionValues): RegionSpec;
+  /** Number of threads (thread i starts on CPU i mod cpus). */
+  threads(params: OptionValues, cpus: number): number;
+  /** The operation stream of one thread. */
+  generate(context: ThreadContext): Iterable<Operation>;
+}
+
+/** Identity helper that type-checks a workload definition. @public */
+export function defineWorkload(module: WorkloadModule): WorkloadModule {
+  return module;
+}
