@@ -1,0 +1,149 @@
+import { describe, expect, it } from "vitest";
+import { runSimulation } from "../../core/engine.ts";
+import { UserInputError } from "../../core/errors.ts";
+import { DEFAULT_MACHINE } from "../../core/machine.ts";
+import { pkrsWith, pksInitValue } from "../../core/pkrs.ts";
+import {
+  loadProfile,
+  overrideProfile,
+  parseProfile,
+  REQUIRED_PARAMETERS,
+} from "../../core/profile.ts";
+import { defineStrategy } from "../../strategies/api.ts";
+import { defineWorkload } from "../../workloads/api.ts";
+
+describe("cost profiles", () => {
+  it("the default profile defines every required parameter with unit, source and confidence", () => {
+    const profile = loadProfile();
+    for (const name of REQUIRED_PARAMETERS) {
+      const parameter = profile.parameters[name];
+      expect(parameter, name).toBeDefined();
+      expect(parameter.unit.length).toBeGreaterThan(0);
+      expect(parameter.source.length).toBeGreaterThan(10);
+    }
+    expect(profile.parameters.wrmsr_pkrs_cycles.value).toBe(185);
+    expect(profile.parameters.wrmsr_pkrs_cycles.confidence).toBe("verified");
+    expect(profile.parameters.ipi_per_target_cycles.confidence).toBe("unverified");
+  });
+
+  it("refuses a profile missing a parameter, naming it", () => {
+    const profile = loadProfile();
+    const { wrmsr_pkrs_cycles: _dropped, ...rest } = profile.parameters;
+    expect(() => parseProfile({ ...profile, parameters: rest }, "test.json")).toThrow(
+      /missing parameter\(s\) wrmsr_pkrs_cycles/,
+    );
+  });
+
+  it("suggests the nearest built-in name for an unknown profile", () => {
+    expect(() => loadProfile("server-2021")).toThrow(UserInputError);
+    expect(() => loadProfile("server-2021")).toThrow(/Did you mean "server-2022"/);
+  });
+
+  it("overrides mark the value unverified and keep the original source", () => {
+    const profile = overrideProfile(loadProfile(), { wrmsr_pkrs_cycles: 100 });
+    expect(profile.parameters.wrmsr_pkrs_cycles.value).toBe(100);
+    expect(profile.parameters.wrmsr_pkrs_cycles.confidence).toBe("unverified");
+    expect(profile.parameters.wrmsr_pkrs_cycles.source).toMatch(/BULKHEAD25/);
+    expect(() => overrideProfile(loadProfile(), { wrmsr_pkr_cycles: 1 })).toThrow(/Did you mean/);
+  });
+});
+
+const KEY = 1;
+const toyPks = defineStrategy({
+  name: "toy-pks",
+  version: "0.0.0",
+  summary: "test double: lift a key around each mapping",
+  citation: "test",
+  options: {},
+  costs: {},
+  supports: { local: true, global: false, longTerm: false },
+  restoresProtection: true,
+  create: ({ machine, region }) => ({
+    onSetup: () => {
+      machine.enablePks(pksInitValue());
+      machine.changeDirectMap(0, region.pfns[0], region.pfns.length, { key: KEY });
+      return { kind: "ok", value: undefined };
+    },
+    onMap: (request) => {
+      machine.setThreadPkrs(request.thread, pkrsWith(request.thread.pkrs, KEY, "rw"));
+      return { kind: "ok", value: { vpns: request.pfns, contiguous: request.pfns.length === 1 } };
+    },
+    onUnmap: (request) => {
+      machine.setThreadPkrs(request.thread, pkrsWith(request.thread.pkrs, KEY, "ad"));
+      return { kind: "ok", value: undefined };
+    },
+  }),
+});
+
+const toyWorkload = defineWorkload({
+  name: "toy",
+  version: "0.0.0",
+  summary: "test double: map, write, unmap random pages",
+  citation: "test",
+  params: {},
+  region: () => ({ pages: 256, keyMode: "access-disable", contiguous: true }),
+  threads: (_params, cpus) => cpus * 2,
+  *generate({ rng, thread }) {
+    for (let i = 0; i < 300; i++) {
+      const handle = thread * 1_000_000 + i;
+      yield {
+        kind: "map",
+        handle,
+        page: rng.int(0, 255),
+        count: 1,
+        intent: "write",
+        scope: "local",
+      };
+      yield { kind: "access", handle, offset: rng.int(0, 4000), length: 64, write: true };
+      yield { kind: "unmap", handle };
+      if (rng.chance(0.1)) yield { kind: "yield" };
+      yield { kind: "compute", cycles: 300, touches: 2 };
+      yield { kind: "complete" };
+    }
+  },
+});
+
+function run(seed: number) {
+  return runSimulation({
+    machine: { ...DEFAULT_MACHINE, cpus: 4, memoryGiB: 4 },
+    profile: loadProfile(),
+    strategy: toyPks,
+    strategyOptions: {},
+    workload: toyWorkload,
+    workloadParams: {},
+    seed,
+    strayEvery: 10,
+  });
+}
+
+describe("engine", () => {
+  it("identical seeds give identical ledgers and outcomes", () => {
+    expect(JSON.stringify(run(7))).toBe(JSON.stringify(run(7)));
+  });
+
+  it("different seeds give different runs", () => {
+    expect(JSON.stringify(run(7).metrics)).not.toBe(JSON.stringify(run(8).metrics));
+  });
+
+  it("ledger categories sum to the total, and PKRS writes are charged at the profile value", () => {
+    const { metrics } = run(3);
+    const categories = Object.entries(metrics)
+      .filter(([name]) => name.startsWith("cost.cycles."))
+      .reduce((sum, [, value]) => sum + value, 0);
+    expect(categories).toBeCloseTo(metrics["cost.total_cycles"], 3);
+    expect(metrics["cost.cycles.pkrs_write"]).toBeGreaterThanOrEqual(
+      metrics["events.pkrs_writes"] * 185,
+    );
+    expect(metrics["run.operations"]).toBe(8 * 300);
+  });
+
+  it("a PKS strategy issues no shootdown after setup and blocks strays while no window is open", () => {
+    const { metrics } = run(5);
+    // Setup keys 256 pages (half a 2M leaf) inside a 1G leaf: split 1G→2M and 2M→4K, one
+    // flush_tlb_all each; nothing flushes afterwards.
+    expect(metrics["events.direct_map_splits"]).toBe(2);
+    expect(metrics["events.shootdowns"]).toBe(2);
+    expect(metrics["coverage.use-after-unmap.blocked"]).toBeGreaterThan(0);
+    expect(metrics["coverage.window-same-cpu.blocked"]).toBe(0);
+  });
+});
