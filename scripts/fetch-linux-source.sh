@@ -4,14 +4,15 @@
 # is already in the cache, it only prints its path.
 #
 #   cache dir:  ${PKSLAB_KERNEL_CACHE:-$HOME/.cache/pkslab}
-#   prints:     <cache dir>/linux-source-6.1   (the only line on stdout)
+#   package:    ${PKSLAB_KERNEL_PACKAGE:-linux-source-6.1} (its .deb holds usr/src/<package>.tar.xz)
+#   prints:     <cache dir>/<package>   (the only line on stdout)
 #
 # Progress and errors go to stderr. Exits non-zero, with a message, when apt cannot
 # find or download the package or the archive cannot be unpacked. The kernel source
 # is never placed inside the repository.
 set -euo pipefail
 
-PACKAGE=linux-source-6.1
+PACKAGE="${PKSLAB_KERNEL_PACKAGE:-linux-source-6.1}"
 CACHE_DIR="${PKSLAB_KERNEL_CACHE:-$HOME/.cache/pkslab}"
 TARGET="$CACHE_DIR/$PACKAGE"
 
@@ -33,10 +34,13 @@ command -v tar >/dev/null || die "tar not found"
 command -v xz >/dev/null || die "xz not found (apt-get install xz-utils)"
 
 mkdir -p "$CACHE_DIR"
+# The tree is unpacked next to its final place (same file system, so the last step is a
+# rename); the .deb goes to a temporary directory that apt's _apt user may write to.
 WORK="$(mktemp -d "$CACHE_DIR/.fetch.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
-# apt-get download drops privileges to _apt when it can; let it write here.
-chmod 755 "$WORK"
+DOWNLOAD="$(mktemp -d "${TMPDIR:-/tmp}/pkslab-linux-source.XXXXXX")"
+trap 'rm -rf "$WORK" "$DOWNLOAD"' EXIT
+chmod 755 "$DOWNLOAD"
+if [[ "$(id -u)" -eq 0 ]] && id _apt >/dev/null 2>&1; then chown _apt "$DOWNLOAD"; fi
 
 SUDO=()
 if [[ "$(id -u)" -ne 0 ]] && command -v sudo >/dev/null; then SUDO=(sudo); fi
@@ -44,21 +48,21 @@ if [[ "$(id -u)" -ne 0 ]] && command -v sudo >/dev/null; then SUDO=(sudo); fi
 # Refresh the package lists only when apt does not know the package yet.
 if ! apt-cache show "$PACKAGE" >/dev/null 2>&1; then
   say "package lists do not know $PACKAGE; running apt-get update"
-  "${SUDO[@]}" apt-get update >&2 || die "apt-get update failed"
+  "${SUDO[@]}" apt-get update >&2 || die "apt-get update failed: the package repository cannot be reached"
   apt-cache show "$PACKAGE" >/dev/null 2>&1 \
     || die "apt cannot find package $PACKAGE (is a Debian bookworm source configured?)"
 fi
 
 say "downloading $PACKAGE"
-if ! (cd "$WORK" && apt-get download "$PACKAGE" >&2); then
+if ! (cd "$DOWNLOAD" && apt-get download "$PACKAGE" >&2); then
   # Stale lists point at a version the mirror no longer has: refresh once and retry.
   say "download failed; refreshing package lists and retrying once"
-  "${SUDO[@]}" apt-get update >&2 || die "apt-get update failed"
-  (cd "$WORK" && apt-get download "$PACKAGE" >&2) \
+  "${SUDO[@]}" apt-get update >&2 || die "apt-get update failed: the package repository cannot be reached"
+  (cd "$DOWNLOAD" && apt-get download "$PACKAGE" >&2) \
     || die "apt-get download $PACKAGE failed: the package repository is unreachable or lacks it"
 fi
 
-DEB="$(find "$WORK" -maxdepth 1 -name "${PACKAGE}_*.deb" | head -n 1)"
+DEB="$(find "$DOWNLOAD" -maxdepth 1 -name "${PACKAGE}_*.deb" | head -n 1)"
 [[ -n "$DEB" ]] || die "apt-get download reported success but left no ${PACKAGE}_*.deb"
 say "downloaded $(basename "$DEB")"
 
