@@ -9,8 +9,6 @@ import { type CensusResult, runCensus } from "../reports/census/census.ts";
 import { renderCensus } from "../reports/census/render.ts";
 
 const kernelSrc = process.env.PKSLAB_KERNEL_SRC;
-/** The issue's budget for the whole-tree scan on the 2-core machine. */
-const BUDGET_MS = 30_000;
 
 describe.skipIf(!kernelSrc)("census of a real Linux tree (PKSLAB_KERNEL_SRC)", () => {
   let result: CensusResult;
@@ -35,9 +33,8 @@ describe.skipIf(!kernelSrc)("census of a real Linux tree (PKSLAB_KERNEL_SRC)", (
     expect(result.scan.symlinksSkipped).toBeGreaterThan(0);
   });
 
-  it(`finishes within ${BUDGET_MS / 1000} s`, () => {
-    expect(wallMs).toBeLessThan(BUDGET_MS);
-  });
+  // The 30 s scan budget is a performance goal: it is measured by the benchmark suite
+  // (npm run bench), never asserted here, where machine load would make it flaky.
 
   it("fs/btrfs has no kmap() or kmap_atomic() call (btrfs, June 2022)", () => {
     const btrfs = result.sites.filter((site) => site.path.startsWith("fs/btrfs/"));
