@@ -1,8 +1,8 @@
+import type { OptionValues, StrategyModule } from "../strategies/api.ts";
+import type { WorkloadModule } from "../workloads/api.ts";
 import { type RunMetrics, runSimulation } from "./engine.ts";
 import type { MachineConfig } from "./machine.ts";
 import type { CostProfile } from "./profile.ts";
-import type { OptionValues, StrategyModule } from "../strategies/api.ts";
-import type { WorkloadModule } from "../workloads/api.ts";
 
 /** One strategy with its resolved options. */
 export interface PlannedStrategy {
@@ -67,7 +67,11 @@ export function runComparison(
   return results;
 }
 
-function runCell(plan: ComparisonPlan, workload: PlannedWorkload, strategy: PlannedStrategy): CellResult {
+function runCell(
+  plan: ComparisonPlan,
+  workload: PlannedWorkload,
+  strategy: PlannedStrategy,
+): CellResult {
   const runs: SeedRun[] = [];
   const reasons = new Set<string>();
   let status: CellResult["status"] = "ok";

@@ -49,8 +49,14 @@ export function renderPlainTable(results: readonly CellResult[], baseline: strin
       );
       const cycles = summarize(cell.runs.map((run) => run.metrics["cost.cycles_per_op"])).mean;
       const delta =
-        Number.isFinite(baseMean) && baseMean > 0 ? `${(((cycles - baseMean) / baseMean) * 100).toFixed(1)}%` : "-";
-      rows.push([cell.status === "ok" ? cell.strategy : `${cell.strategy} (${cell.status})`, ...means, delta]);
+        Number.isFinite(baseMean) && baseMean > 0
+          ? `${(((cycles - baseMean) / baseMean) * 100).toFixed(1)}%`
+          : "-";
+      rows.push([
+        cell.status === "ok" ? cell.strategy : `${cell.strategy} (${cell.status})`,
+        ...means,
+        delta,
+      ]);
     }
     out += `workload ${workload}\n${table(rows, { drawHorizontalLine: (index, size) => index <= 1 || index === size })}`;
   }

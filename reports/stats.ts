@@ -1,8 +1,8 @@
 /** Two-sided 95% Student t quantiles for 1..30 degrees of freedom. */
 const T95 = [
-  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16,
-  2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052,
-  2.048, 2.045, 2.042,
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145,
+  2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048,
+  2.045, 2.042,
 ];
 
 /** Mean and 95% confidence interval of a sample (Student t; exact when n = 1 or sd = 0). */
@@ -16,7 +16,8 @@ export interface Summary {
 
 export function summarize(values: readonly number[]): Summary {
   const n = values.length;
-  if (n === 0) return { n, mean: Number.NaN, sd: Number.NaN, ciLow: Number.NaN, ciHigh: Number.NaN };
+  if (n === 0)
+    return { n, mean: Number.NaN, sd: Number.NaN, ciLow: Number.NaN, ciHigh: Number.NaN };
   const mean = values.reduce((sum, value) => sum + value, 0) / n;
   if (n === 1) return { n, mean, sd: 0, ciLow: mean, ciHigh: mean };
   const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (n - 1);
