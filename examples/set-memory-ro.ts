@@ -1,0 +1,99 @@
+/**
+ * set-memory-ro: an example out-of-tree strategy (see docs/writing-a-strategy.md).
+ *
+ * Mechanism modelled: the btrfs developers' debugging approach that Chris Mason described
+ * at LSFMM 2022, "a debugging patch that makes pages read-only so that they can look at the
+ * resulting crashes and see who is modifying pages when they shouldn't be" (LWN 894531).
+ * Protected pages are kept read-only in the direct map with set_memory_ro() (not present,
+ * with set_memory_np(), for an access-disable region) and made writable with
+ * set_memory_rw() (set_memory_p()) around each legitimate write. Each call goes through
+ * change_page_attr_set_clr() (arch/x86/mm/pat/set_memory.c; kernel-mechanics.md 4.2):
+ * 1. vm_unmap_aliases(), which purges every lazily freed vmap area;
+ * 2. the CPA change itself, splitting a covering large leaf (with flush_tlb_all()) when
+ *    the change does not cover all of it;
+ * 3. cpa_flush(): flush_tlb_all() above 33 pages, otherwise INVLPG of each page on every
+ *    CPU by IPI.
+ * The permission change is global: while a page is open, any CPU and any thread can write
+ * it through the direct map, so every scope is supported, and nesting is handled with a
+ * per-page count (the page closes when its last user unmaps).
+ *
+ * Simplifications: the bookkeeping of change_page_attr_set_clr() (argument checks,
+ * lookup_address() walks, cpa_lock) is one declared cost parameter, `cpa_call_cycles`,
+ * an unverified placeholder; kmap_flush_unused() is a no-op on x86-64 (no HIGHMEM).
+ */
+import { PTE_PRESENT, PTE_WRITABLE } from "../core/pte.ts";
+import { defineStrategy } from "../strategies/api.ts";
+import { consecutive, setMemory } from "../strategies/common.ts";
+
+export default defineStrategy({
+  name: "set-memory-ro",
+  version: "1.0.0",
+  summary:
+    "btrfs debugging style: pages read-only in the direct map via set_memory_ro(); set_memory_rw() around each write, with global flushes.",
+  citation:
+    "LWN 894531 (LSFMM 2022: Chris Mason's btrfs read-only debugging patch); arch/x86/mm/pat/set_memory.c change_page_attr_set_clr/cpa_flush; kernel-mechanics.md 4.2",
+  options: {},
+  costs: {
+    cpa_call_cycles: {
+      value: 300,
+      unit: "cycles/call",
+      confidence: "unverified",
+      source:
+        "Placeholder for change_page_attr_set_clr() bookkeeping per set_memory_*() call (argument checks, lookup_address() walk, cpa_lock); no published figure in the reference set.",
+      range: [100, 2000],
+    },
+  },
+  supports: { local: true, global: true, longTerm: true },
+  restoresProtection: true,
+  create(context) {
+    const { machine, region } = context;
+    const vmalloc = context.vmalloc({ flush: "lazy", allocator: "global-lock" });
+    // What protection takes away: RW (set_memory_ro), or PRESENT too (set_memory_np).
+    const closed = region.keyMode === "access-disable" ? PTE_PRESENT | PTE_WRITABLE : PTE_WRITABLE;
+    // Users of each open page, so that nested mappings close it only once.
+    const users = new Map<number, number>();
+    let calls = 0;
+    const setMemoryCalls = (
+      cpu: number,
+      pfns: number[],
+      change: { set?: number; clear?: number },
+    ) => {
+      calls += setMemory(machine, vmalloc, cpu, pfns, change, () =>
+        context.charge(cpu, "cpa_call_cycles"),
+      );
+    };
+    return {
+      onSetup(protectedRegion) {
+        setMemoryCalls(0, Array.from(protectedRegion.pfns), { clear: closed });
+        return { kind: "ok", value: undefined };
+      },
+      onMap(request) {
+        const { cpu, pfns } = request;
+        // A read of a read-only page needs nothing; writes (and any access to a
+        // not-present page) need the page opened.
+        const open = request.intent === "write" || region.keyMode === "access-disable";
+        if (open) {
+          const opening = pfns.filter((pfn) => (users.get(pfn) ?? 0) === 0);
+          for (const pfn of pfns) users.set(pfn, (users.get(pfn) ?? 0) + 1);
+          if (opening.length > 0) setMemoryCalls(cpu, opening, { set: closed });
+        }
+        // page_address(): the direct-map vpn of a page is its pfn.
+        const vpns = pfns.slice();
+        return { kind: "ok", value: { vpns, contiguous: consecutive(vpns), state: { open } } };
+      },
+      onUnmap(request) {
+        const { cpu, mapping } = request;
+        if (!(mapping.state as { open: boolean }).open) return { kind: "ok", value: undefined };
+        const closing: number[] = [];
+        for (const pfn of mapping.vpns) {
+          const count = (users.get(pfn) ?? 0) - 1;
+          users.set(pfn, count);
+          if (count === 0) closing.push(pfn);
+        }
+        if (closing.length > 0) setMemoryCalls(cpu, closing, { clear: closed });
+        return { kind: "ok", value: undefined };
+      },
+      onFinish: () => ({ set_memory_calls: calls }),
+    };
+  },
+});

@@ -1,0 +1,236 @@
+/**
+ * Small helpers shared by the built-in strategies. Everything here drives the machine
+ * through its public primitives; nothing charges a cycle by itself.
+ */
+import type { Vmalloc } from "../core/kernel/vmalloc.ts";
+import type { Machine, Thread } from "../core/machine.ts";
+import { type KeyRights, pkrsWith } from "../core/pkrs.ts";
+import { PTE_PRESENT, PTE_WRITABLE, pteKey } from "../core/pte.ts";
+import type { FaultEvent, FaultResolution, KeyMode, Outcome } from "./api.ts";
+
+/**
+ * The PKS key the built-ins protect their region with: PKS_KEY_PGMAP_PROTECTION = 1 in
+ * Weiny v10's include/linux/pks-keys.h (kernel-mechanics.md 6.1).
+ */
+export const PGMAP_KEY = 1;
+
+/** An `ok` outcome. */
+export function ok(): Outcome;
+export function ok<T>(value: T): Outcome<T>;
+export function ok<T>(value?: T): Outcome<T | undefined> {
+  return { kind: "ok", value };
+}
+
+/** An `unsupported` outcome with its reason (feeds the coverage table). */
+export function unsupported(reason: string): { kind: "unsupported"; reason: string } {
+  return { kind: "unsupported", reason };
+}
+
+/** Rights a protected key rests at: AD for access-disable (PMEM), WD for write-disable. */
+export function restingRights(keyMode: KeyMode): KeyRights {
+  return keyMode === "access-disable" ? "ad" : "wd";
+}
+
+/**
+ * Direct-map PTE bits that protection removes without keys: PRESENT|RW for access-disable
+ * (set_memory_np / __set_pages_np clear both), RW for write-disable (set_memory_ro).
+ */
+export function directMapProtectBits(keyMode: KeyMode): number {
+  return keyMode === "access-disable" ? PTE_PRESENT | PTE_WRITABLE : PTE_WRITABLE;
+}
+
+/** True when `values[i] = values[0] + i`. */
+export function consecutive(values: ArrayLike<number>): boolean {
+  for (let i = 1; i < values.length; i++) if (values[i] !== values[0] + i) return false;
+  return true;
+}
+
+/** Maximal runs `[first, count]` of consecutive page numbers in `pfns` (sorted, deduplicated). */
+export function contiguousRuns(pfns: ArrayLike<number>): [number, number][] {
+  const sorted = [...new Set(Array.from(pfns))].sort((a, b) => a - b);
+  const runs: [number, number][] = [];
+  for (const pfn of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && last[0] + last[1] === pfn) last[1]++;
+    else runs.push([pfn, 1]);
+  }
+  return runs;
+}
+
+/** Direct-map virtual page numbers of `pfns`: page_address() is PAGE_OFFSET + pfn · 4096. */
+export function directMapVpns(pfns: readonly number[]): number[] {
+  return pfns.slice();
+}
+
+/** Pages `[first, first + count)` as a list. */
+export function range(first: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => first + i);
+}
+
+/**
+ * set_memory_*() on each contiguous run of `pfns` (arch/x86/mm/pat/set_memory.c
+ * change_page_attr_set_clr, kernel-mechanics.md 4.2): vm_unmap_aliases(), the CPA change
+ * (splitting large leaves as needed), then cpa_flush() when anything changed:
+ * flush_tlb_kernel_range over the run, which is a full flush on every CPU above the
+ * 33-page ceiling and an INVLPG loop on every CPU below it. `onCall` runs once per
+ * set_memory_*() call (for a strategy's own per-call cost).
+ * Returns the number of set_memory_*() calls made.
+ */
+export function setMemory(
+  machine: Machine,
+  vmalloc: Vmalloc,
+  cpu: number,
+  pfns: ArrayLike<number>,
+  change: { set?: number; clear?: number; key?: number },
+  onCall?: () => void,
+): number {
+  let calls = 0;
+  for (const [first, count] of contiguousRuns(pfns)) {
+    calls++;
+    onCall?.();
+    vmalloc.vmUnmapAliases(cpu);
+    const before = range(first, count).map((pfn) => machine.directPte(pfn));
+    machine.changeDirectMap(cpu, first, count, change);
+    const changed = before.some((pte, i) => machine.directPte(first + i) !== pte);
+    if (changed) machine.flushTlbKernelRange(cpu, first, count);
+  }
+  return calls;
+}
+
+/**
+ * A set_memory_pks()-style key change (Edgecombe's PKS page-table RFC, kernel-mechanics.md
+ * 7): CPA puts `key` in the direct-map PTEs of each contiguous run, then cpa_flush(),
+ * because TLB entries carry the old key. Runs whose pages already carry the key are left
+ * alone.
+ */
+export function setMemoryPks(
+  machine: Machine,
+  cpu: number,
+  pfns: ArrayLike<number>,
+  key: number,
+): void {
+  for (const [first, count] of contiguousRuns(pfns)) {
+    let changed = false;
+    for (let i = 0; i < count && !changed; i++) {
+      changed = pteKey(machine.directPte(first + i)) !== key;
+    }
+    if (!changed) continue;
+    machine.changeDirectMap(cpu, first, count, { key });
+    machine.flushTlbKernelRange(cpu, first, count);
+  }
+}
+
+/**
+ * One flush_tlb_kernel_range() over the direct-map span covering `pfns`, as a caller of
+ * the *_noflush direct-map helpers does after a batch (kernel-mechanics.md 4.1, 4.4).
+ */
+export function flushDirectSpan(machine: Machine, cpu: number, pfns: ArrayLike<number>): void {
+  if (pfns.length === 0) return;
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < pfns.length; i++) {
+    low = Math.min(low, pfns[i]);
+    high = Math.max(high, pfns[i]);
+  }
+  machine.flushTlbKernelRange(cpu, low, high - low + 1);
+}
+
+/**
+ * Weiny v10's per-task `pgmap_prot_count` with pgmap_set_readwrite()/pgmap_set_noaccess()
+ * ("memremap_pages: Define pgmap_set_{readwrite|noaccess}() calls", kernel-mechanics.md
+ * 6.5): the first nested map lifts the key for the calling thread
+ * (pks_set_readwrite → pks_update_protection: thread.pkrs, then WRMSR through the per-CPU
+ * cache), the last unmap puts it back. Nothing else is touched: no PTE, no TLB.
+ */
+export class PgmapProtection {
+  readonly #machine: Machine;
+  readonly #key: number;
+  readonly #resting: KeyRights;
+  readonly #useCache: boolean;
+  readonly #count = new Map<Thread, number>();
+  /** Deepest nesting seen on any thread. */
+  maxNesting = 0;
+
+  constructor(machine: Machine, key: number, resting: KeyRights, useCache: boolean) {
+    this.#machine = machine;
+    this.#key = key;
+    this.#resting = resting;
+    this.#useCache = useCache;
+  }
+
+  /** Current nesting count of `thread`. */
+  count(thread: Thread): number {
+    return this.#count.get(thread) ?? 0;
+  }
+
+  /** `if (!current->pgmap_prot_count++) pks_set_readwrite(key)`. */
+  readwrite(thread: Thread): void {
+    const count = this.count(thread);
+    this.#count.set(thread, count + 1);
+    if (count + 1 > this.maxNesting) this.maxNesting = count + 1;
+    if (count === 0) {
+      this.#machine.setThreadPkrs(thread, pkrsWith(thread.pkrs, this.#key, "rw"), this.#useCache);
+    }
+  }
+
+  /**
+   * `if (!--current->pgmap_prot_count) pks_set_noaccess(key)` (or back to WD for a
+   * write-disable region). Returns false, changing nothing, when the thread holds no lift
+   * (the kernel's u32 would wrap).
+   */
+  restore(thread: Thread): boolean {
+    const count = this.count(thread);
+    if (count === 0) return false;
+    this.#count.set(thread, count - 1);
+    if (count === 1) {
+      this.#machine.setThreadPkrs(
+        thread,
+        pkrsWith(thread.pkrs, this.#key, this.#resting),
+        this.#useCache,
+      );
+    }
+    return true;
+  }
+}
+
+/** Fault policy of the PMEM key callback (V10 "memremap_pages: Add memremap.pks_fault_mode"). */
+export type PksFaultMode = "relaxed" | "strict";
+
+/**
+ * The PMEM key's fault callback as reached through pks_handle_key_fault(): only PKS faults
+ * on a page whose leaf PTE carries `key` are ours. `relaxed` (v10's default) does
+ * WARN_ONCE and pks_update_exception(regs, key, PKEY_READ_WRITE), so the interrupted
+ * thread resumes, and stays, read-write on the key; `strict` returns false and the kernel
+ * oopses. Anything else is not a PKS fault for this key and oopses.
+ */
+export class PgmapFaultHandler {
+  readonly #machine: Machine;
+  readonly #key: number;
+  readonly #mode: PksFaultMode;
+  warnings = 0;
+  grants = 0;
+  oopses = 0;
+
+  constructor(machine: Machine, key: number, mode: PksFaultMode) {
+    this.#machine = machine;
+    this.#key = key;
+    this.#mode = mode;
+  }
+
+  handle(fault: FaultEvent): FaultResolution {
+    if (fault.reason !== "pkey" || pteKey(this.#machine.pteOf(fault.vpn)) !== this.#key) {
+      this.oopses++;
+      return "oops";
+    }
+    if (this.#mode === "strict") {
+      this.oopses++;
+      return "oops";
+    }
+    if (this.warnings === 0) this.warnings = 1; // WARN_ONCE
+    const saved = fault.thread.exceptionPkrs;
+    const interrupted = saved.length > 0 ? saved[saved.length - 1] : fault.thread.pkrs;
+    this.#machine.updateExceptionPkrs(fault.cpu, pkrsWith(interrupted, this.#key, "rw"));
+    this.grants++;
+    return "retry";
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * kmap-local-range: a multi-page `kmap_local_range(pages, n)` on top of Weiny's PKS core,
+ * as Matthew Wilcox suggested at LSFMM 2022 ("Some sort of kmap_local_range() function
+ * would be useful"; Josef Bacik: btrfs "often has to map 16KB metadata blocks"; LWN
+ * 894531). No patch exists: Weiny recalled the idea on LKML (2 Jun 2022, "Mapping more than
+ * 1 page at a time could save some unmap/remap"); kernel-mechanics.md 8.1,
+ * discussion-history.md 1.5.
+ *
+ * Mechanism modelled:
+ * - Setup as pks-kmap: PKS on every CPU, key 1 (PKS_KEY_PGMAP_PROTECTION) on the region's
+ *   direct-map PTEs, AD at rest (WD for a write-disable region).
+ * - One call maps the whole range for the calling thread and lifts the key once
+ *   (the per-task count of pgmap_set_readwrite(), so nested ranges cost nothing more); the
+ *   matching unmap puts it back when the count returns to zero. One IA32_PKRS write per
+ *   range instead of one per page for a per-page kmap_local_page() loop.
+ * - The address is virtually contiguous. Physically contiguous pages are contiguous in the
+ *   direct map, so the address is page_address() of the first page and costs nothing
+ *   more (the btrfs `eb->addr` fast path, commit 2dc8b96809b2, kernel-mechanics.md 8.2).
+ *   Otherwise, with `contiguity = fixmap-window`, the pages go into n consecutive
+ *   kmap_local fixmap slots of this CPU (n PTE writes, migration disabled; unmap: n PTE
+ *   clears and n local INVLPGs, no IPI; kernel-mechanics.md 1.2). The window's PTEs carry
+ *   the pages' key like every other kernel mapping of protected memory, which is why the
+ *   range still lifts the key. With `contiguity = physical-only`, a scattered range is
+ *   unsupported.
+ * - Nesting is limited as kmap_local's is: KM_MAX_IDX = 16 slots per CPU, 15 usable per
+ *   task. A fixmap window uses one level per page; a direct-map range uses one level. Unmaps
+ *   are LIFO; an out-of-order unmap is refused (the kernel would BUG).
+ * - Scopes `global` and `long-term` are unsupported: this is a local API.
+ * - PKS faults go to the same PMEM key callback as pks-kmap (`fault-mode`).
+ *
+ * Simplifications:
+ * - Fixmap slot VAs descend as the index grows (__fix_to_virt), so a real window would fill
+ *   its slots in reverse order to give ascending addresses. The model's vpn numbering of
+ *   slots ascends with the index (core/machine.ts fixmapVpn), so slots are filled in page
+ *   order here; the cost (n PTE writes, n INVLPGs) is the same.
+ * - Page churn changes keys as in pks-kmap (set_memory_pks()-style, with a flush).
+ */
+import { KMAP_LOCAL_MAX_NESTING, type Thread } from "../core/machine.ts";
+import { pksInitValue } from "../core/pkrs.ts";
+import { PAGE_KERNEL, withKey } from "../core/pte.ts";
+import { defineStrategy, type OptionSpec } from "./api.ts";
+import {
+  consecutive,
+  contiguousRuns,
+  directMapVpns,
+  ok,
+  PGMAP_KEY,
+  PgmapFaultHandler,
+  PgmapProtection,
+  type PksFaultMode,
+  restingRights,
+  setMemoryPks,
+  unsupported,
+} from "./common.ts";
+import { resolveOptions } from "./options.ts";
+
+const NAME = "kmap-local-range";
+
+const OPTIONS = {
+  contiguity: {
+    default: "fixmap-window",
+    unit: "-",
+    description:
+      "How a physically scattered range gets one contiguous address: physical-only refuses it; fixmap-window maps it through n per-CPU kmap_local slots.",
+    choices: ["physical-only", "fixmap-window"],
+  },
+  "fault-mode": {
+    default: "relaxed",
+    unit: "-",
+    description:
+      "PMEM key fault callback: relaxed warns once and grants read-write to the faulting thread (v10 default); strict oopses.",
+    choices: ["relaxed", "strict"],
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+interface RangeState {
+  readonly window: boolean;
+  /** Nesting levels the range holds. */
+  readonly levels: number;
+}
+
+export default defineStrategy({
+  name: NAME,
+  version: "1.0.0",
+  summary:
+    "Wilcox's kmap_local_range(): one PKS lift per multi-page range; direct map when physically contiguous, else a per-CPU fixmap window.",
+  citation:
+    "LWN 894531 (LSFMM 2022, Wilcox/Bacik); Weiny on LKML 2 Jun 2022 (Ypjjt87qL+ROFBtM@iweiny-desk3); Weiny v10 PKS core 20220419170649.1022246-1-ira.weiny@intel.com; mm/highmem.c kmap_local slots; kernel-mechanics.md 1.2, 8.1",
+  options: OPTIONS,
+  costs: {},
+  supports: { local: true, global: false, longTerm: false },
+  restoresProtection: true,
+  create(context) {
+    const { machine, region } = context;
+    const options = resolveOptions("strategy", NAME, OPTIONS, context.options);
+    const window = options.contiguity === "fixmap-window";
+    const resting = restingRights(region.keyMode);
+    const pgmap = new PgmapProtection(machine, PGMAP_KEY, resting, true);
+    const faults = new PgmapFaultHandler(machine, PGMAP_KEY, options["fault-mode"] as PksFaultMode);
+    /** Live ranges of each thread, innermost last (the LIFO stack). */
+    const stacks = new Map<Thread, RangeState[]>();
+    const levels = (thread: Thread) =>
+      (stacks.get(thread) ?? []).reduce((sum, range) => sum + range.levels, 0);
+    let directRanges = 0;
+    let windowRanges = 0;
+    let maxLevels = 0;
+    return {
+      onSetup(protectedRegion) {
+        machine.enablePks(pksInitValue({ [PGMAP_KEY]: resting }));
+        for (const [first, count] of contiguousRuns(protectedRegion.pfns)) {
+          machine.changeDirectMap(0, first, count, { key: PGMAP_KEY });
+        }
+        return ok();
+      },
+      onPagesProtect(cpu, pfns) {
+        setMemoryPks(machine, cpu, pfns, PGMAP_KEY);
+        return ok();
+      },
+      onPagesRelease(cpu, pfns) {
+        setMemoryPks(machine, cpu, pfns, 0);
+        return ok();
+      },
+      onMap(request) {
+        if (request.scope !== "local") {
+          return unsupported(
+            `kmap_local_range() is a local (this thread, this CPU) mapping; no ${request.scope} variant`,
+          );
+        }
+        const { thread, pfns } = request;
+        const direct = consecutive(pfns);
+        if (!direct && !window) {
+          return unsupported(
+            "pages are not physically contiguous and contiguity = physical-only has no fixmap window",
+          );
+        }
+        const need = direct ? 1 : pfns.length;
+        const used = levels(thread);
+        if (used + need > KMAP_LOCAL_MAX_NESTING) {
+          return unsupported(
+            `kmap_local nesting limit: ${need} more level(s) with ${used} of ${KMAP_LOCAL_MAX_NESTING} in use (KM_MAX_IDX = 16 slots per CPU)`,
+          );
+        }
+        pgmap.readwrite(thread);
+        let vpns: number[];
+        if (direct) {
+          directRanges++;
+          vpns = directMapVpns(pfns);
+        } else {
+          windowRanges++;
+          const pte = withKey(PAGE_KERNEL, PGMAP_KEY);
+          vpns = pfns.map((pfn) => machine.kmapLocalPush(thread, pfn, pte));
+        }
+        const state: RangeState = { window: !direct, levels: need };
+        const stack = stacks.get(thread) ?? [];
+        stack.push(state);
+        stacks.set(thread, stack);
+        maxLevels = Math.max(maxLevels, used + need);
+        return ok({ vpns, contiguous: consecutive(vpns), state });
+      },
+      onUnmap(request) {
+        const { thread, mapping } = request;
+        const state = mapping.state as RangeState;
+        const stack = stacks.get(thread) ?? [];
+        if (stack[stack.length - 1] !== state) {
+          return unsupported(
+            `kunmap_local_range() out of order on thread ${thread.id}: local mappings are a stack (LIFO)`,
+          );
+        }
+        stack.pop();
+        if (state.window) {
+          for (let i = mapping.vpns.length - 1; i >= 0; i--) {
+            machine.kmapLocalPop(thread, mapping.vpns[i]);
+          }
+        }
+        pgmap.restore(thread);
+        return ok();
+      },
+      onFault: (fault) => faults.handle(fault),
+      onFinish: () => ({
+        direct_ranges: directRanges,
+        window_ranges: windowRanges,
+        max_levels: maxLevels,
+        relaxed_grants: faults.grants,
+        warn_once: faults.warnings,
+        fault_oopses: faults.oopses,
+      }),
+    };
+  },
+});

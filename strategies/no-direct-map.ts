@@ -1,0 +1,125 @@
+/**
+ * no-direct-map: protected pages are removed from the direct map, so every access needs an
+ * explicit mapping ("the kernel could just eliminate the direct map entirely and always
+ * require memory to be mapped explicitly, but that approach probably would not perform
+ * well", Weiny at LSFMM 2022, LWN 894531). The shape is XPFO's (Khalid Aziz, RFC v9,
+ * cover.1554248001.git.khalid.aziz@oracle.com) and secretmem's (mm/secretmem.c);
+ * kernel-mechanics.md 4.
+ *
+ * Mechanism modelled:
+ * - Setup: set_direct_map_invalid_noflush() on every region page (clear PRESENT|RW, no
+ *   alias handling, no flush), which still splits a covering 1G/2M leaf with
+ *   flush_tlb_all() per split; then the caller's one flush_tlb_kernel_range() over the
+ *   region (kernel-mechanics.md 4.1, 4.3). 6.1 never merges the split leaves back, so
+ *   unprotected pages that shared a large leaf with a protected one now need 4K TLB
+ *   entries and deeper walks.
+ * - Scope `local`: each page goes into a per-CPU kmap_local fixmap slot (the HIGHMEM
+ *   mechanism of mm/highmem.c, which XPFO's TODO proposed reusing on 64-bit): a PTE write
+ *   on map (no flush), a PTE clear plus one local INVLPG at unmap, no IPI; migration is
+ *   disabled while held, the slots follow the task across context switches, at most 15
+ *   nested per task, LIFO (kernel-mechanics.md 1.2).
+ * - Scopes `global` and `long-term`: a vmap() alias (PAGE_KERNEL, guard page, lazy purge;
+ *   kernel-mechanics.md 3.2-3.4), visible to every CPU.
+ * - Page churn (xpfo-churn): a page leaving the kernel's reach is invalidated in the direct
+ *   map and flushed on every CPU (secretmem_fault: set_direct_map_invalid_noflush, then a
+ *   one-page flush_tlb_kernel_range); a page coming back is restored with
+ *   set_direct_map_default_noflush() and no flush (x86 does not cache not-present entries).
+ * - Protection does not depend on the key mode: the pages are not present at all.
+ *
+ * Simplifications: a request for n pages takes n slots (n kmap_local_page() calls), whose
+ * vpns ascend in the model's numbering (core/machine.ts fixmapVpn) although real fixmap
+ * VAs descend; the vmap aliases use 6.1's lazy, global-lock vmalloc.
+ */
+import { KMAP_LOCAL_MAX_NESTING } from "../core/machine.ts";
+import { PAGE_KERNEL, PTE_PRESENT, PTE_WRITABLE } from "../core/pte.ts";
+import { defineStrategy } from "./api.ts";
+import { consecutive, contiguousRuns, flushDirectSpan, ok, range, unsupported } from "./common.ts";
+
+const NAME = "no-direct-map";
+const INVALID = PTE_PRESENT | PTE_WRITABLE;
+
+interface MapState {
+  /** Fixmap slots (true) or a vmap alias (false). */
+  readonly slots: boolean;
+}
+
+export default defineStrategy({
+  name: NAME,
+  version: "1.0.0",
+  summary:
+    "XPFO/secretmem style: protected pages leave the direct map; local maps use per-CPU fixmap slots, global/long-term a vmap alias.",
+  citation:
+    "LWN 894531 (LSFMM 2022); XPFO RFC v9 cover.1554248001.git.khalid.aziz@oracle.com; mm/secretmem.c; arch/x86/mm/pat/set_memory.c set_direct_map_*_noflush; mm/highmem.c kmap_local; kernel-mechanics.md 1.2, 3, 4",
+  options: {},
+  costs: {},
+  supports: { local: true, global: true, longTerm: true },
+  restoresProtection: true,
+  create(context) {
+    const { machine } = context;
+    const vmalloc = () => context.vmalloc({ flush: "lazy", allocator: "global-lock" });
+    let slotMaps = 0;
+    let aliasMaps = 0;
+    let maxSlots = 0;
+    const invalidate = (cpu: number, pfns: ArrayLike<number>) => {
+      for (const [first, count] of contiguousRuns(pfns)) {
+        machine.changeDirectMap(cpu, first, count, { clear: INVALID });
+      }
+      flushDirectSpan(machine, cpu, pfns);
+    };
+    return {
+      onSetup(region) {
+        invalidate(0, region.pfns);
+        return ok();
+      },
+      onPagesProtect(cpu, pfns) {
+        for (const pfn of pfns) invalidate(cpu, [pfn]);
+        return ok();
+      },
+      onPagesRelease(cpu, pfns) {
+        for (const [first, count] of contiguousRuns(pfns)) {
+          machine.changeDirectMap(cpu, first, count, { set: INVALID });
+        }
+        return ok();
+      },
+      onMap(request) {
+        const { cpu, thread, pfns, scope } = request;
+        if (scope === "local") {
+          if (thread.kmapDepth + pfns.length > KMAP_LOCAL_MAX_NESTING) {
+            return unsupported(
+              `kmap_local nesting limit: ${pfns.length} more slot(s) with ${thread.kmapDepth} of ${KMAP_LOCAL_MAX_NESTING} in use`,
+            );
+          }
+          const vpns = pfns.map((pfn) => machine.kmapLocalPush(thread, pfn, PAGE_KERNEL));
+          slotMaps++;
+          maxSlots = Math.max(maxSlots, thread.kmapDepth);
+          const state: MapState = { slots: true };
+          return ok({ vpns, contiguous: consecutive(vpns), state });
+        }
+        const vpn = vmalloc().vmap(cpu, pfns, PAGE_KERNEL);
+        if (vpn < 0) return unsupported("vmalloc space exhausted");
+        aliasMaps++;
+        const state: MapState = { slots: false };
+        return ok({ vpns: range(vpn, pfns.length), contiguous: true, state });
+      },
+      onUnmap(request) {
+        const { cpu, thread, mapping } = request;
+        const state = mapping.state as MapState;
+        if (!state.slots) {
+          vmalloc().vunmap(cpu, mapping.vpns[0]);
+          return ok();
+        }
+        const top = mapping.vpns[mapping.vpns.length - 1];
+        if (thread.kmapDepth < 1 || machine.fixmapVpn(thread.cpu, thread.kmapDepth - 1) !== top) {
+          return unsupported(
+            `kunmap_local() out of order on thread ${thread.id}: fixmap slots are a stack (LIFO)`,
+          );
+        }
+        for (let i = mapping.vpns.length - 1; i >= 0; i--) {
+          machine.kmapLocalPop(thread, mapping.vpns[i]);
+        }
+        return ok();
+      },
+      onFinish: () => ({ slot_maps: slotMaps, alias_maps: aliasMaps, max_slots: maxSlots }),
+    };
+  },
+});

@@ -1,0 +1,155 @@
+/**
+ * pks-kmap: Ira Weiny's PKS/PMEM stray-write protection, v10
+ * ("[PATCH V10 00/44] PKS/PMEM: Add Stray Write Protection", 19 Apr 2022,
+ * 20220419170649.1022246-1-ira.weiny@intel.com; kernel-mechanics.md 6).
+ *
+ * Mechanism modelled:
+ * - Setup: PKS is enabled on every CPU with PKS_INIT_VALUE (key 0 read-write, every other
+ *   key access-disabled; key 1 write-disabled instead when the workload asks for a
+ *   write-disable region) and the region's direct-map PTEs get key 1,
+ *   PKS_KEY_PGMAP_PROTECTION ("memremap_pages: Set PKS pkey in PTEs if requested").
+ * - `kmap_local_page()` / `kmap_atomic()` (scope `local`), V10 33/44 "kmap: Make kmap work
+ *   for devmap protected pages": `pgmap_set_readwrite(page); return page_address(page);`.
+ *   The per-task `pgmap_prot_count` nests: only the first map calls pks_set_readwrite(),
+ *   which updates `current->thread.pkrs` and writes IA32_PKRS through the per-CPU
+ *   `pkrs_cache` (skipped when the value is unchanged). `kunmap_local()` decrements and the
+ *   last one calls pks_set_noaccess(). A request for n pages is n nested kmap_local_page()
+ *   calls. No PTE is written and no TLB is flushed, ever.
+ * - The lift belongs to the thread on its CPU: the model's context switch loads
+ *   thread.pkrs (x86_pkrs_load in __switch_to, V10 13/44) and exception entry starts from
+ *   PKS_INIT_VALUE (aux pt_regs), so both come from core/machine.ts.
+ * - `kmap()` (scope `global`) is deliberately unchanged in v10: it returns page_address()
+ *   without lifting the key, so "accessing that mapping will cause a fault" (V10 cover
+ *   letter). The fault reaches the PMEM key callback: `relaxed` (default,
+ *   memremap.pks_fault_mode) warns once and grants read-write to the interrupted thread with
+ *   pks_update_exception(); `strict` oopses.
+ * - Scope `long-term` is unsupported: v10 offers no long-lived mapping that lifts PKS (kmap()
+ *   does not, and vmap() aliases are outside the series).
+ * - Page churn (xpfo-churn) changes the key of direct-map PTEs with a set_memory_pks()-style
+ *   CPA call and its flush (Edgecombe's PKS page-table RFC, kernel-mechanics.md 7); that
+ *   is the only way this strategy ever flushes a TLB.
+ *
+ * Simplifications:
+ * - The region lives inside the RAM direct map, so putting the key on it splits the large
+ *   leaves around it at setup (with their flushes); a real PMEM namespace is mapped by
+ *   memremap_pages() with the key from the start.
+ * - `pkrs-cache = false` removes the cache from the kmap paths only; the model's context
+ *   switch and exception entry/exit always go through the cache.
+ * - devmap_protected() (a static branch and two loads) is not charged.
+ */
+import { pksInitValue } from "../core/pkrs.ts";
+import { defineStrategy, type OptionSpec } from "./api.ts";
+import {
+  consecutive,
+  contiguousRuns,
+  directMapVpns,
+  ok,
+  PGMAP_KEY,
+  PgmapFaultHandler,
+  PgmapProtection,
+  type PksFaultMode,
+  restingRights,
+  setMemoryPks,
+  unsupported,
+} from "./common.ts";
+import { resolveOptions } from "./options.ts";
+
+const NAME = "pks-kmap";
+
+const OPTIONS = {
+  "fault-mode": {
+    default: "relaxed",
+    unit: "-",
+    description:
+      "memremap.pks_fault_mode: relaxed warns once and grants read-write to the faulting thread (v10 default); strict oopses.",
+    choices: ["relaxed", "strict"],
+  },
+  "pkrs-cache": {
+    default: true,
+    unit: "-",
+    description:
+      "Use the per-CPU pkrs_cache to skip a WRMSR when IA32_PKRS already holds the value (pks_write_pkrs).",
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+export default defineStrategy({
+  name: NAME,
+  version: "1.0.0",
+  summary:
+    "Weiny v10: kmap_local_page()/kmap_atomic() lift a PKS key for the calling thread on its CPU; no PTE or TLB work; kmap() faults.",
+  citation:
+    "Ira Weiny, [PATCH V10 00/44] PKS/PMEM: Add Stray Write Protection, 20220419170649.1022246-1-ira.weiny@intel.com (33/44 kmap hooks, 13/44 PKRS on context switch, memremap.pks_fault_mode); kernel-mechanics.md 6",
+  options: OPTIONS,
+  costs: {},
+  supports: { local: true, global: false, longTerm: false },
+  restoresProtection: true,
+  create(context) {
+    const { machine, region } = context;
+    const options = resolveOptions("strategy", NAME, OPTIONS, context.options);
+    const resting = restingRights(region.keyMode);
+    const pgmap = new PgmapProtection(
+      machine,
+      PGMAP_KEY,
+      resting,
+      options["pkrs-cache"] as boolean,
+    );
+    const faults = new PgmapFaultHandler(machine, PGMAP_KEY, options["fault-mode"] as PksFaultMode);
+    let globalMaps = 0;
+    return {
+      onSetup(protectedRegion) {
+        machine.enablePks(pksInitValue({ [PGMAP_KEY]: resting }));
+        for (const [first, count] of contiguousRuns(protectedRegion.pfns)) {
+          machine.changeDirectMap(0, first, count, { key: PGMAP_KEY });
+        }
+        return ok();
+      },
+      onPagesProtect(cpu, pfns) {
+        setMemoryPks(machine, cpu, pfns, PGMAP_KEY);
+        return ok();
+      },
+      onPagesRelease(cpu, pfns) {
+        setMemoryPks(machine, cpu, pfns, 0);
+        return ok();
+      },
+      onMap(request) {
+        const vpns = directMapVpns(request.pfns);
+        if (request.scope === "long-term") {
+          return unsupported(
+            "v10 has no long-term mapping that lifts PKS: kmap_local_page() is thread-local and kmap() does not lift the key",
+          );
+        }
+        if (request.scope === "global") {
+          // kmap(): page_address() with the key left in place; accesses fault.
+          globalMaps++;
+          return ok({ vpns, contiguous: consecutive(vpns), state: { global: true } });
+        }
+        for (let i = 0; i < request.pfns.length; i++) pgmap.readwrite(request.thread);
+        return ok({
+          vpns,
+          contiguous: consecutive(vpns),
+          state: { global: false, pages: request.pfns.length },
+        });
+      },
+      onUnmap(request) {
+        const state = request.mapping.state as { global: boolean; pages?: number };
+        if (state.global) return ok(); // kunmap(): nothing to restore
+        for (let i = 0; i < (state.pages ?? 0); i++) {
+          if (!pgmap.restore(request.thread)) {
+            return unsupported(
+              `kunmap_local() by thread ${request.thread.id}, which holds no kmap_local lift (pgmap_prot_count is per task)`,
+            );
+          }
+        }
+        return ok();
+      },
+      onFault: (fault) => faults.handle(fault),
+      onFinish: () => ({
+        max_nesting: pgmap.maxNesting,
+        kmap_global_maps: globalMaps,
+        relaxed_grants: faults.grants,
+        warn_once: faults.warnings,
+        fault_oopses: faults.oopses,
+      }),
+    };
+  },
+});

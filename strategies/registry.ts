@@ -1,0 +1,357 @@
+/**
+ * The strategy registry: the built-ins in one map, user plugins loaded from a file path
+ * (`--plugin ./my-strategy.ts`, TypeScript or JavaScript), validation of a module's shape,
+ * resolution of the strategies a command asks for, and the metadata printed by
+ * `pkslab list` / `pkslab describe`.
+ */
+import { existsSync, statSync } from "node:fs";
+import { extname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { z } from "zod";
+import { UserInputError, unknownChoiceError } from "../core/errors.ts";
+import { CONFIDENCE_LEVELS } from "../core/profile.ts";
+import type { CostParameterSpec, OptionSpec, OptionValues, StrategyModule } from "./api.ts";
+import kmapLocalRange from "./kmap-local-range.ts";
+import noDirectMap from "./no-direct-map.ts";
+import { optionKind, optionSpecProblems, resolveOptions } from "./options.ts";
+import pksKmap from "./pks-kmap.ts";
+import unprotected from "./unprotected.ts";
+import vmapAlias from "./vmap-alias.ts";
+
+/** The built-in strategies, by name. */
+export const BUILTIN_STRATEGIES = {
+  unprotected,
+  "pks-kmap": pksKmap,
+  "vmap-alias": vmapAlias,
+  "no-direct-map": noDirectMap,
+  "kmap-local-range": kmapLocalRange,
+} as const satisfies Record<string, StrategyModule>;
+
+/** Name of a built-in strategy. */
+export type BuiltinStrategy = keyof typeof BUILTIN_STRATEGIES;
+
+/** Names of the built-ins, in registry order. */
+export const BUILTIN_STRATEGY_NAMES = Object.keys(BUILTIN_STRATEGIES) as BuiltinStrategy[];
+
+/** A strategy together with where it came from. */
+export interface ResolvedStrategy {
+  readonly module: StrategyModule;
+  /** `built-in` or the plugin's absolute path. */
+  readonly source: string;
+}
+
+/** File name extensions a plugin may have. */
+export const PLUGIN_EXTENSIONS = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"] as const;
+
+const KEBAB = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+
+const optionSpecSchema = z
+  .object({
+    default: z.union([z.number(), z.boolean(), z.string()]),
+    unit: z.string().min(1, 'needs a unit (use "-" when unitless)'),
+    description: z.string().min(1, "needs a description"),
+    choices: z.array(z.string()).optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+  })
+  .strict();
+
+const costSpecSchema = z
+  .object({
+    value: z.number().finite().nonnegative(),
+    unit: z.string().min(1),
+    confidence: z.enum(CONFIDENCE_LEVELS),
+    source: z.string().min(1, "needs a source (citation)"),
+    range: z.tuple([z.number().finite(), z.number().finite()]).optional(),
+  })
+  .strict();
+
+const strategySchema = z
+  .object({
+    name: z.string().regex(KEBAB, "must be kebab-case (e.g. my-strategy)"),
+    version: z.string().regex(SEMVER, "must be a semantic version such as 1.0.0"),
+    summary: z
+      .string()
+      .min(1, "needs a one-line summary")
+      .refine((text) => !text.includes("\n"), "must be one line"),
+    citation: z.string().min(1, "needs a citation (patch, message-id or file:function)"),
+    options: z.record(
+      z.string().regex(/^[a-z][a-zA-Z0-9-]*$/, "bad option name"),
+      optionSpecSchema,
+    ),
+    costs: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, "must be snake_case"), costSpecSchema),
+    supports: z.object({ local: z.boolean(), global: z.boolean(), longTerm: z.boolean() }).strict(),
+    restoresProtection: z.boolean(),
+    create: z.custom<StrategyModule["create"]>(
+      (value) => typeof value === "function",
+      "must be a function (context) => hooks",
+    ),
+  })
+  .strict();
+
+/**
+ * Checks that `value` has the shape of a strategy module; `origin` (a file path or
+ * "built-in") names it in the error. Throws {@link UserInputError} naming the first problem.
+ */
+export function validateStrategyModule(value: unknown, origin: string): StrategyModule {
+  const result = strategySchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue.path.length > 0 ? issue.path.join(".") : "(the default export)";
+    throw new UserInputError(`strategy plugin ${origin}: ${where}: ${issue.message}`);
+  }
+  const module = value as StrategyModule;
+  const problems = optionSpecProblems(module.options);
+  for (const [name, cost] of Object.entries(module.costs)) {
+    if (cost.range && cost.range[0] > cost.range[1]) {
+      problems.push(`cost "${name}": range is empty (low > high)`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new UserInputError(`strategy plugin ${origin}: ${problems.join("; ")}`);
+  }
+  return module;
+}
+
+/**
+ * Loads a strategy plugin from a file (`.ts` runs under tsx, like the CLI; `.js`/`.mjs`
+ * anywhere). The default export must be a strategy module (`defineStrategy({...})`).
+ * Every failure is a {@link UserInputError} that names the file and the problem.
+ */
+export async function loadStrategyPlugin(path: string): Promise<StrategyModule> {
+  const file = resolve(path);
+  if (!existsSync(file)) throw new UserInputError(`strategy plugin ${path}: file not found.`);
+  if (!statSync(file).isFile()) throw new UserInputError(`strategy plugin ${path}: not a file.`);
+  const extension = extname(file);
+  if (!(PLUGIN_EXTENSIONS as readonly string[]).includes(extension)) {
+    throw new UserInputError(
+      `strategy plugin ${path}: unsupported file type "${extension || "(none)"}"; use one of ${PLUGIN_EXTENSIONS.join(", ")}.`,
+    );
+  }
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UserInputError(
+      `strategy plugin ${path}: cannot be loaded as a module: ${message.split("\n")[0]}`,
+    );
+  }
+  let exported = namespace.default;
+  // A CommonJS plugin's module.exports arrives as `default`; an ES module compiled to CJS
+  // may nest it once more.
+  if (
+    exported &&
+    typeof exported === "object" &&
+    "default" in exported &&
+    !("name" in (exported as object))
+  ) {
+    exported = (exported as { default: unknown }).default;
+  }
+  if (exported === undefined) {
+    throw new UserInputError(
+      `strategy plugin ${path}: has no default export; write \`export default defineStrategy({ ... })\`.`,
+    );
+  }
+  return validateStrategyModule(exported, path);
+}
+
+function looksLikePath(spec: string): boolean {
+  return (
+    spec.includes("/") ||
+    spec.includes("\\") ||
+    (PLUGIN_EXTENSIONS as readonly string[]).includes(extname(spec))
+  );
+}
+
+function describeSource(entry: ResolvedStrategy): string {
+  return entry.source === "built-in"
+    ? `the built-in strategies/${entry.module.name}.ts`
+    : `plugin ${entry.source}`;
+}
+
+function addUnique(catalog: ResolvedStrategy[], entry: ResolvedStrategy): void {
+  const clash = catalog.find((other) => other.module.name === entry.module.name);
+  if (!clash) {
+    catalog.push(entry);
+    return;
+  }
+  if (clash.source === entry.source) return; // the same file given twice
+  throw new UserInputError(
+    `duplicate strategy name "${entry.module.name}": defined by ${describeSource(clash)} and by ${describeSource(entry)}; rename one of them.`,
+  );
+}
+
+/** The built-ins followed by the given plugins (loaded and checked for duplicate names). */
+export async function strategyCatalog(
+  plugins: readonly string[] = [],
+): Promise<ResolvedStrategy[]> {
+  const catalog: ResolvedStrategy[] = BUILTIN_STRATEGY_NAMES.map((name) => ({
+    module: BUILTIN_STRATEGIES[name],
+    source: "built-in",
+  }));
+  for (const path of plugins) {
+    addUnique(catalog, { module: await loadStrategyPlugin(path), source: resolve(path) });
+  }
+  return catalog;
+}
+
+/**
+ * Resolves the strategies a command asks for, in order. Each entry is a built-in name, the
+ * name of a strategy from `plugins`, or a literal plugin path. No entries means the whole
+ * catalog (built-ins, then plugins). Unknown names suggest the closest valid one; a name
+ * defined twice is an error naming both sources; a strategy selected twice is an error.
+ */
+export async function resolveStrategies(
+  namesOrPaths: readonly string[],
+  plugins: readonly string[] = [],
+): Promise<ResolvedStrategy[]> {
+  const catalog = await strategyCatalog(plugins);
+  if (namesOrPaths.length === 0) return catalog;
+  const selected: ResolvedStrategy[] = [];
+  for (const spec of namesOrPaths) {
+    let entry = catalog.find((candidate) => candidate.module.name === spec);
+    if (!entry && looksLikePath(spec)) {
+      const source = resolve(spec);
+      entry = catalog.find((candidate) => candidate.source === source);
+      if (!entry) {
+        entry = { module: await loadStrategyPlugin(spec), source };
+        addUnique(catalog, entry);
+      }
+    }
+    if (!entry) {
+      throw unknownChoiceError(
+        "strategy",
+        spec,
+        catalog.map((candidate) => candidate.module.name),
+      );
+    }
+    if (selected.some((other) => other.module.name === entry.module.name)) {
+      throw new UserInputError(`strategy "${entry.module.name}" is selected twice.`);
+    }
+    selected.push(entry);
+  }
+  return selected;
+}
+
+/** Resolves a strategy's option values (defaults filled in, unknown keys refused). */
+export function resolveStrategyOptions(
+  module: StrategyModule,
+  given: Readonly<Record<string, unknown>> = {},
+): OptionValues {
+  return resolveOptions("strategy", module.name, module.options, given);
+}
+
+/** JSON-able metadata of a strategy, for `pkslab list --json` and `pkslab describe --json`. */
+export interface StrategyMetadata {
+  readonly name: string;
+  readonly version: string;
+  readonly summary: string;
+  readonly citation: string;
+  readonly source: string;
+  readonly supports: { local: boolean; global: boolean; longTerm: boolean };
+  readonly restoresProtection: boolean;
+  readonly options: Record<
+    string,
+    {
+      kind: "number" | "boolean" | "string";
+      default: number | boolean | string;
+      unit: string;
+      description: string;
+      choices?: string[];
+      min?: number;
+      max?: number;
+    }
+  >;
+  readonly costs: Record<
+    string,
+    {
+      value: number;
+      unit: string;
+      confidence: string;
+      source: string;
+      range?: [number, number];
+    }
+  >;
+}
+
+/** The metadata of a strategy as plain data. */
+export function strategyMetadata(module: StrategyModule, source = "built-in"): StrategyMetadata {
+  const options: StrategyMetadata["options"] = {};
+  for (const [name, spec] of Object.entries<OptionSpec>(module.options)) {
+    options[name] = {
+      kind: optionKind(spec),
+      default: spec.default,
+      unit: spec.unit,
+      description: spec.description,
+      ...(spec.choices ? { choices: [...spec.choices] } : {}),
+      ...(spec.min !== undefined ? { min: spec.min } : {}),
+      ...(spec.max !== undefined ? { max: spec.max } : {}),
+    };
+  }
+  const costs: StrategyMetadata["costs"] = {};
+  for (const [name, cost] of Object.entries<CostParameterSpec>(module.costs)) {
+    costs[name] = {
+      value: cost.value,
+      unit: cost.unit,
+      confidence: cost.confidence,
+      source: cost.source,
+      ...(cost.range ? { range: [cost.range[0], cost.range[1]] as [number, number] } : {}),
+    };
+  }
+  return {
+    name: module.name,
+    version: module.version,
+    summary: module.summary,
+    citation: module.citation,
+    source,
+    supports: { ...module.supports },
+    restoresProtection: module.restoresProtection,
+    options,
+    costs,
+  };
+}
+
+const yesNo = (flag: boolean) => (flag ? "yes" : "no");
+
+/** Human-readable metadata of a strategy, for `pkslab describe <strategy>`. */
+export function describeStrategy(module: StrategyModule, source = "built-in"): string {
+  const meta = strategyMetadata(module, source);
+  const lines = [
+    `${meta.name} ${meta.version}${source === "built-in" ? " (built-in)" : ` (plugin ${source})`}`,
+    `  ${meta.summary}`,
+    "",
+    `  citation: ${meta.citation}`,
+    `  supports: local ${yesNo(meta.supports.local)}, global ${yesNo(meta.supports.global)}, long-term ${yesNo(meta.supports.longTerm)}`,
+    `  restores protection after unmap: ${yesNo(meta.restoresProtection)}`,
+    "",
+  ];
+  const options = Object.entries(meta.options);
+  if (options.length === 0) lines.push("  options: none");
+  else {
+    lines.push("  options:");
+    for (const [name, spec] of options) {
+      const constraint = spec.choices
+        ? `one of ${spec.choices.join(" | ")}`
+        : spec.kind === "number"
+          ? `number${spec.min !== undefined ? ` >= ${spec.min}` : ""}${spec.max !== undefined ? ` <= ${spec.max}` : ""}`
+          : spec.kind;
+      const unit = spec.unit !== "-" ? ` ${spec.unit}` : "";
+      lines.push(`    ${name} = ${String(spec.default)}${unit}  (${constraint})`);
+      lines.push(`        ${spec.description}`);
+    }
+  }
+  const costs = Object.entries(meta.costs);
+  if (costs.length === 0) {
+    lines.push("  cost parameters: none (every cycle is charged by the model's primitives)");
+  } else {
+    lines.push("  cost parameters (charged through the ledger, listed by `pkslab profile`):");
+    for (const [name, cost] of costs) {
+      const range = cost.range ? `, range ${cost.range[0]}-${cost.range[1]}` : "";
+      lines.push(`    ${name} = ${cost.value} ${cost.unit}  [${cost.confidence}${range}]`);
+      lines.push(`        source: ${cost.source}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,44 @@
+/**
+ * unprotected: today's x86-64 kernel, the cost and coverage floor.
+ *
+ * Mechanism modelled: without CONFIG_HIGHMEM, `kmap_local_page()`, `kmap_atomic()` and
+ * `kmap()` all return `page_address(page)`, pure arithmetic on the direct map
+ * (PAGE_OFFSET + pfn · 4096), and their unmaps are empty on x86: no lock, no PTE write, no
+ * TLB operation, no PKRS write (include/linux/highmem-internal.h, `#else CONFIG_HIGHMEM`
+ * branch; kernel-mechanics.md 1.1, cost-references.md P37). Every mapping is therefore
+ * global and permanent, and nothing about the region is protected: its pages stay
+ * present and writable in the direct map.
+ *
+ * Simplifications: `kmap_atomic()`'s preempt_disable/pagefault_disable are not charged
+ * (a few instructions; the model has no parameter for them).
+ */
+
+import { defineStrategy } from "./api.ts";
+import { consecutive, directMapVpns, ok } from "./common.ts";
+
+export default defineStrategy({
+  name: "unprotected",
+  version: "1.0.0",
+  summary: "Today's x86-64 kernel: kmap*() is page_address(); nothing is protected (the floor).",
+  citation:
+    "include/linux/highmem-internal.h (!CONFIG_HIGHMEM): kmap_local_page()/kmap()/kmap_atomic() return page_address(); kernel-mechanics.md 1.1; cost-references.md P37",
+  options: {},
+  costs: {},
+  supports: { local: true, global: true, longTerm: true },
+  restoresProtection: false,
+  create() {
+    let mappings = 0;
+    return {
+      onSetup: () => ok(),
+      onPagesProtect: () => ok(),
+      onPagesRelease: () => ok(),
+      onMap(request) {
+        mappings++;
+        const vpns = directMapVpns(request.pfns);
+        return ok({ vpns, contiguous: consecutive(vpns) });
+      },
+      onUnmap: () => ok(),
+      onFinish: () => ({ mappings }),
+    };
+  },
+});

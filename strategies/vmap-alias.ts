@@ -1,0 +1,128 @@
+/**
+ * vmap-alias: the "optimized vmap()" alternative from LSFMM 2022 (Wilcox: "it should be
+ * possible to make vmap() more efficient"; Weiny: it "could make long-term mappings ...
+ * work better"; LWN 894531). No posted patch exists; this models what 6.1's mm/vmalloc.c
+ * already offers (kernel-mechanics.md 3).
+ *
+ * Mechanism modelled:
+ * - Setup: the region is made read-only in the direct map (set_memory_ro), or not present
+ *   for an access-disable region (set_memory_np): vm_unmap_aliases(), CPA with large-leaf
+ *   splits, cpa_flush() per contiguous run (arch/x86/mm/pat/set_memory.c,
+ *   kernel-mechanics.md 4.2). No PKS.
+ * - Every map creates an alias in the vmalloc area whose PTEs allow what the caller asked
+ *   for (PAGE_KERNEL for write intent, PAGE_KERNEL_RO for read; vmap() takes a pgprot):
+ *   - `flush = lazy` (the optimized shape): scope `local` uses vm_map_ram(): per-CPU vmap
+ *     blocks for up to 64 pages, rounded up to a power of two, bump-allocated, freed space
+ *     not reused until the whole block is dirty (6.1 vb_alloc/vb_free). Scopes `global` and
+ *     `long-term` use vmap(): a vmap_area with a guard page from the global allocator.
+ *     Unmapping clears the PTEs and frees the VA lazily, with no flush; once the lazily
+ *     freed space passes lazy_max_pages() = fls(cpus) × 8192 pages, one
+ *     flush_tlb_kernel_range() over all of it (a full flush on every CPU) purges it.
+ *   - `flush = eager`: plain vmap()/vunmap() for every scope with a flush on every unmap,
+ *     the shape before the 2008 lazy rewrite.
+ *   - `allocator`: 6.1's global locks, or 6.9's per-CPU vmap nodes (Rezki v3,
+ *     20240102184633.748113-1-urezki@gmail.com).
+ * - Until the purge, a CPU that cached an alias translation can still write through it:
+ *   the model keeps stale TLB entries alive, so stale-alias writes land (use-after-unmap).
+ * - Page churn uses set_memory_np/ro and set_memory_p/rw (each with vm_unmap_aliases and a
+ *   flush).
+ *
+ * Simplifications: vmalloc's allocator is core/kernel/vmalloc.ts (first fit over a sorted
+ * list, drain worker on the CPU that queued it); vm_map_ram blocks are not used for
+ * `global` mappings even though their aliases would be usable from any CPU.
+ */
+import type { Vmalloc } from "../core/kernel/vmalloc.ts";
+import { PAGE_KERNEL, PAGE_KERNEL_RO } from "../core/pte.ts";
+import { defineStrategy, type OptionSpec } from "./api.ts";
+import { directMapProtectBits, ok, range, setMemory, unsupported } from "./common.ts";
+import { resolveOptions } from "./options.ts";
+
+const NAME = "vmap-alias";
+
+const OPTIONS = {
+  flush: {
+    default: "lazy",
+    unit: "-",
+    description:
+      "lazy: vm_map_ram() blocks and vmap() with lazy purging past lazy_max_pages() (6.1); eager: plain vmap()/vunmap() flushing on every unmap (before the optimization).",
+    choices: ["lazy", "eager"],
+  },
+  allocator: {
+    default: "global-lock",
+    unit: "-",
+    description:
+      "vmalloc VA allocator: global-lock (6.1 global trees and spinlocks) or per-cpu-nodes (6.9 vmap nodes).",
+    choices: ["global-lock", "per-cpu-nodes"],
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+interface AliasState {
+  /** vm_map_ram() (true) or vmap() (false). */
+  readonly ram: boolean;
+}
+
+export default defineStrategy({
+  name: NAME,
+  version: "1.0.0",
+  summary:
+    "Optimized vmap(): protected pages read-only/not-present in the direct map; each map makes a writable vmalloc alias, purged lazily.",
+  citation:
+    "LWN 894531 (LSFMM 2022, Wilcox on optimizing vmap()); mm/vmalloc.c 6.1 vmap/vunmap/vm_map_ram/lazy purge; arch/x86/mm/pat/set_memory.c set_memory_ro/np; kernel-mechanics.md 3, 4.2",
+  options: OPTIONS,
+  costs: {},
+  supports: { local: true, global: true, longTerm: true },
+  restoresProtection: true,
+  create(context) {
+    const { machine, region } = context;
+    const options = resolveOptions("strategy", NAME, OPTIONS, context.options);
+    const lazy = options.flush === "lazy";
+    let vmalloc: Vmalloc | undefined;
+    const allocator = () => {
+      vmalloc ??= context.vmalloc({
+        flush: options.flush as "lazy" | "eager",
+        allocator: options.allocator as "global-lock" | "per-cpu-nodes",
+      });
+      return vmalloc;
+    };
+    const protect = directMapProtectBits(region.keyMode);
+    let aliases = 0;
+    let ramAliases = 0;
+    return {
+      onSetup(protectedRegion) {
+        setMemory(machine, allocator(), 0, protectedRegion.pfns, { clear: protect });
+        return ok();
+      },
+      onPagesProtect(cpu, pfns) {
+        setMemory(machine, allocator(), cpu, pfns, { clear: protect });
+        return ok();
+      },
+      onPagesRelease(cpu, pfns) {
+        setMemory(machine, allocator(), cpu, pfns, { set: protect });
+        return ok();
+      },
+      onMap(request) {
+        const { cpu, pfns } = request;
+        const pte = request.intent === "write" ? PAGE_KERNEL : PAGE_KERNEL_RO;
+        const ram = lazy && request.scope === "local";
+        const vpn = ram ? allocator().vmMapRam(cpu, pfns, pte) : allocator().vmap(cpu, pfns, pte);
+        if (vpn < 0) return unsupported("vmalloc space exhausted");
+        aliases++;
+        if (ram) ramAliases++;
+        const state: AliasState = { ram };
+        return ok({ vpns: range(vpn, pfns.length), contiguous: true, state });
+      },
+      onUnmap(request) {
+        const { cpu, mapping } = request;
+        const state = mapping.state as AliasState;
+        if (state.ram) allocator().vmUnmapRam(cpu, mapping.vpns[0], mapping.vpns.length);
+        else allocator().vunmap(cpu, mapping.vpns[0]);
+        return ok();
+      },
+      onFinish: () => ({
+        aliases,
+        vm_map_ram_aliases: ramAliases,
+        lazy_pages_at_end: vmalloc?.lazyPages ?? 0,
+      }),
+    };
+  },
+});
