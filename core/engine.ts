@@ -13,9 +13,10 @@ import {
   type StrayClass,
   type WorkloadModule,
 } from "../workloads/api.ts";
+import { DEFAULT_STRAY_EVERY, parseStrayMix } from "../workloads/params.ts";
 import type { VmallocOptions } from "./kernel/vmalloc.ts";
 import { Vmalloc } from "./kernel/vmalloc.ts";
-import { Cat, COST_CATEGORIES, EVENT_NAMES } from "./ledger.ts";
+import { Cat, COST_CATEGORIES, EVENT_NAMES, Ev } from "./ledger.ts";
 import {
   FAULT_NAMES,
   FAULT_NOT_PRESENT,
@@ -38,8 +39,15 @@ export interface RunSpec {
   readonly workload: WorkloadModule;
   readonly workloadParams: OptionValues;
   readonly seed: number;
-  /** Mean workload operations between injected stray accesses; 0 disables injection. */
-  readonly strayEvery: number;
+  /**
+   * Mean stream operations between injected stray accesses when the workload does not say;
+   * 0 disables injection. A workload's `stray_every` parameter (issue 4: rate and mix are
+   * workload parameters) takes precedence; without either, DEFAULT_STRAY_EVERY. The mix
+   * comes from the workload's `stray_mix` parameter (default: every class).
+   */
+  readonly strayEvery?: number;
+  /** Keep up to this many per-stray records in `RunResult.strays` (tests, debugging). */
+  readonly recordStrays?: number;
   /** Upper bound on operations executed, so a runaway plugin cannot hang a report. */
   readonly operationBudget?: number;
 }
@@ -55,11 +63,45 @@ export interface StrayOutcome {
 /** Raw metrics of one run, by metric name (see reports' metric catalog). */
 export type RunMetrics = Record<string, number>;
 
+/**
+ * Caught illegal modifications (stray writes that faulted), aggregated by the CPU that made
+ * them, the stray class (what made the write) and the workload operation that CPU was in
+ * (`during`: the kind of the last stream operation it executed). The btrfs-debug-ro answer
+ * to "who modified this page".
+ */
+export interface CaughtModification {
+  readonly cpu: number;
+  readonly stray: StrayClass;
+  readonly during: string;
+  count: number;
+  /** Simulated time of the first one. */
+  readonly firstTime: number;
+}
+
+/** One injected stray access, when `RunSpec.recordStrays` asks for them. */
+export interface StrayRecord {
+  readonly cls: StrayClass;
+  readonly cpu: number;
+  readonly time: number;
+  readonly write: boolean;
+  readonly outcome: "blocked" | "corrupted" | "redirected";
+  /** The access raised a fault (even if a relaxed fault mode then let it through). */
+  readonly faulted: boolean;
+  /** The stray CPU's running thread held a live mapping at the time. */
+  readonly windowOpen: boolean;
+  /** For strays through an unmapped address: vmap purges since that unmap. */
+  readonly purgesSinceUnmap?: number;
+}
+
 /** Result of one run. */
 export interface RunResult {
   readonly status: "ok" | "unsupported" | "error";
   readonly reason?: string;
   readonly metrics: RunMetrics;
+  /** Caught illegal modifications by CPU, class and operation (empty when none). */
+  readonly catches?: readonly CaughtModification[];
+  /** Per-stray records, when `RunSpec.recordStrays` > 0. */
+  readonly strays?: readonly StrayRecord[];
 }
 
 /** First physical page of the protected region: start of the second GiB. */
@@ -81,6 +123,8 @@ interface Unmapped {
   readonly pfns: number[];
   readonly cpu: number;
   readonly users: readonly number[];
+  /** events.vmap_purges when it was unmapped. */
+  readonly purges: number;
 }
 
 interface SimThread {
@@ -177,6 +221,9 @@ export function runSimulation(spec: RunSpec): RunResult {
     operations: 0,
     executed: 0,
     falseFaults: 0,
+    falseFaultsGranted: 0,
+    falseFaultsOops: 0,
+    caught: 0,
     brokenAccesses: 0,
     unsupportedMaps: 0,
     oopses: 0,
@@ -187,6 +234,8 @@ export function runSimulation(spec: RunSpec): RunResult {
   if (setup && setup.kind === "unsupported") {
     return { status: "unsupported", reason: setup.reason, metrics: {} };
   }
+  // One-off cost of protecting the region (splits, flushes), included in the totals.
+  const setupCycles = ledger.totalCycles();
 
   // Threads: thread i starts on CPU i mod cpus; each CPU has a run queue.
   const threadCount = spec.workload.threads(spec.workloadParams, machine.cpus);
@@ -217,7 +266,24 @@ export function runSimulation(spec: RunSpec): RunResult {
   const recentlyUnmapped: Unmapped[] = [];
   const strayRng = Rng.derive(spec.seed, 2_000_003);
   const computeRng = Rng.derive(spec.seed, 3_000_007);
-  const strayProbability = spec.strayEvery > 0 ? 1 / spec.strayEvery : 0;
+  // Stray rate and mix: workload parameters (issue 4); the run's rate is the fallback.
+  const paramEvery = spec.workloadParams.stray_every;
+  const strayEvery =
+    typeof paramEvery === "number" ? paramEvery : (spec.strayEvery ?? DEFAULT_STRAY_EVERY);
+  const paramMix = spec.workloadParams.stray_mix;
+  const strayMix = parseStrayMix(typeof paramMix === "string" ? paramMix : "all");
+  const strayProbability = strayEvery > 0 ? 1 / strayEvery : 0;
+  // Attribution: the kind of the last stream operation each CPU executed.
+  const lastOpKind: string[] = new Array(machine.cpus).fill("idle");
+  const catches = new Map<string, CaughtModification>();
+  const recordLimit = spec.recordStrays ?? 0;
+  const strayLog: StrayRecord[] = [];
+  /**
+   * Region pages currently protected, when the workload moves pages in and out of
+   * protection (protect-pages/release-pages, xpfo-churn): strays aimed at "a protected
+   * page" then aim only at these. Undefined while the whole region is protected.
+   */
+  let owned: { list: Int32Array; position: Int32Array; size: number } | undefined;
   const budget = spec.operationBudget ?? 50_000_000;
 
   const runnable = (sim: SimThread, cpu: number) =>
@@ -259,6 +325,8 @@ export function runSimulation(spec: RunSpec): RunResult {
       counters.falseFaults++;
       const resolution = handleFault(cpu, sim.thread, vpn, write, fault);
       if (resolution === "retry") fault = machine.access(cpu, vpn, write ? WRITE : READ);
+      if (resolution === "oops") counters.falseFaultsOops++;
+      else if (fault === OK) counters.falseFaultsGranted++;
       if (fault !== OK) {
         counters.brokenAccesses++;
         if (resolution === "oops") counters.oopses++;
@@ -291,20 +359,58 @@ export function runSimulation(spec: RunSpec): RunResult {
   };
 
   /** A stray access: not through the API, outcome classified against its target page. */
-  const stray = (cls: StrayClass, cpu: number, vpn: number, targetPfn: number, write: boolean) => {
+  const stray = (
+    cls: StrayClass,
+    cpu: number,
+    vpn: number,
+    targetPfn: number,
+    write: boolean,
+    unmapped?: Unmapped,
+  ) => {
     const outcome = coverage.get(cls)!;
     outcome.injected++;
     ledger.muted = true;
     const thread = machine.current[cpu];
     let fault = machine.access(cpu, vpn, write ? WRITE : READ);
+    const faulted = fault !== OK;
     if (fault !== OK && fault !== FAULT_NOT_PRESENT && hooks.onFault) {
       // The kernel's fault handler runs for strays too: a relaxed PKS mode grants access.
       const resolution = handleFault(cpu, thread, vpn, write, fault);
       if (resolution === "retry") fault = machine.access(cpu, vpn, write ? WRITE : READ);
     }
     ledger.muted = false;
-    if (fault !== OK) outcome.blocked++;
-    else if (machine.lastPfn === targetPfn) outcome.corrupted++;
+    if (faulted && write) {
+      // Caught: the fault (an oops, or a relaxed mode's warning) names the CPU and caller.
+      counters.caught++;
+      const during = lastOpKind[cpu];
+      const key = `${cpu}|${cls}|${during}`;
+      const entry = catches.get(key);
+      if (entry) entry.count++;
+      else catches.set(key, { cpu, stray: cls, during, count: 1, firstTime: machine.now(cpu) });
+    }
+    const result =
+      fault !== OK ? "blocked" : machine.lastPfn === targetPfn ? "corrupted" : "redirected";
+    if (strayLog.length < recordLimit) {
+      let windowOpen = false;
+      for (const mapping of live.values()) {
+        if (mapping.thread === thread) {
+          windowOpen = true;
+          break;
+        }
+      }
+      strayLog.push({
+        cls,
+        cpu,
+        time: machine.now(cpu),
+        write,
+        outcome: result,
+        faulted,
+        windowOpen,
+        purgesSinceUnmap: unmapped ? ledger.events[Ev.vmap_purges] - unmapped.purges : undefined,
+      });
+    }
+    if (result === "blocked") outcome.blocked++;
+    else if (result === "corrupted") outcome.corrupted++;
     else {
       outcome.redirected++;
       if (write) {
@@ -319,26 +425,55 @@ export function runSimulation(spec: RunSpec): RunResult {
     }
   };
 
-  const regionPfn = () => region.pfns[strayRng.int(0, region.pfns.length - 1)];
+  /** A protected region page to aim at (-1 when none is protected right now). */
+  const regionPfn = () => {
+    if (!owned) return region.pfns[strayRng.int(0, region.pfns.length - 1)];
+    if (owned.size === 0) return -1;
+    return region.pfns[owned.list[strayRng.int(0, owned.size - 1)]];
+  };
+
+  /** Tracks which region pages are protected while the workload moves them (xpfo-churn). */
+  const setOwned = (page: number, count: number, protect: boolean) => {
+    if (!owned) {
+      // First protect/release: from now on only pages given to protection are targets.
+      const pages = region.pfns.length;
+      owned = { list: new Int32Array(pages), position: new Int32Array(pages).fill(-1), size: 0 };
+    }
+    for (let p = page; p < page + count; p++) {
+      const at = owned.position[p];
+      if (protect && at < 0) {
+        owned.list[owned.size] = p;
+        owned.position[p] = owned.size++;
+      } else if (!protect && at >= 0) {
+        const moved = owned.list[--owned.size];
+        owned.list[at] = moved;
+        owned.position[moved] = at;
+        owned.position[p] = -1;
+      }
+    }
+  };
 
   const injectStray = (cpu: number) => {
-    const cls = strayRng.pick(STRAY_CLASSES);
+    const cls = strayMix.length === 1 ? strayMix[0] : strayRng.pick(strayMix);
     switch (cls) {
       case "wild-direct": {
         const target = regionPfn();
+        if (target < 0) return;
         stray(cls, strayRng.int(0, machine.cpus - 1), target, target, true);
         return;
       }
       case "stray-read": {
         const target = regionPfn();
+        if (target < 0) return;
         stray(cls, strayRng.int(0, machine.cpus - 1), target, target, false);
         return;
       }
       case "window-same-cpu": {
-        // Only meaningful while this CPU holds a mapping open.
+        // Only meaningful while the thread running on this CPU holds a mapping open.
         for (const mapping of live.values()) {
-          if (mapping.cpu !== cpu || mapping.thread !== machine.current[cpu]) continue;
+          if (mapping.thread !== machine.current[cpu]) continue;
           const target = regionPfn();
+          if (target < 0) return;
           stray(cls, cpu, target, target, true);
           return;
         }
@@ -348,7 +483,7 @@ export function runSimulation(spec: RunSpec): RunResult {
         if (recentlyUnmapped.length === 0) return;
         const gone = recentlyUnmapped[recentlyUnmapped.length - 1];
         const index = strayRng.int(0, gone.vpns.length - 1);
-        stray(cls, gone.cpu, gone.vpns[index], gone.pfns[index], true);
+        stray(cls, gone.cpu, gone.vpns[index], gone.pfns[index], true, gone);
         return;
       }
       case "cross-cpu-stale": {
@@ -358,12 +493,12 @@ export function runSimulation(spec: RunSpec): RunResult {
         let from = others.length > 0 ? strayRng.pick(others) : strayRng.int(0, machine.cpus - 2);
         if (others.length === 0 && from >= gone.cpu) from++;
         const index = strayRng.int(0, gone.vpns.length - 1);
-        stray(cls, from, gone.vpns[index], gone.pfns[index], true);
+        stray(cls, from, gone.vpns[index], gone.pfns[index], true, gone);
         return;
       }
       case "overflow": {
         for (const mapping of live.values()) {
-          if (mapping.cpu !== cpu) continue;
+          if (mapping.thread !== machine.current[cpu]) continue;
           const vpns = mapping.mapping.vpns;
           const last = vpns[vpns.length - 1];
           const target = mapping.pfns[mapping.pfns.length - 1] + 1;
@@ -377,6 +512,7 @@ export function runSimulation(spec: RunSpec): RunResult {
 
   const execute = (cpu: number, sim: SimThread, op: Operation) => {
     const thread = sim.thread;
+    lastOpKind[cpu] = op.kind;
     switch (op.kind) {
       case "map": {
         const pfns: number[] = [];
@@ -420,6 +556,7 @@ export function runSimulation(spec: RunSpec): RunResult {
           pfns: mapping.pfns,
           cpu,
           users: [...mapping.users],
+          purges: ledger.events[Ev.vmap_purges],
         });
         if (recentlyUnmapped.length > 8) recentlyUnmapped.shift();
         return;
@@ -458,6 +595,8 @@ export function runSimulation(spec: RunSpec): RunResult {
         if (machine.migrate(thread, target)) {
           queue.splice(queue.indexOf(sim), 1);
           runQueues[target].push(sim);
+          // The target may have run out of work and left the scheduling set.
+          active.add(target);
           hooks.onMigrate?.(thread, cpu, target);
         } else {
           switchTo(cpu, thread);
@@ -471,6 +610,7 @@ export function runSimulation(spec: RunSpec): RunResult {
         const hook = op.kind === "protect-pages" ? hooks.onPagesProtect : hooks.onPagesRelease;
         const outcome = hook?.(cpu, pfns);
         if (outcome && outcome.kind === "unsupported") unsupportedReasons.add(outcome.reason);
+        setOwned(op.page, op.count, op.kind === "protect-pages");
         return;
       }
       case "complete":
@@ -543,6 +683,7 @@ export function runSimulation(spec: RunSpec): RunResult {
   const operations = Math.max(1, counters.operations);
   metrics["cost.total_cycles"] = total;
   metrics["cost.cycles_per_op"] = total / operations;
+  metrics["cost.setup_cycles"] = setupCycles;
   const byCategory = ledger.byCategory();
   for (const name of COST_CATEGORIES) metrics[`cost.cycles.${name}`] = byCategory[name];
   const events = ledger.eventCounts();
@@ -558,7 +699,10 @@ export function runSimulation(spec: RunSpec): RunResult {
     blocked += outcome.blocked;
   }
   metrics["coverage.blocked_ratio"] = injected > 0 ? blocked / injected : 0;
+  metrics["coverage.caught"] = counters.caught;
   metrics["compat.false_faults"] = counters.falseFaults;
+  metrics["compat.false_faults_granted"] = counters.falseFaultsGranted;
+  metrics["compat.false_faults_oops"] = counters.falseFaultsOops;
   metrics["compat.broken_accesses"] = counters.brokenAccesses;
   metrics["compat.unsupported_maps"] = counters.unsupportedMaps;
   metrics["exposure.page_cycles"] = machine.totalExposure();
@@ -572,9 +716,14 @@ export function runSimulation(spec: RunSpec): RunResult {
     counters.unsupportedMaps > 0 && counters.unsupportedMaps >= counters.operations
       ? "unsupported"
       : "ok";
+  const caught = [...catches.values()].sort(
+    (a, b) => a.cpu - b.cpu || a.stray.localeCompare(b.stray) || a.during.localeCompare(b.during),
+  );
   return {
     status,
     reason: unsupportedReasons.size > 0 ? [...unsupportedReasons].sort().join("; ") : undefined,
     metrics,
+    catches: caught,
+    ...(recordLimit > 0 ? { strays: strayLog } : {}),
   };
 }
