@@ -20,10 +20,12 @@
  *   nested per task, LIFO (kernel-mechanics.md 1.2).
  * - Scopes `global` and `long-term`: a vmap() alias (PAGE_KERNEL, guard page, lazy purge;
  *   kernel-mechanics.md 3.2-3.4), visible to every CPU.
- * - Page churn (xpfo-churn): a page leaving the kernel's reach is invalidated in the direct
- *   map and flushed on every CPU (secretmem_fault: set_direct_map_invalid_noflush, then a
- *   one-page flush_tlb_kernel_range); a page coming back is restored with
- *   set_direct_map_default_noflush() and no flush (x86 does not cache not-present entries).
+ * - Page churn (xpfo-churn): pages leaving the kernel's reach are invalidated in the direct
+ *   map, then one flush_tlb_kernel_range() over their span runs on every CPU per call: for
+ *   one page that is secretmem_fault()'s set_direct_map_invalid_noflush plus one-page
+ *   flush; for a batch it is XPFO v8's batched update (a span above 33 pages is a full
+ *   flush). Pages coming back are restored with set_direct_map_default_noflush() and no
+ *   flush (x86 does not cache not-present entries).
  * - Protection does not depend on the key mode: the pages are not present at all.
  *
  * Simplifications: a request for n pages takes n slots (n kmap_local_page() calls), whose
@@ -72,7 +74,9 @@ export default defineStrategy({
         return ok();
       },
       onPagesProtect(cpu, pfns) {
-        for (const pfn of pfns) invalidate(cpu, [pfn]);
+        // One flush per call: a one-page call is secretmem's per-fault flush, a batch is
+        // XPFO v8's batched update (one flush per free-list refill).
+        invalidate(cpu, pfns);
         return ok();
       },
       onPagesRelease(cpu, pfns) {
