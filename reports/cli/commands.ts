@@ -1,34 +1,200 @@
-import { type Command, InvalidArgumentError } from "commander";
-import { DEFAULT_MACHINE, Machine } from "../../core/machine.ts";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { unknownChoiceError } from "../../core/errors.ts";
 import { loadProfile } from "../../core/profile.ts";
+import { checkPlugin, renderConformance } from "../../strategies/conformance.ts";
+import {
+  describeStrategy,
+  loadStrategyPlugin,
+  strategyCatalog,
+  strategyMetadata,
+} from "../../strategies/registry.ts";
+import {
+  describeWorkload,
+  loadWorkloadPlugin,
+  workloadCatalog,
+  workloadMetadata,
+} from "../../workloads/registry.ts";
 import { registerCensusCommand } from "../census/command.ts";
+import { FORMATS } from "../render/common.ts";
+import { renderDiff } from "../render/diff.ts";
+import { loadResults } from "../results.ts";
+import { compareAction, emit } from "./compare.ts";
+import type { CompareFlags } from "./config.ts";
+import { classifyPlugins } from "./plan.ts";
 import { renderProfile } from "./profile-view.ts";
 
-function parseInteger(name: string) {
+function parseInteger(name: string, min: number) {
   return (value: string): number => {
     const parsed = Number(value);
-    if (!Number.isInteger(parsed))
-      throw new InvalidArgumentError(`${name} must be an integer, got "${value}".`);
+    if (!Number.isInteger(parsed) || parsed < min)
+      throw new InvalidArgumentError(`${name} must be a whole number >= ${min}, got "${value}".`);
     return parsed;
   };
 }
 
-/** Adds every subcommand to the program. */
-export function registerCommands(program: Command): void {
+function parseNumber(name: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (value.trim() === "" || !Number.isFinite(parsed) || parsed < 0)
+      throw new InvalidArgumentError(`${name} must be a non-negative number, got "${value}".`);
+    return parsed;
+  };
+}
+
+const collect = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  value,
+];
+
+/** The strategy and workload catalogs, with the given plugin files. */
+async function catalogs(plugins: readonly string[]) {
+  const split = await classifyPlugins(plugins);
+  return {
+    strategies: await strategyCatalog(split.strategies),
+    workloads: await workloadCatalog(split.workloads),
+  };
+}
+
+/** Adds every subcommand to the program. `toolVersion` is echoed into results. */
+export function registerCommands(program: Command, toolVersion: string): void {
   program
     .command("compare")
-    .description("run every strategy on every workload and print the comparison")
-    .option("--cpus <n>", "online CPUs", parseInteger("--cpus"), DEFAULT_MACHINE.cpus)
-    .option("--profile <name|file>", "cost profile", "server-2022")
-    .action((options: { cpus: number; profile: string }) => {
-      const machine = new Machine(
-        { ...DEFAULT_MACHINE, cpus: options.cpus },
-        loadProfile(options.profile),
+    .description(
+      "run strategies x workloads over seeds on the machine model and report the comparison (default: every built-in strategy on every built-in workload)",
+    )
+    .option("--strategies <list>", "comma list of strategy names or plugin paths (default: all)")
+    .option("--workloads <list>", "comma list of workload names or plugin paths (default: all)")
+    .option("--plugin <file>", "load a strategy or workload plugin (repeatable)", collect)
+    .option("--cpus <n>", "online CPUs of the machine (default 16)", parseInteger("--cpus", 1))
+    .option("--seeds <n>", "seeds per cell (default 5)", parseInteger("--seeds", 1))
+    .option("--seed <s>", "first seed (default 1)", parseInteger("--seed", 0))
+    .option(
+      "--stray-every <n>",
+      "mean operations between injected strays for every workload (default: each workload's stray_every)",
+      parseNumber("--stray-every"),
+    )
+    .option("--profile <name|file>", "cost profile (default server-2022)")
+    .option(
+      "--set <target.param=value>",
+      "set a workload parameter, a strategy option or cost, or profile.<parameter> (repeatable)",
+      collect,
+    )
+    .option("--baseline <strategy>", "strategy the others are compared with (default unprotected)")
+    .addOption(
+      new Option(
+        "--format <format>",
+        "report format (default: from --out's extension, else table)",
+      ).choices(FORMATS),
+    )
+    .option("--out <file>", "write the report to a file (atomically) instead of stdout")
+    .option("--config <file>", "JSON file with the same fields (flags override it)")
+    .option("--from <results.json>", "re-render a saved JSON result instead of running")
+    .action((flags: CompareFlags) => compareAction(flags, toolVersion));
+
+  program
+    .command("list")
+    .description("list the strategies and workloads (built-ins and --plugin files)")
+    .option("--plugin <file>", "also load this plugin (repeatable)", collect)
+    .option("--json", "machine-readable output")
+    .action(async (options: { plugin?: string[]; json?: boolean }) => {
+      const { strategies, workloads } = await catalogs(options.plugin ?? []);
+      if (options.json) {
+        const data = {
+          strategies: strategies.map((s) => strategyMetadata(s.module, s.source)),
+          workloads: workloads.map((w) => workloadMetadata(w.module, w.source)),
+        };
+        process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+        return;
+      }
+      const width = Math.max(
+        ...strategies.map((s) => s.module.name.length),
+        ...workloads.map((w) => w.module.name.length),
       );
-      const summary = machine.summary();
-      process.stdout.write("pkslab machine model\n");
-      for (const [key, value] of Object.entries(summary))
-        process.stdout.write(`  ${key}: ${value}\n`);
+      const line = (name: string, version: string, summary: string, source: string) =>
+        `  ${name.padEnd(width)}  ${version.padEnd(7)} ${summary}${source === "built-in" ? "" : ` [${source}]`}\n`;
+      let out = "strategies:\n";
+      for (const { module, source } of strategies)
+        out += line(module.name, module.version, module.summary, source);
+      out += "\nworkloads:\n";
+      for (const { module, source } of workloads)
+        out += line(module.name, module.version, module.summary, source);
+      out += "\n`pkslab describe <name>` shows options, parameters and citations.\n";
+      process.stdout.write(out);
+    });
+
+  program
+    .command("describe")
+    .description("options, parameters, costs and citation of one strategy or workload")
+    .argument("<name>", "a strategy or workload name")
+    .option("--plugin <file>", "also load this plugin (repeatable)", collect)
+    .option("--json", "machine-readable output")
+    .action(async (name: string, options: { plugin?: string[]; json?: boolean }) => {
+      const { strategies, workloads } = await catalogs(options.plugin ?? []);
+      const strategy = strategies.find((s) => s.module.name === name);
+      const workload = workloads.find((w) => w.module.name === name);
+      if (strategy) {
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify({ kind: "strategy", ...strategyMetadata(strategy.module, strategy.source) }, null, 2)}\n`
+            : describeStrategy(strategy.module, strategy.source),
+        );
+      } else if (workload) {
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify({ kind: "workload", ...workloadMetadata(workload.module, workload.source) }, null, 2)}\n`
+            : describeWorkload(workload.module, workload.source),
+        );
+      } else {
+        throw unknownChoiceError("strategy or workload", name, [
+          ...strategies.map((s) => s.module.name),
+          ...workloads.map((w) => w.module.name),
+        ]);
+      }
+    });
+
+  program
+    .command("check-plugin")
+    .description("run the conformance suite on a strategy plugin (exit 1 if a check fails)")
+    .argument(
+      "<file>",
+      "the plugin file (.ts or .js, default-exporting defineStrategy/defineWorkload)",
+    )
+    .option("--json", "machine-readable output")
+    .option("--profile <name|file>", "cost profile to check with (default server-2022)")
+    .action(async (file: string, options: { json?: boolean; profile?: string }) => {
+      const { workloads } = await classifyPlugins([file]);
+      if (workloads.length > 0) {
+        // Workloads have no conformance suite beyond loading and validating their shape.
+        const module = await loadWorkloadPlugin(file);
+        const meta = workloadMetadata(module, file);
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify({ kind: "workload", name: meta.name, passed: true, checks: [{ name: "module shape and parameters", passed: true, detail: "ok" }] }, null, 2)}\n`
+            : `check-plugin ${meta.name}: PASS (workload: module shape and parameters are valid)\n`,
+        );
+        return;
+      }
+      const module = await loadStrategyPlugin(file);
+      const report = checkPlugin(
+        module,
+        options.profile ? { profile: loadProfile(options.profile) } : {},
+      );
+      process.stdout.write(
+        options.json ? `${JSON.stringify(report, null, 2)}\n` : renderConformance(report),
+      );
+      if (!report.passed) process.exitCode = 1;
+    });
+
+  program
+    .command("diff")
+    .description("compare two saved JSON results (compare --format json) without re-running")
+    .argument("<a>", "the first result file (the reference)")
+    .argument("<b>", "the second result file")
+    .option("--out <file>", "write the report to a file (atomically)")
+    .action((a: string, b: string, options: { out?: string }) => {
+      const docA = loadResults(a);
+      const docB = loadResults(b);
+      emit(renderDiff(docA, docB), options.out);
     });
 
   program

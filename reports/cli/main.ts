@@ -18,7 +18,7 @@ export function buildProgram(): Command {
     .option("--debug", "print stack traces for errors")
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
-  registerCommands(program);
+  registerCommands(program, TOOL_VERSION);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -1,0 +1,121 @@
+/**
+ * `pkslab compare`: resolve the configuration, run every (workload, strategy) cell over the
+ * seeds, build the result document and render it; or, with `--from`, re-render a saved
+ * result document in any format without running anything.
+ */
+import { hostname } from "node:os";
+import { extname } from "node:path";
+import { SingleBar } from "cli-progress";
+import { writeFileAtomic } from "../../core/atomic-write.ts";
+import { UserInputError } from "../../core/errors.ts";
+import { type Format, rendererFor } from "../render/index.ts";
+import { buildResults, loadResults, type ResultDocument } from "../results.ts";
+import { type CompareFlags, mergeCompareOptions } from "./config.ts";
+import { gitCommit, resolveComparison, runResolved } from "./plan.ts";
+
+/** Format implied by an output file's extension, if any. */
+const EXTENSION_FORMATS: Readonly<Record<string, Format>> = {
+  ".json": "json",
+  ".csv": "csv",
+  ".md": "markdown",
+  ".markdown": "markdown",
+  ".eml": "email",
+};
+
+/** The format to render: --format, else the --out extension, else table. */
+export function chooseFormat(format: string | undefined, out: string | undefined): Format {
+  if (format !== undefined) return rendererFor(format).format;
+  if (out !== undefined) return EXTENSION_FORMATS[extname(out).toLowerCase()] ?? "table";
+  return "table";
+}
+
+/** Renders a document; the reproduce line names the format when it is not the default. */
+export function renderDocument(doc: ResultDocument, format: Format): string {
+  const shown: ResultDocument =
+    format === "table" || format === "json"
+      ? doc
+      : {
+          ...doc,
+          context: { ...doc.context, reproduce: `${doc.context.reproduce} --format ${format}` },
+        };
+  return rendererFor(format).render(shown);
+}
+
+/** Writes a report to --out (atomically) or stdout. */
+export function emit(text: string, out: string | undefined): void {
+  if (out === undefined) {
+    process.stdout.write(text);
+    return;
+  }
+  try {
+    writeFileAtomic(out, text);
+  } catch (error) {
+    throw new UserInputError(`cannot write ${out}: ${(error as Error).message}`);
+  }
+}
+
+/** Flags that shape a run and so make no sense with --from. */
+const RUN_FLAGS = [
+  "strategies",
+  "workloads",
+  "plugin",
+  "cpus",
+  "seeds",
+  "seed",
+  "strayEvery",
+  "profile",
+  "set",
+  "baseline",
+  "config",
+] as const;
+
+const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** Runs (or re-renders) a comparison and writes the report. */
+export async function compareAction(flags: CompareFlags, toolVersion: string): Promise<void> {
+  if (flags.from !== undefined) {
+    const given = RUN_FLAGS.filter((key) => flags[key] !== undefined);
+    if (given.length > 0) {
+      throw new UserInputError(
+        `--from re-renders a saved result and cannot take ${given.map(flagName).join(", ")}; drop them, or run without --from.`,
+      );
+    }
+    const doc = loadResults(flags.from);
+    const format = chooseFormat(flags.format, flags.out);
+    emit(renderDocument(doc, format), flags.out);
+    return;
+  }
+  const options = mergeCompareOptions(flags);
+  const format = chooseFormat(options.format, options.out);
+  const comparison = await resolveComparison(options);
+  const total = comparison.workloads.length * comparison.strategies.length;
+  const bar = process.stderr.isTTY
+    ? new SingleBar({
+        stream: process.stderr,
+        format: "comparing [{bar}] {value}/{total} cells  {duration}s",
+        hideCursor: true,
+        clearOnComplete: true,
+      })
+    : undefined;
+  bar?.start(total, 0);
+  let cells: ReturnType<typeof runResolved>;
+  try {
+    cells = runResolved(comparison, (done) => bar?.update(done));
+  } finally {
+    bar?.stop();
+  }
+  const doc = buildResults(
+    {
+      toolVersion,
+      config: comparison.config,
+      profile: comparison.profile,
+      strategies: comparison.strategies.map((s) => s.module),
+      reproduce: comparison.reproduce,
+      gitCommit: gitCommit(),
+      run: { date: new Date().toISOString(), host: hostname(), node: process.version },
+    },
+    cells,
+  );
+  emit(renderDocument(doc, format), options.out);
+  if (cells.some((cell) => cell.status === "error")) process.exitCode = 1;
+}

@@ -1,0 +1,158 @@
+/**
+ * Options of `pkslab compare`: the JSON config file (`--config`), the flags that override
+ * it, defaults, and the `--set target.param=value` assignments.
+ */
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { UserInputError } from "../../core/errors.ts";
+import { FORMATS } from "../render/common.ts";
+
+/** Default number of seeds per cell. */
+export const DEFAULT_SEEDS = 5;
+/** Default first seed. */
+export const DEFAULT_BASE_SEED = 1;
+/** Default baseline strategy. */
+export const DEFAULT_BASELINE = "unprotected";
+
+const listSchema = z.union([z.string(), z.array(z.string())]);
+const scalar = z.union([z.number(), z.boolean(), z.string()]);
+
+/** The `--config` file: the same fields as the flags; unknown keys are refused. */
+export const compareConfigSchema = z
+  .object({
+    strategies: listSchema.optional(),
+    workloads: listSchema.optional(),
+    plugins: z.array(z.string()).optional(),
+    cpus: z.number().int().positive().optional(),
+    seeds: z.number().int().positive().optional(),
+    seed: z.number().int().nonnegative().optional(),
+    strayEvery: z.number().nonnegative().optional(),
+    profile: z.string().optional(),
+    set: z.union([z.array(z.string()), z.record(z.string(), scalar)]).optional(),
+    baseline: z.string().optional(),
+    format: z.enum(FORMATS).optional(),
+    out: z.string().optional(),
+  })
+  .strict();
+
+export type CompareConfigFile = z.infer<typeof compareConfigSchema>;
+
+/** What commander hands the compare action (every flag optional; no defaults there). */
+export interface CompareFlags {
+  readonly strategies?: string;
+  readonly workloads?: string;
+  readonly plugin?: string[];
+  readonly cpus?: number;
+  readonly seeds?: number;
+  readonly seed?: number;
+  readonly strayEvery?: number;
+  readonly profile?: string;
+  readonly set?: string[];
+  readonly baseline?: string;
+  readonly format?: string;
+  readonly out?: string;
+  readonly config?: string;
+  readonly from?: string;
+}
+
+/** One `--set` assignment. */
+export interface Assignment {
+  readonly target: string;
+  readonly param: string;
+  /** As given (text from the command line, or a JSON scalar from a config file). */
+  readonly value: number | boolean | string;
+}
+
+/** The merged options of a comparison run. */
+export interface CompareOptions {
+  readonly strategies: string[];
+  readonly workloads: string[];
+  readonly plugins: string[];
+  readonly cpus?: number;
+  readonly seeds: number;
+  readonly seed: number;
+  readonly strayEvery?: number;
+  readonly profile?: string;
+  readonly assignments: Assignment[];
+  /** Explicitly chosen baseline, if any. */
+  readonly baseline?: string;
+  readonly format?: string;
+  readonly out?: string;
+}
+
+/** Splits a comma list, dropping empty entries. */
+export function splitList(value: string | readonly string[] | undefined): string[] {
+  if (value === undefined) return [];
+  const parts = typeof value === "string" ? value.split(",") : value.flatMap((v) => v.split(","));
+  return parts.map((part) => part.trim()).filter((part) => part !== "");
+}
+
+/** Parses `target.param=value`; a malformed one is a UserInputError showing the shape. */
+export function parseAssignment(text: string): Assignment {
+  const equals = text.indexOf("=");
+  const key = equals < 0 ? text : text.slice(0, equals);
+  const dot = key.indexOf(".");
+  if (equals < 0 || dot <= 0 || dot === key.length - 1) {
+    throw new UserInputError(
+      `--set "${text}" must look like TARGET.PARAM=VALUE, where TARGET is a workload, a strategy or "profile" (e.g. --set pmem-dax.pages=64 or --set profile.wrmsr_pkrs_cycles=40).`,
+    );
+  }
+  return { target: key.slice(0, dot), param: key.slice(dot + 1), value: text.slice(equals + 1) };
+}
+
+/** Reads and validates a `--config` file. */
+export function loadCompareConfig(path: string): CompareConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new UserInputError(`config file ${path} cannot be read.`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new UserInputError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = compareConfigSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
+    const known = Object.keys(compareConfigSchema.shape).join(", ");
+    throw new UserInputError(
+      `config file ${path}: ${where}: ${issue.message}${issue.code === "unrecognized_keys" ? `; valid keys: ${known}` : ""}.`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Merges a config file (if any) with the flags; flags win. */
+export function mergeCompareOptions(flags: CompareFlags): CompareOptions {
+  const file: CompareConfigFile = flags.config ? loadCompareConfig(flags.config) : {};
+  const fileAssignments: Assignment[] = Array.isArray(file.set)
+    ? file.set.map(parseAssignment)
+    : Object.entries(file.set ?? {}).map(([key, value]) => {
+        const parsed = parseAssignment(`${key}=x`);
+        return { target: parsed.target, param: parsed.param, value };
+      });
+  const flagAssignments = (flags.set ?? []).map(parseAssignment);
+  // Later assignments win: file first, then flags.
+  const byKey = new Map<string, Assignment>();
+  for (const assignment of [...fileAssignments, ...flagAssignments]) {
+    byKey.set(`${assignment.target}.${assignment.param}`, assignment);
+  }
+  return {
+    strategies: splitList(flags.strategies ?? file.strategies),
+    workloads: splitList(flags.workloads ?? file.workloads),
+    plugins: [...(file.plugins ?? []), ...(flags.plugin ?? [])],
+    cpus: flags.cpus ?? file.cpus,
+    seeds: flags.seeds ?? file.seeds ?? DEFAULT_SEEDS,
+    seed: flags.seed ?? file.seed ?? DEFAULT_BASE_SEED,
+    strayEvery: flags.strayEvery ?? file.strayEvery,
+    profile: flags.profile ?? file.profile,
+    assignments: [...byKey.values()],
+    baseline: flags.baseline ?? file.baseline,
+    format: flags.format ?? file.format,
+    out: flags.out ?? file.out,
+  };
+}

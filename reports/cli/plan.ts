@@ -1,0 +1,379 @@
+/**
+ * From merged compare options to a fully resolved comparison: strategies and workloads
+ * (built-ins and plugins), their options and parameters after `--set`, the machine, the
+ * cost profile after overrides, the seeds, and the command line that reproduces it.
+ */
+import { execFileSync } from "node:child_process";
+import { dirname, extname, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import {
+  type CellResult,
+  type PlannedStrategy,
+  type PlannedWorkload,
+  runComparison,
+  seedList,
+} from "../../core/compare.ts";
+import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
+import { DEFAULT_MACHINE, type MachineConfig, validateMachineConfig } from "../../core/machine.ts";
+import {
+  type CostProfile,
+  DEFAULT_PROFILE,
+  loadProfile,
+  overrideProfile,
+} from "../../core/profile.ts";
+import type { OptionValues, StrategyModule } from "../../strategies/api.ts";
+import {
+  type ResolvedStrategy,
+  resolveStrategies,
+  resolveStrategyOptions,
+} from "../../strategies/registry.ts";
+import { DEFAULT_STRAY_EVERY } from "../../workloads/params.ts";
+import {
+  type ResolvedWorkload,
+  resolveWorkloadParams,
+  resolveWorkloads,
+} from "../../workloads/registry.ts";
+import type { ResolvedConfig } from "../results.ts";
+import { type Assignment, type CompareOptions, DEFAULT_BASELINE } from "./config.ts";
+
+/** A resolved comparison, ready to run. */
+export interface ResolvedComparison {
+  readonly strategies: readonly PlannedStrategy[];
+  readonly workloads: readonly PlannedWorkload[];
+  readonly machine: MachineConfig;
+  readonly profile: CostProfile;
+  readonly config: ResolvedConfig;
+  readonly reproduce: string;
+}
+
+const PLUGIN_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]);
+
+/** Whether a plugin file default-exports a strategy or a workload (by its hooks). */
+async function pluginKind(path: string): Promise<"strategy" | "workload"> {
+  let exported: unknown;
+  if (PLUGIN_EXTENSIONS.has(extname(path))) {
+    try {
+      const namespace = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown };
+      exported = namespace.default;
+      if (
+        exported &&
+        typeof exported === "object" &&
+        "default" in exported &&
+        !("name" in exported)
+      )
+        exported = (exported as { default: unknown }).default;
+    } catch {
+      // The strategy loader reports the problem with the file.
+    }
+  }
+  if (exported && typeof exported === "object" && "generate" in exported) return "workload";
+  return "strategy";
+}
+
+/** Splits `--plugin` files into strategy plugins and workload plugins. */
+export async function classifyPlugins(
+  plugins: readonly string[],
+): Promise<{ strategies: string[]; workloads: string[] }> {
+  const strategies: string[] = [];
+  const workloads: string[] = [];
+  for (const path of plugins) {
+    ((await pluginKind(path)) === "workload" ? workloads : strategies).push(path);
+  }
+  return { strategies, workloads };
+}
+
+/** Splits names-or-paths given to --strategies/--workloads when a path names the other kind. */
+async function selectModules(options: CompareOptions): Promise<{
+  strategies: ResolvedStrategy[];
+  workloads: ResolvedWorkload[];
+}> {
+  const plugins = await classifyPlugins(options.plugins);
+  const strategies = await resolveStrategies(options.strategies, plugins.strategies);
+  const workloads = await resolveWorkloads(options.workloads, plugins.workloads);
+  return { strategies, workloads };
+}
+
+function profileOverrides(assignments: readonly Assignment[]): Record<string, number> {
+  const overrides: Record<string, number> = {};
+  for (const { param, value } of assignments) {
+    const number = typeof value === "number" ? value : Number(value);
+    if (
+      typeof value === "boolean" ||
+      (typeof value === "string" && value.trim() === "") ||
+      !Number.isFinite(number)
+    ) {
+      throw new UserInputError(`--set profile.${param}: "${String(value)}" is not a number.`);
+    }
+    overrides[param] = number;
+  }
+  return overrides;
+}
+
+/** A strategy whose declared cost parameters are replaced by `--set strategy.cost=V`. */
+function withCostOverrides(
+  module: StrategyModule,
+  overrides: Readonly<Record<string, number>>,
+): StrategyModule {
+  if (Object.keys(overrides).length === 0) return module;
+  const costs = { ...module.costs };
+  for (const [name, value] of Object.entries(overrides)) {
+    const original = costs[name];
+    if (!Number.isFinite(value) || value < 0) {
+      throw new UserInputError(
+        `--set ${module.name}.${name}: ${value} is not a finite non-negative number.`,
+      );
+    }
+    costs[name] = {
+      ...original,
+      value,
+      confidence: "unverified",
+      source: `set on the command line (declared value ${original.value} ${original.unit}: ${original.source})`,
+    };
+  }
+  return { ...module, costs };
+}
+
+function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=,@+-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+function valueText(value: number | boolean | string): string {
+  return String(value);
+}
+
+/** The `npx pkslab compare ...` command line that reruns a resolved configuration. */
+export function reproduceCommand(
+  config: ResolvedConfig,
+  defaults: {
+    strategyOptions: Readonly<Record<string, OptionValues>>;
+    workloadParams: Readonly<Record<string, OptionValues>>;
+  },
+): string {
+  const words = ["npx", "pkslab", "compare"];
+  const plugins = [
+    ...config.strategies.map((s) => s.source),
+    ...config.workloads.map((w) => w.source),
+  ].filter((source) => source !== "built-in");
+  for (const plugin of plugins) words.push("--plugin", plugin);
+  words.push("--strategies", config.strategies.map((s) => s.name).join(","));
+  words.push("--workloads", config.workloads.map((w) => w.name).join(","));
+  words.push("--cpus", String(config.machine.cpus));
+  const seeds = config.seeds;
+  words.push("--seeds", String(seeds.length), "--seed", String(seeds[0] ?? 1));
+  words.push("--profile", config.profile);
+  if (config.strayEvery !== null) words.push("--stray-every", String(config.strayEvery));
+  words.push("--baseline", config.baseline);
+  for (const workload of config.workloads) {
+    const base = defaults.workloadParams[workload.name] ?? {};
+    for (const [param, value] of Object.entries(workload.params)) {
+      if (base[param] !== value)
+        words.push("--set", `${workload.name}.${param}=${valueText(value)}`);
+    }
+  }
+  for (const strategy of config.strategies) {
+    const base = defaults.strategyOptions[strategy.name] ?? {};
+    for (const [option, value] of Object.entries(strategy.options)) {
+      if (base[option] !== value)
+        words.push("--set", `${strategy.name}.${option}=${valueText(value)}`);
+    }
+    for (const [cost, value] of Object.entries(strategy.costOverrides)) {
+      words.push("--set", `${strategy.name}.${cost}=${value}`);
+    }
+  }
+  for (const [param, value] of Object.entries(config.profileOverrides)) {
+    words.push("--set", `profile.${param}=${value}`);
+  }
+  return words.map(shellQuote).join(" ");
+}
+
+/** Resolves merged options into a runnable comparison; every bad input is a UserInputError. */
+export async function resolveComparison(options: CompareOptions): Promise<ResolvedComparison> {
+  const { strategies, workloads } = await selectModules(options);
+
+  // Route the --set assignments to their targets.
+  const targets = [
+    "profile",
+    ...workloads.map((w) => w.module.name),
+    ...strategies.map((s) => s.module.name),
+  ];
+  const byTarget = new Map<string, Assignment[]>();
+  for (const assignment of options.assignments) {
+    if (!targets.includes(assignment.target)) {
+      throw unknownChoiceError(
+        "--set target (a selected workload, a selected strategy, or profile)",
+        assignment.target,
+        targets,
+      );
+    }
+    const list = byTarget.get(assignment.target) ?? [];
+    list.push(assignment);
+    byTarget.set(assignment.target, list);
+  }
+
+  const overrides = profileOverrides(byTarget.get("profile") ?? []);
+  const baseProfile = loadProfile(options.profile ?? DEFAULT_PROFILE);
+  const profile = overrideProfile(baseProfile, overrides);
+
+  const machine: MachineConfig = {
+    ...DEFAULT_MACHINE,
+    ...(options.cpus !== undefined ? { cpus: options.cpus } : {}),
+  };
+  try {
+    validateMachineConfig(machine);
+  } catch (error) {
+    if (error instanceof UserInputError) throw error;
+    throw new UserInputError(`--cpus: ${(error as Error).message}`);
+  }
+
+  const defaultStrategyOptions: Record<string, OptionValues> = {};
+  const plannedStrategies: PlannedStrategy[] = [];
+  const configStrategies: ResolvedConfig["strategies"] = [];
+  for (const { module, source } of strategies) {
+    const given: Record<string, unknown> = {};
+    const costOverrides: Record<string, number> = {};
+    for (const { param, value } of byTarget.get(module.name) ?? []) {
+      if (Object.hasOwn(module.options, param)) given[param] = value;
+      else if (Object.hasOwn(module.costs, param)) {
+        const number = typeof value === "number" ? value : Number(value);
+        if (typeof value === "boolean" || (typeof value === "string" && value.trim() === "")) {
+          throw new UserInputError(
+            `--set ${module.name}.${param}: "${String(value)}" is not a number.`,
+          );
+        }
+        costOverrides[param] = number;
+      } else {
+        throw unknownChoiceError(`option or cost parameter of strategy ${module.name}`, param, [
+          ...Object.keys(module.options),
+          ...Object.keys(module.costs),
+        ]);
+      }
+    }
+    const resolvedOptions = resolveStrategyOptions(module, given);
+    defaultStrategyOptions[module.name] = resolveStrategyOptions(module);
+    plannedStrategies.push({
+      module: withCostOverrides(module, costOverrides),
+      options: resolvedOptions,
+    });
+    configStrategies.push({
+      name: module.name,
+      version: module.version,
+      source,
+      options: { ...resolvedOptions },
+      costOverrides,
+    });
+  }
+
+  const defaultWorkloadParams: Record<string, OptionValues> = {};
+  const plannedWorkloads: PlannedWorkload[] = [];
+  const configWorkloads: ResolvedConfig["workloads"] = [];
+  for (const { module, source } of workloads) {
+    const given: Record<string, unknown> = {};
+    for (const { param, value } of byTarget.get(module.name) ?? []) given[param] = value;
+    const params = resolveWorkloadParams(module, given);
+    defaultWorkloadParams[module.name] = resolveWorkloadParams(module);
+    plannedWorkloads.push({ module, params });
+    configWorkloads.push({
+      name: module.name,
+      version: module.version,
+      source,
+      params: { ...params },
+    });
+  }
+
+  const names = strategies.map((s) => s.module.name);
+  let baseline = options.baseline ?? DEFAULT_BASELINE;
+  if (!names.includes(baseline)) {
+    if (options.baseline !== undefined)
+      throw unknownChoiceError(
+        "baseline strategy (one of the selected strategies)",
+        baseline,
+        names,
+      );
+    baseline = names[0];
+  }
+
+  if (!Number.isInteger(options.seeds) || options.seeds < 1) {
+    throw new UserInputError(`--seeds must be a positive whole number; got ${options.seeds}.`);
+  }
+  if (
+    options.strayEvery !== undefined &&
+    (!Number.isFinite(options.strayEvery) || options.strayEvery < 0)
+  ) {
+    throw new UserInputError(
+      `--stray-every must be a non-negative number; got ${options.strayEvery}.`,
+    );
+  }
+
+  const config: ResolvedConfig = {
+    strategies: configStrategies,
+    workloads: configWorkloads,
+    machine: { ...machine },
+    seeds: seedList(options.seed, options.seeds),
+    baseline,
+    strayEvery: options.strayEvery ?? null,
+    profile: profile.name,
+    profileOverrides: overrides,
+  };
+  return {
+    strategies: plannedStrategies,
+    workloads: plannedWorkloads,
+    machine,
+    profile,
+    config,
+    reproduce: reproduceCommand(config, {
+      strategyOptions: defaultStrategyOptions,
+      workloadParams: defaultWorkloadParams,
+    }),
+  };
+}
+
+/** The stray-injection interval a workload runs with: the global override or its own parameter. */
+export function strayEveryFor(config: ResolvedConfig, params: OptionValues): number {
+  if (config.strayEvery !== null) return config.strayEvery;
+  return typeof params.stray_every === "number" ? params.stray_every : DEFAULT_STRAY_EVERY;
+}
+
+/**
+ * Runs every cell, workload-major. Each workload runs with its own stray interval (its
+ * `stray_every` parameter unless `--stray-every` overrides it for all).
+ */
+export function runResolved(
+  comparison: ResolvedComparison,
+  onCell?: (done: number, total: number) => void,
+): CellResult[] {
+  const cells: CellResult[] = [];
+  const total = comparison.workloads.length * comparison.strategies.length;
+  for (const workload of comparison.workloads) {
+    const done = cells.length;
+    cells.push(
+      ...runComparison(
+        {
+          strategies: comparison.strategies,
+          workloads: [workload],
+          seeds: comparison.config.seeds,
+          machine: comparison.machine,
+          profile: comparison.profile,
+          strayEvery: strayEveryFor(comparison.config, workload.params),
+        },
+        (cell) => onCell?.(done + cell, total),
+      ),
+    );
+  }
+  return cells;
+}
+
+/** The pkslab checkout's git commit, when it is one; undefined otherwise. */
+export function gitCommit(): string | undefined {
+  try {
+    const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+    const out = execFileSync("git", ["rev-parse", "HEAD"], {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 5000,
+    }).trim();
+    return /^[0-9a-f]{40}$/.test(out) ? out : undefined;
+  } catch {
+    return undefined;
+  }
+}

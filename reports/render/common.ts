@@ -1,0 +1,212 @@
+/**
+ * What every renderer shares: the Renderer interface, the metrics a report shows, number
+ * formatting, deltas against the baseline and the header every format carries (tool
+ * version, config hash, cost profile, seeds, and the model-results disclaimer).
+ */
+import type { CellReport, MetricSummary, ResultDocument } from "../results.ts";
+import { seedLabel } from "../results.ts";
+import type { Summary } from "../stats.ts";
+import { significant } from "../stats.ts";
+
+/** Output formats of `pkslab compare --format`. */
+export const FORMATS = ["table", "markdown", "email", "csv", "json"] as const;
+export type Format = (typeof FORMATS)[number];
+
+/** A report format: turns a result document into text (hyperfine's Exporter shape). */
+export interface Renderer {
+  readonly format: Format;
+  /** Usual file name extension, without the dot. */
+  readonly extension: string;
+  /** One line for `--help`. */
+  readonly description: string;
+  render(doc: ResultDocument): string;
+}
+
+/** A metric a report shows: name, short (terminal/mail) label, long (markdown) label. */
+export interface ShownMetric {
+  readonly metric: string;
+  readonly short: string;
+  readonly long: string;
+}
+
+/** The main metrics of every report, in column order. */
+export const SHOWN_METRICS: readonly ShownMetric[] = [
+  { metric: "cost.cycles_per_op", short: "cycles/op", long: "cycles/op" },
+  { metric: "events.pkrs_writes", short: "PKRS wr", long: "PKRS writes" },
+  { metric: "events.shootdowns", short: "shootdn", long: "shootdowns" },
+  { metric: "events.tlb_misses", short: "TLB miss", long: "TLB misses" },
+  { metric: "events.direct_map_splits", short: "splits", long: "direct-map splits" },
+  { metric: "coverage.blocked_ratio", short: "blocked", long: "strays blocked" },
+  { metric: "compat.false_faults", short: "false flt", long: "false faults" },
+  { metric: "exposure.page_cycles", short: "exposure", long: "exposure (page-cycles)" },
+];
+
+const SI: readonly [number, string][] = [
+  [1e12, "T"],
+  [1e9, "G"],
+  [1e6, "M"],
+];
+
+/** Compact number: integers as is up to 999999, then 3 significant digits with k/M/G/T. */
+export function formatNumber(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "-";
+  const magnitude = Math.abs(value);
+  for (const [scale, suffix] of SI) {
+    if (magnitude >= scale) return `${(value / scale).toPrecision(3)}${suffix}`;
+  }
+  if (magnitude >= 1e5) return `${(value / 1e3).toPrecision(3)}k`;
+  if (Number.isInteger(value)) return String(value);
+  if (magnitude >= 1000) return value.toFixed(0);
+  if (magnitude >= 100) return value.toFixed(1);
+  return value.toFixed(2);
+}
+
+/** Half width of a summary's 95% CI, or null when there is no spread to show. */
+export function ciHalf(summary: MetricSummary | undefined): number | null {
+  if (!summary || summary.n < 2 || summary.ciHigh === null || summary.mean === null) return null;
+  const half = summary.ciHigh - summary.mean;
+  return half > 0 ? half : null;
+}
+
+/** "mean ±half" (or just the mean when the seeds agree). */
+export function formatWithCi(summary: MetricSummary | undefined): string {
+  if (!summary) return "-";
+  const half = ciHalf(summary);
+  return half === null
+    ? formatNumber(summary.mean)
+    : `${formatNumber(summary.mean)} ±${half < 1000 ? Number(half.toPrecision(2)) : formatNumber(half)}`;
+}
+
+function asSummary(s: MetricSummary): Summary | null {
+  if (s.mean === null || s.ciLow === null || s.ciHigh === null || s.sd === null) return null;
+  return { n: s.n, mean: s.mean, sd: s.sd, ciLow: s.ciLow, ciHigh: s.ciHigh };
+}
+
+/** A candidate's change against the baseline for one metric. */
+export interface Delta {
+  /** "+12.3%", "-4.0pt" (ratios, in points), "n/a". */
+  readonly text: string;
+  /** Both sides have ≥ 2 seeds and their 95% CIs do not overlap. */
+  readonly significant: boolean;
+}
+
+/** Change of `candidate` against `base`: percent, or points for ratio metrics. */
+export function delta(
+  base: MetricSummary | undefined,
+  candidate: MetricSummary | undefined,
+  unit: string,
+): Delta {
+  if (!base || !candidate || base.mean === null || candidate.mean === null)
+    return { text: "n/a", significant: false };
+  const a = asSummary(base);
+  const b = asSummary(candidate);
+  const marked = a !== null && b !== null && a.n >= 2 && b.n >= 2 && significant(a, b);
+  const sign = (value: number) => (value > 0 ? "+" : value < 0 ? "-" : "");
+  if (unit === "ratio") {
+    const points = (candidate.mean - base.mean) * 100;
+    return { text: `${sign(points)}${Math.abs(points).toFixed(1)}pt`, significant: marked };
+  }
+  if (base.mean === 0) {
+    return { text: candidate.mean === 0 ? "0.0%" : "n/a", significant: false };
+  }
+  const percent = ((candidate.mean - base.mean) / Math.abs(base.mean)) * 100;
+  const body =
+    Math.abs(percent) >= 1e4 ? formatNumber(Math.abs(percent)) : Math.abs(percent).toFixed(1);
+  return { text: `${sign(percent)}${body}%`, significant: marked };
+}
+
+/** The cells of a document grouped by workload, in result order. */
+export function byWorkload(doc: ResultDocument): Map<string, CellReport[]> {
+  const groups = new Map<string, CellReport[]>();
+  for (const cell of doc.results) {
+    const list = groups.get(cell.workload) ?? [];
+    list.push(cell);
+    groups.set(cell.workload, list);
+  }
+  return groups;
+}
+
+/** The baseline cell of a workload, when it ran. */
+export function baselineCell(
+  doc: ResultDocument,
+  cells: readonly CellReport[],
+): CellReport | undefined {
+  return cells.find((cell) => cell.strategy === doc.context.config.baseline);
+}
+
+/** Strategy label with its status when it is not ok. */
+export function strategyLabel(cell: CellReport): string {
+  return cell.status === "ok" ? cell.strategy : `${cell.strategy} (${cell.status})`;
+}
+
+/** Unit of a metric from the document's catalog ("" when unknown). */
+export function unitOf(doc: ResultDocument, metric: string): string {
+  return doc.metricCatalog[metric]?.unit ?? "";
+}
+
+/** The identification lines every format starts with (each ≤ 72 columns for usual inputs). */
+export function headerLines(doc: ResultDocument): string[] {
+  const { context } = doc;
+  const { config } = context;
+  return [
+    `${context.tool.name} ${context.tool.version}  config ${context.configHash}  profile ${context.costProfile.name}`,
+    `seeds ${seedLabel(config.seeds)} (${config.seeds.length})  cpus ${config.machine.cpus}  baseline ${config.baseline}`,
+    context.disclaimer,
+  ];
+}
+
+/** Legend lines on significance and direction for the shown metrics. */
+export function legendLines(doc: ResultDocument, withCi = true): string[] {
+  const higher = SHOWN_METRICS.filter(
+    (m) => doc.metricCatalog[m.metric]?.direction === "higher",
+  ).map((m) => m.short);
+  const oneSeed = doc.context.config.seeds.length < 2;
+  return [
+    "delta = (candidate - baseline) / baseline; pt = change in points",
+    `lower is better${higher.length > 0 ? ` except ${higher.join(", ")}` : ""}${withCi ? "; ± = 95% CI half width" : ""}`,
+    oneSeed
+      ? "one seed: values are deterministic, no significance marks"
+      : "* = the 95% CIs over seeds do not overlap",
+  ];
+}
+
+/** Notes on cells that did not run cleanly. */
+export function statusNotes(cells: readonly CellReport[]): string[] {
+  return cells
+    .filter((cell) => cell.status !== "ok" && cell.reason)
+    .map((cell) => `${cell.strategy}: ${cell.status}: ${cell.reason}`);
+}
+
+/**
+ * Wraps `text` at spaces so that no line exceeds `width`; continuation lines get `indent`
+ * and the broken lines end with `join` (" \\" for shell commands). A word too long for
+ * any line is split with a bare backslash-newline and continues at column 0, which a POSIX
+ * shell joins back into the same word.
+ */
+export function wrapWords(text: string, width: number, indent = "  ", join = ""): string[] {
+  const lines: string[] = [];
+  let current = "";
+  for (let word of text.split(" ")) {
+    const candidate = current === "" ? word : `${current} ${word}`;
+    if (candidate.length + join.length <= width || current.trim() === "") {
+      if (candidate.length <= width || join === "") {
+        current = candidate;
+        continue;
+      }
+    } else {
+      lines.push(`${current}${join}`);
+      current = indent;
+    }
+    // Place `word` after `current`, splitting it when it does not fit.
+    let prefix = current === "" || current === indent ? current : `${current} `;
+    while (prefix.length + word.length + join.length > width && join !== "") {
+      const room = Math.max(1, width - prefix.length - 1);
+      lines.push(`${prefix}${word.slice(0, room)}\\`);
+      word = word.slice(room);
+      prefix = "";
+    }
+    current = `${prefix}${word}`;
+  }
+  if (current.trim() !== "") lines.push(current);
+  return lines;
+}

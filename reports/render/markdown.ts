@@ -1,0 +1,76 @@
+/** The markdown report: one GitHub table per workload, hyperfine-style `mean ± CI` cells. */
+import type { ResultDocument } from "../results.ts";
+import {
+  baselineCell,
+  byWorkload,
+  delta,
+  formatNumber,
+  formatWithCi,
+  headerLines,
+  legendLines,
+  type Renderer,
+  SHOWN_METRICS,
+  statusNotes,
+  strategyLabel,
+  unitOf,
+} from "./common.ts";
+
+const CYCLES = "cost.cycles_per_op";
+const OTHERS = SHOWN_METRICS.filter((m) => m.metric !== CYCLES);
+
+const escapeCell = (text: string) => text.replaceAll("|", "\\|");
+
+function row(cells: readonly string[]): string {
+  return `| ${cells.map(escapeCell).join(" | ")} |`;
+}
+
+function renderMarkdown(doc: ResultDocument): string {
+  const [identity, setup, disclaimer] = headerLines(doc);
+  const out: string[] = [
+    "# pkslab comparison",
+    "",
+    `${identity}  `,
+    `${setup}`,
+    "",
+    `> ${disclaimer}`,
+  ];
+  for (const [workload, cells] of byWorkload(doc)) {
+    const base = baselineCell(doc, cells);
+    out.push("", `## ${workload}`, "");
+    out.push(
+      row(["strategy", "cycles/op (mean ± 95% CI)", "vs base", ...OTHERS.map((m) => m.long)]),
+    );
+    out.push(row(["---", "---:", "---:", ...OTHERS.map(() => "---:")]));
+    for (const cell of cells) {
+      if (cell.runs.length === 0) {
+        out.push(row([strategyLabel(cell), "-", "-", ...OTHERS.map(() => "-")]));
+        continue;
+      }
+      const d =
+        cell === base
+          ? { text: "base", significant: false }
+          : delta(base?.summary[CYCLES], cell.summary[CYCLES], unitOf(doc, CYCLES));
+      out.push(
+        row([
+          `\`${strategyLabel(cell)}\``,
+          formatWithCi(cell.summary[CYCLES]),
+          `${d.text}${d.significant ? "\\*" : ""}`,
+          ...OTHERS.map((m) => formatNumber(cell.summary[m.metric]?.mean)),
+        ]),
+      );
+    }
+    const notes = statusNotes(cells);
+    if (notes.length > 0) out.push("", ...notes.map((note) => `- ${note}`));
+  }
+  out.push("", ...legendLines(doc).map((line) => `- ${line.replaceAll("*", "\\*")}`));
+  out.push("", "Reproduce:", "", "```sh", doc.context.reproduce, "```", "");
+  return out.join("\n");
+}
+
+/** The `markdown` format. */
+export const markdownRenderer: Renderer = {
+  format: "markdown",
+  extension: "md",
+  description: "GitHub markdown tables, one per workload",
+  render: renderMarkdown,
+};

@@ -1,0 +1,74 @@
+/**
+ * The terminal report: per workload, one row per strategy with the main metrics (seed
+ * means), cycles/op with its 95% CI and the change against the baseline. Fits 120 columns.
+ */
+import { getBorderCharacters, table } from "table";
+import type { ResultDocument } from "../results.ts";
+import {
+  baselineCell,
+  byWorkload,
+  delta,
+  formatNumber,
+  formatWithCi,
+  headerLines,
+  legendLines,
+  type Renderer,
+  SHOWN_METRICS,
+  statusNotes,
+  strategyLabel,
+  unitOf,
+  wrapWords,
+} from "./common.ts";
+
+const CYCLES = "cost.cycles_per_op";
+const OTHERS = SHOWN_METRICS.filter((m) => m.metric !== CYCLES);
+
+function renderTable(doc: ResultDocument): string {
+  const lines = headerLines(doc);
+  let out = `${lines.join("\n")}\n`;
+  for (const [workload, cells] of byWorkload(doc)) {
+    const base = baselineCell(doc, cells);
+    const rows: string[][] = [["strategy", "cycles/op", "vs base", ...OTHERS.map((m) => m.short)]];
+    for (const cell of cells) {
+      if (cell.runs.length === 0) {
+        rows.push([strategyLabel(cell), "-", "-", ...OTHERS.map(() => "-")]);
+        continue;
+      }
+      const d =
+        cell === base
+          ? { text: "base", significant: false }
+          : delta(base?.summary[CYCLES], cell.summary[CYCLES], unitOf(doc, CYCLES));
+      rows.push([
+        strategyLabel(cell),
+        formatWithCi(cell.summary[CYCLES]),
+        `${d.text}${d.significant ? "*" : ""}`,
+        ...OTHERS.map((m) => formatNumber(cell.summary[m.metric]?.mean)),
+      ]);
+    }
+    out += `\nworkload ${workload}\n`;
+    const nameWidth = Math.min(20, Math.max(8, ...rows.map((row) => row[0].length)));
+    out += table(rows, {
+      border: getBorderCharacters("norc"),
+      columns: {
+        0: { width: nameWidth, wrapWord: true },
+        1: { alignment: "right" },
+        2: { alignment: "right" },
+        ...Object.fromEntries(OTHERS.map((_, i) => [i + 3, { alignment: "right" as const }])),
+      },
+      drawHorizontalLine: (index, size) => index <= 1 || index === size,
+    });
+    for (const note of statusNotes(cells)) out += `  note: ${note}\n`;
+  }
+  out += `\n${legendLines(doc).join("\n")}\n`;
+  out += "events are per run (seed mean); exposure in page-cycles; blocked = share of strays\n";
+  out += `${wrapWords(`reproduce: ${doc.context.reproduce}`, 120, "    ", " \\").join("\n")}\n`;
+  return out;
+}
+
+/** The `table` format. */
+export const tableRenderer: Renderer = {
+  format: "table",
+  extension: "txt",
+  description: "terminal tables, one per workload (default)",
+  render: renderTable,
+};

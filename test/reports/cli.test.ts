@@ -1,0 +1,175 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { renderDocument } from "../../reports/cli/compare.ts";
+import { FORMATS } from "../../reports/render/index.ts";
+import { parseResults } from "../../reports/results.ts";
+import { runCli, SMALL_ARGS } from "./helpers.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "pkslab-cli-"));
+const ONE_SEED = [...SMALL_ARGS, "--seeds", "1"];
+
+describe("compare: exit codes and messages", () => {
+  it("exits 2 on an unknown strategy and suggests the closest name", async () => {
+    const run = await runCli("compare", "--strategies", "pks-kmpa");
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Did you mean "pks-kmap"');
+    expect(run.stderr).not.toContain("    at ");
+  });
+
+  it("exits 2 on an unknown --set target, listing the valid ones", async () => {
+    const run = await runCli("compare", ...ONE_SEED, "--set", "pmem-dx.pages=64");
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Did you mean "pmem-dax"');
+    expect(run.stderr).toContain("profile");
+  });
+
+  it("exits 2 on an unknown parameter, a bad value and a malformed --set", async () => {
+    for (const set of ["pmem-dax.pagez=64", "pmem-dax.pages=lots", "profile.nope=1", "pages=64"]) {
+      const run = await runCli("compare", ...ONE_SEED, "--set", set);
+      expect(run.code, set).toBe(2);
+      expect(run.stderr, set).toMatch(/^pkslab: error: /);
+    }
+  });
+
+  it("exits 2 on an unknown format and an unknown baseline", async () => {
+    expect((await runCli("compare", ...ONE_SEED, "--format", "xml")).code).toBe(2);
+    const run = await runCli("compare", ...ONE_SEED, "--baseline", "vmap-alias");
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("baseline");
+  });
+
+  it("writes no --out file when the input is bad", async () => {
+    const out = join(dir, "never.json");
+    const run = await runCli("compare", "--strategies", "nope", "--out", out);
+    expect(run.code).toBe(2);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("refuses run flags together with --from", async () => {
+    const run = await runCli("compare", "--from", "x.json", "--seeds", "3");
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--seeds");
+  });
+});
+
+describe("compare: config file", () => {
+  it("reads the same fields as the flags; flags override", async () => {
+    const config = join(dir, "config.json");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        strategies: ["unprotected", "pks-kmap"],
+        workloads: "pmem-dax",
+        seeds: 1,
+        cpus: 2,
+        set: { "pmem-dax.requests": 20 },
+        format: "json",
+      }),
+    );
+    const run = await runCli("compare", "--config", config, "--cpus", "4");
+    expect(run.code).toBe(0);
+    const doc = parseResults(JSON.parse(run.stdout), "stdout");
+    expect(doc.context.config.machine.cpus).toBe(4);
+    expect(doc.context.config.workloads[0].params.requests).toBe(20);
+    expect(doc.context.reproduce).toContain("--set pmem-dax.requests=20");
+  });
+
+  it("rejects unknown keys with exit 2", async () => {
+    const config = join(dir, "bad.json");
+    writeFileSync(config, JSON.stringify({ seeds: 2, sedes: 3 }));
+    const run = await runCli("compare", "--config", config);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("sedes");
+  });
+});
+
+describe("compare: results, determinism and re-rendering", () => {
+  let jsonPath: string;
+  let first: string;
+
+  beforeAll(async () => {
+    jsonPath = join(dir, "small.json");
+    const run = await runCli("compare", ...SMALL_ARGS, "--out", jsonPath);
+    expect(run.code).toBe(0);
+    first = readFileSync(jsonPath, "utf8");
+  });
+
+  it("infers json from the --out extension and writes a valid document", () => {
+    const doc = parseResults(JSON.parse(first), jsonPath);
+    expect(doc.results).toHaveLength(4);
+    expect(doc.results.every((cell) => cell.runs.length === 2)).toBe(true);
+  });
+
+  it("is byte-identical on a rerun except context.run", async () => {
+    const again = await runCli("compare", ...SMALL_ARGS, "--format", "json");
+    const strip = (text: string) => {
+      const doc = JSON.parse(text);
+      doc.context.run = null;
+      return JSON.stringify(doc, null, 2);
+    };
+    expect(strip(again.stdout)).toBe(strip(first));
+  });
+
+  it("re-renders every format from the saved JSON exactly as a direct render", async () => {
+    const doc = parseResults(JSON.parse(first), jsonPath);
+    for (const format of FORMATS) {
+      const run = await runCli("compare", "--from", jsonPath, "--format", format);
+      expect(run.code, format).toBe(0);
+      expect(run.stdout, format).toBe(renderDocument(doc, format));
+    }
+  });
+
+  it("diffs two saved results without re-running", async () => {
+    const other = join(dir, "other.json");
+    const run = await runCli(
+      "compare",
+      ...SMALL_ARGS,
+      "--set",
+      "profile.wrmsr_pkrs_cycles=200",
+      "--out",
+      other,
+    );
+    expect(run.code).toBe(0);
+    const diff = await runCli("diff", jsonPath, other);
+    expect(diff.code).toBe(0);
+    expect(diff.stdout).toContain("profile.wrmsr_pkrs_cycles");
+    expect(diff.stdout).toContain("pks-kmap");
+    expect((await runCli("diff", jsonPath, join(dir, "missing.json"))).code).toBe(2);
+  });
+});
+
+describe("list, describe, check-plugin", () => {
+  it("lists strategies and workloads, also as JSON", async () => {
+    const text = await runCli("list");
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain("pks-kmap");
+    expect(text.stdout).toContain("pmem-dax");
+    const json = await runCli("list", "--json");
+    const data = JSON.parse(json.stdout);
+    expect(data.strategies.map((s: { name: string }) => s.name)).toContain("unprotected");
+    expect(data.workloads.map((w: { name: string }) => w.name)).toContain("btrfs-metadata");
+  });
+
+  it("describes a strategy and a workload; an unknown name exits 2", async () => {
+    expect((await runCli("describe", "vmap-alias")).stdout).toContain("vmap-alias");
+    expect((await runCli("describe", "pmem-dax")).stdout).toContain("pmem-dax");
+    const bad = await runCli("describe", "pmem-dx");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Did you mean "pmem-dax"');
+  });
+
+  it("checks a strategy plugin file and exits 0 when it conforms", async () => {
+    const run = await runCli(
+      "check-plugin",
+      join(import.meta.dirname, "..", "..", "strategies", "unprotected.ts"),
+    );
+    expect(run.stdout).toContain("unprotected");
+    expect(run.code).toBe(run.stdout.includes("FAIL") ? 1 : 0);
+  });
+
+  it("exits 2 when the plugin file does not exist", async () => {
+    expect((await runCli("check-plugin", join(dir, "nope.ts"))).code).toBe(2);
+  });
+});

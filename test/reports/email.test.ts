@@ -1,0 +1,96 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { renderDocument } from "../../reports/cli/compare.ts";
+import { delta } from "../../reports/render/common.ts";
+import { EMAIL_WIDTH, wrapWords } from "../../reports/render/email.ts";
+import { parseResults, type ResultDocument } from "../../reports/results.ts";
+import { GOLDEN_DIR } from "./helpers.ts";
+
+const doc = parseResults(
+  JSON.parse(readFileSync(join(GOLDEN_DIR, "small.json"), "utf8")),
+  "small.json",
+);
+
+function expectMailSafe(text: string): void {
+  for (const line of text.split("\n")) {
+    expect(line.length, `too long: ${line}`).toBeLessThanOrEqual(EMAIL_WIDTH);
+    expect(/^[\x20-\x7e]*$/.test(line), `not printable ASCII: ${line}`).toBe(true);
+  }
+}
+
+/** The small document with a long plugin-like strategy name, a non-ASCII reason and long plugin paths. */
+function awkward(): ResultDocument {
+  const copy: ResultDocument = structuredClone(doc);
+  const renamed = "my-very-long-out-of-tree-strategy-name";
+  for (const cell of copy.results) {
+    if (cell.strategy === "pks-kmap") {
+      cell.strategy = renamed;
+      cell.status = "unsupported";
+      cell.reason =
+        "kmap_local_page() nesting ≥ 16 — the fixmap has 15 usable slots per task, so deeper nesting is refused";
+    }
+  }
+  copy.context.reproduce = `${copy.context.reproduce} --plugin /home/someone/work/plugins/strategies/${renamed}.ts --set ${renamed}.batch=64`;
+  return copy;
+}
+
+describe("email format", () => {
+  it("is printable ASCII with no line over 72 columns", () => {
+    expectMailSafe(renderDocument(doc, "email"));
+    expectMailSafe(renderDocument(awkward(), "email"));
+  });
+
+  it("has a legend, the cost profile and the exact reproduce command", () => {
+    const text = renderDocument(doc, "email");
+    expect(text).toContain("* = the 95% CIs over seeds do not overlap");
+    expect(text).toContain(`profile ${doc.context.costProfile.name}`);
+    const reproduce = text
+      .slice(text.indexOf("reproduce: "))
+      .replaceAll(" \\\n    ", " ")
+      .replace("reproduce: ", "")
+      .trim();
+    expect(reproduce).toBe(`${doc.context.reproduce} --format email`);
+    expect(reproduce.startsWith("npx pkslab compare ")).toBe(true);
+  });
+
+  it("has one block per workload with baseline, candidate and delta columns", () => {
+    const text = renderDocument(doc, "email");
+    for (const workload of ["pmem-dax", "btrfs-metadata"]) {
+      expect(text).toContain(`workload ${workload}  (baseline unprotected)`);
+    }
+    expect(text).toMatch(/metric\s+strategy\s+baseline\s+candidate\s+delta/);
+  });
+
+  it("wraps at spaces with continuation marks", () => {
+    const lines = wrapWords("a ".repeat(60).trim(), 20, "  ", " \\");
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(20);
+    expect(lines.slice(0, -1).every((line) => line.endsWith(" \\"))).toBe(true);
+  });
+});
+
+describe("significance marks", () => {
+  const s = (mean: number, half: number, n = 5) => ({
+    n,
+    mean,
+    sd: half,
+    ciLow: mean - half,
+    ciHigh: mean + half,
+  });
+
+  it("marks a change only when the 95% CIs do not overlap", () => {
+    expect(delta(s(100, 5), s(120, 5), "cycles").significant).toBe(true);
+    expect(delta(s(100, 15), s(120, 15), "cycles").significant).toBe(false);
+  });
+
+  it("never marks single-seed values", () => {
+    expect(delta(s(100, 0, 1), s(120, 0, 1), "cycles").significant).toBe(false);
+  });
+
+  it("gives percent changes, and points for ratios", () => {
+    expect(delta(s(100, 1), s(150, 1), "cycles").text).toBe("+50.0%");
+    expect(delta(s(200, 1), s(150, 1), "cycles").text).toBe("-25.0%");
+    expect(delta(s(0.5, 0), s(0.75, 0), "ratio").text).toBe("+25.0pt");
+    expect(delta(s(0, 0), s(3, 0), "count").text).toBe("n/a");
+  });
+});

@@ -1,0 +1,77 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, vi } from "vitest";
+import { main } from "../../reports/cli/main.ts";
+import type { ResultDocument } from "../../reports/results.ts";
+
+/** Where golden files live. Update them only deliberately: UPDATE_GOLDEN=1 npx vitest run test/reports */
+export const GOLDEN_DIR = join(import.meta.dirname, "..", "golden");
+
+/** The small fixed configuration of the golden tests: 2 strategies x 2 workloads, 2 seeds, 4 CPUs. */
+export const SMALL_ARGS = [
+  "--strategies",
+  "unprotected,pks-kmap",
+  "--workloads",
+  "pmem-dax,btrfs-metadata",
+  "--seeds",
+  "2",
+  "--cpus",
+  "4",
+] as const;
+
+/** The fixed `context.run` of golden documents (the only non-deterministic block). */
+export const GOLDEN_RUN = { date: "2026-01-01T00:00:00.000Z", host: "golden", node: "v20.0.0" };
+
+/** A copy of a document with context.run fixed and the git commit dropped. */
+export function normalizeRun(doc: ResultDocument): ResultDocument {
+  const { gitCommit: _dropped, ...context } = doc.context;
+  return { ...doc, context: { ...context, run: GOLDEN_RUN } };
+}
+
+/** Compares `actual` with a golden file; writes the file instead when UPDATE_GOLDEN=1. */
+export function expectGolden(name: string, actual: string): void {
+  const path = join(GOLDEN_DIR, name);
+  if (process.env.UPDATE_GOLDEN === "1") {
+    writeFileSync(path, actual);
+    return;
+  }
+  let expected: string;
+  try {
+    expected = readFileSync(path, "utf8");
+  } catch {
+    throw new Error(`golden file ${path} is missing; create it deliberately with UPDATE_GOLDEN=1`);
+  }
+  expect(actual, `output differs from ${name} (UPDATE_GOLDEN=1 to accept deliberately)`).toBe(
+    expected,
+  );
+}
+
+/** Output and exit code of one CLI invocation. */
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI in-process, capturing stdout and stderr. */
+export async function runCli(...args: string[]): Promise<CliRun> {
+  let stdout = "";
+  let stderr = "";
+  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  process.exitCode = undefined;
+  try {
+    const code = await main(["node", "pkslab", ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    process.exitCode = undefined;
+    out.mockRestore();
+    err.mockRestore();
+  }
+}

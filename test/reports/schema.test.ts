@@ -1,0 +1,43 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Ajv2020 from "ajv/dist/2020.js";
+import { describe, expect, it } from "vitest";
+import { resultsJsonSchema } from "../../reports/results.ts";
+import { GOLDEN_DIR, runCli, SMALL_ARGS } from "./helpers.ts";
+
+const SCHEMA_PATH = join(
+  import.meta.dirname,
+  "..",
+  "..",
+  "reports",
+  "schema",
+  "results.schema.json",
+);
+const shipped = JSON.parse(readFileSync(SCHEMA_PATH, "utf8"));
+const validate = new Ajv2020({ allErrors: true, strict: false }).compile(shipped);
+
+function expectValid(doc: unknown): void {
+  const ok = validate(doc);
+  expect(ok, JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+}
+
+describe("the result JSON Schema", () => {
+  it("is the schema generated from reports/results.ts (regenerate the file when the contract changes)", () => {
+    expect(shipped).toEqual(resultsJsonSchema());
+  });
+
+  it("accepts the golden document", () => {
+    expectValid(JSON.parse(readFileSync(join(GOLDEN_DIR, "small.json"), "utf8")));
+  });
+
+  it("accepts what compare --format json writes, and rejects a broken document", async () => {
+    const run = await runCli("compare", ...SMALL_ARGS, "--seeds", "1", "--format", "json");
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expectValid(doc);
+    expect(validate({ ...doc, schemaVersion: 2 })).toBe(false);
+    expect(validate({ ...doc, surprise: true })).toBe(false);
+    const { configHash: _hash, ...context } = doc.context;
+    expect(validate({ ...doc, context })).toBe(false);
+  });
+});
