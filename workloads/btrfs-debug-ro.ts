@@ -1,0 +1,54 @@
+/**
+ * btrfs-debug-ro: metadata pages kept read-only to catch whoever modifies them outside the
+ * legitimate paths (Chris Mason's btrfs debugging use of PKS).
+ *
+ * Kernel path modelled: the btrfs-metadata search stream (see btrfs-metadata.ts; 16 KiB
+ * extent buffers, helpers crossing page boundaries), but the region's key is
+ * write-disabled: reads are always allowed, and only the legitimate modification path
+ * (a leaf modified under a write-intent mapping) lifts write protection. Everything else
+ * that writes a metadata page is a bug to catch. The coverage model injects those writes
+ * (by default only the write classes; stray-read is no bug here): a stray write that faults
+ * is a catch, and the run reports `coverage.caught` plus, in `RunResult.catches`, each
+ * catch attributed to the CPU that made it, the kind of stray write, and the operation the
+ * CPU was executing (the equivalent of the oops backtrace Mason's patch produces).
+ *
+ * Grounding: LWN 894531 (LSFMM 2022): "Chris Mason said that Btrfs developers have a
+ * debugging patch that makes pages read-only so that they can look at the resulting crashes
+ * and see who is modifying pages when they shouldn't be. PKS would be a useful way to
+ * implement this functionality." Write-disable keys: Edgecombe's PKS_KEY_PG_TABLES default
+ * WD (kernel-mechanics.md §6.1). The search shape: kernel-mechanics.md §8.2.
+ *
+ * One `complete` per search.
+ */
+import { defineWorkload, type Operation } from "./api.ts";
+import { EB_PAGES, SEARCH_PARAMS, searchOps, searchShape } from "./btrfs-metadata.ts";
+import { booleanParam, handleOf, numberParam, strayParams, threadCount } from "./params.ts";
+
+export default defineWorkload({
+  name: "btrfs-debug-ro",
+  version: "1.0.0",
+  summary:
+    "Read-only btrfs metadata (write-disable key): catch and attribute illegal modifications",
+  citation:
+    "LWN 894531 (Chris Mason's read-only metadata debugging patch at LSFMM 2022); K:fs/btrfs/extent_io.c (kernel-mechanics.md §8.2)",
+  params: {
+    ...SEARCH_PARAMS,
+    ...strayParams({
+      every: 10,
+      mix: ["wild-direct", "window-same-cpu", "use-after-unmap", "overflow", "cross-cpu-stale"],
+    }),
+  },
+  region: (params) => ({
+    pages: numberParam(params, "ebs") * EB_PAGES,
+    keyMode: "write-disable",
+    contiguous: booleanParam(params, "contiguous"),
+  }),
+  threads: threadCount,
+  *generate({ thread, threads, rng, params }): Generator<Operation> {
+    const shape = searchShape(params);
+    let next = 0;
+    const nextHandle = () => handleOf(thread, threads, next++);
+    const searches = numberParam(params, "searches");
+    for (let i = 0; i < searches; i++) yield* searchOps(rng, shape, nextHandle);
+  },
+});

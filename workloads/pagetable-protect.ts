@@ -1,0 +1,180 @@
+/**
+ * pagetable-protect: page-table pages write-protected by a protection key, Rick Edgecombe's
+ * RFC.
+ *
+ * Kernel path modelled: every page-table setter (native_set_pte, ptep_get_and_clear,
+ * ptep_set_wrprotect, ...) is wrapped as `enable_pgtable_write(); WRITE_ONCE(...);
+ * disable_pgtable_write();`, so each PTE update is its own write window on the local CPU.
+ * Table pages come from a "grouped pages" cache refilled in 2 MiB chunks whose direct-map
+ * entries carry the key (default write-disable), hence a physically contiguous region.
+ * Updates come in bursts on many CPUs:
+ * - the fault path: an anonymous fault sets one PTE; a file fault with fault-around sets
+ *   up to `fault_around` PTEs of one table; now and then a new table page is zeroed (the
+ *   memset in alloc_table_node, also bracketed);
+ * - the mmap/munmap/mprotect paths: zap_pte_range/change_pte_range update a run of
+ *   consecutive PTEs, possibly spilling into another table page.
+ *
+ * Grounding: "[RFC PATCH v2 00/19] PKS write protected page tables", Rick Edgecombe,
+ * 30 Aug 2021, 20210830235927.6443-1-rick.p.edgecombe@intel.com, patch 16/19
+ * 20210830235927.6443-17-rick.p.edgecombe@intel.com (kernel-mechanics.md §7): the setter
+ * wrapping, PKS_KEY_PG_TABLES defaulting to WD, the 2 MiB grouped cache. Fault-around
+ * default 64 KiB (fault_around_bytes) is 16 PTEs. The RFC posted no performance data
+ * (v1: "I don't have any actual performance data yet"), so the per-path work is a
+ * parameter: the minor-fault cost rule of thumb is ~3,241 cycles (cost-references.md P32,
+ * unverified).
+ *
+ * One `complete` per fault or per range operation.
+ */
+import { defineWorkload, type Operation } from "./api.ts";
+import {
+  handleOf,
+  jitter,
+  numberParam,
+  strayParams,
+  THREADS_PARAM,
+  threadCount,
+} from "./params.ts";
+
+/** PTEs per page-table page (x86-64, 8-byte entries). */
+const PTRS_PER_PTE = 512;
+const PTE_BYTES = 8;
+
+export default defineWorkload({
+  name: "pagetable-protect",
+  version: "1.0.0",
+  summary: "Bursts of PTE updates on fault and mmap paths, each bracketed by enable/disable",
+  citation:
+    "Edgecombe, [RFC PATCH v2 00/19] PKS write protected page tables, 20210830235927.6443-1-rick.p.edgecombe@intel.com (kernel-mechanics.md §7)",
+  params: {
+    ops: {
+      default: 40,
+      unit: "ops/thread",
+      description: "Faults and range operations each thread performs.",
+      min: 1,
+      max: 10_000_000,
+    },
+    threads: THREADS_PARAM,
+    pages: {
+      default: 1024,
+      unit: "pages",
+      description: "Page-table pages in the protected pool (two 2 MiB grouped-cache chunks).",
+      min: 2,
+      max: 1 << 20,
+    },
+    fault_ratio: {
+      default: 0.8,
+      unit: "ratio",
+      description:
+        "Fraction of operations that are page faults (the rest are mmap/munmap/mprotect ranges).",
+      min: 0,
+      max: 1,
+    },
+    fault_around: {
+      default: 16,
+      unit: "PTEs",
+      description: "Most PTEs a file fault maps at once (fault_around_bytes 64 KiB / 4 KiB).",
+      min: 1,
+      max: PTRS_PER_PTE,
+    },
+    anon_ratio: {
+      default: 0.5,
+      unit: "ratio",
+      description: "Fraction of faults that are anonymous (one PTE); the rest use fault-around.",
+      min: 0,
+      max: 1,
+    },
+    range_ptes: {
+      default: 32,
+      unit: "PTEs",
+      description: "Mean PTEs a range operation updates (uniform on [1, 2*mean-1]).",
+      min: 1,
+      max: 4096,
+    },
+    table_alloc_ratio: {
+      default: 0.05,
+      unit: "ratio",
+      description: "Fraction of faults that first allocate and zero a new page-table page.",
+      min: 0,
+      max: 1,
+    },
+    fault_cycles: {
+      default: 2500,
+      unit: "cycles",
+      description: "Mean unrelated work per fault (entry, VMA lookup, page allocation); ~P32 [R].",
+      min: 0,
+      max: 10_000_000,
+    },
+    range_cycles: {
+      default: 3000,
+      unit: "cycles",
+      description: "Mean unrelated work per range operation (syscall, VMA split/merge, rmap).",
+      min: 0,
+      max: 10_000_000,
+    },
+    touches: {
+      default: 8,
+      unit: "accesses",
+      description: "Reads of unprotected kernel memory per operation (mm, VMA tree, struct pages).",
+      min: 0,
+      max: 10_000,
+    },
+    ...strayParams(),
+  },
+  region: (params) => ({
+    pages: numberParam(params, "pages"),
+    keyMode: "write-disable",
+    contiguous: true,
+  }),
+  threads: threadCount,
+  *generate({ thread, threads, rng, params }): Generator<Operation> {
+    const ops = numberParam(params, "ops");
+    const pages = numberParam(params, "pages");
+    const faultRatio = numberParam(params, "fault_ratio");
+    const faultAround = numberParam(params, "fault_around");
+    const anonRatio = numberParam(params, "anon_ratio");
+    const rangeMean = numberParam(params, "range_ptes");
+    const tableAllocRatio = numberParam(params, "table_alloc_ratio");
+    const faultCycles = numberParam(params, "fault_cycles");
+    const rangeCycles = numberParam(params, "range_cycles");
+    const touches = numberParam(params, "touches");
+    let next = 0;
+
+    /** One bracketed write: enable, write `bytes` at `offset` of table `page`, disable. */
+    function* bracketed(page: number, offset: number, bytes: number): Generator<Operation> {
+      const handle = handleOf(thread, threads, next++);
+      yield { kind: "map", handle, page, count: 1, intent: "write", scope: "local" };
+      yield { kind: "access", handle, offset, length: bytes, write: true };
+      yield { kind: "unmap", handle };
+    }
+
+    /** `count` consecutive PTE updates from a random slot; a run past the end of a table continues in another table. */
+    function* run(count: number): Generator<Operation> {
+      let page = rng.int(0, pages - 1);
+      let slot = rng.int(0, PTRS_PER_PTE - 1);
+      for (let i = 0; i < count; i++) {
+        if (slot === PTRS_PER_PTE) {
+          page = rng.int(0, pages - 1);
+          slot = 0;
+        }
+        yield* bracketed(page, slot * PTE_BYTES, PTE_BYTES);
+        slot++;
+      }
+    }
+
+    for (let i = 0; i < ops; i++) {
+      if (rng.chance(faultRatio)) {
+        yield { kind: "compute", cycles: jitter(rng, faultCycles), touches };
+        if (rng.chance(tableAllocRatio)) {
+          // A fresh table page: zeroed inside the bracket (alloc_table_node's memset).
+          yield* bracketed(rng.int(0, pages - 1), 0, 4096);
+        }
+        const ptes = rng.chance(anonRatio) ? 1 : rng.int(1, faultAround);
+        yield* run(ptes);
+      } else {
+        yield { kind: "compute", cycles: jitter(rng, rangeCycles), touches };
+        yield* run(rng.int(1, 2 * rangeMean - 1));
+      }
+      yield { kind: "complete" };
+    }
+  },
+});

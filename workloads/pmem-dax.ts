@@ -1,0 +1,109 @@
+/**
+ * pmem-dax: persistent memory protected against stray kernel writes, Ira Weiny's original
+ * PKS use case.
+ *
+ * Kernel path modelled: a DAX file read or write (ext4/xfs on an fsdax namespace) copies a
+ * 4 KiB block between the user buffer and PMEM. The PMEM pages carry the PGMAP key, which
+ * is access-disabled by default (PKS_KEY_PGMAP_PROTECTION, initial AD); the kernel reaches a
+ * block through `kmap_local_page()`/`dax_direct_access()`, which lift the key for the
+ * current thread until the matching unmap. Requests arrive on every CPU.
+ *
+ * Grounding:
+ * - "[PATCH V10 00/44] PKS/PMEM: Add Stray Write Protection", Ira Weiny, 19 Apr 2022,
+ *   20220419170649.1022246-1-ira.weiny@intel.com: PMEM behind one key, access through the
+ *   kmap_local hooks and dax_set_* helpers (kernel-mechanics.md §6.1, §6.5).
+ * - LWN 894531 (LSFMM 2022): "the initial goal of Weiny's patch series is to use PKS to
+ *   protect persistent memory against stray writes from the kernel".
+ * - The namespace is one physically contiguous range (memremap_pages on a device range).
+ *
+ * Shape per request (one `complete`): compute (syscall entry, iomap lookup, user copy
+ * set-up, touching unprotected kernel memory) → map one block (local scope) → read or
+ * write the whole 4 KiB → unmap. 5 stream operations per request.
+ */
+import { defineWorkload, type Operation } from "./api.ts";
+import {
+  handleOf,
+  jitter,
+  numberParam,
+  PAGE_BYTES,
+  strayParams,
+  THREADS_PARAM,
+  threadCount,
+} from "./params.ts";
+
+export default defineWorkload({
+  name: "pmem-dax",
+  version: "1.0.0",
+  summary: "DAX reads and writes of 4 KiB PMEM blocks through kmap_local, from every CPU",
+  citation:
+    "Weiny, [PATCH V10 00/44] PKS/PMEM: Add Stray Write Protection, 20220419170649.1022246-1-ira.weiny@intel.com (kernel-mechanics.md §6.5); LWN 894531",
+  params: {
+    requests: {
+      default: 300,
+      unit: "requests/thread",
+      description: "DAX block requests each thread issues.",
+      min: 1,
+      max: 10_000_000,
+    },
+    threads: THREADS_PARAM,
+    pages: {
+      default: 4096,
+      unit: "pages",
+      description: "Size of the PMEM namespace (protected region), in 4 KiB blocks.",
+      min: 1,
+      max: 1 << 20,
+    },
+    write_ratio: {
+      default: 0.3,
+      unit: "ratio",
+      description: "Fraction of requests that write the block (the rest read it).",
+      min: 0,
+      max: 1,
+    },
+    request_cycles: {
+      default: 1500,
+      unit: "cycles",
+      description:
+        "Mean unrelated kernel work per request (syscall, iomap/extent lookup, user copy set-up).",
+      min: 0,
+      max: 10_000_000,
+    },
+    request_touches: {
+      default: 6,
+      unit: "accesses",
+      description: "Reads of unprotected kernel memory per request (inode, extent tree, iov).",
+      min: 0,
+      max: 10_000,
+    },
+    ...strayParams(),
+  },
+  region: (params) => ({
+    pages: numberParam(params, "pages"),
+    keyMode: "access-disable",
+    contiguous: true,
+  }),
+  threads: threadCount,
+  *generate({ thread, threads, rng, params }): Generator<Operation> {
+    const requests = numberParam(params, "requests");
+    const pages = numberParam(params, "pages");
+    const writeRatio = numberParam(params, "write_ratio");
+    const cycles = numberParam(params, "request_cycles");
+    const touches = numberParam(params, "request_touches");
+    for (let i = 0; i < requests; i++) {
+      const handle = handleOf(thread, threads, i);
+      const write = rng.chance(writeRatio);
+      yield { kind: "compute", cycles: jitter(rng, cycles), touches };
+      yield {
+        kind: "map",
+        handle,
+        page: rng.int(0, pages - 1),
+        count: 1,
+        intent: write ? "write" : "read",
+        scope: "local",
+      };
+      yield { kind: "access", handle, offset: 0, length: PAGE_BYTES, write };
+      yield { kind: "unmap", handle };
+      yield { kind: "complete" };
+    }
+  },
+});

@@ -1,0 +1,140 @@
+/**
+ * preempt-migrate: threads preempted and migrated while holding local mappings: the cost of
+ * saving and restoring mapping state.
+ *
+ * Kernel path modelled: code between kmap_local_page() and kunmap_local() is preemptible
+ * (unlike kmap_atomic), so a thread can be switched out, and asked to move to another CPU,
+ * with up to `depth` nested local mappings live. What each API must do at those points:
+ * - PKS (Weiny V10): thread.pkrs is saved and the next thread's loaded on every switch
+ *   (`x86_pkrs_load` in `__switch_to`, a WRMSR unless pkrs_cache already holds the value);
+ *   the rights follow the thread when it migrates;
+ * - fixmap kmap_local (the HIGHMEM mechanism): `__kmap_local_sched_out` clears each live
+ *   slot with a local INVLPG and `__kmap_local_sched_in` rewrites the PTEs, and
+ *   migrate_disable() keeps the thread on its CPU until the last unmap (the model counts a
+ *   refused migration as `events.migrations_deferred`).
+ * Twice as many threads as CPUs by default, so a yield always has someone to switch to.
+ *
+ * Grounding: Gleixner, "mm/highmem: Provide a preemptible variant of kmap_atomic &
+ * friends" (20200919091751.011116649@linutronix.de) and commit f3ba3c710ac5
+ * (discussion-history.md §1.1); `K:mm/highmem.c:__kmap_local_sched_out/_in`
+ * (kernel-mechanics.md §10); Weiny V10 13/44 "x86/pkeys: Preserve the PKS MSR on context
+ * switch" (kernel-mechanics.md §6.3).
+ *
+ * One `complete` per critical section (map..unmap).
+ */
+import { defineWorkload, type Operation } from "./api.ts";
+import { handleOf, jitter, numberParam, strayParams } from "./params.ts";
+
+export default defineWorkload({
+  name: "preempt-migrate",
+  version: "1.0.0",
+  summary: "Threads preempted and migrated while holding nested local mappings",
+  citation:
+    "Gleixner kmap_local series 20200919091751.011116649@linutronix.de, commit f3ba3c710ac5; K:mm/highmem.c __kmap_local_sched_out/_in; Weiny V10 13/44 (PKRS across context switch)",
+  params: {
+    sections: {
+      default: 50,
+      unit: "sections/thread",
+      description: "Critical sections (nested maps, preemption, unmaps) each thread runs.",
+      min: 1,
+      max: 10_000_000,
+    },
+    threads: {
+      default: 0,
+      unit: "threads",
+      description: "Threads (thread i starts on CPU i mod cpus); 0 = two per CPU.",
+      min: 0,
+      max: 65_536,
+    },
+    depth: {
+      default: 3,
+      unit: "mappings",
+      description:
+        "Most nested local mappings held at once (uniform on [1, depth]); kmap_local allows 15.",
+      min: 1,
+      max: 15,
+    },
+    preempt_ratio: {
+      default: 0.8,
+      unit: "ratio",
+      description: "Fraction of sections preempted (a yield) while the mappings are held.",
+      min: 0,
+      max: 1,
+    },
+    migrate_ratio: {
+      default: 0.3,
+      unit: "ratio",
+      description:
+        "Fraction of preempted sections asked to migrate to another CPU while holding the mappings.",
+      min: 0,
+      max: 1,
+    },
+    section_cycles: {
+      default: 800,
+      unit: "cycles",
+      description: "Mean unrelated work per section.",
+      min: 0,
+      max: 10_000_000,
+    },
+    touches: {
+      default: 4,
+      unit: "accesses",
+      description: "Reads of unprotected kernel memory per section.",
+      min: 0,
+      max: 10_000,
+    },
+    pages: {
+      default: 2048,
+      unit: "pages",
+      description: "Protected region the mapped pages come from.",
+      min: 15,
+      max: 1 << 20,
+    },
+    ...strayParams(),
+  },
+  region: (params) => ({
+    pages: numberParam(params, "pages"),
+    keyMode: "access-disable",
+    // Physical layout is not what this workload is about: one keyed pool, one split at setup.
+    contiguous: true,
+  }),
+  threads: (params, cpus) => {
+    const threads = numberParam(params, "threads");
+    return threads > 0 ? threads : 2 * cpus;
+  },
+  *generate({ thread, threads, cpus, rng, params }): Generator<Operation> {
+    const sections = numberParam(params, "sections");
+    const depth = numberParam(params, "depth");
+    const preemptRatio = numberParam(params, "preempt_ratio");
+    const migrateRatio = numberParam(params, "migrate_ratio");
+    const sectionCycles = numberParam(params, "section_cycles");
+    const touches = numberParam(params, "touches");
+    const pages = numberParam(params, "pages");
+    let next = 0;
+    for (let s = 0; s < sections; s++) {
+      const held: number[] = [];
+      const count = rng.int(1, depth);
+      for (let i = 0; i < count; i++) {
+        const handle = handleOf(thread, threads, next++);
+        held.push(handle);
+        const page = rng.int(0, pages - 1);
+        yield { kind: "map", handle, page, count: 1, intent: "write", scope: "local" };
+        yield { kind: "access", handle, offset: rng.int(0, 4032), length: 64, write: true };
+      }
+      if (rng.chance(preemptRatio)) {
+        yield { kind: "yield" };
+        if (cpus > 1 && rng.chance(migrateRatio)) {
+          yield { kind: "migrate", cpu: rng.int(0, cpus - 1) };
+        }
+        // Back on a CPU: touch every held mapping again.
+        for (const handle of held) {
+          yield { kind: "access", handle, offset: rng.int(0, 4032), length: 64, write: false };
+        }
+      }
+      // LIFO unmap, as kunmap_local requires.
+      for (let i = held.length - 1; i >= 0; i--) yield { kind: "unmap", handle: held[i] };
+      yield { kind: "compute", cycles: jitter(rng, sectionCycles), touches };
+      yield { kind: "complete" };
+    }
+  },
+});

@@ -1,0 +1,386 @@
+/**
+ * The workload registry: the ten built-in workloads by name, loading of user workload
+ * plugins from a path (like strategies), selection of the workloads a command asks for,
+ * parameter resolution, and the metadata `pkslab list` / `pkslab describe` print.
+ *
+ * Every workload has the coverage-model parameters `stray_every` and `stray_mix`: the
+ * built-ins declare them (some with their own defaults); a plugin that does not gets the
+ * global defaults from {@link workloadParamSpecs}.
+ *
+ * @packageDocumentation
+ */
+import { existsSync, statSync } from "node:fs";
+import { extname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { z } from "zod";
+import { UserInputError, unknownChoiceError } from "../core/errors.ts";
+import type { OptionSpec, OptionValues } from "../strategies/api.ts";
+import { optionKind, optionSpecProblems, resolveOptions } from "../strategies/options.ts";
+import type { WorkloadModule } from "./api.ts";
+import btrfsDebugRo from "./btrfs-debug-ro.ts";
+import btrfsMetadata from "./btrfs-metadata.ts";
+import crossCpuHandoff from "./cross-cpu-handoff.ts";
+import longTermMap from "./long-term-map.ts";
+import pagecacheIo from "./pagecache-io.ts";
+import pagetableProtect from "./pagetable-protect.ts";
+import { parseStrayMix, STRAY_PARAMS } from "./params.ts";
+import pmemDax from "./pmem-dax.ts";
+import preemptMigrate from "./preempt-migrate.ts";
+import vmapChurn from "./vmap-churn.ts";
+import xpfoChurn from "./xpfo-churn.ts";
+
+/** The built-in workloads, by name (the names are part of the interface). */
+export const BUILTIN_WORKLOADS = {
+  "pmem-dax": pmemDax,
+  "pagetable-protect": pagetableProtect,
+  "btrfs-metadata": btrfsMetadata,
+  "btrfs-debug-ro": btrfsDebugRo,
+  "pagecache-io": pagecacheIo,
+  "long-term-map": longTermMap,
+  "cross-cpu-handoff": crossCpuHandoff,
+  "preempt-migrate": preemptMigrate,
+  "xpfo-churn": xpfoChurn,
+  "vmap-churn": vmapChurn,
+} as const satisfies Record<string, WorkloadModule>;
+
+export type BuiltinWorkload = keyof typeof BUILTIN_WORKLOADS;
+
+/** Built-in names in registry order. */
+export const BUILTIN_WORKLOAD_NAMES = Object.keys(BUILTIN_WORKLOADS) as BuiltinWorkload[];
+
+/** A workload and where it came from: "built-in" or the plugin file's absolute path. */
+export interface ResolvedWorkload {
+  readonly module: WorkloadModule;
+  readonly source: string;
+}
+
+/** File name endings accepted for workload plugins. */
+export const WORKLOAD_PLUGIN_EXTENSIONS = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"] as const;
+
+const isFunction = (what: string) =>
+  z.custom<(...args: never[]) => unknown>(
+    (value) => typeof value === "function",
+    `must be ${what}`,
+  );
+
+const paramSchema = z
+  .object({
+    default: z.union([z.number(), z.boolean(), z.string()]),
+    unit: z.string().min(1, "needs a unit (use - when unitless)"),
+    description: z.string().min(1, "needs a description"),
+    choices: z.array(z.string()).readonly().optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+  })
+  .strict();
+
+const workloadSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, "must be kebab-case (for example my-workload)"),
+    version: z
+      .string()
+      .regex(/^\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]*)?$/, "must be a semantic version such as 1.0.0"),
+    summary: z
+      .string()
+      .min(1, "needs a one-line summary")
+      .refine((text) => !text.includes("\n"), "must be a single line"),
+    citation: z.string().min(1, "needs a citation (what kernel path or measurement it models)"),
+    params: z.record(
+      z.string().regex(/^[a-z][a-z0-9_]*$/, "parameter names are snake_case"),
+      paramSchema,
+    ),
+    region: isFunction("a function (params) => { pages, keyMode, contiguous }"),
+    threads: isFunction("a function (params, cpus) => number of threads"),
+    generate: isFunction("a generator function (context) => operations"),
+  })
+  .strict();
+
+const regionSchema = z
+  .object({
+    pages: z.number().int().positive(),
+    keyMode: z.enum(["access-disable", "write-disable"]),
+    contiguous: z.boolean(),
+  })
+  .strict();
+
+/**
+ * Checks that `value` is a workload module; `origin` names it in errors. Also evaluates
+ * `region` and `threads` at the default parameters, so that a plugin whose region is
+ * malformed fails here, not in the middle of a comparison.
+ */
+export function validateWorkloadModule(value: unknown, origin: string): WorkloadModule {
+  const result = workloadSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue.path.length > 0 ? issue.path.join(".") : "(the default export)";
+    throw new UserInputError(`workload plugin ${origin}: ${where}: ${issue.message}`);
+  }
+  const module = value as WorkloadModule;
+  const problems = optionSpecProblems(module.params).map((problem) =>
+    problem.replace(/^option /, "parameter "),
+  );
+  if (problems.length > 0) {
+    throw new UserInputError(`workload plugin ${origin}: ${problems.join("; ")}`);
+  }
+  const defaults = resolveWorkloadParams(module);
+  let region: unknown;
+  let threads: unknown;
+  try {
+    region = module.region(defaults);
+    threads = module.threads(defaults, 16);
+  } catch (error) {
+    throw new UserInputError(
+      `workload plugin ${origin}: region() or threads() throws at the default parameters: ${(error as Error).message}`,
+    );
+  }
+  const regionCheck = regionSchema.safeParse(region);
+  if (!regionCheck.success) {
+    const issue = regionCheck.error.issues[0];
+    throw new UserInputError(
+      `workload plugin ${origin}: region(defaults).${issue.path.join(".") || "(result)"}: ${issue.message}`,
+    );
+  }
+  if (typeof threads !== "number" || !Number.isInteger(threads) || threads < 1) {
+    throw new UserInputError(
+      `workload plugin ${origin}: threads(defaults, 16) must be a positive integer; got ${String(threads)}.`,
+    );
+  }
+  return module;
+}
+
+/**
+ * Loads a workload plugin from a file; its default export must be `defineWorkload({...})`.
+ * TypeScript files load through tsx (as the CLI runs). Every failure is a UserInputError
+ * that names the file and the problem.
+ */
+export async function loadWorkloadPlugin(path: string): Promise<WorkloadModule> {
+  const file = resolve(path);
+  if (!existsSync(file)) throw new UserInputError(`workload plugin ${path}: no such file.`);
+  if (!statSync(file).isFile()) throw new UserInputError(`workload plugin ${path}: is not a file.`);
+  const ending = extname(file);
+  if (!(WORKLOAD_PLUGIN_EXTENSIONS as readonly string[]).includes(ending)) {
+    throw new UserInputError(
+      `workload plugin ${path}: cannot load a "${ending || "(no extension)"}" file; use ${WORKLOAD_PLUGIN_EXTENSIONS.join(", ")}.`,
+    );
+  }
+  let loaded: Record<string, unknown>;
+  try {
+    loaded = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (error) {
+    const first = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    throw new UserInputError(`workload plugin ${path}: failed to load: ${first}`);
+  }
+  let candidate: unknown = loaded.default;
+  // CommonJS builds put module.exports (and an ES default inside it) under `default`.
+  if (
+    candidate !== null &&
+    typeof candidate === "object" &&
+    !("name" in candidate) &&
+    "default" in candidate
+  ) {
+    candidate = (candidate as { default: unknown }).default;
+  }
+  if (candidate === undefined) {
+    throw new UserInputError(
+      `workload plugin ${path}: no default export; end the file with \`export default defineWorkload({ ... })\`.`,
+    );
+  }
+  return validateWorkloadModule(candidate, path);
+}
+
+function isPathLike(spec: string): boolean {
+  return (
+    spec.includes("/") ||
+    spec.includes("\\") ||
+    (WORKLOAD_PLUGIN_EXTENSIONS as readonly string[]).includes(extname(spec))
+  );
+}
+
+function origin(entry: ResolvedWorkload): string {
+  return entry.source === "built-in"
+    ? `built-in workloads/${entry.module.name}.ts`
+    : `plugin ${entry.source}`;
+}
+
+function register(catalog: ResolvedWorkload[], entry: ResolvedWorkload): void {
+  const existing = catalog.find((other) => other.module.name === entry.module.name);
+  if (existing === undefined) catalog.push(entry);
+  else if (existing.source !== entry.source) {
+    throw new UserInputError(
+      `two workloads are named "${entry.module.name}": ${origin(existing)} and ${origin(entry)}; rename one.`,
+    );
+  }
+}
+
+/** The built-ins, then the workloads of `plugins` (paths), checked for clashing names. */
+export async function workloadCatalog(
+  plugins: readonly string[] = [],
+): Promise<ResolvedWorkload[]> {
+  const catalog: ResolvedWorkload[] = BUILTIN_WORKLOAD_NAMES.map((name) => ({
+    module: BUILTIN_WORKLOADS[name],
+    source: "built-in",
+  }));
+  for (const path of plugins) {
+    register(catalog, { module: await loadWorkloadPlugin(path), source: resolve(path) });
+  }
+  return catalog;
+}
+
+/**
+ * The workloads a command asks for, in the order asked. Each entry is a built-in name, the
+ * name of a workload in `plugins`, or a plugin path. An empty list selects the whole
+ * catalog. Unknown names suggest the nearest valid name; the same workload twice, or two
+ * workloads with one name, is a UserInputError.
+ */
+export async function resolveWorkloads(
+  namesOrPaths: readonly string[],
+  plugins: readonly string[] = [],
+): Promise<ResolvedWorkload[]> {
+  const catalog = await workloadCatalog(plugins);
+  if (namesOrPaths.length === 0) return catalog;
+  const chosen: ResolvedWorkload[] = [];
+  for (const spec of namesOrPaths) {
+    let entry = catalog.find((candidate) => candidate.module.name === spec);
+    if (entry === undefined && isPathLike(spec)) {
+      const source = resolve(spec);
+      entry = catalog.find((candidate) => candidate.source === source);
+      if (entry === undefined) {
+        entry = { module: await loadWorkloadPlugin(spec), source };
+        register(catalog, entry);
+      }
+    }
+    if (entry === undefined) {
+      throw unknownChoiceError(
+        "workload",
+        spec,
+        catalog.map((candidate) => candidate.module.name),
+      );
+    }
+    const name = entry.module.name;
+    if (chosen.some((other) => other.module.name === name)) {
+      throw new UserInputError(`workload "${name}" is selected more than once.`);
+    }
+    chosen.push(entry);
+  }
+  return chosen;
+}
+
+/** A module's parameter specs, with the stray parameters added when it does not declare them. */
+export function workloadParamSpecs(module: WorkloadModule): Readonly<Record<string, OptionSpec>> {
+  return { ...STRAY_PARAMS, ...module.params };
+}
+
+/**
+ * Resolves a workload's parameters: defaults filled in; an unknown key, a wrong type, a
+ * value out of range or outside its choices is a UserInputError naming the workload, the
+ * parameter and the valid choices. Integer-valued parameters (integer default, unit other
+ * than "ratio") must be given integers; `stray_mix` must name known stray classes.
+ */
+export function resolveWorkloadParams(
+  module: WorkloadModule,
+  given: Readonly<Record<string, unknown>> = {},
+): OptionValues {
+  const specs = workloadParamSpecs(module);
+  const values = resolveOptions("workload", module.name, specs, given);
+  for (const [key, spec] of Object.entries(specs)) {
+    const value = values[key];
+    if (
+      optionKind(spec) === "number" &&
+      Number.isInteger(spec.default) &&
+      spec.unit !== "ratio" &&
+      !Number.isInteger(value)
+    ) {
+      throw new UserInputError(
+        `workload ${module.name}: parameter "${key}" must be a whole number (${spec.unit}); got ${String(value)}.`,
+      );
+    }
+  }
+  if (typeof values.stray_mix === "string") parseStrayMix(values.stray_mix);
+  return values;
+}
+
+/** JSON-able description of one parameter. */
+export interface WorkloadParamMetadata {
+  readonly kind: "number" | "boolean" | "string";
+  readonly default: number | boolean | string;
+  readonly unit: string;
+  readonly description: string;
+  readonly choices?: string[];
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** JSON-able metadata of a workload, for `pkslab list --json` / `describe --json`. */
+export interface WorkloadMetadata {
+  readonly name: string;
+  readonly version: string;
+  readonly summary: string;
+  readonly citation: string;
+  readonly source: string;
+  readonly params: Record<string, WorkloadParamMetadata>;
+  /** The region at the default parameters. */
+  readonly region: { pages: number; keyMode: string; contiguous: boolean };
+  /** Threads at the default parameters on a 16-CPU machine. */
+  readonly threadsAt16Cpus: number;
+}
+
+/** The metadata of a workload as plain data. */
+export function workloadMetadata(module: WorkloadModule, source = "built-in"): WorkloadMetadata {
+  const params: Record<string, WorkloadParamMetadata> = {};
+  for (const [name, spec] of Object.entries(workloadParamSpecs(module))) {
+    params[name] = {
+      kind: optionKind(spec),
+      default: spec.default,
+      unit: spec.unit,
+      description: spec.description,
+      ...(spec.choices ? { choices: [...spec.choices] } : {}),
+      ...(spec.min !== undefined ? { min: spec.min } : {}),
+      ...(spec.max !== undefined ? { max: spec.max } : {}),
+    };
+  }
+  const defaults = resolveWorkloadParams(module);
+  const region = module.region(defaults);
+  return {
+    name: module.name,
+    version: module.version,
+    summary: module.summary,
+    citation: module.citation,
+    source,
+    params,
+    region: { pages: region.pages, keyMode: region.keyMode, contiguous: region.contiguous },
+    threadsAt16Cpus: module.threads(defaults, 16),
+  };
+}
+
+/** Human-readable metadata of a workload, for `pkslab describe <workload>`. */
+export function describeWorkload(module: WorkloadModule, source = "built-in"): string {
+  const meta = workloadMetadata(module, source);
+  const where = source === "built-in" ? "built-in" : `plugin ${source}`;
+  const out = [
+    `${meta.name} ${meta.version} (${where})`,
+    `  ${meta.summary}`,
+    "",
+    `  citation: ${meta.citation}`,
+    `  region at defaults: ${meta.region.pages} pages, ${meta.region.keyMode}, ${meta.region.contiguous ? "physically contiguous" : "scattered"}`,
+    `  threads at defaults on 16 CPUs: ${meta.threadsAt16Cpus}`,
+    "",
+    "  parameters:",
+  ];
+  for (const [name, spec] of Object.entries(meta.params)) {
+    let allowed: string = spec.kind;
+    if (spec.choices) allowed = `one of ${spec.choices.join(" | ")}`;
+    else if (spec.kind === "number") {
+      const bounds = [
+        spec.min !== undefined ? `>= ${spec.min}` : "",
+        spec.max !== undefined ? `<= ${spec.max}` : "",
+      ].filter((text) => text !== "");
+      allowed = bounds.length > 0 ? `number ${bounds.join(", ")}` : "number";
+    }
+    const unit = spec.unit === "-" ? "" : ` ${spec.unit}`;
+    out.push(`    ${name} = ${String(spec.default)}${unit}  (${allowed})`);
+    out.push(`        ${spec.description}`);
+  }
+  return `${out.join("\n")}\n`;
+}
