@@ -1,0 +1,263 @@
+/**
+ * The metric catalog: every metric name a run emits, declared once with its unit, what it
+ * means and which direction is better. Reports take units and directions from here; a test
+ * checks that every metric `runSimulation` emits is declared.
+ *
+ * Names are part of the result contract (issue 4): cost.*, events.*, coverage.*, compat.*,
+ * exposure.*, memory.*, plus run.* bookkeeping and strategy.<name> counters that a strategy
+ * reports from `onFinish` (declared by pattern, since only the strategy knows them).
+ *
+ * @packageDocumentation
+ */
+import { STRAY_CLASSES, type StrayClass } from "../workloads/api.ts";
+import { COST_CATEGORIES, type CostCategory, EVENT_NAMES, type EventName } from "./ledger.ts";
+
+/** Which way is better: lower, higher, or neither (a count that describes the run). */
+export type MetricDirection = "lower" | "higher" | "none";
+
+export interface MetricSpec {
+  readonly name: string;
+  readonly unit: string;
+  readonly description: string;
+  readonly direction: MetricDirection;
+}
+
+const CATEGORY_DESCRIPTIONS: Record<CostCategory, string> = {
+  work: "unrelated work the workload does (compute operations)",
+  access: "data accesses (one L1 hit each)",
+  tlb_walk: "page walks after TLB misses, by levels walked",
+  pkrs_write: "WRMSR(IA32_PKRS) and pkrs_cache checks",
+  pte_write: "kernel page-table entry writes",
+  invlpg: "local single-page TLB invalidations",
+  tlb_flush: "full local TLB flushes",
+  ipi_send: "sending IPIs (initiator side)",
+  ipi_wait: "initiator waiting for IPI acknowledgements",
+  ipi_handle: "taking IPIs on target CPUs",
+  pt_alloc: "page-table page allocations",
+  context_switch: "context switches",
+  migration: "thread migrations",
+  fault: "page-fault entry and exit",
+  lock: "lock acquisition and cache-line transfers",
+  lock_spin: "spinning on contended locks",
+  vmap_alloc: "vmalloc-space allocation, freeing and purging",
+  page_alloc: "page allocations",
+  kmap_slot: "kmap_local slot push and pop",
+  strategy: "software costs a strategy declares itself",
+};
+
+const EVENT_SPECS: Record<EventName, { description: string; direction: MetricDirection }> = {
+  accesses: { description: "simulated data accesses (legitimate and compute)", direction: "none" },
+  pkrs_writes: { description: "WRMSR(IA32_PKRS) executed", direction: "lower" },
+  pkrs_writes_skipped: {
+    description: "PKRS writes avoided because pkrs_cache already held the value",
+    direction: "none",
+  },
+  ipis: { description: "inter-processor interrupts delivered", direction: "lower" },
+  shootdowns: {
+    description: "cross-CPU TLB shootdowns (flush_tlb_kernel_range/flush_tlb_all)",
+    direction: "lower",
+  },
+  invlpg: { description: "INVLPG executed, on any CPU", direction: "lower" },
+  full_flushes: { description: "full TLB flushes executed, on any CPU", direction: "lower" },
+  tlb_misses: { description: "TLB misses (page walks)", direction: "lower" },
+  pte_writes: { description: "kernel PTE writes", direction: "lower" },
+  direct_map_splits: {
+    description: "direct-map large-page splits (any level)",
+    direction: "lower",
+  },
+  direct_map_splits_1g: { description: "direct-map 1 GiB → 2 MiB splits", direction: "lower" },
+  direct_map_splits_2m: { description: "direct-map 2 MiB → 4 KiB splits", direction: "lower" },
+  pt_allocs: { description: "page-table pages allocated", direction: "lower" },
+  vmap_purges: { description: "lazy vmap purges (each a global flush)", direction: "lower" },
+  faults: { description: "page faults taken by legitimate code", direction: "lower" },
+  context_switches: { description: "context switches", direction: "none" },
+  migrations: { description: "thread migrations performed", direction: "none" },
+  migrations_deferred: {
+    description: "migrations refused because the thread had migration disabled (kmap_local)",
+    direction: "lower",
+  },
+  lock_contended: { description: "lock acquisitions that had to wait", direction: "lower" },
+  lock_sleeps: { description: "sleeping-lock waits", direction: "lower" },
+};
+
+const STRAY_DESCRIPTIONS: Record<StrayClass, string> = {
+  "wild-direct": "writes to the direct-map address of a protected page, random CPU and time",
+  "window-same-cpu": "stray writes from a CPU while its running thread holds a mapping open",
+  "use-after-unmap": "writes through a mapping's address after it was unmapped",
+  overflow: "writes just past the end of a mapped range",
+  "cross-cpu-stale": "writes from another CPU through an unmapped alias it may still cache",
+  "stray-read": "reads of a protected page (confidentiality)",
+};
+
+const OUTCOMES = {
+  injected: { description: "injected", direction: "none" },
+  blocked: { description: "blocked by a fault", direction: "higher" },
+  corrupted: { description: "that reached the protected page they aimed at", direction: "lower" },
+  redirected: { description: "that landed on some other page", direction: "lower" },
+} as const;
+
+function build(): Map<string, MetricSpec> {
+  const specs: MetricSpec[] = [
+    {
+      name: "cost.cycles_per_op",
+      unit: "cycles/op",
+      description: "Total cycles charged on all CPUs per workload-level operation",
+      direction: "lower",
+    },
+    {
+      name: "cost.total_cycles",
+      unit: "cycles",
+      description: "Total cycles charged on all CPUs (a system-time analogue)",
+      direction: "lower",
+    },
+    {
+      name: "cost.setup_cycles",
+      unit: "cycles",
+      description:
+        "Cycles the strategy's one-off region setup charged (keying or unmapping the region, its splits and flushes); included in cost.total_cycles",
+      direction: "lower",
+    },
+    ...COST_CATEGORIES.map(
+      (name): MetricSpec => ({
+        name: `cost.cycles.${name}`,
+        unit: "cycles",
+        description: `Cycles charged for ${CATEGORY_DESCRIPTIONS[name]}`,
+        direction: name === "work" || name === "access" ? "none" : "lower",
+      }),
+    ),
+    ...EVENT_NAMES.map(
+      (name): MetricSpec => ({
+        name: `events.${name}`,
+        unit: "count",
+        description: EVENT_SPECS[name].description,
+        direction: EVENT_SPECS[name].direction,
+      }),
+    ),
+    ...STRAY_CLASSES.flatMap((cls) =>
+      Object.entries(OUTCOMES).map(
+        ([outcome, meta]): MetricSpec => ({
+          name: `coverage.${cls}.${outcome}`,
+          unit: "count",
+          description: `Stray ${STRAY_DESCRIPTIONS[cls]}: ${meta.description}`,
+          direction: meta.direction,
+        }),
+      ),
+    ),
+    {
+      name: "coverage.blocked_ratio",
+      unit: "ratio",
+      description: "Blocked strays over injected strays, all classes",
+      direction: "higher",
+    },
+    {
+      name: "coverage.caught",
+      unit: "count",
+      description:
+        "Stray writes that raised a fault (caught, even if a relaxed fault mode then let them through); attributed per CPU and operation in the run's catches",
+      direction: "higher",
+    },
+    {
+      name: "compat.false_faults",
+      unit: "count",
+      description: "Legitimate accesses that faulted under the strategy",
+      direction: "lower",
+    },
+    {
+      name: "compat.false_faults_granted",
+      unit: "count",
+      description:
+        "False faults the fault handler resolved by granting access (relaxed mode), so the access went through",
+      direction: "lower",
+    },
+    {
+      name: "compat.false_faults_oops",
+      unit: "count",
+      description: "False faults the fault handler could not resolve (the kernel would oops)",
+      direction: "lower",
+    },
+    {
+      name: "compat.broken_accesses",
+      unit: "count",
+      description: "Legitimate accesses that failed even after fault handling",
+      direction: "lower",
+    },
+    {
+      name: "compat.unsupported_maps",
+      unit: "count",
+      description: "Map requests the strategy could not serve (scope or size unsupported)",
+      direction: "lower",
+    },
+    {
+      name: "exposure.page_cycles",
+      unit: "page-cycles",
+      description:
+        "Sum over CPUs of page-cycles during which a protected page was writable from that CPU by code other than its legitimate user",
+      direction: "lower",
+    },
+    {
+      name: "memory.overhead_bytes",
+      unit: "bytes",
+      description: "Extra memory the strategy made the kernel allocate (page-table pages)",
+      direction: "lower",
+    },
+    {
+      name: "run.operations",
+      unit: "ops",
+      description: "Workload-level operations completed (the denominator of cycles_per_op)",
+      direction: "none",
+    },
+    {
+      name: "run.simulated_cycles",
+      unit: "cycles",
+      description: "Simulated wall-clock: the latest CPU clock at the end of the run",
+      direction: "lower",
+    },
+    {
+      name: "run.unintended_writes",
+      unit: "count",
+      description: "Successful writes that landed on a page other than the one their writer meant",
+      direction: "lower",
+    },
+  ];
+  const map = new Map<string, MetricSpec>();
+  for (const spec of specs) {
+    if (map.has(spec.name)) throw new Error(`metric ${spec.name} declared twice`);
+    map.set(spec.name, spec);
+  }
+  return map;
+}
+
+/** Every fixed metric name, declared once. */
+export const METRIC_CATALOG: ReadonlyMap<string, MetricSpec> = build();
+
+/** Prefix of strategy-reported counters (`onFinish`), declared by pattern. */
+export const STRATEGY_METRIC_PREFIX = "strategy.";
+
+/** The spec of one metric, or undefined when it is not declared. */
+export function metricSpec(name: string): MetricSpec | undefined {
+  const spec = METRIC_CATALOG.get(name);
+  if (spec) return spec;
+  if (name.startsWith(STRATEGY_METRIC_PREFIX) && name.length > STRATEGY_METRIC_PREFIX.length) {
+    return {
+      name,
+      unit: "count",
+      description: `Strategy-specific counter "${name.slice(STRATEGY_METRIC_PREFIX.length)}" (reported by the strategy's onFinish)`,
+      direction: "none",
+    };
+  }
+  return undefined;
+}
+
+/**
+ * The specs of `metricNames`, in the order given. An undeclared name is a programming error
+ * (the engine emitted a metric nobody declared) and throws, naming it.
+ */
+export function catalogFor(metricNames: Iterable<string>): MetricSpec[] {
+  const out: MetricSpec[] = [];
+  for (const name of metricNames) {
+    const spec = metricSpec(name);
+    if (!spec) throw new Error(`metric "${name}" is not declared in core/metrics.ts`);
+    out.push(spec);
+  }
+  return out;
+}
