@@ -68,40 +68,37 @@ export function range(first: number, count: number): number[] {
 }
 
 /**
- * set_memory_*() on each contiguous run of `pfns` (arch/x86/mm/pat/set_memory.c
- * change_page_attr_set_clr, kernel-mechanics.md 4.2): vm_unmap_aliases(), the CPA change
- * (splitting large leaves as needed), then cpa_flush() when anything changed:
- * flush_tlb_kernel_range over the run, which is a full flush on every CPU above the
- * 33-page ceiling and an INVLPG loop on every CPU below it. `onCall` runs once per
- * set_memory_*() call (for a strategy's own per-call cost).
- * Returns the number of set_memory_*() calls made.
+ * A batched CPA over a page array, in the CPA_PAGES_ARRAY style of set_pages_array_*()
+ * (arch/x86/mm/pat/set_memory.c): one vm_unmap_aliases() (skipped without `vmalloc`, as
+ * for the *_noalias variants), the attribute change on every page (splitting large
+ * leaves as needed), then one cpa_flush() if anything changed. The flush is modelled as
+ * one flush_tlb_kernel_range() over the span of the pages: a full flush on every CPU when
+ * the span passes the 33-page ceiling (cpa_flush() does that when the page count passes
+ * it; for a few scattered pages it would INVLPG each one on every CPU instead).
+ * Returns whether anything changed.
  */
-export function setMemory(
+export function setPagesArray(
   machine: Machine,
-  vmalloc: Vmalloc,
+  vmalloc: Vmalloc | undefined,
   cpu: number,
   pfns: ArrayLike<number>,
   change: { set?: number; clear?: number; key?: number },
-  onCall?: () => void,
-): number {
-  let calls = 0;
+): boolean {
+  vmalloc?.vmUnmapAliases(cpu);
+  let changed = false;
   for (const [first, count] of contiguousRuns(pfns)) {
-    calls++;
-    onCall?.();
-    vmalloc.vmUnmapAliases(cpu);
     const before = range(first, count).map((pfn) => machine.directPte(pfn));
     machine.changeDirectMap(cpu, first, count, change);
-    const changed = before.some((pte, i) => machine.directPte(first + i) !== pte);
-    if (changed) machine.flushTlbKernelRange(cpu, first, count);
+    if (before.some((pte, i) => machine.directPte(first + i) !== pte)) changed = true;
   }
-  return calls;
+  if (changed) flushDirectSpan(machine, cpu, pfns);
+  return changed;
 }
 
 /**
- * A set_memory_pks()-style key change (Edgecombe's PKS page-table RFC, kernel-mechanics.md
- * 7): CPA puts `key` in the direct-map PTEs of each contiguous run, then cpa_flush(),
- * because TLB entries carry the old key. Runs whose pages already carry the key are left
- * alone.
+ * A set_memory_pks()-style key change on a batch of pages (Edgecombe's PKS page-table RFC,
+ * kernel-mechanics.md 7): CPA puts `key` in their direct-map PTEs, then one flush, because
+ * TLB entries carry the old key. No vmalloc alias handling: keys live on the direct map.
  */
 export function setMemoryPks(
   machine: Machine,
@@ -109,15 +106,7 @@ export function setMemoryPks(
   pfns: ArrayLike<number>,
   key: number,
 ): void {
-  for (const [first, count] of contiguousRuns(pfns)) {
-    let changed = false;
-    for (let i = 0; i < count && !changed; i++) {
-      changed = pteKey(machine.directPte(first + i)) !== key;
-    }
-    if (!changed) continue;
-    machine.changeDirectMap(cpu, first, count, { key });
-    machine.flushTlbKernelRange(cpu, first, count);
-  }
+  setPagesArray(machine, undefined, cpu, pfns, { key });
 }
 
 /**

@@ -25,9 +25,9 @@
  *   pks_update_exception(); `strict` oopses.
  * - Scope `long-term` is unsupported: v10 offers no long-lived mapping that lifts PKS (kmap()
  *   does not, and vmap() aliases are outside the series).
- * - Page churn (xpfo-churn) changes the key of direct-map PTEs with a set_memory_pks()-style
- *   CPA call and its flush (Edgecombe's PKS page-table RFC, kernel-mechanics.md 7); that
- *   is the only way this strategy ever flushes a TLB.
+ * - Page churn (xpfo-churn) changes the key of the pages' direct-map PTEs with a
+ *   set_memory_pks()-style CPA call and one flush per call (Edgecombe's PKS page-table
+ *   RFC, kernel-mechanics.md 7); that is the only way this strategy ever flushes a TLB.
  *
  * Simplifications:
  * - The region lives inside the RAM direct map, so putting the key on it splits the large

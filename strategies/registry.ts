@@ -99,7 +99,13 @@ export function validateStrategyModule(value: unknown, origin: string): Strategy
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue.path.length > 0 ? issue.path.join(".") : "(the default export)";
-    throw new UserInputError(`strategy plugin ${origin}: ${where}: ${issue.message}`);
+    const message =
+      issue.code === "unrecognized_keys"
+        ? `unknown field(s) ${issue.keys.join(", ")}${issue.path.length === 0 ? `; the fields are ${Object.keys(strategySchema.shape).join(", ")}` : ""}`
+        : issue.code === "invalid_type" && issue.input === undefined
+          ? `missing (${issue.message})`
+          : issue.message;
+    throw new UserInputError(`strategy plugin ${origin}: ${where}: ${message}`);
   }
   const module = value as StrategyModule;
   const problems = optionSpecProblems(module.options);

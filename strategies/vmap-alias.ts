@@ -7,8 +7,8 @@
  * Mechanism modelled:
  * - Setup: the region is made read-only in the direct map (set_memory_ro), or not present
  *   for an access-disable region (set_memory_np): vm_unmap_aliases(), CPA with large-leaf
- *   splits, cpa_flush() per contiguous run (arch/x86/mm/pat/set_memory.c,
- *   kernel-mechanics.md 4.2). No PKS.
+ *   splits, one cpa_flush() for the whole page array (arch/x86/mm/pat/set_memory.c,
+ *   CPA_PAGES_ARRAY; kernel-mechanics.md 4.2). No PKS.
  * - Every map creates an alias in the vmalloc area whose PTEs allow what the caller asked
  *   for (PAGE_KERNEL for write intent, PAGE_KERNEL_RO for read; vmap() takes a pgprot):
  *   - `flush = lazy` (the optimized shape): scope `local` uses vm_map_ram(): per-CPU vmap
@@ -24,8 +24,8 @@
  *     20240102184633.748113-1-urezki@gmail.com).
  * - Until the purge, a CPU that cached an alias translation can still write through it:
  *   the model keeps stale TLB entries alive, so stale-alias writes land (use-after-unmap).
- * - Page churn uses set_memory_np/ro and set_memory_p/rw (each with vm_unmap_aliases and a
- *   flush).
+ * - Page churn uses the same batched CPA to make pages not present/read-only and back,
+ *   each call with its vm_unmap_aliases() and one flush.
  *
  * Simplifications: vmalloc's allocator is core/kernel/vmalloc.ts (first fit over a sorted
  * list, drain worker on the CPU that queued it); vm_map_ram blocks are not used for
@@ -34,7 +34,7 @@
 import type { Vmalloc } from "../core/kernel/vmalloc.ts";
 import { PAGE_KERNEL, PAGE_KERNEL_RO } from "../core/pte.ts";
 import { defineStrategy, type OptionSpec } from "./api.ts";
-import { directMapProtectBits, ok, range, setMemory, unsupported } from "./common.ts";
+import { directMapProtectBits, ok, range, setPagesArray, unsupported } from "./common.ts";
 import { resolveOptions } from "./options.ts";
 
 const NAME = "vmap-alias";
@@ -89,15 +89,15 @@ export default defineStrategy({
     let ramAliases = 0;
     return {
       onSetup(protectedRegion) {
-        setMemory(machine, allocator(), 0, protectedRegion.pfns, { clear: protect });
+        setPagesArray(machine, allocator(), 0, protectedRegion.pfns, { clear: protect });
         return ok();
       },
       onPagesProtect(cpu, pfns) {
-        setMemory(machine, allocator(), cpu, pfns, { clear: protect });
+        setPagesArray(machine, allocator(), cpu, pfns, { clear: protect });
         return ok();
       },
       onPagesRelease(cpu, pfns) {
-        setMemory(machine, allocator(), cpu, pfns, { set: protect });
+        setPagesArray(machine, allocator(), cpu, pfns, { set: protect });
         return ok();
       },
       onMap(request) {
