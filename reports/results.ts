@@ -78,7 +78,7 @@ const configSchema = z
       .describe(
         "Mean operations between injected strays for every workload; null = each workload's stray_every parameter",
       ),
-    profile: z.string(),
+    profile: z.string().describe("The --profile argument: a built-in profile name or a file path"),
     profileOverrides: z.record(z.string(), z.number()),
   })
   .strict();

@@ -311,7 +311,7 @@ export async function resolveComparison(options: CompareOptions): Promise<Resolv
     seeds: seedList(options.seed, options.seeds),
     baseline,
     strayEvery: options.strayEvery ?? null,
-    profile: profile.name,
+    profile: options.profile ?? DEFAULT_PROFILE,
     profileOverrides: overrides,
   };
   return {
