@@ -269,7 +269,9 @@ export async function resolveWorkloads(
 
 /** A module's parameter specs, with the stray parameters added when it does not declare them. */
 export function workloadParamSpecs(module: WorkloadModule): Readonly<Record<string, OptionSpec>> {
-  return { ...STRAY_PARAMS, ...module.params };
+  const specs: Record<string, OptionSpec> = { ...module.params };
+  for (const [name, spec] of Object.entries(STRAY_PARAMS)) specs[name] ??= spec;
+  return specs;
 }
 
 /**
