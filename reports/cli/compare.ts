@@ -20,6 +20,8 @@ const EXTENSION_FORMATS: Readonly<Record<string, Format>> = {
   ".md": "markdown",
   ".markdown": "markdown",
   ".eml": "email",
+  ".html": "html",
+  ".htm": "html",
 };
 
 /** The format to render: --format, else the --out extension, else table. */
@@ -30,7 +32,7 @@ export function chooseFormat(format: string | undefined, out: string | undefined
 }
 
 /** Renders a document; the reproduce line names the format when it is not the default. */
-export function renderDocument(doc: ResultDocument, format: Format): string {
+export async function renderDocument(doc: ResultDocument, format: Format): Promise<string> {
   const shown: ResultDocument =
     format === "table" || format === "json"
       ? doc
@@ -38,7 +40,7 @@ export function renderDocument(doc: ResultDocument, format: Format): string {
           ...doc,
           context: { ...doc.context, reproduce: `${doc.context.reproduce} --format ${format}` },
         };
-  return rendererFor(format).render(shown);
+  return await rendererFor(format).render(shown);
 }
 
 /** Writes a report to --out (atomically) or stdout. */
@@ -82,7 +84,7 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
     }
     const doc = loadResults(flags.from);
     const format = chooseFormat(flags.format, flags.out);
-    emit(renderDocument(doc, format), flags.out);
+    emit(await renderDocument(doc, format), flags.out);
     return;
   }
   const options = mergeCompareOptions(flags);
@@ -116,6 +118,6 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
     },
     cells,
   );
-  emit(renderDocument(doc, format), options.out);
+  emit(await renderDocument(doc, format), options.out);
   if (cells.some((cell) => cell.status === "error")) process.exitCode = 1;
 }

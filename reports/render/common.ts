@@ -9,7 +9,7 @@ import type { Summary } from "../stats.ts";
 import { significant } from "../stats.ts";
 
 /** Output formats of `pkslab compare --format`. */
-export const FORMATS = ["table", "markdown", "email", "csv", "json"] as const;
+export const FORMATS = ["table", "markdown", "email", "csv", "json", "html"] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** A report format: turns a result document into text (hyperfine's Exporter shape). */
@@ -19,7 +19,7 @@ export interface Renderer {
   readonly extension: string;
   /** One line for `--help`. */
   readonly description: string;
-  render(doc: ResultDocument): string;
+  render(doc: ResultDocument): string | Promise<string>;
 }
 
 /** A metric a report shows: name, short (terminal/mail) label, long (markdown) label. */

@@ -3,6 +3,7 @@ import { unknownChoiceError } from "../../core/errors.ts";
 import { FORMATS, type Format, type Renderer } from "./common.ts";
 import { csvRenderer } from "./csv.ts";
 import { emailRenderer } from "./email.ts";
+import { htmlRenderer } from "./html.ts";
 import { jsonRenderer } from "./json.ts";
 import { markdownRenderer } from "./markdown.ts";
 import { tableRenderer } from "./table.ts";
@@ -16,6 +17,7 @@ export const RENDERERS: Readonly<Record<Format, Renderer>> = {
   email: emailRenderer,
   csv: csvRenderer,
   json: jsonRenderer,
+  html: htmlRenderer,
 };
 
 /** The renderer of a format name; unknown names are a UserInputError with the choices. */

@@ -117,7 +117,7 @@ describe("compare: results, determinism and re-rendering", () => {
     for (const format of FORMATS) {
       const run = await runCli("compare", "--from", jsonPath, "--format", format);
       expect(run.code, format).toBe(0);
-      expect(run.stdout, format).toBe(renderDocument(doc, format));
+      expect(run.stdout, format).toBe(await renderDocument(doc, format));
     }
   });
 

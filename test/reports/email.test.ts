@@ -36,13 +36,13 @@ function awkward(): ResultDocument {
 }
 
 describe("email format", () => {
-  it("is printable ASCII with no line over 72 columns", () => {
-    expectMailSafe(renderDocument(doc, "email"));
-    expectMailSafe(renderDocument(awkward(), "email"));
+  it("is printable ASCII with no line over 72 columns", async () => {
+    expectMailSafe(await renderDocument(doc, "email"));
+    expectMailSafe(await renderDocument(awkward(), "email"));
   });
 
-  it("has a legend, the cost profile and the exact reproduce command", () => {
-    const text = renderDocument(doc, "email");
+  it("has a legend, the cost profile and the exact reproduce command", async () => {
+    const text = await renderDocument(doc, "email");
     expect(text).toContain("* = the 95% CIs over seeds do not overlap");
     expect(text).toContain(`profile ${doc.context.costProfile.name}`);
     const reproduce = text
@@ -54,15 +54,15 @@ describe("email format", () => {
     expect(reproduce.startsWith("npx pkslab compare ")).toBe(true);
   });
 
-  it("has one block per workload with baseline, candidate and delta columns", () => {
-    const text = renderDocument(doc, "email");
+  it("has one block per workload with baseline, candidate and delta columns", async () => {
+    const text = await renderDocument(doc, "email");
     for (const workload of ["pmem-dax", "btrfs-metadata"]) {
       expect(text).toContain(`workload ${workload}  (baseline unprotected)`);
     }
     expect(text).toMatch(/metric\s+strategy\s+baseline\s+candidate\s+delta/);
   });
 
-  it("wraps at spaces with continuation marks", () => {
+  it("wraps at spaces with continuation marks", async () => {
     const lines = wrapWords("a ".repeat(60).trim(), 20, "  ", " \\");
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(20);
     expect(lines.slice(0, -1).every((line) => line.endsWith(" \\"))).toBe(true);
@@ -78,16 +78,16 @@ describe("significance marks", () => {
     ciHigh: mean + half,
   });
 
-  it("marks a change only when the 95% CIs do not overlap", () => {
+  it("marks a change only when the 95% CIs do not overlap", async () => {
     expect(delta(s(100, 5), s(120, 5), "cycles").significant).toBe(true);
     expect(delta(s(100, 15), s(120, 15), "cycles").significant).toBe(false);
   });
 
-  it("never marks single-seed values", () => {
+  it("never marks single-seed values", async () => {
     expect(delta(s(100, 0, 1), s(120, 0, 1), "cycles").significant).toBe(false);
   });
 
-  it("gives percent changes, and points for ratios", () => {
+  it("gives percent changes, and points for ratios", async () => {
     expect(delta(s(100, 1), s(150, 1), "cycles").text).toBe("+50.0%");
     expect(delta(s(200, 1), s(150, 1), "cycles").text).toBe("-25.0%");
     expect(delta(s(0.5, 0), s(0.75, 0), "ratio").text).toBe("+25.0pt");

@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 
 describe("golden outputs of the small configuration", () => {
-  it("covers 2 strategies x 2 workloads, 2 seeds, 4 CPUs", () => {
+  it("covers 2 strategies x 2 workloads, 2 seeds, 4 CPUs", async () => {
     expect(doc.context.config.strategies.map((s) => s.name)).toEqual(["unprotected", "pks-kmap"]);
     expect(doc.context.config.workloads.map((w) => w.name)).toEqual(["pmem-dax", "btrfs-metadata"]);
     expect(doc.context.config.seeds).toEqual([1, 2]);
@@ -36,14 +36,14 @@ describe("golden outputs of the small configuration", () => {
   });
 
   for (const format of FORMATS) {
-    it(`renders ${format} as in its golden file`, () => {
-      expectGolden(`small.${format}.golden`, renderDocument(doc, format));
+    it(`renders ${format} as in its golden file`, async () => {
+      expectGolden(`small.${format}.golden`, await renderDocument(doc, format));
     });
   }
 
-  it("names the version, config hash, profile, seeds and the model disclaimer in every format", () => {
+  it("names the version, config hash, profile, seeds and the model disclaimer in every format", async () => {
     for (const format of FORMATS) {
-      const text = renderDocument(doc, format);
+      const text = await renderDocument(doc, format);
       expect(text, format).toContain(doc.context.tool.version);
       expect(text, format).toContain(doc.context.configHash);
       expect(text, format).toContain(doc.context.costProfile.name);
@@ -53,8 +53,8 @@ describe("golden outputs of the small configuration", () => {
     }
   });
 
-  it("fits the terminal table in 120 columns", () => {
-    for (const line of renderDocument(doc, "table").split("\n")) {
+  it("fits the terminal table in 120 columns", async () => {
+    for (const line of (await renderDocument(doc, "table")).split("\n")) {
       expect(line.length, line).toBeLessThanOrEqual(120);
     }
   });

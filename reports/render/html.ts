@@ -1,0 +1,275 @@
+/**
+ * The HTML report: one self-contained page (no scripts, no external resources) with an
+ * overview heat map of the change in cycles/op against the baseline, and per workload a
+ * chart of cycles/op with 95% CIs and the same table as the markdown report. Charts are
+ * vega-lite specs compiled to vega and rendered to SVG in Node, then inlined.
+ */
+import { parse, View } from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+import type { ResultDocument } from "../results.ts";
+import {
+  baselineCell,
+  byWorkload,
+  delta,
+  formatNumber,
+  formatWithCi,
+  headerLines,
+  legendLines,
+  type Renderer,
+  SHOWN_METRICS,
+  statusNotes,
+  strategyLabel,
+  unitOf,
+} from "./common.ts";
+
+const CYCLES = "cost.cycles_per_op";
+const OTHERS = SHOWN_METRICS.filter((m) => m.metric !== CYCLES);
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;")
+    .replaceAll("'", "&#39;");
+}
+
+/**
+ * Renders a vega-lite spec to an SVG string (headless, no canvas). Vega numbers gradient
+ * and clip ids with a process-wide counter; they are renamed to `<prefix>-<n>` in order of
+ * appearance, so the output is deterministic and ids are unique within one page.
+ */
+export async function specToSvg(spec: TopLevelSpec, prefix = "chart"): Promise<string> {
+  const view = new View(parse(compile(spec).spec), { renderer: "none" });
+  let svg: string;
+  try {
+    svg = await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+  const renamed = new Map<string, string>();
+  return svg.replace(/\b(gradient|clip|pattern)_\d+\b/g, (id) => {
+    let name = renamed.get(id);
+    if (name === undefined) {
+      name = `${prefix}-${id.replace(/_\d+$/, "")}-${renamed.size}`;
+      renamed.set(id, name);
+    }
+    return name;
+  });
+}
+
+const FONT = { font: "system-ui, sans-serif" };
+
+function workloadChart(doc: ResultDocument, workload: string): TopLevelSpec | undefined {
+  const cells = doc.results.filter((cell) => cell.workload === workload && cell.summary[CYCLES]);
+  const values = cells
+    .map((cell) => {
+      const s = cell.summary[CYCLES];
+      return {
+        strategy: cell.strategy,
+        mean: s.mean,
+        low: s.ciLow ?? s.mean,
+        high: s.ciHigh ?? s.mean,
+        baseline: cell.strategy === doc.context.config.baseline ? "baseline" : "candidate",
+      };
+    })
+    .filter((value) => value.mean !== null);
+  if (values.length === 0) return undefined;
+  const y = {
+    field: "strategy",
+    type: "nominal" as const,
+    sort: values.map((v) => v.strategy),
+    title: null,
+  };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    width: 520,
+    height: { step: 22 },
+    config: { ...FONT, axis: { labelFont: FONT.font, titleFont: FONT.font } },
+    data: { values },
+    layer: [
+      {
+        mark: { type: "bar" },
+        encoding: {
+          y,
+          x: { field: "mean", type: "quantitative", title: "cycles/op (mean, 95% CI)" },
+          color: {
+            field: "baseline",
+            type: "nominal",
+            scale: { domain: ["baseline", "candidate"], range: ["#9e9e9e", "#4c78a8"] },
+            legend: null,
+          },
+        },
+      },
+      {
+        mark: { type: "rule", color: "black" },
+        encoding: {
+          y,
+          x: { field: "low", type: "quantitative" },
+          x2: { field: "high" },
+        },
+      },
+    ],
+  };
+}
+
+function overviewChart(doc: ResultDocument): TopLevelSpec | undefined {
+  const values: { workload: string; strategy: string; change: number; label: string }[] = [];
+  for (const [workload, cells] of byWorkload(doc)) {
+    const base = baselineCell(doc, cells);
+    const baseMean = base?.summary[CYCLES]?.mean;
+    if (baseMean === null || baseMean === undefined || baseMean === 0) continue;
+    for (const cell of cells) {
+      const mean = cell.summary[CYCLES]?.mean;
+      if (cell === base || mean === null || mean === undefined) continue;
+      const change = ((mean - baseMean) / baseMean) * 100;
+      values.push({
+        workload,
+        strategy: cell.strategy,
+        change,
+        label: `${change >= 0 ? "+" : ""}${change.toFixed(0)}%`,
+      });
+    }
+  }
+  if (values.length === 0) return undefined;
+  const strongest = Math.max(...values.map((v) => Math.abs(v.change)));
+  const x = {
+    field: "strategy",
+    type: "nominal" as const,
+    sort: null,
+    title: null,
+    axis: { labelAngle: 0 },
+  };
+  const y = { field: "workload", type: "nominal" as const, sort: null, title: null };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    width: { step: 110 },
+    height: { step: 26 },
+    config: {
+      ...FONT,
+      axis: { labelFont: FONT.font },
+      legend: { titleFont: FONT.font, labelFont: FONT.font },
+    },
+    data: { values },
+    layer: [
+      {
+        mark: { type: "rect" },
+        encoding: {
+          x,
+          y,
+          color: {
+            field: "change",
+            type: "quantitative",
+            title: "change (%)",
+            scale: { scheme: "orangered" },
+          },
+        },
+      },
+      {
+        mark: { type: "text", fontSize: 11 },
+        encoding: {
+          x,
+          y,
+          text: { field: "label" },
+          color: {
+            condition: { test: `abs(datum.change) > ${strongest * 0.6}`, value: "white" },
+            value: "black",
+          },
+        },
+      },
+    ],
+  };
+}
+
+function tableHtml(doc: ResultDocument, workload: string): string {
+  const cells = doc.results.filter((cell) => cell.workload === workload);
+  const base = baselineCell(doc, cells);
+  const head = ["strategy", "cycles/op (mean ± 95% CI)", "vs base", ...OTHERS.map((m) => m.long)];
+  const rows = cells.map((cell) => {
+    if (cell.runs.length === 0) return [strategyLabel(cell), "-", "-", ...OTHERS.map(() => "-")];
+    const d =
+      cell === base
+        ? { text: "base", significant: false }
+        : delta(base?.summary[CYCLES], cell.summary[CYCLES], unitOf(doc, CYCLES));
+    return [
+      strategyLabel(cell),
+      formatWithCi(cell.summary[CYCLES]),
+      `${d.text}${d.significant ? "*" : ""}`,
+      ...OTHERS.map((m) => formatNumber(cell.summary[m.metric]?.mean)),
+    ];
+  });
+  const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
+  const body = rows
+    .map(
+      (row) =>
+        `<tr>${row.map((v, i) => `<td${i > 0 ? ' class="num"' : ""}>${escapeHtml(v)}</td>`).join("")}</tr>`,
+    )
+    .join("\n");
+  return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+}
+
+const STYLE = `body{font-family:system-ui,sans-serif;margin:2em auto;max-width:70em;padding:0 1em;color:#222}
+.disclaimer{border-left:4px solid #e0a000;padding:.3em .8em;background:#fff8e1}
+table{border-collapse:collapse;margin:.5em 0 1em;font-size:.9em}
+th,td{border:1px solid #ccc;padding:.25em .6em}th{background:#f3f3f3}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap}
+figure{margin:.5em 0}.notes{color:#844}`;
+
+async function renderHtml(doc: ResultDocument): Promise<string> {
+  const [identity, setup, disclaimer] = headerLines(doc);
+  const parts: string[] = [
+    "<!doctype html>",
+    '<html lang="en">',
+    "<head>",
+    '<meta charset="utf-8">',
+    `<title>pkslab comparison ${escapeHtml(doc.context.configHash)}</title>`,
+    `<style>${STYLE}</style>`,
+    "</head>",
+    "<body>",
+    "<h1>pkslab comparison</h1>",
+    `<p>${escapeHtml(identity)}<br>${escapeHtml(setup)}</p>`,
+    `<p class="disclaimer">${escapeHtml(disclaimer)}</p>`,
+  ];
+  const overview = overviewChart(doc);
+  if (overview) {
+    parts.push(
+      `<h2>Overview: change in cycles/op against ${escapeHtml(doc.context.config.baseline)}</h2>`,
+      `<figure>${await specToSvg(overview, "overview")}</figure>`,
+    );
+  }
+  let index = 0;
+  for (const workload of byWorkload(doc).keys()) {
+    parts.push(`<h2>${escapeHtml(workload)}</h2>`);
+    const chart = workloadChart(doc, workload);
+    if (chart) parts.push(`<figure>${await specToSvg(chart, `workload${index}`)}</figure>`);
+    index++;
+    parts.push(tableHtml(doc, workload));
+    const notes = statusNotes(doc.results.filter((cell) => cell.workload === workload));
+    if (notes.length > 0) {
+      parts.push(
+        `<ul class="notes">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>`,
+      );
+    }
+  }
+  parts.push(
+    `<ul>${legendLines(doc)
+      .map((line) => `<li>${escapeHtml(line)}</li>`)
+      .join("")}</ul>`,
+    "<p>Reproduce:</p>",
+    `<pre>${escapeHtml(doc.context.reproduce)}</pre>`,
+    "</body>",
+    "</html>",
+    "",
+  );
+  return parts.join("\n");
+}
+
+/** The `html` format. */
+export const htmlRenderer: Renderer = {
+  format: "html",
+  extension: "html",
+  description: "one self-contained HTML page with inline SVG charts",
+  render: renderHtml,
+};

@@ -1,0 +1,87 @@
+/**
+ * The html format: golden output, self-containment, and a real browser (playwright-core
+ * with @sparticuz/chromium) loading the page with every network request refused.
+ * Set PKSLAB_SKIP_BROWSER=1 where no Chromium can run.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { renderDocument } from "../../reports/cli/compare.ts";
+import { escapeHtml } from "../../reports/render/html.ts";
+import { parseResults } from "../../reports/results.ts";
+import { expectGolden, GOLDEN_DIR } from "./helpers.ts";
+
+const doc = parseResults(
+  JSON.parse(readFileSync(join(GOLDEN_DIR, "small.json"), "utf8")),
+  "small.json",
+);
+
+describe("html format", () => {
+  it("renders as in its golden file", async () => {
+    expectGolden("small.html.golden", await renderDocument(doc, "html"));
+  });
+
+  it("is self-contained: no scripts, no external resources", async () => {
+    const html = await renderDocument(doc, "html");
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/\b(src|href)=["']?https?:/i);
+    expect(html).not.toMatch(/@import|url\((?!#)/i);
+    expect(html).not.toMatch(/\bgradient_\d/); // vega's process-wide ids are renamed
+    expect(html.match(/<svg/g)?.length).toBe(3); // overview + one per workload
+    expect(html).toContain(doc.context.configHash);
+    expect(html).toContain("not measurements of a real machine");
+  });
+
+  it("escapes text", () => {
+    expect(escapeHtml(`<a href="x">&'`)).toBe("&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+  });
+
+  it.skipIf(process.env.PKSLAB_SKIP_BROWSER === "1")(
+    "loads in Chromium offline with every chart drawn and no console errors",
+    async () => {
+      const { default: chromium } = await import("@sparticuz/chromium");
+      const { chromium: playwright } = await import("playwright-core");
+      const dir = mkdtempSync(join(tmpdir(), "pkslab-html-"));
+      const file = join(dir, "report.html");
+      writeFileSync(file, await renderDocument(doc, "html"));
+      const browser = await playwright.launch({
+        executablePath: await chromium.executablePath(),
+        args: chromium.args,
+        headless: true,
+      });
+      try {
+        const page = await browser.newPage();
+        const external: string[] = [];
+        const errors: string[] = [];
+        await page.route("**/*", (route) => {
+          const url = route.request().url();
+          if (url.startsWith("file:")) return route.continue();
+          external.push(url);
+          return route.abort();
+        });
+        page.on("console", (message) => {
+          if (message.type() === "error") errors.push(message.text());
+        });
+        page.on("pageerror", (error) => errors.push(error.message));
+        await page.goto(pathToFileURL(file).href);
+        expect(await page.title()).toContain(doc.context.configHash);
+        const svgs = page.locator("svg");
+        expect(await svgs.count()).toBe(3);
+        for (let i = 0; i < 3; i++) {
+          const box = await svgs.nth(i).boundingBox();
+          expect(box?.width ?? 0).toBeGreaterThan(100);
+          expect(box?.height ?? 0).toBeGreaterThan(30);
+        }
+        expect(await page.locator("text=pks-kmap").count()).toBeGreaterThan(0);
+        expect(await page.locator("table").count()).toBe(2);
+        expect(external).toEqual([]);
+        expect(errors).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+    120_000,
+  );
+});
