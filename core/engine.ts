@@ -236,6 +236,9 @@ export function runSimulation(spec: RunSpec): RunResult {
   }
   // One-off cost of protecting the region (splits, flushes), included in the totals.
   const setupCycles = ledger.totalCycles();
+  // Setup is boot-time work: every CPU starts the workload together when it is done, so
+  // the CPU that did the setup does not start behind the others.
+  machine.beginWorkload();
 
   // Threads: thread i starts on CPU i mod cpus; each CPU has a run queue.
   const threadCount = spec.workload.threads(spec.workloadParams, machine.cpus);

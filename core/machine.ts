@@ -65,6 +65,14 @@ export const DEFAULT_MACHINE: MachineConfig = {
 
 export const MAX_CPUS = 8192;
 
+/** Per-page machine state is held in 1 GiB chunks (2^18 pages) allocated on first use. */
+const CHUNK_SHIFT = 18;
+const CHUNK_PAGES = 1 << CHUNK_SHIFT;
+const CHUNK_MASK = CHUNK_PAGES - 1;
+const VMALLOC_CHUNK_SHIFT = 16;
+const VMALLOC_CHUNK_PAGES = 1 << VMALLOC_CHUNK_SHIFT;
+const VMALLOC_CHUNK_MASK = VMALLOC_CHUNK_PAGES - 1;
+
 /** Checks a machine configuration, naming the offending field. */
 export function validateMachineConfig(config: MachineConfig): void {
   const { cpus, memoryGiB, vmallocPages } = config;
@@ -147,14 +155,17 @@ export class Machine {
   pksInitValue = 0;
 
   // Page tables.
-  /** Direct-map PTE of each page, stored XOR PAGE_KERNEL so that a fresh array means "boot state". */
-  readonly #directPte: Uint32Array;
+  /**
+   * Direct-map PTE of each page, stored XOR PAGE_KERNEL so that zero means "boot state", in
+   * 1 GiB chunks allocated on first change: untouched memory costs nothing to set up.
+   */
+  readonly #directPte: (Uint32Array | undefined)[];
   /** 1: this 1 GiB region of the direct map has been split into 2 MiB leaves. */
   readonly #split1g: Uint8Array;
   /** 1: this 2 MiB region has been split into 4 KiB leaves. */
   readonly #split2m: Uint8Array;
-  readonly #vmallocPte: Uint32Array;
-  readonly #vmallocPfn: Int32Array;
+  /** vmalloc PTEs as (pte, pfn) pairs in chunks of 2^16 pages allocated on first use. */
+  readonly #vmalloc: (Int32Array | undefined)[];
   /** 1: the PTE page for this 2 MiB of vmalloc space exists. */
   readonly #vmallocPtePage: Uint8Array;
   readonly #fixmapPte: Uint32Array;
@@ -166,7 +177,8 @@ export class Machine {
   #lockHolder = new Int32Array(16).fill(-1);
 
   // Exposure accounting (coverage): pages being watched and page-cycles of exposure per CPU.
-  readonly #watched: Uint8Array;
+  /** 1: the page is protected (watched for exposure); 1 GiB chunks, allocated on first use. */
+  readonly #watched: (Uint8Array | undefined)[];
   /** Watched pages per key whose direct-map PTE is present and writable. */
   readonly #watchedWritable = new Float64Array(PKS_KEYS);
   readonly exposure: Float64Array;
@@ -230,20 +242,19 @@ export class Machine {
       this.current.push(this.createThread(cpu));
     }
 
-    this.#directPte = new Uint32Array(this.pages);
+    this.#directPte = new Array(Math.ceil(this.pages / CHUNK_PAGES)).fill(undefined);
     const regions1g = Math.ceil(this.pages / (1 << 18));
     const regions2m = Math.ceil(this.pages / (1 << 9));
     this.#split1g = new Uint8Array(regions1g);
     this.#split2m = new Uint8Array(regions2m);
     if (config.directMapLeaf !== "1g") this.#split1g.fill(1);
     if (config.directMapLeaf === "4k") this.#split2m.fill(1);
-    this.#vmallocPte = new Uint32Array(config.vmallocPages);
-    this.#vmallocPfn = new Int32Array(config.vmallocPages);
+    this.#vmalloc = new Array(Math.ceil(config.vmallocPages / VMALLOC_CHUNK_PAGES)).fill(undefined);
     this.#vmallocPtePage = new Uint8Array(Math.ceil(config.vmallocPages / 512));
     this.#fixmapPte = new Uint32Array(config.cpus * KM_MAX_IDX);
     this.#fixmapPfn = new Int32Array(config.cpus * KM_MAX_IDX);
 
-    this.#watched = new Uint8Array(this.pages);
+    this.#watched = new Array(Math.ceil(this.pages / CHUNK_PAGES)).fill(undefined);
     this.exposure = new Float64Array(config.cpus);
     this.#exposureSince = new Float64Array(config.cpus);
   }
@@ -281,7 +292,8 @@ export class Machine {
 
   /** Current direct-map PTE bits of `pfn`. */
   directPte(pfn: number): number {
-    return this.#directPte[pfn] ^ PAGE_KERNEL;
+    const chunk = this.#directPte[pfn >>> CHUNK_SHIFT];
+    return chunk === undefined ? PAGE_KERNEL : chunk[pfn & CHUNK_MASK] ^ PAGE_KERNEL;
   }
 
   /** PTE bits for any vpn (0 when not mapped), and the pfn in `walkPfn`. */
@@ -289,12 +301,19 @@ export class Machine {
   pteOf(vpn: number): number {
     if (vpn < this.pages) {
       this.walkPfn = vpn;
-      return this.#directPte[vpn] ^ PAGE_KERNEL;
+      const chunk = this.#directPte[vpn >>> CHUNK_SHIFT];
+      return chunk === undefined ? PAGE_KERNEL : chunk[vpn & CHUNK_MASK] ^ PAGE_KERNEL;
     }
     if (vpn >= this.vmallocBase && vpn < this.fixmapBase) {
       const index = vpn - this.vmallocBase;
-      this.walkPfn = this.#vmallocPfn[index];
-      return this.#vmallocPte[index];
+      const chunk = this.#vmalloc[index >>> VMALLOC_CHUNK_SHIFT];
+      if (chunk === undefined) {
+        this.walkPfn = -1;
+        return 0;
+      }
+      const slot = (index & VMALLOC_CHUNK_MASK) << 1;
+      this.walkPfn = chunk[slot + 1];
+      return chunk[slot] >>> 0;
     }
     if (vpn >= this.fixmapBase && vpn < this.vaLimit) {
       const index = vpn - this.fixmapBase;
@@ -474,8 +493,14 @@ export class Machine {
     if (this.isVmalloc(vpn)) {
       this.#ensurePtePage(cpu, vpn);
       const index = vpn - this.vmallocBase;
-      this.#vmallocPte[index] = pte;
-      this.#vmallocPfn[index] = pfn;
+      let chunk = this.#vmalloc[index >>> VMALLOC_CHUNK_SHIFT];
+      if (chunk === undefined) {
+        chunk = new Int32Array(VMALLOC_CHUNK_PAGES * 2);
+        this.#vmalloc[index >>> VMALLOC_CHUNK_SHIFT] = chunk;
+      }
+      const slot = (index & VMALLOC_CHUNK_MASK) << 1;
+      chunk[slot] = pte;
+      chunk[slot + 1] = pfn;
     } else {
       const index = vpn - this.fixmapBase;
       this.#fixmapPte[index] = pte;
@@ -490,7 +515,9 @@ export class Machine {
     const old = this.pteOf(vpn);
     if (old & PTE_PRESENT) this.#noteStale(cpu, vpn, this.walkPfn);
     if (this.isVmalloc(vpn)) {
-      this.#vmallocPte[vpn - this.vmallocBase] = 0;
+      const index = vpn - this.vmallocBase;
+      const chunk = this.#vmalloc[index >>> VMALLOC_CHUNK_SHIFT];
+      if (chunk !== undefined) chunk[(index & VMALLOC_CHUNK_MASK) << 1] = 0;
     } else if (vpn >= this.fixmapBase && vpn < this.vaLimit) {
       this.#fixmapPte[vpn - this.fixmapBase] = 0;
     } else {
@@ -578,9 +605,9 @@ export class Machine {
   }
 
   #setDirect(cpu: number, pfn: number, pte: number): void {
-    const old = this.#directPte[pfn] ^ PAGE_KERNEL;
+    const old = this.directPte(pfn);
     if (old === pte) return;
-    if (this.#watched[pfn]) {
+    if (this.isWatched(pfn)) {
       const oldWritable = (old & (PTE_PRESENT | PTE_WRITABLE)) === (PTE_PRESENT | PTE_WRITABLE);
       const newWritable = (pte & (PTE_PRESENT | PTE_WRITABLE)) === (PTE_PRESENT | PTE_WRITABLE);
       const oldKey = (old & PTE_PKEY_MASK) >>> PTE_PKEY_SHIFT;
@@ -592,7 +619,12 @@ export class Machine {
         if (oldWritable && !newWritable) this.#noteStale(cpu, pfn, pfn);
       }
     }
-    this.#directPte[pfn] = pte ^ PAGE_KERNEL;
+    let chunk = this.#directPte[pfn >>> CHUNK_SHIFT];
+    if (chunk === undefined) {
+      chunk = new Uint32Array(CHUNK_PAGES);
+      this.#directPte[pfn >>> CHUNK_SHIFT] = chunk;
+    }
+    chunk[pfn & CHUNK_MASK] = pte ^ PAGE_KERNEL;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -810,8 +842,13 @@ export class Machine {
     this.#accrueAllExposure();
     for (let i = 0; i < pfns.length; i++) {
       const page = pfns[i];
-      if (this.#watched[page]) continue;
-      this.#watched[page] = 1;
+      if (this.isWatched(page)) continue;
+      let chunk = this.#watched[page >>> CHUNK_SHIFT];
+      if (chunk === undefined) {
+        chunk = new Uint8Array(CHUNK_PAGES);
+        this.#watched[page >>> CHUNK_SHIFT] = chunk;
+      }
+      chunk[page & CHUNK_MASK] = 1;
       const pte = this.directPte(page);
       if ((pte & (PTE_PRESENT | PTE_WRITABLE)) === (PTE_PRESENT | PTE_WRITABLE)) {
         this.#watchedWritable[(pte & PTE_PKEY_MASK) >>> PTE_PKEY_SHIFT]++;
@@ -820,7 +857,9 @@ export class Machine {
   }
 
   isWatched(pfn: number): boolean {
-    return pfn >= 0 && pfn < this.pages && this.#watched[pfn] === 1;
+    if (pfn < 0 || pfn >= this.pages) return false;
+    const chunk = this.#watched[pfn >>> CHUNK_SHIFT];
+    return chunk !== undefined && chunk[pfn & CHUNK_MASK] === 1;
   }
 
   #exposureRate(cpu: number): number {
@@ -844,6 +883,18 @@ export class Machine {
 
   #accrueAllExposure(): void {
     for (let cpu = 0; cpu < this.cpus; cpu++) this.#accrueExposure(cpu);
+  }
+
+  /**
+   * Boot is over: every CPU's clock moves to the latest one so that all start the workload
+   * together, and exposure counting starts from there (setup time is not exposure).
+   */
+  beginWorkload(): void {
+    const clock = this.ledger.clock;
+    const start = Math.max(...clock);
+    clock.fill(start);
+    this.exposure.fill(0);
+    this.#exposureSince.fill(start);
   }
 
   /** Brings every CPU's exposure up to its current clock (call at the end of a run). */
