@@ -17,11 +17,13 @@ import {
 import { registerCensusCommand } from "../census/command.ts";
 import { FORMATS } from "../render/common.ts";
 import { renderDiff } from "../render/diff.ts";
+import { SWEEP_FORMATS } from "../render/sweep.ts";
 import { loadResults } from "../results.ts";
 import { compareAction, emit } from "./compare.ts";
 import type { CompareFlags } from "./config.ts";
 import { classifyPlugins } from "./plan.ts";
 import { renderProfile } from "./profile-view.ts";
+import { type SweepFlags, sweepAction } from "./sweep.ts";
 
 function parseInteger(name: string, min: number) {
   return (value: string): number => {
@@ -55,13 +57,9 @@ async function catalogs(plugins: readonly string[]) {
   };
 }
 
-/** Adds every subcommand to the program. `toolVersion` is echoed into results. */
-export function registerCommands(program: Command, toolVersion: string): void {
-  program
-    .command("compare")
-    .description(
-      "run strategies x workloads over seeds on the machine model and report the comparison (default: every built-in strategy on every built-in workload)",
-    )
+/** The options shared by compare and sweep: what to run, on what machine, with what costs. */
+function addRunOptions(command: Command): Command {
+  return command
     .option("--strategies <list>", "comma list of strategy names or plugin paths (default: all)")
     .option("--workloads <list>", "comma list of workload names or plugin paths (default: all)")
     .option("--plugin <file>", "load a strategy or workload plugin (repeatable)", collect)
@@ -80,6 +78,18 @@ export function registerCommands(program: Command, toolVersion: string): void {
       collect,
     )
     .option("--baseline <strategy>", "strategy the others are compared with (default unprotected)")
+    .option("--config <file>", "JSON file with the same fields (flags override it)");
+}
+
+/** Adds every subcommand to the program. `toolVersion` is echoed into results. */
+export function registerCommands(program: Command, toolVersion: string): void {
+  addRunOptions(
+    program
+      .command("compare")
+      .description(
+        "run strategies x workloads over seeds on the machine model and report the comparison (default: every built-in strategy on every built-in workload)",
+      ),
+  )
     .addOption(
       new Option(
         "--format <format>",
@@ -87,9 +97,27 @@ export function registerCommands(program: Command, toolVersion: string): void {
       ).choices(FORMATS),
     )
     .option("--out <file>", "write the report to a file (atomically) instead of stdout")
-    .option("--config <file>", "JSON file with the same fields (flags override it)")
     .option("--from <results.json>", "re-render a saved JSON result instead of running")
     .action((flags: CompareFlags) => compareAction(flags, toolVersion));
+
+  addRunOptions(
+    program
+      .command("sweep")
+      .description(
+        "repeat the comparison while one parameter takes a list of values, and report one metric",
+      )
+      .requiredOption(
+        "--vary <target.param=values>",
+        "the swept parameter and its values: a list (pmem-dax.pages=64,256,1024) or a range (1..64:x2, 0..100:+25)",
+      ),
+  )
+    .option("--metric <name>", "metric to report (default cost.cycles_per_op)")
+    .option("--save-dir <dir>", "also save each point's result JSON in this directory")
+    .addOption(
+      new Option("--format <format>", "report format (default table)").choices(SWEEP_FORMATS),
+    )
+    .option("--out <file>", "write the report to a file (atomically) instead of stdout")
+    .action((flags: SweepFlags) => sweepAction(flags, toolVersion));
 
   program
     .command("list")
