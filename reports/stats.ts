@@ -31,3 +31,9 @@ export function summarize(values: readonly number[]): Summary {
 export function significant(a: Summary, b: Summary): boolean {
   return a.ciHigh < b.ciLow || b.ciHigh < a.ciLow;
 }
+
+/** Geometric mean of positive values (NaN when empty or when one is not positive). */
+export function geometricMean(values: readonly number[]): number {
+  if (values.length === 0 || values.some((value) => !(value > 0))) return Number.NaN;
+  return Math.exp(values.reduce((sum, value) => sum + Math.log(value), 0) / values.length);
+}

@@ -6,7 +6,7 @@
 import type { CellReport, MetricSummary, ResultDocument } from "../results.ts";
 import { seedLabel } from "../results.ts";
 import type { Summary } from "../stats.ts";
-import { significant } from "../stats.ts";
+import { geometricMean, significant } from "../stats.ts";
 
 /** Output formats of `pkslab compare --format`. */
 export const FORMATS = ["table", "markdown", "email", "csv", "json", "html"] as const;
@@ -209,4 +209,44 @@ export function wrapWords(text: string, width: number, indent = "  ", join = "")
   }
   if (current.trim() !== "") lines.push(current);
   return lines;
+}
+
+/** One strategy's summary over every workload: geometric mean of its cycles/op ratio. */
+export interface OverallRow {
+  readonly strategy: string;
+  /** "+12.3%" (geometric mean of candidate/baseline cycles/op, minus one). */
+  readonly change: string;
+  /** Workloads where both the strategy and the baseline have results. */
+  readonly workloads: number;
+}
+
+/** Per candidate strategy, the geometric mean over workloads of its cycles/op ratio to the baseline. */
+export function overallRows(doc: ResultDocument): OverallRow[] {
+  const metric = "cost.cycles_per_op";
+  const baseline = doc.context.config.baseline;
+  const rows: OverallRow[] = [];
+  for (const { name } of doc.context.config.strategies) {
+    if (name === baseline) continue;
+    const ratios: number[] = [];
+    for (const cells of byWorkload(doc).values()) {
+      const base = cells.find((cell) => cell.strategy === baseline)?.summary[metric]?.mean;
+      const mine = cells.find((cell) => cell.strategy === name)?.summary[metric]?.mean;
+      if (base && mine && base > 0 && mine > 0) ratios.push(mine / base);
+    }
+    const gm = geometricMean(ratios);
+    const percent = (gm - 1) * 100;
+    rows.push({
+      strategy: name,
+      change: Number.isFinite(percent)
+        ? `${percent > 0 ? "+" : percent < 0 ? "-" : ""}${Math.abs(percent).toFixed(1)}%`
+        : "n/a",
+      workloads: ratios.length,
+    });
+  }
+  return rows;
+}
+
+/** Title line of the overall block. */
+export function overallTitle(doc: ResultDocument): string {
+  return `overall: cycles/op vs ${doc.context.config.baseline}, geometric mean over workloads`;
 }

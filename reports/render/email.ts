@@ -13,6 +13,8 @@ import {
   formatNumber,
   headerLines,
   legendLines,
+  overallRows,
+  overallTitle,
   type Renderer,
   SHOWN_METRICS,
   statusNotes,
@@ -91,6 +93,15 @@ function renderEmail(doc: ResultDocument): string {
       );
     }
     for (const note of statusNotes(cells)) out.push(...wrapWords(`note: ${note}`, EMAIL_WIDTH));
+  }
+  const overall = overallRows(doc);
+  if (byWorkload(doc).size > 1 && overall.length > 0) {
+    out.push("", ...wrapWords(overallTitle(doc), EMAIL_WIDTH));
+    for (const entry of overall) {
+      out.push(
+        `  ${entry.strategy.padEnd(24)} ${entry.change.padStart(9)}  (${entry.workloads} workloads)`,
+      );
+    }
   }
   out.push(
     "",

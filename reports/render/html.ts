@@ -15,6 +15,8 @@ import {
   formatWithCi,
   headerLines,
   legendLines,
+  overallRows,
+  overallTitle,
   type Renderer,
   SHOWN_METRICS,
   statusNotes,
@@ -252,6 +254,21 @@ async function renderHtml(doc: ResultDocument): Promise<string> {
         `<ul class="notes">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>`,
       );
     }
+  }
+  const overall = overallRows(doc);
+  if (byWorkload(doc).size > 1 && overall.length > 0) {
+    parts.push(
+      `<h2>${escapeHtml(overallTitle(doc).replace(/^overall: /, "Overall: "))}</h2>`,
+      "<table>",
+      "<thead><tr><th>strategy</th><th>cycles/op vs base</th><th>workloads</th></tr></thead>",
+      "<tbody>",
+      ...overall.map(
+        (entry) =>
+          `<tr><td>${escapeHtml(entry.strategy)}</td><td class="num">${escapeHtml(entry.change)}</td><td class="num">${entry.workloads}</td></tr>`,
+      ),
+      "</tbody>",
+      "</table>",
+    );
   }
   parts.push(
     `<ul>${legendLines(doc)

@@ -8,6 +8,8 @@ import {
   formatWithCi,
   headerLines,
   legendLines,
+  overallRows,
+  overallTitle,
   type Renderer,
   SHOWN_METRICS,
   statusNotes,
@@ -61,6 +63,13 @@ function renderMarkdown(doc: ResultDocument): string {
     }
     const notes = statusNotes(cells);
     if (notes.length > 0) out.push("", ...notes.map((note) => `- ${note}`));
+  }
+  const overall = overallRows(doc);
+  if (byWorkload(doc).size > 1 && overall.length > 0) {
+    out.push("", `## ${overallTitle(doc).replace(/^overall: /, "Overall: ")}`, "");
+    out.push(row(["strategy", "cycles/op vs base", "workloads"]), row(["---", "---:", "---:"]));
+    for (const entry of overall)
+      out.push(row([`\`${entry.strategy}\``, entry.change, String(entry.workloads)]));
   }
   out.push("", ...legendLines(doc).map((line) => `- ${line.replaceAll("*", "\\*")}`));
   out.push("", "Reproduce:", "", "```sh", doc.context.reproduce, "```", "");

@@ -12,6 +12,8 @@ import {
   formatWithCi,
   headerLines,
   legendLines,
+  overallRows,
+  overallTitle,
   type Renderer,
   SHOWN_METRICS,
   statusNotes,
@@ -58,6 +60,21 @@ function renderTable(doc: ResultDocument): string {
       drawHorizontalLine: (index, size) => index <= 1 || index === size,
     });
     for (const note of statusNotes(cells)) out += `  note: ${note}\n`;
+  }
+  const overall = overallRows(doc);
+  if (byWorkload(doc).size > 1 && overall.length > 0) {
+    out += `\n${overallTitle(doc)}\n`;
+    out += table(
+      [
+        ["strategy", "cycles/op", "workloads"],
+        ...overall.map((row) => [row.strategy, row.change, String(row.workloads)]),
+      ],
+      {
+        border: getBorderCharacters("norc"),
+        columns: { 1: { alignment: "right" }, 2: { alignment: "right" } },
+        drawHorizontalLine: (index, size) => index <= 1 || index === size,
+      },
+    );
   }
   out += `\n${legendLines(doc).join("\n")}\n`;
   out += "events are per run (seed mean); exposure in page-cycles; blocked = share of strays\n";
