@@ -226,6 +226,7 @@ export function runSimulation(spec: RunSpec): RunResult {
     caught: 0,
     brokenAccesses: 0,
     unsupportedMaps: 0,
+    unsupportedUnmaps: 0,
     oopses: 0,
   };
   const unsupportedReasons = new Set<string>();
@@ -553,7 +554,11 @@ export function runSimulation(spec: RunSpec): RunResult {
         const mapping = live.get(op.handle);
         if (!mapping) return;
         live.delete(op.handle);
-        hooks.onUnmap?.({ cpu, thread, mapping: mapping.mapping });
+        const unmapped = hooks.onUnmap?.({ cpu, thread, mapping: mapping.mapping });
+        if (unmapped && unmapped.kind === "unsupported") {
+          counters.unsupportedUnmaps++;
+          unsupportedReasons.add(`unmap: ${unmapped.reason}`);
+        }
         recentlyUnmapped.push({
           vpns: mapping.mapping.vpns,
           pfns: mapping.pfns,
@@ -567,8 +572,11 @@ export function runSimulation(spec: RunSpec): RunResult {
       case "compute": {
         if (op.cycles > 0) ledger.chargeDerived(cpu, Cat.work, op.cycles);
         for (let i = 0; i < op.touches; i++) {
-          // Unprotected kernel memory: the first GiB holds no region page.
-          machine.access(cpu, computeRng.int(0, REGION_BASE_PFN - 1), READ);
+          // Unprotected kernel memory anywhere in the direct map (never a region page), so
+          // that direct-map fragmentation around the region costs TLB misses here too.
+          let pfn = computeRng.int(0, machine.pages - 1);
+          while (machine.isWatched(pfn)) pfn = computeRng.int(0, machine.pages - 1);
+          machine.access(cpu, pfn, READ);
         }
         return;
       }
@@ -708,6 +716,7 @@ export function runSimulation(spec: RunSpec): RunResult {
   metrics["compat.false_faults_oops"] = counters.falseFaultsOops;
   metrics["compat.broken_accesses"] = counters.brokenAccesses;
   metrics["compat.unsupported_maps"] = counters.unsupportedMaps;
+  metrics["compat.unsupported_unmaps"] = counters.unsupportedUnmaps;
   metrics["exposure.page_cycles"] = machine.totalExposure();
   metrics["memory.overhead_bytes"] = events.pt_allocs * 4096;
   metrics["run.operations"] = counters.operations;

@@ -153,6 +153,11 @@ export class Machine {
   readonly threads: Thread[] = [];
   /** PKS_INIT_VALUE, once PKS is set up. */
   pksInitValue = 0;
+  /**
+   * Whether the kernel's PKRS writes go through the per-CPU pkrs_cache (Weiny v10). Applies
+   * to every path that writes PKRS: updates, context switch and exception entry/exit.
+   */
+  usePkrsCache = true;
 
   // Page tables.
   /**
@@ -328,17 +333,21 @@ export class Machine {
     return vpn >= this.vmallocBase && vpn < this.fixmapBase;
   }
 
-  /** vpn of kmap_local slot `index` on `cpu` (FIX_KMAP_BEGIN + idx + KM_MAX_IDX * cpu). */
+  /**
+   * vpn of kmap_local slot `index` on `cpu`. The fixmap index is FIX_KMAP_BEGIN + idx +
+   * KM_MAX_IDX * cpu and __fix_to_virt() counts *down* from FIXADDR_TOP, so a higher slot
+   * has a lower address: the page just past slot idx is slot idx - 1.
+   */
   fixmapVpn(cpu: number, index: number): number {
-    return this.fixmapBase + cpu * KM_MAX_IDX + index;
+    return this.vaLimit - 1 - (cpu * KM_MAX_IDX + index);
   }
 
   /** A printable x86-64 kernel virtual address for a vpn (layout of Documentation/x86/x86_64/mm.rst). */
   virtualAddress(vpn: number): bigint {
     if (vpn < this.pages) return 0xffff888000000000n + (BigInt(vpn) << 12n);
     if (this.isVmalloc(vpn)) return 0xffffc90000000000n + (BigInt(vpn - this.vmallocBase) << 12n);
-    // Fixmap slots grow downwards from FIXADDR_TOP.
-    return 0xffffffffff5ff000n - (BigInt(vpn - this.fixmapBase) << 12n);
+    // Fixmap slots grow downwards from FIXADDR_TOP: the last vpn is the first slot.
+    return 0xffffffffff5ff000n - (BigInt(this.vaLimit - 1 - vpn) << 12n);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -412,7 +421,7 @@ export class Machine {
    * WRMSR(IA32_PKRS). With `useCache`, skips the write when the per-CPU pkrs_cache already
    * holds `value` (pks_write_pkrs). No TLB flush: the next access uses the new rights.
    */
-  writePkrs(cpu: number, value: number, useCache = true): void {
+  writePkrs(cpu: number, value: number, useCache = this.usePkrsCache): void {
     const ledger = this.ledger;
     value >>>= 0;
     if (useCache) {
@@ -433,7 +442,7 @@ export class Machine {
    * pks_update_protection(): sets the thread's saved PKRS and, when the thread is running,
    * writes the MSR through the cache. Only affects that thread on that CPU.
    */
-  setThreadPkrs(thread: Thread, value: number, useCache = true): void {
+  setThreadPkrs(thread: Thread, value: number, useCache = this.usePkrsCache): void {
     thread.pkrs = value >>> 0;
     if (this.current[thread.cpu] === thread && this.cr4Pks[thread.cpu]) {
       this.writePkrs(thread.cpu, thread.pkrs, useCache);
@@ -444,7 +453,7 @@ export class Machine {
    * Exception entry on `cpu`: #PF entry cost; with PKS on, the interrupted thread's PKRS is
    * saved in the auxiliary pt_regs and PKS_INIT_VALUE is loaded, so handlers run protected.
    */
-  exceptionEnter(cpu: number, useCache = true): void {
+  exceptionEnter(cpu: number, useCache = this.usePkrsCache): void {
     this.ledger.count(Ev.faults);
     this.ledger.charge(cpu, Cat.fault, this.#p.fault_entry_exit_cycles);
     const thread = this.current[cpu];
@@ -460,7 +469,7 @@ export class Machine {
   }
 
   /** Exception exit: restores the (possibly updated) saved PKRS of the interrupted thread. */
-  exceptionExit(cpu: number, useCache = true): void {
+  exceptionExit(cpu: number, useCache = this.usePkrsCache): void {
     const thread = this.current[cpu];
     const saved = thread.exceptionPkrs.pop();
     if (saved === undefined) throw new Error("exceptionExit without exceptionEnter");
@@ -698,6 +707,23 @@ export class Machine {
     else this.#dropStale(vpn, vpn + pages);
   }
 
+  /**
+   * cpa_flush() for a list of pages (arch/x86/mm/pat/set_memory.c): above the 33-page ceiling
+   * flush_tlb_all(), otherwise one IPI to every CPU, each running INVLPG on each listed page.
+   */
+  flushTlbKernelPages(cpu: number, vpns: readonly number[]): void {
+    const ceiling = this.profile.parameters.tlb_single_page_flush_ceiling.value;
+    if (vpns.length > ceiling) {
+      this.flushTlbAll(cpu);
+      return;
+    }
+    this.ledger.count(Ev.shootdowns);
+    this.onEachCpu(cpu, (target) => {
+      for (const vpn of vpns) this.invlpg(target, vpn);
+    });
+    for (const vpn of vpns) this.#pendingStale.delete(vpn);
+  }
+
   /** flush_tlb_all(): full flush on every online CPU by IPI. */
   flushTlbAll(cpu: number): void {
     this.ledger.count(Ev.shootdowns);
@@ -776,7 +802,7 @@ export class Machine {
       this.invlpg(cpu, vpn);
     }
     this.current[cpu] = next;
-    if (this.cr4Pks[cpu]) this.writePkrs(cpu, next.pkrs, true);
+    if (this.cr4Pks[cpu]) this.writePkrs(cpu, next.pkrs);
     for (let slot = 0; slot < next.kmapDepth; slot++) {
       this.setKernelPte(cpu, this.fixmapVpn(cpu, slot), next.kmapPfn[slot], next.kmapPte[slot]);
     }

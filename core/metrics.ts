@@ -188,6 +188,13 @@ function build(): Map<string, MetricSpec> {
       direction: "lower",
     },
     {
+      name: "compat.unsupported_unmaps",
+      unit: "count",
+      description:
+        "Unmap requests the strategy refused (e.g. out of LIFO order for a local mapping)",
+      direction: "lower",
+    },
+    {
       name: "exposure.page_cycles",
       unit: "page-cycles",
       description:

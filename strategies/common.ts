@@ -71,10 +71,9 @@ export function range(first: number, count: number): number[] {
  * A batched CPA over a page array, in the CPA_PAGES_ARRAY style of set_pages_array_*()
  * (arch/x86/mm/pat/set_memory.c): one vm_unmap_aliases() (skipped without `vmalloc`, as
  * for the *_noalias variants), the attribute change on every page (splitting large
- * leaves as needed), then one cpa_flush() if anything changed. The flush is modelled as
- * one flush_tlb_kernel_range() over the span of the pages: a full flush on every CPU when
- * the span passes the 33-page ceiling (cpa_flush() does that when the page count passes
- * it; for a few scattered pages it would INVLPG each one on every CPU instead).
+ * leaves as needed), then one cpa_flush() over the page list if anything changed: a full
+ * flush on every CPU above the 33-page ceiling, otherwise one IPI with an INVLPG per page
+ * on every CPU (core/machine.ts flushTlbKernelPages).
  * Returns whether anything changed.
  */
 export function setPagesArray(
@@ -91,7 +90,7 @@ export function setPagesArray(
     machine.changeDirectMap(cpu, first, count, change);
     if (before.some((pte, i) => machine.directPte(first + i) !== pte)) changed = true;
   }
-  if (changed) flushDirectSpan(machine, cpu, pfns);
+  if (changed) machine.flushTlbKernelPages(cpu, Array.from(pfns));
   return changed;
 }
 

@@ -29,10 +29,10 @@
  * - PKS faults go to the same PMEM key callback as pks-kmap (`fault-mode`).
  *
  * Simplifications:
- * - Fixmap slot VAs descend as the index grows (__fix_to_virt), so a real window would fill
- *   its slots in reverse order to give ascending addresses. The model's vpn numbering of
- *   slots ascends with the index (core/machine.ts fixmapVpn), so slots are filled in page
- *   order here; the cost (n PTE writes, n INVLPGs) is the same.
+ * - Fixmap slot VAs descend as the index grows (__fix_to_virt, modelled by
+ *   core/machine.ts fixmapVpn), so the window fills its slots from the last page to the
+ *   first to give ascending addresses (kernel-mechanics.md 8.1), and unmaps in the reverse
+ *   (LIFO) order.
  * - Page churn changes keys as in pks-kmap (set_memory_pks()-style, with a flush).
  */
 import { KMAP_LOCAL_MAX_NESTING, type Thread } from "../core/machine.ts";
@@ -148,7 +148,10 @@ export default defineStrategy({
         } else {
           windowRanges++;
           const pte = withKey(PAGE_KERNEL, PGMAP_KEY);
-          vpns = pfns.map((pfn) => machine.kmapLocalPush(thread, pfn, pte));
+          vpns = new Array<number>(pfns.length);
+          for (let i = pfns.length - 1; i >= 0; i--) {
+            vpns[i] = machine.kmapLocalPush(thread, pfns[i], pte);
+          }
         }
         const state: RangeState = { window: !direct, levels: need };
         const stack = stacks.get(thread) ?? [];
@@ -168,9 +171,9 @@ export default defineStrategy({
         }
         stack.pop();
         if (state.window) {
-          for (let i = mapping.vpns.length - 1; i >= 0; i--) {
+          // The first page was pushed last: pop from the front.
+          for (let i = 0; i < mapping.vpns.length; i++)
             machine.kmapLocalPop(thread, mapping.vpns[i]);
-          }
         }
         pgmap.restore(thread);
         return ok();

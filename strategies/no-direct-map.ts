@@ -28,9 +28,9 @@
  *   flush (x86 does not cache not-present entries).
  * - Protection does not depend on the key mode: the pages are not present at all.
  *
- * Simplifications: a request for n pages takes n slots (n kmap_local_page() calls), whose
- * vpns ascend in the model's numbering (core/machine.ts fixmapVpn) although real fixmap
- * VAs descend; the vmap aliases use 6.1's lazy, global-lock vmalloc.
+ * A request for n local pages takes n slots (n kmap_local_page() calls); their addresses
+ * descend, as real fixmap slots do, so they are not one contiguous range.
+ * Simplification: the vmap aliases use 6.1's lazy, global-lock vmalloc.
  */
 import { KMAP_LOCAL_MAX_NESTING } from "../core/machine.ts";
 import { PAGE_KERNEL, PTE_PRESENT, PTE_WRITABLE } from "../core/pte.ts";

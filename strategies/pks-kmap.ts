@@ -33,8 +33,8 @@
  * - The region lives inside the RAM direct map, so putting the key on it splits the large
  *   leaves around it at setup (with their flushes); a real PMEM namespace is mapped by
  *   memremap_pages() with the key from the start.
- * - `pkrs-cache = false` removes the cache from the kmap paths only; the model's context
- *   switch and exception entry/exit always go through the cache.
+ * - `pkrs-cache = false` removes the per-CPU cache from every PKRS write: the kmap paths,
+ *   context switch and exception entry/exit (core/machine.ts usePkrsCache).
  * - devmap_protected() (a static branch and two loads) is not charged.
  */
 import { pksInitValue } from "../core/pkrs.ts";
@@ -98,6 +98,7 @@ export default defineStrategy({
     return {
       onSetup(protectedRegion) {
         machine.enablePks(pksInitValue({ [PGMAP_KEY]: resting }));
+        machine.usePkrsCache = options["pkrs-cache"] as boolean;
         for (const [first, count] of contiguousRuns(protectedRegion.pfns)) {
           machine.changeDirectMap(0, first, count, { key: PGMAP_KEY });
         }

@@ -164,3 +164,19 @@ describe("PKRS and threads (Weiny v10 13/44 and the aux pt_regs patches)", () =>
     expect(thread.pkrs).toBe(machine.pkrs[0]);
   });
 });
+
+describe("pkrs_cache switch", () => {
+  it("with the cache off, a context switch writes PKRS even when the value is unchanged", () => {
+    const machine = protectedMachine("ad");
+    machine.usePkrsCache = false;
+    const a = machine.createThread(0);
+    const b = machine.createThread(0);
+    machine.contextSwitch(0, a);
+    const before = machine.ledger.events[Ev.pkrs_writes];
+    machine.contextSwitch(0, b);
+    expect(machine.ledger.events[Ev.pkrs_writes] - before).toBe(1);
+    machine.usePkrsCache = true;
+    machine.contextSwitch(0, a);
+    expect(machine.ledger.events[Ev.pkrs_writes] - before).toBe(1);
+  });
+});

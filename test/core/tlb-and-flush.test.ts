@@ -236,3 +236,34 @@ describe("locks queue in simulated time", () => {
     expect(machine.ledger.categoryTotal(Cat.lock_spin)).toBe(0);
   });
 });
+
+describe("cpa_flush over a page list (arch/x86/mm/pat/set_memory.c)", () => {
+  it("INVLPGs each listed page on every CPU with one IPI round up to 33 pages", () => {
+    const machine = smallMachine();
+    machine.flushTlbKernelPages(0, [PAGE, PAGE + 100, PAGE + 5000]);
+    const events = machine.ledger.events;
+    expect(events[Ev.invlpg]).toBe(3 * machine.cpus);
+    expect(events[Ev.shootdowns]).toBe(1);
+    expect(events[Ev.ipis]).toBe(machine.cpus - 1);
+  });
+
+  it("falls back to flush_tlb_all above the ceiling", () => {
+    const machine = smallMachine();
+    machine.flushTlbKernelPages(
+      0,
+      Array.from({ length: 34 }, (_, i) => PAGE + 7 * i),
+    );
+    expect(machine.ledger.events[Ev.full_flushes]).toBe(machine.cpus);
+    expect(machine.ledger.events[Ev.invlpg]).toBe(0);
+  });
+});
+
+describe("fixmap layout (include/asm-generic/fixmap.h __fix_to_virt)", () => {
+  it("a higher kmap_local slot has a lower address, so the page past slot i is slot i-1", () => {
+    const machine = smallMachine();
+    expect(machine.fixmapVpn(0, 1)).toBe(machine.fixmapVpn(0, 0) - 1);
+    expect(machine.fixmapVpn(1, 0)).toBe(machine.fixmapVpn(0, 15) - 1);
+    expect(machine.virtualAddress(machine.fixmapVpn(0, 0))).toBe(0xffffffffff5ff000n);
+    expect(machine.virtualAddress(machine.fixmapVpn(0, 1))).toBe(0xffffffffff5fe000n);
+  });
+});

@@ -110,8 +110,10 @@ describe("kmap-local-range (Wilcox's multi-page kmap_local)", () => {
     expect(s.tryMap(s.t[0], [12, 13, 14]).kind).toBe("ok"); // exactly 15
     expect(s.t[0].kmapDepth).toBe(15);
     expect(s.t[0].migrateDisable).toBe(15);
-    expect(a.vpns[3] + 1).toBe(b.vpns[0]);
-    expect(c.contiguous).toBe(true);
+    // Fixmap addresses go down as slots are taken, so a later (inner) window lies just
+    // below the earlier one, each ascending within itself.
+    expect(b.vpns[3] + 1).toBe(a.vpns[0]);
+    expect(a.contiguous && b.contiguous && c.contiguous).toBe(true);
   });
 
   it("unmaps LIFO only, answering unsupported (not throwing) out of order", () => {
