@@ -255,6 +255,7 @@ export function runSimulation(spec: RunSpec): RunResult {
         cpus: machine.cpus,
         rng: Rng.derive(spec.seed, i),
         params: spec.workloadParams,
+        strategyMapsRanges: spec.strategy.mapsRanges ?? false,
         region: regionSpec,
       })
       [Symbol.iterator]();

@@ -59,6 +59,7 @@ export default defineStrategy({
   },
   supports: { local: true, global: true, longTerm: true },
   restoresProtection: true,
+  mapsRanges: true,
   create(context) {
     const { machine, region } = context;
     const vmalloc = context.vmalloc({ flush: "lazy", allocator: "global-lock" });

@@ -200,6 +200,13 @@ export interface StrategyModule {
   readonly supports: CoverageClaims;
   /** Whether protection is back after every unmap (false only for the unprotected baseline). */
   readonly restoresProtection: boolean;
+  /**
+   * Whether the API maps a multi-page range with one call and one address (vmap(),
+   * kmap_local_range()). Callers written against such an API map per range; callers of a
+   * one-page API (kmap_local_page()) loop per page. Workloads whose calling convention
+   * depends on this (btrfs-metadata with `mapping = api`) read it. Default false.
+   */
+  readonly mapsRanges?: boolean;
   /** Called once per run. */
   create(context: StrategyContext): StrategyHooks;
 }

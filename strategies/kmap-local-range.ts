@@ -90,6 +90,7 @@ export default defineStrategy({
   costs: {},
   supports: { local: true, global: false, longTerm: false },
   restoresProtection: true,
+  mapsRanges: true,
   create(context) {
     const { machine, region } = context;
     const options = resolveOptions("strategy", NAME, OPTIONS, context.options);

@@ -56,6 +56,7 @@ export default defineStrategy({
   costs: {},
   supports: { local: true, global: true, longTerm: true },
   restoresProtection: true,
+  mapsRanges: false,
   create(context) {
     const { machine } = context;
     const vmalloc = () => context.vmalloc({ flush: "lazy", allocator: "global-lock" });

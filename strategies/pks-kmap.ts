@@ -83,6 +83,7 @@ export default defineStrategy({
   costs: {},
   supports: { local: true, global: false, longTerm: false },
   restoresProtection: true,
+  mapsRanges: false,
   create(context) {
     const { machine, region } = context;
     const options = resolveOptions("strategy", NAME, OPTIONS, context.options);

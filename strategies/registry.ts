@@ -83,6 +83,7 @@ const strategySchema = z
     costs: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, "must be snake_case"), costSpecSchema),
     supports: z.object({ local: z.boolean(), global: z.boolean(), longTerm: z.boolean() }).strict(),
     restoresProtection: z.boolean(),
+    mapsRanges: z.boolean().optional(),
     create: z.custom<StrategyModule["create"]>(
       (value) => typeof value === "function",
       "must be a function (context) => hooks",
@@ -258,6 +259,7 @@ export interface StrategyMetadata {
   readonly source: string;
   readonly supports: { local: boolean; global: boolean; longTerm: boolean };
   readonly restoresProtection: boolean;
+  readonly mapsRanges: boolean;
   readonly options: Record<
     string,
     {
@@ -314,6 +316,7 @@ export function strategyMetadata(module: StrategyModule, source = "built-in"): S
     source,
     supports: { ...module.supports },
     restoresProtection: module.restoresProtection,
+    mapsRanges: module.mapsRanges ?? false,
     options,
     costs,
   };
@@ -331,6 +334,7 @@ export function describeStrategy(module: StrategyModule, source = "built-in"): s
     `  citation: ${meta.citation}`,
     `  supports: local ${yesNo(meta.supports.local)}, global ${yesNo(meta.supports.global)}, long-term ${yesNo(meta.supports.longTerm)}`,
     `  restores protection after unmap: ${yesNo(meta.restoresProtection)}`,
+    `  maps a multi-page range in one call: ${yesNo(meta.mapsRanges)}`,
     "",
   ];
   const options = Object.entries(meta.options);

@@ -26,6 +26,7 @@ export default defineStrategy({
   costs: {},
   supports: { local: true, global: true, longTerm: true },
   restoresProtection: false,
+  mapsRanges: true,
   create() {
     let mappings = 0;
     return {

@@ -72,6 +72,7 @@ export default defineStrategy({
   costs: {},
   supports: { local: true, global: true, longTerm: true },
   restoresProtection: true,
+  mapsRanges: true,
   create(context) {
     const { machine, region } = context;
     const options = resolveOptions("strategy", NAME, OPTIONS, context.options);

@@ -82,6 +82,11 @@ export interface ThreadContext {
   readonly rng: Rng;
   /** Resolved workload parameters. */
   readonly params: OptionValues;
+  /**
+   * Whether the strategy under test maps multi-page ranges in one call (StrategyModule
+   * `mapsRanges`): lets a workload write its callers the way each API allows.
+   */
+  readonly strategyMapsRanges: boolean;
   readonly region: RegionSpec;
 }
 

@@ -44,8 +44,8 @@ export default defineWorkload({
     contiguous: booleanParam(params, "contiguous"),
   }),
   threads: threadCount,
-  *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const shape = searchShape(params);
+  *generate({ thread, threads, rng, params, strategyMapsRanges }): Generator<Operation> {
+    const shape = searchShape(params, strategyMapsRanges);
     let next = 0;
     const nextHandle = () => handleOf(thread, threads, next++);
     const searches = numberParam(params, "searches");

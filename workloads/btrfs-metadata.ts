@@ -14,7 +14,11 @@
  * accessors cache one page (`token->kaddr`) and split a straddling member into a two-part
  * memcpy.
  *
- * How the caller maps the eb is the `mapping` parameter:
+ * How the caller maps the eb is the `mapping` parameter (default `api`: each API's own
+ * calling convention, per-range for strategies that map a range in one call and per-page
+ * for one-page APIs such as kmap_local_page(); LKML 2 Jun 2022, Weiny: mapping more than
+ * one page at a time "could save some unmap/remap ... required for kmap_local_page()
+ * ordering"):
  * - `per-range`: the whole eb is mapped once per visit (4 pages; what a kmap_local_range()
  *   or vmap_folio() caller does; Bacik at LSFMM 2022: "Btrfs often has to map 16KB
  *   metadata blocks"), and helper accesses may cross pages inside that one mapping;
@@ -79,6 +83,8 @@ export const ITEM_BYTES = 25;
 export const ITEM_SIZES = [160, 30, 50, 50, 53, 53, 1024] as const;
 
 export type MappingShape = "per-page" | "per-range";
+/** The `mapping` parameter: a fixed shape, or `api` (each API's natural calling convention). */
+export type MappingParam = MappingShape | "api";
 
 /** Parameters of a search stream. */
 export interface SearchShape {
@@ -250,11 +256,11 @@ export const SEARCH_PARAMS: Record<string, OptionSpec> = {
     max: 64,
   },
   mapping: {
-    default: "per-range",
+    default: "api",
     unit: "-",
     description:
-      "per-range maps each eb once per visit (4 pages); per-page maps each page a helper touches (kmap_local_page conversion).",
-    choices: ["per-range", "per-page"],
+      "per-range maps each eb once per visit (4 pages); per-page maps each page a helper touches (kmap_local_page conversion); api uses per-range when the strategy maps ranges in one call (vmap, kmap_local_range) and per-page otherwise.",
+    choices: ["api", "per-range", "per-page"],
   },
   contiguous: {
     default: true,
@@ -282,14 +288,16 @@ export const SEARCH_PARAMS: Record<string, OptionSpec> = {
 /** Reads a SearchShape from resolved parameters. */
 export function searchShape(
   params: Readonly<Record<string, number | boolean | string>>,
+  strategyMapsRanges = false,
 ): SearchShape {
+  const mapping = stringParam(params, "mapping") as MappingParam;
   return {
     ebs: numberParam(params, "ebs"),
     levels: numberParam(params, "levels"),
     writeRatio: numberParam(params, "write_ratio"),
     itemReadRatio: numberParam(params, "item_read_ratio"),
     memberReads: numberParam(params, "member_reads"),
-    mapping: stringParam(params, "mapping") as MappingShape,
+    mapping: mapping === "api" ? (strategyMapsRanges ? "per-range" : "per-page") : mapping,
     searchCycles: numberParam(params, "search_cycles"),
     touches: numberParam(params, "touches"),
   };
@@ -308,8 +316,8 @@ export default defineWorkload({
     contiguous: booleanParam(params, "contiguous"),
   }),
   threads: threadCount,
-  *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const shape = searchShape(params);
+  *generate({ thread, threads, rng, params, strategyMapsRanges }): Generator<Operation> {
+    const shape = searchShape(params, strategyMapsRanges);
     let next = 0;
     const nextHandle = () => handleOf(thread, threads, next++);
     const searches = numberParam(params, "searches");

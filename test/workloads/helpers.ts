@@ -27,6 +27,7 @@ export function stream(
   seed: number,
   thread: number,
   cpus = 16,
+  strategyMapsRanges = false,
 ): Operation[] {
   const threads = workload.threads(params, cpus);
   return [
@@ -37,6 +38,7 @@ export function stream(
       rng: Rng.derive(seed, thread),
       params,
       region: workload.region(params),
+      strategyMapsRanges,
     }),
   ];
 }

@@ -104,7 +104,7 @@ describe("documented shapes", () => {
 
   it("btrfs-metadata per-range: ~0.5% of helper accesses cross a page boundary, one 4-page map per eb visited", () => {
     const workload = BUILTIN_WORKLOADS["btrfs-metadata"];
-    const params = resolveWorkloadParams(workload, { searches: 300 });
+    const params = resolveWorkloadParams(workload, { searches: 300, mapping: "per-range" });
     const ops = allStreams(workload, params, 11).flat();
     const kinds = countKinds(ops);
     const accesses = ops.filter((op) => op.kind === "access");
@@ -128,7 +128,7 @@ describe("documented shapes", () => {
 
   it("btrfs-metadata per-page: no access crosses; a crossing helper becomes one map per page touched", () => {
     const workload = BUILTIN_WORKLOADS["btrfs-metadata"];
-    const perRange = resolveWorkloadParams(workload, { searches: 100 });
+    const perRange = resolveWorkloadParams(workload, { searches: 100, mapping: "per-range" });
     const perPage = resolveWorkloadParams(workload, { searches: 100, mapping: "per-page" });
     const rangeOps = allStreams(workload, perRange, 5).flat();
     const pageOps = allStreams(workload, perPage, 5).flat();
@@ -140,6 +140,17 @@ describe("documented shapes", () => {
     expect(pageAccesses).toBe(rangeAccesses + rangeOps.filter(crosses).length);
     const pageMaps = pageOps.filter((op) => op.kind === "map").length;
     expect(pageMaps / (16 * 100)).toBeGreaterThan(15);
+  });
+
+  it("btrfs-metadata mapping=api: per-range for range APIs, per-page for one-page APIs", () => {
+    const workload = BUILTIN_WORKLOADS["btrfs-metadata"];
+    const params = resolveWorkloadParams(workload, { searches: 20 });
+    expect(params.mapping).toBe("api");
+    const rangeApi = stream(workload, params, 3, 0, 16, true).filter((op) => op.kind === "map");
+    const pageApi = stream(workload, params, 3, 0, 16, false).filter((op) => op.kind === "map");
+    expect(rangeApi.every((op) => op.kind === "map" && op.count === EB_PAGES)).toBe(true);
+    expect(pageApi.every((op) => op.kind === "map" && op.count === 1)).toBe(true);
+    expect(pageApi.length).toBeGreaterThan(rangeApi.length * 4);
   });
 
   it("btrfs-debug-ro: write-disabled metadata, write strays only by default", () => {
