@@ -7,11 +7,12 @@ import { hostname } from "node:os";
 import { extname } from "node:path";
 import { SingleBar } from "cli-progress";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
+import type { CellResult } from "../../core/compare.ts";
 import { UserInputError } from "../../core/errors.ts";
 import { type Format, rendererFor } from "../render/index.ts";
 import { buildResults, loadResults, type ResultDocument } from "../results.ts";
 import { type CompareFlags, mergeCompareOptions } from "./config.ts";
-import { gitCommit, resolveComparison, runResolved } from "./plan.ts";
+import { gitCommit, resolveComparison, runResolvedParallel } from "./plan.ts";
 
 /** Format implied by an output file's extension, if any. */
 const EXTENSION_FORMATS: Readonly<Record<string, Format>> = {
@@ -69,6 +70,7 @@ const RUN_FLAGS = [
   "set",
   "baseline",
   "config",
+  "jobs",
 ] as const;
 
 const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
@@ -100,9 +102,9 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
       })
     : undefined;
   bar?.start(total, 0);
-  let cells: ReturnType<typeof runResolved>;
+  let cells: CellResult[];
   try {
-    cells = runResolved(comparison, (done) => bar?.update(done));
+    cells = await runResolvedParallel(comparison, options.jobs, (done) => bar?.update(done));
   } finally {
     bar?.stop();
   }

@@ -3,6 +3,7 @@
  * it, defaults, and the `--set target.param=value` assignments.
  */
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { UserInputError } from "../../core/errors.ts";
 import { FORMATS } from "../render/common.ts";
@@ -32,6 +33,7 @@ export const compareConfigSchema = z
     baseline: z.string().optional(),
     format: z.enum(FORMATS).optional(),
     out: z.string().optional(),
+    jobs: z.number().int().positive().optional(),
   })
   .strict();
 
@@ -53,6 +55,7 @@ export interface CompareFlags {
   readonly out?: string;
   readonly config?: string;
   readonly from?: string;
+  readonly jobs?: number;
 }
 
 /** One `--set` assignment. */
@@ -78,6 +81,13 @@ export interface CompareOptions {
   readonly baseline?: string;
   readonly format?: string;
   readonly out?: string;
+  /** Worker threads (results do not depend on it). */
+  readonly jobs: number;
+}
+
+/** Default worker threads: the host's available parallelism. */
+export function defaultJobs(): number {
+  return Math.max(1, availableParallelism());
 }
 
 /** Splits a comma list, dropping empty entries. */
@@ -154,5 +164,6 @@ export function mergeCompareOptions(flags: CompareFlags): CompareOptions {
     baseline: flags.baseline ?? file.baseline,
     format: flags.format ?? file.format,
     out: flags.out ?? file.out,
+    jobs: flags.jobs ?? file.jobs ?? defaultJobs(),
   };
 }

@@ -34,6 +34,7 @@ import {
   resolveWorkloads,
 } from "../../workloads/registry.ts";
 import type { ResolvedConfig } from "../results.ts";
+import type { CellTask } from "./cell-worker.ts";
 import { type Assignment, type CompareOptions, DEFAULT_BASELINE } from "./config.ts";
 
 /** A resolved comparison, ready to run. */
@@ -110,7 +111,7 @@ function profileOverrides(assignments: readonly Assignment[]): Record<string, nu
 }
 
 /** A strategy whose declared cost parameters are replaced by `--set strategy.cost=V`. */
-function withCostOverrides(
+export function withCostOverrides(
   module: StrategyModule,
   overrides: Readonly<Record<string, number>>,
 ): StrategyModule {
@@ -360,6 +361,52 @@ export function runResolved(
     );
   }
   return cells;
+}
+
+/** Cells below which a comparison runs in-process (worker start-up is not worth it). */
+const MIN_PARALLEL_CELLS = 4;
+
+/**
+ * Runs every cell on up to `jobs` worker threads (tinypool), one cell per task, and returns
+ * the cells in the same workload-major order as {@link runResolved}: each cell is computed
+ * independently from the resolved configuration, so the results are identical.
+ */
+export async function runResolvedParallel(
+  comparison: ResolvedComparison,
+  jobs: number,
+  onCell?: (done: number, total: number) => void,
+): Promise<CellResult[]> {
+  const total = comparison.workloads.length * comparison.strategies.length;
+  if (jobs <= 1 || total < MIN_PARALLEL_CELLS) return runResolved(comparison, onCell);
+  const { default: Tinypool } = await import("tinypool");
+  const pool = new Tinypool({
+    filename: new URL("./cell-worker.mjs", import.meta.url).href,
+    minThreads: 1,
+    maxThreads: Math.min(jobs, total),
+  });
+  let done = 0;
+  try {
+    const tasks: Promise<CellResult>[] = [];
+    for (let workload = 0; workload < comparison.workloads.length; workload++) {
+      for (let strategy = 0; strategy < comparison.strategies.length; strategy++) {
+        const task: CellTask = {
+          config: comparison.config,
+          profile: comparison.profile,
+          workload,
+          strategy,
+        };
+        tasks.push(
+          (pool.run(task) as Promise<CellResult>).then((cell) => {
+            onCell?.(++done, total);
+            return cell;
+          }),
+        );
+      }
+    }
+    return await Promise.all(tasks);
+  } finally {
+    await pool.destroy();
+  }
 }
 
 /** The pkslab checkout's git commit, when it is one; undefined otherwise. */

@@ -16,7 +16,7 @@ import { renderSweep, SWEEP_FORMATS, type SweepPoint } from "../render/sweep.ts"
 import { buildResults } from "../results.ts";
 import { emit } from "./compare.ts";
 import { type CompareFlags, mergeCompareOptions, parseAssignment } from "./config.ts";
-import { gitCommit, resolveComparison, runResolved } from "./plan.ts";
+import { gitCommit, resolveComparison, runResolvedParallel } from "./plan.ts";
 
 /** Flags of `pkslab sweep`: the compare flags plus the swept parameter. */
 export interface SweepFlags extends CompareFlags {
@@ -112,7 +112,9 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
   let done = 0;
   try {
     for (const [index, comparison] of comparisons.entries()) {
-      const cells = runResolved(comparison, (cell) => bar?.update(done + cell));
+      const cells = await runResolvedParallel(comparison, base.jobs, (cell) =>
+        bar?.update(done + cell),
+      );
       done += cells.length;
       const reproduce = `${comparison.reproduce}`;
       points.push({

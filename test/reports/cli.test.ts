@@ -112,6 +112,20 @@ describe("compare: results, determinism and re-rendering", () => {
     expect(strip(again.stdout)).toBe(strip(first));
   });
 
+  it("gives the same document on one thread and on worker threads", async () => {
+    const strip = (text: string) => {
+      const doc = JSON.parse(text);
+      doc.context.run = null;
+      return JSON.stringify(doc);
+    };
+    const one = await runCli("compare", ...SMALL_ARGS, "--format", "json", "--jobs", "1");
+    const two = await runCli("compare", ...SMALL_ARGS, "--format", "json", "--jobs", "2");
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
+    expect(strip(two.stdout)).toBe(strip(one.stdout));
+    expect(strip(one.stdout)).toBe(strip(first));
+  });
+
   it("re-renders every format from the saved JSON exactly as a direct render", async () => {
     const doc = parseResults(JSON.parse(first), jsonPath);
     for (const format of FORMATS) {
