@@ -183,6 +183,15 @@ describe("list, describe, check-plugin", () => {
     expect(run.code).toBe(run.stdout.includes("FAIL") ? 1 : 0);
   });
 
+  it("exits 1 when a plugin fails a conformance check", async () => {
+    const run = await runCli(
+      "check-plugin",
+      join(import.meta.dirname, "fixtures", "protects-nothing.ts"),
+    );
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("FAIL  setup protects the region");
+  });
+
   it("exits 2 when the plugin file does not exist", async () => {
     expect((await runCli("check-plugin", join(dir, "nope.ts"))).code).toBe(2);
   });
