@@ -35,6 +35,7 @@ const costEntrySchema = z
     confidence: z.enum(CONFIDENCE_LEVELS),
     source: z.string(),
     range: z.tuple([z.number(), z.number()]).optional(),
+    fittedTo: z.string().optional(),
   })
   .strict();
 
@@ -187,6 +188,7 @@ function costEntry(spec: {
   confidence: CostEntry["confidence"];
   source: string;
   range?: readonly [number, number];
+  fittedTo?: string;
 }): CostEntry {
   return {
     value: spec.value,
@@ -194,6 +196,7 @@ function costEntry(spec: {
     confidence: spec.confidence,
     source: spec.source,
     ...(spec.range ? { range: [spec.range[0], spec.range[1]] as [number, number] } : {}),
+    ...(spec.fittedTo !== undefined ? { fittedTo: spec.fittedTo } : {}),
   };
 }
 

@@ -173,8 +173,11 @@ export function legendLines(doc: ResultDocument, withCi = true): string[] {
 /** Notes on cells that did not run cleanly. */
 export function statusNotes(cells: readonly CellReport[]): string[] {
   return cells
-    .filter((cell) => cell.status !== "ok" && cell.reason)
-    .map((cell) => `${cell.strategy}: ${cell.status}: ${cell.reason}`);
+    .filter((cell) => cell.status !== "ok")
+    .map(
+      (cell) =>
+        `${cell.strategy}: ${cell.status}${cell.runs.length === 0 ? " (no results)" : ""}: ${cell.reason ?? "no reason given"}`,
+    );
 }
 
 /**

@@ -49,28 +49,18 @@ function renderEmail(doc: ResultDocument): string {
     if (!base || base.runs.length === 0) {
       out.push(`  baseline ${doc.context.config.baseline} has no results for this workload`);
     }
-    const candidates = cells.filter((cell) => cell !== base);
+    // Cells without runs (errors) get no metric rows; the note below says why.
+    const candidates = cells.filter((cell) => cell !== base && cell.runs.length > 0);
     const rows: string[][] = [["metric", "strategy", "baseline", "candidate", "delta"]];
     for (const shown of SHOWN_METRICS) {
       candidates.forEach((cell, index) => {
-        const label = index === 0 ? shown.short : "";
-        if (cell.runs.length === 0) {
-          rows.push([
-            label,
-            strategyLabel(cell),
-            formatNumber(base?.summary[shown.metric]?.mean),
-            "-",
-            "-",
-          ]);
-          return;
-        }
         const d = delta(
           base?.summary[shown.metric],
           cell.summary[shown.metric],
           unitOf(doc, shown.metric),
         );
         rows.push([
-          label,
+          index === 0 ? shown.short : "",
           strategyLabel(cell),
           formatNumber(base?.summary[shown.metric]?.mean),
           formatNumber(cell.summary[shown.metric]?.mean),

@@ -54,6 +54,43 @@ describe("compare: exit codes and messages", () => {
   });
 });
 
+describe("compare: failing cells and foreign files", () => {
+  it("still reports when a strategy throws, marks its cells as errors and exits 1", async () => {
+    const out = join(dir, "errors.json");
+    const run = await runCli(
+      "compare",
+      "--strategies",
+      `unprotected,${join(import.meta.dirname, "fixtures", "throws-on-map.ts")}`,
+      "--workloads",
+      "pmem-dax",
+      "--seeds",
+      "2",
+      "--cpus",
+      "4",
+      "--out",
+      out,
+    );
+    expect(run.code).toBe(1);
+    const doc = parseResults(JSON.parse(readFileSync(out, "utf8")), out);
+    const failed = doc.results.find((cell) => cell.strategy === "throws-on-map");
+    expect(failed?.status).toBe("error");
+    expect(failed?.reason).toContain("fixture: map refused");
+    const email = await runCli("compare", "--from", out, "--format", "email");
+    expect(email.stdout).toContain("throws-on-map: error (no results)");
+  });
+
+  it("refuses to re-render a result file of another schema version", async () => {
+    const doc = JSON.parse(
+      readFileSync(join(import.meta.dirname, "..", "golden", "small.json"), "utf8"),
+    );
+    const path = join(dir, "v2.json");
+    writeFileSync(path, JSON.stringify({ ...doc, schemaVersion: 2 }));
+    const run = await runCli("compare", "--from", path);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("schemaVersion 2 is not supported");
+  });
+});
+
 describe("compare: config file", () => {
   it("reads the same fields as the flags; flags override", async () => {
     const config = join(dir, "config.json");
