@@ -253,3 +253,19 @@ export function overallRows(doc: ResultDocument): OverallRow[] {
 export function overallTitle(doc: ResultDocument): string {
   return `overall: cycles/op vs ${doc.context.config.baseline}, geometric mean over workloads`;
 }
+
+/**
+ * The versions that produced a document, for citing it: strategies and workloads with their
+ * versions and, when known, the pkslab git commit. Wrapped at `width`.
+ */
+export function versionLines(doc: ResultDocument, width: number): string[] {
+  const { context } = doc;
+  const list = (entries: readonly { name: string; version: string }[]) =>
+    entries.map((entry) => `${entry.name} ${entry.version}`).join(", ");
+  const lines = [
+    ...wrapWords(`strategies: ${list(context.config.strategies)}`, width, "  "),
+    ...wrapWords(`workloads: ${list(context.config.workloads)}`, width, "  "),
+  ];
+  if (context.gitCommit) lines.push(`pkslab commit ${context.gitCommit.slice(0, 12)}`);
+  return lines;
+}

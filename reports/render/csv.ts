@@ -4,7 +4,7 @@
  * `comment="#"`, R `comment.char="#"`).
  */
 import type { ResultDocument } from "../results.ts";
-import { headerLines, type Renderer } from "./common.ts";
+import { headerLines, type Renderer, versionLines } from "./common.ts";
 
 /** Quotes a CSV field when it needs it (RFC 4180). */
 export function csvField(value: string | number): string {
@@ -13,7 +13,7 @@ export function csvField(value: string | number): string {
 }
 
 function renderCsv(doc: ResultDocument): string {
-  const lines = headerLines(doc).map((line) => `# ${line}`);
+  const lines = [...headerLines(doc), ...versionLines(doc, 10_000)].map((line) => `# ${line}`);
   lines.push("workload,strategy,seed,metric,value");
   for (const cell of doc.results) {
     for (const run of cell.runs) {

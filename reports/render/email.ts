@@ -20,6 +20,7 @@ import {
   statusNotes,
   strategyLabel,
   unitOf,
+  versionLines,
   wrapWords,
 } from "./common.ts";
 
@@ -98,6 +99,7 @@ function renderEmail(doc: ResultDocument): string {
     ...legendLines(doc, false),
     `values are seed means; cost profile ${doc.context.costProfile.name}`,
   );
+  out.push(...versionLines(doc, EMAIL_WIDTH));
   out.push(...wrapWords(`reproduce: ${doc.context.reproduce}`, EMAIL_WIDTH, "    ", " \\"));
   return `${out.map(toAscii).join("\n")}\n`;
 }

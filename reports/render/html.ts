@@ -22,6 +22,7 @@ import {
   statusNotes,
   strategyLabel,
   unitOf,
+  versionLines,
 } from "./common.ts";
 
 const CYCLES = "cost.cycles_per_op";
@@ -274,6 +275,7 @@ async function renderHtml(doc: ResultDocument): Promise<string> {
     `<ul>${legendLines(doc)
       .map((line) => `<li>${escapeHtml(line)}</li>`)
       .join("")}</ul>`,
+    `<p>${versionLines(doc, 10_000).map(escapeHtml).join("<br>")}</p>`,
     "<p>Reproduce:</p>",
     `<pre>${escapeHtml(doc.context.reproduce)}</pre>`,
     "</body>",

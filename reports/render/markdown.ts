@@ -15,6 +15,7 @@ import {
   statusNotes,
   strategyLabel,
   unitOf,
+  versionLines,
 } from "./common.ts";
 
 const CYCLES = "cost.cycles_per_op";
@@ -72,6 +73,7 @@ function renderMarkdown(doc: ResultDocument): string {
       out.push(row([`\`${entry.strategy}\``, entry.change, String(entry.workloads)]));
   }
   out.push("", ...legendLines(doc).map((line) => `- ${line.replaceAll("*", "\\*")}`));
+  out.push("", ...versionLines(doc, 10_000).map((line) => `- ${line}`));
   out.push("", "Reproduce:", "", "```sh", doc.context.reproduce, "```", "");
   return out.join("\n");
 }

@@ -19,6 +19,7 @@ import {
   statusNotes,
   strategyLabel,
   unitOf,
+  versionLines,
   wrapWords,
 } from "./common.ts";
 
@@ -78,6 +79,7 @@ function renderTable(doc: ResultDocument): string {
   }
   out += `\n${legendLines(doc).join("\n")}\n`;
   out += "events are per run (seed mean); exposure in page-cycles; blocked = share of strays\n";
+  out += `${versionLines(doc, 120).join("\n")}\n`;
   out += `${wrapWords(`reproduce: ${doc.context.reproduce}`, 120, "    ", " \\").join("\n")}\n`;
   return out;
 }
