@@ -169,6 +169,7 @@ describe("compare: results, determinism and re-rendering", () => {
       const run = await runCli("compare", "--from", jsonPath, "--format", format);
       expect(run.code, format).toBe(0);
       expect(run.stdout, format).toBe(await renderDocument(doc, format));
+      if (format === "json") expect(run.stdout).toBe(first);
     }
   });
 
