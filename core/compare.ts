@@ -26,6 +26,8 @@ export interface ComparisonPlan {
   /** Mean operations between injected strays when the workload does not say (0 = off). */
   readonly strayEvery: number;
   readonly operationBudget?: number;
+  /** Run the invariant checker; a cell with a violation fails with `status: error`. */
+  readonly checkInvariants?: boolean;
 }
 
 /** Per-seed raw metrics of one cell. */
@@ -88,6 +90,7 @@ function runCell(
         seed,
         strayEvery: plan.strayEvery,
         operationBudget: plan.operationBudget,
+        checkInvariants: plan.checkInvariants,
       });
     } catch (error) {
       return {
@@ -95,6 +98,15 @@ function runCell(
         strategy: strategy.module.name,
         status: "error",
         reason: `seed ${seed}: ${(error as Error).message}`,
+        runs,
+      };
+    }
+    if (result.violations && result.violations.length > 0) {
+      return {
+        workload: workload.module.name,
+        strategy: strategy.module.name,
+        status: "error",
+        reason: `seed ${seed}: invariant violated: ${result.violations[0]}${result.violations.length > 1 ? ` (and ${result.violations.length - 1} more)` : ""}`,
         runs,
       };
     }

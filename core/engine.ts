@@ -3,6 +3,7 @@ import type {
   Mapping,
   OptionValues,
   ProtectedRegion,
+  Scope,
   StrategyContext,
   StrategyHooks,
   StrategyModule,
@@ -14,6 +15,7 @@ import {
   type WorkloadModule,
 } from "../workloads/api.ts";
 import { DEFAULT_STRAY_EVERY, parseStrayMix } from "../workloads/params.ts";
+import { ledgerViolations } from "./invariants.ts";
 import type { VmallocOptions } from "./kernel/vmalloc.ts";
 import { Vmalloc } from "./kernel/vmalloc.ts";
 import { Cat, COST_CATEGORIES, EVENT_NAMES, Ev } from "./ledger.ts";
@@ -50,6 +52,12 @@ export interface RunSpec {
   readonly recordStrays?: number;
   /** Upper bound on operations executed, so a runaway plugin cannot hang a report. */
   readonly operationBudget?: number;
+  /**
+   * Check the model's invariants during and after the run (on in tests, `--check` in the
+   * CLI): protection back after every unmap, no false fault in a supported scope, one
+   * outcome per stray, PKRS consistent with thread state at switches, ledger consistency.
+   */
+  readonly checkInvariants?: boolean;
 }
 
 /** Outcome counts of one stray-access class. */
@@ -100,6 +108,8 @@ export interface RunResult {
   readonly metrics: RunMetrics;
   /** Caught illegal modifications by CPU, class and operation (empty when none). */
   readonly catches?: readonly CaughtModification[];
+  /** Invariant violations, when `RunSpec.checkInvariants` is on (empty when all hold). */
+  readonly violations?: readonly string[];
   /** Per-stray records, when `RunSpec.recordStrays` > 0. */
   readonly strays?: readonly StrayRecord[];
 }
@@ -115,7 +125,9 @@ interface LiveMapping {
   readonly cpu: number;
   /** CPUs that accessed through it (for cross-CPU stale strays). */
   readonly users: Set<number>;
-  readonly scope: string;
+  readonly scope: Scope;
+  /** Region index of the first mapped page. */
+  readonly firstPage: number;
 }
 
 interface Unmapped {
@@ -171,6 +183,13 @@ export function placeRegion(
  */
 export function runSimulation(spec: RunSpec): RunResult {
   const machine = new Machine(spec.machine, spec.profile);
+  const checking = spec.checkInvariants ?? false;
+  machine.checkInvariants = checking;
+  const violations = machine.violations;
+  const MAX_VIOLATIONS = 50;
+  const violation = (message: string) => {
+    if (violations.length < MAX_VIOLATIONS) violations.push(message);
+  };
   const ledger = machine.ledger;
   const regionSpec = spec.workload.region(spec.workloadParams);
   const placementRng = Rng.derive(spec.seed, 1_000_001);
@@ -328,6 +347,11 @@ export function runSimulation(spec: RunSpec): RunResult {
     let fault = machine.access(cpu, vpn, write ? WRITE : READ);
     if (fault !== OK) {
       counters.falseFaults++;
+      if (checking && supportsScope(mapping.scope) && mapping.cpu === cpu) {
+        violation(
+          `${mapping.scope} ${write ? "write" : "read"} through handle ${mapping.handle} faulted (${FAULT_NAMES[fault]}) on CPU ${cpu}, a scope ${spec.strategy.name} claims to support`,
+        );
+      }
       const resolution = handleFault(cpu, sim.thread, vpn, write, fault);
       if (resolution === "retry") fault = machine.access(cpu, vpn, write ? WRITE : READ);
       if (resolution === "oops") counters.falseFaultsOops++;
@@ -360,6 +384,7 @@ export function runSimulation(spec: RunSpec): RunResult {
     };
     const resolution = hooks.onFault ? hooks.onFault(event) : "oops";
     machine.exceptionExit(cpu);
+    if (resolution === "retry") grantedThreads.add(thread);
     return resolution;
   };
 
@@ -435,6 +460,38 @@ export function runSimulation(spec: RunSpec): RunResult {
     if (!owned) return region.pfns[strayRng.int(0, region.pfns.length - 1)];
     if (owned.size === 0) return -1;
     return region.pfns[owned.list[strayRng.int(0, owned.size - 1)]];
+  };
+
+  /** Threads a fault handler granted access to (relaxed PKS mode). */
+  const grantedThreads = new Set<Thread>();
+  const supportsScope = (scope: Scope) =>
+    scope === "local"
+      ? spec.strategy.supports.local
+      : scope === "global"
+        ? spec.strategy.supports.global
+        : spec.strategy.supports.longTerm;
+
+  /**
+   * After an unmap, the unmapped pages must be protected again on the unmapping CPU, unless
+   * the strategy declares otherwise or the same thread still holds another mapping there
+   * (PKS lifts a key for the whole thread while any of its mappings is open).
+   */
+  const checkProtectionBack = (cpu: number, thread: Thread, gone: LiveMapping) => {
+    if (!spec.strategy.restoresProtection || machine.current[cpu] !== thread) return;
+    // A fault handler that granted this thread access (PKS relaxed mode) lifted protection
+    // on purpose until the thread's own next restore: not a violation of the strategy.
+    if (grantedThreads.has(thread)) return;
+    for (const other of live.values()) if (other.thread === thread) return;
+    if (thread.exceptionPkrs.length > 0) return;
+    const kind = region.keyMode === "access-disable" ? READ : WRITE;
+    gone.pfns.forEach((pfn, i) => {
+      if (owned && owned.position[gone.firstPage + i] < 0) return; // not protected now
+      if (machine.probeAccess(cpu, pfn, kind) === OK) {
+        violation(
+          `protection not back after unmap of handle ${gone.handle}: CPU ${cpu} can ${kind === READ ? "read" : "write"} pfn ${pfn} through the direct map`,
+        );
+      }
+    });
   };
 
   /** Tracks which region pages are protected while the workload moves them (xpfo-churn). */
@@ -531,6 +588,7 @@ export function runSimulation(spec: RunSpec): RunResult {
           return;
         }
         live.set(op.handle, {
+          firstPage: op.page,
           handle: op.handle,
           mapping: outcome.value,
           pfns,
@@ -559,6 +617,8 @@ export function runSimulation(spec: RunSpec): RunResult {
         if (unmapped && unmapped.kind === "unsupported") {
           counters.unsupportedUnmaps++;
           unsupportedReasons.add(`unmap: ${unmapped.reason}`);
+        } else if (checking) {
+          checkProtectionBack(cpu, thread, mapping);
         }
         recentlyUnmapped.push({
           vpns: mapping.mapping.vpns,
@@ -689,6 +749,16 @@ export function runSimulation(spec: RunSpec): RunResult {
     hooks.onUnmap?.({ cpu: mapping.thread.cpu, thread: mapping.thread, mapping: mapping.mapping });
   }
   machine.settleExposure();
+  if (checking) {
+    for (const [name, outcome] of coverage) {
+      if (outcome.injected !== outcome.blocked + outcome.corrupted + outcome.redirected) {
+        violation(
+          `stray class ${name}: ${outcome.injected} injected but outcomes sum to ${outcome.blocked + outcome.corrupted + outcome.redirected}`,
+        );
+      }
+    }
+    for (const message of ledgerViolations(machine)) violation(message);
+  }
 
   const metrics: RunMetrics = {};
   const total = ledger.totalCycles();
@@ -737,6 +807,7 @@ export function runSimulation(spec: RunSpec): RunResult {
     reason: unsupportedReasons.size > 0 ? [...unsupportedReasons].sort().join("; ") : undefined,
     metrics,
     catches: caught,
+    ...(checking ? { violations } : {}),
     ...(recordLimit > 0 ? { strays: strayLog } : {}),
   };
 }

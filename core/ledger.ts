@@ -102,6 +102,8 @@ export class Ledger {
   readonly #parameterIds = new Map<string, number>();
   /** While muted, charges go nowhere but clocks still advance (used for injected stray accesses). */
   muted = false;
+  /** Cycles charged through `chargeDerived` (waits, workload compute), for the invariant check. */
+  derivedCycles = 0;
 
   constructor(cpus: number, profile: CostProfile) {
     this.cpus = cpus;
@@ -166,6 +168,7 @@ export class Ledger {
     this.clock[cpu] += cycles;
     if (this.muted) return;
     this.cycles[cpu * NCAT + category] += cycles;
+    this.derivedCycles += cycles;
   }
 
   /** Counts an event (not muted by stray injection: strays report their own outcomes). */

@@ -399,6 +399,37 @@ export class Machine {
     return OK;
   }
 
+  /**
+   * What `access` would return, without touching TLB state, the ledger or clocks: for
+   * observers such as the invariant checker.
+   */
+  probeAccess(cpu: number, vpn: number, kind: AccessKind): number {
+    let pte: number;
+    if (this.tlb.probe(cpu, vpn) >= 0) {
+      pte = this.tlb.hitPte;
+    } else {
+      pte = this.pteOf(vpn);
+      if ((pte & PTE_PRESENT) === 0) return FAULT_NOT_PRESENT;
+    }
+    if (kind === FETCH) return pte & PTE_NX ? FAULT_NX : OK;
+    if (kind === WRITE && (pte & PTE_WRITABLE) === 0 && this.config.cr0wp)
+      return FAULT_WRITE_PROTECT;
+    if (this.cr4Pks[cpu] && (pte & PTE_USER) === 0) {
+      const rights = (this.pkrs[cpu] >>> (((pte & PTE_PKEY_MASK) >>> PTE_PKEY_SHIFT) * 2)) & 3;
+      if (rights & PKR_AD) return FAULT_PKEY;
+      if (kind === WRITE && rights & PKR_WD && this.config.cr0wp) return FAULT_PKEY;
+    }
+    return OK;
+  }
+
+  /**
+   * Invariant violations the machine saw (only collected when `checkInvariants` is on):
+   * e.g. a CPU whose PKRS differs from its outgoing thread's saved value at a switch, which
+   * means something wrote the MSR behind the thread's back.
+   */
+  checkInvariants = false;
+  readonly violations: string[] = [];
+
   // ---------------------------------------------------------------------------------------
   // PKS: IA32_PKRS and the kernel's software around it (Weiny v10 PKS core).
 
@@ -794,6 +825,16 @@ export class Machine {
     const previous = this.current[cpu];
     if (previous === next) return;
     if (next.cpu !== cpu) throw new Error(`thread ${next.id} is not on CPU ${cpu}`);
+    if (
+      this.checkInvariants &&
+      this.cr4Pks[cpu] &&
+      previous.exceptionPkrs.length === 0 &&
+      this.pkrs[cpu] !== previous.pkrs
+    ) {
+      this.violations.push(
+        `context switch on CPU ${cpu}: PKRS ${this.pkrs[cpu].toString(16)} differs from thread ${previous.id}'s saved ${previous.pkrs.toString(16)}`,
+      );
+    }
     this.ledger.count(Ev.context_switches);
     this.ledger.charge(cpu, Cat.context_switch, this.#p.context_switch_cycles);
     for (let slot = 0; slot < previous.kmapDepth; slot++) {
