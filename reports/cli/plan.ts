@@ -83,7 +83,7 @@ export async function classifyPlugins(
   return { strategies, workloads };
 }
 
-/** Splits names-or-paths given to --strategies/--workloads when a path names the other kind. */
+/** The strategies and workloads a run selects: built-ins, --plugin files (sorted by kind) and paths. */
 async function selectModules(options: CompareOptions): Promise<{
   strategies: ResolvedStrategy[];
   workloads: ResolvedWorkload[];
@@ -167,6 +167,7 @@ export function reproduceCommand(
   for (const workload of config.workloads) {
     const base = defaults.workloadParams[workload.name] ?? {};
     for (const [param, value] of Object.entries(workload.params)) {
+      if (param === "stray_every" && config.strayEvery !== null) continue;
       if (base[param] !== value)
         words.push("--set", `${workload.name}.${param}=${valueText(value)}`);
     }
@@ -270,6 +271,8 @@ export async function resolveComparison(options: CompareOptions): Promise<Resolv
   for (const { module, source } of workloads) {
     const given: Record<string, unknown> = {};
     for (const { param, value } of byTarget.get(module.name) ?? []) given[param] = value;
+    // --stray-every sets every workload's own stray_every parameter (the engine reads it).
+    if (options.strayEvery !== undefined) given.stray_every = options.strayEvery;
     const params = resolveWorkloadParams(module, given);
     defaultWorkloadParams[module.name] = resolveWorkloadParams(module);
     plannedWorkloads.push({ module, params });

@@ -91,6 +91,62 @@ describe("compare: failing cells and foreign files", () => {
   });
 });
 
+describe("compare: --set and --stray-every reach their targets", () => {
+  it("sets strategy options, strategy costs, workload parameters and profile values", async () => {
+    const run = await runCli(
+      "compare",
+      ...ONE_SEED,
+      "--set",
+      "pks-kmap.fault-mode=strict",
+      "--set",
+      "pmem-dax.requests=20",
+      "--set",
+      "profile.wrmsr_pkrs_cycles=99",
+      "--stray-every",
+      "0",
+      "--format",
+      "json",
+    );
+    expect(run.code).toBe(0);
+    const doc = parseResults(JSON.parse(run.stdout), "stdout");
+    const config = doc.context.config;
+    expect(config.strategies.find((s) => s.name === "pks-kmap")?.options["fault-mode"]).toBe(
+      "strict",
+    );
+    expect(config.workloads.find((w) => w.name === "pmem-dax")?.params.requests).toBe(20);
+    expect(config.profileOverrides).toEqual({ wrmsr_pkrs_cycles: 99 });
+    expect(doc.context.costProfile.parameters.wrmsr_pkrs_cycles.value).toBe(99);
+    expect(doc.context.costProfile.parameters.wrmsr_pkrs_cycles.confidence).toBe("unverified");
+    expect(config.strayEvery).toBe(0);
+    for (const cell of doc.results) {
+      expect(cell.runs[0].metrics["coverage.wild-direct.injected"]).toBe(0);
+    }
+    for (const word of [
+      "--set pks-kmap.fault-mode=strict",
+      "--set pmem-dax.requests=20",
+      "--set profile.wrmsr_pkrs_cycles=99",
+      "--stray-every 0",
+    ]) {
+      expect(doc.context.reproduce).toContain(word);
+    }
+  });
+
+  it("gives a different config hash for a different configuration", async () => {
+    const a = await runCli("compare", ...ONE_SEED, "--format", "json");
+    const b = await runCli(
+      "compare",
+      ...ONE_SEED,
+      "--set",
+      "pmem-dax.requests=20",
+      "--format",
+      "json",
+    );
+    expect(JSON.parse(a.stdout).context.configHash).not.toBe(
+      JSON.parse(b.stdout).context.configHash,
+    );
+  });
+});
+
 describe("compare: config file", () => {
   it("reads the same fields as the flags; flags override", async () => {
     const config = join(dir, "config.json");
