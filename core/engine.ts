@@ -29,6 +29,7 @@ import {
   type Thread,
   WRITE,
 } from "./machine.ts";
+import { guardHooks, type HookSite, PluginError } from "./plugin-guard.ts";
 import type { CostProfile } from "./profile.ts";
 import { Rng } from "./rng.ts";
 
@@ -113,6 +114,10 @@ export interface RunResult {
   /** Per-stray records, when `RunSpec.recordStrays` > 0. */
   readonly strays?: readonly StrayRecord[];
 }
+
+/** Default bound on workload operations per run, and on model charges per operation. */
+export const DEFAULT_OPERATION_BUDGET = 5_000_000;
+const CHARGES_PER_OPERATION = 100;
 
 /** First physical page of the protected region: start of the second GiB. */
 export const REGION_BASE_PFN = 1 << 18;
@@ -231,7 +236,32 @@ export function runSimulation(spec: RunSpec): RunResult {
       ledger.charge(cpu, Cat.strategy, id, count);
     },
   };
-  const hooks: StrategyHooks = spec.strategy.create(context);
+  // What the engine is doing, for plugin error messages (formatted only on error).
+  let siteOperation: Operation | undefined;
+  let siteCpu = 0;
+  const site: HookSite = {
+    get operation() {
+      return siteOperation
+        ? `operation ${JSON.stringify(siteOperation)} on CPU ${siteCpu}`
+        : "setup";
+    },
+  };
+  let created: StrategyHooks;
+  try {
+    created = spec.strategy.create(context);
+  } catch (error) {
+    throw new PluginError(
+      `${spec.strategy.name}.create threw: ${(error as Error)?.message ?? error}`,
+    );
+  }
+  if (created === null || typeof created !== "object") {
+    throw new PluginError(
+      `${spec.strategy.name}.create returned ${String(created)}, not a hooks object`,
+    );
+  }
+  const hooks: StrategyHooks = guardHooks(spec.strategy.name, created, site, machine.vaLimit);
+  const budget = spec.operationBudget ?? DEFAULT_OPERATION_BUDGET;
+  ledger.chargeBudget = budget * CHARGES_PER_OPERATION;
 
   const coverage = new Map<StrayClass, StrayOutcome>(
     STRAY_CLASSES.map((name) => [name, { injected: 0, blocked: 0, corrupted: 0, redirected: 0 }]),
@@ -308,7 +338,6 @@ export function runSimulation(spec: RunSpec): RunResult {
    * page" then aim only at these. Undefined while the whole region is protected.
    */
   let owned: { list: Int32Array; position: Int32Array; size: number } | undefined;
-  const budget = spec.operationBudget ?? 50_000_000;
 
   const runnable = (sim: SimThread, cpu: number) =>
     !sim.done &&
@@ -573,6 +602,8 @@ export function runSimulation(spec: RunSpec): RunResult {
   };
 
   const execute = (cpu: number, sim: SimThread, op: Operation) => {
+    siteOperation = op;
+    siteCpu = cpu;
     const thread = sim.thread;
     lastOpKind[cpu] = op.kind;
     switch (op.kind) {

@@ -104,6 +104,9 @@ export class Ledger {
   muted = false;
   /** Cycles charged through `chargeDerived` (waits, workload compute), for the invariant check. */
   derivedCycles = 0;
+  /** Charges made so far, and the most a run may make (stops a plugin that loops on primitives). */
+  charges = 0;
+  chargeBudget = Number.POSITIVE_INFINITY;
 
   constructor(cpus: number, profile: CostProfile) {
     this.cpus = cpus;
@@ -152,6 +155,11 @@ export class Ledger {
 
   /** Charges `count` times parameter `param` to `cpu` under `category`, advancing its clock. */
   charge(cpu: number, category: number, param: number, count = 1): void {
+    if (++this.charges > this.chargeBudget) {
+      throw new Error(
+        `the run's budget of ${this.chargeBudget} charged model operations is exhausted (a loop?)`,
+      );
+    }
     const cycles = this.parameterValues[param] * count;
     this.clock[cpu] += cycles;
     if (this.muted) return;

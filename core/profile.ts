@@ -73,7 +73,7 @@ export type RequiredParameter = (typeof REQUIRED_PARAMETERS)[number];
 
 const BUILTIN_DIRECTORY = join(dirname(fileURLToPath(import.meta.url)), "profiles");
 /** Names of the cost profiles shipped with pkslab. */
-export const BUILTIN_PROFILES = ["server-2022"] as const;
+export const BUILTIN_PROFILES = ["server-2022", "opteron-2008"] as const;
 export const DEFAULT_PROFILE = "server-2022";
 
 /** Validates a parsed profile object; `origin` names the file or source in errors. */

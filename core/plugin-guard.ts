@@ -1,0 +1,166 @@
+import type { FaultResolution, Mapping, Outcome, StrategyHooks } from "../strategies/api.ts";
+
+/** A strategy plugin broke the hook contract: its cells fail with this reason. */
+export class PluginError extends Error {
+  override readonly name = "PluginError";
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "undefined";
+  try {
+    const text = JSON.stringify(value);
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  } catch {
+    return String(value);
+  }
+}
+
+/** What the engine was doing when a hook ran, for error messages. */
+export interface HookSite {
+  operation: string;
+}
+
+function checkOutcome(strategy: string, hook: string, site: HookSite, value: unknown): void {
+  const outcome = value as Outcome<unknown> | undefined;
+  if (
+    outcome &&
+    typeof outcome === "object" &&
+    (outcome.kind === "ok" ||
+      (outcome.kind === "unsupported" && typeof outcome.reason === "string"))
+  ) {
+    return;
+  }
+  throw new PluginError(
+    `${strategy}.${hook} returned a malformed outcome during ${site.operation}: ${describeValue(value)} (expected { kind: "ok", value } or { kind: "unsupported", reason })`,
+  );
+}
+
+function checkMapping(
+  strategy: string,
+  site: HookSite,
+  pages: number,
+  vaLimit: number,
+  mapping: unknown,
+): void {
+  const value = mapping as Mapping | undefined;
+  const vpns = value?.vpns;
+  const valid =
+    value !== undefined &&
+    Array.isArray(vpns) &&
+    vpns.length === pages &&
+    vpns.every((vpn) => Number.isInteger(vpn) && vpn >= 0 && vpn < vaLimit) &&
+    typeof value.contiguous === "boolean";
+  if (!valid) {
+    throw new PluginError(
+      `${strategy}.onMap returned a malformed mapping during ${site.operation}: ${describeValue(mapping)} (expected { vpns: ${pages} page numbers below ${vaLimit}, contiguous: boolean })`,
+    );
+  }
+}
+
+function wrap<F extends (...args: never[]) => unknown>(
+  strategy: string,
+  hook: string,
+  site: HookSite,
+  fn: F,
+): F {
+  return ((...args: Parameters<F>) => {
+    try {
+      return fn(...args);
+    } catch (error) {
+      if (error instanceof PluginError) throw error;
+      throw new PluginError(
+        `${strategy}.${hook} threw during ${site.operation}: ${(error as Error)?.message ?? String(error)}`,
+      );
+    }
+  }) as F;
+}
+
+/**
+ * Wraps a strategy's hooks so that a throw or a malformed return value becomes a
+ * PluginError naming the hook and the operation, which fails only that plugin's cells.
+ */
+export function guardHooks(
+  strategy: string,
+  hooks: StrategyHooks,
+  site: HookSite,
+  vaLimit: number,
+): StrategyHooks {
+  const guarded: StrategyHooks = {};
+  if (hooks.onSetup) {
+    const fn = wrap(strategy, "onSetup", site, hooks.onSetup.bind(hooks));
+    guarded.onSetup = (region) => {
+      const outcome = fn(region);
+      checkOutcome(strategy, "onSetup", site, outcome);
+      return outcome;
+    };
+  }
+  for (const name of ["onPagesProtect", "onPagesRelease"] as const) {
+    const hook = hooks[name];
+    if (!hook) continue;
+    const fn = wrap(strategy, name, site, hook.bind(hooks));
+    guarded[name] = (cpu, pfns) => {
+      const outcome = fn(cpu, pfns);
+      checkOutcome(strategy, name, site, outcome);
+      return outcome;
+    };
+  }
+  if (hooks.onMap) {
+    const fn = wrap(strategy, "onMap", site, hooks.onMap.bind(hooks));
+    guarded.onMap = (request) => {
+      const outcome = fn(request);
+      checkOutcome(strategy, "onMap", site, outcome);
+      if (outcome.kind === "ok")
+        checkMapping(strategy, site, request.pfns.length, vaLimit, outcome.value);
+      return outcome;
+    };
+  }
+  if (hooks.onUnmap) {
+    const fn = wrap(strategy, "onUnmap", site, hooks.onUnmap.bind(hooks));
+    guarded.onUnmap = (request) => {
+      const outcome = fn(request);
+      checkOutcome(strategy, "onUnmap", site, outcome);
+      return outcome;
+    };
+  }
+  if (hooks.onFault) {
+    const fn = wrap(strategy, "onFault", site, hooks.onFault.bind(hooks));
+    guarded.onFault = (fault) => {
+      const resolution: FaultResolution = fn(fault);
+      if (resolution !== "retry" && resolution !== "oops") {
+        throw new PluginError(
+          `${strategy}.onFault returned ${describeValue(resolution)} during ${site.operation} (expected "retry" or "oops")`,
+        );
+      }
+      return resolution;
+    };
+  }
+  if (hooks.onContextSwitch) {
+    guarded.onContextSwitch = wrap(
+      strategy,
+      "onContextSwitch",
+      site,
+      hooks.onContextSwitch.bind(hooks),
+    );
+  }
+  if (hooks.onMigrate)
+    guarded.onMigrate = wrap(strategy, "onMigrate", site, hooks.onMigrate.bind(hooks));
+  if (hooks.onFinish) {
+    const fn = wrap(strategy, "onFinish", site, hooks.onFinish.bind(hooks));
+    guarded.onFinish = () => {
+      const counters = fn();
+      if (
+        counters === null ||
+        typeof counters !== "object" ||
+        Object.values(counters).some(
+          (value) => typeof value !== "number" || !Number.isFinite(value),
+        )
+      ) {
+        throw new PluginError(
+          `${strategy}.onFinish returned ${describeValue(counters)} (expected a record of finite numbers)`,
+        );
+      }
+      return counters;
+    };
+  }
+  return guarded;
+}
