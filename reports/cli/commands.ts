@@ -103,6 +103,10 @@ export function registerCommands(program: Command, toolVersion: string): void {
     )
     .option("--out <file>", "write the report to a file (atomically) instead of stdout")
     .option("--from <results.json>", "re-render a saved JSON result instead of running")
+    .option(
+      "--metrics <list>",
+      "metric columns after cycles/op (comma list of metric names; default: PKRS writes, shootdowns, TLB misses, splits, blocked, false faults, exposure)",
+    )
     .action((flags: CompareFlags) => compareAction(flags, toolVersion));
 
   addRunOptions(

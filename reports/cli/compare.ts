@@ -8,10 +8,12 @@ import { extname } from "node:path";
 import { SingleBar } from "cli-progress";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
 import type { CellResult } from "../../core/compare.ts";
-import { UserInputError } from "../../core/errors.ts";
-import { type Format, rendererFor } from "../render/index.ts";
+import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
+import { METRIC_CATALOG, metricSpec } from "../../core/metrics.ts";
+import { metricsByName } from "../render/common.ts";
+import { type Format, type RenderOptions, rendererFor } from "../render/index.ts";
 import { buildResults, loadResults, type ResultDocument } from "../results.ts";
-import { type CompareFlags, mergeCompareOptions } from "./config.ts";
+import { type CompareFlags, mergeCompareOptions, splitList } from "./config.ts";
 import { gitCommit, resolveComparison, runResolvedParallel } from "./plan.ts";
 
 /** Format implied by an output file's extension, if any. */
@@ -33,7 +35,11 @@ export function chooseFormat(format: string | undefined, out: string | undefined
 }
 
 /** Renders a document; the reproduce line names the format when it is not the default. */
-export async function renderDocument(doc: ResultDocument, format: Format): Promise<string> {
+export async function renderDocument(
+  doc: ResultDocument,
+  format: Format,
+  metricNames?: readonly string[],
+): Promise<string> {
   const shown: ResultDocument =
     format === "table" || format === "json"
       ? doc
@@ -41,7 +47,9 @@ export async function renderDocument(doc: ResultDocument, format: Format): Promi
           ...doc,
           context: { ...doc.context, reproduce: `${doc.context.reproduce} --format ${format}` },
         };
-  return await rendererFor(format).render(shown);
+  const options: RenderOptions =
+    metricNames && metricNames.length > 0 ? { metrics: metricsByName(doc, metricNames) } : {};
+  return await rendererFor(format).render(shown, options);
 }
 
 /** Writes a report to --out (atomically) or stdout. */
@@ -86,8 +94,12 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
     }
     const doc = loadResults(flags.from);
     const format = chooseFormat(flags.format, flags.out);
-    emit(await renderDocument(doc, format), flags.out);
+    emit(await renderDocument(doc, format, splitList(flags.metrics)), flags.out);
     return;
+  }
+  // Check --metrics before running anything (the document's catalog checks it again).
+  for (const name of splitList(flags.metrics)) {
+    if (!metricSpec(name)) throw unknownChoiceError("metric", name, [...METRIC_CATALOG.keys()]);
   }
   const options = mergeCompareOptions(flags);
   const format = chooseFormat(options.format, options.out);
@@ -120,6 +132,6 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
     },
     cells,
   );
-  emit(await renderDocument(doc, format), options.out);
+  emit(await renderDocument(doc, format, splitList(flags.metrics)), options.out);
   if (cells.some((cell) => cell.status === "error")) process.exitCode = 1;
 }

@@ -56,6 +56,8 @@ export interface CompareFlags {
   readonly config?: string;
   readonly from?: string;
   readonly jobs?: number;
+  /** Metric columns after cycles/op (comma list; rendering only). */
+  readonly metrics?: string;
 }
 
 /** One `--set` assignment. */

@@ -3,6 +3,7 @@
  * formatting, deltas against the baseline and the header every format carries (tool
  * version, config hash, cost profile, seeds, and the model-results disclaimer).
  */
+import { unknownChoiceError } from "../../core/errors.ts";
 import type { CellReport, MetricSummary, ResultDocument } from "../results.ts";
 import { seedLabel } from "../results.ts";
 import type { Summary } from "../stats.ts";
@@ -19,7 +20,13 @@ export interface Renderer {
   readonly extension: string;
   /** One line for `--help`. */
   readonly description: string;
-  render(doc: ResultDocument): string | Promise<string>;
+  render(doc: ResultDocument, options?: RenderOptions): string | Promise<string>;
+}
+
+/** Choices a report leaves to the user. */
+export interface RenderOptions {
+  /** Metric columns after cycles/op (default {@link EXTRA_METRICS}). */
+  readonly metrics?: readonly ShownMetric[];
 }
 
 /** A metric a report shows: name, short (terminal/mail) label, long (markdown) label. */
@@ -155,11 +162,44 @@ export function headerLines(doc: ResultDocument): string[] {
   ];
 }
 
+/** The primary metric of every report: cycles/op, shown with its CI and delta. */
+export const PRIMARY_METRIC = "cost.cycles_per_op";
+
+/** The default metric columns after cycles/op. */
+export const EXTRA_METRICS: readonly ShownMetric[] = SHOWN_METRICS.filter(
+  (m) => m.metric !== PRIMARY_METRIC,
+);
+
+/** The metric columns after cycles/op for these options. */
+export function extraMetrics(options: RenderOptions | undefined): readonly ShownMetric[] {
+  return options?.metrics ?? EXTRA_METRICS;
+}
+
+/** Every metric a report shows: cycles/op first, then the extra columns. */
+export function allMetrics(options: RenderOptions | undefined): readonly ShownMetric[] {
+  return [SHOWN_METRICS[0], ...extraMetrics(options)];
+}
+
+/**
+ * Metric columns from names (`--metrics`): known ones keep their labels, others are
+ * labelled by their name without the family prefix. Unknown names are a UserInputError.
+ */
+export function metricsByName(doc: ResultDocument, names: readonly string[]): ShownMetric[] {
+  const known = Object.keys(doc.metricCatalog);
+  return names.map((name) => {
+    if (!Object.hasOwn(doc.metricCatalog, name)) throw unknownChoiceError("metric", name, known);
+    const preset = SHOWN_METRICS.find((m) => m.metric === name);
+    if (preset) return preset;
+    const label = name.includes(".") ? name.slice(name.indexOf(".") + 1) : name;
+    return { metric: name, short: label, long: label };
+  });
+}
+
 /** Legend lines on significance and direction for the shown metrics. */
-export function legendLines(doc: ResultDocument, withCi = true): string[] {
-  const higher = SHOWN_METRICS.filter(
-    (m) => doc.metricCatalog[m.metric]?.direction === "higher",
-  ).map((m) => m.short);
+export function legendLines(doc: ResultDocument, withCi = true, options?: RenderOptions): string[] {
+  const higher = allMetrics(options)
+    .filter((m) => doc.metricCatalog[m.metric]?.direction === "higher")
+    .map((m) => m.short);
   const oneSeed = doc.context.config.seeds.length < 2;
   return [
     "delta = (candidate - baseline) / baseline; pt = change in points",

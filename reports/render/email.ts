@@ -7,6 +7,7 @@
 import { getBorderCharacters, table } from "table";
 import type { ResultDocument } from "../results.ts";
 import {
+  allMetrics,
   baselineCell,
   byWorkload,
   delta,
@@ -16,7 +17,7 @@ import {
   overallRows,
   overallTitle,
   type Renderer,
-  SHOWN_METRICS,
+  type RenderOptions,
   statusNotes,
   strategyLabel,
   unitOf,
@@ -35,14 +36,14 @@ export function toAscii(text: string): string {
 }
 
 const COLUMNS = {
-  0: { width: 10, paddingLeft: 0, paddingRight: 1 },
+  0: { width: 10, paddingLeft: 0, paddingRight: 1, wrapWord: true },
   1: { width: 18, paddingLeft: 0, paddingRight: 1, wrapWord: true },
   2: { width: 10, paddingLeft: 0, paddingRight: 1, alignment: "right" as const },
   3: { width: 10, paddingLeft: 0, paddingRight: 1, alignment: "right" as const },
   4: { width: 9, paddingLeft: 0, paddingRight: 0, alignment: "right" as const },
 };
 
-function renderEmail(doc: ResultDocument): string {
+function renderEmail(doc: ResultDocument, options?: RenderOptions): string {
   const out: string[] = [...headerLines(doc)];
   for (const [workload, cells] of byWorkload(doc)) {
     const base = baselineCell(doc, cells);
@@ -53,7 +54,7 @@ function renderEmail(doc: ResultDocument): string {
     // Cells without runs (errors) get no metric rows; the note below says why.
     const candidates = cells.filter((cell) => cell !== base && cell.runs.length > 0);
     const rows: string[][] = [["metric", "strategy", "baseline", "candidate", "delta"]];
-    for (const shown of SHOWN_METRICS) {
+    for (const shown of allMetrics(options)) {
       candidates.forEach((cell, index) => {
         const d = delta(
           base?.summary[shown.metric],
@@ -96,7 +97,7 @@ function renderEmail(doc: ResultDocument): string {
   }
   out.push(
     "",
-    ...legendLines(doc, false),
+    ...legendLines(doc, false, options),
     `values are seed means; cost profile ${doc.context.costProfile.name}`,
   );
   out.push(...versionLines(doc, EMAIL_WIDTH));

@@ -11,6 +11,7 @@ import {
   baselineCell,
   byWorkload,
   delta,
+  extraMetrics,
   formatNumber,
   formatWithCi,
   headerLines,
@@ -18,7 +19,7 @@ import {
   overallRows,
   overallTitle,
   type Renderer,
-  SHOWN_METRICS,
+  type RenderOptions,
   statusNotes,
   strategyLabel,
   unitOf,
@@ -26,7 +27,6 @@ import {
 } from "./common.ts";
 
 const CYCLES = "cost.cycles_per_op";
-const OTHERS = SHOWN_METRICS.filter((m) => m.metric !== CYCLES);
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -185,12 +185,13 @@ function overviewChart(doc: ResultDocument): TopLevelSpec | undefined {
   };
 }
 
-function tableHtml(doc: ResultDocument, workload: string): string {
+function tableHtml(doc: ResultDocument, workload: string, options?: RenderOptions): string {
+  const others = extraMetrics(options);
   const cells = doc.results.filter((cell) => cell.workload === workload);
   const base = baselineCell(doc, cells);
-  const head = ["strategy", "cycles/op (mean ± 95% CI)", "vs base", ...OTHERS.map((m) => m.long)];
+  const head = ["strategy", "cycles/op (mean ± 95% CI)", "vs base", ...others.map((m) => m.long)];
   const rows = cells.map((cell) => {
-    if (cell.runs.length === 0) return [strategyLabel(cell), "-", "-", ...OTHERS.map(() => "-")];
+    if (cell.runs.length === 0) return [strategyLabel(cell), "-", "-", ...others.map(() => "-")];
     const d =
       cell === base
         ? { text: "base", significant: false }
@@ -199,7 +200,7 @@ function tableHtml(doc: ResultDocument, workload: string): string {
       strategyLabel(cell),
       formatWithCi(cell.summary[CYCLES]),
       `${d.text}${d.significant ? "*" : ""}`,
-      ...OTHERS.map((m) => formatNumber(cell.summary[m.metric]?.mean)),
+      ...others.map((m) => formatNumber(cell.summary[m.metric]?.mean)),
     ];
   });
   const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
@@ -220,7 +221,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap}
 figure{margin:.5em 0}.notes{color:#844}`;
 
-async function renderHtml(doc: ResultDocument): Promise<string> {
+async function renderHtml(doc: ResultDocument, options?: RenderOptions): Promise<string> {
   const [identity, setup, disclaimer] = headerLines(doc);
   const parts: string[] = [
     "<!doctype html>",
@@ -248,7 +249,7 @@ async function renderHtml(doc: ResultDocument): Promise<string> {
     const chart = workloadChart(doc, workload);
     if (chart) parts.push(`<figure>${await specToSvg(chart, `workload${index}`)}</figure>`);
     index++;
-    parts.push(tableHtml(doc, workload));
+    parts.push(tableHtml(doc, workload, options));
     const notes = statusNotes(doc.results.filter((cell) => cell.workload === workload));
     if (notes.length > 0) {
       parts.push(
@@ -272,7 +273,7 @@ async function renderHtml(doc: ResultDocument): Promise<string> {
     );
   }
   parts.push(
-    `<ul>${legendLines(doc)
+    `<ul>${legendLines(doc, true, options)
       .map((line) => `<li>${escapeHtml(line)}</li>`)
       .join("")}</ul>`,
     `<p>${versionLines(doc, 10_000).map(escapeHtml).join("<br>")}</p>`,

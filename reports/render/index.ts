@@ -8,7 +8,7 @@ import { jsonRenderer } from "./json.ts";
 import { markdownRenderer } from "./markdown.ts";
 import { tableRenderer } from "./table.ts";
 
-export { FORMATS, type Format, type Renderer } from "./common.ts";
+export { FORMATS, type Format, type Renderer, type RenderOptions } from "./common.ts";
 
 /** Every built-in renderer, by format. */
 export const RENDERERS: Readonly<Record<Format, Renderer>> = {

@@ -4,6 +4,7 @@ import {
   baselineCell,
   byWorkload,
   delta,
+  extraMetrics,
   formatNumber,
   formatWithCi,
   headerLines,
@@ -11,7 +12,7 @@ import {
   overallRows,
   overallTitle,
   type Renderer,
-  SHOWN_METRICS,
+  type RenderOptions,
   statusNotes,
   strategyLabel,
   unitOf,
@@ -19,7 +20,6 @@ import {
 } from "./common.ts";
 
 const CYCLES = "cost.cycles_per_op";
-const OTHERS = SHOWN_METRICS.filter((m) => m.metric !== CYCLES);
 
 const escapeCell = (text: string) => text.replaceAll("|", "\\|");
 
@@ -27,7 +27,8 @@ function row(cells: readonly string[]): string {
   return `| ${cells.map(escapeCell).join(" | ")} |`;
 }
 
-function renderMarkdown(doc: ResultDocument): string {
+function renderMarkdown(doc: ResultDocument, options?: RenderOptions): string {
+  const others = extraMetrics(options);
   const [identity, setup, disclaimer] = headerLines(doc);
   const out: string[] = [
     "# pkslab comparison",
@@ -41,12 +42,12 @@ function renderMarkdown(doc: ResultDocument): string {
     const base = baselineCell(doc, cells);
     out.push("", `## ${workload}`, "");
     out.push(
-      row(["strategy", "cycles/op (mean ± 95% CI)", "vs base", ...OTHERS.map((m) => m.long)]),
+      row(["strategy", "cycles/op (mean ± 95% CI)", "vs base", ...others.map((m) => m.long)]),
     );
-    out.push(row(["---", "---:", "---:", ...OTHERS.map(() => "---:")]));
+    out.push(row(["---", "---:", "---:", ...others.map(() => "---:")]));
     for (const cell of cells) {
       if (cell.runs.length === 0) {
-        out.push(row([strategyLabel(cell), "-", "-", ...OTHERS.map(() => "-")]));
+        out.push(row([strategyLabel(cell), "-", "-", ...others.map(() => "-")]));
         continue;
       }
       const d =
@@ -58,7 +59,7 @@ function renderMarkdown(doc: ResultDocument): string {
           `\`${strategyLabel(cell)}\``,
           formatWithCi(cell.summary[CYCLES]),
           `${d.text}${d.significant ? "\\*" : ""}`,
-          ...OTHERS.map((m) => formatNumber(cell.summary[m.metric]?.mean)),
+          ...others.map((m) => formatNumber(cell.summary[m.metric]?.mean)),
         ]),
       );
     }
@@ -72,7 +73,10 @@ function renderMarkdown(doc: ResultDocument): string {
     for (const entry of overall)
       out.push(row([`\`${entry.strategy}\``, entry.change, String(entry.workloads)]));
   }
-  out.push("", ...legendLines(doc).map((line) => `- ${line.replaceAll("*", "\\*")}`));
+  out.push(
+    "",
+    ...legendLines(doc, true, options).map((line) => `- ${line.replaceAll("*", "\\*")}`),
+  );
   out.push("", ...versionLines(doc, 10_000).map((line) => `- ${line}`));
   out.push("", "Reproduce:", "", "```sh", doc.context.reproduce, "```", "");
   return out.join("\n");

@@ -8,6 +8,7 @@ import {
   baselineCell,
   byWorkload,
   delta,
+  extraMetrics,
   formatNumber,
   formatWithCi,
   headerLines,
@@ -15,7 +16,7 @@ import {
   overallRows,
   overallTitle,
   type Renderer,
-  SHOWN_METRICS,
+  type RenderOptions,
   statusNotes,
   strategyLabel,
   unitOf,
@@ -24,17 +25,17 @@ import {
 } from "./common.ts";
 
 const CYCLES = "cost.cycles_per_op";
-const OTHERS = SHOWN_METRICS.filter((m) => m.metric !== CYCLES);
 
-function renderTable(doc: ResultDocument): string {
+function renderTable(doc: ResultDocument, options?: RenderOptions): string {
+  const others = extraMetrics(options);
   const lines = headerLines(doc);
   let out = `${lines.join("\n")}\n`;
   for (const [workload, cells] of byWorkload(doc)) {
     const base = baselineCell(doc, cells);
-    const rows: string[][] = [["strategy", "cycles/op", "vs base", ...OTHERS.map((m) => m.short)]];
+    const rows: string[][] = [["strategy", "cycles/op", "vs base", ...others.map((m) => m.short)]];
     for (const cell of cells) {
       if (cell.runs.length === 0) {
-        rows.push([strategyLabel(cell), "-", "-", ...OTHERS.map(() => "-")]);
+        rows.push([strategyLabel(cell), "-", "-", ...others.map(() => "-")]);
         continue;
       }
       const d =
@@ -45,7 +46,7 @@ function renderTable(doc: ResultDocument): string {
         strategyLabel(cell),
         formatWithCi(cell.summary[CYCLES]),
         `${d.text}${d.significant ? "*" : ""}`,
-        ...OTHERS.map((m) => formatNumber(cell.summary[m.metric]?.mean)),
+        ...others.map((m) => formatNumber(cell.summary[m.metric]?.mean)),
       ]);
     }
     out += `\nworkload ${workload}\n`;
@@ -56,7 +57,7 @@ function renderTable(doc: ResultDocument): string {
         0: { width: nameWidth, wrapWord: true },
         1: { alignment: "right" },
         2: { alignment: "right" },
-        ...Object.fromEntries(OTHERS.map((_, i) => [i + 3, { alignment: "right" as const }])),
+        ...Object.fromEntries(others.map((_, i) => [i + 3, { alignment: "right" as const }])),
       },
       drawHorizontalLine: (index, size) => index <= 1 || index === size,
     });
@@ -77,7 +78,7 @@ function renderTable(doc: ResultDocument): string {
       },
     );
   }
-  out += `\n${legendLines(doc).join("\n")}\n`;
+  out += `\n${legendLines(doc, true, options).join("\n")}\n`;
   out += "events are per run (seed mean); exposure in page-cycles; blocked = share of strays\n";
   out += `${versionLines(doc, 120).join("\n")}\n`;
   out += `${wrapWords(`reproduce: ${doc.context.reproduce}`, 120, "    ", " \\").join("\n")}\n`;

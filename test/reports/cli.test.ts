@@ -229,6 +229,21 @@ describe("compare: results, determinism and re-rendering", () => {
     }
   });
 
+  it("shows the metric columns --metrics asks for, and refuses unknown ones early", async () => {
+    const run = await runCli(
+      "compare",
+      "--from",
+      jsonPath,
+      "--metrics",
+      "events.ipis,coverage.caught",
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/│ strategy\s+│ cycles\/op │ vs base │ ipis │ caught │/);
+    const bad = await runCli("compare", ...SMALL_ARGS, "--metrics", "events.ipiz");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Did you mean "events.ipis"');
+  });
+
   it("diffs two saved results without re-running", async () => {
     const other = join(dir, "other.json");
     const run = await runCli(
