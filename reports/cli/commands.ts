@@ -15,12 +15,12 @@ import {
   workloadMetadata,
 } from "../../workloads/registry.ts";
 import { registerCensusCommand } from "../census/command.ts";
-import { FORMATS } from "../render/common.ts";
+import { FORMATS, metricsByName } from "../render/common.ts";
 import { renderDiff } from "../render/diff.ts";
 import { SWEEP_FORMATS } from "../render/sweep.ts";
 import { loadResults } from "../results.ts";
 import { compareAction, emit } from "./compare.ts";
-import type { CompareFlags } from "./config.ts";
+import { type CompareFlags, splitList } from "./config.ts";
 import { classifyPlugins } from "./plan.ts";
 import { renderProfile } from "./profile-view.ts";
 import { type SweepFlags, sweepAction } from "./sweep.ts";
@@ -228,10 +228,16 @@ export function registerCommands(program: Command, toolVersion: string): void {
     .argument("<a>", "the first result file (the reference)")
     .argument("<b>", "the second result file")
     .option("--out <file>", "write the report to a file (atomically)")
-    .action((a: string, b: string, options: { out?: string }) => {
+    .option(
+      "--metrics <list>",
+      "metrics to compare (comma list; default: the report's main metrics)",
+    )
+    .action((a: string, b: string, options: { out?: string; metrics?: string }) => {
       const docA = loadResults(a);
       const docB = loadResults(b);
-      emit(renderDiff(docA, docB), options.out);
+      const names = splitList(options.metrics);
+      const metrics = names.length > 0 ? metricsByName(docB, names) : undefined;
+      emit(renderDiff(docA, docB, metrics), options.out);
     });
 
   program

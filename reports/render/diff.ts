@@ -4,7 +4,7 @@
  * and a `*` when the seeds' 95% CIs do not overlap. Differences in the configurations that
  * produced them are listed first, since they explain most changes.
  */
-import { table } from "table";
+import { getBorderCharacters, table } from "table";
 import { UserInputError } from "../../core/errors.ts";
 import { canonicalJson, type ResultDocument, seedLabel } from "../results.ts";
 import { delta, formatNumber, SHOWN_METRICS, type ShownMetric, unitOf } from "./common.ts";
@@ -19,6 +19,14 @@ export function configDifferences(a: ResultDocument, b: ResultDocument): string[
   const out: string[] = [];
   const ca = a.context.config;
   const cb = b.context.config;
+  for (const kind of ["strategies", "workloads"] as const) {
+    const namesA = ca[kind].map((e) => e.name);
+    const namesB = cb[kind].map((e) => e.name);
+    const onlyA = namesA.filter((n) => !namesB.includes(n));
+    const onlyB = namesB.filter((n) => !namesA.includes(n));
+    if (onlyA.length > 0) out.push(`${kind} only in A: ${onlyA.join(", ")}`);
+    if (onlyB.length > 0) out.push(`${kind} only in B: ${onlyB.join(", ")}`);
+  }
   if (a.context.tool.version !== b.context.tool.version)
     out.push(`pkslab version: ${a.context.tool.version} -> ${b.context.tool.version}`);
   if (canonicalJson(ca.machine) !== canonicalJson(cb.machine))
@@ -99,6 +107,7 @@ export function renderDiff(
   let out = `${lines.join("\n")}\n`;
   if (rows.length > 1) {
     out += table(rows, {
+      border: getBorderCharacters("norc"),
       columns: { 3: { alignment: "right" }, 4: { alignment: "right" }, 5: { alignment: "right" } },
       drawHorizontalLine: (index, size) => index <= 1 || index === size,
     });
