@@ -1,0 +1,186 @@
+/**
+ * `pkslab replay <trace>`: replays a captured ftrace text trace of the btrfs extent-buffer
+ * accessors (scripts/capture/capture.sh, docs/traces.md) through every strategy, under
+ * each mapping granularity.
+ *
+ *   pkslab replay <trace> [--mapping per-call,per-search] [--strategies a,b]
+ *                 [--format table|markdown|json] [--out <file>] [--cpus N] [--seed N]
+ *                 [--set held_buffers=3] [--profile name|file] [--check]
+ */
+import { existsSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { Command } from "commander";
+import { writeFileAtomic } from "../../core/atomic-write.ts";
+import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
+import { DEFAULT_PROFILE, loadProfile } from "../../core/profile.ts";
+import { resolveStrategies } from "../../strategies/registry.ts";
+import { readTraceFile } from "../../workloads/trace-parse.ts";
+import { REPLAY_MAPPINGS, type ReplayMapping, traceThreads } from "../../workloads/trace-replay.ts";
+import { REPLAY_FORMATS, type ReplayFormat, renderReplay, runReplay } from "./replay.ts";
+
+export { REPLAY_FORMATS, renderReplay, runReplay } from "./replay.ts";
+
+export interface ReplayCommandOptions {
+  mapping: string;
+  strategies?: string;
+  format: string;
+  out?: string;
+  cpus?: string;
+  seed: string;
+  set?: string[];
+  profile?: string;
+  check?: boolean;
+}
+
+const list = (text: string | undefined) =>
+  (text ?? "")
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part !== "");
+
+/** Checks the options; returns the validated values or throws UserInputError. */
+export function validateReplayOptions(
+  trace: string,
+  options: ReplayCommandOptions,
+): {
+  trace: string;
+  mappings: ReplayMapping[];
+  strategies: string[];
+  format: ReplayFormat;
+  out: string | undefined;
+  cpus: number | undefined;
+  seed: number;
+  params: Record<string, number | string>;
+} {
+  const path = resolve(trace);
+  if (!existsSync(path)) throw new UserInputError(`trace ${trace}: no such file.`);
+  if (!statSync(path).isFile()) throw new UserInputError(`trace ${trace}: not a file.`);
+  const mappings = list(options.mapping);
+  if (mappings.length === 0) throw new UserInputError("--mapping names no mapping.");
+  for (const mapping of mappings) {
+    if (!(REPLAY_MAPPINGS as readonly string[]).includes(mapping)) {
+      throw unknownChoiceError("mapping", mapping, REPLAY_MAPPINGS);
+    }
+  }
+  if (!(REPLAY_FORMATS as readonly string[]).includes(options.format)) {
+    throw unknownChoiceError("format", options.format, REPLAY_FORMATS);
+  }
+  let cpus: number | undefined;
+  if (options.cpus !== undefined) {
+    cpus = Number(options.cpus);
+    if (!Number.isInteger(cpus) || cpus < 1) {
+      throw new UserInputError(`--cpus must be a whole number >= 1, got "${options.cpus}".`);
+    }
+  }
+  const seed = Number(options.seed);
+  if (!Number.isInteger(seed) || seed < 0) {
+    throw new UserInputError(`--seed must be a whole number >= 0, got "${options.seed}".`);
+  }
+  const params: Record<string, number | string> = {};
+  for (const assignment of options.set ?? []) {
+    const eq = assignment.indexOf("=");
+    if (eq <= 0) throw new UserInputError(`--set ${assignment}: expected NAME=VALUE.`);
+    const name = assignment.slice(0, eq).trim();
+    if (name === "mapping") throw new UserInputError("use --mapping to choose the mapping.");
+    const text = assignment.slice(eq + 1).trim();
+    const value = Number(text);
+    params[name] = text !== "" && Number.isFinite(value) ? value : text;
+  }
+  let out: string | undefined;
+  if (options.out !== undefined) {
+    out = resolve(options.out);
+    const parent = dirname(out);
+    if (!existsSync(parent) || !statSync(parent).isDirectory()) {
+      throw new UserInputError(`--out ${options.out}: directory ${parent} does not exist.`);
+    }
+    if (existsSync(out) && statSync(out).isDirectory()) {
+      throw new UserInputError(`--out ${options.out}: is a directory.`);
+    }
+  }
+  return {
+    trace: path,
+    mappings: mappings as ReplayMapping[],
+    strategies: list(options.strategies),
+    format: options.format as ReplayFormat,
+    out,
+    cpus,
+    seed,
+    params,
+  };
+}
+
+/** Runs the command: parse (streaming), replay, render. Progress goes to stderr. */
+export async function replayAction(trace: string, options: ReplayCommandOptions): Promise<void> {
+  const valid = validateReplayOptions(trace, options);
+  const strategies = (await resolveStrategies(valid.strategies)).map((entry) => entry.module);
+  const profile = loadProfile(options.profile ?? DEFAULT_PROFILE);
+  const started = performance.now();
+  const data = await readTraceFile(valid.trace);
+  const parsed = performance.now();
+  if (valid.cpus !== undefined && valid.cpus < traceThreads(data)) {
+    throw new UserInputError(
+      `--cpus ${valid.cpus}: the trace has events on CPU ${traceThreads(data) - 1}; use at least ${traceThreads(data)}.`,
+    );
+  }
+  process.stderr.write(
+    `replay: parsed ${data.stats.lines} lines (${data.stats.calls} calls, ${data.stats.badLines} bad) in ${((parsed - started) / 1000).toFixed(1)} s\n`,
+  );
+  if (data.stats.lostEvents > 0) {
+    process.stderr.write(
+      `replay: warning: the trace lost ${data.stats.lostEvents} events; statistics undercount\n`,
+    );
+  }
+  const result = runReplay(data, {
+    strategies,
+    mappings: valid.mappings,
+    profile,
+    cpus: valid.cpus,
+    seed: valid.seed,
+    params: valid.params,
+    checkInvariants: options.check === true,
+  });
+  process.stderr.write(
+    `replay: ${result.cells.length} runs in ${((performance.now() - parsed) / 1000).toFixed(1)} s\n`,
+  );
+  const text = renderReplay(result, valid.format);
+  if (valid.out) {
+    writeFileAtomic(valid.out, text);
+    process.stderr.write(`replay: wrote ${valid.out}\n`);
+  } else {
+    process.stdout.write(text);
+  }
+}
+
+const collect = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  value,
+];
+
+/** Adds the `replay` subcommand to the main program. */
+export function registerReplayCommand(program: Command): void {
+  program
+    .command("replay")
+    .description(
+      "Replay a captured ftrace trace of the btrfs extent-buffer accessors (scripts/capture/capture.sh) " +
+        "through every strategy, per-call and per-search, with the trace's own statistics.",
+    )
+    .argument("<trace>", "ftrace text file (the capture's trace.txt)")
+    .option(
+      "--mapping <list>",
+      `mapping granularities: ${REPLAY_MAPPINGS.join(", ")}`,
+      REPLAY_MAPPINGS.join(","),
+    )
+    .option("--strategies <list>", "comma-separated strategies (default: every built-in)")
+    .option("--format <format>", `output format: ${REPLAY_FORMATS.join(", ")}`, "table")
+    .option("--out <file>", "write the output to this file (atomically) instead of stdout")
+    .option("--cpus <n>", "online CPUs of the model (default: the trace's CPU count)")
+    .option("--seed <n>", "run seed (strays, compute touches)", "1")
+    .option(
+      "--set <name=value>",
+      "replay workload parameter: held_buffers, call_cycles, stray_every, stray_mix (repeatable)",
+      collect,
+    )
+    .option("--profile <name|file>", "cost profile", DEFAULT_PROFILE)
+    .option("--check", "run the model's invariant checker")
+    .action(replayAction);
+}

@@ -1,0 +1,278 @@
+/**
+ * Replay of a parsed trace through every strategy, under each mapping granularity
+ * (workloads/trace-replay.ts), and the report: per mapping × strategy the usual metrics,
+ * plus the trace's own statistics (workloads/trace-parse.ts).
+ */
+import { runSimulation } from "../../core/engine.ts";
+import { DEFAULT_MACHINE, type MachineConfig } from "../../core/machine.ts";
+import type { CostProfile } from "../../core/profile.ts";
+import type { StrategyModule } from "../../strategies/api.ts";
+import { resolveOptions } from "../../strategies/options.ts";
+import { LENGTH_BUCKETS, type TraceData, type TraceStats } from "../../workloads/trace-parse.ts";
+import {
+  REPLAY_PARAMS,
+  type ReplayMapping,
+  traceThreads,
+  traceWorkload,
+} from "../../workloads/trace-replay.ts";
+import { formatNumber } from "../render/common.ts";
+
+export const REPLAY_FORMATS = ["table", "markdown", "json"] as const;
+export type ReplayFormat = (typeof REPLAY_FORMATS)[number];
+
+/** Metrics the replay report shows, per call. */
+export const REPLAY_METRICS = [
+  { metric: "cost.cycles_per_op", label: "cycles/call" },
+  { metric: "events.pkrs_writes", label: "PKRS wr/call", perOp: true },
+  { metric: "events.tlb_misses", label: "TLB miss/call", perOp: true },
+  { metric: "events.shootdowns", label: "shootdowns" },
+  { metric: "events.direct_map_splits", label: "splits" },
+  { metric: "compat.unsupported_maps", label: "unsupp. maps" },
+  { metric: "compat.false_faults", label: "false faults" },
+  { metric: "exposure.page_cycles", label: "exposure" },
+] as const;
+
+export interface ReplayOptions {
+  readonly strategies: readonly StrategyModule[];
+  readonly mappings: readonly ReplayMapping[];
+  readonly profile: CostProfile;
+  /** Online CPUs; default: the trace's CPU count. */
+  readonly cpus?: number;
+  readonly seed?: number;
+  /** Workload parameters other than `mapping` (held_buffers, call_cycles, stray_every...). */
+  readonly params?: Readonly<Record<string, unknown>>;
+  readonly checkInvariants?: boolean;
+}
+
+export interface ReplayCell {
+  readonly mapping: ReplayMapping;
+  readonly strategy: string;
+  readonly status: "ok" | "unsupported" | "error";
+  readonly reason?: string;
+  /** Raw metrics of the run (totals) plus `per_op.<metric>` for the counted events. */
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly elapsedMs: number;
+}
+
+export interface ReplayResult {
+  readonly trace: string;
+  readonly stats: TraceStats;
+  readonly cpus: number;
+  readonly seed: number;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly cells: readonly ReplayCell[];
+}
+
+/** Runs every strategy under every mapping on the trace (mapping-major, fixed order). */
+export function runReplay(trace: TraceData, options: ReplayOptions): ReplayResult {
+  const workload = traceWorkload(trace);
+  const cpus = options.cpus ?? Math.max(1, traceThreads(trace));
+  const machine: MachineConfig = { ...DEFAULT_MACHINE, cpus };
+  const seed = options.seed ?? 1;
+  const cells: ReplayCell[] = [];
+  for (const mapping of options.mappings) {
+    const params = resolveOptions("workload", workload.name, REPLAY_PARAMS, {
+      ...options.params,
+      mapping,
+    });
+    for (const strategy of options.strategies) {
+      const started = performance.now();
+      let cell: ReplayCell;
+      try {
+        const result = runSimulation({
+          machine,
+          profile: options.profile,
+          strategy,
+          strategyOptions: resolveOptions("strategy", strategy.name, strategy.options, {}),
+          workload,
+          workloadParams: params,
+          seed,
+          operationBudget: Number.MAX_SAFE_INTEGER,
+          checkInvariants: options.checkInvariants,
+        });
+        const metrics: Record<string, number> = { ...result.metrics };
+        const ops = metrics["run.operations"] ?? 0;
+        for (const { metric } of REPLAY_METRICS) {
+          if (metric in metrics && ops > 0) metrics[`per_op.${metric}`] = metrics[metric] / ops;
+        }
+        const violation = result.violations?.[0];
+        cell = {
+          mapping,
+          strategy: strategy.name,
+          status: violation ? "error" : result.status,
+          reason: violation ? `invariant violated: ${violation}` : result.reason,
+          metrics,
+          elapsedMs: performance.now() - started,
+        };
+      } catch (error) {
+        cell = {
+          mapping,
+          strategy: strategy.name,
+          status: "error",
+          reason: (error as Error).message,
+          metrics: {},
+          elapsedMs: performance.now() - started,
+        };
+      }
+      cells.push(cell);
+    }
+  }
+  return {
+    trace: trace.source,
+    stats: trace.stats,
+    cpus,
+    seed,
+    params: { ...options.params },
+    cells,
+  };
+}
+
+function bucketLabel(index: number): string {
+  const upper = LENGTH_BUCKETS[index];
+  if (index >= LENGTH_BUCKETS.length) return `>${LENGTH_BUCKETS[LENGTH_BUCKETS.length - 1]}`;
+  const lower = index === 0 ? 1 : LENGTH_BUCKETS[index - 1] + 1;
+  return lower === upper ? String(upper) : `${lower}-${upper}`;
+}
+
+const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+/** The trace statistics as [label, value] rows. */
+export function statsRows(stats: TraceStats): [string, string][] {
+  const rows: [string, string][] = [
+    ["lines", String(stats.lines)],
+    ["events", String(stats.events)],
+    [
+      "bad lines",
+      stats.badLines === 0
+        ? "0"
+        : `${stats.badLines} (${Object.entries(stats.badReasons)
+            .map(([reason, n]) => `${reason}: ${n}`)
+            .join("; ")})`,
+    ],
+    [
+      "lost events",
+      `${stats.lostEvents}${stats.entriesWritten !== undefined ? ` (entries in buffer/written ${stats.entriesInBuffer}/${stats.entriesWritten}, ${stats.lostMarkers} LOST markers)` : ` (${stats.lostMarkers} LOST markers)`}`,
+    ],
+    ["accessor calls", String(stats.calls)],
+    ["nested memmove->memcpy (counted once)", String(stats.nestedCalls)],
+    ["searches", String(stats.searches)],
+    [
+      "calls per search",
+      `mean ${stats.callsPerSearch.mean.toFixed(1)}, p50 ${stats.callsPerSearch.p50}, p90 ${stats.callsPerSearch.p90}, max ${stats.callsPerSearch.max}`,
+    ],
+    ["calls outside searches", String(stats.callsOutsideSearches)],
+    ["search sessions split by task switch", String(stats.sessionsSplitByTaskSwitch)],
+    [
+      "calls crossing a 4 KiB boundary",
+      `${stats.crossingCalls} (${percent(stats.crossingFraction)})`,
+    ],
+    ["mean access length", `${stats.meanLength.toFixed(1)} bytes`],
+    [
+      "distinct buffers",
+      `${stats.distinctBuffers} instances, ${stats.distinctStarts} logical addresses, ${stats.pagesPerBuffer} pages each`,
+    ],
+    [
+      "calls per CPU",
+      Object.entries(stats.callsByCpu)
+        .map(([cpu, n]) => `cpu${cpu} ${n}`)
+        .join(", "),
+    ],
+  ];
+  if (stats.outOfOrder > 0) rows.push(["out-of-order events (sorted)", String(stats.outOfOrder)]);
+  return rows;
+}
+
+function textTable(
+  header: readonly string[],
+  rows: readonly string[][],
+  markdown: boolean,
+): string {
+  if (markdown) {
+    const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
+    return [
+      line(header),
+      line(header.map((_, i) => (i === 0 ? "---" : "---:"))),
+      ...rows.map(line),
+    ].join("\n");
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const pad = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  return [pad(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(pad)].join("\n");
+}
+
+function metricCell(cell: ReplayCell, metric: string, perOp: boolean): string {
+  if (cell.status === "error") return "error";
+  const value = perOp ? cell.metrics[`per_op.${metric}`] : cell.metrics[metric];
+  return formatNumber(value);
+}
+
+/** Renders a replay result as a terminal table, GitHub markdown or JSON. */
+export function renderReplay(result: ReplayResult, format: ReplayFormat): string {
+  if (format === "json") return `${JSON.stringify(result, null, 2)}\n`;
+  const markdown = format === "markdown";
+  const { stats } = result;
+  const out: string[] = [];
+  out.push(
+    markdown
+      ? `## Replay of ${result.trace}`
+      : `pkslab replay ${result.trace}  cpus ${result.cpus}  seed ${result.seed}`,
+  );
+  out.push("Model results (simulated machine) driven by a real trace's accessor calls.", "");
+  out.push(markdown ? "### Trace statistics" : "trace statistics");
+  out.push(
+    textTable(
+      ["statistic", "value"],
+      statsRows(stats).map(([a, b]) => [a, b]),
+      markdown,
+    ),
+    "",
+  );
+  out.push(markdown ? "### Calls per accessor" : "calls per accessor");
+  out.push(
+    textTable(
+      ["accessor", "calls", "share"],
+      Object.entries(stats.callsByAccessor).map(([name, n]) => [
+        name,
+        String(n),
+        percent(stats.calls === 0 ? 0 : n / stats.calls),
+      ]),
+      markdown,
+    ),
+    "",
+  );
+  out.push(markdown ? "### Access length (bytes)" : "access length (bytes)");
+  out.push(
+    textTable(
+      ["length", "calls", "share"],
+      stats.lengthHistogram
+        .map((n, i) => [
+          bucketLabel(i),
+          String(n),
+          percent(stats.calls === 0 ? 0 : n / stats.calls),
+        ])
+        .filter((row) => row[1] !== "0"),
+      markdown,
+    ),
+    "",
+  );
+  for (const mapping of [...new Set(result.cells.map((c) => c.mapping))]) {
+    out.push(markdown ? `### mapping ${mapping}` : `mapping ${mapping}`);
+    const cells = result.cells.filter((c) => c.mapping === mapping);
+    out.push(
+      textTable(
+        ["strategy", ...REPLAY_METRICS.map((m) => m.label)],
+        cells.map((cell) => [
+          cell.strategy,
+          ...REPLAY_METRICS.map((m) => metricCell(cell, m.metric, "perOp" in m && m.perOp)),
+        ]),
+        markdown,
+      ),
+    );
+    for (const cell of cells) {
+      if (cell.reason) out.push(`${markdown ? "- " : "  "}${cell.strategy}: ${cell.reason}`);
+    }
+    out.push("");
+  }
+  return `${out.join("\n")}\n`;
+}

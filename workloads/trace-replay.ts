@@ -1,0 +1,270 @@
+/**
+ * trace-replay: a workload made from a real kernel trace of the btrfs extent-buffer
+ * accessors (workloads/trace-parse.ts, captured by scripts/capture/capture.sh; see
+ * docs/traces.md).
+ *
+ * Each traced accessor call becomes accesses of its offset and length on its extent
+ * buffer's pages, on the CPU that made it, in timestamp order: thread i replays trace CPU
+ * i (and starts on CPU i). Every distinct buffer instance gets `pagesPerBuffer` (4 for a
+ * 16 KiB node) consecutive region pages, in order of first appearance. One `complete`
+ * per accessor call, so cycles/op and PKRS writes/op are per call under both mappings.
+ *
+ * How the caller maps the buffer is the `mapping` parameter (the design question):
+ * - `per-call`: each call maps the pages it touches, as a kmap-per-accessor conversion
+ *   would. A strategy that maps ranges (`mapsRanges`) maps each buffer's touched pages in
+ *   one call; a one-page API maps each touched page separately. A copy's source and
+ *   destination are mapped together (nested), and unmapped in reverse order.
+ * - `per-search`: the whole buffer is mapped once per session (from one
+ *   `btrfs_search_slot` to the next on that CPU; see trace-parse.ts for the other session
+ *   boundaries), on its first use in the session, and stays mapped until the session
+ *   ends, as a range API would allow. At most `held_buffers` buffers are held at once
+ *   (the kmap_local slot budget: 15 slots hold three 4-page buffers): a further buffer
+ *   first unmaps the most recently mapped one (the LIFO rule). The mapping intent is
+ *   `write` when the session writes that buffer.
+ *
+ * Nothing else of the kernel's work is replayed: `call_cycles` of compute per call (0 by
+ * default) stands for the helper's own work, which the trace does not time.
+ */
+import type { Intent, OptionSpec, OptionValues } from "../strategies/api.ts";
+import { defineWorkload, type Operation, type WorkloadModule } from "./api.ts";
+import { handleOf, numberParam, PAGE_BYTES, strayParams, stringParam } from "./params.ts";
+import type { CpuAccesses, TraceData } from "./trace-parse.ts";
+import { FLAG_CALL, FLAG_SESSION, FLAG_WRITE } from "./trace-parse.ts";
+
+export const REPLAY_MAPPINGS = ["per-call", "per-search"] as const;
+export type ReplayMapping = (typeof REPLAY_MAPPINGS)[number];
+
+/** Parameters of the replay workload. */
+export const REPLAY_PARAMS: Record<string, OptionSpec> = {
+  mapping: {
+    default: "per-call",
+    unit: "-",
+    description:
+      "per-call maps the pages each accessor call touches (kmap-per-accessor); per-search maps each buffer once per search session (range API).",
+    choices: [...REPLAY_MAPPINGS],
+  },
+  held_buffers: {
+    default: 3,
+    unit: "buffers",
+    description:
+      "per-search: buffers held mapped at once per CPU (15 kmap_local slots hold three 4-page buffers); a further one replaces the last mapped.",
+    min: 1,
+    max: 64,
+  },
+  call_cycles: {
+    default: 0,
+    unit: "cycles",
+    description: "Compute charged per accessor call for the helper's own work (not in the trace).",
+    min: 0,
+    max: 1_000_000,
+  },
+  ...strayParams({ every: 0 }),
+};
+
+interface Call {
+  /** First and one-past-last access index of the call. */
+  readonly first: number;
+  readonly end: number;
+}
+
+/** Accesses [start, end) of one session: for each buffer, whether the session writes it. */
+function sessionWrites(cpu: CpuAccesses, start: number, end: number): Map<number, boolean> {
+  const writes = new Map<number, boolean>();
+  for (let i = start; i < end; i++) {
+    const buffer = cpu.buffer[i];
+    if ((cpu.flags[i] & FLAG_WRITE) !== 0) writes.set(buffer, true);
+    else if (!writes.has(buffer)) writes.set(buffer, false);
+  }
+  return writes;
+}
+
+function* replayCpu(
+  cpu: CpuAccesses | undefined,
+  mapping: ReplayMapping,
+  pagesPerBuffer: number,
+  mapsRanges: boolean,
+  heldMax: number,
+  callCycles: number,
+  nextHandle: () => number,
+): Generator<Operation> {
+  if (!cpu) return;
+  const n = cpu.buffer.length;
+  const bufferPage = (buffer: number) => buffer * pagesPerBuffer;
+  // per-search state: the held buffers (a stack) and their handles.
+  const held: { buffer: number; handle: number }[] = [];
+  let writes = new Map<number, boolean>();
+  let i = 0;
+  while (i < n) {
+    // The call starting at i.
+    let end = i + 1;
+    while (end < n && (cpu.flags[end] & FLAG_CALL) === 0) end++;
+    const call: Call = { first: i, end };
+    if (callCycles > 0) yield { kind: "compute", cycles: callCycles, touches: 0 };
+    if (mapping === "per-search") {
+      if ((cpu.flags[i] & FLAG_SESSION) !== 0) {
+        while (held.length > 0) yield { kind: "unmap", handle: held.pop()!.handle };
+        let sessionEnd = end;
+        while (sessionEnd < n && (cpu.flags[sessionEnd] & FLAG_SESSION) === 0) sessionEnd++;
+        writes = sessionWrites(cpu, i, sessionEnd);
+      }
+      for (let a = call.first; a < call.end; a++) {
+        const buffer = cpu.buffer[a];
+        let entry = held.find((h) => h.buffer === buffer);
+        if (!entry) {
+          if (held.length >= heldMax) yield { kind: "unmap", handle: held.pop()!.handle };
+          entry = { buffer, handle: nextHandle() };
+          held.push(entry);
+          const intent: Intent = writes.get(buffer) ? "write" : "read";
+          yield {
+            kind: "map",
+            handle: entry.handle,
+            page: bufferPage(buffer),
+            count: pagesPerBuffer,
+            intent,
+            scope: "local",
+          };
+        }
+        yield {
+          kind: "access",
+          handle: entry.handle,
+          offset: cpu.offset[a],
+          length: cpu.length[a],
+          write: (cpu.flags[a] & FLAG_WRITE) !== 0,
+        };
+      }
+    } else {
+      yield* perCall(cpu, call, pagesPerBuffer, mapsRanges, bufferPage, nextHandle);
+    }
+    yield { kind: "complete" };
+    i = end;
+  }
+  while (held.length > 0) yield { kind: "unmap", handle: held.pop()!.handle };
+}
+
+/** One call mapped per call: the touched pages, nested, then the accesses, then LIFO unmaps. */
+function* perCall(
+  cpu: CpuAccesses,
+  call: Call,
+  pagesPerBuffer: number,
+  mapsRanges: boolean,
+  bufferPage: (buffer: number) => number,
+  nextHandle: () => number,
+): Generator<Operation> {
+  // Touched pages of each buffer of the call (in access order), with write intent.
+  const spans: { buffer: number; first: number; last: number; write: boolean }[] = [];
+  for (let a = call.first; a < call.end; a++) {
+    const buffer = cpu.buffer[a];
+    const first = Math.floor(cpu.offset[a] / PAGE_BYTES);
+    const last = Math.min(
+      pagesPerBuffer - 1,
+      Math.floor((cpu.offset[a] + Math.max(1, cpu.length[a]) - 1) / PAGE_BYTES),
+    );
+    const write = (cpu.flags[a] & FLAG_WRITE) !== 0;
+    const span = spans.find((s) => s.buffer === buffer);
+    if (span) {
+      span.first = Math.min(span.first, first);
+      span.last = Math.max(span.last, last);
+      span.write ||= write;
+    } else {
+      spans.push({ buffer, first, last, write });
+    }
+  }
+  // Maps: one per span (range APIs) or one per page (one-page APIs).
+  const maps: { handle: number; buffer: number; first: number; last: number }[] = [];
+  for (const span of spans) {
+    const intent: Intent = span.write ? "write" : "read";
+    const pieces = mapsRanges
+      ? [[span.first, span.last]]
+      : Array.from({ length: span.last - span.first + 1 }, (_, k) => [
+          span.first + k,
+          span.first + k,
+        ]);
+    for (const [first, last] of pieces) {
+      const handle = nextHandle();
+      maps.push({ handle, buffer: span.buffer, first, last });
+      yield {
+        kind: "map",
+        handle,
+        page: bufferPage(span.buffer) + first,
+        count: last - first + 1,
+        intent,
+        scope: "local",
+      };
+    }
+  }
+  for (let a = call.first; a < call.end; a++) {
+    const buffer = cpu.buffer[a];
+    const write = (cpu.flags[a] & FLAG_WRITE) !== 0;
+    let offset = cpu.offset[a];
+    let remaining = Math.max(1, cpu.length[a]);
+    // Split at the maps' boundaries (per page for one-page APIs).
+    while (remaining > 0) {
+      const page = Math.floor(offset / PAGE_BYTES);
+      const map = maps.find((m) => m.buffer === buffer && page >= m.first && page <= m.last);
+      if (!map) break;
+      const mapEnd = (map.last + 1) * PAGE_BYTES;
+      const part = Math.min(remaining, mapEnd - offset);
+      yield {
+        kind: "access",
+        handle: map.handle,
+        offset: offset - map.first * PAGE_BYTES,
+        length: part,
+        write,
+      };
+      offset += part;
+      remaining -= part;
+    }
+  }
+  for (let m = maps.length - 1; m >= 0; m--) yield { kind: "unmap", handle: maps[m].handle };
+}
+
+/** Threads of a replay: one per traced CPU number, 0 to the highest. */
+export function traceThreads(trace: TraceData): number {
+  let highest = 0;
+  for (const cpu of trace.cpus) highest = Math.max(highest, cpu.cpu);
+  return highest + 1;
+}
+
+/** The replay workload of a parsed trace. */
+export function traceWorkload(trace: TraceData): WorkloadModule {
+  const byCpu = new Map(trace.cpus.map((cpu) => [cpu.cpu, cpu]));
+  const pagesPerBuffer = trace.stats.pagesPerBuffer;
+  const threads = traceThreads(trace);
+  return defineWorkload({
+    name: "trace-replay",
+    version: "1.0.0",
+    summary: `Replay of a real btrfs extent-buffer accessor trace (${trace.stats.calls} calls)`,
+    citation:
+      "Debian linux-image-6.1 traced with kprobe events on fs/btrfs/extent_io.c and struct-funcs.c accessors (scripts/capture/capture.sh, docs/traces.md)",
+    params: REPLAY_PARAMS,
+    region: () => ({
+      pages: Math.max(1, trace.buffers.length * pagesPerBuffer),
+      keyMode: "access-disable",
+      contiguous: true,
+    }),
+    threads: () => threads,
+    generate({
+      thread,
+      threads: count,
+      params,
+      strategyMapsRanges,
+    }: {
+      thread: number;
+      threads: number;
+      params: OptionValues;
+      strategyMapsRanges: boolean;
+    }): Iterable<Operation> {
+      let next = 0;
+      const nextHandle = () => handleOf(thread, count, next++);
+      return replayCpu(
+        byCpu.get(thread),
+        stringParam(params, "mapping") as ReplayMapping,
+        pagesPerBuffer,
+        strategyMapsRanges,
+        numberParam(params, "held_buffers"),
+        numberParam(params, "call_cycles"),
+        nextHandle,
+      );
+    },
+  });
+}
