@@ -26,6 +26,13 @@
  *   flush; for a batch it is XPFO v8's batched update (a span above 33 pages is a full
  *   flush). Pages coming back are restored with set_direct_map_default_noflush() and no
  *   flush (x86 does not cache not-present entries).
+ * - Option `flush = deferred` (XPFO RFC v7/v8 "deferred flush", cost-references.md E1-E3,
+ *   XPFO-V8: "a per-CPU flush pending flag checked at context switch, which coalesces
+ *   IPIs"): the initiating CPU flushes its own TLB over the span (INVLPG loop, or a full
+ *   local flush above the 33-page ceiling) and sets every other CPU's flush-pending flag,
+ *   with no IPI; a CPU whose flag is set does one full local flush at its next context
+ *   switch. Until then its stale direct-map entries stay usable (counted as exposure).
+ *   The default `immediate` is the shootdown described above.
  * - Protection does not depend on the key mode: the pages are not present at all.
  *
  * A request for n local pages takes n slots (n kmap_local_page() calls); their addresses
@@ -34,11 +41,22 @@
  */
 import { KMAP_LOCAL_MAX_NESTING } from "../core/machine.ts";
 import { PAGE_KERNEL, PTE_PRESENT, PTE_WRITABLE } from "../core/pte.ts";
-import { defineStrategy } from "./api.ts";
+import { defineStrategy, type OptionSpec } from "./api.ts";
 import { consecutive, contiguousRuns, flushDirectSpan, ok, range, unsupported } from "./common.ts";
+import { resolveOptions } from "./options.ts";
 
 const NAME = "no-direct-map";
 const INVALID = PTE_PRESENT | PTE_WRITABLE;
+
+const OPTIONS = {
+  flush: {
+    default: "immediate",
+    unit: "-",
+    description:
+      "immediate: one flush_tlb_kernel_range() shootdown per page-churn call (XPFO v7 without deferral, secretmem); deferred: local flush plus per-CPU flush-pending flags, each other CPU flushing at its next context switch (XPFO v7/v8 deferred flush).",
+    choices: ["immediate", "deferred"],
+  },
+} as const satisfies Record<string, OptionSpec>;
 
 interface MapState {
   /** Fixmap slots (true) or a vmap alias (false). */
@@ -52,17 +70,38 @@ export default defineStrategy({
     "XPFO/secretmem style: protected pages leave the direct map; local maps use per-CPU fixmap slots, global/long-term a vmap alias.",
   citation:
     "LWN 894531 (LSFMM 2022); XPFO RFC v9 cover.1554248001.git.khalid.aziz@oracle.com; mm/secretmem.c; arch/x86/mm/pat/set_memory.c set_direct_map_*_noflush; mm/highmem.c kmap_local; kernel-mechanics.md 1.2, 3, 4",
-  options: {},
+  options: OPTIONS,
   costs: {},
   supports: { local: true, global: true, longTerm: true },
   restoresProtection: true,
   mapsRanges: false,
   create(context) {
     const { machine } = context;
+    const options = resolveOptions("strategy", NAME, OPTIONS, context.options);
+    const deferred = options.flush === "deferred";
+    /** XPFO's per-CPU "flush pending" flags (deferred mode). */
+    const pending = new Uint8Array(machine.cpus);
+    let deferredFlushes = 0;
     const vmalloc = () => context.vmalloc({ flush: "lazy", allocator: "global-lock" });
     let slotMaps = 0;
     let aliasMaps = 0;
     let maxSlots = 0;
+    /** The initiator's own flush in deferred mode: INVLPG over the span, or a full local flush. */
+    const flushLocalSpan = (cpu: number, pfns: ArrayLike<number>) => {
+      if (pfns.length === 0) return;
+      let low = Number.POSITIVE_INFINITY;
+      let high = Number.NEGATIVE_INFINITY;
+      for (let i = 0; i < pfns.length; i++) {
+        low = Math.min(low, pfns[i]);
+        high = Math.max(high, pfns[i]);
+      }
+      const span = high - low + 1;
+      if (span > machine.profile.parameters.tlb_single_page_flush_ceiling.value) {
+        machine.flushLocalAll(cpu);
+      } else {
+        for (let vpn = low; vpn <= high; vpn++) machine.invlpg(cpu, vpn);
+      }
+    };
     const invalidate = (cpu: number, pfns: ArrayLike<number>) => {
       for (const [first, count] of contiguousRuns(pfns)) {
         machine.changeDirectMap(cpu, first, count, { clear: INVALID });
@@ -75,10 +114,24 @@ export default defineStrategy({
         return ok();
       },
       onPagesProtect(cpu, pfns) {
+        if (deferred) {
+          for (const [first, count] of contiguousRuns(pfns)) {
+            machine.changeDirectMap(cpu, first, count, { clear: INVALID });
+          }
+          flushLocalSpan(cpu, pfns);
+          for (let other = 0; other < machine.cpus; other++) if (other !== cpu) pending[other] = 1;
+          return ok();
+        }
         // One flush per call: a one-page call is secretmem's per-fault flush, a batch is
         // XPFO v8's batched update (one flush per free-list refill).
         invalidate(cpu, pfns);
         return ok();
+      },
+      onContextSwitch(cpu) {
+        if (!pending[cpu]) return;
+        pending[cpu] = 0;
+        deferredFlushes++;
+        machine.flushLocalAll(cpu);
       },
       onPagesRelease(cpu, pfns) {
         for (const [first, count] of contiguousRuns(pfns)) {
@@ -124,7 +177,12 @@ export default defineStrategy({
         }
         return ok();
       },
-      onFinish: () => ({ slot_maps: slotMaps, alias_maps: aliasMaps, max_slots: maxSlots }),
+      onFinish: () => ({
+        slot_maps: slotMaps,
+        alias_maps: aliasMaps,
+        max_slots: maxSlots,
+        ...(deferred ? { deferred_flushes: deferredFlushes } : {}),
+      }),
     };
   },
 });

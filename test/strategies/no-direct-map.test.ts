@@ -99,3 +99,24 @@ describe("no-direct-map (XPFO/secretmem style)", () => {
     expect(s.machine.access(1, pfns[0], WRITE)).toBe(FAULT_NOT_PRESENT);
   });
 });
+
+describe("no-direct-map flush=deferred (XPFO v7/v8 deferred flush)", () => {
+  it("flushes locally and defers the other CPUs' flush to their next context switch, with no IPI", () => {
+    const s = setUp(noDirectMap, { options: { flush: "deferred" } });
+    const hooks = s.hooks;
+    const before = events(s.machine);
+    hooks.onPagesRelease?.(0, [s.region.pfns[3]]);
+    hooks.onPagesProtect?.(0, [s.region.pfns[3]]);
+    const after = events(s.machine);
+    expect(after.ipis).toBe(before.ipis);
+    expect(after.shootdowns).toBe(before.shootdowns);
+    expect(after.invlpg - before.invlpg).toBe(1);
+    // CPU 1 flushes everything at its next switch, once.
+    const flushes = after.full_flushes;
+    const t = s.machine.createThread(1);
+    s.switchTo(1, t);
+    expect(events(s.machine).full_flushes).toBe(flushes + 1);
+    s.switchTo(1, s.t[1]);
+    expect(events(s.machine).full_flushes).toBe(flushes + 1);
+  });
+});

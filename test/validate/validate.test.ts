@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { loadProfile, overrideProfile } from "../../core/profile.ts";
+import { VALIDATION_CASES } from "../../reports/validate/cases.ts";
+import { renderValidation } from "../../reports/validate/render.ts";
+import { fittedCases, runValidation } from "../../reports/validate/validate.ts";
+
+/** Cases whose profile parameters were fitted to them (the rest must be independent). */
+const FITTED = new Set([
+  "p19-flush-1page",
+  "xpfo-eager-4cpu",
+  "xpfo-eager-96cpu",
+  "e8-eager-global-1thread",
+  "e8-eager-global-2threads",
+  "e8-eager-global-4threads",
+  "e8-eager-global-8threads",
+  "e8-lazy-per-cpu-1thread",
+  "e10-fix-size",
+]);
+
+describe("pkslab validate: every case", () => {
+  it.each(VALIDATION_CASES.map((c) => [c.id]))(
+    "%s reproduces its published result within tolerance",
+    (id) => {
+      const report = runValidation({ cases: [id] });
+      const row = report.rows[0];
+      expect(row.id).toBe(id);
+      expect(Number.isFinite(row.model)).toBe(true);
+      expect(Math.abs(row.ratio - 1)).toBeLessThanOrEqual(row.tolerance);
+      expect(row.pass).toBe(true);
+      expect(row.role).toBe(FITTED.has(id) ? "fitted" : "independent");
+    },
+    60_000,
+  );
+});
+
+describe("pkslab validate: fitting is declared, and checks can fail", () => {
+  it("every fittedTo in the built-in profiles names a known case", () => {
+    const ids = new Set(VALIDATION_CASES.map((c) => c.id));
+    for (const name of ["server-2022", "opteron-2008"]) {
+      for (const [parameter, value] of Object.entries(loadProfile(name).parameters)) {
+        for (const id of fittedCases(value.fittedTo)) {
+          expect(ids.has(id), `${name}.${parameter} fittedTo ${id}`).toBe(true);
+          expect(value.confidence).toBe("derived");
+          expect(value.range).toBeDefined();
+        }
+      }
+    }
+  });
+
+  it("a broken server profile fails the shootdown and flush cases", () => {
+    const broken = (name: string) => {
+      const profile = loadProfile(name);
+      if (name !== "server-2022") return profile;
+      return overrideProfile(profile, {
+        ipi_per_target_cycles: profile.parameters.ipi_per_target_cycles.value * 10,
+        invlpg_cycles: 880,
+      });
+    };
+    const report = runValidation({
+      cases: ["p19-flush-2pages", "xpfo-eager-96cpu", "e8-lazy-per-cpu-8threads"],
+      profileFor: broken,
+    });
+    const result = Object.fromEntries(report.rows.map((row) => [row.id, row.pass]));
+    expect(result["p19-flush-2pages"]).toBe(false);
+    expect(result["xpfo-eager-96cpu"]).toBe(false);
+    // The Opteron case runs on its own profile, untouched.
+    expect(result["e8-lazy-per-cpu-8threads"]).toBe(true);
+    expect(report.failed).toBe(2);
+  }, 60_000);
+
+  it("renders every format deterministically, naming fitted and independent cases", () => {
+    const report = runValidation({ cases: ["p19-flush-1page", "p19-flush-2pages"] });
+    const again = runValidation({ cases: ["p19-flush-1page", "p19-flush-2pages"] });
+    for (const format of ["table", "markdown", "csv", "json"] as const) {
+      expect(renderValidation(report, format)).toBe(renderValidation(again, format));
+    }
+    const table = renderValidation(report, "table");
+    expect(table).toContain("fitted");
+    expect(table).toContain("independent");
+    expect(table).toContain("server-2022.ipi_send_base_cycles = 1,046 cycles");
+    const json = JSON.parse(renderValidation(report, "json"));
+    expect(json.rows).toHaveLength(2);
+    expect(json.fitted).toBe(1);
+  });
+
+  it("refuses an unknown case id with the valid choices", () => {
+    expect(() => runValidation({ cases: ["xpfo-eagre-4cpu"] })).toThrow(/Did you mean/);
+  });
+});
