@@ -14,7 +14,7 @@ import { UserInputError } from "../../core/errors.ts";
 import { metricSpec } from "../../core/metrics.ts";
 import { renderSweep, SWEEP_FORMATS, type SweepPoint } from "../render/sweep.ts";
 import { buildResults } from "../results.ts";
-import { emit } from "./compare.ts";
+import { chooseFormat, emit } from "./compare.ts";
 import { type CompareFlags, mergeCompareOptions, parseAssignment } from "./config.ts";
 import { gitCommit, resolveComparison, runResolvedParallel } from "./plan.ts";
 
@@ -62,7 +62,7 @@ export function parseSweepValues(text: string): string[] {
 
 /** Runs the sweep and writes the report (and the per-point result files). */
 export async function sweepAction(flags: SweepFlags, toolVersion: string): Promise<void> {
-  const format = flags.format ?? "table";
+  const format = flags.format ?? chooseFormat(undefined, flags.out);
   if (!(SWEEP_FORMATS as readonly string[]).includes(format)) {
     throw new UserInputError(
       `sweep --format must be one of ${SWEEP_FORMATS.join(", ")}; for other formats save the points with --save-dir and use compare --from.`,
@@ -136,7 +136,7 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
   } finally {
     bar?.stop();
   }
-  const report = renderSweep({
+  const report = await renderSweep({
     parameter: key,
     metric,
     points,

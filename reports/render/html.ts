@@ -213,7 +213,7 @@ function tableHtml(doc: ResultDocument, workload: string, options?: RenderOption
   return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }
 
-const STYLE = `body{font-family:system-ui,sans-serif;margin:2em auto;max-width:70em;padding:0 1em;color:#222}
+export const HTML_STYLE = `body{font-family:system-ui,sans-serif;margin:2em auto;max-width:70em;padding:0 1em;color:#222}
 .disclaimer{border-left:4px solid #e0a000;padding:.3em .8em;background:#fff8e1}
 table{border-collapse:collapse;margin:.5em 0 1em;font-size:.9em}
 th,td{border:1px solid #ccc;padding:.25em .6em}th{background:#f3f3f3}
@@ -229,7 +229,7 @@ async function renderHtml(doc: ResultDocument, options?: RenderOptions): Promise
     "<head>",
     '<meta charset="utf-8">',
     `<title>pkslab comparison ${escapeHtml(doc.context.configHash)}</title>`,
-    `<style>${STYLE}</style>`,
+    `<style>${HTML_STYLE}</style>`,
     "</head>",
     "<body>",
     "<h1>pkslab comparison</h1>",

@@ -82,6 +82,17 @@ describe("pkslab sweep", () => {
     expect(lines[1]).toMatch(/^pmem-dax\.requests,20,pmem-dax,unprotected,1,cost\.cycles_per_op,/);
   });
 
+  it("writes a self-contained HTML page with one chart per workload (format from --out)", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "pkslab-sweep-")), "sweep.html");
+    const run = await runCli("sweep", ...SMALL, "--vary", "pmem-dax.requests=20,40", "--out", out);
+    expect(run.code).toBe(0);
+    const html = readFileSync(out, "utf8");
+    expect(html.startsWith("<!doctype html>")).toBe(true);
+    expect(html.match(/<svg/g)?.length).toBe(1);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toContain("not measurements of a real machine");
+  });
+
   it("exits 2 on a bad target, a bad value or a bad metric, before running anything", async () => {
     for (const args of [
       ["--vary", "pmem-dx.requests=1,2"],
