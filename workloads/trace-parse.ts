@@ -28,7 +28,6 @@
  * @packageDocumentation
  */
 import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
 
 /** How an accessor's probe arguments describe its accesses. */
 type AccessorShape =
@@ -160,11 +159,22 @@ export function parseArgs(body: string): Map<string, string> {
   return args;
 }
 
+/** The text of argument `name` in an event body (` name=value`), or undefined. */
+function argText(body: string, name: string): string | undefined {
+  const key = ` ${name}=`;
+  const at = body.indexOf(key);
+  if (at < 0) return undefined;
+  const from = at + key.length;
+  const end = body.indexOf(" ", from);
+  return end < 0 ? body.slice(from) : body.slice(from, end);
+}
+
+const NUMBER = /^(0x[0-9a-fA-F]+|\d+)$/;
+
 /** Unsigned decimal or 0x-hex argument as a number; undefined if malformed or too big. */
-function numberArg(args: Map<string, string>, name: string): number | undefined {
-  const text = args.get(name);
-  if (text === undefined || text === "") return undefined;
-  if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(text)) return undefined;
+function numberArg(body: string, name: string): number | undefined {
+  const text = argText(body, name);
+  if (text === undefined || !NUMBER.test(text)) return undefined;
   const value = Number(text);
   return Number.isSafeInteger(value) ? value : undefined;
 }
@@ -453,8 +463,10 @@ export class TraceBuilder {
       this.time(state, line.timestamp);
       return;
     }
-    const args = parseArgs(line.body);
-    const eb = args.get("eb");
+    // The body after the probe location `(func+0x0/0x.. [btrfs])`.
+    const close = line.body.startsWith("(") ? line.body.indexOf(")") : -1;
+    const args = close >= 0 ? line.body.slice(close + 1) : ` ${line.body}`;
+    const eb = argText(args, "eb");
     const start = numberArg(args, "start");
     if (eb === undefined || start === undefined) {
       this.badLine(`${line.event}: missing eb or start`, text);
@@ -522,7 +534,7 @@ export class TraceBuilder {
       }
       case "copy":
       case "copy-full": {
-        const srcEb = args.get("srceb");
+        const srcEb = argText(args, "srceb");
         const srcStart = numberArg(args, "srcstart");
         const len = numberArg(args, "len");
         const off = info.shape === "copy" ? numberArg(args, "off") : 0;
@@ -716,11 +728,18 @@ export function parseTraceText(text: string, source = "(text)"): TraceData {
 export async function readTraceFile(path: string): Promise<TraceData> {
   const builder = new TraceBuilder(path);
   const input = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  let last = "";
-  input.on("data", (chunk) => {
-    if (chunk.length > 0) last = chunk[chunk.length - 1] as string;
-  });
-  for await (const line of lines) builder.add(line);
-  return builder.finish(last !== "" && last !== "\n");
+  let carry = "";
+  for await (const chunk of input as AsyncIterable<string>) {
+    const text = carry === "" ? chunk : carry + chunk;
+    let from = 0;
+    for (let end = text.indexOf("\n", from); end >= 0; end = text.indexOf("\n", from)) {
+      const stop = end > from && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+      builder.add(text.slice(from, stop));
+      from = end + 1;
+    }
+    carry = text.slice(from);
+  }
+  // Text after the last newline is a line cut short.
+  if (carry !== "") builder.add(carry);
+  return builder.finish(carry !== "");
 }
