@@ -97,11 +97,11 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
     emit(await renderDocument(doc, format, splitList(flags.metrics)), flags.out);
     return;
   }
+  const options = mergeCompareOptions(flags);
   // Check --metrics before running anything (the document's catalog checks it again).
-  for (const name of splitList(flags.metrics)) {
+  for (const name of options.metrics) {
     if (!metricSpec(name)) throw unknownChoiceError("metric", name, [...METRIC_CATALOG.keys()]);
   }
-  const options = mergeCompareOptions(flags);
   const format = chooseFormat(options.format, options.out);
   const comparison = await resolveComparison(options);
   const total = comparison.workloads.length * comparison.strategies.length;
@@ -132,6 +132,11 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
     },
     cells,
   );
-  emit(await renderDocument(doc, format, splitList(flags.metrics)), options.out);
+  emit(await renderDocument(doc, format, options.metrics), options.out);
+  if (options.out !== undefined) {
+    process.stderr.write(
+      `pkslab: wrote ${options.out} (${format}, ${cells.length} cell${cells.length === 1 ? "" : "s"}, config ${doc.context.configHash})\n`,
+    );
+  }
   if (cells.some((cell) => cell.status === "error")) process.exitCode = 1;
 }

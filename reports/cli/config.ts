@@ -34,6 +34,7 @@ export const compareConfigSchema = z
     format: z.enum(FORMATS).optional(),
     out: z.string().optional(),
     jobs: z.number().int().positive().optional(),
+    metrics: listSchema.optional(),
   })
   .strict();
 
@@ -85,6 +86,8 @@ export interface CompareOptions {
   readonly out?: string;
   /** Worker threads (results do not depend on it). */
   readonly jobs: number;
+  /** Metric columns after cycles/op. */
+  readonly metrics: string[];
 }
 
 /** Default worker threads: the host's available parallelism. */
@@ -167,5 +170,6 @@ export function mergeCompareOptions(flags: CompareFlags): CompareOptions {
     format: flags.format ?? file.format,
     out: flags.out ?? file.out,
     jobs: flags.jobs ?? file.jobs ?? defaultJobs(),
+    metrics: splitList(flags.metrics ?? file.metrics),
   };
 }
