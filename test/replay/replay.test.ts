@@ -134,3 +134,39 @@ describe("replay of a captured excerpt", () => {
     expect(perCall.metrics["events.pkrs_writes"]).toBe(2 * trace.stats.calls);
   });
 });
+
+describe("per-search buffer budget", () => {
+  // One search touching five buffers in turn, twice.
+  const line = (i: number, b: number) =>
+    `t-5 [000] ..... 1.${String(i).padStart(4, "0")}: btrfs_get_64: (btrfs_get_64+0x0/0x100 [btrfs]) eb=0x${b} start=${b * 16384} ptr=${i % 2 === 1 ? 4090 : 16000} off=0`;
+  const text = [
+    "t-5 [000] ..... 1.0000: btrfs_search_slot: (btrfs_search_slot+0x0/0xc90 [btrfs]) root=0x1",
+    ...Array.from({ length: 10 }, (_, i) => line(i + 1, (i % 5) + 1)),
+    "",
+  ].join("\n");
+  const trace = parseTraceText(text);
+  const run = (held: number) =>
+    runReplay(trace, {
+      strategies: [BUILTIN_STRATEGIES["no-direct-map"], BUILTIN_STRATEGIES["kmap-local-range"]],
+      mappings: ["per-search"],
+      profile,
+      params: { held_buffers: held },
+      checkInvariants: true,
+    }).cells;
+
+  it("holds three 4-page buffers within the 15 kmap_local slots, replacing LIFO", () => {
+    expect(trace.stats.callsPerSearch.max).toBe(10);
+    expect(trace.stats.crossingCalls).toBe(5);
+    expect(trace.stats.pagesPerBuffer).toBe(4);
+    for (const cell of run(3)) {
+      expect(cell.status, `${cell.strategy}: ${cell.reason}`).toBe("ok");
+      expect(cell.metrics["compat.unsupported_maps"]).toBe(0);
+      expect(cell.metrics["compat.unsupported_unmaps"]).toBe(0);
+    }
+  });
+
+  it("runs out of fixmap slots when a one-page API holds four buffers", () => {
+    const [noDirectMap] = run(4);
+    expect(noDirectMap.metrics["compat.unsupported_maps"]).toBeGreaterThan(0);
+  });
+});
