@@ -1,0 +1,63 @@
+/**
+ * page-address: the counterfactual of LSFMM 2022 claim 3. The PKS key is lifted when a
+ * caller asks for an address (`page_address()`), exactly as pks-kmap lifts it in
+ * kmap_local_page(), but page_address() has no unmap operation, so nothing ever puts the
+ * key back: the strategy has no onUnmap hook. Used by `pkslab claims` only; not a candidate.
+ *
+ * "One apparent option is the page_address() macro, but that will not work due to the lack
+ * of an unmap operation." (Weiny, LWN 894531)
+ */
+import { pksInitValue } from "../../core/pkrs.ts";
+import { defineStrategy } from "../../strategies/api.ts";
+import {
+  consecutive,
+  contiguousRuns,
+  directMapVpns,
+  ok,
+  PGMAP_KEY,
+  PgmapProtection,
+  restingRights,
+  setMemoryPks,
+} from "../../strategies/common.ts";
+
+export default defineStrategy({
+  name: "page-address",
+  version: "1.0.0",
+  summary:
+    "Counterfactual: page_address() lifts the PKS key like kmap_local_page(), but there is no unmap to restore it.",
+  citation:
+    "LWN 894531 (LSFMM 2022: page_address() 'will not work due to the lack of an unmap operation'); Weiny v10 pgmap_set_readwrite (kernel-mechanics.md 6.5)",
+  options: {},
+  costs: {},
+  supports: { local: true, global: true, longTerm: true },
+  restoresProtection: false,
+  mapsRanges: false,
+  create(context) {
+    const { machine, region } = context;
+    const resting = restingRights(region.keyMode);
+    const pgmap = new PgmapProtection(machine, PGMAP_KEY, resting, true);
+    return {
+      onSetup(protectedRegion) {
+        machine.enablePks(pksInitValue({ [PGMAP_KEY]: resting }));
+        for (const [first, count] of contiguousRuns(protectedRegion.pfns)) {
+          machine.changeDirectMap(0, first, count, { key: PGMAP_KEY });
+        }
+        return ok();
+      },
+      onPagesProtect(cpu, pfns) {
+        setMemoryPks(machine, cpu, pfns, PGMAP_KEY);
+        return ok();
+      },
+      onPagesRelease(cpu, pfns) {
+        setMemoryPks(machine, cpu, pfns, 0);
+        return ok();
+      },
+      onMap(request) {
+        const vpns = directMapVpns(request.pfns);
+        pgmap.readwrite(request.thread);
+        return ok({ vpns, contiguous: consecutive(vpns), state: undefined });
+      },
+      // No onUnmap: page_address() has nothing to pair with.
+    };
+  },
+});

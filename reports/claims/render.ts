@@ -1,0 +1,89 @@
+/** Renders a claims report: table (terminal text), markdown, json. */
+import { unknownChoiceError } from "../../core/errors.ts";
+import type { ClaimOutcome, ClaimsReport } from "./evaluate.ts";
+
+export const CLAIMS_FORMATS = ["table", "markdown", "json"] as const;
+export type ClaimsFormat = (typeof CLAIMS_FORMATS)[number];
+
+export function checkClaimsFormat(format: string): ClaimsFormat {
+  if (!(CLAIMS_FORMATS as readonly string[]).includes(format)) {
+    throw unknownChoiceError("format", format, CLAIMS_FORMATS);
+  }
+  return format as ClaimsFormat;
+}
+
+const DISCLAIMER =
+  "Verdicts of the model (simulated machine), not measurements. Robust = the verdict holds with every unverified or derived cost parameter at each end of its documented range (one at a time) and all of them at the low and at the high corner.";
+
+/** "robust", "depends on: a=1 (refuted), b=2 (not decidable)", or "not checked". */
+export function robustnessText(claim: ClaimOutcome): string {
+  const r = claim.robustness;
+  if (!r) return "not checked";
+  if (r.robust) return `robust (${r.variants} variants)`;
+  return `depends on: ${r.flips.map((f) => `${f.label} -> ${f.verdict}`).join("; ")}`;
+}
+
+function header(report: ClaimsReport): string[] {
+  const params = Object.entries(report.workloadParams)
+    .map(
+      ([w, p]) =>
+        `${w} ${Object.entries(p)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(" ")}`,
+    )
+    .join(", ");
+  return [
+    `profile ${report.profile}, ${report.cpus} CPUs, seeds ${report.seeds.join(",")}`,
+    `workloads: ${params}`,
+    report.sweptParameters.length > 0
+      ? `swept (unverified/derived): ${report.sweptParameters.join(", ")}`
+      : "robustness sweep not run",
+  ];
+}
+
+function renderTable(report: ClaimsReport): string {
+  let out = `pkslab claims: LSFMM 2022 (LWN 894531) claims against the model\n${DISCLAIMER}\n`;
+  out += `${header(report).join("\n")}\n`;
+  const counts = new Map<string, number>();
+  for (const c of report.claims) counts.set(c.verdict, (counts.get(c.verdict) ?? 0) + 1);
+  out += `\n${report.claims.length} claims: ${[...counts.entries()].map(([v, n]) => `${n} ${v}`).join(", ")}\n`;
+  report.claims.forEach((claim, i) => {
+    out += `\n${i + 1}. ${claim.id}: ${claim.verdict.toUpperCase()}`;
+    out += `  [${robustnessText(claim)}]\n`;
+    out += `   quote: "${claim.quote}" (${claim.speaker})\n`;
+    out += `   tested: ${claim.predicate}\n`;
+    for (const line of claim.evidence) out += `   - ${line}\n`;
+  });
+  return out;
+}
+
+const md = (text: string) => text.replaceAll("|", "\\|");
+
+function renderMarkdown(report: ClaimsReport): string {
+  let out = `# pkslab claims\n\n${DISCLAIMER}\n\n${header(report)
+    .map((line) => `- ${md(line)}`)
+    .join("\n")}\n\n`;
+  out += "| # | claim | verdict | robustness |\n| --- | --- | --- | --- |\n";
+  report.claims.forEach((claim, i) => {
+    out += `| ${i + 1} | ${claim.id} | ${claim.verdict} | ${md(robustnessText(claim))} |\n`;
+  });
+  report.claims.forEach((claim, i) => {
+    out += `\n## ${i + 1}. ${claim.id}: ${claim.verdict}\n\n`;
+    out += `> ${md(claim.quote)} (${md(claim.speaker)}; ${md(claim.source)})\n\n`;
+    out += `Tested: ${md(claim.predicate)}.\n\n`;
+    for (const line of claim.evidence) out += `- ${md(line)}\n`;
+    out += `\nRobustness: ${md(robustnessText(claim))}.\n`;
+  });
+  return out;
+}
+
+export function renderClaims(report: ClaimsReport, format: ClaimsFormat): string {
+  switch (format) {
+    case "table":
+      return renderTable(report);
+    case "markdown":
+      return renderMarkdown(report);
+    case "json":
+      return `${JSON.stringify({ disclaimer: DISCLAIMER, ...report }, null, 2)}\n`;
+  }
+}
