@@ -81,7 +81,17 @@ export function formatWithCi(summary: MetricSummary | undefined): string {
   const half = ciHalf(summary);
   return half === null
     ? formatNumber(summary.mean)
-    : `${formatNumber(summary.mean)} ±${half < 1000 ? Number(half.toPrecision(2)) : formatNumber(half)}`;
+    : `${formatNumber(summary.mean)} ±${formatHalf(half)}`;
+}
+
+/** A CI half width: two significant digits, with k/M/G from 10000 on. */
+export function formatHalf(half: number): string {
+  const rounded = Number(half.toPrecision(2));
+  if (rounded < 1e4) return String(rounded);
+  for (const [scale, suffix] of [...SI, [1e3, "k"] as [number, string]]) {
+    if (rounded >= scale) return `${Number((rounded / scale).toPrecision(2))}${suffix}`;
+  }
+  return String(rounded);
 }
 
 function asSummary(s: MetricSummary): Summary | null {

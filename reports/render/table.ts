@@ -25,6 +25,8 @@ import {
 } from "./common.ts";
 
 const CYCLES = "cost.cycles_per_op";
+/** Maximum line length of the terminal report. */
+export const WIDTH = 120;
 
 function renderTable(doc: ResultDocument, options?: RenderOptions): string {
   const others = extraMetrics(options);
@@ -50,7 +52,7 @@ function renderTable(doc: ResultDocument, options?: RenderOptions): string {
       ]);
     }
     out += `\nworkload ${workload}\n`;
-    const nameWidth = Math.min(20, Math.max(8, ...rows.map((row) => row[0].length)));
+    const nameWidth = Math.min(16, Math.max(8, ...rows.map((row) => row[0].length)));
     out += table(rows, {
       border: getBorderCharacters("norc"),
       columns: {
@@ -61,7 +63,9 @@ function renderTable(doc: ResultDocument, options?: RenderOptions): string {
       },
       drawHorizontalLine: (index, size) => index <= 1 || index === size,
     });
-    for (const note of statusNotes(cells)) out += `  note: ${note}\n`;
+    for (const note of statusNotes(cells)) {
+      out += `${wrapWords(`  note: ${note}`, WIDTH, "        ").join("\n")}\n`;
+    }
   }
   const overall = overallRows(doc);
   if (byWorkload(doc).size > 1 && overall.length > 0) {
@@ -80,8 +84,8 @@ function renderTable(doc: ResultDocument, options?: RenderOptions): string {
   }
   out += `\n${legendLines(doc, true, options).join("\n")}\n`;
   out += "events are per run (seed mean); exposure in page-cycles; blocked = share of strays\n";
-  out += `${versionLines(doc, 120).join("\n")}\n`;
-  out += `${wrapWords(`reproduce: ${doc.context.reproduce}`, 120, "    ", " \\").join("\n")}\n`;
+  out += `${versionLines(doc, WIDTH).join("\n")}\n`;
+  out += `${wrapWords(`reproduce: ${doc.context.reproduce}`, WIDTH, "    ", " \\").join("\n")}\n`;
   return out;
 }
 
