@@ -269,6 +269,13 @@ export interface Flip {
   readonly label: string;
   readonly verdict: Verdict;
   readonly evidence: readonly string[];
+  /**
+   * For a one-parameter variant: the parameter, and the value (found by bisection between
+   * the profile value and the range end) past which the verdict changes.
+   */
+  readonly parameter?: string;
+  readonly threshold?: number;
+  readonly direction?: "above" | "below";
 }
 
 export interface ClaimOutcome {
@@ -305,6 +312,42 @@ export interface EvaluateOptions {
   readonly onVariant?: (done: number, total: number, label: string) => void;
 }
 
+/** Bisection steps when locating the value at which a one-parameter variant flips a verdict. */
+const THRESHOLD_STEPS = 5;
+
+/**
+ * Where between the profile value and the variant's value the verdict of `claim` changes
+ * (bisection on that claim's cells only). Undefined for joint corners.
+ */
+function threshold(
+  claim: Claim,
+  config: ClaimsConfig,
+  variant: ProfileVariant,
+  baseVerdict: Verdict,
+): Pick<Flip, "parameter" | "threshold" | "direction"> {
+  const names = Object.keys(variant.changes);
+  if (names.length !== 1) return {};
+  const parameter = names[0];
+  const from = config.profile.parameters[parameter].value;
+  const to = variant.changes[parameter];
+  const integer = Number.isInteger(from) && Number.isInteger(to);
+  const verdictAt = (value: number) => {
+    const profile = overrideProfile(config.profile, { [parameter]: value });
+    const plan = claimsPlan([claim], { ...config, profile });
+    return decideAll([claim], claimResults(plan, runClaimCells([claim], plan)))[0].verdict;
+  };
+  let same = from;
+  let flipped = to;
+  for (let step = 0; step < THRESHOLD_STEPS; step++) {
+    let mid = (same + flipped) / 2;
+    if (integer) mid = Math.round(mid);
+    if (mid === same || mid === flipped) break;
+    if (verdictAt(mid) === baseVerdict) same = mid;
+    else flipped = mid;
+  }
+  return { parameter, threshold: flipped, direction: to > from ? "above" : "below" };
+}
+
 /** Runs the claims' shared comparison, decides each claim and (by default) its robustness. */
 export function evaluateClaims(options: EvaluateOptions = {}): ClaimsReport {
   const claims = options.claims ?? LSFMM_CLAIMS;
@@ -325,6 +368,7 @@ export function evaluateClaims(options: EvaluateOptions = {}): ClaimsReport {
           label: variant.label,
           verdict: decision.verdict,
           evidence: decision.evidence,
+          ...threshold(claims[i], config, variant, base[i].verdict),
         });
       }
     });

@@ -20,7 +20,13 @@ export function robustnessText(claim: ClaimOutcome): string {
   const r = claim.robustness;
   if (!r) return "not checked";
   if (r.robust) return `robust (${r.variants} variants)`;
-  return `depends on: ${r.flips.map((f) => `${f.label} -> ${f.verdict}`).join("; ")}`;
+  return `depends on: ${r.flips
+    .map((f) =>
+      f.parameter !== undefined && f.threshold !== undefined
+        ? `${f.parameter} ${f.direction === "above" ? ">=" : "<="} ~${f.threshold} (range end ${f.label.split("=")[1]}) -> ${f.verdict}`
+        : `${f.label} -> ${f.verdict}`,
+    )
+    .join("; ")}`;
 }
 
 function header(report: ClaimsReport): string[] {
