@@ -7,7 +7,7 @@ import { unknownChoiceError } from "../../core/errors.ts";
 import type { CellReport, MetricSummary, ResultDocument } from "../results.ts";
 import { seedLabel } from "../results.ts";
 import type { Summary } from "../stats.ts";
-import { geometricMean, significant } from "../stats.ts";
+import { differenceCi, geometricMean, significant } from "../stats.ts";
 
 /** Output formats of `pkslab compare --format`. */
 export const FORMATS = ["table", "markdown", "email", "csv", "json", "html"] as const;
@@ -105,6 +105,27 @@ export interface Delta {
   readonly text: string;
   /** Both sides have ≥ 2 seeds and their 95% CIs do not overlap. */
   readonly significant: boolean;
+}
+
+/**
+ * The 95% CI of a candidate's change against the baseline (Welch's t on the difference of
+ * means), in the delta's units: "[+19.1, +27.6]". Empty when it cannot be computed or has
+ * no width (both sides deterministic).
+ */
+export function deltaCi(
+  base: MetricSummary | undefined,
+  candidate: MetricSummary | undefined,
+  unit: string,
+): string {
+  const a = base ? asSummary(base) : null;
+  const b = candidate ? asSummary(candidate) : null;
+  if (!a || !b) return "";
+  const d = differenceCi(a, b);
+  if (!Number.isFinite(d.low) || !Number.isFinite(d.high) || d.low === d.high) return "";
+  const scale = unit === "ratio" ? 100 : a.mean !== 0 ? 100 / Math.abs(a.mean) : Number.NaN;
+  if (!Number.isFinite(scale)) return "";
+  const show = (value: number) => `${value > 0 ? "+" : ""}${(value * scale).toFixed(1)}`;
+  return `[${show(d.low)}, ${show(d.high)}]`;
 }
 
 /** Change of `candidate` against `base`: percent, or points for ratio metrics. */

@@ -11,6 +11,7 @@ import {
   baselineCell,
   byWorkload,
   delta,
+  deltaCi,
   extraMetrics,
   formatNumber,
   formatWithCi,
@@ -189,7 +190,12 @@ function tableHtml(doc: ResultDocument, workload: string, options?: RenderOption
   const others = extraMetrics(options);
   const cells = doc.results.filter((cell) => cell.workload === workload);
   const base = baselineCell(doc, cells);
-  const head = ["strategy", "cycles/op (mean ± 95% CI)", "vs base", ...others.map((m) => m.long)];
+  const head = [
+    "strategy",
+    "cycles/op (mean ± 95% CI)",
+    "vs base [95% CI]",
+    ...others.map((m) => m.long),
+  ];
   const rows = cells.map((cell) => {
     if (cell.runs.length === 0) return [strategyLabel(cell), "-", "-", ...others.map(() => "-")];
     const d =
@@ -199,7 +205,7 @@ function tableHtml(doc: ResultDocument, workload: string, options?: RenderOption
     return [
       strategyLabel(cell),
       formatWithCi(cell.summary[CYCLES]),
-      `${d.text}${d.significant ? "*" : ""}`,
+      `${d.text}${d.significant ? "*" : ""}${cell === base ? "" : ` ${deltaCi(base?.summary[CYCLES], cell.summary[CYCLES], unitOf(doc, CYCLES))}`}`.trimEnd(),
       ...others.map((m) => formatNumber(cell.summary[m.metric]?.mean)),
     ];
   });

@@ -4,6 +4,7 @@ import {
   baselineCell,
   byWorkload,
   delta,
+  deltaCi,
   extraMetrics,
   formatNumber,
   formatWithCi,
@@ -42,7 +43,12 @@ function renderMarkdown(doc: ResultDocument, options?: RenderOptions): string {
     const base = baselineCell(doc, cells);
     out.push("", `## ${workload}`, "");
     out.push(
-      row(["strategy", "cycles/op (mean ± 95% CI)", "vs base", ...others.map((m) => m.long)]),
+      row([
+        "strategy",
+        "cycles/op (mean ± 95% CI)",
+        "vs base [95% CI]",
+        ...others.map((m) => m.long),
+      ]),
     );
     out.push(row(["---", "---:", "---:", ...others.map(() => "---:")]));
     for (const cell of cells) {
@@ -58,7 +64,7 @@ function renderMarkdown(doc: ResultDocument, options?: RenderOptions): string {
         row([
           `\`${strategyLabel(cell)}\``,
           formatWithCi(cell.summary[CYCLES]),
-          `${d.text}${d.significant ? "\\*" : ""}`,
+          `${d.text}${d.significant ? "\\*" : ""}${cell === base ? "" : ` ${deltaCi(base?.summary[CYCLES], cell.summary[CYCLES], unitOf(doc, CYCLES))}`}`.trimEnd(),
           ...others.map((m) => formatNumber(cell.summary[m.metric]?.mean)),
         ]),
       );

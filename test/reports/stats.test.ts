@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { geometricMean, significant, summarize } from "../../reports/stats.ts";
+import { differenceCi, geometricMean, significant, summarize, t95 } from "../../reports/stats.ts";
 
 describe("seed statistics on known inputs", () => {
   it("gives mean, sd and a Student-t 95% CI", () => {
@@ -27,5 +27,55 @@ describe("seed statistics on known inputs", () => {
     expect(geometricMean([2, 8, 4])).toBeCloseTo(4, 12);
     expect(geometricMean([])).toBeNaN();
     expect(geometricMean([1, 0])).toBeNaN();
+  });
+});
+
+describe("difference of means", () => {
+  it("gives Welch's 95% CI", () => {
+    const a = summarize([10, 12, 14]); // mean 12, sd 2
+    const b = summarize([20, 21, 22, 23, 24]); // mean 22, sd 1.5811
+    const d = differenceCi(a, b);
+    expect(d.diff).toBe(10);
+    // va = 4/3, vb = 0.5, se = 1.354, df = 3.533 -> t = 2.927 (scipy t.ppf(0.975, 3.533))
+    const se = Math.sqrt(4 / 3 + 0.5);
+    expect(d.high - d.diff).toBeCloseTo(2.927 * se, 1);
+    expect(d.low).toBeCloseTo(10 - (d.high - d.diff), 9);
+  });
+
+  it("is exact without spread and undefined with one value", () => {
+    expect(differenceCi(summarize([1, 1]), summarize([3, 3]))).toEqual({
+      diff: 2,
+      low: 2,
+      high: 2,
+    });
+    expect(differenceCi(summarize([1]), summarize([3, 4])).low).toBeNaN();
+  });
+
+  it("has t quantiles for small and large degrees of freedom", () => {
+    expect(t95(1)).toBe(12.706);
+    expect(t95(4)).toBe(2.776);
+    expect(t95(4.5)).toBeGreaterThan(2.571);
+    expect(t95(4.5)).toBeLessThan(2.776);
+    expect(t95(100)).toBeCloseTo(1.984, 2);
+    expect(t95(0.5)).toBeNaN();
+    // Reference quantiles from scipy.stats.t.ppf(0.975, df).
+    for (const [df, exact] of [
+      [3.533, 2.927347],
+      [4.5, 2.658912],
+      [1.9998, 4.303065],
+      [100, 1.983972],
+    ]) {
+      expect(Math.abs(t95(df) / exact - 1), `df ${df}`).toBeLessThan(0.005);
+    }
+  });
+});
+
+describe("Welch degrees of freedom at their maximum", () => {
+  it("does not lose a degree of freedom to rounding when the variances are equal", () => {
+    const a = summarize([1533.8808333333334, 1542.8975]);
+    const b = summarize([1893.7208333333333, 1902.6333333333334]);
+    const d = differenceCi(a, b);
+    const se = Math.sqrt(a.sd ** 2 / 2 + b.sd ** 2 / 2);
+    expect(d.high - d.diff).toBeCloseTo(4.303 * se, 1);
   });
 });
