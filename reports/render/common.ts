@@ -107,6 +107,10 @@ export interface Delta {
   readonly significant: boolean;
 }
 
+/** Legend line of the bracketed interval {@link deltaCi} adds to a change. */
+export const DIFFERENCE_LEGEND =
+  "[low, high] = 95% CI of the change in cycles/op (Welch's t on the difference of means)";
+
 /**
  * The 95% CI of a candidate's change against the baseline (Welch's t on the difference of
  * means), in the delta's units: "[+19.1, +27.6]". Empty when it cannot be computed or has

@@ -10,6 +10,7 @@ import type { ResultDocument } from "../results.ts";
 import {
   baselineCell,
   byWorkload,
+  DIFFERENCE_LEGEND,
   delta,
   deltaCi,
   extraMetrics,
@@ -279,7 +280,7 @@ async function renderHtml(doc: ResultDocument, options?: RenderOptions): Promise
     );
   }
   parts.push(
-    `<ul>${legendLines(doc, true, options)
+    `<ul>${[...legendLines(doc, true, options), DIFFERENCE_LEGEND]
       .map((line) => `<li>${escapeHtml(line)}</li>`)
       .join("")}</ul>`,
     `<p>${versionLines(doc, 10_000).map(escapeHtml).join("<br>")}</p>`,

@@ -3,6 +3,7 @@ import type { ResultDocument } from "../results.ts";
 import {
   baselineCell,
   byWorkload,
+  DIFFERENCE_LEGEND,
   delta,
   deltaCi,
   extraMetrics,
@@ -81,7 +82,9 @@ function renderMarkdown(doc: ResultDocument, options?: RenderOptions): string {
   }
   out.push(
     "",
-    ...legendLines(doc, true, options).map((line) => `- ${line.replaceAll("*", "\\*")}`),
+    ...[...legendLines(doc, true, options), DIFFERENCE_LEGEND].map(
+      (line) => `- ${line.replaceAll("*", "\\*")}`,
+    ),
   );
   out.push("", ...versionLines(doc, 10_000).map((line) => `- ${line}`));
   out.push("", "Reproduce:", "", "```sh", doc.context.reproduce, "```", "");
