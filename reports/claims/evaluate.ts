@@ -293,6 +293,8 @@ export interface ClaimOutcome {
     /** Variants under which the verdict differs, with the verdict there. */
     readonly flips: readonly Flip[];
   };
+  /** The verdict on other machine sizes (same profile), when the robustness sweep ran. */
+  readonly atCpus?: readonly { cpus: number; verdict: Verdict; evidence: readonly string[] }[];
 }
 
 export interface ClaimsReport {
@@ -310,7 +312,12 @@ export interface EvaluateOptions {
   /** Run the robustness sweep (default true). */
   readonly robustness?: boolean;
   readonly onVariant?: (done: number, total: number, label: string) => void;
+  /** Other machine sizes to decide the claims on, with the robustness sweep (default [16]). */
+  readonly alsoCpus?: readonly number[];
 }
+
+/** The CPU counts the claims are also decided on (the default comparison runs 16 CPUs). */
+export const DEFAULT_ALSO_CPUS: readonly number[] = [16];
 
 /** Bisection steps when locating the value at which a one-parameter variant flips a verdict. */
 const THRESHOLD_STEPS = 5;
@@ -352,11 +359,18 @@ function threshold(
 export function evaluateClaims(options: EvaluateOptions = {}): ClaimsReport {
   const claims = options.claims ?? LSFMM_CLAIMS;
   const config = options.config ?? defaultClaimsConfig();
-  const run = (profile: CostProfile) => {
-    const plan = claimsPlan(claims, { ...config, profile });
+  const run = (profile: CostProfile, cpus = config.cpus) => {
+    const plan = claimsPlan(claims, { ...config, profile, cpus });
     return decideAll(claims, claimResults(plan, runClaimCells(claims, plan)));
   };
   const base = run(config.profile);
+  // The machine size is not a cost parameter: verdicts at other CPU counts are reported
+  // beside the robustness result, not folded into it.
+  const otherCpus =
+    options.robustness === false
+      ? []
+      : (options.alsoCpus ?? DEFAULT_ALSO_CPUS).filter((n) => n !== config.cpus);
+  const atCpus = otherCpus.map((cpus) => ({ cpus, decisions: run(config.profile, cpus) }));
   const swept = options.robustness === false ? [] : sweptParameters(config.profile);
   const variants = options.robustness === false ? [] : sweepVariants(config.profile);
   const flips: Flip[][] = claims.map(() => []);
@@ -398,6 +412,11 @@ export function evaluateClaims(options: EvaluateOptions = {}): ClaimsReport {
               variants: variants.length,
               flips: flips[i],
             },
+            atCpus: atCpus.map(({ cpus, decisions }) => ({
+              cpus,
+              verdict: decisions[i].verdict,
+              evidence: decisions[i].evidence,
+            })),
           }),
     })),
   };

@@ -29,6 +29,18 @@ export function robustnessText(claim: ClaimOutcome): string {
     .join("; ")}`;
 }
 
+/** "same at 16 CPUs" or "at 16 CPUs: supported (evidence)". */
+export function cpusText(claim: ClaimOutcome): string | undefined {
+  if (!claim.atCpus || claim.atCpus.length === 0) return undefined;
+  return claim.atCpus
+    .map((at) =>
+      at.verdict === claim.verdict
+        ? `same verdict at ${at.cpus} CPUs`
+        : `at ${at.cpus} CPUs: ${at.verdict} (${at.evidence.join("; ")})`,
+    )
+    .join("; ");
+}
+
 function header(report: ClaimsReport): string[] {
   const params = Object.entries(report.workloadParams)
     .map(
@@ -59,6 +71,8 @@ function renderTable(report: ClaimsReport): string {
     out += `   quote: "${claim.quote}" (${claim.speaker})\n`;
     out += `   tested: ${claim.predicate}\n`;
     for (const line of claim.evidence) out += `   - ${line}\n`;
+    const cpus = cpusText(claim);
+    if (cpus) out += `   machine size: ${cpus}\n`;
   });
   return out;
 }
@@ -69,9 +83,11 @@ function renderMarkdown(report: ClaimsReport): string {
   let out = `# pkslab claims\n\n${DISCLAIMER}\n\n${header(report)
     .map((line) => `- ${md(line)}`)
     .join("\n")}\n\n`;
-  out += "| # | claim | verdict | robustness |\n| --- | --- | --- | --- |\n";
+  out +=
+    "| # | claim | verdict | robustness | other machine sizes |\n| --- | --- | --- | --- | --- |\n";
   report.claims.forEach((claim, i) => {
-    out += `| ${i + 1} | ${claim.id} | ${claim.verdict} | ${md(robustnessText(claim))} |\n`;
+    const others = (claim.atCpus ?? []).map((at) => `${at.cpus} CPUs: ${at.verdict}`).join(", ");
+    out += `| ${i + 1} | ${claim.id} | ${claim.verdict} | ${md(robustnessText(claim))} | ${others || "-"} |\n`;
   });
   report.claims.forEach((claim, i) => {
     out += `\n## ${i + 1}. ${claim.id}: ${claim.verdict}\n\n`;
@@ -79,6 +95,8 @@ function renderMarkdown(report: ClaimsReport): string {
     out += `Tested: ${md(claim.predicate)}.\n\n`;
     for (const line of claim.evidence) out += `- ${md(line)}\n`;
     out += `\nRobustness: ${md(robustnessText(claim))}.\n`;
+    const cpus = cpusText(claim);
+    if (cpus) out += `\nMachine size: ${md(cpus)}.\n`;
   });
   return out;
 }

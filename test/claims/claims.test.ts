@@ -187,6 +187,7 @@ describe("pkslab claims on the model", () => {
     expect(renderClaims(a, "json")).toBe(renderClaims(b, "json"));
     const outcome = a.claims[0];
     expect(outcome.robustness?.variants).toBe(sweepVariants(loadProfile()).length);
+    expect(outcome.atCpus?.map((at) => at.cpus)).toEqual([16]);
     expect(renderClaims(a, "table")).toMatch(/robust|depends on/);
   }, 180_000);
 });
