@@ -301,6 +301,40 @@ describe("list, describe, check-plugin", () => {
     expect(run.stdout).toContain("FAIL  setup protects the region");
   });
 
+  it("loads a workload plugin with --plugin, in compare, list, describe and check-plugin", async () => {
+    const plugin = join(import.meta.dirname, "fixtures", "tiny-workload.ts");
+    const run = await runCli(
+      "compare",
+      "--plugin",
+      plugin,
+      "--workloads",
+      "tiny-workload",
+      "--strategies",
+      "unprotected,pks-kmap",
+      "--seeds",
+      "2",
+      "--cpus",
+      "2",
+      "--set",
+      "tiny-workload.requests=5",
+      "--format",
+      "json",
+    );
+    expect(run.code).toBe(0);
+    const doc = parseResults(JSON.parse(run.stdout), "stdout");
+    expect(doc.context.config.workloads[0]).toMatchObject({
+      name: "tiny-workload",
+      source: plugin,
+    });
+    expect(doc.context.reproduce).toContain(`--plugin ${plugin}`);
+    expect(doc.results.every((cell) => cell.status === "ok")).toBe(true);
+    expect((await runCli("list", "--plugin", plugin)).stdout).toContain("tiny-workload");
+    expect((await runCli("describe", "tiny-workload", "--plugin", plugin)).code).toBe(0);
+    const check = await runCli("check-plugin", plugin);
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain("PASS");
+  });
+
   it("exits 2 when the plugin file does not exist", async () => {
     expect((await runCli("check-plugin", join(dir, "nope.ts"))).code).toBe(2);
   });
