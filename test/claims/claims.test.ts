@@ -251,6 +251,14 @@ describe("user claims files and sensitivity", () => {
     await expect(loadClaimsFile(file)).rejects.toThrow(/unknown metric "cost.cycles_per_opp"/);
   }, 60_000);
 
+  it("a TypeScript claims file (the docs/claims.md example) is loaded and decided", async () => {
+    const claims = await loadClaimsFile(join(import.meta.dirname, "fixtures", "range-writes.ts"));
+    expect(claims.map((c) => c.id)).toEqual(["range-saves-writes-everywhere"]);
+    const result = evaluateClaims({ claims, robustness: false });
+    expect(result.claims[0].verdict).toBe("supported");
+    expect(result.claims[0].evidence).toHaveLength(3);
+  }, 60_000);
+
   it("sensitivity(plan) reports per-workload ranking stability", () => {
     const base = claimsPlan([claim("pks-local-cpu")], defaultClaimsConfig());
     const report = sensitivity(base);
