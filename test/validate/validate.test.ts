@@ -87,3 +87,19 @@ describe("pkslab validate: fitting is declared, and checks can fail", () => {
     expect(() => runValidation({ cases: ["xpfo-eagre-4cpu"] })).toThrow(/Did you mean/);
   });
 });
+
+describe("fit helpers", () => {
+  it("bisect finds the value where an increasing or decreasing function meets the target", async () => {
+    const { bisect } = await import("../../reports/validate/fit.ts");
+    expect(bisect((x) => 2 * x + 1, 7, 0, 10, 30)).toBeCloseTo(3, 5);
+    expect(bisect((x) => 10 - x, 4, 0, 10, 30, true)).toBeCloseTo(6, 5);
+  });
+
+  it("linearMinimax balances the worst relative errors of Piggin's eager points", async () => {
+    const { E8_EAGER_POINTS, linearMinimax } = await import("../../reports/validate/fit.ts");
+    const line = linearMinimax(E8_EAGER_POINTS);
+    expect(line.error).toBeCloseTo(0.194, 2);
+    expect(line.a).toBeCloseTo(17_550, -2);
+    expect(line.b).toBeCloseTo(9_538, -2);
+  });
+});
