@@ -34,19 +34,21 @@ export function chooseFormat(format: string | undefined, out: string | undefined
   return "table";
 }
 
-/** Renders a document; the reproduce line names the format when it is not the default. */
+/**
+ * Renders a document. The reproduce line also names the format (when not the default) and
+ * the --metrics columns, so that it reproduces this very report.
+ */
 export async function renderDocument(
   doc: ResultDocument,
   format: Format,
   metricNames?: readonly string[],
 ): Promise<string> {
+  let reproduce = doc.context.reproduce;
+  if (format !== "table" && format !== "json") reproduce += ` --format ${format}`;
+  if (format !== "json" && metricNames && metricNames.length > 0)
+    reproduce += ` --metrics ${metricNames.join(",")}`;
   const shown: ResultDocument =
-    format === "table" || format === "json"
-      ? doc
-      : {
-          ...doc,
-          context: { ...doc.context, reproduce: `${doc.context.reproduce} --format ${format}` },
-        };
+    reproduce === doc.context.reproduce ? doc : { ...doc, context: { ...doc.context, reproduce } };
   const options: RenderOptions =
     metricNames && metricNames.length > 0 ? { metrics: metricsByName(doc, metricNames) } : {};
   return await rendererFor(format).render(shown, options);
