@@ -172,6 +172,7 @@ rm -f "$DISK" "$TRACEDISK" "$TARDISK"
   echo "capture: guest run $((t2 - t1)) s, total $(($(date +%s) - t0)) s"
   echo "capture: probes placed $(wc -l <"$OUT/probes-placed.txt"), failed $(wc -l <"$OUT/probes-failed.txt")"
   sed 's/^/capture: failed probe /' "$OUT/probes-failed.txt"
+  echo "capture: probes placed but never hit: $(awk '$2 == 0 {printf "%s ", $1}' "$OUT/kprobe_profile.txt")"
   echo "capture: trace $(wc -l <"$OUT/trace.txt") lines, $(cat "$OUT/trace-bytes") bytes"
 } | tee -a "$OUT/report.txt" >&2
 if [[ "$status" == ok ]]; then
