@@ -3,7 +3,7 @@
  * each printed as supported / refuted / not decidable with the numbers that decided it,
  * the quote it tests and whether the verdict survives the cost-parameter ranges.
  *
- *   pkslab claims [--format table|markdown|json] [--out <file>] [--claims <file>...]
+ *   pkslab claims [--format table|markdown|email|json] [--out <file>] [--claims <file>...]
  *                 [--no-builtin] [--no-robustness] [--profile <name|file>] [--cpus <n>]
  */
 import type { Command } from "commander";
@@ -52,7 +52,7 @@ export function registerClaimsCommand(program: Command): void {
     .description(
       "Check the claims made at LSFMM 2022 (LWN 894531) against the model: supported / refuted / not decidable, with the deciding numbers, the quote, and whether the verdict survives every unverified or derived cost parameter across its range.",
     )
-    .option("--format <format>", "output format: table, markdown, json", "table")
+    .option("--format <format>", "output format: table, markdown, email, json", "table")
     .option("--out <file>", "write the report to this file (atomically) instead of stdout")
     .option(
       "--claims <file>",

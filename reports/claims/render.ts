@@ -1,8 +1,9 @@
 /** Renders a claims report: table (terminal text), markdown, json. */
 import { unknownChoiceError } from "../../core/errors.ts";
+import { ascii, wrap } from "../validate/ascii.ts";
 import type { ClaimOutcome, ClaimsReport } from "./evaluate.ts";
 
-export const CLAIMS_FORMATS = ["table", "markdown", "json"] as const;
+export const CLAIMS_FORMATS = ["table", "markdown", "email", "json"] as const;
 export type ClaimsFormat = (typeof CLAIMS_FORMATS)[number];
 
 export function checkClaimsFormat(format: string): ClaimsFormat {
@@ -101,12 +102,33 @@ function renderMarkdown(report: ClaimsReport): string {
   return out;
 }
 
+/** Plain ASCII, 72 columns. */
+function renderEmail(report: ClaimsReport): string {
+  const out: string[] = [
+    "pkslab claims: LSFMM 2022 (LWN 894531) against the model",
+    ...wrap(DISCLAIMER),
+  ];
+  for (const line of header(report)) out.push(...wrap(line, "  "));
+  report.claims.forEach((claim, i) => {
+    out.push("", `${i + 1}. ${claim.id}: ${claim.verdict.toUpperCase()}`);
+    out.push(...wrap(`"${claim.quote}" (${claim.speaker})`, "   ", "   "));
+    out.push(...wrap(`tested: ${claim.predicate}`, "   ", "   "));
+    for (const line of claim.evidence) out.push(...wrap(line, "     ", "   - "));
+    out.push(...wrap(`robustness: ${robustnessText(claim)}`, "   ", "   "));
+    const cpus = cpusText(claim);
+    if (cpus) out.push(...wrap(`machine size: ${cpus}`, "   ", "   "));
+  });
+  return `${out.map(ascii).join("\n")}\n`;
+}
+
 export function renderClaims(report: ClaimsReport, format: ClaimsFormat): string {
   switch (format) {
     case "table":
       return renderTable(report);
     case "markdown":
       return renderMarkdown(report);
+    case "email":
+      return renderEmail(report);
     case "json":
       return `${JSON.stringify({ disclaimer: DISCLAIMER, ...report }, null, 2)}\n`;
   }

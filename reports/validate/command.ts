@@ -3,7 +3,7 @@
  * experiment's shape) and prints model vs published, the ratio, pass/fail and whether the
  * case was used for fitting. Exit code 1 when a case fails.
  *
- *   pkslab validate [--format table|markdown|csv|json] [--out <file>] [--case <id>...]
+ *   pkslab validate [--format table|markdown|email|csv|json] [--out <file>] [--case <id>...]
  *                   [--profile-file <name>=<path>]
  */
 import { existsSync, statSync } from "node:fs";
@@ -69,7 +69,7 @@ export function registerValidateCommand(program: Command): void {
     .description(
       "Run the validation cases: published results (XPFO, vmap rewrite, test_vmalloc, range flushes) against the model in the same experiment shape; says which cases were used to fit the profile. Exit 1 if a case fails.",
     )
-    .option("--format <format>", "output format: table, markdown, csv, json", "table")
+    .option("--format <format>", "output format: table, markdown, email, csv, json", "table")
     .option("--out <file>", "write the report to this file (atomically) instead of stdout")
     .option("--case <id>", "run only this case (repeatable)", collect)
     .option(

@@ -1,9 +1,10 @@
 /** Renders a validation report: table (terminal), markdown, csv, json. */
 import { getBorderCharacters, table } from "table";
 import { unknownChoiceError } from "../../core/errors.ts";
+import { ascii, wrap } from "./ascii.ts";
 import type { ValidationReport, ValidationRow } from "./validate.ts";
 
-export const VALIDATE_FORMATS = ["table", "markdown", "csv", "json"] as const;
+export const VALIDATE_FORMATS = ["table", "markdown", "email", "csv", "json"] as const;
 export type ValidateFormat = (typeof VALIDATE_FORMATS)[number];
 
 export function checkValidateFormat(format: string): ValidateFormat {
@@ -137,12 +138,37 @@ function renderCsv(report: ValidationReport): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** Plain ASCII, 72 columns: two lines per case, then the fits and the failures. */
+function renderEmail(report: ValidationReport): string {
+  const out: string[] = ["pkslab validate: model vs published", ...wrap(DISCLAIMER), ""];
+  for (const row of report.rows) {
+    const status = `${row.pass ? "pass" : "FAIL"}  ${row.role}`;
+    const name = `${row.id} (${row.reference})`;
+    out.push(`${name}${" ".repeat(Math.max(1, 72 - name.length - status.length))}${status}`);
+    out.push(
+      ...wrap(
+        `published ${formatValue(row.published)} ${row.unit}, model ${formatValue(row.model)} ${row.unit}, ratio ${row.ratio.toFixed(3)} (tolerance ±${Math.round(row.tolerance * 100)}%)`,
+        "    ",
+        "  ",
+      ),
+    );
+  }
+  out.push("", ...wrap(summaryLine(report)), "", "Fitted parameters:");
+  for (const line of fitLines(report)) out.push(...wrap(line, "    ", "  "));
+  for (const row of report.rows.filter((r) => !r.pass)) {
+    out.push("", ...wrap(`${row.id} failed: ${row.toleranceWhy}`));
+  }
+  return `${out.map(ascii).join("\n")}\n`;
+}
+
 export function renderValidation(report: ValidationReport, format: ValidateFormat): string {
   switch (format) {
     case "table":
       return renderTable(report);
     case "markdown":
       return renderMarkdown(report);
+    case "email":
+      return renderEmail(report);
     case "csv":
       return renderCsv(report);
     case "json":

@@ -175,8 +175,12 @@ describe("pkslab claims on the model", () => {
 
   it("the output is deterministic", () => {
     const again = evaluateClaims({ robustness: false });
-    for (const format of ["table", "markdown", "json"] as const) {
+    for (const format of ["table", "markdown", "email", "json"] as const) {
       expect(renderClaims(again, format)).toBe(renderClaims(report, format));
+    }
+    for (const line of renderClaims(report, "email").split("\n")) {
+      expect(line.length).toBeLessThanOrEqual(72);
+      expect(line).toMatch(/^[\x20-\x7e]*$/);
     }
   }, 120_000);
 

@@ -71,8 +71,12 @@ describe("pkslab validate: fitting is declared, and checks can fail", () => {
   it("renders every format deterministically, naming fitted and independent cases", () => {
     const report = runValidation({ cases: ["p19-flush-1page", "p19-flush-2pages"] });
     const again = runValidation({ cases: ["p19-flush-1page", "p19-flush-2pages"] });
-    for (const format of ["table", "markdown", "csv", "json"] as const) {
+    for (const format of ["table", "markdown", "email", "csv", "json"] as const) {
       expect(renderValidation(report, format)).toBe(renderValidation(again, format));
+    }
+    for (const line of renderValidation(report, "email").split("\n")) {
+      expect(line.length).toBeLessThanOrEqual(72);
+      expect(line).toMatch(/^[\x20-\x7e]*$/);
     }
     const table = renderValidation(report, "table");
     expect(table).toContain("fitted");
