@@ -4,8 +4,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { renderDocument } from "../../reports/cli/compare.ts";
 import { FORMATS } from "../../reports/render/index.ts";
-import { parseResults } from "../../reports/results.ts";
-import { runCli, SMALL_ARGS } from "./helpers.ts";
+import { runCli, SMALL_ARGS, validResults } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pkslab-cli-"));
 const ONE_SEED = [...SMALL_ARGS, "--seeds", "1"];
@@ -71,7 +70,7 @@ describe("compare: failing cells and foreign files", () => {
       out,
     );
     expect(run.code).toBe(1);
-    const doc = parseResults(JSON.parse(readFileSync(out, "utf8")), out);
+    const doc = validResults(readFileSync(out, "utf8"), out);
     const failed = doc.results.find((cell) => cell.strategy === "throws-on-map");
     expect(failed?.status).toBe("error");
     expect(failed?.reason).toContain("fixture: map refused");
@@ -108,7 +107,7 @@ describe("compare: --set and --stray-every reach their targets", () => {
       "json",
     );
     expect(run.code).toBe(0);
-    const doc = parseResults(JSON.parse(run.stdout), "stdout");
+    const doc = validResults(run.stdout, "stdout");
     const config = doc.context.config;
     expect(config.strategies.find((s) => s.name === "pks-kmap")?.options["fault-mode"]).toBe(
       "strict",
@@ -163,7 +162,7 @@ describe("compare: config file", () => {
     );
     const run = await runCli("compare", "--config", config, "--cpus", "4");
     expect(run.code).toBe(0);
-    const doc = parseResults(JSON.parse(run.stdout), "stdout");
+    const doc = validResults(run.stdout, "stdout");
     expect(doc.context.config.machine.cpus).toBe(4);
     expect(doc.context.config.workloads[0].params.requests).toBe(20);
     expect(doc.context.reproduce).toContain("--set pmem-dax.requests=20");
@@ -190,7 +189,7 @@ describe("compare: results, determinism and re-rendering", () => {
   });
 
   it("infers json from the --out extension and writes a valid document", () => {
-    const doc = parseResults(JSON.parse(first), jsonPath);
+    const doc = validResults(first, jsonPath);
     expect(doc.results).toHaveLength(4);
     expect(doc.results.every((cell) => cell.runs.length === 2)).toBe(true);
   });
@@ -220,7 +219,7 @@ describe("compare: results, determinism and re-rendering", () => {
   });
 
   it("re-renders every format from the saved JSON exactly as a direct render", async () => {
-    const doc = parseResults(JSON.parse(first), jsonPath);
+    const doc = validResults(first, jsonPath);
     for (const format of FORMATS) {
       const run = await runCli("compare", "--from", jsonPath, "--format", format);
       expect(run.code, format).toBe(0);
@@ -321,7 +320,7 @@ describe("list, describe, check-plugin", () => {
       "json",
     );
     expect(run.code).toBe(0);
-    const doc = parseResults(JSON.parse(run.stdout), "stdout");
+    const doc = validResults(run.stdout, "stdout");
     expect(doc.context.config.workloads[0]).toMatchObject({
       name: "tiny-workload",
       source: plugin,

@@ -1,8 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import Ajv2020 from "ajv/dist/2020.js";
 import { expect, vi } from "vitest";
 import { main } from "../../reports/cli/main.ts";
-import type { ResultDocument } from "../../reports/results.ts";
+import { parseResults, type ResultDocument } from "../../reports/results.ts";
 
 /** Where golden files live. Update them only deliberately: UPDATE_GOLDEN=1 npx vitest run test/reports */
 export const GOLDEN_DIR = join(import.meta.dirname, "..", "golden");
@@ -74,4 +75,24 @@ export async function runCli(...args: string[]): Promise<CliRun> {
     out.mockRestore();
     err.mockRestore();
   }
+}
+
+const validateSchema = new Ajv2020({ allErrors: true, strict: false }).compile(
+  JSON.parse(
+    readFileSync(
+      join(import.meta.dirname, "..", "..", "reports", "schema", "results.schema.json"),
+      "utf8",
+    ),
+  ),
+);
+
+/**
+ * Parses JSON text the tool wrote as a result document, checking it against the shipped
+ * JSON Schema (ajv) and the zod schema.
+ */
+export function validResults(text: string, origin = "output"): ResultDocument {
+  const data = JSON.parse(text);
+  const ok = validateSchema(data);
+  expect(ok, `${origin}: ${JSON.stringify(validateSchema.errors?.slice(0, 3))}`).toBe(true);
+  return parseResults(data, origin);
 }
