@@ -120,3 +120,11 @@ describe("no-direct-map flush=deferred (XPFO v7/v8 deferred flush)", () => {
     expect(events(s.machine).full_flushes).toBe(flushes + 1);
   });
 });
+
+describe("no-direct-map flush=deferred conformance", () => {
+  it("passes the check-plugin conformance suite", async () => {
+    const { checkPlugin, renderConformance } = await import("../../strategies/conformance.ts");
+    const report = checkPlugin(noDirectMap, { options: { flush: "deferred" } });
+    expect(report.passed, renderConformance(report)).toBe(true);
+  });
+});
