@@ -238,6 +238,7 @@ export function legendLines(doc: ResultDocument, withCi = true, options?: Render
   const oneSeed = doc.context.config.seeds.length < 2;
   return [
     "delta = (candidate - baseline) / baseline; pt = change in points",
+    "n/a = no change ratio (the baseline is 0 or missing)",
     `lower is better${higher.length > 0 ? ` except ${higher.join(", ")}` : ""}${withCi ? "; ± = 95% CI half width" : ""}`,
     oneSeed
       ? "one seed: values are deterministic, no significance marks"
