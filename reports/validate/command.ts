@@ -12,6 +12,7 @@ import type { Command } from "commander";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
 import { UserInputError } from "../../core/errors.ts";
 import { type CostProfile, loadProfile } from "../../core/profile.ts";
+import { fitOpteron, fitServer } from "./fit.ts";
 import { checkValidateFormat, renderValidation } from "./render.ts";
 import { runValidation } from "./validate.ts";
 
@@ -50,7 +51,33 @@ export function profileReplacements(
   return map;
 }
 
+/**
+ * `--refit`: redoes the documented fits on the current model and profiles and prints the
+ * values next to the recorded ones (the profiles are not rewritten).
+ */
+export function refitText(): string {
+  const lines = [
+    "Refit on the current model (reports/validate/fit.ts); copy changed values into the profile by hand, keeping fittedTo:",
+  ];
+  for (const [name, refit] of [
+    ["server-2022", fitServer],
+    ["opteron-2008", fitOpteron],
+  ] as const) {
+    const profile = loadProfile(name);
+    for (const [parameter, value] of Object.entries(refit(profile))) {
+      const recorded = profile.parameters[parameter];
+      lines.push(
+        recorded
+          ? `  ${name}.${parameter}: recorded ${recorded.value}, refit ${value}${recorded.fittedTo ? ` (fitted to ${recorded.fittedTo})` : ""}`
+          : `  ${name} ${parameter}: ${value}`,
+      );
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
 interface ValidateFlags {
+  refit?: boolean;
   format: string;
   out?: string;
   case?: string[];
@@ -77,7 +104,12 @@ export function registerValidateCommand(program: Command): void {
       "run the cases of built-in profile <name> on the profile file <path> instead (repeatable)",
       collect,
     )
+    .option("--refit", "redo the fits on the current model and print the values (about a minute)")
     .action((flags: ValidateFlags) => {
+      if (flags.refit) {
+        process.stdout.write(refitText());
+        return;
+      }
       const format = checkValidateFormat(flags.format);
       const out = checkOutPath(flags.out);
       const replacements = profileReplacements(flags.profileFile);
