@@ -225,30 +225,45 @@ export function decideAll(claims: readonly Claim[], results: ClaimResults): Clai
   });
 }
 
-/** One profile variant of the robustness sweep. */
+/** One variant of the robustness sweep: profile values and strategy cost values changed. */
 export interface ProfileVariant {
   readonly label: string;
-  /** Parameter values changed from the profile. */
+  /** Profile parameter values changed from the profile. */
   readonly changes: Readonly<Record<string, number>>;
+  /** Strategy cost parameters changed, by strategy name (costs a strategy declares itself). */
+  readonly strategyCosts?: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
 /** Parameters that change no charged cycle (unit conversion only) are not swept. */
 const NOT_SWEPT = new Set(["clock_ghz"]);
 
+const sweepable = (p: { confidence: string; range?: readonly [number, number] }) =>
+  (p.confidence === "unverified" || p.confidence === "derived") && p.range !== undefined;
+
 /** Parameters the sweep varies: unverified or derived, with a documented range. */
 export function sweptParameters(profile: CostProfile): string[] {
   return Object.entries(profile.parameters)
-    .filter(
-      ([name, p]) =>
-        (p.confidence === "unverified" || p.confidence === "derived") &&
-        p.range !== undefined &&
-        !NOT_SWEPT.has(name),
-    )
+    .filter(([name, p]) => sweepable(p) && !NOT_SWEPT.has(name))
     .map(([name]) => name);
 }
 
-/** One at a time to each end of the range, then all low and all high together. */
-export function sweepVariants(profile: CostProfile): ProfileVariant[] {
+/** Strategy-declared cost parameters the sweep varies, as "strategy.cost". */
+export function sweptStrategyCosts(strategies: readonly StrategyModule[]): string[] {
+  return strategies.flatMap((module) =>
+    Object.entries(module.costs)
+      .filter(([, cost]) => sweepable(cost))
+      .map(([name]) => `${module.name}.${name}`),
+  );
+}
+
+/**
+ * One at a time to each end of the range (profile parameters, then the cost parameters the
+ * given strategies declare), then all low and all high together.
+ */
+export function sweepVariants(
+  profile: CostProfile,
+  strategies: readonly StrategyModule[] = [],
+): ProfileVariant[] {
   const names = sweptParameters(profile);
   const variants: ProfileVariant[] = [];
   for (const name of names) {
@@ -257,11 +272,61 @@ export function sweepVariants(profile: CostProfile): ProfileVariant[] {
     if (low !== value) variants.push({ label: `${name}=${low}`, changes: { [name]: low } });
     if (high !== value) variants.push({ label: `${name}=${high}`, changes: { [name]: high } });
   }
-  const corner = (end: 0 | 1) =>
-    Object.fromEntries(names.map((name) => [name, profile.parameters[name].range![end]]));
-  variants.push({ label: "all low (joint corner)", changes: corner(0) });
-  variants.push({ label: "all high (joint corner)", changes: corner(1) });
+  const costs = strategies.flatMap((module) =>
+    Object.entries(module.costs)
+      .filter(([, cost]) => sweepable(cost))
+      .map(([name, cost]) => ({ strategy: module.name, name, cost })),
+  );
+  for (const { strategy, name, cost } of costs) {
+    for (const end of cost.range!) {
+      if (end === cost.value) continue;
+      variants.push({
+        label: `${strategy}.${name}=${end}`,
+        changes: {},
+        strategyCosts: { [strategy]: { [name]: end } },
+      });
+    }
+  }
+  const corner = (end: 0 | 1): ProfileVariant => {
+    const strategyCosts: Record<string, Record<string, number>> = {};
+    for (const { strategy, name, cost } of costs) {
+      strategyCosts[strategy] = { ...strategyCosts[strategy], [name]: cost.range![end] };
+    }
+    return {
+      label: `all ${end === 0 ? "low" : "high"} (joint corner)`,
+      changes: Object.fromEntries(
+        names.map((name) => [name, profile.parameters[name].range![end]]),
+      ),
+      ...(costs.length > 0 ? { strategyCosts } : {}),
+    };
+  };
+  variants.push(corner(0), corner(1));
   return variants;
+}
+
+/** A strategy module with some of its declared cost values replaced. */
+export function withStrategyCosts(
+  module: StrategyModule,
+  values: Readonly<Record<string, number>> | undefined,
+): StrategyModule {
+  if (!values || Object.keys(values).length === 0) return module;
+  const costs = { ...module.costs };
+  for (const [name, value] of Object.entries(values)) {
+    costs[name] = { ...costs[name], value, confidence: "unverified" };
+  }
+  return { ...module, costs };
+}
+
+/** Applies a variant to a plan: profile overrides and strategy cost overrides. */
+export function applyVariant(plan: ComparisonPlan, variant: ProfileVariant): ComparisonPlan {
+  return {
+    ...plan,
+    profile: overrideProfile(plan.profile, variant.changes),
+    strategies: plan.strategies.map((s) => ({
+      ...s,
+      module: withStrategyCosts(s.module, variant.strategyCosts?.[s.module.name]),
+    })),
+  };
 }
 
 /** A profile variant under which a verdict differs. */
@@ -332,15 +397,33 @@ function threshold(
   variant: ProfileVariant,
   baseVerdict: Verdict,
 ): Pick<Flip, "parameter" | "threshold" | "direction"> {
-  const names = Object.keys(variant.changes);
-  if (names.length !== 1) return {};
-  const parameter = names[0];
-  const from = config.profile.parameters[parameter].value;
-  const to = variant.changes[parameter];
+  const profileNames = Object.keys(variant.changes);
+  const strategyEntries = Object.entries(variant.strategyCosts ?? {}).flatMap(([strategy, costs]) =>
+    Object.entries(costs).map(([name, value]) => ({ strategy, name, value })),
+  );
+  if (profileNames.length + strategyEntries.length !== 1) return {};
+  const base = claimsPlan([claim], config);
+  let parameter: string;
+  let from: number;
+  let to: number;
+  let at: (value: number) => ProfileVariant;
+  if (profileNames.length === 1) {
+    parameter = profileNames[0];
+    from = config.profile.parameters[parameter].value;
+    to = variant.changes[parameter];
+    at = (value) => ({ label: "", changes: { [parameter]: value } });
+  } else {
+    const { strategy, name, value } = strategyEntries[0];
+    const module = base.strategies.find((s) => s.module.name === strategy)?.module;
+    if (!module) return {};
+    parameter = `${strategy}.${name}`;
+    from = module.costs[name].value;
+    to = value;
+    at = (v) => ({ label: "", changes: {}, strategyCosts: { [strategy]: { [name]: v } } });
+  }
   const integer = Number.isInteger(from) && Number.isInteger(to);
   const verdictAt = (value: number) => {
-    const profile = overrideProfile(config.profile, { [parameter]: value });
-    const plan = claimsPlan([claim], { ...config, profile });
+    const plan = applyVariant(base, at(value));
     return decideAll([claim], claimResults(plan, runClaimCells([claim], plan)))[0].verdict;
   };
   let same = from;
@@ -359,23 +442,28 @@ function threshold(
 export function evaluateClaims(options: EvaluateOptions = {}): ClaimsReport {
   const claims = options.claims ?? LSFMM_CLAIMS;
   const config = options.config ?? defaultClaimsConfig();
-  const run = (profile: CostProfile, cpus = config.cpus) => {
-    const plan = claimsPlan(claims, { ...config, profile, cpus });
+  const run = (variant?: ProfileVariant, cpus = config.cpus) => {
+    const base = claimsPlan(claims, { ...config, cpus });
+    const plan = variant ? applyVariant(base, variant) : base;
     return decideAll(claims, claimResults(plan, runClaimCells(claims, plan)));
   };
-  const base = run(config.profile);
+  const base = run();
   // The machine size is not a cost parameter: verdicts at other CPU counts are reported
   // beside the robustness result, not folded into it.
   const otherCpus =
     options.robustness === false
       ? []
       : (options.alsoCpus ?? DEFAULT_ALSO_CPUS).filter((n) => n !== config.cpus);
-  const atCpus = otherCpus.map((cpus) => ({ cpus, decisions: run(config.profile, cpus) }));
-  const swept = options.robustness === false ? [] : sweptParameters(config.profile);
-  const variants = options.robustness === false ? [] : sweepVariants(config.profile);
+  const atCpus = otherCpus.map((cpus) => ({ cpus, decisions: run(undefined, cpus) }));
+  const modules = claimsPlan(claims, config).strategies.map((s) => s.module);
+  const swept =
+    options.robustness === false
+      ? []
+      : [...sweptParameters(config.profile), ...sweptStrategyCosts(modules)];
+  const variants = options.robustness === false ? [] : sweepVariants(config.profile, modules);
   const flips: Flip[][] = claims.map(() => []);
   variants.forEach((variant, index) => {
-    const decisions = run(overrideProfile(config.profile, variant.changes));
+    const decisions = run(variant);
     decisions.forEach((decision, i) => {
       if (decision.verdict !== base[i].verdict) {
         flips[i].push({

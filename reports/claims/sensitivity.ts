@@ -6,8 +6,13 @@
  * strategies by mean cycles/op changes, and under which parameter values.
  */
 import { type CellResult, type ComparisonPlan, runComparison } from "../../core/compare.ts";
-import { overrideProfile } from "../../core/profile.ts";
-import { type ProfileVariant, sweepVariants, sweptParameters } from "./evaluate.ts";
+import {
+  applyVariant,
+  type ProfileVariant,
+  sweepVariants,
+  sweptParameters,
+  sweptStrategyCosts,
+} from "./evaluate.ts";
 
 export interface RankingChange {
   readonly variant: string;
@@ -65,12 +70,11 @@ export function sensitivity(
 ): SensitivityReport {
   const run = options.run ?? ((p: ComparisonPlan) => runComparison(p));
   const base = rankings(run(plan));
-  const variants: ProfileVariant[] = sweepVariants(plan.profile);
+  const modules = plan.strategies.map((s) => s.module);
+  const variants: ProfileVariant[] = sweepVariants(plan.profile, modules);
   const changes = new Map<string, RankingChange[]>();
   variants.forEach((variant, index) => {
-    const ranked = rankings(
-      run({ ...plan, profile: overrideProfile(plan.profile, variant.changes) }),
-    );
+    const ranked = rankings(run(applyVariant(plan, variant)));
     for (const [workload, ranking] of base) {
       const other = ranked.get(workload) ?? [];
       if (other.join(",") !== ranking.join(",")) {
@@ -83,7 +87,7 @@ export function sensitivity(
   });
   return {
     profile: plan.profile.name,
-    sweptParameters: sweptParameters(plan.profile),
+    sweptParameters: [...sweptParameters(plan.profile), ...sweptStrategyCosts(modules)],
     variants: variants.length,
     workloads: [...base.entries()].map(([workload, ranking]) => ({
       workload,
