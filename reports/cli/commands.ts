@@ -15,10 +15,13 @@ import {
   workloadMetadata,
 } from "../../workloads/registry.ts";
 import { registerCensusCommand } from "../census/command.ts";
+import { registerClaimsCommand } from "../claims/command.ts";
 import { FORMATS, metricsByName } from "../render/common.ts";
 import { renderDiff } from "../render/diff.ts";
 import { SWEEP_FORMATS } from "../render/sweep.ts";
+import { registerReplayCommand } from "../replay/command.ts";
 import { loadResults } from "../results.ts";
+import { registerValidateCommand } from "../validate/command.ts";
 import { compareAction, emit } from "./compare.ts";
 import { type CompareFlags, splitList } from "./config.ts";
 import { classifyPlugins } from "./plan.ts";
@@ -253,4 +256,7 @@ export function registerCommands(program: Command, toolVersion: string): void {
     });
 
   registerCensusCommand(program);
+  registerValidateCommand(program);
+  registerClaimsCommand(program);
+  registerReplayCommand(program);
 }
