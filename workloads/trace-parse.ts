@@ -385,7 +385,13 @@ export class TraceBuilder {
     return state;
   }
 
+  private lastEb = "";
+  private lastStart = -1;
+  private lastId = -1;
+
   private bufferId(eb: string, start: number): number {
+    // Consecutive calls mostly use the same buffer.
+    if (eb === this.lastEb && start === this.lastStart) return this.lastId;
     const key = `${eb}:${start}`;
     let id = this.bufferIds.get(key);
     if (id === undefined) {
@@ -394,6 +400,9 @@ export class TraceBuilder {
       this.buffers.push({ eb, start });
       this.starts.add(start);
     }
+    this.lastEb = eb;
+    this.lastStart = start;
+    this.lastId = id;
     return id;
   }
 
@@ -727,7 +736,8 @@ export function parseTraceText(text: string, source = "(text)"): TraceData {
 /** Streams a trace file line by line (the text is never held in memory as a whole). */
 export async function readTraceFile(path: string): Promise<TraceData> {
   const builder = new TraceBuilder(path);
-  const input = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
+  // ftrace text is ASCII (task names aside): latin1 decodes byte for byte, fast.
+  const input = createReadStream(path, { encoding: "latin1", highWaterMark: 1 << 20 });
   let carry = "";
   for await (const chunk of input as AsyncIterable<string>) {
     const text = carry === "" ? chunk : carry + chunk;
