@@ -143,7 +143,7 @@ ACCEL=(-accel tcg,thread=multi -cpu max)
 MODE=tcg
 if [[ -c /dev/kvm && -r /dev/kvm && -w /dev/kvm ]]; then
   ACCEL=(-accel kvm -accel tcg,thread=multi -cpu max)
-  MODE=kvm
+  MODE="kvm if usable, else tcg (the guest's report says which)"
 fi
 MEM=$((1024 + SMP * BUFKB / 1024))
 say "booting $KVER under qemu ($MODE, -smp $SMP, ${MEM} MiB), scale $SCALE"

@@ -38,6 +38,8 @@ finish() {
 }
 
 say "kernel $(uname -r), cpus $(nproc), scale $SCALE, buffer ${BUFKB} KiB/cpu"
+hv=$(dmesg | grep -o -m1 'Hypervisor detected: .*')
+say "accelerator: ${hv:-no hypervisor detected (TCG software emulation)}"
 depmod
 for m in virtio_pci virtio_blk crc32c_generic crc32c-intel btrfs; do
   if ! modprobe "$m" 2>>"$REPORT"; then
