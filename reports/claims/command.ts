@@ -5,6 +5,7 @@
  *
  *   pkslab claims [--format table|markdown|email|json] [--out <file>] [--claims <file>...]
  *                 [--no-builtin] [--no-robustness] [--profile <name|file>] [--cpus <n>]
+ *                 [--seeds <n>]
  */
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
@@ -30,12 +31,21 @@ interface ClaimsFlags {
   robustness: boolean;
   profile?: string;
   cpus: number;
+  seeds: number;
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [
   ...(previous ?? []),
   value,
 ];
+
+function parseSeeds(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 30) {
+    throw new InvalidArgumentError(`--seeds must be a whole number from 1 to 30, got "${value}".`);
+  }
+  return parsed;
+}
 
 function parseCpus(value: string): number {
   const parsed = Number(value);
@@ -63,6 +73,7 @@ export function registerClaimsCommand(program: Command): void {
     .option("--no-robustness", "skip the cost-parameter sweep (faster; verdicts only)")
     .option("--profile <name|file>", "cost profile (built-in name or JSON file)")
     .option("--cpus <n>", "CPUs of the simulated machine", parseCpus, DEFAULT_CLAIMS_CPUS)
+    .option("--seeds <n>", "seeds 1..n; predicates read seed means", parseSeeds, 1)
     .action(async (flags: ClaimsFlags) => {
       const format = checkClaimsFormat(flags.format);
       const out = checkOutPath(flags.out);
@@ -81,7 +92,11 @@ export function registerClaimsCommand(program: Command): void {
       const started = Date.now();
       const report = evaluateClaims({
         claims,
-        config: { profile: loadProfile(flags.profile), cpus: flags.cpus, seeds: [1] },
+        config: {
+          profile: loadProfile(flags.profile),
+          cpus: flags.cpus,
+          seeds: Array.from({ length: flags.seeds }, (_, i) => i + 1),
+        },
         robustness: flags.robustness,
         onVariant: (done, total) => {
           if (process.stderr.isTTY) process.stderr.write(`\rclaims: robustness ${done}/${total}`);
