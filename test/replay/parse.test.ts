@@ -148,3 +148,19 @@ describe("sorting and streaming", () => {
     expect(complete.stats.badReasons["btrfs_get_16: missing ptr or off"]).toBe(1);
   });
 });
+
+describe("a real capture whose ring buffer overran", () => {
+  // The first 300 lines of a PKSLAB_BUFKB=64 capture: the buffer kept 2,606 of 8,329 events.
+  const trace = parseTraceText(
+    readFileSync(fixture("capture-overrun-head.txt"), "utf8"),
+    "overrun",
+  );
+
+  it("reports the overwritten events as lost, from the header", () => {
+    expect(trace.stats.entriesInBuffer).toBe(2606);
+    expect(trace.stats.entriesWritten).toBe(8329);
+    expect(trace.stats.lostEvents).toBe(8329 - 2606);
+    expect(trace.stats.badLines).toBe(0);
+    expect(trace.stats.calls).toBeGreaterThan(200);
+  });
+});
