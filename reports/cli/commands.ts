@@ -16,7 +16,7 @@ import {
 } from "../../workloads/registry.ts";
 import { registerCensusCommand } from "../census/command.ts";
 import { registerClaimsCommand } from "../claims/command.ts";
-import { FORMATS, metricsByName } from "../render/common.ts";
+import { EMAIL_STYLES, FORMATS, metricsByName } from "../render/common.ts";
 import { renderDiff } from "../render/diff.ts";
 import { SWEEP_FORMATS } from "../render/sweep.ts";
 import { registerReplayCommand } from "../replay/command.ts";
@@ -106,6 +106,12 @@ export function registerCommands(program: Command, toolVersion: string): void {
     )
     .option("--out <file>", "write the report to a file (atomically) instead of stdout")
     .option("--from <results.json>", "re-render a saved JSON result instead of running")
+    .addOption(
+      new Option(
+        "--style <style>",
+        "email layout: mmtests blocks (default) or the LKP robot's %change lines",
+      ).choices(EMAIL_STYLES),
+    )
     .option(
       "--metrics <list>",
       "metric columns after cycles/op (comma list of metric names; default: PKRS writes, shootdowns, TLB misses, splits, blocked, false faults, exposure)",

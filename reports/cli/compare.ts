@@ -10,7 +10,7 @@ import { writeFileAtomic } from "../../core/atomic-write.ts";
 import type { CellResult } from "../../core/compare.ts";
 import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
 import { METRIC_CATALOG, metricSpec } from "../../core/metrics.ts";
-import { metricsByName } from "../render/common.ts";
+import { type EmailStyle, metricsByName } from "../render/common.ts";
 import { type Format, type RenderOptions, rendererFor } from "../render/index.ts";
 import { buildResults, loadResults, type ResultDocument } from "../results.ts";
 import { type CompareFlags, mergeCompareOptions, splitList } from "./config.ts";
@@ -42,15 +42,22 @@ export async function renderDocument(
   doc: ResultDocument,
   format: Format,
   metricNames?: readonly string[],
+  style?: EmailStyle,
 ): Promise<string> {
+  if (style !== undefined && format !== "email") {
+    throw new UserInputError(`--style applies to --format email only (the format is ${format}).`);
+  }
   let reproduce = doc.context.reproduce;
   if (format !== "table" && format !== "json") reproduce += ` --format ${format}`;
+  if (style !== undefined && style !== "mmtests") reproduce += ` --style ${style}`;
   if (format !== "json" && metricNames && metricNames.length > 0)
     reproduce += ` --metrics ${metricNames.join(",")}`;
   const shown: ResultDocument =
     reproduce === doc.context.reproduce ? doc : { ...doc, context: { ...doc.context, reproduce } };
-  const options: RenderOptions =
-    metricNames && metricNames.length > 0 ? { metrics: metricsByName(doc, metricNames) } : {};
+  const options: RenderOptions = {
+    ...(metricNames && metricNames.length > 0 ? { metrics: metricsByName(doc, metricNames) } : {}),
+    ...(style !== undefined ? { style } : {}),
+  };
   return await rendererFor(format).render(shown, options);
 }
 
@@ -96,10 +103,13 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
     }
     const doc = loadResults(flags.from);
     const format = chooseFormat(flags.format, flags.out);
-    emit(await renderDocument(doc, format, splitList(flags.metrics)), flags.out);
+    emit(await renderDocument(doc, format, splitList(flags.metrics), flags.style), flags.out);
     return;
   }
   const options = mergeCompareOptions(flags);
+  if (flags.style !== undefined && chooseFormat(options.format, options.out) !== "email") {
+    throw new UserInputError("--style applies to --format email only.");
+  }
   // Check --metrics before running anything (the document's catalog checks it again).
   for (const name of options.metrics) {
     if (!metricSpec(name)) throw unknownChoiceError("metric", name, [...METRIC_CATALOG.keys()]);
@@ -134,7 +144,7 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
     },
     cells,
   );
-  emit(await renderDocument(doc, format, options.metrics), options.out);
+  emit(await renderDocument(doc, format, options.metrics, flags.style), options.out);
   if (options.out !== undefined) {
     process.stderr.write(
       `pkslab: wrote ${options.out} (${format}, ${cells.length} cell${cells.length === 1 ? "" : "s"}, config ${doc.context.configHash})\n`,

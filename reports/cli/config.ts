@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { UserInputError } from "../../core/errors.ts";
-import { FORMATS } from "../render/common.ts";
+import { type EmailStyle, FORMATS } from "../render/common.ts";
 
 /** Default number of seeds per cell. */
 export const DEFAULT_SEEDS = 5;
@@ -59,6 +59,8 @@ export interface CompareFlags {
   readonly jobs?: number;
   /** Metric columns after cycles/op (comma list; rendering only). */
   readonly metrics?: string;
+  /** Email layout (rendering only). */
+  readonly style?: EmailStyle;
 }
 
 /** One `--set` assignment. */

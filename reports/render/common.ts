@@ -27,7 +27,13 @@ export interface Renderer {
 export interface RenderOptions {
   /** Metric columns after cycles/op (default {@link EXTRA_METRICS}). */
   readonly metrics?: readonly ShownMetric[];
+  /** Email layout: mmtests-like blocks (default) or the LKP robot's comparison lines. */
+  readonly style?: EmailStyle;
 }
+
+/** Layouts of the email format. */
+export const EMAIL_STYLES = ["mmtests", "lkp"] as const;
+export type EmailStyle = (typeof EMAIL_STYLES)[number];
 
 /** A metric a report shows: name, short (terminal/mail) label, long (markdown) label. */
 export interface ShownMetric {

@@ -5,7 +5,7 @@
  * 95% CIs do not overlap. Ends with a legend and the command that reproduces it.
  */
 import { getBorderCharacters, table } from "table";
-import type { ResultDocument } from "../results.ts";
+import type { MetricSummary, ResultDocument } from "../results.ts";
 import {
   allMetrics,
   baselineCell,
@@ -43,7 +43,58 @@ const COLUMNS = {
   4: { width: 9, paddingLeft: 0, paddingRight: 0, alignment: "right" as const },
 };
 
+/** A relative sd as LKP prints it (in ASCII): "+-  2%" when at least 2%, blank otherwise. */
+function lkpSd(summary: MetricSummary | undefined): string {
+  const blank = "      ";
+  if (!summary || summary.mean === null || summary.sd === null || summary.mean === 0) return blank;
+  const percent = Math.round((summary.sd / Math.abs(summary.mean)) * 100);
+  return percent >= 2 ? `+-${String(percent).padStart(3)}%` : blank;
+}
+
+/**
+ * The LKP robot's layout: per workload and candidate, one line per metric with the
+ * baseline mean and relative sd, the raw change, the candidate's mean and sd, and the
+ * metric's name last (on its own line when it would pass 72 columns).
+ */
+function renderLkp(doc: ResultDocument, options?: RenderOptions): string {
+  const out: string[] = [...headerLines(doc)];
+  const baseline = doc.context.config.baseline;
+  for (const [workload, cells] of byWorkload(doc)) {
+    const base = baselineCell(doc, cells);
+    for (const cell of cells) {
+      if (cell === base || cell.runs.length === 0) continue;
+      out.push(
+        "",
+        `workload ${workload}`,
+        `${baseline.padStart(16).slice(-16)} ${cell.strategy.padStart(27).slice(-27)}`,
+        "---------------- ---------------------------",
+        "         %stddev     %change         %stddev",
+        "             \\          |                \\",
+      );
+      for (const shown of allMetrics(options)) {
+        const a = base?.summary[shown.metric];
+        const b = cell.summary[shown.metric];
+        const d = delta(a, b, unitOf(doc, shown.metric));
+        const line = `${formatNumber(a?.mean).padStart(9)} ${lkpSd(a)} ${d.text.padStart(10)} ${formatNumber(b?.mean).padStart(9)} ${lkpSd(b)}  `;
+        if (line.length + shown.metric.length <= EMAIL_WIDTH) out.push(`${line}${shown.metric}`);
+        else out.push(line.trimEnd(), `${"".padStart(16)}${shown.metric}`.slice(0, EMAIL_WIDTH));
+      }
+    }
+    for (const note of statusNotes(cells)) out.push(...wrapWords(`note: ${note}`, EMAIL_WIDTH));
+  }
+  out.push(
+    "",
+    "%change = (candidate - baseline) / baseline; pt = change in points",
+    "%stddev = relative sd over seeds, shown when at least 2%",
+    `values are seed means; cost profile ${doc.context.costProfile.name}`,
+  );
+  out.push(...versionLines(doc, EMAIL_WIDTH));
+  out.push(...wrapWords(`reproduce: ${doc.context.reproduce}`, EMAIL_WIDTH, "    ", " \\"));
+  return `${out.map(toAscii).join("\n")}\n`;
+}
+
 function renderEmail(doc: ResultDocument, options?: RenderOptions): string {
+  if (options?.style === "lkp") return renderLkp(doc, options);
   const out: string[] = [...headerLines(doc)];
   for (const [workload, cells] of byWorkload(doc)) {
     const base = baselineCell(doc, cells);

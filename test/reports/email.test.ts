@@ -5,7 +5,7 @@ import { renderDocument } from "../../reports/cli/compare.ts";
 import { delta } from "../../reports/render/common.ts";
 import { EMAIL_WIDTH, wrapWords } from "../../reports/render/email.ts";
 import { parseResults, type ResultDocument } from "../../reports/results.ts";
-import { GOLDEN_DIR } from "./helpers.ts";
+import { expectGolden, GOLDEN_DIR, runCli } from "./helpers.ts";
 
 const doc = parseResults(
   JSON.parse(readFileSync(join(GOLDEN_DIR, "small.json"), "utf8")),
@@ -39,6 +39,8 @@ describe("email format", () => {
   it("is printable ASCII with no line over 72 columns", async () => {
     expectMailSafe(await renderDocument(doc, "email"));
     expectMailSafe(await renderDocument(awkward(), "email"));
+    expectMailSafe(await renderDocument(doc, "email", undefined, "lkp"));
+    expectMailSafe(await renderDocument(awkward(), "email", undefined, "lkp"));
   });
 
   it("has a legend, the cost profile and the exact reproduce command", async () => {
@@ -66,6 +68,25 @@ describe("email format", () => {
     const lines = wrapWords("a ".repeat(60).trim(), 20, "  ", " \\");
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(20);
     expect(lines.slice(0, -1).every((line) => line.endsWith(" \\"))).toBe(true);
+  });
+});
+
+describe("email format, LKP style", () => {
+  it("renders as in its golden file", async () => {
+    expectGolden("small.email-lkp.golden", await renderDocument(doc, "email", undefined, "lkp"));
+  });
+
+  it("has the LKP column heads and names the metric last", async () => {
+    const text = await renderDocument(doc, "email", undefined, "lkp");
+    expect(text).toContain("         %stddev     %change         %stddev");
+    expect(text).toMatch(/\+23\.4%\s+1898\s+cost\.cycles_per_op/);
+    expect(text.replaceAll(" \\\n    ", " ")).toContain("--format email --style lkp");
+  });
+
+  it("refuses --style with another format (exit 2)", async () => {
+    const run = await runCli("compare", "--from", join(GOLDEN_DIR, "small.json"), "--style", "lkp");
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--style applies to --format email only");
   });
 });
 
