@@ -241,6 +241,19 @@ export interface CountSummary {
   readonly max: number;
 }
 
+/** The statistics of one workload phase. */
+export interface PhaseStats {
+  readonly name: string;
+  calls: number;
+  searches: number;
+  crossing: number;
+  firstTimestamp: number;
+  lastTimestamp: number;
+}
+
+/** Prefix of the capture's phase markers (scripts/capture/guest-init.sh). */
+export const PHASE_MARKER = "pkslab: phase ";
+
 /** The trace's own statistics. */
 export interface TraceStats {
   readonly lines: number;
@@ -284,6 +297,12 @@ export interface TraceStats {
   readonly pagesPerBuffer: number;
   /** Calls per CPU, by CPU number. */
   readonly callsByCpu: Readonly<Record<string, number>>;
+  /**
+   * Per workload phase (the capture's `pkslab: phase NAME` trace_marker lines, in order of
+   * appearance; calls before the first marker count under "-"): calls, searches, calls
+   * crossing a page boundary, and the phase's span in trace time (seconds).
+   */
+  readonly phases: readonly PhaseStats[];
   /** Events whose timestamp went backwards on their CPU (then sorted into order). */
   readonly outOfOrder: number;
   readonly firstTimestamp: number;
@@ -354,6 +373,24 @@ export class TraceBuilder {
   private nested = 0;
   private readonly perSearch = new Column((n) => new Int32Array(n));
   private outside = 0;
+  private readonly phases: PhaseStats[] = [];
+  private phase: PhaseStats | undefined;
+
+  private phaseAt(timestamp: number): PhaseStats {
+    if (!this.phase) {
+      this.phase = {
+        name: "-",
+        calls: 0,
+        searches: 0,
+        crossing: 0,
+        firstTimestamp: timestamp,
+        lastTimestamp: timestamp,
+      };
+      this.phases.push(this.phase);
+    }
+    if (timestamp > this.phase.lastTimestamp) this.phase.lastTimestamp = timestamp;
+    return this.phase;
+  }
   private splits = 0;
   private readonly histogram = new Array<number>(LENGTH_BUCKETS.length + 1).fill(0);
   private lengthSum = 0;
@@ -459,13 +496,25 @@ export class TraceBuilder {
         state.search = this.perSearch.length;
         this.perSearch.push(0);
         state.lastPid = line.pid;
+        this.phaseAt(line.timestamp).searches++;
       } else if (SESSION_END_MARKERS.includes(line.event)) {
         this.markers[line.event] = (this.markers[line.event] ?? 0) + 1;
         this.endSession(state);
       } else if (line.event === "tracing_mark_write" || line.event.startsWith("btrfs_")) {
-        const name =
-          line.event === "tracing_mark_write" ? `marker: ${line.body.trim()}` : line.event;
+        const body = line.body.trim();
+        const name = line.event === "tracing_mark_write" ? `marker: ${body}` : line.event;
         this.markers[name] = (this.markers[name] ?? 0) + 1;
+        if (line.event === "tracing_mark_write" && body.startsWith(PHASE_MARKER)) {
+          this.phase = {
+            name: body.slice(PHASE_MARKER.length),
+            calls: 0,
+            searches: 0,
+            crossing: 0,
+            firstTimestamp: line.timestamp,
+            lastTimestamp: line.timestamp,
+          };
+          this.phases.push(this.phase);
+        }
       } else {
         this.other[line.event] = (this.other[line.event] ?? 0) + 1;
       }
@@ -602,7 +651,12 @@ export class TraceBuilder {
       state.flags.push(flags);
       state.time.push(line.timestamp);
     }
-    if (crosses) this.crossing++;
+    const phase = this.phaseAt(line.timestamp);
+    phase.calls++;
+    if (crosses) {
+      this.crossing++;
+      phase.crossing++;
+    }
   }
 
   private time(state: CpuState, timestamp: number): void {
@@ -684,6 +738,7 @@ export class TraceBuilder {
         distinctStarts: this.starts.size,
         pagesPerBuffer: Math.max(1, Math.ceil(this.maxEnd / PAGE_BYTES)),
         callsByCpu,
+        phases: this.phases.filter((phase) => phase.name !== "-" || phase.calls > 0),
         outOfOrder,
         firstTimestamp: Number.isFinite(this.firstTime) ? this.firstTime : 0,
         lastTimestamp: Number.isFinite(this.lastTime) ? this.lastTime : 0,

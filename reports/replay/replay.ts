@@ -241,6 +241,28 @@ export function renderReplay(result: ReplayResult, format: ReplayFormat): string
     ),
     "",
   );
+  if (stats.phases.length > 0) {
+    out.push(markdown ? "### Workload phases" : "workload phases");
+    out.push(
+      textTable(
+        ["phase", "calls", "searches", "calls/search", "crossing", "trace s"],
+        stats.phases.map((phase, i) => {
+          const next = stats.phases[i + 1];
+          const end = next ? next.firstTimestamp : phase.lastTimestamp;
+          return [
+            phase.name,
+            String(phase.calls),
+            String(phase.searches),
+            phase.searches === 0 ? "-" : (phase.calls / phase.searches).toFixed(1),
+            percent(phase.calls === 0 ? 0 : phase.crossing / phase.calls),
+            (end - phase.firstTimestamp).toFixed(2),
+          ];
+        }),
+        markdown,
+      ),
+      "",
+    );
+  }
   out.push(markdown ? "### Access length (bytes)" : "access length (bytes)");
   out.push(
     textTable(

@@ -34,6 +34,19 @@ describe("replay of the hand-made excerpt, statistics computed by hand", () => {
     });
   });
 
+  it("splits the calls by workload phase", () => {
+    expect(stats.phases).toEqual([
+      {
+        name: "begin",
+        calls: 8,
+        searches: 2,
+        crossing: 4,
+        firstTimestamp: 1,
+        lastTimestamp: 1.0007,
+      },
+    ]);
+  });
+
   it("gives the access-length distribution", () => {
     // Lengths 17, 4, 8, 100, 50 | 1, 16384, 200.
     // Buckets 1, 2, 3-4, 5-8, 9-16, 17-32, 33-64, 65-128, 129-256, 257-1024, 1025-4096,
