@@ -25,8 +25,8 @@
  * Nothing else of the kernel's work is replayed: `call_cycles` of compute per call (0 by
  * default) stands for the helper's own work, which the trace does not time.
  */
-import type { Intent, OptionSpec, OptionValues } from "../strategies/api.ts";
-import { defineWorkload, type Operation, type WorkloadModule } from "./api.ts";
+import type { Intent, OptionSpec } from "../strategies/api.ts";
+import { defineWorkload, type Operation, type ThreadContext, type WorkloadModule } from "./api.ts";
 import { handleOf, numberParam, PAGE_BYTES, strayParams, stringParam } from "./params.ts";
 import type { CpuAccesses, TraceData } from "./trace-parse.ts";
 import { FLAG_CALL, FLAG_SESSION, FLAG_WRITE } from "./trace-parse.ts";
@@ -248,12 +248,7 @@ export function traceWorkload(trace: TraceData): WorkloadModule {
       threads: count,
       params,
       strategyMapsRanges,
-    }: {
-      thread: number;
-      threads: number;
-      params: OptionValues;
-      strategyMapsRanges: boolean;
-    }): Iterable<Operation> {
+    }: ThreadContext): Iterable<Operation> {
       let next = 0;
       const nextHandle = () => handleOf(thread, count, next++);
       return replayCpu(
