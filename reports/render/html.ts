@@ -6,7 +6,7 @@
  */
 import { parse, View } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
-import type { ResultDocument } from "../results.ts";
+import type { CostEntry, ResultDocument } from "../results.ts";
 import {
   baselineCell,
   byWorkload,
@@ -228,6 +228,29 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap}
 figure{margin:.5em 0}.notes{color:#844}`;
 
+/** The cost profile in effect, every parameter with its provenance, in a collapsed block. */
+function profileHtml(doc: ResultDocument): string {
+  const { costProfile } = doc.context;
+  const rows: string[] = [];
+  const add = (owner: string, name: string, entry: CostEntry) =>
+    rows.push(
+      `<tr><td>${escapeHtml(owner)}</td><td><code>${escapeHtml(name)}</code></td><td class="num">${escapeHtml(String(entry.value))}</td><td>${escapeHtml(entry.unit)}</td><td>${escapeHtml(entry.confidence)}</td><td>${escapeHtml(entry.source)}</td></tr>`,
+    );
+  for (const [name, entry] of Object.entries(costProfile.parameters)) add("profile", name, entry);
+  for (const [strategy, entries] of Object.entries(costProfile.strategyParameters)) {
+    for (const [name, entry] of Object.entries(entries)) add(strategy, name, entry);
+  }
+  return [
+    `<details><summary>Cost profile ${escapeHtml(costProfile.name)}: ${rows.length} parameters with their sources</summary>`,
+    `<p>${escapeHtml(costProfile.summary)}</p>`,
+    "<table>",
+    "<thead><tr><th>owner</th><th>parameter</th><th>value</th><th>unit</th><th>confidence</th><th>source</th></tr></thead>",
+    `<tbody>\n${rows.join("\n")}\n</tbody>`,
+    "</table>",
+    "</details>",
+  ].join("\n");
+}
+
 async function renderHtml(doc: ResultDocument, options?: RenderOptions): Promise<string> {
   const [identity, setup, disclaimer] = headerLines(doc);
   const parts: string[] = [
@@ -284,6 +307,7 @@ async function renderHtml(doc: ResultDocument, options?: RenderOptions): Promise
       .map((line) => `<li>${escapeHtml(line)}</li>`)
       .join("")}</ul>`,
     `<p>${versionLines(doc, 10_000).map(escapeHtml).join("<br>")}</p>`,
+    profileHtml(doc),
     "<p>Reproduce:</p>",
     `<pre>${escapeHtml(doc.context.reproduce)}</pre>`,
     "</body>",

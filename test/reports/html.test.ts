@@ -75,7 +75,7 @@ describe("html format", () => {
           expect(box?.height ?? 0).toBeGreaterThan(30);
         }
         expect(await page.locator("text=pks-kmap").count()).toBeGreaterThan(0);
-        expect(await page.locator("table").count()).toBe(3); // two workloads and the overall table
+        expect(await page.locator("table").count()).toBe(4); // two workloads, overall, cost profile
         expect(external).toEqual([]);
         expect(errors).toEqual([]);
       } finally {
