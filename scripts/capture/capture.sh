@@ -165,6 +165,13 @@ tar -xf "$TARDISK" -C "$OUT" 2>/dev/null || die "the guest wrote no report; see 
 status=$(cat "$OUT/status" 2>/dev/null || echo missing)
 [[ "$status" != failed && -f "$OUT/trace-bytes" ]] || die "guest status $status; see $OUT/report.txt"
 head -c "$(cat "$OUT/trace-bytes")" "$TRACEDISK" >"$OUT/trace.txt"
+# The trace header's count check, besides the guest's overrun/dropped/missed counters.
+entries=$(head -n 5 "$OUT/trace.txt" | sed -n 's/.*entries-in-buffer\/entries-written: *\([0-9]*\)\/\([0-9]*\).*/\1 \2/p')
+read -r kept written <<<"${entries:-0 -1}"
+if [[ "$kept" != "$written" ]]; then
+  say "trace header: ${kept} entries kept of ${written} written"
+  status=lost-events
+fi
 rm -f "$DISK" "$TRACEDISK" "$TARDISK"
 
 {
