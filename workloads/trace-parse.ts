@@ -356,6 +356,11 @@ function emptyCpu(): CpuState {
 
 const MAX_EXAMPLES = 10;
 
+/** A copy of `text` that shares no storage with the (large) string it was sliced from. */
+function detach(text: string): string {
+  return Buffer.from(text, "utf16le").toString("utf16le");
+}
+
 /** Incremental trace parser: feed lines with `add`, then `finish`. */
 export class TraceBuilder {
   private lines = 0;
@@ -409,7 +414,7 @@ export class TraceBuilder {
     this.bad++;
     this.badReasons[reason] = (this.badReasons[reason] ?? 0) + 1;
     if (this.badExamples.length < MAX_EXAMPLES) {
-      this.badExamples.push({ line: this.lines, reason, text: text.slice(0, 200) });
+      this.badExamples.push({ line: this.lines, reason, text: detach(text.slice(0, 200)) });
     }
   }
 
@@ -433,8 +438,10 @@ export class TraceBuilder {
     let id = this.bufferIds.get(key);
     if (id === undefined) {
       id = this.buffers.length;
-      this.bufferIds.set(key, id);
-      this.buffers.push({ eb, start });
+      // Kept strings are copied: a slice would keep the whole input chunk alive.
+      const own = detach(eb);
+      this.bufferIds.set(`${own}:${start}`, id);
+      this.buffers.push({ eb: own, start });
       this.starts.add(start);
     }
     this.lastEb = eb;
