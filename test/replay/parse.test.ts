@@ -57,6 +57,7 @@ describe("parseLine", () => {
       written: 9,
     });
     expect(parseLine("#  | |")).toEqual({ kind: "header" });
+    expect(parseLine("##### CPU 1 buffer started ####")).toEqual({ kind: "header" });
     expect(parseLine("   ")).toEqual({ kind: "blank" });
     expect(parseLine("garbage")).toMatchObject({ kind: "bad" });
     expect(parseLine("task-1 [000] .... notatime: ev: x")).toMatchObject({ kind: "bad" });
