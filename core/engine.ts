@@ -275,6 +275,7 @@ export function runSimulation(spec: RunSpec): RunResult {
     falseFaultsGranted: 0,
     falseFaultsOops: 0,
     caught: 0,
+    faultedStrays: 0,
     brokenAccesses: 0,
     unsupportedMaps: 0,
     unsupportedUnmaps: 0,
@@ -441,6 +442,7 @@ export function runSimulation(spec: RunSpec): RunResult {
       if (resolution === "retry") fault = machine.access(cpu, vpn, write ? WRITE : READ);
     }
     ledger.muted = false;
+    if (faulted) counters.faultedStrays++;
     if (faulted && write) {
       // Caught: the fault (an oops, or a relaxed mode's warning) names the CPU and caller.
       counters.caught++;
@@ -816,6 +818,7 @@ export function runSimulation(spec: RunSpec): RunResult {
     blocked += outcome.blocked;
   }
   metrics["coverage.blocked_ratio"] = injected > 0 ? blocked / injected : 0;
+  metrics["coverage.caught_ratio"] = injected > 0 ? counters.faultedStrays / injected : 0;
   metrics["coverage.caught"] = counters.caught;
   metrics["compat.false_faults"] = counters.falseFaults;
   metrics["compat.false_faults_granted"] = counters.falseFaultsGranted;

@@ -150,6 +150,13 @@ function build(): Map<string, MetricSpec> {
       direction: "higher",
     },
     {
+      name: "coverage.caught_ratio",
+      unit: "ratio",
+      description:
+        "Strays that raised a fault over injected strays, all classes: detection, even where a relaxed fault mode then let the access through (compare coverage.blocked_ratio)",
+      direction: "higher",
+    },
+    {
       name: "coverage.caught",
       unit: "count",
       description:

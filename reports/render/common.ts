@@ -48,8 +48,8 @@ export const SHOWN_METRICS: readonly ShownMetric[] = [
   { metric: "events.pkrs_writes", short: "PKRS wr", long: "PKRS writes" },
   { metric: "events.shootdowns", short: "shootdn", long: "shootdowns" },
   { metric: "events.tlb_misses", short: "TLB miss", long: "TLB misses" },
-  { metric: "events.direct_map_splits", short: "splits", long: "direct-map splits" },
   { metric: "coverage.blocked_ratio", short: "blocked", long: "strays blocked" },
+  { metric: "coverage.caught_ratio", short: "caught", long: "strays caught" },
   { metric: "compat.false_faults", short: "false flt", long: "false faults" },
   { metric: "exposure.page_cycles", short: "exposure", long: "exposure (page-cycles)" },
 ];

@@ -83,7 +83,9 @@ function renderTable(doc: ResultDocument, options?: RenderOptions): string {
     );
   }
   out += `\n${legendLines(doc, true, options).join("\n")}\n`;
-  out += "events are per run (seed mean); exposure in page-cycles; blocked = share of strays\n";
+  out += "events are per run (seed mean); exposure in page-cycles\n";
+  out +=
+    "blocked = share of strays stopped; caught = share that faulted (a relaxed fault mode warns, then lets them through)\n";
   out += `${versionLines(doc, WIDTH).join("\n")}\n`;
   out += `${wrapWords(`reproduce: ${doc.context.reproduce}`, WIDTH, "    ", " \\").join("\n")}\n`;
   return out;
