@@ -135,7 +135,8 @@ TRACEDISK="$WORK/trace.img"
 TARDISK="$WORK/report.img"
 rm -f "$DISK" "$TRACEDISK" "$TARDISK"
 truncate -s 2G "$DISK"
-truncate -s 4G "$TRACEDISK"
+# Trace text is about 3 times the ring buffer's binary size: room for 4 times, plus 1 GiB.
+truncate -s "$((SMP * BUFKB * 4 + 1048576))K" "$TRACEDISK"
 truncate -s 64M "$TARDISK"
 
 # KVM when /dev/kvm is usable (qemu falls back to the next -accel if it is not), else TCG.
