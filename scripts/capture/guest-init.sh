@@ -214,8 +214,10 @@ hits=$(awk '{s += $2} END {print s + 0}' /out/kprobe_profile.txt)
 say "probe hits: $hits, kprobe misses: $missed, ring-buffer overruns: $overrun, dropped: $dropped"
 
 # The trace text goes raw to /dev/vdb; its byte count into the report.
+t0=$(cut -d' ' -f1 /proc/uptime)
 bytes=$(cat $T/trace | tee /dev/vdb | wc -c)
 sync
+say "trace read out in ${t0}s -> $(cut -d' ' -f1 /proc/uptime)s uptime"
 echo "$bytes" >/out/trace-bytes
 head -c 4096 /dev/vdb | grep -m1 'entries-in-buffer' >/out/entries.txt
 say "trace: $bytes bytes; $(cat /out/entries.txt)"
