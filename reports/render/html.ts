@@ -1,7 +1,8 @@
 /**
  * The HTML report: one self-contained page (no scripts, no external resources) with an
- * overview heat map of the change in cycles/op against the baseline, and per workload a
- * chart of cycles/op with 95% CIs and the same table as the markdown report. Charts are
+ * overview heat map of the change in cycles/op against the baseline, a coverage heat map
+ * (strategy × stray class), and per workload a chart of cycles/op with 95% CIs, a stacked
+ * cost breakdown by ledger category and the same table as the markdown report. Charts are
  * vega-lite specs compiled to vega and rendered to SVG in Node, then inlined.
  */
 import { parse, View } from "vega";
@@ -187,6 +188,179 @@ function overviewChart(doc: ResultDocument): TopLevelSpec | undefined {
   };
 }
 
+/** Ledger categories, for the cost breakdown (cost.cycles.<category>). */
+const CATEGORY_PREFIX = "cost.cycles.";
+const STRAY_CLASSES = [
+  "wild-direct",
+  "window-same-cpu",
+  "use-after-unmap",
+  "overflow",
+  "cross-cpu-stale",
+  "stray-read",
+] as const;
+
+function meanOf(cell: ResultDocument["results"][number], metric: string): number {
+  const mean = cell.summary[metric]?.mean;
+  return mean === null || mean === undefined ? 0 : mean;
+}
+
+/**
+ * Stacked cycles per operation by ledger category, one bar per strategy: where each
+ * design's cost goes (PKRS writes, flushes, IPIs, walks...).
+ */
+function costBreakdownChart(doc: ResultDocument, workload: string): TopLevelSpec | undefined {
+  const values: { strategy: string; category: string; cycles: number }[] = [];
+  const cells = doc.results.filter((cell) => cell.workload === workload && cell.runs.length > 0);
+  for (const cell of cells) {
+    const operations = meanOf(cell, "run.operations");
+    if (operations <= 0) continue;
+    for (const metric of Object.keys(cell.summary).sort()) {
+      if (!metric.startsWith(CATEGORY_PREFIX)) continue;
+      const cycles = meanOf(cell, metric) / operations;
+      if (cycles > 0) {
+        values.push({
+          strategy: cell.strategy,
+          category: metric.slice(CATEGORY_PREFIX.length),
+          cycles,
+        });
+      }
+    }
+  }
+  if (values.length === 0) return undefined;
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    width: 520,
+    height: { step: 22 },
+    config: {
+      ...FONT,
+      axis: { labelFont: FONT.font, titleFont: FONT.font },
+      legend: { titleFont: FONT.font, labelFont: FONT.font },
+    },
+    data: { values },
+    mark: { type: "bar" },
+    encoding: {
+      y: { field: "strategy", type: "nominal", sort: null, title: null },
+      x: {
+        field: "cycles",
+        type: "quantitative",
+        stack: "zero",
+        title: "cycles/op by cost category",
+      },
+      color: {
+        field: "category",
+        type: "nominal",
+        title: "category",
+        scale: { scheme: "tableau20" },
+      },
+      order: { field: "category", type: "ordinal" },
+    },
+  };
+}
+
+/**
+ * Share of injected stray accesses blocked, per strategy and stray class, over all
+ * workloads of the report: which stray each design stops.
+ */
+function coverageHeatmap(doc: ResultDocument): TopLevelSpec | undefined {
+  const values: { strategy: string; stray: string; blocked: number; label: string }[] = [];
+  const strategies = [...new Set(doc.results.map((cell) => cell.strategy))];
+  for (const strategy of strategies) {
+    const cells = doc.results.filter((cell) => cell.strategy === strategy && cell.runs.length > 0);
+    for (const stray of STRAY_CLASSES) {
+      let injected = 0;
+      let blocked = 0;
+      for (const cell of cells) {
+        injected += meanOf(cell, `coverage.${stray}.injected`);
+        blocked += meanOf(cell, `coverage.${stray}.blocked`);
+      }
+      if (injected <= 0) continue;
+      const share = blocked / injected;
+      values.push({ strategy, stray, blocked: share, label: `${Math.round(share * 100)}%` });
+    }
+  }
+  if (values.length === 0) return undefined;
+  const x = {
+    field: "stray",
+    type: "nominal" as const,
+    sort: [...STRAY_CLASSES],
+    title: null,
+    axis: { labelAngle: 0 },
+  };
+  const y = { field: "strategy", type: "nominal" as const, sort: strategies, title: null };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    width: { step: 110 },
+    height: { step: 26 },
+    config: {
+      ...FONT,
+      axis: { labelFont: FONT.font },
+      legend: { titleFont: FONT.font, labelFont: FONT.font },
+    },
+    data: { values },
+    layer: [
+      {
+        mark: { type: "rect" },
+        encoding: {
+          x,
+          y,
+          color: {
+            field: "blocked",
+            type: "quantitative",
+            title: "blocked",
+            scale: { scheme: "greens", domain: [0, 1] },
+          },
+        },
+      },
+      {
+        mark: { type: "text", fontSize: 11 },
+        encoding: {
+          x,
+          y,
+          text: { field: "label" },
+          color: { condition: { test: "datum.blocked > 0.6", value: "white" }, value: "black" },
+        },
+      },
+    ],
+  };
+}
+
+/** Every chart of a comparison report, named, in page order (also used for PNG export). */
+export function comparisonCharts(
+  doc: ResultDocument,
+): { name: string; title: string; spec: TopLevelSpec }[] {
+  const charts: { name: string; title: string; spec: TopLevelSpec }[] = [];
+  const overview = overviewChart(doc);
+  if (overview) {
+    charts.push({
+      name: "overview",
+      title: `Overview: change in cycles/op against ${doc.context.config.baseline}`,
+      spec: overview,
+    });
+  }
+  const coverage = coverageHeatmap(doc);
+  if (coverage) {
+    charts.push({
+      name: "coverage",
+      title: "Coverage: share of injected stray accesses blocked, all workloads",
+      spec: coverage,
+    });
+  }
+  for (const workload of byWorkload(doc).keys()) {
+    const chart = workloadChart(doc, workload);
+    if (chart)
+      charts.push({ name: `${workload}-cycles`, title: `${workload}: cycles/op`, spec: chart });
+    const breakdown = costBreakdownChart(doc, workload);
+    if (breakdown) {
+      charts.push({
+        name: `${workload}-breakdown`,
+        title: `${workload}: cost breakdown`,
+        spec: breakdown,
+      });
+    }
+  }
+  return charts;
+}
+
 function tableHtml(doc: ResultDocument, workload: string, options?: RenderOptions): string {
   const others = extraMetrics(options);
   const cells = doc.results.filter((cell) => cell.workload === workload);
@@ -273,11 +447,22 @@ async function renderHtml(doc: ResultDocument, options?: RenderOptions): Promise
       `<figure>${await specToSvg(overview, "overview")}</figure>`,
     );
   }
+  const coverage = coverageHeatmap(doc);
+  if (coverage) {
+    parts.push(
+      "<h2>Coverage: share of injected stray accesses blocked, all workloads</h2>",
+      `<figure>${await specToSvg(coverage, "coverage")}</figure>`,
+    );
+  }
   let index = 0;
   for (const workload of byWorkload(doc).keys()) {
     parts.push(`<h2>${escapeHtml(workload)}</h2>`);
     const chart = workloadChart(doc, workload);
     if (chart) parts.push(`<figure>${await specToSvg(chart, `workload${index}`)}</figure>`);
+    const breakdown = costBreakdownChart(doc, workload);
+    if (breakdown) {
+      parts.push(`<figure>${await specToSvg(breakdown, `breakdown${index}`)}</figure>`);
+    }
     index++;
     parts.push(tableHtml(doc, workload, options));
     const notes = statusNotes(doc.results.filter((cell) => cell.workload === workload));

@@ -29,7 +29,8 @@ describe("html format", () => {
     expect(html).not.toMatch(/\b(src|href)=["']?https?:/i);
     expect(html).not.toMatch(/@import|url\((?!#)/i);
     expect(html).not.toMatch(/\bgradient_\d/); // vega's process-wide ids are renamed
-    expect(html.match(/<svg/g)?.length).toBe(3); // overview + one per workload
+    // Overview and coverage heat maps, then per workload cycles/op and the cost breakdown.
+    expect(html.match(/<svg/g)?.length).toBe(2 + 2 * 2);
     expect(html).toContain(doc.context.configHash);
     expect(html).toContain("not measurements of a real machine");
   });
@@ -68,7 +69,7 @@ describe("html format", () => {
         await page.goto(pathToFileURL(file).href);
         expect(await page.title()).toContain(doc.context.configHash);
         const svgs = page.locator("svg");
-        expect(await svgs.count()).toBe(3);
+        expect(await svgs.count()).toBe(2 + 2 * 2);
         for (let i = 0; i < 3; i++) {
           const box = await svgs.nth(i).boundingBox();
           expect(box?.width ?? 0).toBeGreaterThan(100);

@@ -1,0 +1,45 @@
+/**
+ * PNG export of a comparison's charts, for slides: the same vega-lite charts as the HTML
+ * report, rendered to SVG in Node and rasterised with resvg. One file per chart.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { Resvg } from "@resvg/resvg-js";
+import { writeFileAtomic } from "../../core/atomic-write.ts";
+import type { ResultDocument } from "../results.ts";
+import { comparisonCharts, specToSvg } from "./html.ts";
+
+/** A file name from a chart name: lower-case letters, digits and dashes only. */
+function fileName(name: string): string {
+  return `${
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "chart"
+  }.png`;
+}
+
+/** Rasterises one SVG at twice its size (crisp on slides). */
+export function svgToPng(svg: string): Uint8Array {
+  const resvg = new Resvg(svg, {
+    fitTo: { mode: "zoom", value: 2 },
+    background: "white",
+    font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" },
+  });
+  return resvg.render().asPng();
+}
+
+/**
+ * Writes every chart of `doc` as `<dir>/<chart>.png` (the directory is created if needed)
+ * and returns the paths written, in page order.
+ */
+export async function writePngCharts(doc: ResultDocument, dir: string): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  for (const chart of comparisonCharts(doc)) {
+    const path = join(dir, fileName(chart.name));
+    writeFileAtomic(path, svgToPng(await specToSvg(chart.spec, chart.name)));
+    written.push(path);
+  }
+  return written;
+}
