@@ -111,7 +111,10 @@ export interface RunResult {
   readonly metrics: RunMetrics;
   /** Caught illegal modifications by CPU, class and operation (empty when none). */
   readonly catches?: readonly CaughtModification[];
-  /** Invariant violations, when `RunSpec.checkInvariants` is on (empty when all hold). */
+  /**
+   * Invariant violations, when `RunSpec.checkInvariants` is on (empty when all hold); the
+   * ledger's consistency is checked on every run, so its violations appear even when off.
+   */
   readonly violations?: readonly string[];
   /** Per-stray records, when `RunSpec.recordStrays` > 0. */
   readonly strays?: readonly StrayRecord[];
@@ -794,8 +797,10 @@ export function runSimulation(spec: RunSpec): RunResult {
         );
       }
     }
-    for (const message of ledgerViolations(machine)) violation(message);
   }
+  // The ledger's consistency is checked on every run, not only with checking on: it is cheap
+  // (end of run) and catches costs charged outside the model (a plugin writing ledger arrays).
+  for (const message of ledgerViolations(machine)) violation(message);
 
   const metrics: RunMetrics = {};
   const total = ledger.totalCycles();
@@ -845,7 +850,7 @@ export function runSimulation(spec: RunSpec): RunResult {
     reason: unsupportedReasons.size > 0 ? [...unsupportedReasons].sort().join("; ") : undefined,
     metrics,
     catches: caught,
-    ...(checking ? { violations } : {}),
+    ...(checking || violations.length > 0 ? { violations } : {}),
     ...(recordLimit > 0 ? { strays: strayLog } : {}),
   };
 }

@@ -86,6 +86,15 @@ function addRunOptions(command: Command): Command {
       "--jobs <n>",
       "worker threads (default: available CPUs; results do not depend on it)",
       parseInteger("--jobs", 1),
+    )
+    .option(
+      "--check",
+      "run the model's invariant checker after each run; a cell that breaks one fails (exit 1)",
+    )
+    .option(
+      "--operation-budget <n>",
+      "most workload operations per run; a plugin that loops past it fails its cells (default 5000000)",
+      parseInteger("--operation-budget", 1),
     );
 }
 

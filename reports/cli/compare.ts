@@ -88,6 +88,8 @@ const RUN_FLAGS = [
   "baseline",
   "config",
   "jobs",
+  "check",
+  "operationBudget",
 ] as const;
 
 const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;

@@ -35,6 +35,8 @@ export const compareConfigSchema = z
     out: z.string().optional(),
     jobs: z.number().int().positive().optional(),
     metrics: listSchema.optional(),
+    check: z.boolean().optional(),
+    operationBudget: z.number().int().positive().optional(),
   })
   .strict();
 
@@ -61,6 +63,10 @@ export interface CompareFlags {
   readonly metrics?: string;
   /** Email layout (rendering only). */
   readonly style?: EmailStyle;
+  /** Run the model's invariant checker; a cell with a violation fails. */
+  readonly check?: boolean;
+  /** Upper bound on workload operations per run (a runaway plugin fails its cells). */
+  readonly operationBudget?: number;
 }
 
 /** One `--set` assignment. */
@@ -90,6 +96,10 @@ export interface CompareOptions {
   readonly jobs: number;
   /** Metric columns after cycles/op. */
   readonly metrics: string[];
+  /** Run the model's invariant checker (`--check`). */
+  readonly check: boolean;
+  /** Operation budget per run (`--operation-budget`); the engine's default when absent. */
+  readonly operationBudget?: number;
 }
 
 /** Default worker threads: the host's available parallelism. */
@@ -173,5 +183,7 @@ export function mergeCompareOptions(flags: CompareFlags): CompareOptions {
     out: flags.out ?? file.out,
     jobs: flags.jobs ?? file.jobs ?? defaultJobs(),
     metrics: splitList(flags.metrics ?? file.metrics),
+    check: flags.check ?? file.check ?? false,
+    operationBudget: flags.operationBudget ?? file.operationBudget,
   };
 }

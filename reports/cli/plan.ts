@@ -45,6 +45,10 @@ export interface ResolvedComparison {
   readonly profile: CostProfile;
   readonly config: ResolvedConfig;
   readonly reproduce: string;
+  /** Run the invariant checker (`--check`): a cell with a violation fails. */
+  readonly checkInvariants?: boolean;
+  /** Operation budget per run (`--operation-budget`); the engine's default when absent. */
+  readonly operationBudget?: number;
 }
 
 const PLUGIN_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]);
@@ -308,6 +312,15 @@ export async function resolveComparison(options: CompareOptions): Promise<Resolv
     );
   }
 
+  if (
+    options.operationBudget !== undefined &&
+    (!Number.isSafeInteger(options.operationBudget) || options.operationBudget < 1)
+  ) {
+    throw new UserInputError(
+      `--operation-budget must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}; got ${options.operationBudget}.`,
+    );
+  }
+
   const config: ResolvedConfig = {
     strategies: configStrategies,
     workloads: configWorkloads,
@@ -318,16 +331,24 @@ export async function resolveComparison(options: CompareOptions): Promise<Resolv
     profile: options.profile ?? DEFAULT_PROFILE,
     profileOverrides: overrides,
   };
+  let reproduce = reproduceCommand(config, {
+    strategyOptions: defaultStrategyOptions,
+    workloadParams: defaultWorkloadParams,
+  });
+  // Not part of the result's configuration (they do not change an ok cell's numbers), but
+  // they decide which cells fail, so the command line that reproduces the report names them.
+  if (options.check) reproduce += " --check";
+  if (options.operationBudget !== undefined)
+    reproduce += ` --operation-budget ${options.operationBudget}`;
   return {
     strategies: plannedStrategies,
     workloads: plannedWorkloads,
     machine,
     profile,
     config,
-    reproduce: reproduceCommand(config, {
-      strategyOptions: defaultStrategyOptions,
-      workloadParams: defaultWorkloadParams,
-    }),
+    reproduce,
+    ...(options.check ? { checkInvariants: true } : {}),
+    ...(options.operationBudget !== undefined ? { operationBudget: options.operationBudget } : {}),
   };
 }
 
@@ -358,6 +379,8 @@ export function runResolved(
           machine: comparison.machine,
           profile: comparison.profile,
           strayEvery: strayEveryFor(comparison.config, workload.params),
+          checkInvariants: comparison.checkInvariants,
+          operationBudget: comparison.operationBudget,
         },
         (cell) => onCell?.(done + cell, total),
       ),
@@ -380,7 +403,10 @@ export async function runResolvedParallel(
   onCell?: (done: number, total: number) => void,
 ): Promise<CellResult[]> {
   const total = comparison.workloads.length * comparison.strategies.length;
-  if (jobs <= 1 || total < MIN_PARALLEL_CELLS) return runResolved(comparison, onCell);
+  // The worker task carries the result configuration only; a checked or budgeted run stays
+  // in-process so that the checker and the budget apply to every cell.
+  const inProcess = comparison.checkInvariants === true || comparison.operationBudget !== undefined;
+  if (jobs <= 1 || total < MIN_PARALLEL_CELLS || inProcess) return runResolved(comparison, onCell);
   const { default: Tinypool } = await import("tinypool");
   const pool = new Tinypool({
     filename: new URL("./cell-worker.mjs", import.meta.url).href,

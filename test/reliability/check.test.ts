@@ -1,0 +1,92 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli, validResults } from "../reports/helpers.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "pkslab-check-"));
+const fixture = (name: string) => join(import.meta.dirname, "fixtures", name);
+const SMALL = [
+  "--workloads",
+  "pmem-dax",
+  "--set",
+  "pmem-dax.requests=30",
+  "--seeds",
+  "1",
+  "--cpus",
+  "2",
+];
+
+describe("compare --check, --operation-budget and the always-on ledger check", () => {
+  it("--check passes on the built-ins and names itself in the reproduce line", async () => {
+    const out = join(dir, "checked.json");
+    const run = await runCli(
+      "compare",
+      ...SMALL,
+      "--strategies",
+      "unprotected,pks-kmap",
+      "--check",
+      "--out",
+      out,
+    );
+    expect(run.code).toBe(0);
+    const doc = validResults(readFileSync(out, "utf8"), out);
+    expect(doc.results.every((cell) => cell.status === "ok")).toBe(true);
+    expect(doc.context.reproduce).toContain(" --check");
+  });
+
+  it("a strategy that leaves protection open fails only with --check; the other cell completes", async () => {
+    const args = ["compare", ...SMALL, "--strategies", `unprotected,${fixture("leaves-open.ts")}`];
+    const unchecked = await runCli(...args, "--format", "json");
+    expect(unchecked.code).toBe(0);
+    const checked = await runCli(...args, "--format", "json", "--check");
+    expect(checked.code).toBe(1);
+    const doc = validResults(checked.stdout);
+    const bad = doc.results.find((cell) => cell.strategy === "leaves-open");
+    expect(bad?.status).toBe("error");
+    expect(bad?.reason).toMatch(/invariant violated: protection not back after unmap/);
+    expect(doc.results.find((cell) => cell.strategy === "unprotected")?.status).toBe("ok");
+  });
+
+  it("a plugin that writes the ledger directly fails its cells even without --check", async () => {
+    const run = await runCli(
+      "compare",
+      ...SMALL,
+      "--strategies",
+      `unprotected,${fixture("ledger-writer.ts")}`,
+      "--format",
+      "json",
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    const doc = validResults(run.stdout);
+    const bad = doc.results.find((cell) => cell.strategy === "ledger-writer");
+    expect(bad?.status).toBe("error");
+    expect(bad?.reason).toMatch(/invariant violated: ledger: named parameters/);
+    expect(doc.results.find((cell) => cell.strategy === "unprotected")?.status).toBe("ok");
+  });
+
+  it("--operation-budget fails the cells that run past it, with the reason; exit 1", async () => {
+    const run = await runCli(
+      "compare",
+      ...SMALL,
+      "--strategies",
+      "unprotected",
+      "--operation-budget",
+      "10",
+      "--format",
+      "json",
+    );
+    expect(run.code).toBe(1);
+    const doc = validResults(run.stdout);
+    expect(doc.results[0].status).toBe("error");
+    expect(doc.results[0].reason).toContain("operation budget of 10 exceeded");
+    expect(doc.context.reproduce).toContain("--operation-budget 10");
+  });
+
+  it("--check and --operation-budget are refused with --from", async () => {
+    const run = await runCli("compare", "--from", join(dir, "checked.json"), "--check");
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--check");
+  });
+});
