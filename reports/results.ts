@@ -107,6 +107,28 @@ const cellSchema = z
   })
   .strict();
 
+/**
+ * The adoption side of the comparison, from a `pkslab census --format json` file given to
+ * `compare --census`: how many kernel call sites each strategy's API would have to change.
+ */
+const censusBlockSchema = z
+  .object({
+    release: z.string().nullable(),
+    arch: z.string(),
+    command: z.string(),
+    totalCalls: z.number().int().nonnegative(),
+    adoption: z.array(
+      z
+        .object({
+          strategy: z.string(),
+          sites: z.number().int().nonnegative(),
+          summary: z.string(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
 /** The zod schema of a result document (the JSON Schema file is generated from it). */
 export const resultDocumentSchema = z
   .object({
@@ -144,6 +166,7 @@ export const resultDocumentSchema = z
         .strict(),
     ),
     results: z.array(cellSchema),
+    census: censusBlockSchema.optional(),
   })
   .strict();
 
@@ -152,6 +175,7 @@ export type ResolvedConfig = ResultDocument["context"]["config"];
 export type CellReport = ResultDocument["results"][number];
 export type MetricSummary = CellReport["summary"][string];
 export type CostEntry = z.infer<typeof costEntrySchema>;
+export type CensusBlock = z.infer<typeof censusBlockSchema>;
 
 /** The JSON Schema (draft 2020-12) of a result document. */
 export function resultsJsonSchema(): Record<string, unknown> {
@@ -230,6 +254,8 @@ export interface ResultInputs {
   readonly reproduce: string;
   readonly gitCommit?: string;
   readonly run: ResultDocument["context"]["run"];
+  /** Adoption figures from a census JSON (`compare --census`). */
+  readonly census?: CensusBlock;
 }
 
 /** Assembles the result document of a comparison. */
@@ -283,6 +309,7 @@ export function buildResults(inputs: ResultInputs, cells: readonly CellResult[])
     },
     metricCatalog,
     results,
+    ...(inputs.census ? { census: inputs.census } : {}),
   };
 }
 

@@ -79,3 +79,24 @@ export function censusAdoptionFor(
 ): CensusJsonAdoption | undefined {
   return census.adoption.find((row) => row.strategy === strategy);
 }
+
+/** The census block of a comparison's result document (`compare --census`). */
+export function censusBlock(census: CensusJson): {
+  release: string | null;
+  arch: string;
+  command: string;
+  totalCalls: number;
+  adoption: { strategy: string; sites: number; summary: string }[];
+} {
+  return {
+    release: census.tree.release,
+    arch: census.arch,
+    command: census.command,
+    totalCalls: census.totals.calls,
+    adoption: census.adoption.map((row) => ({
+      strategy: row.strategy,
+      sites: row.sites,
+      summary: row.summary,
+    })),
+  };
+}

@@ -331,6 +331,31 @@ export function overallRows(doc: ResultDocument): OverallRow[] {
   return rows;
 }
 
+/**
+ * The adoption block (`compare --census`): per strategy of the report, the kernel call
+ * sites its API would have to change, from the census of a real tree. Empty without one.
+ */
+export function adoptionRows(
+  doc: ResultDocument,
+): { strategy: string; sites: string; summary: string }[] {
+  const census = doc.census;
+  if (!census) return [];
+  return doc.context.config.strategies.map(({ name }) => {
+    const row = census.adoption.find((entry) => entry.strategy === name);
+    return row
+      ? { strategy: name, sites: String(row.sites), summary: row.summary }
+      : { strategy: name, sites: "-", summary: "no adoption rule in the census" };
+  });
+}
+
+/** Title line of the adoption block. */
+export function adoptionTitle(doc: ResultDocument): string {
+  const census = doc.census;
+  return census
+    ? `adoption: kernel call sites to change (census of ${census.release ?? "a Linux tree"}, arch ${census.arch}, ${census.totalCalls} calls in all)`
+    : "";
+}
+
 /** Title line of the overall block. */
 export function overallTitle(doc: ResultDocument): string {
   return `overall: cycles/op vs ${doc.context.config.baseline}, geometric mean over workloads`;

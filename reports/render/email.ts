@@ -7,6 +7,8 @@
 import { getBorderCharacters, table } from "table";
 import type { MetricSummary, ResultDocument } from "../results.ts";
 import {
+  adoptionRows,
+  adoptionTitle,
   allMetrics,
   baselineCell,
   byWorkload,
@@ -144,6 +146,13 @@ function renderEmail(doc: ResultDocument, options?: RenderOptions): string {
       out.push(
         `  ${entry.strategy.padEnd(24)} ${entry.change.padStart(9)}  (${entry.workloads} workloads)`,
       );
+    }
+  }
+  const adoption = adoptionRows(doc);
+  if (adoption.length > 0) {
+    out.push("", ...wrapWords(adoptionTitle(doc), EMAIL_WIDTH));
+    for (const entry of adoption) {
+      out.push(`  ${entry.strategy.padEnd(24)} ${entry.sites.padStart(7)} sites`);
     }
   }
   out.push(

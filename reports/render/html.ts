@@ -9,6 +9,8 @@ import { parse, View } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import type { CostEntry, ResultDocument } from "../results.ts";
 import {
+  adoptionRows,
+  adoptionTitle,
   baselineCell,
   byWorkload,
   DIFFERENCE_LEGEND,
@@ -482,6 +484,21 @@ async function renderHtml(doc: ResultDocument, options?: RenderOptions): Promise
       ...overall.map(
         (entry) =>
           `<tr><td>${escapeHtml(entry.strategy)}</td><td class="num">${escapeHtml(entry.change)}</td><td class="num">${entry.workloads}</td></tr>`,
+      ),
+      "</tbody>",
+      "</table>",
+    );
+  }
+  const adoption = adoptionRows(doc);
+  if (adoption.length > 0) {
+    parts.push(
+      `<h2>${escapeHtml(adoptionTitle(doc).replace(/^adoption: /, "Adoption: "))}</h2>`,
+      "<table>",
+      "<thead><tr><th>strategy</th><th>sites</th><th>what changes</th></tr></thead>",
+      "<tbody>",
+      ...adoption.map(
+        (entry) =>
+          `<tr><td>${escapeHtml(entry.strategy)}</td><td class="num">${escapeHtml(entry.sites)}</td><td>${escapeHtml(entry.summary)}</td></tr>`,
       ),
       "</tbody>",
       "</table>",

@@ -1,6 +1,8 @@
 /** The markdown report: one GitHub table per workload, hyperfine-style `mean ± CI` cells. */
 import type { ResultDocument } from "../results.ts";
 import {
+  adoptionRows,
+  adoptionTitle,
   baselineCell,
   byWorkload,
   DIFFERENCE_LEGEND,
@@ -79,6 +81,13 @@ function renderMarkdown(doc: ResultDocument, options?: RenderOptions): string {
     out.push(row(["strategy", "cycles/op vs base", "workloads"]), row(["---", "---:", "---:"]));
     for (const entry of overall)
       out.push(row([`\`${entry.strategy}\``, entry.change, String(entry.workloads)]));
+  }
+  const adoption = adoptionRows(doc);
+  if (adoption.length > 0) {
+    out.push("", `## ${adoptionTitle(doc).replace(/^adoption: /, "Adoption: ")}`, "");
+    out.push(row(["strategy", "sites", "what changes"]), row(["---", "---:", "---"]));
+    for (const entry of adoption)
+      out.push(row([`\`${entry.strategy}\``, entry.sites, entry.summary]));
   }
   out.push(
     "",

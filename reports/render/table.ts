@@ -5,6 +5,8 @@
 import { getBorderCharacters, table } from "table";
 import type { ResultDocument } from "../results.ts";
 import {
+  adoptionRows,
+  adoptionTitle,
   baselineCell,
   byWorkload,
   delta,
@@ -78,6 +80,21 @@ function renderTable(doc: ResultDocument, options?: RenderOptions): string {
       {
         border: getBorderCharacters("norc"),
         columns: { 1: { alignment: "right" }, 2: { alignment: "right" } },
+        drawHorizontalLine: (index, size) => index <= 1 || index === size,
+      },
+    );
+  }
+  const adoption = adoptionRows(doc);
+  if (adoption.length > 0) {
+    out += `\n${wrapWords(adoptionTitle(doc), WIDTH, "  ").join("\n")}\n`;
+    out += table(
+      [
+        ["strategy", "sites", "what changes"],
+        ...adoption.map((r) => [r.strategy, r.sites, r.summary]),
+      ],
+      {
+        border: getBorderCharacters("norc"),
+        columns: { 1: { alignment: "right" }, 2: { width: 70, wrapWord: true } },
         drawHorizontalLine: (index, size) => index <= 1 || index === size,
       },
     );
