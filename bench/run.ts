@@ -1,119 +1,412 @@
 /**
- * Benchmarks of the simulator itself (host wall-clock, noisy; never mixed with model
- * metrics). `npm run bench` prints a table; `npm run bench -- --json <file>` also writes
- * the figures as JSON.
+ * Benchmarks of the simulator itself (host wall-clock and memory, noisy; never mixed with
+ * model metrics, never asserted in tests). `npm run bench` prints one table; `npm run bench
+ * -- --json <file>` also writes the same rows as JSON. `--only a,b` runs some sections
+ * (access, mapping, compare, scale, census); `--reps <n>` sets the repetitions of the
+ * process-level measurements (default 3, medians reported).
  *
- * - access path: simulated accesses per second through Machine.access (TLB lookup, walk on
- *   miss, permission and PKS checks, ledger), on a fixed mix of addresses;
- * - raw reference loop: the same per-access work on plain typed arrays (hashed TLB probe,
- *   PTE read, PKRS bit test), the practical limit of this machine; the access path is
- *   reported as a ratio of it;
- * - map/unmap: pairs per second for each built-in strategy;
- * - machine setup and one default comparison cell.
+ * - access: simulated accesses per second through Machine.access (TLB lookup, walk on
+ *   miss, permission and PKS checks, ledger) on a machine set up by each strategy, with a
+ *   fixed mix (half through a live mapping, 30% writes; half unprotected direct-map pages);
+ *   and a raw reference loop doing the same per-access work on plain typed arrays (hashed
+ *   TLB probe, PTE read, PKRS bit test), the practical limit of this machine. The access
+ *   path is reported as a ratio of it.
+ * - mapping: map/unmap pairs per second for each strategy (one page, its most local scope).
+ * - compare: wall time and peak RSS of the default `pkslab compare` (child processes), with
+ *   one worker and with the default number, the speed-up, and whether the outputs match.
+ * - scale: time and memory as CPUs go 16 -> 1024, simulated memory 4 -> 64 GiB, and the
+ *   workload's operations double.
+ * - census: the full Debian 6.1 tree (PKSLAB_KERNEL_SRC or ~/.cache/pkslab/linux-source-6.1).
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
+import { availableParallelism, homedir, cpus as hostCpus, loadavg, totalmem } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { Bench } from "tinybench";
-import { runSimulation } from "../core/engine.ts";
-import { DEFAULT_MACHINE, Machine, READ, WRITE } from "../core/machine.ts";
-import { pksInitValue } from "../core/pkrs.ts";
+import { REGION_BASE_PFN, runSimulation } from "../core/engine.ts";
+import { DEFAULT_MACHINE, Machine, type MachineConfig, READ, WRITE } from "../core/machine.ts";
 import { loadProfile } from "../core/profile.ts";
 import { Rng } from "../core/rng.ts";
 import { BUILTIN_STRATEGIES } from "../strategies/registry.ts";
 import { BUILTIN_WORKLOADS, resolveWorkloadParams } from "../workloads/registry.ts";
+import { measureProcess, median, scopeOf, strategyBench } from "./harness.ts";
 
-const ACCESSES = 100_000;
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const argv = process.argv.slice(2);
+const flag = (name: string) => {
+  const at = argv.indexOf(name);
+  return at >= 0 ? argv[at + 1] : undefined;
+};
+const only = flag("--only")?.split(",");
+const reps = Number(flag("--reps") ?? 3);
+const wanted = (section: string) => !only || only.includes(section);
+
+/** One figure of the suite. */
+interface Row {
+  readonly section: string;
+  readonly task: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly note?: string;
+}
+const rows: Row[] = [];
+const add = (section: string, task: string, value: number, unit: string, note?: string) => {
+  rows.push({ section, task, value, unit, ...(note ? { note } : {}) });
+  process.stderr.write(
+    `  ${section}: ${task} = ${format(value)} ${unit}${note ? ` (${note})` : ""}\n`,
+  );
+};
+function format(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (Math.abs(value) >= 1e5) return value.toExponential(3);
+  return Number(value.toPrecision(4)).toString();
+}
+
 const profile = loadProfile();
-
-function addresses(machine: Machine): Int32Array {
-  // Mostly direct-map pages (1G leaves: TLB hits) with a protected 4K-split neighbourhood.
-  const rng = new Rng(42);
-  const out = new Int32Array(ACCESSES);
-  for (let i = 0; i < ACCESSES; i++) {
-    out[i] = rng.chance(0.5) ? rng.int(0, machine.pages - 1) : (1 << 18) + rng.int(0, 4095);
-  }
-  return out;
-}
-
-const machine = new Machine({ ...DEFAULT_MACHINE, cpus: 16 }, profile);
-machine.enablePks(pksInitValue({ 1: "wd" }));
-machine.changeDirectMap(0, 1 << 18, 4096, { key: 1 });
-const mix = addresses(machine);
-
-// Raw reference: a hashed 8-way probe of a 2048-entry table, a PTE read, a PKRS bit test.
-const tags = new Int32Array(2048);
-const ptes = new Uint32Array(machine.pages);
+const ACCESSES = 100_000;
+const MAPPED = 8;
 let sink = 0;
-function rawLoop(): void {
-  const pkrs = machine.pkrs[0];
+
+/** Mean ms per call of a tinybench task. */
+async function timeIt(name: string, fn: () => void, time = 400): Promise<number> {
+  const bench = new Bench({ time, warmupTime: 100 });
+  bench.add(name, fn);
+  await bench.run();
+  const result = bench.tasks[0].result as { latency?: { mean: number } } | undefined;
+  return result?.latency?.mean ?? Number.NaN;
+}
+
+/** Bytes of JS heap plus array buffers now, after a full collection. */
+function heapBytes(): number {
+  gc();
+  gc();
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers;
+}
+
+// ---------------------------------------------------------------------------------------
+// Access path and raw reference loop.
+
+/** The access mix: half through the mapping's vpns (30% writes), half unprotected pages. */
+function accessMix(machine: Machine, mapped: readonly number[]) {
+  const rng = new Rng(42);
+  const vpns = new Int32Array(ACCESSES);
+  const kinds = new Uint8Array(ACCESSES);
   for (let i = 0; i < ACCESSES; i++) {
-    const vpn = mix[i];
-    const base = (Math.imul(vpn, 0x9e3779b1) >>> 24) * 8;
-    let hit = false;
-    for (let way = 0; way < 8; way++) {
-      if (tags[base + way] === vpn + 1) {
-        hit = true;
-        break;
-      }
+    if (rng.chance(0.5)) {
+      vpns[i] = mapped[rng.int(0, mapped.length - 1)];
+      kinds[i] = rng.chance(0.3) ? WRITE : READ;
+    } else {
+      let pfn = rng.int(0, machine.pages - 1);
+      while (pfn >= REGION_BASE_PFN && pfn < REGION_BASE_PFN + 4096)
+        pfn = rng.int(0, machine.pages - 1);
+      vpns[i] = pfn;
+      kinds[i] = READ;
     }
-    if (!hit) tags[base + (vpn & 7)] = vpn + 1;
-    const pte = ptes[vpn];
-    sink += (pkrs >>> (((pte >>> 8) & 15) * 2)) & 3;
+  }
+  return { vpns, kinds };
+}
+
+function rawLoopFor(vpns: Int32Array, pages: number, pkrs: number): () => void {
+  // A hashed 8-way probe of a 2048-entry table, a PTE read, a PKRS bit test.
+  const tags = new Int32Array(2048);
+  const ptes = new Uint32Array(pages + (1 << 21));
+  return () => {
+    for (let i = 0; i < ACCESSES; i++) {
+      const vpn = vpns[i];
+      const base = (Math.imul(vpn, 0x9e3779b1) >>> 24) * 8;
+      let hit = false;
+      for (let way = 0; way < 8; way++) {
+        if (tags[base + way] === vpn + 1) {
+          hit = true;
+          break;
+        }
+      }
+      if (!hit) tags[base + (vpn & 7)] = vpn + 1;
+      const pte = ptes[vpn % ptes.length];
+      sink += (pkrs >>> (((pte >>> 8) & 15) * 2)) & 3;
+    }
+  };
+}
+
+async function accessSection(): Promise<void> {
+  let rawPerSecond = Number.NaN;
+  let worst = Number.POSITIVE_INFINITY;
+  for (const [name, strategy] of Object.entries(BUILTIN_STRATEGIES)) {
+    const { machine, hooks, region } = strategyBench(strategy, DEFAULT_MACHINE, profile, 4096);
+    const pfns = Array.from(region.pfns.subarray(0, MAPPED));
+    const mapped = hooks.onMap?.({
+      cpu: 0,
+      thread: machine.current[0],
+      pfns,
+      intent: "write",
+      scope: scopeOf(strategy),
+    });
+    if (mapped?.kind !== "ok") throw new Error(`${name}: cannot map for the bench`);
+    const { vpns, kinds } = accessMix(machine, mapped.value.vpns);
+    if (Number.isNaN(rawPerSecond)) {
+      const raw = rawLoopFor(vpns, machine.pages, machine.pkrs[0]);
+      rawPerSecond = (ACCESSES * 1000) / (await timeIt("raw", raw));
+      add("access", "raw reference loop", rawPerSecond, "accesses/s");
+    }
+    const ms = await timeIt(name, () => {
+      for (let i = 0; i < ACCESSES; i++) sink += machine.access(0, vpns[i], kinds[i] as 0 | 1);
+    });
+    const perSecond = (ACCESSES * 1000) / ms;
+    worst = Math.min(worst, perSecond / rawPerSecond);
+    add(
+      "access",
+      `access path, ${name}`,
+      perSecond,
+      "accesses/s",
+      `${((100 * perSecond) / rawPerSecond).toFixed(1)}% of raw`,
+    );
+  }
+  add("access", "access path / raw, worst strategy", 100 * worst, "%", "target >= 25%");
+}
+
+// ---------------------------------------------------------------------------------------
+// Mapping throughput.
+
+async function mappingSection(): Promise<void> {
+  const PAIRS = 2000;
+  for (const [name, strategy] of Object.entries(BUILTIN_STRATEGIES)) {
+    const { machine, hooks, region } = strategyBench(strategy, DEFAULT_MACHINE, profile, 4096);
+    const scope = scopeOf(strategy);
+    let page = 0;
+    const ms = await timeIt(name, () => {
+      for (let i = 0; i < PAIRS; i++) {
+        page = (page + 7) % region.pfns.length;
+        const thread = machine.current[0];
+        const cpu = 0;
+        const out = hooks.onMap?.({
+          cpu,
+          thread,
+          pfns: [region.pfns[page]],
+          intent: "write",
+          scope,
+        });
+        if (out?.kind !== "ok") throw new Error(`${name}: map failed`);
+        hooks.onUnmap?.({ cpu, thread, mapping: out.value });
+      }
+    });
+    add("mapping", `map/unmap, ${name}`, (PAIRS * 1000) / ms, "pairs/s", `${scope} scope`);
   }
 }
 
-function accessPath(): void {
-  for (let i = 0; i < ACCESSES; i++) sink += machine.access(0, mix[i], i & 1 ? WRITE : READ);
+// ---------------------------------------------------------------------------------------
+// The default comparison, as a user runs it.
+
+function compareSection(): void {
+  const run = (jobs: number | undefined) => {
+    const args = ["bin/pkslab.mjs", "compare", "--format", "csv"];
+    if (jobs !== undefined) args.push("--jobs", String(jobs));
+    const out = measureProcess(args, ROOT);
+    if (out.status !== 0) throw new Error(`pkslab compare exited with ${out.status}`);
+    return out;
+  };
+  const many: ReturnType<typeof run>[] = [];
+  const one: ReturnType<typeof run>[] = [];
+  for (let i = 0; i < reps; i++) {
+    many.push(run(undefined));
+    one.push(run(1));
+  }
+  const wall = median(many.map((r) => r.wallMs)) / 1000;
+  const wallOne = median(one.map((r) => r.wallMs)) / 1000;
+  const same = many.every((r) => r.stdout === one[0].stdout);
+  add(
+    "compare",
+    `default pkslab compare, wall (default --jobs ${availableParallelism()})`,
+    wall,
+    "s",
+    `median of ${reps}; target < 10 s`,
+  );
+  add(
+    "compare",
+    "default pkslab compare, peak RSS",
+    median(many.map((r) => r.peakRss)) / 2 ** 20,
+    "MiB",
+  );
+  add("compare", "default pkslab compare, wall (--jobs 1)", wallOne, "s", `median of ${reps}`);
+  add(
+    "compare",
+    "default pkslab compare, peak RSS (--jobs 1)",
+    median(one.map((r) => r.peakRss)) / 2 ** 20,
+    "MiB",
+  );
+  add(
+    "compare",
+    "worker speed-up (default jobs vs 1)",
+    wallOne / wall,
+    "x",
+    `outputs ${same ? "identical" : "DIFFER"}; target >= 1.7x`,
+  );
 }
 
-const bench = new Bench({ time: 500 });
-bench.add("raw reference loop (100k accesses)", rawLoop);
-bench.add("access path, full model (100k accesses)", accessPath);
-bench.add("machine setup (16 CPUs, 16 GiB)", () => {
-  new Machine(DEFAULT_MACHINE, profile);
-});
+// ---------------------------------------------------------------------------------------
+// Scale: CPUs, simulated memory, operations.
+
 const pmem = BUILTIN_WORKLOADS["pmem-dax"];
-const pmemParams = resolveWorkloadParams(pmem, {});
-for (const [name, strategy] of Object.entries(BUILTIN_STRATEGIES)) {
-  bench.add(`pmem-dax cell, ${name} (1 seed)`, () => {
-    runSimulation({
-      machine: DEFAULT_MACHINE,
-      profile,
-      strategy,
-      strategyOptions: {},
-      workload: pmem,
-      workloadParams: pmemParams,
-      seed: 1,
-      strayEvery: 20,
-    });
+const pksKmap = BUILTIN_STRATEGIES["pks-kmap"];
+
+function cell(machine: MachineConfig, requests: number, seed = 1) {
+  const params = resolveWorkloadParams(pmem, { requests });
+  gc();
+  const before = process.memoryUsage();
+  const start = performance.now();
+  const result = runSimulation({
+    machine,
+    profile,
+    strategy: pksKmap,
+    strategyOptions: {},
+    workload: pmem,
+    workloadParams: params,
+    seed,
   });
+  const ms = performance.now() - start;
+  const after = process.memoryUsage();
+  return {
+    ms,
+    accesses: result.metrics["events.accesses"],
+    operations: result.metrics["run.operations"],
+    memory: after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers,
+  };
 }
 
-await bench.run();
-const rows = bench.tasks.map((task) => {
-  const result = task.result as
-    | { latency?: { mean: number }; throughput?: { mean: number } }
-    | undefined;
-  const meanMs = result?.latency?.mean ?? Number.NaN;
-  const perSecond = task.name.includes("100k accesses")
-    ? (ACCESSES * 1000) / meanMs
-    : 1000 / meanMs;
-  return { name: task.name, meanMs, perSecond };
-});
-const raw = rows.find((row) => row.name.startsWith("raw"))!;
-const model = rows.find((row) => row.name.startsWith("access path"))!;
+async function scaleSection(): Promise<void> {
+  // Per-access path at 16 and 1024 CPUs (accesses spread over all CPUs).
+  for (const cpus of [16, 1024]) {
+    const machine = new Machine({ ...DEFAULT_MACHINE, cpus }, profile);
+    const rng = new Rng(7);
+    const vpns = new Int32Array(ACCESSES);
+    for (let i = 0; i < ACCESSES; i++) vpns[i] = rng.int(0, machine.pages - 1);
+    const ms = await timeIt(`access ${cpus}`, () => {
+      for (let i = 0; i < ACCESSES; i++) sink += machine.access(i % cpus, vpns[i], READ);
+    });
+    add("scale", `access path, ${cpus} CPUs`, (ACCESSES * 1000) / ms, "accesses/s");
+  }
+  // A pmem-dax / pks-kmap cell as CPUs grow (one thread per CPU, 300 requests each).
+  for (const cpus of [16, 64, 256, 1024]) {
+    const requests = Math.max(10, Math.round((300 * 16) / cpus));
+    const last = cell({ ...DEFAULT_MACHINE, cpus }, requests);
+    const times = [last.ms];
+    for (let i = 1; i < reps; i++) times.push(cell({ ...DEFAULT_MACHINE, cpus }, requests).ms);
+    const ms = median(times);
+    add(
+      "scale",
+      `pmem-dax/pks-kmap cell, ${cpus} CPUs`,
+      (ms * 1e6) / last.accesses,
+      "ns/access",
+      `${last.operations} ops, ${format(ms)} ms`,
+    );
+  }
+  // Machine state per simulated 4 KiB page: at boot, and with every page's PTE changed
+  // and watched (the most the model ever holds per page).
+  for (const memoryGiB of [4, 16, 64]) {
+    const config = { ...DEFAULT_MACHINE, memoryGiB };
+    const base = heapBytes();
+    const start = performance.now();
+    const machine = new Machine(config, profile);
+    const bootMs = performance.now() - start;
+    const boot = heapBytes() - base;
+    const all = new Int32Array(machine.pages);
+    for (let i = 0; i < all.length; i++) all[i] = i;
+    machine.watch(all);
+    machine.changeDirectMap(0, 0, machine.pages, { key: 1 });
+    const touched = heapBytes() - base - all.byteLength;
+    add(
+      "scale",
+      `machine, ${memoryGiB} GiB, boot`,
+      boot / machine.pages,
+      "bytes/page",
+      `${format(bootMs)} ms to build`,
+    );
+    add(
+      "scale",
+      `machine, ${memoryGiB} GiB, every page changed and watched`,
+      touched / machine.pages,
+      "bytes/page",
+      `${format(touched / 2 ** 20)} MiB; target <= 32`,
+    );
+  }
+  // Doubling operations.
+  const base = [300, 600, 1200, 2400];
+  let previous = Number.NaN;
+  for (const requests of base) {
+    const times = [];
+    for (let i = 0; i < reps; i++) times.push(cell(DEFAULT_MACHINE, requests).ms);
+    const ms = median(times);
+    add(
+      "scale",
+      `pmem-dax/pks-kmap cell, ${requests} requests/thread`,
+      ms,
+      "ms",
+      Number.isNaN(previous)
+        ? undefined
+        : `${(ms / previous).toFixed(2)}x the half; target <= 2.1x`,
+    );
+    previous = ms;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Census of a real kernel tree.
+
+async function censusSection(): Promise<void> {
+  const tree =
+    process.env.PKSLAB_KERNEL_SRC ?? join(homedir(), ".cache", "pkslab", "linux-source-6.1");
+  if (!existsSync(tree)) {
+    add("census", "Debian 6.1 tree", Number.NaN, "s", `not present at ${tree}`);
+    return;
+  }
+  const { runCensus } = await import("../reports/census/census.ts");
+  const times = [];
+  let rss = 0;
+  for (let i = 0; i < Math.max(1, Math.min(reps, 2)); i++) {
+    const start = performance.now();
+    const result = runCensus({ kernelSrc: tree });
+    times.push(performance.now() - start);
+    rss = Math.max(rss, process.memoryUsage().rss);
+    sink += result.scan ? 1 : 0;
+  }
+  add("census", "full Debian 6.1 tree", median(times) / 1000, "s", tree);
+  add("census", "resident memory after the census", rss / 2 ** 20, "MiB");
+}
+
+// ---------------------------------------------------------------------------------------
+
+if (wanted("access")) await accessSection();
+if (wanted("mapping")) await mappingSection();
+if (wanted("scale")) await scaleSection();
+if (wanted("census")) await censusSection();
+if (wanted("compare")) compareSection();
+
 console.table(
   rows.map((row) => ({
-    task: row.name,
-    "mean ms": row.meanMs.toFixed(3),
-    "per second": row.perSecond.toExponential(3),
+    section: row.section,
+    task: row.task,
+    value: format(row.value),
+    unit: row.unit,
+    note: row.note ?? "",
   })),
 );
-const ratio = model.perSecond / raw.perSecond;
-console.log(`access path = ${(ratio * 100).toFixed(1)}% of the raw reference loop (target >= 25%)`);
-const jsonIndex = process.argv.indexOf("--json");
-if (jsonIndex > 0 && process.argv[jsonIndex + 1]) {
-  writeFileSync(
-    process.argv[jsonIndex + 1],
-    `${JSON.stringify({ node: process.version, rows, accessPathRatio: ratio, sink: sink > 0 }, null, 2)}\n`,
-  );
+const host = {
+  cpu: hostCpus()[0]?.model ?? "unknown",
+  cores: availableParallelism(),
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  loadAverage: loadavg().map((v) => Number(v.toFixed(2))),
+  node: process.version,
+  date: new Date().toISOString(),
+};
+console.log(
+  `host: ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB, load ${host.loadAverage.join(" ")}, node ${host.node}`,
+);
+const jsonFile = flag("--json");
+if (jsonFile) {
+  writeFileSync(jsonFile, `${JSON.stringify({ host, rows, sink: sink !== 0 }, null, 2)}\n`);
 }

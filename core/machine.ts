@@ -96,6 +96,82 @@ export function validateMachineConfig(config: MachineConfig): void {
   }
 }
 
+/** Above this many pending stale windows, a full flush looks them up from the TLB side. */
+const STALE_PROBE_LIMIT = 64;
+
+/**
+ * Pending stale windows: vpn → time its PTE stopped mapping a watched page writably, in the
+ * order they opened (a Map's order), with the opening order of each vpn and the number of
+ * windows per 2 MiB and 1 GiB of address space, so that a flush can find its windows from
+ * the TLB side.
+ */
+class StaleWindows {
+  readonly #since = new Map<number, number>();
+  readonly #order = new Map<number, number>();
+  readonly #per2m = new Map<number, number>();
+  readonly #per1g = new Map<number, number>();
+  #opened = 0;
+
+  get size(): number {
+    return this.#since.size;
+  }
+
+  has(vpn: number): boolean {
+    return this.#since.has(vpn);
+  }
+
+  get(vpn: number): number | undefined {
+    return this.#since.get(vpn);
+  }
+
+  /** Opening order of `vpn`'s window, or -1 when it has none. */
+  order(vpn: number): number {
+    return this.#order.get(vpn) ?? -1;
+  }
+
+  set(vpn: number, since: number): void {
+    if (!this.#since.has(vpn)) {
+      this.#order.set(vpn, this.#opened++);
+      bump(this.#per2m, vpn >>> SIZE_SHIFT[SIZE_2M], 1);
+      bump(this.#per1g, vpn >>> SIZE_SHIFT[SIZE_1G], 1);
+    }
+    this.#since.set(vpn, since);
+  }
+
+  delete(vpn: number): void {
+    if (!this.#since.delete(vpn)) return;
+    this.#order.delete(vpn);
+    bump(this.#per2m, vpn >>> SIZE_SHIFT[SIZE_2M], -1);
+    bump(this.#per1g, vpn >>> SIZE_SHIFT[SIZE_1G], -1);
+  }
+
+  clear(): void {
+    this.#since.clear();
+    this.#order.clear();
+    this.#per2m.clear();
+    this.#per1g.clear();
+  }
+
+  /** Whether a window lies in the `size`-class page `key` (vpn >>> SIZE_SHIFT[size]). */
+  covers(size: number, key: number): boolean {
+    return ((size === SIZE_2M ? this.#per2m : this.#per1g).get(key) ?? 0) > 0;
+  }
+
+  keys(): IterableIterator<number> {
+    return this.#since.keys();
+  }
+
+  entries(): IterableIterator<[number, number]> {
+    return this.#since.entries();
+  }
+}
+
+function bump(counts: Map<number, number>, key: number, by: number): void {
+  const next = (counts.get(key) ?? 0) + by;
+  if (next === 0) counts.delete(key);
+  else counts.set(key, next);
+}
+
 /**
  * A kernel thread (task). Holds the software state the kernel saves and restores on
  * context switch: thread.pkrs (Weiny v10 x86_pkrs_load) and the kmap_local stack
@@ -189,7 +265,9 @@ export class Machine {
   readonly exposure: Float64Array;
   readonly #exposureSince: Float64Array;
   /** vpn → time its PTE stopped mapping a watched page writably, until every CPU has flushed it. */
-  readonly #pendingStale = new Map<number, number>();
+  readonly #pendingStale = new StaleWindows();
+  /** Scratch space for the keys of one CPU's TLB entries of one size class. */
+  #tlbKeys = new Int32Array(0);
 
   /** pfn of the page the last successful access reached. */
   lastPfn = -1;
@@ -233,6 +311,9 @@ export class Machine {
       entries1g: value("tlb_entries_1g"),
       ways: value("tlb_ways"),
     });
+    this.#tlbKeys = new Int32Array(
+      Math.max(this.tlb.capacity(SIZE_4K), this.tlb.capacity(SIZE_2M), this.tlb.capacity(SIZE_1G)),
+    );
     this.pages = config.memoryGiB << 18;
     this.vmallocBase = Math.ceil(this.pages / (1 << 18)) * (1 << 18);
     this.fixmapBase = this.vmallocBase + config.vmallocPages;
@@ -993,7 +1074,11 @@ export class Machine {
    * time since the PTE changed was exposure. */
   #closeStaleAt(cpu: number, vpn: number): void {
     const since = this.#pendingStale.get(vpn);
-    if (since === undefined || this.tlb.probe(cpu, vpn) < 0) return;
+    if (since !== undefined) this.#closeStale(cpu, vpn, since);
+  }
+
+  #closeStale(cpu: number, vpn: number, since: number): void {
+    if (this.tlb.probe(cpu, vpn) < 0) return;
     if ((this.tlb.hitPte & (PTE_PRESENT | PTE_WRITABLE)) !== (PTE_PRESENT | PTE_WRITABLE)) return;
     const current = this.pteOf(vpn);
     if ((current & PTE_WRITABLE) !== 0 && this.walkPfn === this.tlb.hitPfn) return;
@@ -1001,14 +1086,60 @@ export class Machine {
     if (elapsed > 0) this.exposure[cpu] += elapsed;
   }
 
+  /**
+   * `cpu` is about to flush its whole TLB: closes every pending window its TLB still holds,
+   * in the order the windows opened. With few windows, each is probed; with many, the CPU's
+   * valid 4 KiB entries are looked up among the windows instead (a large entry that covers
+   * a window sends it back to probing every window): the same windows close in the same
+   * order either way.
+   */
   #closeAllStale(cpu: number): void {
-    for (const vpn of this.#pendingStale.keys()) this.#closeStaleAt(cpu, vpn);
+    const pending = this.#pendingStale;
+    if (pending.size === 0) return;
+    const tlb = this.tlb;
+    if (pending.size <= STALE_PROBE_LIMIT || this.#staleInLargeEntries(cpu)) {
+      for (const [vpn, since] of pending.entries()) this.#closeStale(cpu, vpn, since);
+      return;
+    }
+    const keys = this.#tlbKeys;
+    const count = tlb.validKeys(cpu, SIZE_4K, keys);
+    const found: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const order = pending.order(keys[i]);
+      if (order >= 0) found.push(order, keys[i]);
+    }
+    if (found.length === 0) return;
+    const pairs: [number, number][] = [];
+    for (let i = 0; i < found.length; i += 2) pairs.push([found[i], found[i + 1]]);
+    pairs.sort((a, b) => a[0] - b[0]);
+    let previous = -1;
+    for (const [order, vpn] of pairs) {
+      if (order === previous) continue;
+      previous = order;
+      this.#closeStale(cpu, vpn, pending.get(vpn) as number);
+    }
+  }
+
+  /** Whether a valid 2M or 1G entry of `cpu` covers a vpn with a pending window. */
+  #staleInLargeEntries(cpu: number): boolean {
+    const keys = this.#tlbKeys;
+    const pending = this.#pendingStale;
+    for (let size = SIZE_2M; size <= SIZE_1G; size++) {
+      const count = this.tlb.validKeys(cpu, size, keys);
+      for (let i = 0; i < count; i++) if (pending.covers(size, keys[i])) return true;
+    }
+    return false;
   }
 
   /** Every CPU has flushed [from, to): those stale windows are closed everywhere. */
   #dropStale(from: number, to: number): void {
-    for (const vpn of this.#pendingStale.keys()) {
-      if (vpn >= from && vpn < to) this.#pendingStale.delete(vpn);
+    const pending = this.#pendingStale;
+    if (to - from < pending.size) {
+      for (let vpn = from; vpn < to; vpn++) pending.delete(vpn);
+      return;
+    }
+    for (const vpn of pending.keys()) {
+      if (vpn >= from && vpn < to) pending.delete(vpn);
     }
   }
 

@@ -162,6 +162,23 @@ export class Tlb {
     this.#cpuGen[cpu]++;
   }
 
+  /**
+   * Writes the keys (vpn >>> SIZE_SHIFT[size]) of `cpu`'s valid entries of one size class
+   * into `out` (at least `capacity(size)` long) and returns how many there are.
+   */
+  validKeys(cpu: number, size: number, out: Int32Array): number {
+    const generation = this.#cpuGen[cpu];
+    const tags = this.#tag[size];
+    const gens = this.#gen[size];
+    const start = cpu * this.sets[size] * this.ways;
+    const end = start + this.sets[size] * this.ways;
+    let count = 0;
+    for (let index = start; index < end; index++) {
+      if (tags[index] !== 0 && gens[index] === generation) out[count++] = tags[index] - 1;
+    }
+    return count;
+  }
+
   /** Number of valid entries on `cpu` (for tests and summaries; not on the hot path). */
   validEntries(cpu: number): number {
     let count = 0;
