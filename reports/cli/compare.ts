@@ -3,8 +3,9 @@
  * seeds, build the result document and render it; or, with `--from`, re-render a saved
  * result document in any format without running anything.
  */
+import { existsSync, statSync } from "node:fs";
 import { hostname } from "node:os";
-import { extname } from "node:path";
+import { dirname, extname, resolve } from "node:path";
 import { SingleBar } from "cli-progress";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
 import type { CellResult } from "../../core/compare.ts";
@@ -74,6 +75,21 @@ export function emit(text: string, out: string | undefined): void {
   }
 }
 
+/**
+ * Refuses an --out path that cannot be written (no such directory, or a directory) before
+ * anything runs, so that a bad path does not cost a whole comparison.
+ */
+export function checkOutputPath(out: string | undefined): void {
+  if (out === undefined) return;
+  const parent = dirname(resolve(out));
+  if (!existsSync(parent) || !statSync(parent).isDirectory()) {
+    throw new UserInputError(`--out ${out}: directory ${parent} does not exist.`);
+  }
+  if (existsSync(out) && statSync(out).isDirectory()) {
+    throw new UserInputError(`--out ${out}: is a directory.`);
+  }
+}
+
 /** Flags that shape a run and so make no sense with --from. */
 const RUN_FLAGS = [
   "strategies",
@@ -103,6 +119,7 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
         `--from re-renders a saved result and cannot take ${given.map(flagName).join(", ")}; drop them, or run without --from.`,
       );
     }
+    checkOutputPath(flags.out);
     const doc = loadResults(flags.from);
     const format = chooseFormat(flags.format, flags.out);
     emit(await renderDocument(doc, format, splitList(flags.metrics), flags.style), flags.out);
@@ -117,6 +134,7 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
     if (!metricSpec(name)) throw unknownChoiceError("metric", name, [...METRIC_CATALOG.keys()]);
   }
   const format = chooseFormat(options.format, options.out);
+  checkOutputPath(options.out);
   const comparison = await resolveComparison(options);
   const total = comparison.workloads.length * comparison.strategies.length;
   const bar = process.stderr.isTTY

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { z } from "zod";
-import { UserInputError } from "../../core/errors.ts";
+import { closestChoice, UserInputError } from "../../core/errors.ts";
 import { type EmailStyle, FORMATS } from "../render/common.ts";
 
 /** Default number of seeds per cell. */
@@ -15,7 +15,10 @@ export const DEFAULT_BASE_SEED = 1;
 /** Default baseline strategy. */
 export const DEFAULT_BASELINE = "unprotected";
 
-const listSchema = z.union([z.string(), z.array(z.string())]);
+const listSchema = z.union([
+  z.string().refine((text) => text.split(",").some((part) => part.trim() !== ""), "names nothing"),
+  z.array(z.string()).min(1, "is an empty list"),
+]);
 const scalar = z.union([z.number(), z.boolean(), z.string()]);
 
 /** The `--config` file: the same fields as the flags; unknown keys are refused. */
@@ -135,6 +138,8 @@ export function loadCompareConfig(path: string): CompareConfigFile {
   } catch {
     throw new UserInputError(`config file ${path} cannot be read.`);
   }
+  if (text.trim() === "")
+    throw new UserInputError(`config file ${path} is empty; expected a JSON object.`);
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -145,10 +150,15 @@ export function loadCompareConfig(path: string): CompareConfigFile {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
-    const known = Object.keys(compareConfigSchema.shape).join(", ");
-    throw new UserInputError(
-      `config file ${path}: ${where}: ${issue.message}${issue.code === "unrecognized_keys" ? `; valid keys: ${known}` : ""}.`,
-    );
+    const known = Object.keys(compareConfigSchema.shape);
+    if (issue.code === "unrecognized_keys" && issue.path.length === 0) {
+      const key = issue.keys[0];
+      const suggestion = closestChoice(key, known);
+      throw new UserInputError(
+        `config file ${path}: unknown key "${key}".${suggestion ? ` Did you mean "${suggestion}"?` : ""} Valid keys: ${known.join(", ")}.`,
+      );
+    }
+    throw new UserInputError(`config file ${path}: ${where}: ${issue.message}.`);
   }
   return parsed.data;
 }

@@ -8,6 +8,23 @@ export const TOOL_VERSION: string = JSON.parse(
   readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
 ).version;
 
+/**
+ * A message made safe for a terminal: control characters (newlines too: one message is one line) and undecodable bytes (a binary
+ * file's contents quoted by a JSON parse error, say) become \xNN or "?", so that what
+ * the user sees is one readable message.
+ */
+export function printable(message: string): string {
+  let out = "";
+  for (const char of message.trimEnd()) {
+    const code = char.codePointAt(0) ?? 0;
+    if (code === 0xfffd) out += "?";
+    else if (code < 0x20 || (code >= 0x7f && code < 0xa0))
+      out += `\\x${code.toString(16).padStart(2, "0")}`;
+    else out += char;
+  }
+  return out;
+}
+
 /** Builds the commander program with every subcommand. */
 export function buildProgram(): Command {
   const program = new Command("pkslab")
@@ -40,12 +57,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     if (error instanceof UserInputError) {
-      process.stderr.write(`pkslab: error: ${error.message}\n`);
+      process.stderr.write(`pkslab: error: ${printable(error.message)}\n`);
       if (debug) process.stderr.write(`${error.stack}\n`);
       return 2;
     }
     process.stderr.write(
-      `pkslab: internal error: ${(error as Error).message ?? String(error)}\n` +
+      `pkslab: internal error: ${printable((error as Error)?.message ?? String(error))}\n` +
         (debug ? `${(error as Error).stack}\n` : "(run with --debug for a stack trace)\n"),
     );
     return 1;

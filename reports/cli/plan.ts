@@ -27,6 +27,7 @@ import {
   resolveStrategies,
   resolveStrategyOptions,
 } from "../../strategies/registry.ts";
+import type { WorkloadModule } from "../../workloads/api.ts";
 import { DEFAULT_STRAY_EVERY } from "../../workloads/params.ts";
 import {
   type ResolvedWorkload,
@@ -192,6 +193,31 @@ export function reproduceCommand(
   return words.map(shellQuote).join(" ");
 }
 
+/**
+ * Refuses a workload whose ranges cannot fit its protected region: every parameter measured
+ * in pages (a request, a ring, a mapping, a batch) must be at most the region's pages.
+ */
+export function checkRangesFitRegion(module: WorkloadModule, params: OptionValues): void {
+  let pages: number;
+  try {
+    pages = module.region(params).pages;
+  } catch (error) {
+    throw new UserInputError(
+      `workload ${module.name}: region() throws at these parameters: ${(error as Error).message}`,
+    );
+  }
+  const regionParam = Object.hasOwn(module.params, "region_pages") ? "region_pages" : "pages";
+  for (const [name, spec] of Object.entries(module.params)) {
+    if (name === regionParam || spec.unit !== "pages") continue;
+    const value = params[name];
+    if (typeof value === "number" && value > pages) {
+      throw new UserInputError(
+        `workload ${module.name}: ${name} = ${value} pages is larger than the protected region (${regionParam} = ${pages} pages); set ${name} to at most ${pages} or enlarge ${regionParam}.`,
+      );
+    }
+  }
+}
+
 /** Resolves merged options into a runnable comparison; every bad input is a UserInputError. */
 export async function resolveComparison(options: CompareOptions): Promise<ResolvedComparison> {
   const { strategies, workloads } = await selectModules(options);
@@ -278,6 +304,7 @@ export async function resolveComparison(options: CompareOptions): Promise<Resolv
     // --stray-every sets every workload's own stray_every parameter (the engine reads it).
     if (options.strayEvery !== undefined) given.stray_every = options.strayEvery;
     const params = resolveWorkloadParams(module, given);
+    checkRangesFitRegion(module, params);
     defaultWorkloadParams[module.name] = resolveWorkloadParams(module);
     plannedWorkloads.push({ module, params });
     configWorkloads.push({

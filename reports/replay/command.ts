@@ -117,6 +117,11 @@ export async function replayAction(trace: string, options: ReplayCommandOptions)
   const started = performance.now();
   const data = await readTraceFile(valid.trace);
   const parsed = performance.now();
+  if (data.stats.calls === 0) {
+    throw new UserInputError(
+      `trace ${trace}: no extent-buffer accessor calls in ${data.stats.lines} line(s) (${data.stats.badLines} not recognised); expected the ftrace text of scripts/capture/capture.sh (trace.txt).`,
+    );
+  }
   if (valid.cpus !== undefined && valid.cpus < traceThreads(data)) {
     throw new UserInputError(
       `--cpus ${valid.cpus}: the trace has events on CPU ${traceThreads(data) - 1}; use at least ${traceThreads(data)}.`,

@@ -1,0 +1,1 @@
+This file is prose, not JavaScript: a plugin must be a module.

@@ -1,0 +1,6 @@
+import { defineStrategy } from "../../../strategies/api.ts";
+
+export default defineStrategy({
+  name: "broken",
+  create: ( => ({}),
+});
