@@ -449,13 +449,15 @@ export class Machine {
     let pte: number;
     let pfn: number;
     const tlb = this.tlb;
-    if (tlb.lookup(cpu, vpn) >= 0) {
+    // Only one size class can hold the translation: the direct-map leaf's (a split flushes
+    // every TLB) or 4 KiB.
+    const size = vpn < this.pages ? this.directLeafSize(vpn) : SIZE_4K;
+    if (tlb.lookupIn(cpu, vpn, size) >= 0) {
       pte = tlb.hitPte;
       pfn = tlb.hitPfn;
     } else {
       pte = this.pteOf(vpn);
       pfn = this.walkPfn;
-      const size = vpn < this.pages ? this.directLeafSize(vpn) : SIZE_4K;
       const levels =
         vpn >= this.pages &&
         this.isVmalloc(vpn) &&

@@ -100,6 +100,29 @@ export class Tlb {
     return -1;
   }
 
+  /**
+   * `lookup` in one size class only: for a caller that knows no other class can hold `vpn`
+   * (the machine: a direct-map page is only ever cached at its leaf's size, since every
+   * split flushes all TLBs, and other addresses only at 4 KiB).
+   */
+  lookupIn(cpu: number, vpn: number, size: number): number {
+    const key = vpn >>> SIZE_SHIFT[size];
+    const base = this.#base(cpu, size, key);
+    const tags = this.#tag[size];
+    const gens = this.#gen[size];
+    const generation = this.#cpuGen[cpu];
+    for (let way = 0; way < this.ways; way++) {
+      const index = base + way;
+      if (tags[index] === key + 1 && gens[index] === generation) {
+        this.hitPte = this.#pte[size][index];
+        this.hitPfn = this.#pfn[size][index] + (vpn - (key << SIZE_SHIFT[size]));
+        this.#stamp[size][index] = ++this.#cpuStamp[cpu];
+        return size;
+      }
+    }
+    return -1;
+  }
+
   /** Like `lookup` but without touching LRU state: for observers (exposure, tests). */
   probe(cpu: number, vpn: number): number {
     const generation = this.#cpuGen[cpu];

@@ -19,6 +19,10 @@ export interface CellTask {
   readonly profile: CostProfile;
   readonly workload: number;
   readonly strategy: number;
+  /** Run the invariant checker (`--check`). */
+  readonly checkInvariants?: boolean;
+  /** Operation budget per run (`--operation-budget`). */
+  readonly operationBudget?: number;
 }
 
 const strategyCache = new Map<string, StrategyModule>();
@@ -70,6 +74,8 @@ export default async function runCellTask(task: CellTask): Promise<CellResult> {
     machine: task.config.machine,
     profile: task.profile,
     strayEvery: strayEveryFor(task.config, workloadEntry.params),
+    checkInvariants: task.checkInvariants,
+    operationBudget: task.operationBudget,
   });
   return cell;
 }

@@ -24,6 +24,7 @@ import { loadResults } from "../results.ts";
 import { registerValidateCommand } from "../validate/command.ts";
 import { compareAction, emit } from "./compare.ts";
 import { type CompareFlags, splitList } from "./config.ts";
+import { registerMergeCommand } from "./merge.ts";
 import { classifyPlugins } from "./plan.ts";
 import { renderProfile } from "./profile-view.ts";
 import { type SweepFlags, sweepAction } from "./sweep.ts";
@@ -140,6 +141,7 @@ export function registerCommands(program: Command, toolVersion: string): void {
   )
     .option("--metric <name>", "metric to report (default cost.cycles_per_op)")
     .option("--save-dir <dir>", "also save each point's result JSON in this directory")
+    .option("--shard <k/n>", "run slice k of n only and write it as a shard file (pkslab merge)")
     .addOption(
       new Option("--format <format>", "report format (default table)").choices(SWEEP_FORMATS),
     )
@@ -274,4 +276,5 @@ export function registerCommands(program: Command, toolVersion: string): void {
   registerValidateCommand(program);
   registerClaimsCommand(program);
   registerReplayCommand(program);
+  registerMergeCommand(program);
 }

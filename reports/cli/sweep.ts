@@ -5,24 +5,31 @@
  * point can be re-rendered or diffed); the report shows one metric per workload, value and
  * strategy.
  */
+import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { SingleBar } from "cli-progress";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
+import type { CellResult } from "../../core/compare.ts";
 import { UserInputError } from "../../core/errors.ts";
 import { metricSpec } from "../../core/metrics.ts";
+import type { CostProfile } from "../../core/profile.ts";
+import type { StrategyModule } from "../../strategies/api.ts";
 import { renderSweep, SWEEP_FORMATS, type SweepPoint } from "../render/sweep.ts";
-import { buildResults } from "../results.ts";
+import { buildResults, type ResolvedConfig } from "../results.ts";
+import type { CellTask } from "./cell-worker.ts";
 import { chooseFormat, emit } from "./compare.ts";
 import { type CompareFlags, mergeCompareOptions, parseAssignment } from "./config.ts";
-import { gitCommit, resolveComparison, runResolvedParallel } from "./plan.ts";
+import { gitCommit, type ResolvedComparison, resolveComparison, runResolved } from "./plan.ts";
 
 /** Flags of `pkslab sweep`: the compare flags plus the swept parameter. */
 export interface SweepFlags extends CompareFlags {
   readonly vary: string;
   readonly metric?: string;
   readonly saveDir?: string;
+  /** `k/n`: run only slice k of n and write it as a shard file (see `pkslab merge`). */
+  readonly shard?: string;
 }
 
 const MAX_POINTS = 200;
@@ -60,13 +67,239 @@ export function parseSweepValues(text: string): string[] {
   return values.map(String);
 }
 
-/** Runs the sweep and writes the report (and the per-point result files). */
-export async function sweepAction(flags: SweepFlags, toolVersion: string): Promise<void> {
-  const format = flags.format ?? chooseFormat(undefined, flags.out);
-  if (!(SWEEP_FORMATS as readonly string[]).includes(format)) {
+/** Version of the shard file format written by `sweep --shard` and read by `pkslab merge`. */
+export const SHARD_FORMAT = 1;
+
+/** What a point of the sweep needs to become a result document, without re-resolving it. */
+export interface ShardPoint {
+  readonly value: string;
+  readonly config: ResolvedConfig;
+  readonly profile: CostProfile;
+  /** Name and declared costs (after overrides) of each strategy: all a result needs of it. */
+  readonly strategies: readonly Pick<StrategyModule, "name" | "costs">[];
+  readonly reproduce: string;
+}
+
+/** A slice of a sweep: every point's configuration, and the cells of this slice. */
+export interface ShardFile {
+  readonly pkslabSweepShard: typeof SHARD_FORMAT;
+  readonly toolVersion: string;
+  readonly gitCommit?: string;
+  /** Identifies the sweep: shards merge only with shards of the same one. */
+  readonly sweepId: string;
+  readonly parameter: string;
+  readonly metric: string;
+  readonly shard: { readonly index: number; readonly count: number };
+  readonly points: readonly ShardPoint[];
+  /** Number of cells in the whole sweep (all shards). */
+  readonly totalCells: number;
+  /** This slice's cells, by their index in the whole sweep (point, workload, strategy order). */
+  readonly cells: readonly { readonly task: number; readonly cell: CellResult }[];
+}
+
+/** One cell of a sweep: point index, workload index, strategy index. */
+interface SweepTask {
+  readonly point: number;
+  readonly workload: number;
+  readonly strategy: number;
+}
+
+/** Parses `--shard k/n` (1 <= k <= n). */
+export function parseShard(text: string): { index: number; count: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = match ? Number(match[1]) : Number.NaN;
+  const count = match ? Number(match[2]) : Number.NaN;
+  if (!match || index < 1 || count < 1 || index > count || count > 100_000) {
     throw new UserInputError(
-      `sweep --format must be one of ${SWEEP_FORMATS.join(", ")}; for other formats save the points with --save-dir and use compare --from.`,
+      `--shard "${text}" must be k/n with 1 <= k <= n (e.g. 3/8: the third of eight slices).`,
     );
+  }
+  return { index, count };
+}
+
+/**
+ * Every cell of the sweep in one fixed order: point-major, then workload, then strategy.
+ * Shard k of n takes the cells whose index is k - 1 modulo n, so slices are deterministic,
+ * disjoint, cover the sweep and get a similar mix of cells.
+ */
+function sweepTasks(comparisons: readonly ResolvedComparison[]): SweepTask[] {
+  const tasks: SweepTask[] = [];
+  comparisons.forEach((comparison, point) => {
+    for (let workload = 0; workload < comparison.workloads.length; workload++) {
+      for (let strategy = 0; strategy < comparison.strategies.length; strategy++) {
+        tasks.push({ point, workload, strategy });
+      }
+    }
+  });
+  return tasks;
+}
+
+/** Cells below which a sweep runs in-process (worker start-up is not worth it). */
+const MIN_PARALLEL_CELLS = 4;
+
+/**
+ * Runs the given cells on up to `jobs` worker threads (one pool for all points, so that no
+ * core idles between points), or in-process; returns them in the order given. Every cell is
+ * computed on its own from the resolved configuration, so the results do not depend on
+ * `jobs` or on which other cells run.
+ */
+export async function runSweepCells(
+  comparisons: readonly ResolvedComparison[],
+  tasks: readonly SweepTask[],
+  jobs: number,
+  onCell?: (done: number) => void,
+): Promise<CellResult[]> {
+  let done = 0;
+  if (jobs <= 1 || tasks.length < MIN_PARALLEL_CELLS) {
+    return tasks.map((task) => {
+      const comparison = comparisons[task.point];
+      const [cell] = runResolved({
+        ...comparison,
+        workloads: [comparison.workloads[task.workload]],
+        strategies: [comparison.strategies[task.strategy]],
+      });
+      onCell?.(++done);
+      return cell;
+    });
+  }
+  const { default: Tinypool } = await import("tinypool");
+  const pool = new Tinypool({
+    filename: new URL("./cell-worker.mjs", import.meta.url).href,
+    minThreads: 1,
+    maxThreads: Math.min(jobs, tasks.length),
+  });
+  try {
+    return await Promise.all(
+      tasks.map((task) => {
+        const comparison = comparisons[task.point];
+        const cellTask: CellTask = {
+          config: comparison.config,
+          profile: comparison.profile,
+          workload: task.workload,
+          strategy: task.strategy,
+          ...(comparison.checkInvariants ? { checkInvariants: true } : {}),
+          ...(comparison.operationBudget !== undefined
+            ? { operationBudget: comparison.operationBudget }
+            : {}),
+        };
+        return (pool.run(cellTask) as Promise<CellResult>).then((cell) => {
+          onCell?.(++done);
+          return cell;
+        });
+      }),
+    );
+  } finally {
+    await pool.destroy();
+  }
+}
+
+/** A resolved point as the shard file keeps it. */
+function shardPoint(value: string, comparison: ResolvedComparison): ShardPoint {
+  return {
+    value,
+    config: comparison.config,
+    profile: comparison.profile,
+    strategies: comparison.strategies.map((s) => ({ name: s.module.name, costs: s.module.costs })),
+    reproduce: comparison.reproduce,
+  };
+}
+
+/** The identity of a sweep: its parameter, metric and every point's resolved configuration. */
+function sweepIdOf(
+  toolVersion: string,
+  parameter: string,
+  metric: string,
+  points: readonly ShardPoint[],
+): string {
+  return createHash("sha256")
+    .update(JSON.stringify({ toolVersion, parameter, metric, points }))
+    .digest("hex")
+    .slice(0, 16);
+}
+
+/** Result documents of the points, from their configurations and cells (point by point). */
+export function sweepDocuments(
+  toolVersion: string,
+  commit: string | undefined,
+  points: readonly ShardPoint[],
+  cells: readonly CellResult[][],
+): SweepPoint[] {
+  return points.map((point, index) => ({
+    value: point.value,
+    doc: buildResults(
+      {
+        toolVersion,
+        config: point.config,
+        profile: point.profile,
+        // buildResults reads only the name and the declared costs of each strategy.
+        strategies: point.strategies as readonly StrategyModule[],
+        reproduce: point.reproduce,
+        gitCommit: commit,
+        run: { date: new Date().toISOString(), host: hostname(), node: process.version },
+      },
+      cells[index],
+    ),
+  }));
+}
+
+/**
+ * Writes a sweep's outputs: the report in `format` (json: one document holding every
+ * point's result) to --out or stdout, and each point's result JSON in --save-dir.
+ */
+export async function writeSweepOutputs(
+  parameter: string,
+  metric: string,
+  points: readonly SweepPoint[],
+  format: string,
+  out: string | undefined,
+  saveDir: string | undefined,
+): Promise<void> {
+  const report =
+    format === "json"
+      ? `${JSON.stringify({ parameter, metric, points }, null, 2)}\n`
+      : await renderSweep({
+          parameter,
+          metric,
+          points,
+          format: format as (typeof SWEEP_FORMATS)[number],
+        });
+  if (saveDir !== undefined) {
+    try {
+      mkdirSync(saveDir, { recursive: true });
+      for (const point of points) {
+        const name = `${parameter}=${point.value}`.replace(/[^A-Za-z0-9._=-]/g, "_");
+        writeFileAtomic(join(saveDir, `${name}.json`), `${JSON.stringify(point.doc, null, 2)}\n`);
+      }
+    } catch (error) {
+      throw new UserInputError(
+        `cannot save the sweep points in ${saveDir}: ${(error as Error).message}`,
+      );
+    }
+  }
+  emit(report, out);
+}
+
+/** Checks a sweep report format: the sweep formats, or json (every point's document). */
+export function checkSweepFormat(format: string): void {
+  if (format !== "json" && !(SWEEP_FORMATS as readonly string[]).includes(format)) {
+    throw new UserInputError(
+      `sweep --format must be one of ${SWEEP_FORMATS.join(", ")} (or an --out file ending in .json); for other formats save the points with --save-dir and use compare --from.`,
+    );
+  }
+}
+
+/** Runs the sweep and writes the report (and the per-point result files), or one shard. */
+export async function sweepAction(flags: SweepFlags, toolVersion: string): Promise<void> {
+  const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
+  const format = flags.format ?? chooseFormat(undefined, flags.out);
+  if (shard) {
+    if (flags.format !== undefined || flags.saveDir !== undefined) {
+      throw new UserInputError(
+        "sweep --shard writes a shard file (JSON) for `pkslab merge`; give the report format and --save-dir to merge instead.",
+      );
+    }
+  } else {
+    checkSweepFormat(format);
   }
   const equals = flags.vary.indexOf("=");
   if (equals < 0) {
@@ -88,7 +321,7 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
     throw new UserInputError(`${key} is both swept (--vary) and set (--set); drop one.`);
   }
   // Resolve every point first, so a bad value fails before anything runs.
-  const comparisons = [];
+  const comparisons: ResolvedComparison[] = [];
   for (const value of values) {
     comparisons.push(
       await resolveComparison({
@@ -97,7 +330,13 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
       }),
     );
   }
-  const total = comparisons.reduce((sum, c) => sum + c.workloads.length * c.strategies.length, 0);
+  const points = comparisons.map((comparison, index) => shardPoint(values[index], comparison));
+  const all = sweepTasks(comparisons);
+  const selected = shard
+    ? all
+        .map((task, index) => ({ task, index }))
+        .filter((t) => t.index % shard.count === shard.index - 1)
+    : all.map((task, index) => ({ task, index }));
   const bar = process.stderr.isTTY
     ? new SingleBar({
         stream: process.stderr,
@@ -106,57 +345,102 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
         clearOnComplete: true,
       })
     : undefined;
-  bar?.start(total, 0);
-  const points: SweepPoint[] = [];
-  const commit = gitCommit();
-  let done = 0;
+  bar?.start(selected.length, 0);
+  let cells: CellResult[];
   try {
-    for (const [index, comparison] of comparisons.entries()) {
-      const cells = await runResolvedParallel(comparison, base.jobs, (cell) =>
-        bar?.update(done + cell),
-      );
-      done += cells.length;
-      const reproduce = `${comparison.reproduce}`;
-      points.push({
-        value: values[index],
-        doc: buildResults(
-          {
-            toolVersion,
-            config: comparison.config,
-            profile: comparison.profile,
-            strategies: comparison.strategies.map((s) => s.module),
-            reproduce,
-            gitCommit: commit,
-            run: { date: new Date().toISOString(), host: hostname(), node: process.version },
-          },
-          cells,
-        ),
-      });
-    }
+    cells = await runSweepCells(
+      comparisons,
+      selected.map((s) => s.task),
+      base.jobs,
+      (done) => bar?.update(done),
+    );
   } finally {
     bar?.stop();
   }
-  const report = await renderSweep({
-    parameter: key,
-    metric,
-    points,
-    format: format as (typeof SWEEP_FORMATS)[number],
-  });
-  if (flags.saveDir !== undefined) {
-    try {
-      mkdirSync(flags.saveDir, { recursive: true });
-      for (const point of points) {
-        const name = `${key}=${point.value}`.replace(/[^A-Za-z0-9._=-]/g, "_");
-        writeFileAtomic(
-          join(flags.saveDir, `${name}.json`),
-          `${JSON.stringify(point.doc, null, 2)}\n`,
-        );
-      }
-    } catch (error) {
-      throw new UserInputError(
-        `cannot save the sweep points in ${flags.saveDir}: ${(error as Error).message}`,
+  const commit = gitCommit();
+  if (shard) {
+    const file: ShardFile = {
+      pkslabSweepShard: SHARD_FORMAT,
+      toolVersion,
+      ...(commit ? { gitCommit: commit } : {}),
+      sweepId: sweepIdOf(toolVersion, key, metric, points),
+      parameter: key,
+      metric,
+      shard,
+      points,
+      totalCells: all.length,
+      cells: selected.map((s, i) => ({ task: s.index, cell: cells[i] })),
+    };
+    emit(`${JSON.stringify(file)}\n`, flags.out);
+    if (flags.out !== undefined) {
+      process.stderr.write(
+        `pkslab: wrote ${flags.out} (shard ${shard.index}/${shard.count}: ${selected.length} of ${all.length} cells)\n`,
       );
     }
+    return;
   }
-  emit(report, flags.out);
+  const byPoint: CellResult[][] = comparisons.map(() => []);
+  for (const [index, task] of all.entries()) byPoint[task.point].push(cells[index]);
+  await writeSweepOutputs(
+    key,
+    metric,
+    sweepDocuments(toolVersion, commit, points, byPoint),
+    format,
+    flags.out,
+    flags.saveDir,
+  );
+}
+
+/** Checks that shard files come from one sweep and cover it once; returns the merged sweep. */
+export function combineShards(files: readonly ShardFile[]): {
+  parameter: string;
+  metric: string;
+  toolVersion: string;
+  gitCommit?: string;
+  points: readonly ShardPoint[];
+  cells: CellResult[][];
+} {
+  if (files.length === 0) throw new UserInputError("merge: no shard files given.");
+  const first = files[0];
+  const count = first.shard.count;
+  const seen = new Set<number>();
+  for (const file of files) {
+    if (file.sweepId !== first.sweepId) {
+      throw new UserInputError(
+        `merge: shard ${file.shard.index}/${file.shard.count} is from another sweep (${file.sweepId}, not ${first.sweepId}): same command, values and pkslab version are needed.`,
+      );
+    }
+    if (file.shard.count !== count) {
+      throw new UserInputError(
+        `merge: shards of ${count} and of ${file.shard.count} slices cannot be combined.`,
+      );
+    }
+    if (seen.has(file.shard.index)) {
+      throw new UserInputError(`merge: shard ${file.shard.index}/${count} is given twice.`);
+    }
+    seen.add(file.shard.index);
+  }
+  const missing = [];
+  for (let index = 1; index <= count; index++)
+    if (!seen.has(index)) missing.push(`${index}/${count}`);
+  if (missing.length > 0) throw new UserInputError(`merge: shard ${missing.join(", ")} missing.`);
+  const byTask: (CellResult | undefined)[] = new Array(first.totalCells).fill(undefined);
+  for (const file of files) for (const { task, cell } of file.cells) byTask[task] = cell;
+  if (byTask.some((cell) => cell === undefined)) {
+    throw new UserInputError("merge: the shards do not hold every cell of the sweep.");
+  }
+  const cells: CellResult[][] = first.points.map(() => []);
+  let task = 0;
+  first.points.forEach((point, index) => {
+    const perPoint = point.config.workloads.length * point.config.strategies.length;
+    for (let i = 0; i < perPoint; i++) cells[index].push(byTask[task++] as CellResult);
+  });
+  return {
+    parameter: first.parameter,
+    metric: first.metric,
+    toolVersion: first.toolVersion,
+    ...(first.gitCommit ? { gitCommit: first.gitCommit } : {}),
+    points: first.points,
+    cells,
+  };
 }
