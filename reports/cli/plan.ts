@@ -430,10 +430,7 @@ export async function runResolvedParallel(
   onCell?: (done: number, total: number) => void,
 ): Promise<CellResult[]> {
   const total = comparison.workloads.length * comparison.strategies.length;
-  // The worker task carries the result configuration only; a checked or budgeted run stays
-  // in-process so that the checker and the budget apply to every cell.
-  const inProcess = comparison.checkInvariants === true || comparison.operationBudget !== undefined;
-  if (jobs <= 1 || total < MIN_PARALLEL_CELLS || inProcess) return runResolved(comparison, onCell);
+  if (jobs <= 1 || total < MIN_PARALLEL_CELLS) return runResolved(comparison, onCell);
   const { default: Tinypool } = await import("tinypool");
   const pool = new Tinypool({
     filename: new URL("./cell-worker.mjs", import.meta.url).href,
@@ -450,6 +447,10 @@ export async function runResolvedParallel(
           profile: comparison.profile,
           workload,
           strategy,
+          ...(comparison.checkInvariants ? { checkInvariants: true } : {}),
+          ...(comparison.operationBudget !== undefined
+            ? { operationBudget: comparison.operationBudget }
+            : {}),
         };
         tasks.push(
           (pool.run(task) as Promise<CellResult>).then((cell) => {

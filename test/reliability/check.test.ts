@@ -48,6 +48,38 @@ describe("compare --check, --operation-budget and the always-on ledger check", (
     expect(doc.results.find((cell) => cell.strategy === "unprotected")?.status).toBe("ok");
   });
 
+  it("--check and --operation-budget reach worker threads (--jobs 2, four cells)", async () => {
+    const args = [
+      "compare",
+      "--workloads",
+      "pmem-dax,preempt-migrate",
+      "--set",
+      "pmem-dax.requests=30",
+      "--set",
+      "preempt-migrate.sections=5",
+      "--seeds",
+      "1",
+      "--cpus",
+      "2",
+      "--strategies",
+      `unprotected,${fixture("leaves-open.ts")}`,
+      "--format",
+      "json",
+      "--jobs",
+      "2",
+    ];
+    const checked = await runCli(...args, "--check");
+    expect(checked.code).toBe(1);
+    const doc = validResults(checked.stdout);
+    const failed = doc.results.filter((cell) => cell.status === "error");
+    expect(failed.map((cell) => cell.strategy)).toEqual(["leaves-open", "leaves-open"]);
+    const budget = await runCli(...args, "--operation-budget", "5");
+    expect(budget.code).toBe(1);
+    const budgeted = validResults(budget.stdout);
+    expect(budgeted.results.every((cell) => cell.status === "error")).toBe(true);
+    expect(budgeted.results[0].reason).toContain("operation budget of 5 exceeded");
+  });
+
   it("a plugin that writes the ledger directly fails its cells even without --check", async () => {
     const run = await runCli(
       "compare",
@@ -82,6 +114,22 @@ describe("compare --check, --operation-budget and the always-on ledger check", (
     expect(doc.results[0].status).toBe("error");
     expect(doc.results[0].reason).toContain("operation budget of 10 exceeded");
     expect(doc.context.reproduce).toContain("--operation-budget 10");
+  });
+
+  it("check-plugin reports a charge outside the model with the check that caught it; exit 1", async () => {
+    const run = await runCli("check-plugin", fixture("ledger-writer.ts"));
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("FAIL  every cycle is charged by the model");
+    expect(run.stdout).toMatch(/come from no named parameter \(written directly/);
+  });
+
+  it("a user error prints its stack only with --debug", async () => {
+    const plain = await runCli("compare", "--strategies", "pks-kmapp");
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).not.toMatch(/^\s+at /m);
+    const debug = await runCli("compare", "--strategies", "pks-kmapp", "--debug");
+    expect(debug.code).toBe(2);
+    expect(debug.stderr).toMatch(/^\s+at /m);
   });
 
   it("--check and --operation-budget are refused with --from", async () => {
