@@ -111,11 +111,19 @@ export function registerCommands(program: Command, toolVersion: string): void {
     .addOption(
       new Option(
         "--format <format>",
-        "report format (default: from --out's extension, else table)",
-      ).choices(FORMATS),
+        "report format (default: from --out's extension, else table); png writes every chart as a PNG file into the --out directory",
+      ).choices([...FORMATS, "png"]),
     )
     .option("--out <file>", "write the report to a file (atomically) instead of stdout")
     .option("--from <results.json>", "re-render a saved JSON result instead of running")
+    .option(
+      "--census <census.json>",
+      "add the adoption table (kernel call sites each strategy must change) from `pkslab census --format json`",
+    )
+    .option(
+      "--sensitivity",
+      "also run the comparison with every unverified or derived cost at the ends of its range and report whether each workload's ranking of strategies changes (slow: one comparison per variant)",
+    )
     .addOption(
       new Option(
         "--style <style>",

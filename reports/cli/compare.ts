@@ -11,8 +11,12 @@ import { writeFileAtomic } from "../../core/atomic-write.ts";
 import type { CellResult } from "../../core/compare.ts";
 import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
 import { METRIC_CATALOG, metricSpec } from "../../core/metrics.ts";
+import { DEFAULT_STRAY_EVERY } from "../../workloads/params.ts";
+import { censusBlock, readCensusJson } from "../census/load.ts";
+import { renderSensitivity, sensitivity } from "../claims/sensitivity.ts";
 import { type EmailStyle, metricsByName } from "../render/common.ts";
 import { type Format, type RenderOptions, rendererFor } from "../render/index.ts";
+import { writePngCharts } from "../render/png.ts";
 import { buildResults, loadResults, type ResultDocument } from "../results.ts";
 import { type CompareFlags, mergeCompareOptions, splitList } from "./config.ts";
 import { gitCommit, resolveComparison, runResolvedParallel } from "./plan.ts";
@@ -90,6 +94,35 @@ export function checkOutputPath(out: string | undefined): void {
   }
 }
 
+/** `--format png --out DIR`: every chart of the report as a PNG file in DIR. */
+async function emitPng(doc: ResultDocument, out: string | undefined): Promise<void> {
+  if (out === undefined) {
+    throw new UserInputError(
+      "--format png writes one file per chart: give a directory with --out.",
+    );
+  }
+  const written = await writePngCharts(doc, out);
+  process.stderr.write(`pkslab: wrote ${written.length} PNG chart(s) into ${out}\n`);
+}
+
+/** Refuses an --out directory for png whose parent does not exist (before running). */
+function checkPngDirectory(out: string | undefined): void {
+  if (out === undefined) {
+    throw new UserInputError(
+      "--format png writes one file per chart: give a directory with --out.",
+    );
+  }
+  const parent = dirname(resolve(out));
+  if (!existsSync(parent) || !statSync(parent).isDirectory()) {
+    throw new UserInputError(`--out ${out}: directory ${parent} does not exist.`);
+  }
+  if (existsSync(out) && !statSync(out).isDirectory()) {
+    throw new UserInputError(
+      `--out ${out}: exists and is not a directory (--format png writes a directory).`,
+    );
+  }
+}
+
 /** Flags that shape a run and so make no sense with --from. */
 const RUN_FLAGS = [
   "strategies",
@@ -106,6 +139,7 @@ const RUN_FLAGS = [
   "jobs",
   "check",
   "operationBudget",
+  "sensitivity",
 ] as const;
 
 const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
@@ -119,8 +153,18 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
         `--from re-renders a saved result and cannot take ${given.map(flagName).join(", ")}; drop them, or run without --from.`,
       );
     }
-    checkOutputPath(flags.out);
-    const doc = loadResults(flags.from);
+    const png = flags.format === "png";
+    if (png) checkPngDirectory(flags.out);
+    else checkOutputPath(flags.out);
+    const saved = loadResults(flags.from);
+    const doc =
+      flags.census !== undefined
+        ? { ...saved, census: censusBlock(readCensusJson(flags.census)) }
+        : saved;
+    if (png) {
+      await emitPng(doc, flags.out);
+      return;
+    }
     const format = chooseFormat(flags.format, flags.out);
     emit(await renderDocument(doc, format, splitList(flags.metrics), flags.style), flags.out);
     return;
@@ -133,8 +177,11 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
   for (const name of options.metrics) {
     if (!metricSpec(name)) throw unknownChoiceError("metric", name, [...METRIC_CATALOG.keys()]);
   }
-  const format = chooseFormat(options.format, options.out);
-  checkOutputPath(options.out);
+  const png = options.format === "png";
+  const format = png ? "table" : chooseFormat(options.format, options.out);
+  if (png) checkPngDirectory(options.out);
+  else checkOutputPath(options.out);
+  const census = flags.census !== undefined ? censusBlock(readCensusJson(flags.census)) : undefined;
   const comparison = await resolveComparison(options);
   const total = comparison.workloads.length * comparison.strategies.length;
   const bar = process.stderr.isTTY
@@ -158,14 +205,30 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
       config: comparison.config,
       profile: comparison.profile,
       strategies: comparison.strategies.map((s) => s.module),
-      reproduce: comparison.reproduce,
+      reproduce:
+        comparison.reproduce + (flags.census !== undefined ? ` --census ${flags.census}` : ""),
       gitCommit: gitCommit(),
       run: { date: new Date().toISOString(), host: hostname(), node: process.version },
+      ...(census ? { census } : {}),
     },
     cells,
   );
-  emit(await renderDocument(doc, format, options.metrics, flags.style), options.out);
-  if (options.out !== undefined) {
+  if (png) await emitPng(doc, options.out);
+  else emit(await renderDocument(doc, format, options.metrics, flags.style), options.out);
+  if (flags.sensitivity) {
+    const report = sensitivity({
+      strategies: comparison.strategies,
+      workloads: comparison.workloads,
+      seeds: comparison.config.seeds,
+      machine: comparison.machine,
+      profile: comparison.profile,
+      strayEvery: DEFAULT_STRAY_EVERY,
+      checkInvariants: comparison.checkInvariants,
+      operationBudget: comparison.operationBudget,
+    });
+    process.stdout.write(renderSensitivity(report, format === "markdown" ? "markdown" : "table"));
+  }
+  if (options.out !== undefined && !png) {
     process.stderr.write(
       `pkslab: wrote ${options.out} (${format}, ${cells.length} cell${cells.length === 1 ? "" : "s"}, config ${doc.context.configHash})\n`,
     );

@@ -70,6 +70,10 @@ export interface CompareFlags {
   readonly check?: boolean;
   /** Upper bound on workload operations per run (a runaway plugin fails its cells). */
   readonly operationBudget?: number;
+  /** A `pkslab census --format json` file: adds the adoption table to the report. */
+  readonly census?: string;
+  /** Also report whether the ranking per workload changes across the cost ranges. */
+  readonly sensitivity?: boolean;
 }
 
 /** One `--set` assignment. */
