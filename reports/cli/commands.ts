@@ -142,10 +142,11 @@ export function registerCommands(program: Command, toolVersion: string): void {
       .description(
         "repeat the comparison while one parameter takes a list of values, and report one metric",
       )
-      .requiredOption(
-        "--vary <target.param=values>",
-        "the swept parameter and its values: a list (pmem-dax.pages=64,256,1024) or a range (1..64:x2, 0..100:+25)",
-      ),
+      .option(
+        "--param <target.param=values>",
+        "the swept parameter and its values: a list (pmem-dax.pages=64,256,1024, cpus=1,2,4,8) or a range (1..64:x2, 0..100:+25); cpus sweeps the machine's CPU count",
+      )
+      .option("--vary <target.param=values>", "same as --param"),
   )
     .option("--metric <name>", "metric to report (default cost.cycles_per_op)")
     .option("--save-dir <dir>", "also save each point's result JSON in this directory")

@@ -25,7 +25,9 @@ import { gitCommit, type ResolvedComparison, resolveComparison, runResolved } fr
 
 /** Flags of `pkslab sweep`: the compare flags plus the swept parameter. */
 export interface SweepFlags extends CompareFlags {
-  readonly vary: string;
+  /** `--param` (or its alias `--vary`): TARGET.PARAM=VALUES, or cpus=VALUES. */
+  readonly vary?: string;
+  readonly param?: string;
   readonly metric?: string;
   readonly saveDir?: string;
   /** `k/n`: run only slice k of n and write it as a shard file (see `pkslab merge`). */
@@ -301,15 +303,37 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
   } else {
     checkSweepFormat(format);
   }
-  const equals = flags.vary.indexOf("=");
-  if (equals < 0) {
+  if (flags.vary !== undefined && flags.param !== undefined) {
+    throw new UserInputError("give the swept parameter once: --param or --vary, not both.");
+  }
+  const vary = flags.param ?? flags.vary;
+  if (vary === undefined) {
     throw new UserInputError(
-      `--vary "${flags.vary}" must look like TARGET.PARAM=VALUES (e.g. pmem-dax.pages=64,256,1024).`,
+      "sweep needs --param TARGET.PARAM=VALUES (e.g. --param cpus=1,2,4,8 or --param pmem-dax.pages=64,256,1024).",
     );
   }
-  const key = flags.vary.slice(0, equals);
-  parseAssignment(`${key}=0`);
-  const values = parseSweepValues(flags.vary.slice(equals + 1));
+  const equals = vary.indexOf("=");
+  if (equals < 0) {
+    throw new UserInputError(
+      `--param "${vary}" must look like TARGET.PARAM=VALUES (e.g. cpus=1,2,4,8 or pmem-dax.pages=64,256,1024).`,
+    );
+  }
+  const key = vary.slice(0, equals) === "machine.cpus" ? "cpus" : vary.slice(0, equals);
+  // The machine's CPU count is not a --set target: it is swept through the cpus option.
+  const sweepsCpus = key === "cpus";
+  if (!sweepsCpus) parseAssignment(`${key}=0`);
+  const values = parseSweepValues(vary.slice(equals + 1));
+  if (sweepsCpus) {
+    if (flags.cpus !== undefined) {
+      throw new UserInputError("cpus is swept (--param cpus=...) and set (--cpus); drop one.");
+    }
+    const bad = values.find((value) => !Number.isInteger(Number(value)) || Number(value) < 1);
+    if (bad !== undefined) {
+      throw new UserInputError(
+        `--param cpus: "${bad}" is not a whole number of CPUs of at least 1.`,
+      );
+    }
+  }
   const metric = flags.metric ?? "cost.cycles_per_op";
   if (!metricSpec(metric)) {
     throw new UserInputError(
@@ -324,10 +348,14 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
   const comparisons: ResolvedComparison[] = [];
   for (const value of values) {
     comparisons.push(
-      await resolveComparison({
-        ...base,
-        assignments: [...base.assignments, { ...parseAssignment(`${key}=${value}`) }],
-      }),
+      await resolveComparison(
+        sweepsCpus
+          ? { ...base, cpus: Number(value) }
+          : {
+              ...base,
+              assignments: [...base.assignments, { ...parseAssignment(`${key}=${value}`) }],
+            },
+      ),
     );
   }
   const points = comparisons.map((comparison, index) => shardPoint(values[index], comparison));

@@ -109,7 +109,7 @@ async function renderSweepHtml(report: SweepReport, first: ResultDocument): Prom
     "</head>",
     "<body>",
     `<h1>pkslab sweep of <code>${escapeHtml(report.parameter)}</code></h1>`,
-    `<p>${escapeHtml(`${context.tool.name} ${context.tool.version}  metric ${report.metric}  profile ${context.costProfile.name}  seeds ${seedLabel(context.config.seeds)}  cpus ${context.config.machine.cpus}  baseline ${context.config.baseline}`)}</p>`,
+    `<p>${escapeHtml(`${context.tool.name} ${context.tool.version}  metric ${report.metric}  profile ${context.costProfile.name}  seeds ${seedLabel(context.config.seeds)}  cpus ${report.parameter === "cpus" ? "swept" : context.config.machine.cpus}  baseline ${context.config.baseline}`)}</p>`,
     `<p class="disclaimer">${escapeHtml(context.disclaimer)}</p>`,
   ];
   let index = 0;
@@ -187,7 +187,7 @@ export async function renderSweep(report: SweepReport): Promise<string> {
   }
   const header = [
     `${context.tool.name} ${context.tool.version}  sweep ${report.parameter}  metric ${report.metric} (${unit})`,
-    `profile ${context.costProfile.name}  seeds ${seedLabel(context.config.seeds)} (${context.config.seeds.length})  cpus ${context.config.machine.cpus}  baseline ${context.config.baseline}`,
+    `profile ${context.costProfile.name}  seeds ${seedLabel(context.config.seeds)} (${context.config.seeds.length})  cpus ${report.parameter === "cpus" ? "swept" : context.config.machine.cpus}  baseline ${context.config.baseline}`,
     context.disclaimer,
   ];
   const legend = [
