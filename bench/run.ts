@@ -113,22 +113,28 @@ function accessMix(machine: Machine, mapped: readonly number[]) {
 }
 
 function rawLoopFor(vpns: Int32Array, pages: number, pkrs: number): () => void {
-  // A hashed 8-way probe of a 2048-entry table, a PTE read, a PKRS bit test.
+  // The same per-access work on plain typed arrays: a hashed 8-way probe of a 2048-entry
+  // table that caches the PTE, a page-table read on a miss, a PKRS bit test.
   const tags = new Int32Array(2048);
-  const ptes = new Uint32Array(pages + (1 << 21));
+  const cached = new Uint32Array(2048);
+  const ptes = new Uint32Array(pages);
   return () => {
     for (let i = 0; i < ACCESSES; i++) {
       const vpn = vpns[i];
       const base = (Math.imul(vpn, 0x9e3779b1) >>> 24) * 8;
-      let hit = false;
+      let slot = -1;
       for (let way = 0; way < 8; way++) {
         if (tags[base + way] === vpn + 1) {
-          hit = true;
+          slot = base + way;
           break;
         }
       }
-      if (!hit) tags[base + (vpn & 7)] = vpn + 1;
-      const pte = ptes[vpn % ptes.length];
+      if (slot < 0) {
+        slot = base + (vpn & 7);
+        tags[slot] = vpn + 1;
+        cached[slot] = ptes[vpn < pages ? vpn : vpn % pages];
+      }
+      const pte = cached[slot];
       sink += (pkrs >>> (((pte >>> 8) & 15) * 2)) & 3;
     }
   };

@@ -8,6 +8,13 @@ export interface TlbGeometry {
   readonly ways: number;
 }
 
+/** Words per TLB entry in the data array, and the offset of each field. */
+const ENTRY_WORDS = 4;
+const GEN = 0;
+const PTE = 1;
+const PFN = 2;
+const STAMP = 3;
+
 function floorPowerOfTwo(n: number): number {
   return n < 1 ? 1 : 2 ** Math.floor(Math.log2(n));
 }
@@ -27,12 +34,13 @@ export class Tlb {
   /** Sets per CPU, per size class. */
   readonly sets: Int32Array;
   readonly #setShift: Int32Array;
-  /** Per size class: tag + 1 (0 = empty), generation, packed PTE, base pfn, LRU stamp. */
+  /** Per size class: tag + 1 per entry (0 = empty), scanned on every lookup. */
   readonly #tag: Int32Array[];
-  readonly #gen: Uint32Array[];
-  readonly #pte: Uint32Array[];
-  readonly #pfn: Int32Array[];
-  readonly #stamp: Uint32Array[];
+  /**
+   * Per size class, ENTRY_WORDS words per entry, together so that a hit reads one cache
+   * line: generation, packed PTE, base pfn (stored as uint32), LRU stamp.
+   */
+  readonly #data: Uint32Array[];
   readonly #cpuGen: Uint32Array;
   readonly #cpuStamp: Uint32Array;
   /** Result of the last successful `lookup`: PTE bits and the translated pfn. */
@@ -46,20 +54,14 @@ export class Tlb {
     this.sets = new Int32Array(3);
     this.#setShift = new Int32Array(3);
     this.#tag = [];
-    this.#gen = [];
-    this.#pte = [];
-    this.#pfn = [];
-    this.#stamp = [];
+    this.#data = [];
     for (let size = 0; size < 3; size++) {
       const sets = floorPowerOfTwo(Math.max(1, Math.floor(entries[size] / this.ways)));
       this.sets[size] = sets;
       this.#setShift[size] = 32 - Math.log2(sets);
       const total = cpus * sets * this.ways;
       this.#tag.push(new Int32Array(total));
-      this.#gen.push(new Uint32Array(total));
-      this.#pte.push(new Uint32Array(total));
-      this.#pfn.push(new Int32Array(total));
-      this.#stamp.push(new Uint32Array(total));
+      this.#data.push(new Uint32Array(total * ENTRY_WORDS));
     }
     this.#cpuGen = new Uint32Array(cpus).fill(1);
     this.#cpuStamp = new Uint32Array(cpus);
@@ -76,26 +78,36 @@ export class Tlb {
     return (cpu * this.sets[size] + set) * this.ways;
   }
 
+  /** Index of `cpu`'s valid entry for `vpn` in one size class, or -1. */
+  #find(cpu: number, vpn: number, size: number): number {
+    const key = vpn >>> SIZE_SHIFT[size];
+    const base = this.#base(cpu, size, key);
+    const tags = this.#tag[size];
+    const data = this.#data[size];
+    const generation = this.#cpuGen[cpu];
+    for (let way = 0; way < this.ways; way++) {
+      const index = base + way;
+      if (tags[index] === key + 1 && data[index * ENTRY_WORDS + GEN] === generation) return index;
+    }
+    return -1;
+  }
+
+  /** Fills hitPte/hitPfn from entry `index` of a size class. */
+  #hit(size: number, index: number, vpn: number): void {
+    const data = this.#data[size];
+    const at = index * ENTRY_WORDS;
+    const shift = SIZE_SHIFT[size];
+    this.hitPte = data[at + PTE];
+    this.hitPfn = (data[at + PFN] | 0) + (vpn - ((vpn >>> shift) << shift));
+  }
+
   /**
    * Looks `vpn` up in `cpu`'s TLB. On a hit, fills `hitPte`/`hitPfn`, refreshes LRU and
    * returns the size class; on a miss returns -1.
    */
   lookup(cpu: number, vpn: number): number {
-    const generation = this.#cpuGen[cpu];
     for (let size = 0; size < 3; size++) {
-      const key = vpn >>> SIZE_SHIFT[size];
-      const base = this.#base(cpu, size, key);
-      const tags = this.#tag[size];
-      const gens = this.#gen[size];
-      for (let way = 0; way < this.ways; way++) {
-        const index = base + way;
-        if (tags[index] === key + 1 && gens[index] === generation) {
-          this.hitPte = this.#pte[size][index];
-          this.hitPfn = this.#pfn[size][index] + (vpn - (key << SIZE_SHIFT[size]));
-          this.#stamp[size][index] = ++this.#cpuStamp[cpu];
-          return size;
-        }
-      }
+      if (this.lookupIn(cpu, vpn, size) >= 0) return size;
     }
     return -1;
   }
@@ -106,36 +118,20 @@ export class Tlb {
    * split flushes all TLBs, and other addresses only at 4 KiB).
    */
   lookupIn(cpu: number, vpn: number, size: number): number {
-    const key = vpn >>> SIZE_SHIFT[size];
-    const base = this.#base(cpu, size, key);
-    const tags = this.#tag[size];
-    const gens = this.#gen[size];
-    const generation = this.#cpuGen[cpu];
-    for (let way = 0; way < this.ways; way++) {
-      const index = base + way;
-      if (tags[index] === key + 1 && gens[index] === generation) {
-        this.hitPte = this.#pte[size][index];
-        this.hitPfn = this.#pfn[size][index] + (vpn - (key << SIZE_SHIFT[size]));
-        this.#stamp[size][index] = ++this.#cpuStamp[cpu];
-        return size;
-      }
-    }
-    return -1;
+    const index = this.#find(cpu, vpn, size);
+    if (index < 0) return -1;
+    this.#hit(size, index, vpn);
+    this.#data[size][index * ENTRY_WORDS + STAMP] = ++this.#cpuStamp[cpu];
+    return size;
   }
 
   /** Like `lookup` but without touching LRU state: for observers (exposure, tests). */
   probe(cpu: number, vpn: number): number {
-    const generation = this.#cpuGen[cpu];
     for (let size = 0; size < 3; size++) {
-      const key = vpn >>> SIZE_SHIFT[size];
-      const base = this.#base(cpu, size, key);
-      for (let way = 0; way < this.ways; way++) {
-        const index = base + way;
-        if (this.#tag[size][index] === key + 1 && this.#gen[size][index] === generation) {
-          this.hitPte = this.#pte[size][index];
-          this.hitPfn = this.#pfn[size][index] + (vpn - (key << SIZE_SHIFT[size]));
-          return size;
-        }
+      const index = this.#find(cpu, vpn, size);
+      if (index >= 0) {
+        this.#hit(size, index, vpn);
+        return size;
       }
     }
     return -1;
@@ -147,26 +143,27 @@ export class Tlb {
     const base = this.#base(cpu, size, key);
     const generation = this.#cpuGen[cpu];
     const tags = this.#tag[size];
-    const gens = this.#gen[size];
-    const stamps = this.#stamp[size];
+    const data = this.#data[size];
     let victim = base;
     let oldest = 0xffffffff;
     for (let way = 0; way < this.ways; way++) {
       const index = base + way;
-      if (gens[index] !== generation || tags[index] === 0) {
+      if (data[index * ENTRY_WORDS + GEN] !== generation || tags[index] === 0) {
         victim = index;
         break;
       }
-      if (stamps[index] < oldest) {
-        oldest = stamps[index];
+      const stamp = data[index * ENTRY_WORDS + STAMP];
+      if (stamp < oldest) {
+        oldest = stamp;
         victim = index;
       }
     }
     tags[victim] = key + 1;
-    gens[victim] = generation;
-    this.#pte[size][victim] = pte;
-    this.#pfn[size][victim] = pfnOfVpn - (vpn - (key << SIZE_SHIFT[size]));
-    stamps[victim] = ++this.#cpuStamp[cpu];
+    const at = victim * ENTRY_WORDS;
+    data[at + GEN] = generation;
+    data[at + PTE] = pte;
+    data[at + PFN] = pfnOfVpn - (vpn - (key << SIZE_SHIFT[size]));
+    data[at + STAMP] = ++this.#cpuStamp[cpu];
   }
 
   /** INVLPG: drops every entry of any size that maps `vpn` on `cpu`. */
@@ -174,8 +171,9 @@ export class Tlb {
     for (let size = 0; size < 3; size++) {
       const key = vpn >>> SIZE_SHIFT[size];
       const base = this.#base(cpu, size, key);
+      const tags = this.#tag[size];
       for (let way = 0; way < this.ways; way++) {
-        if (this.#tag[size][base + way] === key + 1) this.#tag[size][base + way] = 0;
+        if (tags[base + way] === key + 1) tags[base + way] = 0;
       }
     }
   }
@@ -192,25 +190,29 @@ export class Tlb {
   validKeys(cpu: number, size: number, out: Int32Array): number {
     const generation = this.#cpuGen[cpu];
     const tags = this.#tag[size];
-    const gens = this.#gen[size];
+    const data = this.#data[size];
     const start = cpu * this.sets[size] * this.ways;
     const end = start + this.sets[size] * this.ways;
     let count = 0;
     for (let index = start; index < end; index++) {
-      if (tags[index] !== 0 && gens[index] === generation) out[count++] = tags[index] - 1;
+      if (tags[index] !== 0 && data[index * ENTRY_WORDS + GEN] === generation) {
+        out[count++] = tags[index] - 1;
+      }
     }
     return count;
   }
 
   /** Number of valid entries on `cpu` (for tests and summaries; not on the hot path). */
   validEntries(cpu: number): number {
-    let count = 0;
     const generation = this.#cpuGen[cpu];
+    let count = 0;
     for (let size = 0; size < 3; size++) {
+      const tags = this.#tag[size];
+      const data = this.#data[size];
       const start = cpu * this.sets[size] * this.ways;
       const end = start + this.sets[size] * this.ways;
       for (let index = start; index < end; index++) {
-        if (this.#tag[size][index] !== 0 && this.#gen[size][index] === generation) count++;
+        if (tags[index] !== 0 && data[index * ENTRY_WORDS + GEN] === generation) count++;
       }
     }
     return count;
