@@ -82,7 +82,10 @@ function addRunOptions(command: Command): Command {
       collect,
     )
     .option("--baseline <strategy>", "strategy the others are compared with (default unprotected)")
-    .option("--config <file>", "JSON file with the same fields (flags override it)")
+    .option(
+      "--config <file>",
+      "JSON or TypeScript file (default export) with the same fields (flags override it)",
+    )
     .option(
       "--jobs <n>",
       "worker threads (default: available CPUs; results do not depend on it)",

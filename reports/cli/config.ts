@@ -2,8 +2,10 @@
  * Options of `pkslab compare`: the JSON config file (`--config`), the flags that override
  * it, defaults, and the `--set target.param=value` assignments.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { extname, resolve } from "node:path";
+import { require as tsxRequire } from "tsx/cjs/api";
 import { z } from "zod";
 import { closestChoice, UserInputError } from "../../core/errors.ts";
 import { type EmailStyle, FORMATS } from "../render/common.ts";
@@ -134,8 +136,46 @@ export function parseAssignment(text: string): Assignment {
   return { target: key.slice(0, dot), param: key.slice(dot + 1), value: text.slice(equals + 1) };
 }
 
-/** Reads and validates a `--config` file. */
+/** File name endings read as a module (TypeScript or JavaScript) rather than JSON. */
+const CONFIG_MODULE_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]);
+
+/**
+ * Loads a TypeScript or JavaScript config file (synchronously, through tsx) and returns its
+ * default export: the same object a JSON config file holds.
+ */
+function loadConfigModule(path: string): unknown {
+  if (!existsSync(path) || !statSync(path).isFile()) {
+    throw new UserInputError(`config file ${path} cannot be read.`);
+  }
+  let loaded: unknown;
+  try {
+    loaded = tsxRequire(resolve(path), import.meta.url);
+  } catch (error) {
+    // tsx puts the location of a syntax error on the line after "Transform failed ...:".
+    const lines = (error instanceof Error ? error.message : String(error))
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line !== "");
+    const shown = lines[0]?.endsWith(":") ? lines.slice(0, 2).join(" ") : (lines[0] ?? "");
+    throw new UserInputError(`config file ${path} cannot be loaded as a module: ${shown}`);
+  }
+  const value =
+    loaded !== null && typeof loaded === "object" && "default" in loaded
+      ? (loaded as { default: unknown }).default
+      : undefined;
+  if (value === undefined) {
+    throw new UserInputError(
+      `config file ${path} has no default export; write \`export default { cpus: 4, ... }\`.`,
+    );
+  }
+  return value;
+}
+
+/** Reads and validates a `--config` file: JSON, or a TypeScript/JavaScript module. */
 export function loadCompareConfig(path: string): CompareConfigFile {
+  if (CONFIG_MODULE_EXTENSIONS.has(extname(path).toLowerCase())) {
+    return validateCompareConfig(loadConfigModule(path), path);
+  }
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -150,6 +190,11 @@ export function loadCompareConfig(path: string): CompareConfigFile {
   } catch (error) {
     throw new UserInputError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
   }
+  return validateCompareConfig(data, path);
+}
+
+/** Checks a parsed config object against {@link compareConfigSchema}; `path` names it in errors. */
+function validateCompareConfig(data: unknown, path: string): CompareConfigFile {
   const parsed = compareConfigSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

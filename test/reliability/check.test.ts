@@ -132,6 +132,16 @@ describe("compare --check, --operation-budget and the always-on ledger check", (
     expect(debug.stderr).toMatch(/^\s+at /m);
   });
 
+  it("reads a TypeScript --config file like a JSON one", async () => {
+    const run = await runCli("compare", "--config", fixture("config.ts"), "--format", "json");
+    expect(run.code, run.stderr).toBe(0);
+    const doc = validResults(run.stdout);
+    expect(doc.results.map((cell) => cell.strategy)).toEqual(["unprotected", "pks-kmap"]);
+    expect(doc.context.config.machine.cpus).toBe(2);
+    expect(doc.context.reproduce).toContain("--set pmem-dax.requests=30");
+    expect(doc.context.reproduce).toContain(" --check");
+  });
+
   it("--check and --operation-budget are refused with --from", async () => {
     const run = await runCli("compare", "--from", join(dir, "checked.json"), "--check");
     expect(run.code).toBe(2);

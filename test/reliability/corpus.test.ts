@@ -119,6 +119,25 @@ const CASES: readonly Case[] = [
       /workload pagecache-io: request_pages = 64 pages is larger than the protected region \(pages = 16 pages\)/,
     out: "json",
   },
+  {
+    name: "config (TypeScript): wrong type",
+    args: ["compare", "--config", corpus("config-wrong-type.ts")],
+    message: /config-wrong-type\.ts: cpus: .*expected number, received string/,
+    out: "json",
+  },
+  {
+    name: "config (TypeScript): syntax error, with its location",
+    args: ["compare", "--config", corpus("config-syntax-error.ts")],
+    message:
+      /config-syntax-error\.ts cannot be loaded as a module: .*config-syntax-error\.ts:1:25: ERROR/,
+    out: "json",
+  },
+  {
+    name: "config (TypeScript): no default export",
+    args: ["compare", "--config", corpus("config-no-default.ts")],
+    message: /config-no-default\.ts has no default export; write `export default/,
+    out: "json",
+  },
   // --- cost profiles
   {
     name: "profile: missing parameter",
