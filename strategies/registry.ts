@@ -6,9 +6,9 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { extname, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { z } from "zod";
 import { UserInputError, unknownChoiceError } from "../core/errors.ts";
+import { importUserModule } from "../core/load-module.ts";
 import { CONFIDENCE_LEVELS } from "../core/profile.ts";
 import type { CostParameterSpec, OptionSpec, OptionValues, StrategyModule } from "./api.ts";
 import kmapLocalRange from "./kmap-local-range.ts";
@@ -138,7 +138,7 @@ export async function loadStrategyPlugin(path: string): Promise<StrategyModule> 
   }
   let namespace: Record<string, unknown>;
   try {
-    namespace = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    namespace = await importUserModule(file);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new UserInputError(

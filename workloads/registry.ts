@@ -11,9 +11,9 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { extname, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { z } from "zod";
 import { UserInputError, unknownChoiceError } from "../core/errors.ts";
+import { importUserModule } from "../core/load-module.ts";
 import type { OptionSpec, OptionValues } from "../strategies/api.ts";
 import { optionKind, optionSpecProblems, resolveOptions } from "../strategies/options.ts";
 import type { WorkloadModule } from "./api.ts";
@@ -167,7 +167,7 @@ export async function loadWorkloadPlugin(path: string): Promise<WorkloadModule> 
   }
   let loaded: Record<string, unknown>;
   try {
-    loaded = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    loaded = await importUserModule(file);
   } catch (error) {
     const first = (error instanceof Error ? error.message : String(error)).split("\n")[0];
     throw new UserInputError(`workload plugin ${path}: failed to load: ${first}`);

@@ -7,9 +7,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { extname, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { z } from "zod";
 import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
+import { importUserModule } from "../../core/load-module.ts";
 import { metricSpec } from "../../core/metrics.ts";
 import { CLAIM_WORKLOADS, type Claim, type ClaimResults, num } from "./claims.ts";
 import { CLAIM_STRATEGIES } from "./evaluate.ts";
@@ -184,7 +184,7 @@ export async function loadClaimsFile(path: string): Promise<Claim[]> {
   }
   let namespace: { default?: unknown };
   try {
-    namespace = await import(pathToFileURL(absolute).href);
+    namespace = await importUserModule(absolute);
   } catch (error) {
     throw new UserInputError(`claims file ${path} cannot be loaded: ${(error as Error).message}`);
   }

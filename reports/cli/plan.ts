@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { dirname, extname, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import {
   type CellResult,
   type PlannedStrategy,
@@ -14,6 +14,7 @@ import {
   seedList,
 } from "../../core/compare.ts";
 import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
+import { importUserModule } from "../../core/load-module.ts";
 import { DEFAULT_MACHINE, type MachineConfig, validateMachineConfig } from "../../core/machine.ts";
 import {
   type CostProfile,
@@ -59,7 +60,7 @@ async function pluginKind(path: string): Promise<"strategy" | "workload"> {
   let exported: unknown;
   if (PLUGIN_EXTENSIONS.has(extname(path))) {
     try {
-      const namespace = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown };
+      const namespace = (await importUserModule(resolve(path))) as { default?: unknown };
       exported = namespace.default;
       if (
         exported &&
