@@ -102,15 +102,21 @@ const STALE_PROBE_LIMIT = 64;
 /**
  * Pending stale windows: vpn → time its PTE stopped mapping a watched page writably, in the
  * order they opened (a Map's order), with the opening order of each vpn and the number of
- * windows per 2 MiB and 1 GiB of address space, so that a flush can find its windows from
- * the TLB side.
+ * direct-map windows per 2 MiB and 1 GiB (only direct-map pages are cached in large TLB
+ * entries), so that a flush can find its windows from the TLB side.
  */
 class StaleWindows {
+  /** vpns below this are direct-map pages. */
+  readonly #directPages: number;
   readonly #since = new Map<number, number>();
   readonly #order = new Map<number, number>();
   readonly #per2m = new Map<number, number>();
   readonly #per1g = new Map<number, number>();
   #opened = 0;
+
+  constructor(directPages: number) {
+    this.#directPages = directPages;
+  }
 
   get size(): number {
     return this.#since.size;
@@ -132,8 +138,10 @@ class StaleWindows {
   set(vpn: number, since: number): void {
     if (!this.#since.has(vpn)) {
       this.#order.set(vpn, this.#opened++);
-      bump(this.#per2m, vpn >>> SIZE_SHIFT[SIZE_2M], 1);
-      bump(this.#per1g, vpn >>> SIZE_SHIFT[SIZE_1G], 1);
+      if (vpn < this.#directPages) {
+        bump(this.#per2m, vpn >>> SIZE_SHIFT[SIZE_2M], 1);
+        bump(this.#per1g, vpn >>> SIZE_SHIFT[SIZE_1G], 1);
+      }
     }
     this.#since.set(vpn, since);
   }
@@ -141,8 +149,10 @@ class StaleWindows {
   delete(vpn: number): void {
     if (!this.#since.delete(vpn)) return;
     this.#order.delete(vpn);
-    bump(this.#per2m, vpn >>> SIZE_SHIFT[SIZE_2M], -1);
-    bump(this.#per1g, vpn >>> SIZE_SHIFT[SIZE_1G], -1);
+    if (vpn < this.#directPages) {
+      bump(this.#per2m, vpn >>> SIZE_SHIFT[SIZE_2M], -1);
+      bump(this.#per1g, vpn >>> SIZE_SHIFT[SIZE_1G], -1);
+    }
   }
 
   clear(): void {
@@ -152,7 +162,7 @@ class StaleWindows {
     this.#per1g.clear();
   }
 
-  /** Whether a window lies in the `size`-class page `key` (vpn >>> SIZE_SHIFT[size]). */
+  /** Whether a direct-map window lies in the `size`-class page `key` (vpn >>> SIZE_SHIFT[size]). */
   covers(size: number, key: number): boolean {
     return ((size === SIZE_2M ? this.#per2m : this.#per1g).get(key) ?? 0) > 0;
   }
@@ -265,7 +275,7 @@ export class Machine {
   readonly exposure: Float64Array;
   readonly #exposureSince: Float64Array;
   /** vpn → time its PTE stopped mapping a watched page writably, until every CPU has flushed it. */
-  readonly #pendingStale = new StaleWindows();
+  readonly #pendingStale: StaleWindows;
   /** Scratch space for the keys of one CPU's TLB entries of one size class. */
   #tlbKeys = new Int32Array(0);
 
@@ -315,6 +325,7 @@ export class Machine {
       Math.max(this.tlb.capacity(SIZE_4K), this.tlb.capacity(SIZE_2M), this.tlb.capacity(SIZE_1G)),
     );
     this.pages = config.memoryGiB << 18;
+    this.#pendingStale = new StaleWindows(this.pages);
     this.vmallocBase = Math.ceil(this.pages / (1 << 18)) * (1 << 18);
     this.fixmapBase = this.vmallocBase + config.vmallocPages;
     this.vaLimit = this.fixmapBase + config.cpus * KM_MAX_IDX;
