@@ -140,10 +140,11 @@ function sweepTasks(comparisons: readonly ResolvedComparison[]): SweepTask[] {
 const MIN_PARALLEL_CELLS = 4;
 
 /**
- * Runs the given cells on up to `jobs` worker threads (one pool for all points, so that no
- * core idles between points), or in-process; returns them in the order given. Every cell is
- * computed on its own from the resolved configuration, so the results do not depend on
- * `jobs` or on which other cells run.
+ * Runs the given cells on `jobs` threads: this one (already loaded and warm) and `jobs - 1`
+ * worker threads, all taking cells from one queue (one queue for all points, so that no
+ * core idles between points); returns them in the order given. Every cell is computed on
+ * its own from the resolved configuration, so the results do not depend on `jobs` or on
+ * which thread ran which cell.
  */
 export async function runSweepCells(
   comparisons: readonly ResolvedComparison[],
@@ -152,44 +153,67 @@ export async function runSweepCells(
   onCell?: (done: number) => void,
 ): Promise<CellResult[]> {
   let done = 0;
+  const here = (task: SweepTask): CellResult => {
+    const comparison = comparisons[task.point];
+    const [cell] = runResolved({
+      ...comparison,
+      workloads: [comparison.workloads[task.workload]],
+      strategies: [comparison.strategies[task.strategy]],
+    });
+    return cell;
+  };
   if (jobs <= 1 || tasks.length < MIN_PARALLEL_CELLS) {
     return tasks.map((task) => {
-      const comparison = comparisons[task.point];
-      const [cell] = runResolved({
-        ...comparison,
-        workloads: [comparison.workloads[task.workload]],
-        strategies: [comparison.strategies[task.strategy]],
-      });
+      const cell = here(task);
       onCell?.(++done);
       return cell;
     });
   }
+  const workers = Math.min(jobs - 1, tasks.length);
   const { default: Tinypool } = await import("tinypool");
   const pool = new Tinypool({
     filename: new URL("./cell-worker.mjs", import.meta.url).href,
-    minThreads: 1,
-    maxThreads: Math.min(jobs, tasks.length),
+    minThreads: workers,
+    maxThreads: workers,
   });
+  const cells: CellResult[] = new Array(tasks.length);
+  let next = 0;
+  const inWorker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const index = next++;
+      const task = tasks[index];
+      const comparison = comparisons[task.point];
+      const cellTask: CellTask = {
+        config: comparison.config,
+        profile: comparison.profile,
+        workload: task.workload,
+        strategy: task.strategy,
+        ...(comparison.checkInvariants ? { checkInvariants: true } : {}),
+        ...(comparison.operationBudget !== undefined
+          ? { operationBudget: comparison.operationBudget }
+          : {}),
+      };
+      cells[index] = (await pool.run(cellTask)) as CellResult;
+      onCell?.(++done);
+    }
+  };
   try {
-    return await Promise.all(
-      tasks.map((task) => {
-        const comparison = comparisons[task.point];
-        const cellTask: CellTask = {
-          config: comparison.config,
-          profile: comparison.profile,
-          workload: task.workload,
-          strategy: task.strategy,
-          ...(comparison.checkInvariants ? { checkInvariants: true } : {}),
-          ...(comparison.operationBudget !== undefined
-            ? { operationBudget: comparison.operationBudget }
-            : {}),
-        };
-        return (pool.run(cellTask) as Promise<CellResult>).then((cell) => {
-          onCell?.(++done);
-          return cell;
-        });
-      }),
-    );
+    // Two cells in flight per worker, so that a worker has its next cell while this thread
+    // is busy with one of its own.
+    const feeds = Promise.all(Array.from({ length: workers * 2 }, inWorker));
+    let failed = false;
+    feeds.catch(() => {
+      failed = true;
+    });
+    while (next < tasks.length && !failed) {
+      const index = next++;
+      cells[index] = here(tasks[index]);
+      onCell?.(++done);
+      // Let finished workers pick up their next cells.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await feeds;
+    return cells;
   } finally {
     await pool.destroy();
   }
