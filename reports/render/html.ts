@@ -122,6 +122,45 @@ function workloadChart(doc: ResultDocument, workload: string): TopLevelSpec | un
   };
 }
 
+/**
+ * A labelled heat map: one rectangle per (x, y) cell coloured by `color.field`, with the
+ * cell's `label` written on it, white where the colour is strong (`darkWhen`).
+ */
+function heatMap(
+  values: readonly Record<string, unknown>[],
+  x: Record<string, unknown>,
+  y: Record<string, unknown>,
+  color: { field: string; title: string; scale: Record<string, unknown> },
+  darkWhen: string,
+): TopLevelSpec {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    width: { step: 110 },
+    height: { step: 26 },
+    config: {
+      ...FONT,
+      axis: { labelFont: FONT.font },
+      legend: { titleFont: FONT.font, labelFont: FONT.font },
+    },
+    data: { values: [...values] },
+    layer: [
+      {
+        mark: { type: "rect" },
+        encoding: { x, y, color: { ...color, type: "quantitative" } },
+      },
+      {
+        mark: { type: "text", fontSize: 11 },
+        encoding: {
+          x,
+          y,
+          text: { field: "label" },
+          color: { condition: { test: darkWhen, value: "white" }, value: "black" },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
 function overviewChart(doc: ResultDocument): TopLevelSpec | undefined {
   const values: { workload: string; strategy: string; change: number; label: string }[] = [];
   for (const [workload, cells] of byWorkload(doc)) {
@@ -150,44 +189,13 @@ function overviewChart(doc: ResultDocument): TopLevelSpec | undefined {
     axis: { labelAngle: 0 },
   };
   const y = { field: "workload", type: "nominal" as const, sort: null, title: null };
-  return {
-    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    width: { step: 110 },
-    height: { step: 26 },
-    config: {
-      ...FONT,
-      axis: { labelFont: FONT.font },
-      legend: { titleFont: FONT.font, labelFont: FONT.font },
-    },
-    data: { values },
-    layer: [
-      {
-        mark: { type: "rect" },
-        encoding: {
-          x,
-          y,
-          color: {
-            field: "change",
-            type: "quantitative",
-            title: "change (%)",
-            scale: { scheme: "orangered" },
-          },
-        },
-      },
-      {
-        mark: { type: "text", fontSize: 11 },
-        encoding: {
-          x,
-          y,
-          text: { field: "label" },
-          color: {
-            condition: { test: `abs(datum.change) > ${strongest * 0.6}`, value: "white" },
-            value: "black",
-          },
-        },
-      },
-    ],
-  };
+  return heatMap(
+    values,
+    x,
+    y,
+    { field: "change", title: "change (%)", scale: { scheme: "orangered" } },
+    `abs(datum.change) > ${strongest * 0.6}`,
+  );
 }
 
 /** Ledger categories, for the cost breakdown (cost.cycles.<category>). */
@@ -289,41 +297,13 @@ function coverageHeatmap(doc: ResultDocument): TopLevelSpec | undefined {
     axis: { labelAngle: 0 },
   };
   const y = { field: "strategy", type: "nominal" as const, sort: strategies, title: null };
-  return {
-    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    width: { step: 110 },
-    height: { step: 26 },
-    config: {
-      ...FONT,
-      axis: { labelFont: FONT.font },
-      legend: { titleFont: FONT.font, labelFont: FONT.font },
-    },
-    data: { values },
-    layer: [
-      {
-        mark: { type: "rect" },
-        encoding: {
-          x,
-          y,
-          color: {
-            field: "blocked",
-            type: "quantitative",
-            title: "blocked",
-            scale: { scheme: "greens", domain: [0, 1] },
-          },
-        },
-      },
-      {
-        mark: { type: "text", fontSize: 11 },
-        encoding: {
-          x,
-          y,
-          text: { field: "label" },
-          color: { condition: { test: "datum.blocked > 0.6", value: "white" }, value: "black" },
-        },
-      },
-    ],
-  };
+  return heatMap(
+    values,
+    x,
+    y,
+    { field: "blocked", title: "blocked", scale: { scheme: "greens", domain: [0, 1] } },
+    "datum.blocked > 0.6",
+  );
 }
 
 /** Every chart of a comparison report, named, in page order (also used for PNG export). */
