@@ -7,8 +7,9 @@
 import { existsSync, statSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { z } from "zod";
-import { UserInputError, unknownChoiceError } from "../core/errors.ts";
+import { UserInputError } from "../core/errors.ts";
 import { importUserModule } from "../core/load-module.ts";
+import { buildCatalog, type CatalogKind, selectFromCatalog } from "../core/plugin-catalog.ts";
 import { CONFIDENCE_LEVELS } from "../core/profile.ts";
 import type { CostParameterSpec, OptionSpec, OptionValues, StrategyModule } from "./api.ts";
 import kmapLocalRange from "./kmap-local-range.ts";
@@ -164,44 +165,20 @@ export async function loadStrategyPlugin(path: string): Promise<StrategyModule> 
   return validateStrategyModule(exported, path);
 }
 
-function looksLikePath(spec: string): boolean {
-  return (
-    spec.includes("/") ||
-    spec.includes("\\") ||
-    (PLUGIN_EXTENSIONS as readonly string[]).includes(extname(spec))
-  );
-}
-
-function describeSource(entry: ResolvedStrategy): string {
-  return entry.source === "built-in"
-    ? `the built-in strategies/${entry.module.name}.ts`
-    : `plugin ${entry.source}`;
-}
-
-function addUnique(catalog: ResolvedStrategy[], entry: ResolvedStrategy): void {
-  const clash = catalog.find((other) => other.module.name === entry.module.name);
-  if (!clash) {
-    catalog.push(entry);
-    return;
-  }
-  if (clash.source === entry.source) return; // the same file given twice
-  throw new UserInputError(
-    `duplicate strategy name "${entry.module.name}": defined by ${describeSource(clash)} and by ${describeSource(entry)}; rename one of them.`,
-  );
-}
+const STRATEGY_KIND: CatalogKind<StrategyModule> = {
+  noun: "strategy",
+  folder: "strategies",
+  extensions: PLUGIN_EXTENSIONS,
+  load: loadStrategyPlugin,
+};
 
 /** The built-ins followed by the given plugins (loaded and checked for duplicate names). */
-export async function strategyCatalog(
-  plugins: readonly string[] = [],
-): Promise<ResolvedStrategy[]> {
-  const catalog: ResolvedStrategy[] = BUILTIN_STRATEGY_NAMES.map((name) => ({
-    module: BUILTIN_STRATEGIES[name],
-    source: "built-in",
-  }));
-  for (const path of plugins) {
-    addUnique(catalog, { module: await loadStrategyPlugin(path), source: resolve(path) });
-  }
-  return catalog;
+export function strategyCatalog(plugins: readonly string[] = []): Promise<ResolvedStrategy[]> {
+  return buildCatalog(
+    STRATEGY_KIND,
+    BUILTIN_STRATEGY_NAMES.map((name) => BUILTIN_STRATEGIES[name]),
+    plugins,
+  );
 }
 
 /**
@@ -214,32 +191,7 @@ export async function resolveStrategies(
   namesOrPaths: readonly string[],
   plugins: readonly string[] = [],
 ): Promise<ResolvedStrategy[]> {
-  const catalog = await strategyCatalog(plugins);
-  if (namesOrPaths.length === 0) return catalog;
-  const selected: ResolvedStrategy[] = [];
-  for (const spec of namesOrPaths) {
-    let entry = catalog.find((candidate) => candidate.module.name === spec);
-    if (!entry && looksLikePath(spec)) {
-      const source = resolve(spec);
-      entry = catalog.find((candidate) => candidate.source === source);
-      if (!entry) {
-        entry = { module: await loadStrategyPlugin(spec), source };
-        addUnique(catalog, entry);
-      }
-    }
-    if (!entry) {
-      throw unknownChoiceError(
-        "strategy",
-        spec,
-        catalog.map((candidate) => candidate.module.name),
-      );
-    }
-    if (selected.some((other) => other.module.name === entry.module.name)) {
-      throw new UserInputError(`strategy "${entry.module.name}" is selected twice.`);
-    }
-    selected.push(entry);
-  }
-  return selected;
+  return selectFromCatalog(STRATEGY_KIND, await strategyCatalog(plugins), namesOrPaths);
 }
 
 /** Resolves a strategy's option values (defaults filled in, unknown keys refused). */

@@ -12,8 +12,9 @@
 import { existsSync, statSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { z } from "zod";
-import { UserInputError, unknownChoiceError } from "../core/errors.ts";
+import { UserInputError } from "../core/errors.ts";
 import { importUserModule } from "../core/load-module.ts";
+import { buildCatalog, type CatalogKind, selectFromCatalog } from "../core/plugin-catalog.ts";
 import type { OptionSpec, OptionValues } from "../strategies/api.ts";
 import { optionKind, optionSpecProblems, resolveOptions } from "../strategies/options.ts";
 import type { WorkloadModule } from "./api.ts";
@@ -190,42 +191,20 @@ export async function loadWorkloadPlugin(path: string): Promise<WorkloadModule> 
   return validateWorkloadModule(candidate, path);
 }
 
-function isPathLike(spec: string): boolean {
-  return (
-    spec.includes("/") ||
-    spec.includes("\\") ||
-    (WORKLOAD_PLUGIN_EXTENSIONS as readonly string[]).includes(extname(spec))
-  );
-}
-
-function origin(entry: ResolvedWorkload): string {
-  return entry.source === "built-in"
-    ? `built-in workloads/${entry.module.name}.ts`
-    : `plugin ${entry.source}`;
-}
-
-function register(catalog: ResolvedWorkload[], entry: ResolvedWorkload): void {
-  const existing = catalog.find((other) => other.module.name === entry.module.name);
-  if (existing === undefined) catalog.push(entry);
-  else if (existing.source !== entry.source) {
-    throw new UserInputError(
-      `two workloads are named "${entry.module.name}": ${origin(existing)} and ${origin(entry)}; rename one.`,
-    );
-  }
-}
+const WORKLOAD_KIND: CatalogKind<WorkloadModule> = {
+  noun: "workload",
+  folder: "workloads",
+  extensions: WORKLOAD_PLUGIN_EXTENSIONS,
+  load: loadWorkloadPlugin,
+};
 
 /** The built-ins, then the workloads of `plugins` (paths), checked for clashing names. */
-export async function workloadCatalog(
-  plugins: readonly string[] = [],
-): Promise<ResolvedWorkload[]> {
-  const catalog: ResolvedWorkload[] = BUILTIN_WORKLOAD_NAMES.map((name) => ({
-    module: BUILTIN_WORKLOADS[name],
-    source: "built-in",
-  }));
-  for (const path of plugins) {
-    register(catalog, { module: await loadWorkloadPlugin(path), source: resolve(path) });
-  }
-  return catalog;
+export function workloadCatalog(plugins: readonly string[] = []): Promise<ResolvedWorkload[]> {
+  return buildCatalog(
+    WORKLOAD_KIND,
+    BUILTIN_WORKLOAD_NAMES.map((name) => BUILTIN_WORKLOADS[name]),
+    plugins,
+  );
 }
 
 /**
@@ -238,33 +217,7 @@ export async function resolveWorkloads(
   namesOrPaths: readonly string[],
   plugins: readonly string[] = [],
 ): Promise<ResolvedWorkload[]> {
-  const catalog = await workloadCatalog(plugins);
-  if (namesOrPaths.length === 0) return catalog;
-  const chosen: ResolvedWorkload[] = [];
-  for (const spec of namesOrPaths) {
-    let entry = catalog.find((candidate) => candidate.module.name === spec);
-    if (entry === undefined && isPathLike(spec)) {
-      const source = resolve(spec);
-      entry = catalog.find((candidate) => candidate.source === source);
-      if (entry === undefined) {
-        entry = { module: await loadWorkloadPlugin(spec), source };
-        register(catalog, entry);
-      }
-    }
-    if (entry === undefined) {
-      throw unknownChoiceError(
-        "workload",
-        spec,
-        catalog.map((candidate) => candidate.module.name),
-      );
-    }
-    const name = entry.module.name;
-    if (chosen.some((other) => other.module.name === name)) {
-      throw new UserInputError(`workload "${name}" is selected more than once.`);
-    }
-    chosen.push(entry);
-  }
-  return chosen;
+  return selectFromCatalog(WORKLOAD_KIND, await workloadCatalog(plugins), namesOrPaths);
 }
 
 /** A module's parameter specs, with the stray parameters added when it does not declare them. */
