@@ -143,19 +143,26 @@ export function registerCommands(program: Command, toolVersion: string): void {
     program
       .command("sweep")
       .description(
-        "repeat the comparison while one parameter takes a list of values, and report one metric",
+        "repeat the comparison while one or two parameters take lists of values (two: every combination), and report how the chosen metrics move",
       )
       .option(
         "--param <target.param=values>",
-        "the swept parameter and its values: a list (pmem-dax.pages=64,256,1024, cpus=1,2,4,8) or a range (1..64:x2, 0..100:+25); cpus sweeps the machine's CPU count",
+        "a swept parameter and its values: a list (pmem-dax.pages=64,256,1024, cpus=1,2,4,8) or a range (1..64:x2, 0..100:+25); cpus sweeps the machine's CPU count; give it twice to sweep the grid of two parameters",
+        collect,
       )
-      .option("--vary <target.param=values>", "same as --param"),
+      .option("--vary <target.param=values>", "same as --param (repeatable)", collect),
   )
-    .option("--metric <name>", "metric to report (default cost.cycles_per_op)")
+    .option(
+      "--metric <list>",
+      "metric(s) to report, comma list (default cost.cycles_per_op); a table and a chart per metric",
+    )
     .option("--save-dir <dir>", "also save each point's result JSON in this directory")
     .option("--shard <k/n>", "run slice k of n only and write it as a shard file (pkslab merge)")
     .addOption(
-      new Option("--format <format>", "report format (default table)").choices(SWEEP_FORMATS),
+      new Option(
+        "--format <format>",
+        "report format (default: from --out's extension, else table); json holds every point's result; png writes every chart as a PNG file into the --out directory",
+      ).choices([...SWEEP_FORMATS, "json", "png"]),
     )
     .option("--out <file>", "write the report to a file (atomically) instead of stdout")
     .action((flags: SweepFlags) => sweepAction(flags, toolVersion));

@@ -50,8 +50,8 @@ export async function mergeAction(paths: readonly string[], flags: MergeFlags): 
   checkSweepFormat(format);
   const merged = combineShards(paths.map(loadShard));
   await writeSweepOutputs(
-    merged.parameter,
-    merged.metric,
+    merged.parameters,
+    merged.metrics,
     sweepDocuments(merged.toolVersion, merged.gitCommit, merged.points, merged.cells),
     format,
     flags.out,
@@ -69,7 +69,7 @@ export function registerMergeCommand(program: Command): void {
     .argument("<shards...>", "every shard file of one sweep (1/n to n/n, any order)")
     .option(
       "--format <format>",
-      "report format: table, markdown, csv, html or json (default table)",
+      "report format: table, markdown, csv, html, json or png (png: one file per chart in the --out directory; default table)",
     )
     .option("--out <file>", "write the report to a file (atomically) instead of stdout")
     .option("--save-dir <dir>", "also save each point's result JSON in this directory")

@@ -1,9 +1,10 @@
 /**
- * `pkslab sweep`: the comparison repeated while one parameter takes a list of values (a
- * workload parameter, a strategy option or cost, or a cost-profile parameter). Each point
- * is an ordinary result document (saved with --save-dir, one JSON file per value, so any
- * point can be re-rendered or diffed); the report shows one metric per workload, value and
- * strategy.
+ * `pkslab sweep`: the comparison repeated while one or two parameters take lists of values
+ * (a workload parameter, a strategy option or cost, a cost-profile parameter, or the CPU
+ * count); with two, every combination runs (the first parameter is the outer loop). Each
+ * point is an ordinary result document (saved with --save-dir, one JSON file per point, so
+ * any point can be re-rendered or diffed); the report shows the chosen metrics per
+ * workload, point and strategy.
  */
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
@@ -12,29 +13,35 @@ import { join } from "node:path";
 import { SingleBar } from "cli-progress";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
 import type { CellResult } from "../../core/compare.ts";
-import { UserInputError } from "../../core/errors.ts";
-import { metricSpec } from "../../core/metrics.ts";
+import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
+import { METRIC_CATALOG, metricSpec } from "../../core/metrics.ts";
 import type { CostProfile } from "../../core/profile.ts";
 import type { StrategyModule } from "../../strategies/api.ts";
 import { renderSweep, SWEEP_FORMATS, type SweepPoint } from "../render/sweep.ts";
 import { buildResults, type ResolvedConfig } from "../results.ts";
 import type { CellTask } from "./cell-worker.ts";
 import { chooseFormat, emit } from "./compare.ts";
-import { type CompareFlags, mergeCompareOptions, parseAssignment } from "./config.ts";
+import { type CompareFlags, mergeCompareOptions, parseAssignment, splitList } from "./config.ts";
 import { gitCommit, type ResolvedComparison, resolveComparison, runResolved } from "./plan.ts";
 
-/** Flags of `pkslab sweep`: the compare flags plus the swept parameter. */
+/** Flags of `pkslab sweep`: the compare flags plus the swept parameters. */
 export interface SweepFlags extends CompareFlags {
-  /** `--param` (or its alias `--vary`): TARGET.PARAM=VALUES, or cpus=VALUES. */
-  readonly vary?: string;
-  readonly param?: string;
+  /** `--param` (or its alias `--vary`), once or twice: TARGET.PARAM=VALUES, or cpus=VALUES. */
+  readonly vary?: readonly string[];
+  readonly param?: readonly string[];
+  /** Comma list of metric names. */
   readonly metric?: string;
   readonly saveDir?: string;
   /** `k/n`: run only slice k of n and write it as a shard file (see `pkslab merge`). */
   readonly shard?: string;
 }
 
+/** Most values of one swept parameter. */
 const MAX_POINTS = 200;
+/** Most points of a sweep (the product of both parameters' value counts). */
+const MAX_GRID_POINTS = 400;
+/** Most swept parameters. */
+const MAX_PARAMETERS = 2;
 
 /**
  * Parses the values of `--vary target.param=VALUES`: a comma list (`1,2,4`), a geometric
@@ -70,11 +77,19 @@ export function parseSweepValues(text: string): string[] {
 }
 
 /** Version of the shard file format written by `sweep --shard` and read by `pkslab merge`. */
-export const SHARD_FORMAT = 1;
+export const SHARD_FORMAT = 2;
+
+/** One swept parameter and its values, in the order given. */
+export interface SweepAxis {
+  /** `cpus`, or TARGET.PARAM as for `--set`. */
+  readonly parameter: string;
+  readonly values: readonly string[];
+}
 
 /** What a point of the sweep needs to become a result document, without re-resolving it. */
 export interface ShardPoint {
-  readonly value: string;
+  /** The point's value of each swept parameter, in parameter order. */
+  readonly values: readonly string[];
   readonly config: ResolvedConfig;
   readonly profile: CostProfile;
   /** Name and declared costs (after overrides) of each strategy: all a result needs of it. */
@@ -89,8 +104,8 @@ export interface ShardFile {
   readonly gitCommit?: string;
   /** Identifies the sweep: shards merge only with shards of the same one. */
   readonly sweepId: string;
-  readonly parameter: string;
-  readonly metric: string;
+  readonly parameters: readonly string[];
+  readonly metrics: readonly string[];
   readonly shard: { readonly index: number; readonly count: number };
   readonly points: readonly ShardPoint[];
   /** Number of cells in the whole sweep (all shards). */
@@ -220,9 +235,9 @@ export async function runSweepCells(
 }
 
 /** A resolved point as the shard file keeps it. */
-function shardPoint(value: string, comparison: ResolvedComparison): ShardPoint {
+function shardPoint(values: readonly string[], comparison: ResolvedComparison): ShardPoint {
   return {
-    value,
+    values,
     config: comparison.config,
     profile: comparison.profile,
     strategies: comparison.strategies.map((s) => ({ name: s.module.name, costs: s.module.costs })),
@@ -230,15 +245,15 @@ function shardPoint(value: string, comparison: ResolvedComparison): ShardPoint {
   };
 }
 
-/** The identity of a sweep: its parameter, metric and every point's resolved configuration. */
+/** The identity of a sweep: its parameters, metrics and every point's resolved configuration. */
 function sweepIdOf(
   toolVersion: string,
-  parameter: string,
-  metric: string,
+  parameters: readonly string[],
+  metrics: readonly string[],
   points: readonly ShardPoint[],
 ): string {
   return createHash("sha256")
-    .update(JSON.stringify({ toolVersion, parameter, metric, points }))
+    .update(JSON.stringify({ toolVersion, parameters, metrics, points }))
     .digest("hex")
     .slice(0, 16);
 }
@@ -251,7 +266,7 @@ export function sweepDocuments(
   cells: readonly CellResult[][],
 ): SweepPoint[] {
   return points.map((point, index) => ({
-    value: point.value,
+    values: point.values,
     doc: buildResults(
       {
         toolVersion,
@@ -268,33 +283,50 @@ export function sweepDocuments(
   }));
 }
 
+/** Version of the JSON document `sweep --format json` writes. */
+export const SWEEP_JSON_VERSION = 2;
+
+/** The file name (without directory) of a point's result in --save-dir. */
+export function pointFileName(parameters: readonly string[], values: readonly string[]): string {
+  const name = parameters.map((parameter, index) => `${parameter}=${values[index]}`).join("_");
+  return `${name.replace(/[^A-Za-z0-9._=-]/g, "_")}.json`;
+}
+
 /**
  * Writes a sweep's outputs: the report in `format` (json: one document holding every
- * point's result) to --out or stdout, and each point's result JSON in --save-dir.
+ * point's result; png: every chart as a file in the --out directory) to --out or stdout,
+ * and each point's result JSON in --save-dir.
  */
 export async function writeSweepOutputs(
-  parameter: string,
-  metric: string,
+  parameters: readonly string[],
+  metrics: readonly string[],
   points: readonly SweepPoint[],
   format: string,
   out: string | undefined,
   saveDir: string | undefined,
 ): Promise<void> {
+  if (format === "png" && out === undefined) {
+    throw new UserInputError("sweep --format png writes one file per chart: give --out <dir>.");
+  }
   const report =
     format === "json"
-      ? `${JSON.stringify({ parameter, metric, points }, null, 2)}\n`
-      : await renderSweep({
-          parameter,
-          metric,
-          points,
-          format: format as (typeof SWEEP_FORMATS)[number],
-        });
+      ? `${JSON.stringify({ sweepVersion: SWEEP_JSON_VERSION, parameters, metrics, points }, null, 2)}\n`
+      : format === "png"
+        ? undefined
+        : await renderSweep({
+            parameters,
+            metrics,
+            points,
+            format: format as (typeof SWEEP_FORMATS)[number],
+          });
   if (saveDir !== undefined) {
     try {
       mkdirSync(saveDir, { recursive: true });
       for (const point of points) {
-        const name = `${parameter}=${point.value}`.replace(/[^A-Za-z0-9._=-]/g, "_");
-        writeFileAtomic(join(saveDir, `${name}.json`), `${JSON.stringify(point.doc, null, 2)}\n`);
+        writeFileAtomic(
+          join(saveDir, pointFileName(parameters, point.values)),
+          `${JSON.stringify(point.doc, null, 2)}\n`,
+        );
       }
     } catch (error) {
       throw new UserInputError(
@@ -302,16 +334,102 @@ export async function writeSweepOutputs(
       );
     }
   }
+  if (report === undefined) {
+    const { writeSweepPngCharts } = await import("../render/png.ts");
+    const written = await writeSweepPngCharts({ parameters, metrics, points }, out as string);
+    process.stderr.write(
+      `pkslab: wrote ${written.length} chart${written.length === 1 ? "" : "s"} to ${out}\n`,
+    );
+    return;
+  }
   emit(report, out);
 }
 
-/** Checks a sweep report format: the sweep formats, or json (every point's document). */
+/** Checks a sweep report format: the sweep formats, json (every point's document) or png. */
 export function checkSweepFormat(format: string): void {
-  if (format !== "json" && !(SWEEP_FORMATS as readonly string[]).includes(format)) {
+  if (
+    format !== "json" &&
+    format !== "png" &&
+    !(SWEEP_FORMATS as readonly string[]).includes(format)
+  ) {
     throw new UserInputError(
-      `sweep --format must be one of ${SWEEP_FORMATS.join(", ")} (or an --out file ending in .json); for other formats save the points with --save-dir and use compare --from.`,
+      `sweep --format must be one of ${[...SWEEP_FORMATS, "json", "png"].join(", ")}; for other formats save the points with --save-dir and use compare --from.`,
     );
   }
+}
+
+/**
+ * Parses the `--param`/`--vary` flags (one or two) into axes: TARGET.PARAM=VALUES or
+ * cpus=VALUES (`machine.cpus` is accepted for cpus).
+ */
+export function parseSweepAxes(flags: readonly string[]): SweepAxis[] {
+  if (flags.length === 0) {
+    throw new UserInputError(
+      "sweep needs --param TARGET.PARAM=VALUES (e.g. --param cpus=1,2,4,8 or --param pmem-dax.pages=64,256,1024; give it twice for a two-parameter grid).",
+    );
+  }
+  if (flags.length > MAX_PARAMETERS) {
+    throw new UserInputError(
+      `sweep takes at most ${MAX_PARAMETERS} --param flags (a grid of two parameters), got ${flags.length}.`,
+    );
+  }
+  const axes: SweepAxis[] = [];
+  for (const flag of flags) {
+    const equals = flag.indexOf("=");
+    if (equals < 0) {
+      throw new UserInputError(
+        `--param "${flag}" must look like TARGET.PARAM=VALUES (e.g. cpus=1,2,4,8 or pmem-dax.pages=64,256,1024).`,
+      );
+    }
+    const name = flag.slice(0, equals).trim();
+    const parameter = name === "machine.cpus" ? "cpus" : name;
+    // The machine's CPU count is not a --set target: it is swept through the cpus option.
+    if (parameter !== "cpus") parseAssignment(`${parameter}=0`);
+    if (axes.some((axis) => axis.parameter === parameter)) {
+      throw new UserInputError(`--param: ${parameter} is swept twice; give each parameter once.`);
+    }
+    const values = parseSweepValues(flag.slice(equals + 1));
+    if (new Set(values).size !== values.length) {
+      throw new UserInputError(`--param ${parameter}: a value is listed twice in "${flag}".`);
+    }
+    if (parameter === "cpus") {
+      const bad = values.find((value) => !Number.isInteger(Number(value)) || Number(value) < 1);
+      if (bad !== undefined) {
+        throw new UserInputError(
+          `--param cpus: "${bad}" is not a whole number of CPUs of at least 1.`,
+        );
+      }
+    }
+    axes.push({ parameter, values });
+  }
+  const points = axes.reduce((product, axis) => product * axis.values.length, 1);
+  if (points > MAX_GRID_POINTS) {
+    throw new UserInputError(
+      `the sweep has ${points} points (${axes.map((a) => `${a.values.length} values of ${a.parameter}`).join(" x ")}); at most ${MAX_GRID_POINTS}: use fewer values or split it into several sweeps.`,
+    );
+  }
+  return axes;
+}
+
+/** Every point of the grid, the first axis outermost. */
+export function gridPoints(axes: readonly SweepAxis[]): string[][] {
+  let points: string[][] = [[]];
+  for (const axis of axes) {
+    points = points.flatMap((point) => axis.values.map((value) => [...point, value]));
+  }
+  return points;
+}
+
+/** Parses `--metric` (a comma list), checking each name against the metric catalog. */
+export function parseSweepMetrics(text: string | undefined): string[] {
+  const metrics = splitList(text ?? "cost.cycles_per_op");
+  if (metrics.length === 0) throw new UserInputError("--metric: no metric names given.");
+  for (const metric of metrics) {
+    if (!metricSpec(metric)) {
+      throw unknownChoiceError("metric (--metric)", metric, [...METRIC_CATALOG.keys()]);
+    }
+  }
+  return [...new Set(metrics)];
 }
 
 /** Runs the sweep and writes the report (and the per-point result files), or one shard. */
@@ -327,62 +445,36 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
   } else {
     checkSweepFormat(format);
   }
-  if (flags.vary !== undefined && flags.param !== undefined) {
-    throw new UserInputError("give the swept parameter once: --param or --vary, not both.");
+  const axes = parseSweepAxes([...(flags.param ?? []), ...(flags.vary ?? [])]);
+  const parameters = axes.map((axis) => axis.parameter);
+  if (parameters.includes("cpus") && flags.cpus !== undefined) {
+    throw new UserInputError("cpus is swept (--param cpus=...) and set (--cpus); drop one.");
   }
-  const vary = flags.param ?? flags.vary;
-  if (vary === undefined) {
-    throw new UserInputError(
-      "sweep needs --param TARGET.PARAM=VALUES (e.g. --param cpus=1,2,4,8 or --param pmem-dax.pages=64,256,1024).",
-    );
-  }
-  const equals = vary.indexOf("=");
-  if (equals < 0) {
-    throw new UserInputError(
-      `--param "${vary}" must look like TARGET.PARAM=VALUES (e.g. cpus=1,2,4,8 or pmem-dax.pages=64,256,1024).`,
-    );
-  }
-  const key = vary.slice(0, equals) === "machine.cpus" ? "cpus" : vary.slice(0, equals);
-  // The machine's CPU count is not a --set target: it is swept through the cpus option.
-  const sweepsCpus = key === "cpus";
-  if (!sweepsCpus) parseAssignment(`${key}=0`);
-  const values = parseSweepValues(vary.slice(equals + 1));
-  if (sweepsCpus) {
-    if (flags.cpus !== undefined) {
-      throw new UserInputError("cpus is swept (--param cpus=...) and set (--cpus); drop one.");
-    }
-    const bad = values.find((value) => !Number.isInteger(Number(value)) || Number(value) < 1);
-    if (bad !== undefined) {
-      throw new UserInputError(
-        `--param cpus: "${bad}" is not a whole number of CPUs of at least 1.`,
-      );
-    }
-  }
-  const metric = flags.metric ?? "cost.cycles_per_op";
-  if (!metricSpec(metric)) {
-    throw new UserInputError(
-      `--metric "${metric}" is not a metric pkslab emits; see the metricCatalog of a JSON result.`,
-    );
-  }
+  const metrics = parseSweepMetrics(flags.metric);
   const base = mergeCompareOptions(flags);
-  if (base.assignments.some((a) => `${a.target}.${a.param}` === key)) {
-    throw new UserInputError(`${key} is both swept (--vary) and set (--set); drop one.`);
+  for (const parameter of parameters) {
+    if (base.assignments.some((a) => `${a.target}.${a.param}` === parameter)) {
+      throw new UserInputError(`${parameter} is both swept (--param) and set (--set); drop one.`);
+    }
   }
+  const grid = gridPoints(axes);
   // Resolve every point first, so a bad value fails before anything runs.
   const comparisons: ResolvedComparison[] = [];
-  for (const value of values) {
-    comparisons.push(
-      await resolveComparison(
-        sweepsCpus
-          ? { ...base, cpus: Number(value) }
+  for (const values of grid) {
+    let options = base;
+    values.forEach((value, index) => {
+      const parameter = parameters[index];
+      options =
+        parameter === "cpus"
+          ? { ...options, cpus: Number(value) }
           : {
-              ...base,
-              assignments: [...base.assignments, { ...parseAssignment(`${key}=${value}`) }],
-            },
-      ),
-    );
+              ...options,
+              assignments: [...options.assignments, parseAssignment(`${parameter}=${value}`)],
+            };
+    });
+    comparisons.push(await resolveComparison(options));
   }
-  const points = comparisons.map((comparison, index) => shardPoint(values[index], comparison));
+  const points = comparisons.map((comparison, index) => shardPoint(grid[index], comparison));
   const all = sweepTasks(comparisons);
   const selected = shard
     ? all
@@ -415,9 +507,9 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
       pkslabSweepShard: SHARD_FORMAT,
       toolVersion,
       ...(commit ? { gitCommit: commit } : {}),
-      sweepId: sweepIdOf(toolVersion, key, metric, points),
-      parameter: key,
-      metric,
+      sweepId: sweepIdOf(toolVersion, parameters, metrics, points),
+      parameters,
+      metrics,
       shard,
       points,
       totalCells: all.length,
@@ -434,8 +526,8 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
   const byPoint: CellResult[][] = comparisons.map(() => []);
   for (const [index, task] of all.entries()) byPoint[task.point].push(cells[index]);
   await writeSweepOutputs(
-    key,
-    metric,
+    parameters,
+    metrics,
     sweepDocuments(toolVersion, commit, points, byPoint),
     format,
     flags.out,
@@ -445,8 +537,8 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
 
 /** Checks that shard files come from one sweep and cover it once; returns the merged sweep. */
 export function combineShards(files: readonly ShardFile[]): {
-  parameter: string;
-  metric: string;
+  parameters: readonly string[];
+  metrics: readonly string[];
   toolVersion: string;
   gitCommit?: string;
   points: readonly ShardPoint[];
@@ -488,8 +580,8 @@ export function combineShards(files: readonly ShardFile[]): {
     for (let i = 0; i < perPoint; i++) cells[index].push(byTask[task++] as CellResult);
   });
   return {
-    parameter: first.parameter,
-    metric: first.metric,
+    parameters: first.parameters,
+    metrics: first.metrics,
     toolVersion: first.toolVersion,
     ...(first.gitCommit ? { gitCommit: first.gitCommit } : {}),
     points: first.points,

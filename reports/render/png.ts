@@ -8,6 +8,7 @@ import { Resvg } from "@resvg/resvg-js";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
 import type { ResultDocument } from "../results.ts";
 import { comparisonCharts, specToSvg } from "./html.ts";
+import { type SweepData, sweepCharts } from "./sweep.ts";
 
 /** A file name from a chart name: lower-case letters, digits and dashes only. */
 function fileName(name: string): string {
@@ -37,6 +38,21 @@ export async function writePngCharts(doc: ResultDocument, dir: string): Promise<
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   for (const chart of comparisonCharts(doc)) {
+    const path = join(dir, fileName(chart.name));
+    writeFileAtomic(path, svgToPng(await specToSvg(chart.spec, chart.name)));
+    written.push(path);
+  }
+  return written;
+}
+
+/**
+ * Writes every chart of a sweep as `<dir>/<workload>-<metric>.png` (the directory is created
+ * if needed) and returns the paths written.
+ */
+export async function writeSweepPngCharts(data: SweepData, dir: string): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  for (const chart of sweepCharts(data)) {
     const path = join(dir, fileName(chart.name));
     writeFileAtomic(path, svgToPng(await specToSvg(chart.spec, chart.name)));
     written.push(path);

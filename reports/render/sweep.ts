@@ -1,6 +1,8 @@
 /**
- * The sweep report: one metric, per workload a row per swept value and a column per
- * strategy, each cell the seed mean with its 95% CI and the change against the baseline.
+ * The sweep report: for each workload and chosen metric, a row per point of the sweep (one
+ * or two swept parameters) and a column per strategy, each cell the seed mean with its 95%
+ * CI and the change against the baseline; charts of each metric against the first swept
+ * parameter, one small multiple per value of the second.
  */
 import { getBorderCharacters, table } from "table";
 import type { TopLevelSpec } from "vega-lite";
@@ -10,21 +12,34 @@ import { ciHalf, delta, formatNumber, wrapWords } from "./common.ts";
 import { csvField } from "./csv.ts";
 import { escapeHtml, HTML_STYLE, specToSvg } from "./html.ts";
 
-/** Formats `pkslab sweep` can print. */
+/** Formats `pkslab sweep` can print (json and png are written by the command itself). */
 export const SWEEP_FORMATS = ["table", "markdown", "csv", "html"] as const;
 
-/** One value of the swept parameter and its result document. */
+/** One point of the sweep: a value of each swept parameter, and its result document. */
 export interface SweepPoint {
-  readonly value: string;
+  /** The point's value of each swept parameter, in parameter order. */
+  readonly values: readonly string[];
   readonly doc: ResultDocument;
 }
 
-/** Inputs of {@link renderSweep}. */
-export interface SweepReport {
-  readonly parameter: string;
-  readonly metric: string;
+/** A whole sweep: its parameters (one or two), the reported metrics and every point. */
+export interface SweepData {
+  readonly parameters: readonly string[];
+  readonly metrics: readonly string[];
+  /** Every point of the grid, the first parameter outermost. */
   readonly points: readonly SweepPoint[];
+}
+
+/** Inputs of {@link renderSweep}. */
+export interface SweepReport extends SweepData {
   readonly format: (typeof SWEEP_FORMATS)[number];
+}
+
+/** A chart of a sweep, named for file names (PNG export) and titled for pages. */
+export interface SweepChart {
+  readonly name: string;
+  readonly title: string;
+  readonly spec: TopLevelSpec;
 }
 
 function cellText(doc: ResultDocument, workload: string, strategy: string, metric: string): string {
@@ -44,17 +59,48 @@ function cellText(doc: ResultDocument, workload: string, strategy: string, metri
   return cell.status === "ok" ? text : `${text} [${cell.status}]`;
 }
 
-/** A line chart of the metric against the swept value, one line (with its CI band) per strategy. */
-function sweepChart(report: SweepReport, workload: string): TopLevelSpec | undefined {
-  const values: { value: number; strategy: string; mean: number; low: number; high: number }[] = [];
-  for (const point of report.points) {
-    const x = Number(point.value);
-    if (!Number.isFinite(x)) return undefined;
+/** "cpus" or "cpus x pmem-dax.pages". */
+function parametersLabel(data: SweepData): string {
+  return data.parameters.join(" x ");
+}
+
+/** The machine's CPU count as the header states it. */
+function cpusLabel(data: SweepData, first: ResultDocument): string {
+  return data.parameters.includes("cpus") ? "swept" : String(first.context.config.machine.cpus);
+}
+
+function unitOf(first: ResultDocument, metric: string): string {
+  return first.metricCatalog[metric]?.unit ?? "";
+}
+
+/** Config hash of each point, labelled by its values. */
+function hashesLabel(data: SweepData): string {
+  return data.points.map((p) => `${p.values.join(",")}:${p.doc.context.configHash}`).join(" ");
+}
+
+/**
+ * The line chart of one metric of one workload against the first swept parameter: a line
+ * (with its 95% CI band) per strategy; with a second parameter, one panel per value of it.
+ * A numeric first parameter gets a numeric axis (logarithmic when all values are positive
+ * and span a factor of 16 or more), anything else an ordered category axis.
+ */
+function sweepChart(data: SweepData, workload: string, metric: string): TopLevelSpec | undefined {
+  const numeric = data.points.every((p) => Number.isFinite(Number(p.values[0])));
+  const values: {
+    value: number | string;
+    panel: string;
+    strategy: string;
+    mean: number;
+    low: number;
+    high: number;
+  }[] = [];
+  for (const point of data.points) {
     for (const cell of point.doc.results) {
-      const s = cell.workload === workload ? cell.summary[report.metric] : undefined;
+      const s = cell.workload === workload ? cell.summary[metric] : undefined;
       if (!s || s.mean === null) continue;
       values.push({
-        value: x,
+        value: numeric ? Number(point.values[0]) : point.values[0],
+        panel: point.values[1] ?? "",
         strategy: cell.strategy,
         mean: s.mean,
         low: s.ciLow ?? s.mean,
@@ -63,80 +109,136 @@ function sweepChart(report: SweepReport, workload: string): TopLevelSpec | undef
     }
   }
   if (values.length === 0) return undefined;
-  const xs = values.map((v) => v.value);
-  const positive = xs.every((x) => x > 0);
+  const xs = values.map((v) => Number(v.value));
+  const positive = numeric && xs.every((x) => x > 0);
   const span = positive ? Math.max(...xs) / Math.min(...xs) : 0;
-  const x = {
-    field: "value",
-    type: "quantitative" as const,
-    title: report.parameter,
-    scale: positive && span >= 16 ? { type: "log" as const } : { zero: false },
-  };
+  const x = numeric
+    ? {
+        field: "value",
+        type: "quantitative" as const,
+        title: data.parameters[0],
+        scale: positive && span >= 16 ? { type: "log" as const, nice: false } : { zero: false },
+        // Ticks at the swept values: those are the points measured.
+        axis: { values: [...new Set(xs)].sort((a, b) => a - b), labelOverlap: true },
+      }
+    : { field: "value", type: "ordinal" as const, title: data.parameters[0], sort: null };
   const color = { field: "strategy", type: "nominal" as const, sort: null };
-  return {
+  const layer = [
+    {
+      mark: { type: "area" as const, opacity: 0.2 },
+      encoding: {
+        x,
+        y: { field: "low", type: "quantitative" as const },
+        y2: { field: "high" },
+        color,
+      },
+    },
+    {
+      mark: { type: "line" as const, point: true },
+      encoding: {
+        x,
+        y: {
+          field: "mean",
+          type: "quantitative" as const,
+          title: `${metric} (mean, 95% CI)`,
+        },
+        color,
+      },
+    },
+  ];
+  const common = {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    width: 560,
-    height: 260,
     config: { font: "system-ui, sans-serif" },
     data: { values },
-    layer: [
-      {
-        mark: { type: "area", opacity: 0.2 },
-        encoding: { x, y: { field: "low", type: "quantitative" }, y2: { field: "high" }, color },
-      },
-      {
-        mark: { type: "line", point: true },
-        encoding: {
-          x,
-          y: { field: "mean", type: "quantitative", title: `${report.metric} (mean, 95% CI)` },
-          color,
-        },
-      },
-    ],
   };
+  if (data.parameters.length < 2) return { ...common, width: 560, height: 260, layer };
+  const panels = [...new Set(data.points.map((p) => p.values[1]))];
+  return {
+    ...common,
+    columns: Math.min(panels.length, 3),
+    facet: {
+      field: "panel",
+      type: "ordinal",
+      sort: panels,
+      title: data.parameters[1],
+    },
+    spec: { width: 220, height: 180, layer },
+  } as TopLevelSpec;
 }
 
-async function renderSweepHtml(report: SweepReport, first: ResultDocument): Promise<string> {
+/** Every chart of a sweep, workload by workload and metric by metric. */
+export function sweepCharts(data: SweepData): SweepChart[] {
+  const first = data.points[0]?.doc;
+  if (!first) return [];
+  const charts: SweepChart[] = [];
+  for (const workload of first.context.config.workloads.map((w) => w.name)) {
+    for (const metric of data.metrics) {
+      const spec = sweepChart(data, workload, metric);
+      if (!spec) continue;
+      charts.push({
+        name: `${workload}-${metric}`,
+        title: `${workload}: ${metric} against ${parametersLabel(data)}`,
+        spec,
+      });
+    }
+  }
+  return charts;
+}
+
+/** The rows of one (workload, metric) table: the point's values, then a cell per strategy. */
+function tableRows(
+  data: SweepData,
+  strategies: readonly string[],
+  workload: string,
+  metric: string,
+): string[][] {
+  return data.points.map((point) => [
+    ...point.values,
+    ...strategies.map((s) => cellText(point.doc, workload, s, metric)),
+  ]);
+}
+
+async function renderSweepHtml(data: SweepData, first: ResultDocument): Promise<string> {
   const { context } = first;
   const strategies = context.config.strategies.map((s) => s.name);
+  const title = `pkslab sweep of ${parametersLabel(data)}`;
   const parts = [
     "<!doctype html>",
     '<html lang="en">',
     "<head>",
     '<meta charset="utf-8">',
-    `<title>pkslab sweep of ${escapeHtml(report.parameter)}</title>`,
+    `<title>${escapeHtml(title)}</title>`,
     `<style>${HTML_STYLE}</style>`,
     "</head>",
     "<body>",
-    `<h1>pkslab sweep of <code>${escapeHtml(report.parameter)}</code></h1>`,
-    `<p>${escapeHtml(`${context.tool.name} ${context.tool.version}  metric ${report.metric}  profile ${context.costProfile.name}  seeds ${seedLabel(context.config.seeds)}  cpus ${report.parameter === "cpus" ? "swept" : context.config.machine.cpus}  baseline ${context.config.baseline}`)}</p>`,
+    `<h1>pkslab sweep of ${data.parameters.map((p) => `<code>${escapeHtml(p)}</code>`).join(" x ")}</h1>`,
+    `<p>${escapeHtml(`${context.tool.name} ${context.tool.version}  metrics ${data.metrics.join(", ")}  profile ${context.costProfile.name}  seeds ${seedLabel(context.config.seeds)}  cpus ${cpusLabel(data, first)}  baseline ${context.config.baseline}  points ${data.points.length}`)}</p>`,
     `<p class="disclaimer">${escapeHtml(context.disclaimer)}</p>`,
   ];
   let index = 0;
   for (const workload of context.config.workloads.map((w) => w.name)) {
     parts.push(`<h2>${escapeHtml(workload)}</h2>`);
-    const chart = sweepChart(report, workload);
-    if (chart) parts.push(`<figure>${await specToSvg(chart, `sweep${index}`)}</figure>`);
-    index++;
-    const head = [report.parameter, ...strategies].map((h) => `<th>${escapeHtml(h)}</th>`).join("");
-    const rows = report.points.map(
-      (point) =>
-        `<tr><td class="num">${escapeHtml(point.value)}</td>${strategies
-          .map(
-            (s) =>
-              `<td class="num">${escapeHtml(cellText(point.doc, workload, s, report.metric))}</td>`,
-          )
-          .join("")}</tr>`,
-    );
-    parts.push(
-      `<table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${rows.join("\n")}\n</tbody>\n</table>`,
-    );
+    for (const metric of data.metrics) {
+      parts.push(`<h3>${escapeHtml(`${metric} (${unitOf(first, metric)})`)}</h3>`);
+      const chart = sweepChart(data, workload, metric);
+      if (chart) parts.push(`<figure>${await specToSvg(chart, `sweep${index}`)}</figure>`);
+      index++;
+      const head = [...data.parameters, ...strategies]
+        .map((h) => `<th>${escapeHtml(h)}</th>`)
+        .join("");
+      const rows = tableRows(data, strategies, workload, metric).map(
+        (row) =>
+          `<tr>${row.map((text) => `<td class="num">${escapeHtml(text)}</td>`).join("")}</tr>`,
+      );
+      parts.push(
+        `<table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${rows.join("\n")}\n</tbody>\n</table>`,
+      );
+    }
   }
-  const hashes = report.points.map((p) => `${p.value}:${p.doc.context.configHash}`).join(" ");
   parts.push(
     "<ul>",
     "<li>cells: seed mean ±95% CI half width (change vs baseline; * = the 95% CIs do not overlap)</li>",
-    `<li>config hashes per value: ${escapeHtml(hashes)}</li>`,
+    `<li>config hashes per point: ${escapeHtml(hashesLabel(data))}</li>`,
     "</ul>",
     "</body>",
     "</html>",
@@ -145,59 +247,59 @@ async function renderSweepHtml(report: SweepReport, first: ResultDocument): Prom
   return parts.join("\n");
 }
 
-/** Renders a sweep in one of {@link SWEEP_FORMATS}. */
-export async function renderSweep(report: SweepReport): Promise<string> {
-  const first = report.points[0]?.doc;
-  if (!first) return "empty sweep\n";
-  const strategies = first.context.config.strategies.map((s) => s.name);
-  const workloads = first.context.config.workloads.map((w) => w.name);
+function renderSweepCsv(data: SweepData, first: ResultDocument): string {
   const { context } = first;
-  const unit = first.metricCatalog[report.metric]?.unit ?? "";
-  const hashes = report.points.map((p) => `${p.value}:${p.doc.context.configHash}`).join(" ");
-  if (report.format === "html") return renderSweepHtml(report, first);
-  if (report.format === "csv") {
-    const lines = [
-      `# ${context.tool.name} ${context.tool.version}  sweep ${report.parameter}  profile ${context.costProfile.name}  seeds ${seedLabel(context.config.seeds)}`,
-      `# config hashes ${hashes}`,
-      `# ${context.disclaimer}`,
-      "parameter,value,workload,strategy,seed,metric,value_of_metric",
-    ];
-    for (const point of report.points) {
-      for (const cell of point.doc.results) {
-        for (const run of cell.runs) {
-          const v = run.metrics[report.metric];
+  const parameterColumns = data.parameters.flatMap((_, index) =>
+    index === 0 ? ["parameter", "value"] : [`parameter${index + 1}`, `value${index + 1}`],
+  );
+  const lines = [
+    `# ${context.tool.name} ${context.tool.version}  sweep ${parametersLabel(data)}  profile ${context.costProfile.name}  seeds ${seedLabel(context.config.seeds)}`,
+    `# config hashes ${hashesLabel(data)}`,
+    `# ${context.disclaimer}`,
+    [...parameterColumns, "workload", "strategy", "seed", "metric", "value_of_metric"].join(","),
+  ];
+  for (const point of data.points) {
+    const lead = data.parameters.flatMap((parameter, index) => [parameter, point.values[index]]);
+    for (const cell of point.doc.results) {
+      for (const run of cell.runs) {
+        for (const metric of data.metrics) {
+          const v = run.metrics[metric];
           if (v === undefined) continue;
           lines.push(
-            [
-              report.parameter,
-              point.value,
-              cell.workload,
-              cell.strategy,
-              run.seed,
-              report.metric,
-              v,
-            ]
-              .map(csvField)
-              .join(","),
+            [...lead, cell.workload, cell.strategy, run.seed, metric, v].map(csvField).join(","),
           );
         }
       }
     }
-    return `${lines.join("\n")}\n`;
   }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Renders a sweep in one of {@link SWEEP_FORMATS}. */
+export async function renderSweep(report: SweepReport): Promise<string> {
+  const first = report.points[0]?.doc;
+  if (!first) return "empty sweep\n";
+  if (report.format === "html") return renderSweepHtml(report, first);
+  if (report.format === "csv") return renderSweepCsv(report, first);
+  const strategies = first.context.config.strategies.map((s) => s.name);
+  const workloads = first.context.config.workloads.map((w) => w.name);
+  const { context } = first;
+  const metricsLabel = report.metrics.map((m) => `${m} (${unitOf(first, m)})`).join(", ");
   const header = [
-    `${context.tool.name} ${context.tool.version}  sweep ${report.parameter}  metric ${report.metric} (${unit})`,
-    `profile ${context.costProfile.name}  seeds ${seedLabel(context.config.seeds)} (${context.config.seeds.length})  cpus ${report.parameter === "cpus" ? "swept" : context.config.machine.cpus}  baseline ${context.config.baseline}`,
+    `${context.tool.name} ${context.tool.version}  sweep ${parametersLabel(report)}  ${report.metrics.length > 1 ? "metrics" : "metric"} ${metricsLabel}`,
+    `profile ${context.costProfile.name}  seeds ${seedLabel(context.config.seeds)} (${context.config.seeds.length})  cpus ${cpusLabel(report, first)}  baseline ${context.config.baseline}  points ${report.points.length}`,
     context.disclaimer,
   ];
   const legend = [
     "cells: seed mean ±95% CI half width (change vs baseline; * = the 95% CIs do not overlap)",
-    `config hashes per value: ${hashes}`,
+    `config hashes per point: ${hashesLabel(report)}`,
   ];
+  const heading = (workload: string, metric: string) =>
+    report.metrics.length > 1 ? `${workload}: ${metric} (${unitOf(first, metric)})` : workload;
   const out: string[] = [];
   if (report.format === "markdown") {
     out.push(
-      `# pkslab sweep of \`${report.parameter}\``,
+      `# pkslab sweep of ${report.parameters.map((p) => `\`${p}\``).join(" x ")}`,
       "",
       `${header[0]}  `,
       header[1],
@@ -205,36 +307,42 @@ export async function renderSweep(report: SweepReport): Promise<string> {
       `> ${header[2]}`,
     );
     for (const workload of workloads) {
-      out.push("", `## ${workload}`, "");
-      out.push(`| ${report.parameter} | ${strategies.map((s) => `\`${s}\``).join(" | ")} |`);
-      out.push(`| ---: | ${strategies.map(() => "---:").join(" | ")} |`);
-      for (const point of report.points) {
-        const cells = strategies.map((s) =>
-          cellText(point.doc, workload, s, report.metric).replaceAll("*", "\\*"),
-        );
-        out.push(`| ${point.value} | ${cells.join(" | ")} |`);
+      for (const metric of report.metrics) {
+        out.push("", `## ${heading(workload, metric)}`, "");
+        out.push(`| ${[...report.parameters, ...strategies.map((s) => `\`${s}\``)].join(" | ")} |`);
+        out.push(`| ${[...report.parameters, ...strategies].map(() => "---:").join(" | ")} |`);
+        for (const row of tableRows(report, strategies, workload, metric)) {
+          out.push(`| ${row.map((text) => text.replaceAll("*", "\\*")).join(" | ")} |`);
+        }
       }
     }
     out.push("", ...legend.map((line) => `- ${line.replaceAll("*", "\\*")}`), "");
     return out.join("\n");
   }
   out.push(...header);
+  const twoParameters = report.parameters.length > 1;
   for (const workload of workloads) {
-    const rows = [[report.parameter, ...strategies]];
-    for (const point of report.points) {
-      rows.push([
-        point.value,
-        ...strategies.map((s) => cellText(point.doc, workload, s, report.metric)),
-      ]);
+    for (const metric of report.metrics) {
+      const rows = tableRows(report, strategies, workload, metric);
+      // With two parameters, the first one's value starts each group of rows (a rule above it).
+      const groupStarts = new Set<number>();
+      if (twoParameters) {
+        const firsts = report.points.map((point) => point.values[0]);
+        rows.forEach((row, index) => {
+          if (index === 0 || firsts[index] !== firsts[index - 1]) groupStarts.add(index + 1);
+          else row[0] = "";
+        });
+      }
+      out.push("", `workload ${heading(workload, metric)}`);
+      out.push(
+        table([[...report.parameters, ...strategies], ...rows], {
+          border: getBorderCharacters("norc"),
+          columnDefault: { alignment: "right" },
+          drawHorizontalLine: (index, size) =>
+            index <= 1 || index === size || groupStarts.has(index),
+        }).trimEnd(),
+      );
     }
-    out.push("", `workload ${workload}`);
-    out.push(
-      table(rows, {
-        border: getBorderCharacters("norc"),
-        columnDefault: { alignment: "right" },
-        drawHorizontalLine: (index, size) => index <= 1 || index === size,
-      }).trimEnd(),
-    );
   }
   out.push("", ...legend.flatMap((line) => wrapWords(line, 120, "  ")));
   return `${out.join("\n")}\n`;

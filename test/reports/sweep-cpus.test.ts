@@ -31,10 +31,13 @@ describe("sweep --param cpus=... (the per-CPU scaling sweep)", () => {
     expect(machines.sort((a: number, b: number) => a - b)).toEqual([1, 4, 16]);
   });
 
-  it("--vary is an alias of --param; giving both, or cpus with --cpus, is refused", async () => {
+  it("--vary is an alias of --param; the same parameter twice, or cpus with --cpus, is refused", async () => {
     const both = await runCli("sweep", ...SMALL, "--param", "cpus=1,2", "--vary", "cpus=1,2");
     expect(both.code).toBe(2);
-    expect(both.stderr).toMatch(/--param or --vary, not both/);
+    expect(both.stderr).toMatch(/cpus is swept twice/);
+    const alias = await runCli("sweep", ...SMALL, "--vary", "machine.cpus=1,2", "--format", "csv");
+    expect(alias.code).toBe(0);
+    expect(alias.stdout).toMatch(/^cpus,2,pmem-dax,vmap-alias,1,cost\.cycles_per_op,/m);
     const clash = await runCli("sweep", ...SMALL, "--param", "cpus=1,2", "--cpus", "4");
     expect(clash.code).toBe(2);
     expect(clash.stderr).toMatch(/cpus is swept .* and set \(--cpus\)/);
