@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import Ajv2020 from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { gridPoints, parseSweepAxes, parseSweepMetrics } from "../../reports/cli/sweep.ts";
@@ -261,4 +262,49 @@ describe("two-parameter sweep: reports", () => {
     expect(run.stderr).toMatch(/pmem-dax.requests is both swept \(--param\) and set \(--set\)/);
     expect(run.stdout).toBe("");
   });
+
+  it.skipIf(process.env.PKSLAB_SKIP_BROWSER === "1")(
+    "the grid's html page loads in Chromium offline with every panel drawn and no console errors",
+    async () => {
+      const out = join(mkdtempSync(join(tmpdir(), "pkslab-grid-")), "grid.html");
+      const run = await runCli("sweep", ...SMALL, ...GRID, "--out", out);
+      expect(run.code).toBe(0);
+      const { default: chromium } = await import("@sparticuz/chromium");
+      const { chromium: playwright } = await import("playwright-core");
+      const browser = await playwright.launch({
+        executablePath: await chromium.executablePath(),
+        args: chromium.args,
+        headless: true,
+      });
+      try {
+        const page = await browser.newPage();
+        const external: string[] = [];
+        const errors: string[] = [];
+        await page.route("**/*", (route) => {
+          const url = route.request().url();
+          if (url.startsWith("file:")) return route.continue();
+          external.push(url);
+          return route.abort();
+        });
+        page.on("console", (message) => {
+          if (message.type() === "error") errors.push(message.text());
+        });
+        page.on("pageerror", (error) => errors.push(error.message));
+        await page.goto(pathToFileURL(out).href);
+        expect(await page.title()).toBe("pkslab sweep of cpus x profile.wrmsr_pkrs_cycles");
+        const svg = page.locator("svg");
+        expect(await svg.count()).toBe(1);
+        const box = await svg.first().boundingBox();
+        // Three panels side by side: wider than one 220-pixel panel and its axis.
+        expect(box?.width ?? 0).toBeGreaterThan(3 * 220);
+        expect(await page.locator("svg .mark-line path").count()).toBe(3 * 2);
+        expect(await page.locator("table tbody tr").count()).toBe(6);
+        expect(external).toEqual([]);
+        expect(errors).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+    60_000,
+  );
 });
