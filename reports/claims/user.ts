@@ -8,7 +8,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { z } from "zod";
-import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
+import {
+  schemaKeysAt,
+  UserInputError,
+  unknownChoiceError,
+  zodErrorMessage,
+} from "../../core/errors.ts";
 import { importUserModule } from "../../core/load-module.ts";
 import { metricSpec } from "../../core/metrics.ts";
 import { CLAIM_WORKLOADS, type Claim, type ClaimResults, num } from "./claims.ts";
@@ -26,11 +31,11 @@ const conditionSchema = z
 
 const claimSchema = z
   .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "kebab-case"),
-    quote: z.string().min(1),
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "must be kebab-case (a-z, 0-9 and -)"),
+    quote: z.string().min(1, "must not be empty"),
     speaker: z.string().optional(),
     source: z.string().optional(),
-    predicate: z.string().min(1),
+    predicate: z.string().min(1, "must not be empty"),
     all: z.array(conditionSchema).min(1),
   })
   .strict();
@@ -171,11 +176,12 @@ export async function loadClaimsFile(path: string): Promise<Claim[]> {
         `claims file ${path} is not valid JSON: ${(error as Error).message}`,
       );
     }
-    const parsed = fileSchema.safeParse(data);
+    const parsed = fileSchema.safeParse(data, { reportInput: true });
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
-      throw new UserInputError(`claims file ${path}: ${where}: ${issue.message}`);
+      const message = zodErrorMessage(parsed.error.issues, data, (at) =>
+        schemaKeysAt(fileSchema, at),
+      );
+      throw new UserInputError(`claims file ${path}: ${message}`);
     }
     return parsed.data.claims.map((claim) => jsonClaim(claim, path));
   }

@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import { extname, resolve } from "node:path";
 import { require as tsxRequire } from "tsx/cjs/api";
 import { z } from "zod";
-import { closestChoice, UserInputError } from "../../core/errors.ts";
+import { schemaKeysAt, UserInputError, zodErrorMessage } from "../../core/errors.ts";
 import { type EmailStyle, FORMATS } from "../render/common.ts";
 
 /** Default number of seeds per cell. */
@@ -195,19 +195,12 @@ export function loadCompareConfig(path: string): CompareConfigFile {
 
 /** Checks a parsed config object against {@link compareConfigSchema}; `path` names it in errors. */
 function validateCompareConfig(data: unknown, path: string): CompareConfigFile {
-  const parsed = compareConfigSchema.safeParse(data);
+  const parsed = compareConfigSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
-    const known = Object.keys(compareConfigSchema.shape);
-    if (issue.code === "unrecognized_keys" && issue.path.length === 0) {
-      const key = issue.keys[0];
-      const suggestion = closestChoice(key, known);
-      throw new UserInputError(
-        `config file ${path}: unknown key "${key}".${suggestion ? ` Did you mean "${suggestion}"?` : ""} Valid keys: ${known.join(", ")}.`,
-      );
-    }
-    throw new UserInputError(`config file ${path}: ${where}: ${issue.message}.`);
+    const message = zodErrorMessage(parsed.error.issues, data, (at) =>
+      schemaKeysAt(compareConfigSchema, at),
+    );
+    throw new UserInputError(`config file ${path}: ${message}`);
   }
   return parsed.data;
 }

@@ -37,7 +37,7 @@ const CASES: readonly Case[] = [
   {
     name: "config: wrong type",
     args: ["compare", "--config", corpus("config-wrong-type.json")],
-    message: /config-wrong-type\.json: cpus: .*expected number, received string/,
+    message: /config-wrong-type\.json: cpus: expected number, received string "four"\.$/,
     out: "json",
   },
   {
@@ -201,7 +201,29 @@ const CASES: readonly Case[] = [
   {
     name: "claims: wrong type",
     args: ["claims", "--no-builtin", "--claims", corpus("claims-wrong-type.json")],
-    message: /claims-wrong-type\.json: claims\.0\.all\.0\.right: Invalid input/,
+    message:
+      /claims-wrong-type\.json: claims\[0\]\.all\[0\]\.right: expected object or number, received string "five"\.$/,
+    out: "json",
+  },
+  {
+    name: "claims: wrong type inside a cell reference",
+    args: ["claims", "--no-builtin", "--claims", corpus("claims-wrong-type-nested.json")],
+    message:
+      /claims-wrong-type-nested\.json: claims\[0\]\.all\[0\]\.right\.strategy: expected string, received number 2\.$/,
+    out: "json",
+  },
+  {
+    name: "claims: an operator outside its choices",
+    args: ["claims", "--no-builtin", "--claims", corpus("claims-bad-operator.json")],
+    message:
+      /claims-bad-operator\.json: claims\[0\]\.all\[0\]\.op: expected one of "<", "<=", ">", ">=", "==", "!=", received string "less than"\.$/,
+    out: "md",
+  },
+  {
+    name: "claims: a misspelt key, with a suggestion and the valid keys",
+    args: ["claims", "--no-builtin", "--claims", corpus("claims-unknown-key.json")],
+    message:
+      /claims-unknown-key\.json: claims\[0\]: unknown key "qoute"\. Did you mean "quote"\? Valid keys: id, quote, speaker, source, predicate, all\.$/,
     out: "json",
   },
   {
