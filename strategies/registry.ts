@@ -8,7 +8,7 @@ import { existsSync, statSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { z } from "zod";
 import { UserInputError } from "../core/errors.ts";
-import { importUserModule } from "../core/load-module.ts";
+import { importUserModule, loadErrorMessage } from "../core/load-module.ts";
 import { buildCatalog, type CatalogKind, selectFromCatalog } from "../core/plugin-catalog.ts";
 import { CONFIDENCE_LEVELS } from "../core/profile.ts";
 import type { CostParameterSpec, OptionSpec, OptionValues, StrategyModule } from "./api.ts";
@@ -141,9 +141,8 @@ export async function loadStrategyPlugin(path: string): Promise<StrategyModule> 
   try {
     namespace = await importUserModule(file);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
     throw new UserInputError(
-      `strategy plugin ${path}: cannot be loaded as a module: ${message.split("\n")[0]}`,
+      `strategy plugin ${path}: cannot be loaded as a module: ${loadErrorMessage(error, file)}`,
     );
   }
   let exported = namespace.default;

@@ -13,7 +13,7 @@ import { existsSync, statSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { z } from "zod";
 import { UserInputError } from "../core/errors.ts";
-import { importUserModule } from "../core/load-module.ts";
+import { importUserModule, loadErrorMessage } from "../core/load-module.ts";
 import { buildCatalog, type CatalogKind, selectFromCatalog } from "../core/plugin-catalog.ts";
 import type { OptionSpec, OptionValues } from "../strategies/api.ts";
 import { optionKind, optionSpecProblems, resolveOptions } from "../strategies/options.ts";
@@ -170,8 +170,9 @@ export async function loadWorkloadPlugin(path: string): Promise<WorkloadModule> 
   try {
     loaded = await importUserModule(file);
   } catch (error) {
-    const first = (error instanceof Error ? error.message : String(error)).split("\n")[0];
-    throw new UserInputError(`workload plugin ${path}: failed to load: ${first}`);
+    throw new UserInputError(
+      `workload plugin ${path}: failed to load: ${loadErrorMessage(error, file)}`,
+    );
   }
   let candidate: unknown = loaded.default;
   // CommonJS builds put module.exports (and an ES default inside it) under `default`.

@@ -14,7 +14,7 @@ import {
   unknownChoiceError,
   zodErrorMessage,
 } from "../../core/errors.ts";
-import { importUserModule } from "../../core/load-module.ts";
+import { importUserModule, loadErrorMessage } from "../../core/load-module.ts";
 import { metricSpec } from "../../core/metrics.ts";
 import { CLAIM_WORKLOADS, type Claim, type ClaimResults, num } from "./claims.ts";
 import { CLAIM_STRATEGIES } from "./evaluate.ts";
@@ -192,7 +192,9 @@ export async function loadClaimsFile(path: string): Promise<Claim[]> {
   try {
     namespace = await importUserModule(absolute);
   } catch (error) {
-    throw new UserInputError(`claims file ${path} cannot be loaded: ${(error as Error).message}`);
+    throw new UserInputError(
+      `claims file ${path} cannot be loaded: ${loadErrorMessage(error, absolute)}`,
+    );
   }
   const exported = namespace.default;
   if (exported === undefined) {

@@ -8,6 +8,7 @@ import { extname, resolve } from "node:path";
 import { require as tsxRequire } from "tsx/cjs/api";
 import { z } from "zod";
 import { schemaKeysAt, UserInputError, zodErrorMessage } from "../../core/errors.ts";
+import { loadErrorMessage } from "../../core/load-module.ts";
 import { type EmailStyle, FORMATS } from "../render/common.ts";
 
 /** Default number of seeds per cell. */
@@ -151,13 +152,9 @@ function loadConfigModule(path: string): unknown {
   try {
     loaded = tsxRequire(resolve(path), import.meta.url);
   } catch (error) {
-    // tsx puts the location of a syntax error on the line after "Transform failed ...:".
-    const lines = (error instanceof Error ? error.message : String(error))
-      .split("\n")
-      .map((line) => line.trim())
-      .filter((line) => line !== "");
-    const shown = lines[0]?.endsWith(":") ? lines.slice(0, 2).join(" ") : (lines[0] ?? "");
-    throw new UserInputError(`config file ${path} cannot be loaded as a module: ${shown}`);
+    throw new UserInputError(
+      `config file ${path} cannot be loaded as a module: ${loadErrorMessage(error, path)}`,
+    );
   }
   const value =
     loaded !== null && typeof loaded === "object" && "default" in loaded

@@ -129,7 +129,7 @@ const CASES: readonly Case[] = [
     name: "config (TypeScript): syntax error, with its location",
     args: ["compare", "--config", corpus("config-syntax-error.ts")],
     message:
-      /config-syntax-error\.ts cannot be loaded as a module: .*config-syntax-error\.ts:1:25: ERROR/,
+      /config-syntax-error\.ts cannot be loaded as a module: syntax error at line 1, column 26: Expected identifier but found ","$/,
     out: "json",
   },
   {
@@ -236,12 +236,34 @@ const CASES: readonly Case[] = [
   {
     name: "plugin: syntax error",
     args: ["check-plugin", corpus("plugin-syntax-error.ts")],
-    message: /strategy plugin .*plugin-syntax-error\.ts: cannot be loaded as a module/,
+    message:
+      /strategy plugin .*plugin-syntax-error\.ts: cannot be loaded as a module: syntax error at line 5, column 13: Unexpected "=>"$/,
+  },
+  {
+    name: "plugin: syntax error in a workload plugin",
+    args: ["compare", "--workloads", corpus("workload-syntax-error.ts"), ...SMALL],
+    message:
+      /workload plugin .*workload-syntax-error\.ts: failed to load: syntax error at line 7, column 3: Expected "}" but found "params"$/,
+    out: "json",
+  },
+  {
+    name: "plugin: syntax error in a module the plugin imports",
+    args: ["check-plugin", corpus("plugin-imports-syntax-error.ts")],
+    message:
+      /plugin-imports-syntax-error\.ts: cannot be loaded as a module: syntax error in .*plugin-syntax-error\.ts at line 5, column 13: Unexpected "=>"$/,
+  },
+  {
+    name: "claims (TypeScript): syntax error, with its location",
+    args: ["claims", "--no-builtin", "--claims", corpus("claims-syntax-error.ts")],
+    message:
+      /claims file .*claims-syntax-error\.ts cannot be loaded: syntax error at line 4, column 3: Expected "}" but found "predicate"$/,
+    out: "json",
   },
   {
     name: "plugin: not a module (prose in a .js file)",
     args: ["compare", "--strategies", corpus("plugin-not-a-module.js"), "--workloads", "pmem-dax"],
-    message: /strategy plugin .*plugin-not-a-module\.js: cannot be loaded as a module/,
+    message:
+      /strategy plugin .*plugin-not-a-module\.js: cannot be loaded as a module: syntax error at line 1, column 6: Unexpected identifier 'file'$/,
     out: "json",
   },
   {
@@ -263,7 +285,8 @@ const CASES: readonly Case[] = [
   {
     name: "plugin: binary file",
     args: ["list", "--plugin", corpus("plugin-binary.js")],
-    message: /strategy plugin .*plugin-binary\.js: cannot be loaded as a module/,
+    message:
+      /strategy plugin .*plugin-binary\.js: cannot be loaded as a module: syntax error at line 1: Invalid or unexpected token$/,
   },
   {
     name: "plugin: empty file",

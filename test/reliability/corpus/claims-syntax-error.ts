@@ -1,0 +1,5 @@
+export default {
+  id: "broken",
+  quote: "a missing comma"
+  predicate: "none",
+};

@@ -1,0 +1,70 @@
+/**
+ * Why a user module did not load (core/load-module.ts loadErrorMessage): a syntax error
+ * gives the line and column from the parser's own report, counted in characters from 1.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { importUserModule, loadErrorMessage } from "../../core/load-module.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "pkslab-load-errors-"));
+
+async function loadError(name: string, source: string): Promise<string> {
+  const file = join(dir, name);
+  writeFileSync(file, source);
+  try {
+    await importUserModule(file);
+  } catch (error) {
+    return loadErrorMessage(error, file);
+  }
+  throw new Error(`${name} loaded`);
+}
+
+describe("loadErrorMessage", () => {
+  it("gives esbuild's line and a column in characters (not UTF-8 bytes) for TypeScript", async () => {
+    expect(await loadError("accents.ts", 'const s = "ééé";\nlet x = ( => 1;\n')).toBe(
+      'syntax error at line 2, column 11: Unexpected "=>"',
+    );
+    expect(await loadError("accents-same-line.ts", 'const s = "ééé"; let x = ( => 1;\n')).toBe(
+      'syntax error at line 1, column 28: Unexpected "=>"',
+    );
+  });
+
+  it("counts the further errors of esbuild's report", () => {
+    const file = join(dir, "gone.ts");
+    const error = new Error(
+      `Transform failed with 2 errors:\n${file}:1:4: ERROR: Expected ";"\n${file}:3:0: ERROR: Unexpected "}"`,
+    );
+    expect(loadErrorMessage(error, file)).toBe(
+      'syntax error at line 1, column 5: Expected ";" (and 1 more error)',
+    );
+  });
+
+  it("gives V8's line and column for a JavaScript ES module", async () => {
+    expect(await loadError("bad.mjs", "export default {\n  create: ( => 1,\n};\n")).toBe(
+      "syntax error at line 2, column 13: Unexpected token '=>'",
+    );
+  });
+
+  it("names the imported file when the syntax error is there", async () => {
+    writeFileSync(join(dir, "helper.ts"), "export const x = (;\n");
+    const message = await loadError(
+      "main.ts",
+      'import { x } from "./helper.ts";\nexport default x;\n',
+    );
+    expect(message).toBe(
+      `syntax error in ${join(dir, "helper.ts")} at line 1, column 19: Unexpected ";"`,
+    );
+  });
+
+  it("reports a SyntaxError thrown while the module runs as it is, without a location", async () => {
+    const message = await loadError("runtime.mjs", 'JSON.parse("{");\nexport default {};\n');
+    expect(message).not.toMatch(/^syntax error at/);
+    expect(message).toMatch(/JSON/);
+  });
+
+  it("keeps the first line of any other error", () => {
+    expect(loadErrorMessage(new Error("first\nsecond"), join(dir, "x.ts"))).toBe("first");
+  });
+});
