@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { z } from "zod";
 import { UserInputError, unknownChoiceError } from "./errors.ts";
+import { PACKAGE_ROOT } from "./package-root.ts";
 
 /** How far a cost figure can be trusted; printed wherever the figure is. */
 export const CONFIDENCE_LEVELS = ["verified", "secondary", "derived", "unverified"] as const;
@@ -71,7 +71,7 @@ export const REQUIRED_PARAMETERS = [
 ] as const;
 export type RequiredParameter = (typeof REQUIRED_PARAMETERS)[number];
 
-const BUILTIN_DIRECTORY = join(dirname(fileURLToPath(import.meta.url)), "profiles");
+const BUILTIN_DIRECTORY = join(PACKAGE_ROOT, "core", "profiles");
 /** Names of the cost profiles shipped with pkslab. */
 export const BUILTIN_PROFILES = ["server-2022", "opteron-2008"] as const;
 export const DEFAULT_PROFILE = "server-2022";

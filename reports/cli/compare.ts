@@ -6,7 +6,6 @@
 import { existsSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, extname, resolve } from "node:path";
-import { SingleBar } from "cli-progress";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
 import type { CellResult } from "../../core/compare.ts";
 import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
@@ -19,7 +18,8 @@ import { type Format, type RenderOptions, rendererFor } from "../render/index.ts
 import { writePngCharts } from "../render/png.ts";
 import { buildResults, loadResults, type ResultDocument } from "../results.ts";
 import { type CompareFlags, mergeCompareOptions, splitList } from "./config.ts";
-import { gitCommit, resolveComparison, runResolvedParallel } from "./plan.ts";
+import { gitCommit, resolveComparison } from "./plan.ts";
+import { allCells, runCells } from "./threads.ts";
 
 /** Format implied by an output file's extension, if any. */
 const EXTENSION_FORMATS: Readonly<Record<string, Format>> = {
@@ -185,7 +185,7 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
   const comparison = await resolveComparison(options);
   const total = comparison.workloads.length * comparison.strategies.length;
   const bar = process.stderr.isTTY
-    ? new SingleBar({
+    ? new (await import("cli-progress")).SingleBar({
         stream: process.stderr,
         format: "comparing [{bar}] {value}/{total} cells  {duration}s",
         hideCursor: true,
@@ -195,7 +195,9 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
   bar?.start(total, 0);
   let cells: CellResult[];
   try {
-    cells = await runResolvedParallel(comparison, options.jobs, (done) => bar?.update(done));
+    cells = await runCells([comparison], allCells([comparison]), options.jobs, (done) =>
+      bar?.update(done),
+    );
   } finally {
     bar?.stop();
   }

@@ -1,11 +1,13 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { UserInputError } from "../../core/errors.ts";
+import { PACKAGE_ROOT } from "../../core/package-root.ts";
 import { registerCommands } from "./commands.ts";
 
 /** pkslab's version, from package.json (echoed in every result). */
 export const TOOL_VERSION: string = JSON.parse(
-  readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
+  readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8"),
 ).version;
 
 /**

@@ -3,9 +3,9 @@
  * (built-ins and plugins), their options and parameters after `--set`, the machine, the
  * cost profile after overrides, the seeds, and the command line that reproduces it.
  */
+
 import { execFileSync } from "node:child_process";
-import { dirname, extname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { extname, resolve } from "node:path";
 import {
   type CellResult,
   type PlannedStrategy,
@@ -16,6 +16,7 @@ import {
 import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
 import { importUserModule } from "../../core/load-module.ts";
 import { DEFAULT_MACHINE, type MachineConfig, validateMachineConfig } from "../../core/machine.ts";
+import { PACKAGE_ROOT } from "../../core/package-root.ts";
 import {
   type CostProfile,
   DEFAULT_PROFILE,
@@ -36,7 +37,6 @@ import {
   resolveWorkloads,
 } from "../../workloads/registry.ts";
 import type { ResolvedConfig } from "../results.ts";
-import type { CellTask } from "./cell-worker.ts";
 import { type Assignment, type CompareOptions, DEFAULT_BASELINE } from "./config.ts";
 
 /** A resolved comparison, ready to run. */
@@ -417,62 +417,11 @@ export function runResolved(
   return cells;
 }
 
-/** Cells below which a comparison runs in-process (worker start-up is not worth it). */
-const MIN_PARALLEL_CELLS = 4;
-
-/**
- * Runs every cell on up to `jobs` worker threads (tinypool), one cell per task, and returns
- * the cells in the same workload-major order as {@link runResolved}: each cell is computed
- * independently from the resolved configuration, so the results are identical.
- */
-export async function runResolvedParallel(
-  comparison: ResolvedComparison,
-  jobs: number,
-  onCell?: (done: number, total: number) => void,
-): Promise<CellResult[]> {
-  const total = comparison.workloads.length * comparison.strategies.length;
-  if (jobs <= 1 || total < MIN_PARALLEL_CELLS) return runResolved(comparison, onCell);
-  const { default: Tinypool } = await import("tinypool");
-  const pool = new Tinypool({
-    filename: new URL("./cell-worker.mjs", import.meta.url).href,
-    minThreads: 1,
-    maxThreads: Math.min(jobs, total),
-  });
-  let done = 0;
-  try {
-    const tasks: Promise<CellResult>[] = [];
-    for (let workload = 0; workload < comparison.workloads.length; workload++) {
-      for (let strategy = 0; strategy < comparison.strategies.length; strategy++) {
-        const task: CellTask = {
-          config: comparison.config,
-          profile: comparison.profile,
-          workload,
-          strategy,
-          ...(comparison.checkInvariants ? { checkInvariants: true } : {}),
-          ...(comparison.operationBudget !== undefined
-            ? { operationBudget: comparison.operationBudget }
-            : {}),
-        };
-        tasks.push(
-          (pool.run(task) as Promise<CellResult>).then((cell) => {
-            onCell?.(++done, total);
-            return cell;
-          }),
-        );
-      }
-    }
-    return await Promise.all(tasks);
-  } finally {
-    await pool.destroy();
-  }
-}
-
 /** The pkslab checkout's git commit, when it is one; undefined otherwise. */
 export function gitCommit(): string | undefined {
   try {
-    const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
     const out = execFileSync("git", ["rev-parse", "HEAD"], {
-      cwd: root,
+      cwd: PACKAGE_ROOT,
       encoding: "utf8",
       stdio: ["ignore", "pipe", "ignore"],
       timeout: 5000,

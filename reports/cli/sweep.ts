@@ -10,7 +10,6 @@ import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { SingleBar } from "cli-progress";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
 import type { CellResult } from "../../core/compare.ts";
 import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
@@ -19,10 +18,10 @@ import type { CostProfile } from "../../core/profile.ts";
 import type { StrategyModule } from "../../strategies/api.ts";
 import { renderSweep, SWEEP_FORMATS, type SweepPoint } from "../render/sweep.ts";
 import { buildResults, type ResolvedConfig } from "../results.ts";
-import type { CellTask } from "./cell-worker.ts";
 import { chooseFormat, emit } from "./compare.ts";
 import { type CompareFlags, mergeCompareOptions, parseAssignment, splitList } from "./config.ts";
-import { gitCommit, type ResolvedComparison, resolveComparison, runResolved } from "./plan.ts";
+import { gitCommit, type ResolvedComparison, resolveComparison } from "./plan.ts";
+import { allCells, runCells } from "./threads.ts";
 
 /** Flags of `pkslab sweep`: the compare flags plus the swept parameters. */
 export interface SweepFlags extends CompareFlags {
@@ -114,13 +113,6 @@ export interface ShardFile {
   readonly cells: readonly { readonly task: number; readonly cell: CellResult }[];
 }
 
-/** One cell of a sweep: point index, workload index, strategy index. */
-interface SweepTask {
-  readonly point: number;
-  readonly workload: number;
-  readonly strategy: number;
-}
-
 /** Parses `--shard k/n` (1 <= k <= n). */
 export function parseShard(text: string): { index: number; count: number } {
   const match = /^(\d+)\/(\d+)$/.exec(text.trim());
@@ -132,106 +124,6 @@ export function parseShard(text: string): { index: number; count: number } {
     );
   }
   return { index, count };
-}
-
-/**
- * Every cell of the sweep in one fixed order: point-major, then workload, then strategy.
- * Shard k of n takes the cells whose index is k - 1 modulo n, so slices are deterministic,
- * disjoint, cover the sweep and get a similar mix of cells.
- */
-function sweepTasks(comparisons: readonly ResolvedComparison[]): SweepTask[] {
-  const tasks: SweepTask[] = [];
-  comparisons.forEach((comparison, point) => {
-    for (let workload = 0; workload < comparison.workloads.length; workload++) {
-      for (let strategy = 0; strategy < comparison.strategies.length; strategy++) {
-        tasks.push({ point, workload, strategy });
-      }
-    }
-  });
-  return tasks;
-}
-
-/** Cells below which a sweep runs in-process (worker start-up is not worth it). */
-const MIN_PARALLEL_CELLS = 4;
-
-/**
- * Runs the given cells on `jobs` threads: this one (already loaded and warm) and `jobs - 1`
- * worker threads, all taking cells from one queue (one queue for all points, so that no
- * core idles between points); returns them in the order given. Every cell is computed on
- * its own from the resolved configuration, so the results do not depend on `jobs` or on
- * which thread ran which cell.
- */
-export async function runSweepCells(
-  comparisons: readonly ResolvedComparison[],
-  tasks: readonly SweepTask[],
-  jobs: number,
-  onCell?: (done: number) => void,
-): Promise<CellResult[]> {
-  let done = 0;
-  const here = (task: SweepTask): CellResult => {
-    const comparison = comparisons[task.point];
-    const [cell] = runResolved({
-      ...comparison,
-      workloads: [comparison.workloads[task.workload]],
-      strategies: [comparison.strategies[task.strategy]],
-    });
-    return cell;
-  };
-  if (jobs <= 1 || tasks.length < MIN_PARALLEL_CELLS) {
-    return tasks.map((task) => {
-      const cell = here(task);
-      onCell?.(++done);
-      return cell;
-    });
-  }
-  const workers = Math.min(jobs - 1, tasks.length);
-  const { default: Tinypool } = await import("tinypool");
-  const pool = new Tinypool({
-    filename: new URL("./cell-worker.mjs", import.meta.url).href,
-    minThreads: workers,
-    maxThreads: workers,
-  });
-  const cells: CellResult[] = new Array(tasks.length);
-  let next = 0;
-  const inWorker = async (): Promise<void> => {
-    while (next < tasks.length) {
-      const index = next++;
-      const task = tasks[index];
-      const comparison = comparisons[task.point];
-      const cellTask: CellTask = {
-        config: comparison.config,
-        profile: comparison.profile,
-        workload: task.workload,
-        strategy: task.strategy,
-        ...(comparison.checkInvariants ? { checkInvariants: true } : {}),
-        ...(comparison.operationBudget !== undefined
-          ? { operationBudget: comparison.operationBudget }
-          : {}),
-      };
-      cells[index] = (await pool.run(cellTask)) as CellResult;
-      onCell?.(++done);
-    }
-  };
-  try {
-    // Two cells in flight per worker, so that a worker has its next cell while this thread
-    // is busy with one of its own.
-    const feeds = Promise.all(Array.from({ length: workers * 2 }, inWorker));
-    let failed = false;
-    feeds.catch(() => {
-      failed = true;
-    });
-    while (next < tasks.length && !failed) {
-      const index = next++;
-      cells[index] = here(tasks[index]);
-      onCell?.(++done);
-      // Let finished workers pick up their next cells.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    await feeds;
-    return cells;
-  } finally {
-    await pool.destroy();
-  }
 }
 
 /** A resolved point as the shard file keeps it. */
@@ -475,14 +367,16 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
     comparisons.push(await resolveComparison(options));
   }
   const points = comparisons.map((comparison, index) => shardPoint(grid[index], comparison));
-  const all = sweepTasks(comparisons);
+  // Shard k of n takes the cells whose index is k - 1 modulo n: slices are deterministic,
+  // disjoint, cover the sweep and get a similar mix of cells.
+  const all = allCells(comparisons);
   const selected = shard
     ? all
         .map((task, index) => ({ task, index }))
         .filter((t) => t.index % shard.count === shard.index - 1)
     : all.map((task, index) => ({ task, index }));
   const bar = process.stderr.isTTY
-    ? new SingleBar({
+    ? new (await import("cli-progress")).SingleBar({
         stream: process.stderr,
         format: "sweeping [{bar}] {value}/{total} cells  {duration}s",
         hideCursor: true,
@@ -492,7 +386,7 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
   bar?.start(selected.length, 0);
   let cells: CellResult[];
   try {
-    cells = await runSweepCells(
+    cells = await runCells(
       comparisons,
       selected.map((s) => s.task),
       base.jobs,

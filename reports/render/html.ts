@@ -5,8 +5,7 @@
  * cost breakdown by ledger category and the same table as the markdown report. Charts are
  * vega-lite specs compiled to vega and rendered to SVG in Node, then inlined.
  */
-import { parse, View } from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
 import type { CostEntry, ResultDocument } from "../results.ts";
 import {
   adoptionRows,
@@ -49,6 +48,9 @@ export function escapeHtml(text: string): string {
  * appearance, so the output is deterministic and ids are unique within one page.
  */
 export async function specToSvg(spec: TopLevelSpec, prefix = "chart"): Promise<string> {
+  // Loaded on first use: vega and vega-lite take about 0.4 s to load, which the text
+  // formats should not pay.
+  const [{ parse, View }, { compile }] = await Promise.all([import("vega"), import("vega-lite")]);
   const view = new View(parse(compile(spec).spec), { renderer: "none" });
   let svg: string;
   try {

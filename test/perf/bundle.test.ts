@@ -1,0 +1,92 @@
+/**
+ * The CLI's prebuilt bundle (bin/cli-bundle.mjs): the command run from the bundle, with its
+ * bundled worker threads, prints exactly what the sources run through tsx print, and still
+ * loads TypeScript plugins.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const BIN = join(ROOT, "bin", "pkslab.mjs");
+
+function pkslab(args: readonly string[], env: Record<string, string> = {}) {
+  const run = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 240_000,
+  });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** The report without its commit line (the tree may move while the suite runs). */
+const withoutCommit = (text: string) =>
+  text
+    .split("\n")
+    .filter((line) => !line.startsWith("# pkslab commit"))
+    .join("\n");
+
+describe("the CLI bundle", () => {
+  it("is built once per source state and reused", async () => {
+    // @ts-expect-error: a plain JavaScript module without type declarations.
+    const { bundledCli } = await import("../../bin/cli-bundle.mjs");
+    const first: string = await bundledCli();
+    expect(first).toMatch(/node_modules\/\.cache\/pkslab\/bundle-[0-9a-f]{16}\/main\.mjs$/);
+    expect(existsSync(join(first, "..", "cell-worker.mjs"))).toBe(true);
+    const built = statSync(first).mtimeMs;
+    const second: string = await bundledCli();
+    expect(second).toBe(first);
+    expect(statSync(second).mtimeMs).toBe(built);
+  });
+
+  it("prints what the sources print, on worker threads too", () => {
+    const args = [
+      "compare",
+      "--strategies",
+      "unprotected,pks-kmap,vmap-alias",
+      "--workloads",
+      "pmem-dax,xpfo-churn",
+      "--seeds",
+      "2",
+      "--cpus",
+      "4",
+      "--format",
+      "csv",
+      "--jobs",
+      "2",
+    ];
+    const bundled = pkslab(args);
+    const sources = pkslab(args, { PKSLAB_NO_BUNDLE: "1" });
+    expect(bundled.code, bundled.stderr).toBe(0);
+    expect(sources.code, sources.stderr).toBe(0);
+    expect(withoutCommit(bundled.stdout)).toBe(withoutCommit(sources.stdout));
+    expect(bundled.stdout.split("\n").length).toBeGreaterThan(100);
+  });
+
+  it("loads a TypeScript strategy plugin and reports user errors as the sources do", () => {
+    const plugin = pkslab([
+      "compare",
+      "--plugin",
+      "examples/set-memory-ro.ts",
+      "--strategies",
+      "unprotected,set-memory-ro",
+      "--workloads",
+      "pmem-dax",
+      "--seeds",
+      "1",
+      "--cpus",
+      "2",
+      "--format",
+      "csv",
+    ]);
+    expect(plugin.code, plugin.stderr).toBe(0);
+    expect(plugin.stdout).toMatch(/^pmem-dax,set-memory-ro,1,/m);
+    const bad = ["compare", "--strategies", "pks-kmapp"];
+    const fromBundle = pkslab(bad);
+    expect(fromBundle.code).toBe(2);
+    expect(fromBundle.stderr).toMatch(/Did you mean "pks-kmap"\?/);
+    expect(fromBundle.stderr).toBe(pkslab(bad, { PKSLAB_NO_BUNDLE: "1" }).stderr);
+  });
+});
