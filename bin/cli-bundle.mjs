@@ -13,6 +13,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  utimesSync,
 } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,8 +26,13 @@ const ENTRY_POINTS = {
   // import.meta.url)` finds the bundled worker when it runs from the bundle.
   "cell-worker": "reports/cli/cell-worker.ts",
 };
-/** How many bundles (of different source states) to keep; older ones are removed. */
+/** Bundles (of other source states) kept whatever their age. */
 const KEEP = 3;
+/**
+ * Older bundles are removed once unused for this long: a long sweep may still be running
+ * from one (its workers load their module when they start).
+ */
+const UNUSED_MS = 24 * 60 * 60 * 1000;
 
 /** Every TypeScript source of the CLI, with size and modification time. */
 function sourceStates() {
@@ -55,14 +61,21 @@ function fingerprint(esbuildVersion) {
   return hash.digest("hex").slice(0, 16);
 }
 
-/** Removes all but the newest KEEP bundles. */
+/** Removes the bundles beyond the KEEP most recently used that nothing used for a day. */
 function prune(cache) {
+  const now = Date.now();
   const bundles = readdirSync(cache)
-    .filter((name) => name.startsWith("bundle-"))
-    .map((name) => ({ name, time: statSync(join(cache, name)).mtimeMs }))
-    .sort((a, b) => b.time - a.time);
+    .filter((name) => name.startsWith("bundle-") && !name.includes(".tmp-"))
+    .map((name) => ({ name, used: statSync(join(cache, name)).mtimeMs }))
+    .sort((a, b) => b.used - a.used);
   for (const old of bundles.slice(KEEP)) {
-    rmSync(join(cache, old.name), { recursive: true, force: true });
+    if (now - old.used > UNUSED_MS) rmSync(join(cache, old.name), { recursive: true, force: true });
+  }
+  // Half-built bundles of runs that were killed while building.
+  for (const name of readdirSync(cache)) {
+    if (name.includes(".tmp-") && now - statSync(join(cache, name)).mtimeMs > 60 * 60 * 1000) {
+      rmSync(join(cache, name), { recursive: true, force: true });
+    }
   }
 }
 
@@ -76,7 +89,16 @@ export async function bundledCli() {
   const cache = join(ROOT, "node_modules", ".cache", "pkslab");
   const target = join(cache, `bundle-${fingerprint(esbuild.version)}`);
   const main = join(target, "main.mjs");
-  if (existsSync(main)) return main;
+  if (existsSync(main)) {
+    // The directory's time says when it was last used (see prune).
+    try {
+      const now = new Date();
+      utimesSync(target, now, now);
+    } catch {
+      // A read-only cache still serves its bundle.
+    }
+    return main;
+  }
   mkdirSync(cache, { recursive: true });
   // Built beside the target and renamed into place, so that a concurrent run never sees a
   // half-written bundle; if another run got there first, its bundle is the same.
