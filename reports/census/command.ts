@@ -4,11 +4,18 @@
  *   pkslab census --kernel-src <dir> [--format table|markdown|email|csv|json]
  *                 [--out <file>] [--arch all|x86|...] [--sites]
  */
-import { existsSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
+import { z } from "zod";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
-import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
+import {
+  choice,
+  existingDirectory,
+  flag,
+  outPath,
+  parseFlags,
+  reject,
+  text,
+} from "../cli/flags.ts";
 import { runCensus } from "./census.ts";
 import { CENSUS_FORMATS, type CensusFormat, renderCensus } from "./render.ts";
 import { listArchitectures } from "./scan.ts";
@@ -25,6 +32,28 @@ export interface CensusCommandOptions {
   sites?: boolean;
 }
 
+/** The flags of `pkslab census`; --arch must name an arch/ directory of the tree. */
+export const censusFlagsSchema = z
+  .object({
+    kernelSrc: existingDirectory(
+      "census needs --kernel-src <dir>: the root of an unpacked Linux source tree " +
+        "(scripts/fetch-linux-source.sh fetches Debian's 6.1 tree).",
+    ),
+    format: choice("format", CENSUS_FORMATS),
+    out: outPath().optional(),
+    arch: text(),
+    sites: flag().optional(),
+  })
+  .transform((flags, ctx) => {
+    if (flags.arch !== "all") {
+      const choices = ["all", ...listArchitectures(flags.kernelSrc)];
+      if (!choices.includes(flags.arch)) {
+        return reject(ctx, { value: flags.arch, noun: "arch", choices }, ["arch"]);
+      }
+    }
+    return flags;
+  });
+
 /** Checks the options; returns the validated values or throws UserInputError. */
 export function validateCensusOptions(options: CensusCommandOptions): {
   kernelSrc: string;
@@ -32,39 +61,8 @@ export function validateCensusOptions(options: CensusCommandOptions): {
   out: string | undefined;
   arch: string;
 } {
-  if (!options.kernelSrc) {
-    throw new UserInputError(
-      "census needs --kernel-src <dir>: the root of an unpacked Linux source tree " +
-        "(scripts/fetch-linux-source.sh fetches Debian's 6.1 tree).",
-    );
-  }
-  const kernelSrc = resolve(options.kernelSrc);
-  if (!existsSync(kernelSrc)) {
-    throw new UserInputError(`--kernel-src ${options.kernelSrc}: no such directory.`);
-  }
-  if (!statSync(kernelSrc).isDirectory()) {
-    throw new UserInputError(`--kernel-src ${options.kernelSrc}: not a directory.`);
-  }
-  if (!(CENSUS_FORMATS as readonly string[]).includes(options.format)) {
-    throw unknownChoiceError("format", options.format, CENSUS_FORMATS);
-  }
-  const arch = options.arch;
-  if (arch !== "all") {
-    const choices = ["all", ...listArchitectures(kernelSrc)];
-    if (!choices.includes(arch)) throw unknownChoiceError("arch", arch, choices);
-  }
-  let out: string | undefined;
-  if (options.out !== undefined) {
-    out = resolve(options.out);
-    const parent = dirname(out);
-    if (!existsSync(parent) || !statSync(parent).isDirectory()) {
-      throw new UserInputError(`--out ${options.out}: directory ${parent} does not exist.`);
-    }
-    if (existsSync(out) && statSync(out).isDirectory()) {
-      throw new UserInputError(`--out ${options.out}: is a directory.`);
-    }
-  }
-  return { kernelSrc, format: options.format as CensusFormat, out, arch };
+  const { kernelSrc, format, out, arch } = parseFlags(censusFlagsSchema, options);
+  return { kernelSrc, format, out, arch };
 }
 
 /** Adds the `census` subcommand to the main program. */

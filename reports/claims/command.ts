@@ -7,15 +7,15 @@
  *                 [--no-builtin] [--no-robustness] [--profile <name|file>] [--cpus <n>]
  *                 [--seeds <n>]
  */
-import type { Command } from "commander";
-import { InvalidArgumentError } from "commander";
+import { type Command, Option } from "commander";
+import { z } from "zod";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
 import { UserInputError } from "../../core/errors.ts";
 import { loadProfile } from "../../core/profile.ts";
-import { checkOutPath } from "../validate/command.ts";
+import { choice, flag, outPath, parseFlags, text, texts, wholeNumber } from "../cli/flags.ts";
 import { type Claim, LSFMM_CLAIMS } from "./claims.ts";
 import { DEFAULT_CLAIMS_CPUS, evaluateClaims } from "./evaluate.ts";
-import { checkClaimsFormat, renderClaims } from "./render.ts";
+import { CLAIMS_FORMATS, renderClaims } from "./render.ts";
 import { loadClaimsFile } from "./user.ts";
 
 export { type Claim, type ClaimResults, LSFMM_CLAIMS, type Verdict } from "./claims.ts";
@@ -23,37 +23,22 @@ export { type ClaimsReport, evaluateClaims } from "./evaluate.ts";
 export { CLAIMS_FORMATS, renderClaims } from "./render.ts";
 export { renderSensitivity, type SensitivityReport, sensitivity } from "./sensitivity.ts";
 
-interface ClaimsFlags {
-  format: string;
-  out?: string;
-  claims?: string[];
-  builtin: boolean;
-  robustness: boolean;
-  profile?: string;
-  cpus: number;
-  seeds: number;
-}
-
 const collect = (value: string, previous: string[] | undefined): string[] => [
   ...(previous ?? []),
   value,
 ];
 
-function parseSeeds(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 30) {
-    throw new InvalidArgumentError(`--seeds must be a whole number from 1 to 30, got "${value}".`);
-  }
-  return parsed;
-}
-
-function parseCpus(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 2 || parsed > 256) {
-    throw new InvalidArgumentError(`--cpus must be a whole number from 2 to 256, got "${value}".`);
-  }
-  return parsed;
-}
+/** The flags of `pkslab claims`. */
+export const claimsFlagsSchema = z.object({
+  format: choice("format", CLAIMS_FORMATS),
+  out: outPath().optional(),
+  claims: texts().optional(),
+  builtin: flag(),
+  robustness: flag(),
+  profile: text().optional(),
+  cpus: wholeNumber(2, 256),
+  seeds: wholeNumber(1, 30),
+});
 
 /** Adds the `claims` subcommand to the main program. */
 export function registerClaimsCommand(program: Command): void {
@@ -72,11 +57,19 @@ export function registerClaimsCommand(program: Command): void {
     .option("--no-builtin", "check only the claims given with --claims")
     .option("--no-robustness", "skip the cost-parameter sweep (faster; verdicts only)")
     .option("--profile <name|file>", "cost profile (built-in name or JSON file)")
-    .option("--cpus <n>", "CPUs of the simulated machine", parseCpus, DEFAULT_CLAIMS_CPUS)
-    .option("--seeds <n>", "seeds 1..n; predicates read seed means", parseSeeds, 1)
-    .action(async (flags: ClaimsFlags) => {
-      const format = checkClaimsFormat(flags.format);
-      const out = checkOutPath(flags.out);
+    .addOption(
+      new Option("--cpus <n>", "CPUs of the simulated machine (2 to 256)").default(
+        DEFAULT_CLAIMS_CPUS,
+      ),
+    )
+    .addOption(
+      new Option("--seeds <n>", "seeds 1..n (n from 1 to 30); predicates read seed means").default(
+        1,
+      ),
+    )
+    .action(async (raw: unknown) => {
+      const flags = parseFlags(claimsFlagsSchema, raw);
+      const { format, out } = flags;
       const claims: Claim[] = flags.builtin ? [...LSFMM_CLAIMS] : [];
       for (const file of flags.claims ?? []) claims.push(...(await loadClaimsFile(file)));
       if (claims.length === 0) {

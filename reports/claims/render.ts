@@ -1,17 +1,9 @@
 /** Renders a claims report: table (terminal text), markdown, json. */
-import { unknownChoiceError } from "../../core/errors.ts";
 import { ascii, wrap } from "../validate/ascii.ts";
 import type { ClaimOutcome, ClaimsReport } from "./evaluate.ts";
 
 export const CLAIMS_FORMATS = ["table", "markdown", "email", "json"] as const;
 export type ClaimsFormat = (typeof CLAIMS_FORMATS)[number];
-
-export function checkClaimsFormat(format: string): ClaimsFormat {
-  if (!(CLAIMS_FORMATS as readonly string[]).includes(format)) {
-    throw unknownChoiceError("format", format, CLAIMS_FORMATS);
-  }
-  return format as ClaimsFormat;
-}
 
 const DISCLAIMER =
   "Verdicts of the model (simulated machine), not measurements. Robust = the verdict holds with every unverified or derived cost parameter at each end of its documented range (one at a time) and all of them at the low and at the high corner.";

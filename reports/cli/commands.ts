@@ -1,4 +1,5 @@
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
+import type { z } from "zod";
 import { unknownChoiceError } from "../../core/errors.ts";
 import { loadProfile } from "../../core/profile.ts";
 import { checkPlugin, renderConformance } from "../../strategies/conformance.ts";
@@ -16,36 +17,30 @@ import {
 } from "../../workloads/registry.ts";
 import { registerCensusCommand } from "../census/command.ts";
 import { registerClaimsCommand } from "../claims/command.ts";
-import { EMAIL_STYLES, FORMATS, metricsByName } from "../render/common.ts";
+import { EMAIL_STYLES, metricsByName } from "../render/common.ts";
 import { renderDiff } from "../render/diff.ts";
 import { SWEEP_FORMATS } from "../render/sweep.ts";
 import { registerReplayCommand } from "../replay/command.ts";
 import { loadResults } from "../results.ts";
 import { registerValidateCommand } from "../validate/command.ts";
 import { compareAction, emit } from "./compare.ts";
-import { type CompareFlags, splitList } from "./config.ts";
+import { splitList } from "./config.ts";
+import {
+  COMPARE_FORMATS,
+  type CompareFlagValues,
+  catalogFlagsSchema,
+  checkPluginFlagsSchema,
+  compareFlagsSchema,
+  diffFlagsSchema,
+  parseFlags,
+  profileFlagsSchema,
+  runFlagsSchema,
+  validateOptionsHook,
+} from "./flags.ts";
 import { registerMergeCommand } from "./merge.ts";
 import { classifyPlugins } from "./plan.ts";
 import { renderProfile } from "./profile-view.ts";
 import { type SweepFlags, sweepAction } from "./sweep.ts";
-
-function parseInteger(name: string, min: number) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min)
-      throw new InvalidArgumentError(`${name} must be a whole number >= ${min}, got "${value}".`);
-    return parsed;
-  };
-}
-
-function parseNumber(name: string) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (value.trim() === "" || !Number.isFinite(parsed) || parsed < 0)
-      throw new InvalidArgumentError(`${name} must be a non-negative number, got "${value}".`);
-    return parsed;
-  };
-}
 
 const collect = (value: string, previous: string[] | undefined): string[] => [
   ...(previous ?? []),
@@ -61,19 +56,22 @@ async function catalogs(plugins: readonly string[]) {
   };
 }
 
-/** The options shared by compare and sweep: what to run, on what machine, with what costs. */
-function addRunOptions(command: Command): Command {
+/**
+ * The options shared by compare and sweep: what to run, on what machine, with what costs.
+ * A hook validates them (and any other option `schema` names) before the action runs.
+ */
+function addRunOptions(command: Command, schema: z.ZodObject = runFlagsSchema): Command {
   return command
+    .hook("preAction", validateOptionsHook(schema))
     .option("--strategies <list>", "comma list of strategy names or plugin paths (default: all)")
     .option("--workloads <list>", "comma list of workload names or plugin paths (default: all)")
     .option("--plugin <file>", "load a strategy or workload plugin (repeatable)", collect)
-    .option("--cpus <n>", "online CPUs of the machine (default 16)", parseInteger("--cpus", 1))
-    .option("--seeds <n>", "seeds per cell (default 5)", parseInteger("--seeds", 1))
-    .option("--seed <s>", "first seed (default 1)", parseInteger("--seed", 0))
+    .option("--cpus <n>", "online CPUs of the machine (default 16)")
+    .option("--seeds <n>", "seeds per cell (default 5)")
+    .option("--seed <s>", "first seed (default 1)")
     .option(
       "--stray-every <n>",
       "mean operations between injected strays for every workload (default: each workload's stray_every)",
-      parseNumber("--stray-every"),
     )
     .option("--profile <name|file>", "cost profile (default server-2022)")
     .option(
@@ -86,11 +84,7 @@ function addRunOptions(command: Command): Command {
       "--config <file>",
       "JSON or TypeScript file (default export) with the same fields (flags override it)",
     )
-    .option(
-      "--jobs <n>",
-      "worker threads (default: available CPUs; results do not depend on it)",
-      parseInteger("--jobs", 1),
-    )
+    .option("--jobs <n>", "worker threads (default: available CPUs; results do not depend on it)")
     .option(
       "--check",
       "run the model's invariant checker after each run; a cell that breaks one fails (exit 1)",
@@ -98,7 +92,6 @@ function addRunOptions(command: Command): Command {
     .option(
       "--operation-budget <n>",
       "most workload operations per run; a plugin that loops past it fails its cells (default 5000000)",
-      parseInteger("--operation-budget", 1),
     );
 }
 
@@ -110,12 +103,11 @@ export function registerCommands(program: Command, toolVersion: string): void {
       .description(
         "run strategies x workloads over seeds on the machine model and report the comparison (default: every built-in strategy on every built-in workload)",
       ),
+    compareFlagsSchema,
   )
-    .addOption(
-      new Option(
-        "--format <format>",
-        "report format (default: from --out's extension, else table); png writes every chart as a PNG file into the --out directory",
-      ).choices([...FORMATS, "png"]),
+    .option(
+      "--format <format>",
+      `report format: ${COMPARE_FORMATS.join(", ")} (default: from --out's extension, else table); png writes every chart as a PNG file into the --out directory`,
     )
     .option("--out <file>", "write the report to a file (atomically) instead of stdout")
     .option("--from <results.json>", "re-render a saved JSON result instead of running")
@@ -127,17 +119,16 @@ export function registerCommands(program: Command, toolVersion: string): void {
       "--sensitivity",
       "also run the comparison with every unverified or derived cost at the ends of its range and report whether each workload's ranking of strategies changes (slow: one comparison per variant)",
     )
-    .addOption(
-      new Option(
-        "--style <style>",
-        "email layout: mmtests blocks (default) or the LKP robot's %change lines",
-      ).choices(EMAIL_STYLES),
+    .option(
+      "--style <style>",
+      `email layout: ${EMAIL_STYLES.join(" or ")} (mmtests blocks, the default, or the LKP robot's %change lines)`,
     )
     .option(
       "--metrics <list>",
       "metric columns after cycles/op (comma list of metric names; default: PKRS writes, shootdowns, TLB misses, splits, blocked, false faults, exposure)",
     )
-    .action((flags: CompareFlags) => compareAction(flags, toolVersion));
+    // The hook of addRunOptions has parsed every flag with compareFlagsSchema.
+    .action((flags: CompareFlagValues) => compareAction(flags, toolVersion));
 
   addRunOptions(
     program
@@ -172,7 +163,8 @@ export function registerCommands(program: Command, toolVersion: string): void {
     .description("list the strategies and workloads (built-ins and --plugin files)")
     .option("--plugin <file>", "also load this plugin (repeatable)", collect)
     .option("--json", "machine-readable output")
-    .action(async (options: { plugin?: string[]; json?: boolean }) => {
+    .action(async (raw: unknown) => {
+      const options = parseFlags(catalogFlagsSchema, raw);
       const { strategies, workloads } = await catalogs(options.plugin ?? []);
       if (options.json) {
         const data = {
@@ -204,7 +196,8 @@ export function registerCommands(program: Command, toolVersion: string): void {
     .argument("<name>", "a strategy or workload name")
     .option("--plugin <file>", "also load this plugin (repeatable)", collect)
     .option("--json", "machine-readable output")
-    .action(async (name: string, options: { plugin?: string[]; json?: boolean }) => {
+    .action(async (name: string, raw: unknown) => {
+      const options = parseFlags(catalogFlagsSchema, raw);
       const { strategies, workloads } = await catalogs(options.plugin ?? []);
       const strategy = strategies.find((s) => s.module.name === name);
       const workload = workloads.find((w) => w.module.name === name);
@@ -237,7 +230,8 @@ export function registerCommands(program: Command, toolVersion: string): void {
     )
     .option("--json", "machine-readable output")
     .option("--profile <name|file>", "cost profile to check with (default server-2022)")
-    .action(async (file: string, options: { json?: boolean; profile?: string }) => {
+    .action(async (file: string, raw: unknown) => {
+      const options = parseFlags(checkPluginFlagsSchema, raw);
       const { workloads } = await classifyPlugins([file]);
       if (workloads.length > 0) {
         // Workloads have no conformance suite beyond loading and validating their shape.
@@ -271,7 +265,8 @@ export function registerCommands(program: Command, toolVersion: string): void {
       "--metrics <list>",
       "metrics to compare (comma list; default: the report's main metrics)",
     )
-    .action((a: string, b: string, options: { out?: string; metrics?: string }) => {
+    .action((a: string, b: string, raw: unknown) => {
+      const options = parseFlags(diffFlagsSchema, raw);
       const docA = loadResults(a);
       const docB = loadResults(b);
       const names = splitList(options.metrics);
@@ -284,7 +279,8 @@ export function registerCommands(program: Command, toolVersion: string): void {
     .description("print the cost profile: every parameter with value, unit, source and confidence")
     .option("--profile <name|file>", "cost profile", "server-2022")
     .option("--json", "machine-readable output")
-    .action((options: { profile: string; json?: boolean }) => {
+    .action((raw: unknown) => {
+      const options = parseFlags(profileFlagsSchema, raw);
       const profile = loadProfile(options.profile);
       process.stdout.write(
         options.json ? `${JSON.stringify(profile, null, 2)}\n` : renderProfile(profile),

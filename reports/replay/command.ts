@@ -7,15 +7,27 @@
  *                 [--format table|markdown|json] [--out <file>] [--cpus N] [--seed N]
  *                 [--set held_buffers=3] [--profile name|file] [--check]
  */
-import { existsSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
+import { z } from "zod";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
-import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
+import { UserInputError } from "../../core/errors.ts";
 import { DEFAULT_PROFILE, loadProfile } from "../../core/profile.ts";
 import { resolveStrategies } from "../../strategies/registry.ts";
 import { readTraceFile } from "../../workloads/trace-parse.ts";
 import { REPLAY_MAPPINGS, type ReplayMapping, traceThreads } from "../../workloads/trace-replay.ts";
+import { splitList } from "../cli/config.ts";
+import {
+  choice,
+  choiceList,
+  existingFile,
+  flag,
+  nameList,
+  outPath,
+  parseFlags,
+  reject,
+  text,
+  wholeNumber,
+} from "../cli/flags.ts";
 import { REPLAY_FORMATS, type ReplayFormat, renderReplay, runReplay } from "./replay.ts";
 
 export { REPLAY_FORMATS, renderReplay, runReplay } from "./replay.ts";
@@ -32,11 +44,33 @@ export interface ReplayCommandOptions {
   check?: boolean;
 }
 
-const list = (text: string | undefined) =>
-  (text ?? "")
-    .split(",")
-    .map((part) => part.trim())
-    .filter((part) => part !== "");
+/** `--set NAME=VALUE` of the replay workload (a number where the value reads as one). */
+function replayParameter() {
+  return z.string().transform((raw, ctx): [string, number | string] => {
+    const eq = raw.indexOf("=");
+    if (eq <= 0) return reject(ctx, { value: raw, problem: "expected NAME=VALUE" });
+    const name = raw.slice(0, eq).trim();
+    if (name === "mapping")
+      return reject(ctx, { value: raw, problem: "use --mapping to choose the mapping" });
+    const text = raw.slice(eq + 1).trim();
+    const value = Number(text);
+    return [name, text !== "" && Number.isFinite(value) ? value : text];
+  });
+}
+
+/** The flags (and the trace argument) of `pkslab replay`. */
+export const replayFlagsSchema = z.object({
+  trace: existingFile(),
+  mapping: choiceList("mapping", REPLAY_MAPPINGS),
+  strategies: nameList("strategy names").optional(),
+  format: choice("format", REPLAY_FORMATS),
+  out: outPath().optional(),
+  cpus: wholeNumber(1).optional(),
+  seed: wholeNumber(0),
+  set: z.array(replayParameter()).optional(),
+  profile: text().optional(),
+  check: flag().optional(),
+});
 
 /** Checks the options; returns the validated values or throws UserInputError. */
 export function validateReplayOptions(
@@ -52,60 +86,16 @@ export function validateReplayOptions(
   seed: number;
   params: Record<string, number | string>;
 } {
-  const path = resolve(trace);
-  if (!existsSync(path)) throw new UserInputError(`trace ${trace}: no such file.`);
-  if (!statSync(path).isFile()) throw new UserInputError(`trace ${trace}: not a file.`);
-  const mappings = list(options.mapping);
-  if (mappings.length === 0) throw new UserInputError("--mapping names no mapping.");
-  for (const mapping of mappings) {
-    if (!(REPLAY_MAPPINGS as readonly string[]).includes(mapping)) {
-      throw unknownChoiceError("mapping", mapping, REPLAY_MAPPINGS);
-    }
-  }
-  if (!(REPLAY_FORMATS as readonly string[]).includes(options.format)) {
-    throw unknownChoiceError("format", options.format, REPLAY_FORMATS);
-  }
-  let cpus: number | undefined;
-  if (options.cpus !== undefined) {
-    cpus = Number(options.cpus);
-    if (!Number.isInteger(cpus) || cpus < 1) {
-      throw new UserInputError(`--cpus must be a whole number >= 1, got "${options.cpus}".`);
-    }
-  }
-  const seed = Number(options.seed);
-  if (!Number.isInteger(seed) || seed < 0) {
-    throw new UserInputError(`--seed must be a whole number >= 0, got "${options.seed}".`);
-  }
-  const params: Record<string, number | string> = {};
-  for (const assignment of options.set ?? []) {
-    const eq = assignment.indexOf("=");
-    if (eq <= 0) throw new UserInputError(`--set ${assignment}: expected NAME=VALUE.`);
-    const name = assignment.slice(0, eq).trim();
-    if (name === "mapping") throw new UserInputError("use --mapping to choose the mapping.");
-    const text = assignment.slice(eq + 1).trim();
-    const value = Number(text);
-    params[name] = text !== "" && Number.isFinite(value) ? value : text;
-  }
-  let out: string | undefined;
-  if (options.out !== undefined) {
-    out = resolve(options.out);
-    const parent = dirname(out);
-    if (!existsSync(parent) || !statSync(parent).isDirectory()) {
-      throw new UserInputError(`--out ${options.out}: directory ${parent} does not exist.`);
-    }
-    if (existsSync(out) && statSync(out).isDirectory()) {
-      throw new UserInputError(`--out ${options.out}: is a directory.`);
-    }
-  }
+  const flags = parseFlags(replayFlagsSchema, { ...options, trace }, { trace: "trace" });
   return {
-    trace: path,
-    mappings: mappings as ReplayMapping[],
-    strategies: list(options.strategies),
-    format: options.format as ReplayFormat,
-    out,
-    cpus,
-    seed,
-    params,
+    trace: flags.trace,
+    mappings: flags.mapping,
+    strategies: splitList(flags.strategies),
+    format: flags.format,
+    out: flags.out,
+    cpus: flags.cpus,
+    seed: flags.seed,
+    params: Object.fromEntries(flags.set ?? []),
   };
 }
 

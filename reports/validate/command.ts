@@ -6,50 +6,53 @@
  *   pkslab validate [--format table|markdown|email|csv|json] [--out <file>] [--case <id>...]
  *                   [--profile-file <name>=<path>]
  */
-import { existsSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
+import { z } from "zod";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
-import { UserInputError } from "../../core/errors.ts";
-import { type CostProfile, loadProfile } from "../../core/profile.ts";
+import { BUILTIN_PROFILES, loadProfile } from "../../core/profile.ts";
+import { choice, flag, outPath, parseFlags, reject } from "../cli/flags.ts";
+import { VALIDATION_CASES } from "./cases.ts";
 import { fitOpteron, fitServer } from "./fit.ts";
-import { checkValidateFormat, renderValidation } from "./render.ts";
+import { renderValidation, VALIDATE_FORMATS } from "./render.ts";
 import { runValidation } from "./validate.ts";
 
 export { VALIDATION_CASES, type ValidationCase } from "./cases.ts";
 export { renderValidation, VALIDATE_FORMATS } from "./render.ts";
 export { runValidation, type ValidationReport, type ValidationRow } from "./validate.ts";
 
-/** Checks an --out path: its directory must exist and it must not be a directory. */
-export function checkOutPath(out: string | undefined): string | undefined {
-  if (out === undefined) return undefined;
-  const path = resolve(out);
-  const parent = dirname(path);
-  if (!existsSync(parent) || !statSync(parent).isDirectory()) {
-    throw new UserInputError(`--out ${out}: directory ${parent} does not exist.`);
-  }
-  if (existsSync(path) && statSync(path).isDirectory()) {
-    throw new UserInputError(`--out ${out}: is a directory.`);
-  }
-  return path;
+/** `--profile-file <built-in profile>=<path>`, as a pair. */
+function profileFile() {
+  return z.string().transform((raw, ctx): [string, string] => {
+    const at = raw.indexOf("=");
+    if (at <= 0 || at === raw.length - 1) {
+      return reject(ctx, {
+        value: raw,
+        problem: "expected <built-in profile name>=<path to a JSON profile>",
+      });
+    }
+    const name = raw.slice(0, at);
+    if (!(BUILTIN_PROFILES as readonly string[]).includes(name)) {
+      return reject(ctx, { value: name, noun: "built-in profile", choices: BUILTIN_PROFILES });
+    }
+    return [name, raw.slice(at + 1)];
+  });
 }
 
-/** `--profile-file server-2022=./broken.json`: run that profile's cases on another file. */
-export function profileReplacements(
-  entries: readonly string[] | undefined,
-): Map<string, CostProfile> {
-  const map = new Map<string, CostProfile>();
-  for (const entry of entries ?? []) {
-    const at = entry.indexOf("=");
-    if (at <= 0 || at === entry.length - 1) {
-      throw new UserInputError(
-        `--profile-file ${entry}: expected <built-in profile name>=<path to a JSON profile>.`,
-      );
-    }
-    map.set(entry.slice(0, at), loadProfile(entry.slice(at + 1)));
-  }
-  return map;
-}
+/** The flags of `pkslab validate`. */
+export const validateFlagsSchema = z.object({
+  refit: flag().optional(),
+  format: choice("format", VALIDATE_FORMATS),
+  out: outPath().optional(),
+  case: z
+    .array(
+      choice(
+        "validation case",
+        VALIDATION_CASES.map((c) => c.id),
+      ),
+    )
+    .optional(),
+  profileFile: z.array(profileFile()).optional(),
+});
 
 /**
  * `--refit`: redoes the documented fits on the current model and profiles and prints the
@@ -76,14 +79,6 @@ export function refitText(): string {
   return `${lines.join("\n")}\n`;
 }
 
-interface ValidateFlags {
-  refit?: boolean;
-  format: string;
-  out?: string;
-  case?: string[];
-  profileFile?: string[];
-}
-
 const collect = (value: string, previous: string[] | undefined): string[] => [
   ...(previous ?? []),
   value,
@@ -105,14 +100,16 @@ export function registerValidateCommand(program: Command): void {
       collect,
     )
     .option("--refit", "redo the fits on the current model and print the values (about a minute)")
-    .action((flags: ValidateFlags) => {
+    .action((raw: unknown) => {
+      const flags = parseFlags(validateFlagsSchema, raw);
       if (flags.refit) {
         process.stdout.write(refitText());
         return;
       }
-      const format = checkValidateFormat(flags.format);
-      const out = checkOutPath(flags.out);
-      const replacements = profileReplacements(flags.profileFile);
+      const { format, out } = flags;
+      const replacements = new Map(
+        (flags.profileFile ?? []).map(([name, path]) => [name, loadProfile(path)]),
+      );
       const report = runValidation({
         cases: flags.case,
         profileFor: (name) => replacements.get(name) ?? loadProfile(name),

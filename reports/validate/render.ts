@@ -1,18 +1,10 @@
 /** Renders a validation report: table (terminal), markdown, csv, json. */
 import { getBorderCharacters, table } from "table";
-import { unknownChoiceError } from "../../core/errors.ts";
 import { ascii, wrap } from "./ascii.ts";
 import type { ValidationReport, ValidationRow } from "./validate.ts";
 
 export const VALIDATE_FORMATS = ["table", "markdown", "email", "csv", "json"] as const;
 export type ValidateFormat = (typeof VALIDATE_FORMATS)[number];
-
-export function checkValidateFormat(format: string): ValidateFormat {
-  if (!(VALIDATE_FORMATS as readonly string[]).includes(format)) {
-    throw unknownChoiceError("format", format, VALIDATE_FORMATS);
-  }
-  return format as ValidateFormat;
-}
 
 /** Four significant digits, thousands separated, no exponent for the ranges used here. */
 export function formatValue(value: number): string {

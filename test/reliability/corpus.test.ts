@@ -307,13 +307,13 @@ const CASES: readonly Case[] = [
   {
     name: "flag: zero CPUs",
     args: ["compare", "--cpus", "0"],
-    message: /option '--cpus <n>' argument '0' is invalid\. --cpus must be a whole number >= 1/,
+    message: /^pkslab: error: --cpus must be a whole number >= 1, got "0"\.$/,
     out: "json",
   },
   {
     name: "flag: negative CPUs",
     args: ["sweep", "--vary", "pmem-dax.pages=64,128", "--cpus", "-4"],
-    message: /argument '-4' is invalid\. --cpus must be a whole number >= 1/,
+    message: /^pkslab: error: --cpus must be a whole number >= 1, got "-4"\.$/,
     out: "csv",
   },
   {
@@ -325,7 +325,7 @@ const CASES: readonly Case[] = [
   {
     name: "flag: not a number",
     args: ["compare", "--seeds", "many"],
-    message: /argument 'many' is invalid\. --seeds must be a whole number >= 1/,
+    message: /^pkslab: error: --seeds must be a whole number >= 1, got "many"\.$/,
     out: "json",
   },
   {
@@ -338,7 +338,75 @@ const CASES: readonly Case[] = [
     name: "flag: unknown format, listing the choices",
     args: ["compare", "--format", "xml"],
     message:
-      /argument 'xml' is invalid\. Allowed choices are table, markdown, email, csv, json, html/,
+      /--format: unknown format "xml"\. Did you mean "html"\? Valid choices: table, markdown, email, csv, json, html, png\.$/,
+  },
+  {
+    name: "flag: a near-miss format, with a suggestion",
+    args: ["compare", "--format", "markdwn", ...SMALL],
+    message: /--format: unknown format "markdwn"\. Did you mean "markdown"\? Valid choices: table,/,
+    out: "md",
+  },
+  {
+    name: "flag: unknown email style, with a suggestion",
+    args: ["compare", "--format", "email", "--style", "lpk", ...SMALL],
+    message:
+      /--style: unknown email style "lpk"\. Did you mean "lkp"\? Valid choices: mmtests, lkp\.$/,
+    out: "txt",
+  },
+  {
+    name: "flag: negative first seed",
+    args: ["compare", "--seed", "-1"],
+    message: /^pkslab: error: --seed must be a whole number >= 0, got "-1"\.$/,
+    out: "json",
+  },
+  {
+    name: "flag: negative stray rate",
+    args: ["compare", "--stray-every", "-3"],
+    message: /^pkslab: error: --stray-every must be a non-negative number, got "-3"\.$/,
+    out: "json",
+  },
+  {
+    name: "flag: stray rate that is not a number",
+    args: ["sweep", "--vary", "pmem-dax.pages=64,128", "--stray-every", "often"],
+    message: /^pkslab: error: --stray-every must be a non-negative number, got "often"\.$/,
+    out: "csv",
+  },
+  {
+    name: "flag: fractional worker count (a run option of sweep)",
+    args: ["sweep", "--vary", "pmem-dax.pages=64,128", "--jobs", "1.5"],
+    message: /^pkslab: error: --jobs must be a whole number >= 1, got "1\.5"\.$/,
+    out: "csv",
+  },
+  {
+    name: "flag: empty seed count",
+    args: ["compare", "--seeds", ""],
+    message: /^pkslab: error: --seeds must be a whole number >= 1, got ""\.$/,
+    out: "json",
+  },
+  {
+    name: "flag: huge operation budget that is not an integer",
+    args: ["compare", "--operation-budget", "1e400"],
+    message: /^pkslab: error: --operation-budget must be a whole number >= 1, got "1e400"\.$/,
+    out: "json",
+  },
+  {
+    name: "flag: a strategy list that names nothing",
+    args: ["compare", "--strategies", ","],
+    message:
+      /^pkslab: error: --strategies must be a comma list of strategy names or plugin paths, got ","\.$/,
+    out: "json",
+  },
+  {
+    name: "flag: claims seeds out of range",
+    args: ["claims", "--seeds", "31"],
+    message: /^pkslab: error: --seeds must be a whole number from 1 to 30, got "31"\.$/,
+    out: "json",
+  },
+  {
+    name: "flag: claims CPUs below two",
+    args: ["claims", "--cpus", "1"],
+    message: /^pkslab: error: --cpus must be a whole number from 2 to 256, got "1"\.$/,
+    out: "md",
   },
   {
     name: "flag: unknown strategy, with a suggestion",
@@ -432,6 +500,25 @@ const CASES: readonly Case[] = [
     out: "txt",
   },
   {
+    name: "replay: unknown mapping, with a suggestion",
+    args: ["replay", corpus("trace-binary.txt"), "--mapping", "per-call,per-serch"],
+    message:
+      /--mapping: unknown mapping "per-serch"\. Did you mean "per-search"\? Valid choices: per-call, per-search\.$/,
+    out: "json",
+  },
+  {
+    name: "replay: zero CPUs",
+    args: ["replay", corpus("trace-binary.txt"), "--cpus", "0"],
+    message: /^pkslab: error: --cpus must be a whole number >= 1, got "0"\.$/,
+    out: "txt",
+  },
+  {
+    name: "replay: missing trace",
+    args: ["replay", join(dir, "no-trace.txt")],
+    message: /^pkslab: error: trace .*no-trace\.txt: no such file\.$/,
+    out: "txt",
+  },
+  {
     name: "replay: binary file",
     args: ["replay", corpus("trace-binary.txt")],
     message: /trace .*trace-binary\.txt: no extent-buffer accessor calls in 2 line\(s\)/,
@@ -444,9 +531,50 @@ const CASES: readonly Case[] = [
     out: "txt",
   },
   {
+    name: "census: no --kernel-src",
+    args: ["census"],
+    message:
+      /^pkslab: error: census needs --kernel-src <dir>: the root of an unpacked Linux source tree/,
+    out: "txt",
+  },
+  {
+    name: "census: --kernel-src is a file",
+    args: ["census", "--kernel-src", corpus("trace-binary.txt")],
+    message: /^pkslab: error: --kernel-src .*trace-binary\.txt: not a directory\.$/,
+    out: "json",
+  },
+  {
+    name: "census: unknown format, with a suggestion",
+    args: ["census", "--kernel-src", corpus("kernel-tree"), "--format", "jsno"],
+    message:
+      /--format: unknown format "jsno"\. Did you mean "json"\? Valid choices: table, markdown, email, csv, json\.$/,
+    out: "txt",
+  },
+  {
+    name: "census: unknown --arch, with a suggestion and the tree's architectures",
+    args: ["census", "--kernel-src", corpus("kernel-tree"), "--arch", "x68"],
+    message: /--arch: unknown arch "x68"\. Did you mean "x86"\? Valid choices: all, arm64, x86\.$/,
+    out: "json",
+  },
+  {
+    name: "validate: unknown format",
+    args: ["validate", "--format", "yaml"],
+    message:
+      /^pkslab: error: --format: unknown format "yaml"\. Valid choices: table, markdown, email, csv, json\.$/,
+    out: "txt",
+  },
+  {
+    name: "validate: --profile-file naming an unknown built-in profile",
+    args: ["validate", "--profile-file", `server-2021=${corpus("profile-empty.json")}`],
+    message:
+      /--profile-file: unknown built-in profile "server-2021"\. Did you mean "server-2022"\? Valid choices: server-2022, opteron-2008\.$/,
+    out: "txt",
+  },
+  {
     name: "validate: unknown case",
     args: ["validate", "--case", "xpfo-eager-4cpus"],
-    message: /unknown validation case "xpfo-eager-4cpus"\. Did you mean "xpfo-eager-4cpu"\?/,
+    message:
+      /--case: unknown validation case "xpfo-eager-4cpus"\. Did you mean "xpfo-eager-4cpu"\?/,
     out: "txt",
   },
   {
