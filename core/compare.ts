@@ -3,6 +3,7 @@ import type { WorkloadModule } from "../workloads/api.ts";
 import { type RunMetrics, runSimulation } from "./engine.ts";
 import type { MachineConfig } from "./machine.ts";
 import type { CostProfile } from "./profile.ts";
+import { noteSeed } from "./watchdog.ts";
 
 /** One strategy with its resolved options. */
 export interface PlannedStrategy {
@@ -78,6 +79,7 @@ function runCell(
   const reasons = new Set<string>();
   let status: CellResult["status"] = "ok";
   for (const seed of plan.seeds) {
+    noteSeed(seed);
     let result: ReturnType<typeof runSimulation>;
     try {
       result = runSimulation({

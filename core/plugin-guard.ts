@@ -1,4 +1,5 @@
 import type { FaultResolution, Mapping, Outcome, StrategyHooks } from "../strategies/api.ts";
+import { noteHook } from "./watchdog.ts";
 
 /** A strategy plugin broke the hook contract: its cells fail with this reason. */
 export class PluginError extends Error {
@@ -64,6 +65,7 @@ function wrap<F extends (...args: never[]) => unknown>(
   fn: F,
 ): F {
   return ((...args: Parameters<F>) => {
+    noteHook(hook);
     try {
       return fn(...args);
     } catch (error) {
@@ -71,6 +73,8 @@ function wrap<F extends (...args: never[]) => unknown>(
       throw new PluginError(
         `${strategy}.${hook} threw during ${site.operation}: ${(error as Error)?.message ?? String(error)}`,
       );
+    } finally {
+      noteHook(undefined);
     }
   }) as F;
 }

@@ -6,6 +6,7 @@
  */
 import { type CellResult, runComparison } from "../../core/compare.ts";
 import type { CostProfile } from "../../core/profile.ts";
+import { attachWatch } from "../../core/watchdog.ts";
 import type { StrategyModule } from "../../strategies/api.ts";
 import { BUILTIN_STRATEGIES, loadStrategyPlugin } from "../../strategies/registry.ts";
 import type { WorkloadModule } from "../../workloads/api.ts";
@@ -23,6 +24,8 @@ export interface CellTask {
   readonly checkInvariants?: boolean;
   /** Operation budget per run (`--operation-budget`). */
   readonly operationBudget?: number;
+  /** Where to report the seed and hook in progress, for a watcher that may stop this thread. */
+  readonly watch?: SharedArrayBuffer;
 }
 
 const strategyCache = new Map<string, StrategyModule>();
@@ -67,6 +70,17 @@ export default async function runCellTask(task: CellTask): Promise<CellResult> {
     strategyEntry.costOverrides,
   );
   const workload = await workloadModule(workloadEntry);
+  attachWatch(task.watch);
+  try {
+    return runCell(task, strategy, workload);
+  } finally {
+    attachWatch(undefined);
+  }
+}
+
+function runCell(task: CellTask, strategy: StrategyModule, workload: WorkloadModule): CellResult {
+  const strategyEntry = task.config.strategies[task.strategy];
+  const workloadEntry = task.config.workloads[task.workload];
   const [cell] = runComparison({
     strategies: [{ module: strategy, options: strategyEntry.options }],
     workloads: [{ module: workload, params: workloadEntry.params }],

@@ -6,6 +6,7 @@
  * the tasks were given.
  */
 import type { CellResult } from "../../core/compare.ts";
+import { readWatch, WATCH_BYTES } from "../../core/watchdog.ts";
 import type { CellTask } from "./cell-worker.ts";
 import { type ResolvedComparison, runResolved } from "./plan.ts";
 
@@ -32,15 +33,71 @@ export function allCells(comparisons: readonly ResolvedComparison[]): CellRef[] 
   return cells;
 }
 
-/** Runs the given cells (see the module comment); `onCell` hears each completion. */
+/** How cells with user plugins are kept from hanging the run. */
+export interface CellTimeout {
+  /** Wall-clock limit of one such cell in its worker thread, in milliseconds (0: none). */
+  readonly ms: number;
+  /** The flag or setting that chose the limit, for the message (e.g. `--cell-timeout 600`). */
+  readonly setting: string;
+}
+
+/** How often a timed cell's watcher looks at its worker, in milliseconds. */
+const WATCH_INTERVAL_MS = 50;
+/** Least time a worker gets to load a timed cell's plugins, in milliseconds. */
+const LOAD_ALLOWANCE_MS = 30_000;
+
+/** Default wall-clock limit of a cell that runs a user plugin, in seconds. */
+export const DEFAULT_CELL_TIMEOUT_SECONDS = 600;
+
+/** Whether a cell runs code from a user plugin (a strategy or workload file). */
+export function runsPlugin(comparison: ResolvedComparison, ref: CellRef): boolean {
+  return (
+    comparison.config.strategies[ref.strategy].source !== "built-in" ||
+    comparison.config.workloads[ref.workload].source !== "built-in"
+  );
+}
+
+/** The failed cell of a plugin that did not finish in time. */
+function timedOutCell(
+  comparison: ResolvedComparison,
+  ref: CellRef,
+  timeout: CellTimeout,
+  watch: SharedArrayBuffer,
+): CellResult {
+  const strategy = comparison.config.strategies[ref.strategy].name;
+  const workload = comparison.config.workloads[ref.workload].name;
+  const state = readWatch(watch);
+  const where = !state.started
+    ? "while its plugins were loading"
+    : state.hook !== undefined
+      ? `in ${strategy}.${state.hook} (seed ${state.seed})`
+      : `outside the strategy's hooks (seed ${state.seed}: the workload's generator, the strategy's create, or the model)`;
+  return {
+    workload,
+    strategy,
+    status: "error",
+    reason: `did not finish within ${timeout.ms / 1000} s (${timeout.setting}): stopped ${where}; a hook that loops without charging the model can only be stopped this way`,
+    runs: [],
+  };
+}
+
+/**
+ * Runs the given cells (see the module comment); `onCell` hears each completion. With a
+ * timeout, cells that run user plugin code go to worker threads only (at least one, even
+ * with `jobs` 1), one at a time per worker, and a cell past the limit has its worker
+ * terminated and fails with `status: error`; the other cells are unaffected.
+ */
 export async function runCells(
   comparisons: readonly ResolvedComparison[],
   refs: readonly CellRef[],
   jobs: number,
   onCell?: (done: number, total: number) => void,
+  timeout: CellTimeout = { ms: 0, setting: "" },
 ): Promise<CellResult[]> {
   let done = 0;
   const total = refs.length;
+  const isolated = refs.map((ref) => timeout.ms > 0 && runsPlugin(comparisons[ref.point], ref));
+  const anyIsolated = isolated.some(Boolean);
   const here = (ref: CellRef): CellResult => {
     const comparison = comparisons[ref.point];
     const [cell] = runResolved({
@@ -50,14 +107,14 @@ export async function runCells(
     });
     return cell;
   };
-  if (jobs <= 1 || refs.length < MIN_PARALLEL_CELLS) {
+  if (!anyIsolated && (jobs <= 1 || refs.length < MIN_PARALLEL_CELLS)) {
     return refs.map((ref) => {
       const cell = here(ref);
       onCell?.(++done, total);
       return cell;
     });
   }
-  const workers = Math.min(jobs - 1, refs.length);
+  const workers = Math.max(1, Math.min(jobs - 1, refs.length));
   const { default: Tinypool } = await import("tinypool");
   const pool = new Tinypool({
     // Next to this module: the tsx shim beside the sources, or the bundled worker when the
@@ -67,36 +124,69 @@ export async function runCells(
     maxThreads: workers,
   });
   const cells: CellResult[] = new Array(refs.length);
-  let next = 0;
+  // Cells any thread may run, and cells only a worker may run (isolated plugin cells).
+  const shared = refs.map((_, index) => index).filter((index) => !isolated[index]);
+  const workerOnly = refs.map((_, index) => index).filter((index) => isolated[index]);
+  const runInWorker = async (index: number): Promise<CellResult> => {
+    const ref = refs[index];
+    const comparison = comparisons[ref.point];
+    const task: CellTask = {
+      config: comparison.config,
+      profile: comparison.profile,
+      workload: ref.workload,
+      strategy: ref.strategy,
+      ...(comparison.checkInvariants ? { checkInvariants: true } : {}),
+      ...(comparison.operationBudget !== undefined
+        ? { operationBudget: comparison.operationBudget }
+        : {}),
+    };
+    if (!isolated[index]) return (await pool.run(task)) as CellResult;
+    const watch = new SharedArrayBuffer(WATCH_BYTES);
+    const abort = new AbortController();
+    // The cell's clock starts once its worker has loaded the plugins and begun the cell;
+    // loading gets its own allowance (a plugin module may hang at its top level, too).
+    const submitted = Date.now();
+    let began: number | undefined;
+    const timer = setInterval(() => {
+      const now = Date.now();
+      if (began === undefined && readWatch(watch).started) began = now;
+      const late =
+        began === undefined
+          ? now - submitted > Math.max(timeout.ms, LOAD_ALLOWANCE_MS)
+          : now - began > timeout.ms;
+      if (late) abort.abort();
+    }, WATCH_INTERVAL_MS);
+    try {
+      return (await pool.run({ ...task, watch }, { signal: abort.signal })) as CellResult;
+    } catch (error) {
+      if (!abort.signal.aborted) throw error;
+      return timedOutCell(comparison, ref, timeout, watch);
+    } finally {
+      clearInterval(timer);
+    }
+  };
   const inWorker = async (): Promise<void> => {
-    while (next < refs.length) {
-      const index = next++;
-      const ref = refs[index];
-      const comparison = comparisons[ref.point];
-      const task: CellTask = {
-        config: comparison.config,
-        profile: comparison.profile,
-        workload: ref.workload,
-        strategy: ref.strategy,
-        ...(comparison.checkInvariants ? { checkInvariants: true } : {}),
-        ...(comparison.operationBudget !== undefined
-          ? { operationBudget: comparison.operationBudget }
-          : {}),
-      };
-      cells[index] = (await pool.run(task)) as CellResult;
+    for (;;) {
+      const index = workerOnly.shift() ?? shared.shift();
+      if (index === undefined) return;
+      cells[index] = await runInWorker(index);
       onCell?.(++done, total);
     }
   };
   try {
     // Two cells in flight per worker, so that a worker has its next cell while this thread
-    // is busy with one of its own.
-    const feeds = Promise.all(Array.from({ length: workers * 2 }, inWorker));
+    // is busy with one of its own; one when cells are timed (a cell's clock starts when it
+    // is handed to its worker).
+    const feeds = Promise.all(
+      Array.from({ length: anyIsolated ? workers : workers * 2 }, inWorker),
+    );
     let failed = false;
     feeds.catch(() => {
       failed = true;
     });
-    while (next < refs.length && !failed) {
-      const index = next++;
+    // With jobs 1 this thread only hands plugin cells to their worker.
+    while (jobs > 1 && shared.length > 0 && !failed) {
+      const index = shared.shift() as number;
       cells[index] = here(refs[index]);
       onCell?.(++done, total);
       // Let finished workers pick up their next cells.

@@ -1,0 +1,45 @@
+/**
+ * A plugin hook that loops without charging the model cannot be stopped by the operation or
+ * charge budgets; the cell timeout terminates its worker thread, fails that cell alone and
+ * names the hook and the seed.
+ */
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { mergeCompareOptions } from "../../reports/cli/config.ts";
+import { resolveComparison } from "../../reports/cli/plan.ts";
+import { allCells, runCells } from "../../reports/cli/threads.ts";
+
+const LOOPS = join(import.meta.dirname, "fixtures", "loops-forever.ts");
+
+describe("cell timeout", () => {
+  it("stops a looping hook, fails only its cell and names the hook", async () => {
+    const comparison = await resolveComparison(
+      mergeCompareOptions({
+        plugin: [LOOPS],
+        strategies: "unprotected,loops-forever,pks-kmap",
+        workloads: "pmem-dax",
+        seeds: 2,
+        cpus: 2,
+        set: ["pmem-dax.requests=20"],
+      }),
+    );
+    for (const jobs of [1, 2]) {
+      const started = Date.now();
+      const cells = await runCells([comparison], allCells([comparison]), jobs, undefined, {
+        ms: 1500,
+        setting: "--cell-timeout 1.5",
+      });
+      expect(Date.now() - started).toBeLessThan(60_000);
+      expect(cells.map((cell) => `${cell.strategy}:${cell.status}`)).toEqual([
+        "unprotected:ok",
+        "loops-forever:error",
+        "pks-kmap:ok",
+      ]);
+      expect(cells[1].reason).toMatch(
+        /^did not finish within 1\.5 s \(--cell-timeout 1\.5\): stopped in loops-forever\.onMap \(seed 1\)/,
+      );
+      expect(cells[0].runs).toHaveLength(2);
+      expect(cells[2].runs).toHaveLength(2);
+    }
+  }, 120_000);
+});
