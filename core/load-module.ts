@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { tsImport } from "tsx/esm/api";
@@ -32,14 +32,33 @@ interface SyntaxLocation {
 }
 
 /**
+ * The file esbuild names: tsx hands it `.mjs` and `.cjs` files under a `.js` name, so such
+ * a name is the loaded file with that ending, or else another file that exists with it.
+ */
+function reportedFile(reported: string, loaded: string): string {
+  if (!reported.endsWith(".js")) return reported;
+  const base = reported.slice(0, -".js".length);
+  if ([".mjs", ".cjs"].some((ending) => resolve(loaded) === resolve(base + ending))) return loaded;
+  if (existsSync(reported)) return reported;
+  const candidate = [".mjs", ".cjs"]
+    .map((ending) => reported.replace(/\.js$/, ending))
+    .find((path) => existsSync(path));
+  return candidate ?? reported;
+}
+
+/**
  * esbuild's (tsx's) report: "Transform failed with N error(s):" then one
  * "<file>:<line>:<column>: ERROR: <text>" line per error, the column counted in bytes from 0.
  */
-function esbuildLocation(message: string): { location: SyntaxLocation; count: number } | undefined {
+function esbuildLocation(
+  message: string,
+  loaded: string,
+): { location: SyntaxLocation; count: number } | undefined {
   const head = /^Transform failed with (\d+) errors?:/.exec(message);
   const first = /^(.+):(\d+):(\d+): ERROR: (.*)$/m.exec(message);
   if (!head || !first) return undefined;
-  const [, file, line, byteColumn, text] = first;
+  const [, reported, line, byteColumn, text] = first;
+  const file = reportedFile(reported, loaded);
   let column = Number(byteColumn) + 1;
   try {
     // Count characters, as an editor does, rather than UTF-8 bytes.
@@ -96,7 +115,7 @@ export function loadErrorMessage(error: unknown, file: string): string {
   const stack = error instanceof Error ? (error.stack ?? "") : "";
   let location: SyntaxLocation | undefined;
   let more = 0;
-  const esbuild = esbuildLocation(message);
+  const esbuild = esbuildLocation(message, file);
   if (esbuild) {
     location = esbuild.location;
     more = esbuild.count - 1;

@@ -64,6 +64,14 @@ describe("loadErrorMessage", () => {
     expect(message).toMatch(/JSON/);
   });
 
+  it("knows the .mjs or .cjs file that tsx hands esbuild under a .js name", () => {
+    const file = join(dir, "config.mjs");
+    const error = new Error(
+      `Transform failed with 1 error:\n${join(dir, "config.js")}:3:9: ERROR: Unexpected "="`,
+    );
+    expect(loadErrorMessage(error, file)).toBe('syntax error at line 3, column 10: Unexpected "="');
+  });
+
   it("keeps the first line of any other error", () => {
     expect(loadErrorMessage(new Error("first\nsecond"), join(dir, "x.ts"))).toBe("first");
   });
