@@ -24,6 +24,8 @@ export interface CellTask {
   readonly checkInvariants?: boolean;
   /** Operation budget per run (`--operation-budget`). */
   readonly operationBudget?: number;
+  /** Only these seeds (a cell split by seed); all of the configuration's when absent. */
+  readonly seeds?: readonly number[];
   /** Where to report the seed and hook in progress, for a watcher that may stop this thread. */
   readonly watch?: SharedArrayBuffer;
 }
@@ -84,7 +86,7 @@ function runCell(task: CellTask, strategy: StrategyModule, workload: WorkloadMod
   const [cell] = runComparison({
     strategies: [{ module: strategy, options: strategyEntry.options }],
     workloads: [{ module: workload, params: workloadEntry.params }],
-    seeds: task.config.seeds,
+    seeds: task.seeds ?? task.config.seeds,
     machine: task.config.machine,
     profile: task.profile,
     strayEvery: strayEveryFor(task.config, workloadEntry.params),

@@ -15,6 +15,8 @@ export interface CellRef {
   readonly point: number;
   readonly workload: number;
   readonly strategy: number;
+  /** Only these seeds of the cell (a part of a cell split by seed); all when absent. */
+  readonly seeds?: readonly number[];
 }
 
 /** Cells below which everything runs in this thread (a worker's start-up is not worth it). */
@@ -94,6 +96,69 @@ export async function runCells(
   onCell?: (done: number, total: number) => void,
   timeout: CellTimeout = { ms: 0, setting: "" },
 ): Promise<CellResult[]> {
+  // Too few cells to keep every thread busy: split them by seed (each seed's run is
+  // independent) and put each cell back together in seed order.
+  const split = jobs > 1 && refs.length < SPLIT_BELOW_CELLS_PER_JOB * jobs;
+  if (!split) return runParts(comparisons, refs, jobs, onCell, timeout);
+  const parts: CellRef[] = [];
+  const owner: number[] = [];
+  refs.forEach((ref, index) => {
+    for (const seed of ref.seeds ?? comparisons[ref.point].config.seeds) {
+      parts.push({ ...ref, seeds: [seed] });
+      owner.push(index);
+    }
+  });
+  const remaining = refs.map((_, index) => owner.filter((o) => o === index).length);
+  let cellsDone = 0;
+  const partCells = await runParts(
+    comparisons,
+    parts,
+    jobs,
+    onCell &&
+      ((_, __, part) => {
+        if (part !== undefined && --remaining[owner[part]] === 0) onCell(++cellsDone, refs.length);
+      }),
+    timeout,
+  );
+  return refs.map((_, index) => joinSeedParts(partCells.filter((__, p) => owner[p] === index)));
+}
+
+/**
+ * One cell from its single-seed parts, in seed order, exactly as running the seeds in turn
+ * gives it: runs up to the first failing seed, that seed's error, the distinct reasons of
+ * the others in seed order, and unsupported if any seed was.
+ */
+export function joinSeedParts(parts: readonly CellResult[]): CellResult {
+  const runs: CellResult["runs"][number][] = [];
+  const reasons = new Set<string>();
+  let status: CellResult["status"] = "ok";
+  const { workload, strategy } = parts[0];
+  for (const part of parts) {
+    if (part.status === "error")
+      return { workload, strategy, status: "error", reason: part.reason, runs };
+    if (part.reason !== undefined) reasons.add(part.reason);
+    if (part.status === "unsupported") status = "unsupported";
+    runs.push(...part.runs);
+  }
+  return {
+    workload,
+    strategy,
+    status,
+    reason: reasons.size > 0 ? [...reasons].join("; ") : undefined,
+    runs,
+  };
+}
+
+/** Cells per job below which the cells are split by seed. */
+const SPLIT_BELOW_CELLS_PER_JOB = 4;
+
+async function runParts(
+  comparisons: readonly ResolvedComparison[],
+  refs: readonly CellRef[],
+  jobs: number,
+  onCell: ((done: number, total: number, index?: number) => void) | undefined,
+  timeout: CellTimeout,
+): Promise<CellResult[]> {
   let done = 0;
   const total = refs.length;
   const isolated = refs.map((ref) => timeout.ms > 0 && runsPlugin(comparisons[ref.point], ref));
@@ -102,15 +167,19 @@ export async function runCells(
     const comparison = comparisons[ref.point];
     const [cell] = runResolved({
       ...comparison,
+      config:
+        ref.seeds === undefined
+          ? comparison.config
+          : { ...comparison.config, seeds: [...ref.seeds] },
       workloads: [comparison.workloads[ref.workload]],
       strategies: [comparison.strategies[ref.strategy]],
     });
     return cell;
   };
   if (!anyIsolated && (jobs <= 1 || refs.length < MIN_PARALLEL_CELLS)) {
-    return refs.map((ref) => {
+    return refs.map((ref, index) => {
       const cell = here(ref);
-      onCell?.(++done, total);
+      onCell?.(++done, total, index);
       return cell;
     });
   }
@@ -135,6 +204,7 @@ export async function runCells(
       profile: comparison.profile,
       workload: ref.workload,
       strategy: ref.strategy,
+      ...(ref.seeds !== undefined ? { seeds: ref.seeds } : {}),
       ...(comparison.checkInvariants ? { checkInvariants: true } : {}),
       ...(comparison.operationBudget !== undefined
         ? { operationBudget: comparison.operationBudget }
@@ -170,7 +240,7 @@ export async function runCells(
       const index = workerOnly.shift() ?? shared.shift();
       if (index === undefined) return;
       cells[index] = await runInWorker(index);
-      onCell?.(++done, total);
+      onCell?.(++done, total, index);
     }
   };
   try {
@@ -188,7 +258,7 @@ export async function runCells(
     while (jobs > 1 && shared.length > 0 && !failed) {
       const index = shared.shift() as number;
       cells[index] = here(refs[index]);
-      onCell?.(++done, total);
+      onCell?.(++done, total, index);
       // Let finished workers pick up their next cells.
       await new Promise((resolve) => setImmediate(resolve));
     }

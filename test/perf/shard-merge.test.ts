@@ -109,4 +109,40 @@ describe("worker threads", () => {
     expect(one.code).toBe(0);
     expect(two.stdout).toBe(one.stdout);
   });
+
+  it("a cell split by seed over two threads matches one thread, errors and all", async () => {
+    // Two cells on two jobs: each is run as one part per seed and put back together.
+    const args = [
+      "compare",
+      "--strategies",
+      "vmap-alias,throws-on-map",
+      "--plugin",
+      "test/reports/fixtures/throws-on-map.ts",
+      "--workloads",
+      "pmem-dax",
+      "--seeds",
+      "4",
+      "--cpus",
+      "4",
+      "--baseline",
+      "vmap-alias",
+      "--format",
+      "json",
+    ];
+    const one = await runCli(...args, "--jobs", "1");
+    const two = await runCli(...args, "--jobs", "2");
+    expect(one.code).toBe(1);
+    expect(two.code).toBe(1);
+    const strip = (text: string) => {
+      const doc = JSON.parse(text);
+      delete doc.context.run;
+      delete doc.context.config.jobs;
+      return doc;
+    };
+    expect(strip(two.stdout)).toEqual(strip(one.stdout));
+    const cells = JSON.parse(one.stdout).results;
+    expect(cells[0].runs.map((run: { seed: number }) => run.seed)).toEqual([1, 2, 3, 4]);
+    expect(cells[1].status).toBe("error");
+    expect(cells[1].reason).toMatch(/^seed 1: throws-on-map\.onMap threw/);
+  });
 });

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import type { CellResult } from "../../core/compare.ts";
+import { joinSeedParts } from "../../reports/cli/threads.ts";
+
+const run = (seed: number) => ({ seed, metrics: { "cost.cycles_per_op": seed } });
+const part = (seed: number, extra: Partial<CellResult> = {}): CellResult => ({
+  workload: "w",
+  strategy: "s",
+  status: "ok",
+  runs: [run(seed)],
+  ...extra,
+});
+
+describe("joinSeedParts (a cell put back together from its seeds)", () => {
+  it("keeps the runs in seed order and the distinct reasons in seed order", () => {
+    const joined = joinSeedParts([
+      part(1, { reason: "b" }),
+      part(2, { status: "unsupported", reason: "a" }),
+      part(3, { reason: "b" }),
+    ]);
+    expect(joined.status).toBe("unsupported");
+    expect(joined.reason).toBe("b; a");
+    expect(joined.runs.map((r) => r.seed)).toEqual([1, 2, 3]);
+  });
+
+  it("stops at the first failing seed with the runs before it, as a sequential run does", () => {
+    const joined = joinSeedParts([
+      part(1),
+      part(2, { status: "error", reason: "seed 2: broke", runs: [] }),
+      part(3, { status: "error", reason: "seed 3: broke too", runs: [] }),
+    ]);
+    expect(joined).toEqual({
+      workload: "w",
+      strategy: "s",
+      status: "error",
+      reason: "seed 2: broke",
+      runs: [run(1)],
+    });
+  });
+
+  it("gives no reason when no seed has one", () => {
+    expect(joinSeedParts([part(1), part(2)]).reason).toBeUndefined();
+  });
+});
