@@ -74,6 +74,7 @@ const RSS_PROBE = fileURLToPath(new URL("./rss-probe.mjs", import.meta.url));
 export function measureProcess(
   args: readonly string[],
   cwd: string,
+  env: Record<string, string> = {},
 ): { wallMs: number; peakRss: number; stdout: string; status: number | null } {
   const dir = mkdtempSync(join(tmpdir(), "pkslab-bench-"));
   const rssFile = join(dir, "rss");
@@ -82,7 +83,7 @@ export function measureProcess(
     cwd,
     encoding: "utf8",
     maxBuffer: 1 << 28,
-    env: { ...process.env, PKSLAB_BENCH_RSS: rssFile },
+    env: { ...process.env, ...env, PKSLAB_BENCH_RSS: rssFile },
   });
   const wallMs = performance.now() - start;
   let peakRss = Number.NaN;

@@ -254,6 +254,61 @@ function compareSection(): void {
   );
 }
 
+/** Start-up of the CLI: from its esbuild bundle (the default) and from the sources via tsx. */
+function startupSection(): void {
+  const time = (env: Record<string, string>) => {
+    const walls: number[] = [];
+    // The first run may build the bundle; it is not counted.
+    measureProcess(["bin/pkslab.mjs", "--version"], ROOT, env);
+    for (let i = 0; i < Math.max(reps, 3); i++) {
+      walls.push(measureProcess(["bin/pkslab.mjs", "--version"], ROOT, env).wallMs);
+    }
+    return median(walls) / 1000;
+  };
+  add("startup", "pkslab --version, from the bundle", time({}), "s", "median");
+  add(
+    "startup",
+    "pkslab --version, from the sources (tsx)",
+    time({ PKSLAB_NO_BUNDLE: "1" }),
+    "s",
+    "median; PKSLAB_NO_BUNDLE=1",
+  );
+}
+
+/** A sweep of 30 cells (3 points x 2 workloads x 5 strategies, 3 seeds): jobs default vs 1. */
+function sweepSection(): void {
+  const args = [
+    "bin/pkslab.mjs",
+    "sweep",
+    "--param",
+    "cpus=1,4,16",
+    "--workloads",
+    "pmem-dax,btrfs-metadata",
+    "--seeds",
+    "3",
+    "--format",
+    "csv",
+  ];
+  const many: ReturnType<typeof measureProcess>[] = [];
+  const one: ReturnType<typeof measureProcess>[] = [];
+  for (let i = 0; i < reps; i++) {
+    many.push(measureProcess(args, ROOT));
+    one.push(measureProcess([...args, "--jobs", "1"], ROOT));
+  }
+  const wall = median(many.map((r) => r.wallMs)) / 1000;
+  const wallOne = median(one.map((r) => r.wallMs)) / 1000;
+  const same = many.every((r) => r.stdout === one[0].stdout && r.status === 0);
+  add("sweep", `30-cell sweep, wall (default --jobs ${availableParallelism()})`, wall, "s");
+  add("sweep", "30-cell sweep, wall (--jobs 1)", wallOne, "s");
+  add(
+    "sweep",
+    "worker speed-up (default jobs vs 1)",
+    wallOne / wall,
+    "x",
+    `outputs ${same ? "identical" : "DIFFER"}; target >= 1.7x`,
+  );
+}
+
 // ---------------------------------------------------------------------------------------
 // Scale: CPUs, simulated memory, operations.
 
@@ -402,7 +457,9 @@ if (wanted("access")) await accessSection();
 if (wanted("mapping")) await mappingSection();
 if (wanted("scale")) await scaleSection();
 if (wanted("census")) await censusSection();
+if (wanted("startup")) startupSection();
 if (wanted("compare")) compareSection();
+if (wanted("sweep")) sweepSection();
 
 console.table(
   rows.map((row) => ({
