@@ -1,4 +1,4 @@
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
 import type { z } from "zod";
 import { unknownChoiceError } from "../../core/errors.ts";
 import { loadProfile } from "../../core/profile.ts";
@@ -19,7 +19,6 @@ import { registerCensusCommand } from "../census/command.ts";
 import { registerClaimsCommand } from "../claims/command.ts";
 import { EMAIL_STYLES, metricsByName } from "../render/common.ts";
 import { renderDiff } from "../render/diff.ts";
-import { SWEEP_FORMATS } from "../render/sweep.ts";
 import { registerReplayCommand } from "../replay/command.ts";
 import { loadResults } from "../results.ts";
 import { registerValidateCommand } from "../validate/command.ts";
@@ -35,6 +34,8 @@ import {
   parseFlags,
   profileFlagsSchema,
   runFlagsSchema,
+  SWEEP_REPORT_FORMATS,
+  sweepFlagsSchema,
   validateOptionsHook,
 } from "./flags.ts";
 import { registerMergeCommand } from "./merge.ts";
@@ -90,6 +91,10 @@ function addRunOptions(command: Command, schema: z.ZodObject = runFlagsSchema): 
       "run the model's invariant checker after each run; a cell that breaks one fails (exit 1)",
     )
     .option(
+      "--cell-timeout <seconds>",
+      "wall-clock limit of a cell that runs plugin code; such cells run in worker threads, and one past the limit is stopped and fails (default 600; 0: no limit, plugin cells run like built-ins)",
+    )
+    .option(
       "--operation-budget <n>",
       "most workload operations per run; a plugin that loops past it fails its cells (default 5000000)",
     );
@@ -142,6 +147,7 @@ export function registerCommands(program: Command, toolVersion: string): void {
         collect,
       )
       .option("--vary <target.param=values>", "same as --param (repeatable)", collect),
+    sweepFlagsSchema,
   )
     .option(
       "--metric <list>",
@@ -149,11 +155,9 @@ export function registerCommands(program: Command, toolVersion: string): void {
     )
     .option("--save-dir <dir>", "also save each point's result JSON in this directory")
     .option("--shard <k/n>", "run slice k of n only and write it as a shard file (pkslab merge)")
-    .addOption(
-      new Option(
-        "--format <format>",
-        "report format (default: from --out's extension, else table); json holds every point's result; png writes every chart as a PNG file into the --out directory",
-      ).choices([...SWEEP_FORMATS, "json", "png"]),
+    .option(
+      "--format <format>",
+      `report format: ${SWEEP_REPORT_FORMATS.join(", ")} (default: from --out's extension, else table); json holds every point's result; png writes every chart as a PNG file into the --out directory`,
     )
     .option("--out <file>", "write the report to a file (atomically) instead of stdout")
     .action((flags: SweepFlags) => sweepAction(flags, toolVersion));

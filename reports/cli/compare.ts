@@ -195,8 +195,12 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
   bar?.start(total, 0);
   let cells: CellResult[];
   try {
-    cells = await runCells([comparison], allCells([comparison]), options.jobs, (done) =>
-      bar?.update(done),
+    cells = await runCells(
+      [comparison],
+      allCells([comparison]),
+      options.jobs,
+      (done) => bar?.update(done),
+      options.cellTimeout,
     );
   } finally {
     bar?.stop();

@@ -2,6 +2,7 @@
  * Options of `pkslab compare`: the JSON config file (`--config`), the flags that override
  * it, defaults, and the `--set target.param=value` assignments.
  */
+
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { extname, resolve } from "node:path";
@@ -10,6 +11,7 @@ import { z } from "zod";
 import { schemaKeysAt, UserInputError, zodErrorMessage } from "../../core/errors.ts";
 import { loadErrorMessage } from "../../core/load-module.ts";
 import { type EmailStyle, FORMATS } from "../render/common.ts";
+import type { CellTimeout } from "./threads.ts";
 
 /** Default number of seeds per cell. */
 export const DEFAULT_SEEDS = 5;
@@ -43,6 +45,7 @@ export const compareConfigSchema = z
     metrics: listSchema.optional(),
     check: z.boolean().optional(),
     operationBudget: z.number().int().positive().optional(),
+    cellTimeout: z.number().nonnegative().optional(),
   })
   .strict();
 
@@ -73,6 +76,8 @@ export interface CompareFlags {
   readonly check?: boolean;
   /** Upper bound on workload operations per run (a runaway plugin fails its cells). */
   readonly operationBudget?: number;
+  /** Wall-clock limit, in seconds, of a cell that runs plugin code (0: none). */
+  readonly cellTimeout?: number;
   /** A `pkslab census --format json` file: adds the adoption table to the report. */
   readonly census?: string;
   /** Also report whether the ranking per workload changes across the cost ranges. */
@@ -110,6 +115,23 @@ export interface CompareOptions {
   readonly check: boolean;
   /** Operation budget per run (`--operation-budget`); the engine's default when absent. */
   readonly operationBudget?: number;
+  /** Wall-clock limit of a cell that runs plugin code (`--cell-timeout`); none when absent. */
+  readonly cellTimeout?: CellTimeout;
+}
+
+/** Default wall-clock limit of a cell that runs plugin code, in seconds. */
+export const DEFAULT_CELL_TIMEOUT_SECONDS = 600;
+
+/** The cell timeout from the flag, else the config file, else the default. */
+function cellTimeoutOf(flag: number | undefined, file: number | undefined): CellTimeout {
+  const seconds = flag ?? file ?? DEFAULT_CELL_TIMEOUT_SECONDS;
+  const setting =
+    flag !== undefined
+      ? `--cell-timeout ${flag}`
+      : file !== undefined
+        ? `cellTimeout ${file} in the config file`
+        : `the default --cell-timeout ${DEFAULT_CELL_TIMEOUT_SECONDS}`;
+  return { ms: Math.round(seconds * 1000), setting };
 }
 
 /** Default worker threads: the host's available parallelism. */
@@ -234,5 +256,6 @@ export function mergeCompareOptions(flags: CompareFlags): CompareOptions {
     metrics: splitList(flags.metrics ?? file.metrics),
     check: flags.check ?? file.check ?? false,
     operationBudget: flags.operationBudget ?? file.operationBudget,
+    cellTimeout: cellTimeoutOf(flags.cellTimeout, file.cellTimeout),
   };
 }

@@ -18,6 +18,7 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { UserInputError, unknownChoiceError, zodIssueMessage } from "../../core/errors.ts";
 import { EMAIL_STYLES, FORMATS } from "../render/common.ts";
+import { SWEEP_FORMATS } from "../render/sweep.ts";
 import { parseAssignment } from "./config.ts";
 
 /** What a flag schema says about a bad value: the `params` of its custom issue. */
@@ -256,6 +257,7 @@ export const runFlagsSchema = z.object({
   jobs: wholeNumber(1).optional(),
   check: flag().optional(),
   operationBudget: wholeNumber(1).optional(),
+  cellTimeout: nonNegativeNumber().optional(),
 });
 
 /** Report formats of `compare`: the renderers, and png (charts into a directory). */
@@ -272,6 +274,31 @@ export const compareFlagsSchema = runFlagsSchema.extend({
   metrics: nameList("metric names").optional(),
 });
 export type CompareFlagValues = z.output<typeof compareFlagsSchema>;
+
+/** Report formats of `sweep` and `merge`: the sweep renderers, json and png. */
+export const SWEEP_REPORT_FORMATS = [...SWEEP_FORMATS, "json", "png"] as const;
+
+/**
+ * `pkslab sweep`: the run options and its own. The swept parameters, metrics and shard are
+ * parsed in reports/cli/sweep.ts (parseSweepAxes, parseSweepMetrics, parseShard), which
+ * know the targets and the metric catalog.
+ */
+export const sweepFlagsSchema = runFlagsSchema.extend({
+  param: texts().optional(),
+  vary: texts().optional(),
+  metric: text().optional(),
+  saveDir: text().optional(),
+  shard: text().optional(),
+  format: choice("format", SWEEP_REPORT_FORMATS).optional(),
+  out: text().optional(),
+});
+
+/** `pkslab merge <shards...>`. */
+export const mergeFlagsSchema = z.object({
+  format: choice("format", SWEEP_REPORT_FORMATS).optional(),
+  out: text().optional(),
+  saveDir: text().optional(),
+});
 
 /** `pkslab list` and `pkslab describe <name>`. */
 export const catalogFlagsSchema = z.object({

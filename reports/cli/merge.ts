@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { UserInputError } from "../../core/errors.ts";
 import { chooseFormat } from "./compare.ts";
+import { mergeFlagsSchema, parseFlags, SWEEP_REPORT_FORMATS } from "./flags.ts";
 import {
   checkSweepFormat,
   combineShards,
@@ -69,9 +70,11 @@ export function registerMergeCommand(program: Command): void {
     .argument("<shards...>", "every shard file of one sweep (1/n to n/n, any order)")
     .option(
       "--format <format>",
-      "report format: table, markdown, csv, html, json or png (png: one file per chart in the --out directory; default table)",
+      `report format: ${SWEEP_REPORT_FORMATS.join(", ")} (png: one file per chart in the --out directory; default: from --out's extension, else table)`,
     )
     .option("--out <file>", "write the report to a file (atomically) instead of stdout")
     .option("--save-dir <dir>", "also save each point's result JSON in this directory")
-    .action((paths: string[], flags: MergeFlags) => mergeAction(paths, flags));
+    .action((paths: string[], raw: unknown) =>
+      mergeAction(paths, parseFlags(mergeFlagsSchema, raw)),
+    );
 }

@@ -368,6 +368,8 @@ export async function resolveComparison(options: CompareOptions): Promise<Resolv
   if (options.check) reproduce += " --check";
   if (options.operationBudget !== undefined)
     reproduce += ` --operation-budget ${options.operationBudget}`;
+  if (options.cellTimeout !== undefined && !options.cellTimeout.setting.startsWith("the default"))
+    reproduce += ` --cell-timeout ${options.cellTimeout.ms / 1000}`;
   return {
     strategies: plannedStrategies,
     workloads: plannedWorkloads,

@@ -391,6 +391,7 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
       selected.map((s) => s.task),
       base.jobs,
       (done) => bar?.update(done),
+      base.cellTimeout,
     );
   } finally {
     bar?.stop();

@@ -48,9 +48,6 @@ const WATCH_INTERVAL_MS = 50;
 /** Least time a worker gets to load a timed cell's plugins, in milliseconds. */
 const LOAD_ALLOWANCE_MS = 30_000;
 
-/** Default wall-clock limit of a cell that runs a user plugin, in seconds. */
-export const DEFAULT_CELL_TIMEOUT_SECONDS = 600;
-
 /** Whether a cell runs code from a user plugin (a strategy or workload file). */
 export function runsPlugin(comparison: ResolvedComparison, ref: CellRef): boolean {
   return (

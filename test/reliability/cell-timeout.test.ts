@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { mergeCompareOptions } from "../../reports/cli/config.ts";
 import { resolveComparison } from "../../reports/cli/plan.ts";
 import { allCells, runCells } from "../../reports/cli/threads.ts";
+import { runCli } from "../reports/helpers.ts";
 
 const LOOPS = join(import.meta.dirname, "fixtures", "loops-forever.ts");
 
@@ -41,5 +42,37 @@ describe("cell timeout", () => {
       expect(cells[0].runs).toHaveLength(2);
       expect(cells[2].runs).toHaveLength(2);
     }
+  }, 120_000);
+
+  it("--cell-timeout on the command line: the report completes, the looping cell fails, exit 1", async () => {
+    const run = await runCli(
+      "compare",
+      "--plugin",
+      LOOPS,
+      "--strategies",
+      "unprotected,loops-forever",
+      "--workloads",
+      "pmem-dax",
+      "--seeds",
+      "1",
+      "--cpus",
+      "2",
+      "--set",
+      "pmem-dax.requests=20",
+      "--cell-timeout",
+      "1",
+      "--format",
+      "json",
+    );
+    expect(run.code).toBe(1);
+    const doc = JSON.parse(run.stdout);
+    expect(doc.results.map((c: { status: string }) => c.status)).toEqual(["ok", "error"]);
+    expect(doc.results[1].reason).toMatch(
+      /^did not finish within 1 s \(--cell-timeout 1\): stopped in loops-forever\.onMap \(seed 1\)/,
+    );
+    expect(doc.context.reproduce).toContain("--cell-timeout 1");
+    const bad = await runCli("compare", "--cell-timeout", "-1");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--cell-timeout must be a non-negative number, got "-1"/);
   }, 120_000);
 });

@@ -12,26 +12,26 @@ import {
   checkPluginFlagsSchema,
   compareFlagsSchema,
   diffFlagsSchema,
+  mergeFlagsSchema,
   parseFlags,
   profileFlagsSchema,
   runFlagsSchema,
+  sweepFlagsSchema,
   validateOptionsHook,
 } from "../../reports/cli/flags.ts";
 import { buildProgram } from "../../reports/cli/main.ts";
 import { replayFlagsSchema } from "../../reports/replay/command.ts";
 import { validateFlagsSchema } from "../../reports/validate/command.ts";
 
-/** Options of sweep that reports/cli/sweep.ts checks itself (not the run options). */
-const SWEEP_OWN = ["param", "vary", "metric", "saveDir", "shard", "format", "out"];
-
 const keysOf = (schema: { shape: object } | { in: { shape: object } }) =>
   Object.keys("shape" in schema ? schema.shape : schema.in.shape);
 
 describe("flag schemas", () => {
-  it("cover every option of every command (merge aside, sweep's own options aside)", () => {
+  it("cover every option of every command", () => {
     const schemas: Record<string, string[]> = {
       compare: keysOf(compareFlagsSchema),
-      sweep: [...keysOf(runFlagsSchema), ...SWEEP_OWN],
+      sweep: keysOf(sweepFlagsSchema),
+      merge: keysOf(mergeFlagsSchema),
       list: keysOf(catalogFlagsSchema),
       describe: keysOf(catalogFlagsSchema),
       "check-plugin": keysOf(checkPluginFlagsSchema),
@@ -44,7 +44,6 @@ describe("flag schemas", () => {
     };
     for (const command of buildProgram().commands) {
       const name = command.name();
-      if (name === "merge") continue;
       expect(schemas[name], name).toBeDefined();
       for (const option of command.options) {
         expect(schemas[name], `${name} ${option.long}`).toContain(option.attributeName());
@@ -123,5 +122,18 @@ describe("flag schemas", () => {
     await expect(program.parseAsync(["run", "--seeds", "0"], { from: "user" })).rejects.toThrow(
       '--seeds must be a whole number >= 1, got "0".',
     );
+  });
+
+  it("sweep and merge: the report format is a choice with a suggestion", async () => {
+    expect(() => parseFlags(sweepFlagsSchema, { format: "pgn" })).toThrow(
+      /^--format: unknown format "pgn". Did you mean "png"\? Valid choices: table, markdown, csv, html, json, png\.$/,
+    );
+    expect(() => parseFlags(mergeFlagsSchema, { format: "email" })).toThrow(
+      /^--format: unknown format "email"\..* Valid choices: table, markdown, csv, html, json, png\.$/,
+    );
+    expect(parseFlags(sweepFlagsSchema, { cellTimeout: "2.5", param: ["cpus=1,2"] })).toEqual({
+      cellTimeout: 2.5,
+      param: ["cpus=1,2"],
+    });
   });
 });
