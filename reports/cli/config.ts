@@ -4,9 +4,9 @@
  */
 
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { extname, resolve } from "node:path";
-import { require as tsxRequire } from "tsx/cjs/api";
 import { z } from "zod";
 import { schemaKeysAt, UserInputError, zodErrorMessage } from "../../core/errors.ts";
 import { loadErrorMessage } from "../../core/load-module.ts";
@@ -172,6 +172,10 @@ function loadConfigModule(path: string): unknown {
   }
   let loaded: unknown;
   try {
+    // Loaded on first use (most runs have no TypeScript config; tsx's API takes 0.2 s).
+    const { require: tsxRequire } = createRequire(import.meta.url)(
+      "tsx/cjs/api",
+    ) as typeof import("tsx/cjs/api");
     loaded = tsxRequire(resolve(path), import.meta.url);
   } catch (error) {
     throw new UserInputError(
