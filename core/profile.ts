@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { UserInputError, unknownChoiceError } from "./errors.ts";
+import { schemaKeysAt, UserInputError, unknownChoiceError, zodErrorMessage } from "./errors.ts";
 import { PACKAGE_ROOT } from "./package-root.ts";
 
 /** How far a cost figure can be trusted; printed wherever the figure is. */
@@ -80,9 +80,10 @@ export const DEFAULT_PROFILE = "server-2022";
 export function parseProfile(data: unknown, origin: string): CostProfile {
   const result = profileSchema.safeParse(data);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
-    throw new UserInputError(`cost profile ${origin}: ${where}: ${issue.message}`);
+    const message = zodErrorMessage(result.error.issues, data, (at) =>
+      schemaKeysAt(profileSchema, at),
+    );
+    throw new UserInputError(`cost profile ${origin}: ${message}`);
   }
   const missing = REQUIRED_PARAMETERS.filter((name) => !(name in result.data.parameters));
   if (missing.length > 0) {

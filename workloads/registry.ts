@@ -171,7 +171,7 @@ export async function loadWorkloadPlugin(path: string): Promise<WorkloadModule> 
     loaded = await importUserModule(file);
   } catch (error) {
     throw new UserInputError(
-      `workload plugin ${path}: failed to load: ${loadErrorMessage(error, file)}`,
+      `workload plugin ${path}: cannot be loaded as a module: ${loadErrorMessage(error, file)}`,
     );
   }
   let candidate: unknown = loaded.default;

@@ -5,6 +5,7 @@
  */
 
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import {
   type CellResult,
@@ -14,7 +15,7 @@ import {
   seedList,
 } from "../../core/compare.ts";
 import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
-import { importUserModule } from "../../core/load-module.ts";
+import { importUserModule, loadErrorMessage } from "../../core/load-module.ts";
 import { DEFAULT_MACHINE, type MachineConfig, validateMachineConfig } from "../../core/machine.ts";
 import { PACKAGE_ROOT } from "../../core/package-root.ts";
 import {
@@ -59,19 +60,19 @@ const PLUGIN_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]
 async function pluginKind(path: string): Promise<"strategy" | "workload"> {
   let exported: unknown;
   if (PLUGIN_EXTENSIONS.has(extname(path))) {
+    let namespace: { default?: unknown } | undefined;
     try {
-      const namespace = (await importUserModule(resolve(path))) as { default?: unknown };
-      exported = namespace.default;
-      if (
-        exported &&
-        typeof exported === "object" &&
-        "default" in exported &&
-        !("name" in exported)
-      )
-        exported = (exported as { default: unknown }).default;
-    } catch {
-      // The strategy loader reports the problem with the file.
+      namespace = (await importUserModule(resolve(path))) as { default?: unknown };
+    } catch (error) {
+      if (!existsSync(path)) return "strategy"; // the strategy loader says it is missing
+      // Its kind is unknown until it loads, so the message claims none.
+      throw new UserInputError(
+        `plugin ${path}: cannot be loaded as a module: ${loadErrorMessage(error, resolve(path))}`,
+      );
     }
+    exported = namespace.default;
+    if (exported && typeof exported === "object" && "default" in exported && !("name" in exported))
+      exported = (exported as { default: unknown }).default;
   }
   if (exported && typeof exported === "object" && "generate" in exported) return "workload";
   return "strategy";

@@ -155,12 +155,13 @@ const CASES: readonly Case[] = [
     name: "profile: unknown confidence, listing the valid ones",
     args: ["profile", "--profile", corpus("profile-bad-confidence.json")],
     message:
-      /parameters\.invlpg_cycles\.confidence: .*expected one of "verified"\|"secondary"\|"derived"\|"unverified"/,
+      /parameters\.invlpg_cycles\.confidence: expected one of "verified", "secondary", "derived", "unverified", received string "guessed"\.$/,
   },
   {
     name: "profile: unknown key",
     args: ["profile", "--profile", corpus("profile-unknown-key.json")],
-    message: /profile-unknown-key\.json: \(top level\): Unrecognized key: "vendor"/,
+    message:
+      /profile-unknown-key\.json: unknown key "vendor"\. Valid keys: name, summary, parameters\.$/,
   },
   {
     name: "profile: malformed JSON",
@@ -236,14 +237,15 @@ const CASES: readonly Case[] = [
   {
     name: "plugin: syntax error",
     args: ["check-plugin", corpus("plugin-syntax-error.ts")],
+    // Its kind (strategy or workload) is unknown until it loads: the message claims none.
     message:
-      /strategy plugin .*plugin-syntax-error\.ts: cannot be loaded as a module: syntax error at line 5, column 13: Unexpected "=>"$/,
+      /^pkslab: error: plugin .*plugin-syntax-error\.ts: cannot be loaded as a module: syntax error at line 5, column 13: Unexpected "=>"$/,
   },
   {
     name: "plugin: syntax error in a workload plugin",
     args: ["compare", "--workloads", corpus("workload-syntax-error.ts"), ...SMALL],
     message:
-      /workload plugin .*workload-syntax-error\.ts: failed to load: syntax error at line 7, column 3: Expected "}" but found "params"$/,
+      /workload plugin .*workload-syntax-error\.ts: cannot be loaded as a module: syntax error at line 7, column 3: Expected "}" but found "params"$/,
     out: "json",
   },
   {
@@ -286,7 +288,7 @@ const CASES: readonly Case[] = [
     name: "plugin: binary file",
     args: ["list", "--plugin", corpus("plugin-binary.js")],
     message:
-      /strategy plugin .*plugin-binary\.js: cannot be loaded as a module: syntax error at line 1: Invalid or unexpected token$/,
+      /^pkslab: error: plugin .*plugin-binary\.js: cannot be loaded as a module: syntax error at line 1: Invalid or unexpected token$/,
   },
   {
     name: "plugin: empty file",
