@@ -188,6 +188,11 @@ async function runParts(
     filename: new URL("./cell-worker.mjs", import.meta.url).href,
     minThreads: workers,
     maxThreads: workers,
+    // Tinypool hands a worker its next task only when this thread's event loop runs, which
+    // it does not while this thread runs a cell of its own: with two tasks handed over at
+    // once, the worker starts its next cell the moment it finishes one. (Timed cells go one
+    // at a time: a cell's clock starts when it is handed over.)
+    concurrentTasksPerWorker: anyIsolated ? 1 : 2,
   });
   const cells: CellResult[] = new Array(refs.length);
   // Cells any thread may run, and cells only a worker may run (isolated plugin cells).
@@ -241,9 +246,7 @@ async function runParts(
     }
   };
   try {
-    // Two cells in flight per worker, so that a worker has its next cell while this thread
-    // is busy with one of its own; one when cells are timed (a cell's clock starts when it
-    // is handed to its worker).
+    // Two cells in flight per worker (see concurrentTasksPerWorker above).
     const feeds = Promise.all(
       Array.from({ length: anyIsolated ? workers : workers * 2 }, inWorker),
     );
