@@ -85,7 +85,10 @@ function addRunOptions(command: Command, schema: z.ZodObject = runFlagsSchema): 
       "--config <file>",
       "JSON or TypeScript file (default export) with the same fields (flags override it)",
     )
-    .option("--jobs <n>", "worker threads (default: available CPUs; results do not depend on it)")
+    .option(
+      "--jobs <n>",
+      "threads that run cells: this one and n - 1 workers (default: 1 on up to 2 cores, else the cores less one; results do not depend on it)",
+    )
     .option(
       "--check",
       "run the model's invariant checker after each run; a cell that breaks one fails (exit 1)",

@@ -134,9 +134,14 @@ function cellTimeoutOf(flag: number | undefined, file: number | undefined): Cell
   return { ms: Math.round(seconds * 1000), setting };
 }
 
-/** Default worker threads: the host's available parallelism. */
+/** Default threads for cells: 1 on up to 2 cores, else one fewer than the cores. */
 export function defaultJobs(): number {
-  return Math.max(1, availableParallelism());
+  // A single thread's run already keeps about 1.4 cores busy (V8 compiles optimized code
+  // and collects garbage on background threads), and every worker compiles everything
+  // again: on 2 cores a second thread made the default comparison slower, 8.1 s against
+  // 7.3 s (docs/performance.md). With more cores, leave one to those background threads.
+  const cores = availableParallelism();
+  return cores <= 2 ? 1 : cores - 1;
 }
 
 /** Splits a comma list, dropping empty entries. */
