@@ -1,9 +1,11 @@
 /**
- * Resolving and validating option values against their {@link OptionSpec}s. Used for
+ * Resolving and validating option values against their {@link OptionSpec}s, each through a
+ * zod schema built from its spec ({@link optionSchema}). Used for
  * strategy options and for workload parameters alike: every error names the owner (kind and
  * name), the option and what was wrong, and throws {@link UserInputError} so that the CLI
  * prints it and exits 2.
  */
+import { z } from "zod";
 import { UserInputError, unknownChoiceError } from "../core/errors.ts";
 import type { OptionSpec, OptionValues } from "./api.ts";
 
@@ -42,45 +44,70 @@ function show(value: unknown): string {
   return typeof value === "string" ? `"${value}"` : String(value);
 }
 
+/** Why a given value does not fit its option: the message's variable part. */
+type Misfit = { readonly kind: "type" } | { readonly kind: "range"; readonly value: number };
+
 /**
- * Converts one given value to the option's kind. Strings are accepted for numbers and
- * booleans (values from the command line arrive as text).
+ * The zod schema of one option's values, built from its spec: numbers (from numbers or
+ * numeric text, within min/max), booleans (from booleans or true/false/yes/no/on/off/1/0)
+ * or strings (within their choices). Values from the command line arrive as text.
  */
-function coerce(owner: string, key: string, spec: OptionSpec, given: unknown): Value {
+export function optionSchema(spec: OptionSpec): z.ZodType<Value> {
+  const misfit = (ctx: z.core.$RefinementCtx, params: Misfit) =>
+    ctx.addIssue({ code: "custom", params });
   const kind = optionKind(spec);
-  const wrongType = () =>
-    new UserInputError(
-      `${owner}: option "${key}" must be ${describeExpected(spec)}; got ${show(given)}.`,
-    );
   if (kind === "number") {
-    let value: number;
-    if (typeof given === "number") value = given;
-    else if (typeof given === "string" && given.trim() !== "") value = Number(given);
-    else throw wrongType();
-    if (!Number.isFinite(value)) throw wrongType();
-    if (
-      (spec.min !== undefined && value < spec.min) ||
-      (spec.max !== undefined && value > spec.max)
-    )
-      throw new UserInputError(
-        `${owner}: option "${key}" is out of range: ${value}; it must be ${describeExpected(spec)}.`,
-      );
-    return value;
+    return z.unknown().transform((given, ctx): number => {
+      const value =
+        typeof given === "number"
+          ? given
+          : typeof given === "string" && given.trim() !== ""
+            ? Number(given)
+            : Number.NaN;
+      if (!Number.isFinite(value)) misfit(ctx, { kind: "type" });
+      else if (
+        (spec.min !== undefined && value < spec.min) ||
+        (spec.max !== undefined && value > spec.max)
+      )
+        misfit(ctx, { kind: "range", value });
+      return value;
+    });
   }
   if (kind === "boolean") {
-    if (typeof given === "boolean") return given;
-    if (typeof given === "string") {
-      const word = given.trim().toLowerCase();
+    return z.unknown().transform((given, ctx): boolean => {
+      if (typeof given === "boolean") return given;
+      const word = typeof given === "string" ? given.trim().toLowerCase() : "";
       if (TRUE_WORDS.has(word)) return true;
-      if (FALSE_WORDS.has(word)) return false;
+      if (!FALSE_WORDS.has(word)) misfit(ctx, { kind: "type" });
+      return false;
+    });
+  }
+  return z.unknown().transform((given, ctx): string => {
+    if (typeof given !== "string") misfit(ctx, { kind: "type" });
+    return String(given);
+  });
+}
+
+/** Converts one given value to the option's kind through its schema. */
+function coerce(owner: string, key: string, spec: OptionSpec, given: unknown): Value {
+  const parsed = optionSchema(spec).safeParse(given);
+  if (parsed.success) {
+    const value = parsed.data;
+    // Choices are checked here, for the did-you-mean of unknownChoiceError.
+    if (typeof value === "string" && spec.choices && !spec.choices.includes(value)) {
+      throw unknownChoiceError(`value for ${owner} option "${key}"`, value, spec.choices);
     }
-    throw wrongType();
+    return value;
   }
-  if (typeof given !== "string") throw wrongType();
-  if (spec.choices && !spec.choices.includes(given)) {
-    throw unknownChoiceError(`value for ${owner} option "${key}"`, given, spec.choices);
+  const problem = (parsed.error.issues[0] as { params?: Misfit }).params;
+  if (problem?.kind === "range") {
+    throw new UserInputError(
+      `${owner}: option "${key}" is out of range: ${problem.value}; it must be ${describeExpected(spec)}.`,
+    );
   }
-  return given;
+  throw new UserInputError(
+    `${owner}: option "${key}" must be ${describeExpected(spec)}; got ${show(given)}.`,
+  );
 }
 
 /**
