@@ -5,6 +5,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
+import type { TopLevelSpec } from "vega-lite";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
 import type { ResultDocument } from "../results.ts";
 import { comparisonCharts, specToSvg } from "./html.ts";
@@ -30,14 +31,14 @@ export function svgToPng(svg: string): Uint8Array {
   return resvg.render().asPng();
 }
 
-/**
- * Writes every chart of `doc` as `<dir>/<chart>.png` (the directory is created if needed)
- * and returns the paths written, in page order.
- */
-export async function writePngCharts(doc: ResultDocument, dir: string): Promise<string[]> {
+/** Writes each chart as `<dir>/<name>.png` (creating the directory); returns the paths. */
+async function writeCharts(
+  charts: readonly { name: string; spec: TopLevelSpec }[],
+  dir: string,
+): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
-  for (const chart of comparisonCharts(doc)) {
+  for (const chart of charts) {
     const path = join(dir, fileName(chart.name));
     writeFileAtomic(path, svgToPng(await specToSvg(chart.spec, chart.name)));
     written.push(path);
@@ -45,17 +46,12 @@ export async function writePngCharts(doc: ResultDocument, dir: string): Promise<
   return written;
 }
 
-/**
- * Writes every chart of a sweep as `<dir>/<workload>-<metric>.png` (the directory is created
- * if needed) and returns the paths written.
- */
-export async function writeSweepPngCharts(data: SweepData, dir: string): Promise<string[]> {
-  mkdirSync(dir, { recursive: true });
-  const written: string[] = [];
-  for (const chart of sweepCharts(data)) {
-    const path = join(dir, fileName(chart.name));
-    writeFileAtomic(path, svgToPng(await specToSvg(chart.spec, chart.name)));
-    written.push(path);
-  }
-  return written;
+/** Writes every chart of a comparison, in page order; returns the paths written. */
+export function writePngCharts(doc: ResultDocument, dir: string): Promise<string[]> {
+  return writeCharts(comparisonCharts(doc), dir);
+}
+
+/** Writes every chart of a sweep as `<dir>/<workload>-<metric>.png`; returns the paths. */
+export function writeSweepPngCharts(data: SweepData, dir: string): Promise<string[]> {
+  return writeCharts(sweepCharts(data), dir);
 }

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import Ajv2020 from "ajv/dist/2020.js";
 import { expect, vi } from "vitest";
 import { main } from "../../reports/cli/main.ts";
@@ -85,6 +86,56 @@ const validateSchema = new Ajv2020({ allErrors: true, strict: false }).compile(
     ),
   ),
 );
+
+/** Whether `data` conforms to the shipped JSON Schema of result documents (ajv). */
+export function matchesResultSchema(data: unknown): boolean {
+  return validateSchema(data) === true;
+}
+
+/** A page opened offline in Chromium, with what it tried to fetch and what it logged. */
+export interface OfflinePage {
+  readonly page: import("playwright-core").Page;
+  /** URLs other than file: that the page requested (all refused). */
+  readonly external: string[];
+  /** Console errors and uncaught page errors. */
+  readonly errors: string[];
+}
+
+/**
+ * Opens a local HTML file in the Chromium of @sparticuz/chromium (through playwright-core)
+ * with every non-file request refused, runs `check` on it, and closes the browser.
+ */
+export async function withOfflinePage(
+  file: string,
+  check: (opened: OfflinePage) => Promise<void>,
+): Promise<void> {
+  const { default: chromium } = await import("@sparticuz/chromium");
+  const { chromium: playwright } = await import("playwright-core");
+  const browser = await playwright.launch({
+    executablePath: await chromium.executablePath(),
+    args: chromium.args,
+    headless: true,
+  });
+  try {
+    const page = await browser.newPage();
+    const external: string[] = [];
+    const errors: string[] = [];
+    await page.route("**/*", (route) => {
+      const url = route.request().url();
+      if (url.startsWith("file:")) return route.continue();
+      external.push(url);
+      return route.abort();
+    });
+    page.on("console", (message) => {
+      if (message.type() === "error") errors.push(message.text());
+    });
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(pathToFileURL(file).href);
+    await check({ page, external, errors });
+  } finally {
+    await browser.close();
+  }
+}
 
 /**
  * Parses JSON text the tool wrote as a result document, checking it against the shipped

@@ -6,12 +6,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { renderDocument } from "../../reports/cli/compare.ts";
 import { escapeHtml } from "../../reports/render/html.ts";
 import { parseResults } from "../../reports/results.ts";
-import { expectGolden, GOLDEN_DIR } from "./helpers.ts";
+import { expectGolden, GOLDEN_DIR, withOfflinePage } from "./helpers.ts";
 
 const doc = parseResults(
   JSON.parse(readFileSync(join(GOLDEN_DIR, "small.json"), "utf8")),
@@ -42,31 +41,10 @@ describe("html format", () => {
   it.skipIf(process.env.PKSLAB_SKIP_BROWSER === "1")(
     "loads in Chromium offline with every chart drawn and no console errors",
     async () => {
-      const { default: chromium } = await import("@sparticuz/chromium");
-      const { chromium: playwright } = await import("playwright-core");
       const dir = mkdtempSync(join(tmpdir(), "pkslab-html-"));
       const file = join(dir, "report.html");
       writeFileSync(file, await renderDocument(doc, "html"));
-      const browser = await playwright.launch({
-        executablePath: await chromium.executablePath(),
-        args: chromium.args,
-        headless: true,
-      });
-      try {
-        const page = await browser.newPage();
-        const external: string[] = [];
-        const errors: string[] = [];
-        await page.route("**/*", (route) => {
-          const url = route.request().url();
-          if (url.startsWith("file:")) return route.continue();
-          external.push(url);
-          return route.abort();
-        });
-        page.on("console", (message) => {
-          if (message.type() === "error") errors.push(message.text());
-        });
-        page.on("pageerror", (error) => errors.push(error.message));
-        await page.goto(pathToFileURL(file).href);
+      await withOfflinePage(file, async ({ page, external, errors }) => {
         expect(await page.title()).toContain(doc.context.configHash);
         const svgs = page.locator("svg");
         expect(await svgs.count()).toBe(2 + 2 * 2);
@@ -79,9 +57,7 @@ describe("html format", () => {
         expect(await page.locator("table").count()).toBe(4); // two workloads, overall, cost profile
         expect(external).toEqual([]);
         expect(errors).toEqual([]);
-      } finally {
-        await browser.close();
-      }
+      });
     },
     120_000,
   );

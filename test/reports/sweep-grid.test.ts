@@ -1,19 +1,9 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import Ajv2020 from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { gridPoints, parseSweepAxes, parseSweepMetrics } from "../../reports/cli/sweep.ts";
-import { runCli } from "./helpers.ts";
-
-const schema = JSON.parse(
-  readFileSync(
-    join(import.meta.dirname, "..", "..", "reports", "schema", "results.schema.json"),
-    "utf8",
-  ),
-);
-const validate = new Ajv2020({ strict: false }).compile(schema);
+import { matchesResultSchema, runCli, withOfflinePage } from "./helpers.ts";
 
 const SMALL = [
   "--strategies",
@@ -157,7 +147,7 @@ describe("two-parameter sweep: reports", () => {
       "4/128",
     ]);
     for (const point of doc.points) {
-      expect(validate(point.doc)).toBe(true);
+      expect(matchesResultSchema(point.doc)).toBe(true);
       expect(point.doc.context.config.machine.cpus).toBe(Number(point.values[0]));
       expect(point.doc.context.costProfile.parameters.wrmsr_pkrs_cycles.value).toBe(
         Number(point.values[1]),
@@ -269,28 +259,7 @@ describe("two-parameter sweep: reports", () => {
       const out = join(mkdtempSync(join(tmpdir(), "pkslab-grid-")), "grid.html");
       const run = await runCli("sweep", ...SMALL, ...GRID, "--out", out);
       expect(run.code).toBe(0);
-      const { default: chromium } = await import("@sparticuz/chromium");
-      const { chromium: playwright } = await import("playwright-core");
-      const browser = await playwright.launch({
-        executablePath: await chromium.executablePath(),
-        args: chromium.args,
-        headless: true,
-      });
-      try {
-        const page = await browser.newPage();
-        const external: string[] = [];
-        const errors: string[] = [];
-        await page.route("**/*", (route) => {
-          const url = route.request().url();
-          if (url.startsWith("file:")) return route.continue();
-          external.push(url);
-          return route.abort();
-        });
-        page.on("console", (message) => {
-          if (message.type() === "error") errors.push(message.text());
-        });
-        page.on("pageerror", (error) => errors.push(error.message));
-        await page.goto(pathToFileURL(out).href);
+      await withOfflinePage(out, async ({ page, external, errors }) => {
         expect(await page.title()).toBe("pkslab sweep of cpus x profile.wrmsr_pkrs_cycles");
         const svg = page.locator("svg");
         expect(await svg.count()).toBe(1);
@@ -301,9 +270,7 @@ describe("two-parameter sweep: reports", () => {
         expect(await page.locator("table tbody tr").count()).toBe(6);
         expect(external).toEqual([]);
         expect(errors).toEqual([]);
-      } finally {
-        await browser.close();
-      }
+      });
     },
     60_000,
   );
