@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { UserInputError, unknownChoiceError } from "../core/errors.ts";
+import { numberFromInput } from "../core/number-input.ts";
 import type { OptionSpec, OptionValues } from "./api.ts";
 
 /** Who owns a set of options, for error messages. */
@@ -58,12 +59,7 @@ export function optionSchema(spec: OptionSpec): z.ZodType<Value> {
   const kind = optionKind(spec);
   if (kind === "number") {
     return z.unknown().transform((given, ctx): number => {
-      const value =
-        typeof given === "number"
-          ? given
-          : typeof given === "string" && given.trim() !== ""
-            ? Number(given)
-            : Number.NaN;
+      const value = numberFromInput(given);
       if (!Number.isFinite(value)) misfit(ctx, { kind: "type" });
       else if (
         (spec.min !== undefined && value < spec.min) ||

@@ -17,6 +17,7 @@ import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { z } from "zod";
 import { UserInputError, unknownChoiceError, zodIssueMessage } from "../../core/errors.ts";
+import { numberFromInput } from "../../core/number-input.ts";
 import { EMAIL_STYLES, FORMATS } from "../render/common.ts";
 import { SWEEP_FORMATS } from "../render/sweep.ts";
 import { parseAssignment } from "./config.ts";
@@ -59,12 +60,7 @@ export function wholeNumber(min: number, max?: number) {
   const expected =
     max === undefined ? `a whole number >= ${min}` : `a whole number from ${min} to ${max}`;
   return z.unknown().transform((raw, ctx): number => {
-    const value =
-      typeof raw === "number"
-        ? raw
-        : typeof raw === "string" && raw.trim() !== ""
-          ? Number(raw)
-          : Number.NaN;
+    const value = numberFromInput(raw);
     if (!Number.isInteger(value) || value < min || (max !== undefined && value > max))
       return reject(ctx, { value: raw, expected });
     return value;
@@ -74,12 +70,7 @@ export function wholeNumber(min: number, max?: number) {
 /** A finite number >= 0, given as text. */
 export function nonNegativeNumber() {
   return z.unknown().transform((raw, ctx): number => {
-    const value =
-      typeof raw === "number"
-        ? raw
-        : typeof raw === "string" && raw.trim() !== ""
-          ? Number(raw)
-          : Number.NaN;
+    const value = numberFromInput(raw);
     if (!Number.isFinite(value) || value < 0)
       return reject(ctx, { value: raw, expected: "a non-negative number" });
     return value;

@@ -17,6 +17,7 @@ const SMALL = [
   "--jobs",
   "1",
 ];
+const TWO_METRICS = ["--metric", "cost.cycles_per_op,events.pkrs_writes"];
 const GRID = ["--param", "cpus=1,4", "--param", "profile.wrmsr_pkrs_cycles=1,64,128"];
 
 describe("two-parameter sweep: parsing", () => {
@@ -60,13 +61,7 @@ describe("two-parameter sweep: parsing", () => {
 
 describe("two-parameter sweep: reports", () => {
   it("table: a row per grid point, grouped by the first parameter, a table per metric", async () => {
-    const run = await runCli(
-      "sweep",
-      ...SMALL,
-      ...GRID,
-      "--metric",
-      "cost.cycles_per_op,events.pkrs_writes",
-    );
+    const run = await runCli("sweep", ...SMALL, ...GRID, ...TWO_METRICS);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("sweep cpus x profile.wrmsr_pkrs_cycles");
     expect(run.stdout).toContain("cpus swept");
@@ -98,15 +93,7 @@ describe("two-parameter sweep: reports", () => {
   });
 
   it("csv: both parameters in long form, every metric, seed and point", async () => {
-    const run = await runCli(
-      "sweep",
-      ...SMALL,
-      ...GRID,
-      "--metric",
-      "cost.cycles_per_op,events.pkrs_writes",
-      "--format",
-      "csv",
-    );
+    const run = await runCli("sweep", ...SMALL, ...GRID, ...TWO_METRICS, "--format", "csv");
     expect(run.code).toBe(0);
     const lines = run.stdout.split("\n").filter((line) => line !== "" && !line.startsWith("#"));
     expect(lines[0]).toBe(
@@ -171,15 +158,7 @@ describe("two-parameter sweep: reports", () => {
 
   it("html: a faceted chart per workload and metric, one panel per value of the second parameter", async () => {
     const out = join(mkdtempSync(join(tmpdir(), "pkslab-grid-")), "grid.html");
-    const run = await runCli(
-      "sweep",
-      ...SMALL,
-      ...GRID,
-      "--metric",
-      "cost.cycles_per_op,events.pkrs_writes",
-      "--out",
-      out,
-    );
+    const run = await runCli("sweep", ...SMALL, ...GRID, ...TWO_METRICS, "--out", out);
     expect(run.code).toBe(0);
     const html = readFileSync(out, "utf8");
     const svgs = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
@@ -200,8 +179,7 @@ describe("two-parameter sweep: reports", () => {
       "sweep",
       ...SMALL,
       ...GRID,
-      "--metric",
-      "cost.cycles_per_op,events.pkrs_writes",
+      ...TWO_METRICS,
       "--format",
       "png",
       "--out",
