@@ -61,4 +61,32 @@ describe("html format", () => {
     },
     120_000,
   );
+
+  it.skipIf(process.env.PKSLAB_SKIP_BROWSER === "1")(
+    "shows names with HTML metacharacters as text and never runs them (a hand-edited --from file)",
+    async () => {
+      const strategy = `<img src="https://example.invalid/x.png" onerror="window.pwned='strategy'">`;
+      const workload = `<script>window.pwned='workload'</script>&amp;`;
+      const text = readFileSync(join(GOLDEN_DIR, "small.json"), "utf8")
+        .replaceAll('"pks-kmap"', JSON.stringify(strategy))
+        .replaceAll('"pmem-dax"', JSON.stringify(workload));
+      const evil = parseResults(JSON.parse(text), "evil.json");
+      const html = await renderDocument(evil, "html");
+      expect(html).not.toContain(strategy);
+      expect(html).not.toContain("<script>");
+      const file = join(mkdtempSync(join(tmpdir(), "pkslab-html-")), "evil.html");
+      writeFileSync(file, html);
+      await withOfflinePage(file, async ({ page, external, errors }) => {
+        expect(await page.evaluate(() => (globalThis as { pwned?: string }).pwned)).toBeUndefined();
+        expect(await page.locator("img").count()).toBe(0);
+        expect(await page.locator("script").count()).toBe(0);
+        const body = (await page.locator("body").textContent()) ?? "";
+        expect(body).toContain(strategy);
+        expect(body).toContain(workload);
+        expect(external).toEqual([]);
+        expect(errors).toEqual([]);
+      });
+    },
+    120_000,
+  );
 });
