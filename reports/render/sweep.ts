@@ -11,6 +11,7 @@ import { seedLabel } from "../results.ts";
 import { ciHalf, delta, formatNumber, wrapWords } from "./common.ts";
 import { csvField } from "./csv.ts";
 import { escapeHtml, HTML_STYLE, specToSvg } from "./html.ts";
+import { WIDTH } from "./table.ts";
 
 /** Formats `pkslab sweep` can print (json and png are written by the command itself). */
 export const SWEEP_FORMATS = ["table", "markdown", "csv", "html"] as const;
@@ -275,6 +276,32 @@ function renderSweepCsv(data: SweepData, first: ResultDocument): string {
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * Column widths that keep a text table within {@link WIDTH} columns: the parameter columns
+ * keep their width, the strategy columns share the rest and wrap their cells at spaces
+ * (the change against the baseline goes under the mean). Undefined when it fits as is.
+ */
+function fitColumns(
+  rows: readonly (readonly string[])[],
+  fixed: number,
+): Record<number, { width: number; wrapWord: boolean }> | undefined {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  // Each column adds a border and a space on either side; the table adds a closing border.
+  const natural = widths.reduce((sum, width) => sum + width + 3, 1);
+  if (natural <= WIDTH) return undefined;
+  const free = WIDTH - 1 - widths.slice(0, fixed).reduce((sum, width) => sum + width + 3, 0);
+  const share = Math.floor(free / (widths.length - fixed)) - 3;
+  const columns: Record<number, { width: number; wrapWord: boolean }> = {};
+  for (let column = fixed; column < widths.length; column++) {
+    // Never narrower than the longest word (a strategy name, a number with its CI).
+    const longestWord = Math.max(
+      ...rows.map((row) => Math.max(...row[column].split(" ").map((word) => word.length))),
+    );
+    columns[column] = { width: Math.max(share, longestWord), wrapWord: true };
+  }
+  return columns;
+}
+
 /** Renders a sweep in one of {@link SWEEP_FORMATS}. */
 export async function renderSweep(report: SweepReport): Promise<string> {
   const first = report.points[0]?.doc;
@@ -338,12 +365,16 @@ export async function renderSweep(report: SweepReport): Promise<string> {
         table([[...report.parameters, ...strategies], ...rows], {
           border: getBorderCharacters("norc"),
           columnDefault: { alignment: "right" },
+          columns: fitColumns(
+            [[...report.parameters, ...strategies], ...rows],
+            report.parameters.length,
+          ),
           drawHorizontalLine: (index, size) =>
             index <= 1 || index === size || groupStarts.has(index),
         }).trimEnd(),
       );
     }
   }
-  out.push("", ...legend.flatMap((line) => wrapWords(line, 120, "  ")));
+  out.push("", ...legend.flatMap((line) => wrapWords(line, WIDTH, "  ")));
   return `${out.join("\n")}\n`;
 }

@@ -92,6 +92,35 @@ describe("two-parameter sweep: reports", () => {
     expect(cycles[5]).toBeGreaterThan(cycles[4]);
   });
 
+  it("table: every built-in strategy still fits 120 columns (the change wraps under the mean)", async () => {
+    const run = await runCli(
+      "sweep",
+      "--workloads",
+      "pmem-dax",
+      "--seeds",
+      "2",
+      "--set",
+      "pmem-dax.requests=10",
+      "--jobs",
+      "1",
+      ...GRID,
+    );
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split("\n");
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(120);
+    const header = lines.find((line) => line.startsWith("│ cpus"));
+    for (const name of [
+      "unprotected",
+      "pks-kmap",
+      "vmap-alias",
+      "no-direct-map",
+      "kmap-local-range",
+    ])
+      expect(header).toContain(name);
+    // A delta that wrapped stands alone on the next line of its row.
+    expect(run.stdout).toMatch(/│\s+\([+-]\d+\.\d%\*?\) │/);
+  });
+
   it("csv: both parameters in long form, every metric, seed and point", async () => {
     const run = await runCli("sweep", ...SMALL, ...GRID, ...TWO_METRICS, "--format", "csv");
     expect(run.code).toBe(0);
