@@ -29,7 +29,7 @@ import { REGION_BASE_PFN, runSimulation } from "../core/engine.ts";
 import { DEFAULT_MACHINE, Machine, type MachineConfig, READ, WRITE } from "../core/machine.ts";
 import { loadProfile } from "../core/profile.ts";
 import { Rng } from "../core/rng.ts";
-import { defaultJobs } from "../reports/cli/config.ts";
+import { autoJobs } from "../reports/cli/threads.ts";
 import { BUILTIN_STRATEGIES } from "../strategies/registry.ts";
 import { BUILTIN_WORKLOADS, resolveWorkloadParams } from "../workloads/registry.ts";
 import { measureProcess, median, scopeOf, strategyBench } from "./harness.ts";
@@ -230,7 +230,8 @@ function compareSection(): void {
   const wall = median(many.map((r) => r.wallMs)) / 1000;
   const wallOne = median(one.map((r) => r.wallMs)) / 1000;
   const same = many.every((r) => r.stdout === one[0].stdout);
-  const jobs = defaultJobs();
+  // 50 cells x 5 seeds.
+  const jobs = autoJobs(250);
   add(
     "compare",
     `default pkslab compare, wall (default: --jobs ${jobs})`,
@@ -282,15 +283,13 @@ function startupSection(): void {
   );
 }
 
-/** A sweep of 30 cells (3 points x 2 workloads x 5 strategies, 3 seeds): jobs default vs 1. */
+/** A sweep of 200 cells (4 points x 10 workloads x 5 strategies, 3 seeds): all cores vs 1. */
 function sweepSection(): void {
   const args = [
     "bin/pkslab.mjs",
     "sweep",
     "--param",
-    "cpus=1,4,16",
-    "--workloads",
-    "pmem-dax,btrfs-metadata",
+    "profile.wrmsr_pkrs_cycles=1,16,64,256",
     "--seeds",
     "3",
     "--format",
@@ -305,8 +304,13 @@ function sweepSection(): void {
   const wall = median(many.map((r) => r.wallMs)) / 1000;
   const wallOne = median(one.map((r) => r.wallMs)) / 1000;
   const same = many.every((r) => r.stdout === one[0].stdout && r.status === 0);
-  add("sweep", `30-cell sweep, wall (--jobs ${availableParallelism()})`, wall, "s");
-  add("sweep", "30-cell sweep, wall (--jobs 1)", wallOne, "s");
+  add(
+    "sweep",
+    `200-cell sweep, wall (--jobs ${availableParallelism()}; the default: ${autoJobs(600)})`,
+    wall,
+    "s",
+  );
+  add("sweep", "200-cell sweep, wall (--jobs 1)", wallOne, "s");
   add(
     "sweep",
     `worker speed-up (--jobs ${availableParallelism()} vs 1)`,

@@ -87,7 +87,7 @@ function addRunOptions(command: Command, schema: z.ZodObject = runFlagsSchema): 
     )
     .option(
       "--jobs <n>",
-      "threads that run cells: this one and n - 1 workers (default: 1 on up to 2 cores, else the cores less one; results do not depend on it)",
+      "threads that run cells: this one and n - 1 workers (default: every core for runs of 400 or more seed runs, cells x seeds; else 1); results do not depend on it",
     )
     .option(
       "--check",

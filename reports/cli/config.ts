@@ -5,7 +5,6 @@
 
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { availableParallelism } from "node:os";
 import { extname, resolve } from "node:path";
 import { z } from "zod";
 import { schemaKeysAt, UserInputError, zodErrorMessage } from "../../core/errors.ts";
@@ -107,8 +106,8 @@ export interface CompareOptions {
   readonly baseline?: string;
   readonly format?: string;
   readonly out?: string;
-  /** Worker threads (results do not depend on it). */
-  readonly jobs: number;
+  /** Threads that run cells; chosen from the run's size when absent (see autoJobs). */
+  readonly jobs?: number;
   /** Metric columns after cycles/op. */
   readonly metrics: string[];
   /** Run the model's invariant checker (`--check`). */
@@ -132,16 +131,6 @@ function cellTimeoutOf(flag: number | undefined, file: number | undefined): Cell
         ? `cellTimeout ${file} in the config file`
         : `the default --cell-timeout ${DEFAULT_CELL_TIMEOUT_SECONDS}`;
   return { ms: Math.round(seconds * 1000), setting };
-}
-
-/** Default threads for cells: 1 on up to 2 cores, else one fewer than the cores. */
-export function defaultJobs(): number {
-  // A single thread's run already keeps about 1.4 cores busy (V8 compiles optimized code
-  // and collects garbage on background threads), and every worker compiles everything
-  // again: on 2 cores a second thread made the default comparison slower, 8.1 s against
-  // 7.3 s (docs/performance.md). With more cores, leave one to those background threads.
-  const cores = availableParallelism();
-  return cores <= 2 ? 1 : cores - 1;
 }
 
 /** Splits a comma list, dropping empty entries. */
@@ -261,7 +250,7 @@ export function mergeCompareOptions(flags: CompareFlags): CompareOptions {
     baseline: flags.baseline ?? file.baseline,
     format: flags.format ?? file.format,
     out: flags.out ?? file.out,
-    jobs: flags.jobs ?? file.jobs ?? defaultJobs(),
+    jobs: flags.jobs ?? file.jobs,
     metrics: splitList(flags.metrics ?? file.metrics),
     check: flags.check ?? file.check ?? false,
     operationBudget: flags.operationBudget ?? file.operationBudget,
