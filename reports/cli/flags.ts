@@ -20,7 +20,7 @@ import { UserInputError, unknownChoiceError, zodIssueMessage } from "../../core/
 import { numberFromInput } from "../../core/number-input.ts";
 import { EMAIL_STYLES, FORMATS } from "../render/common.ts";
 import { SWEEP_FORMATS } from "../render/sweep.ts";
-import { parseAssignment } from "./config.ts";
+import { parseAssignment, splitList } from "./config.ts";
 
 /** What a flag schema says about a bad value: the `params` of its custom issue. */
 export interface FlagProblem {
@@ -85,18 +85,10 @@ export function choice<const T extends readonly string[]>(noun: string, choices:
   });
 }
 
-/** Splits a comma list, dropping empty entries. */
-function splitComma(text: string): string[] {
-  return text
-    .split(",")
-    .map((part) => part.trim())
-    .filter((part) => part !== "");
-}
-
 /** A comma list that names at least one thing (kept as the text, for the later lookups). */
 export function nameList(noun: string) {
   return z.unknown().transform((raw, ctx): string => {
-    if (typeof raw !== "string" || splitComma(raw).length === 0)
+    if (typeof raw !== "string" || splitList(raw).length === 0)
       return reject(ctx, { value: raw, expected: `a comma list of ${noun}` });
     return raw;
   });
@@ -105,7 +97,7 @@ export function nameList(noun: string) {
 /** A comma list of some of `choices` (at least one), as an array. */
 export function choiceList<const T extends readonly string[]>(noun: string, choices: T) {
   return z.unknown().transform((raw, ctx): T[number][] => {
-    const parts = typeof raw === "string" ? splitComma(raw) : [];
+    const parts = typeof raw === "string" ? splitList(raw) : [];
     if (parts.length === 0)
       return reject(ctx, {
         value: raw,
