@@ -8,13 +8,14 @@ import { getBorderCharacters, table } from "table";
 import type { TopLevelSpec } from "vega-lite";
 import type { ResultDocument } from "../results.ts";
 import { seedLabel } from "../results.ts";
-import { ciHalf, delta, formatNumber, wrapWords } from "./common.ts";
+import { ciHalf, delta, formatNumber, versionLines, wrapWords } from "./common.ts";
 import { csvField } from "./csv.ts";
+import { EMAIL_WIDTH, toAscii } from "./email.ts";
 import { escapeHtml, HTML_STYLE, specToSvg } from "./html.ts";
 import { WIDTH } from "./table.ts";
 
 /** Formats `pkslab sweep` can print (json and png are written by the command itself). */
-export const SWEEP_FORMATS = ["table", "markdown", "csv", "html"] as const;
+export const SWEEP_FORMATS = ["table", "markdown", "email", "csv", "html"] as const;
 
 /** One point of the sweep: a value of each swept parameter, and its result document. */
 export interface SweepPoint {
@@ -302,12 +303,161 @@ function fitColumns(
   return columns;
 }
 
+/**
+ * The command line that reruns the sweep: the first point's `compare` command without the
+ * swept settings, as `sweep` with one `--param` per swept parameter and the metrics.
+ */
+export function sweepReproduce(data: SweepData, format?: string): string {
+  const first = data.points[0]?.doc;
+  if (!first) return "";
+  const words = first.context.reproduce.split(" ");
+  const kept: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i];
+    const next = words[i + 1] ?? "";
+    if (word === "--cpus" && data.parameters.includes("cpus")) {
+      i++;
+      continue;
+    }
+    if (word === "--set" && data.parameters.some((p) => next.startsWith(`${p}=`))) {
+      i++;
+      continue;
+    }
+    kept.push(word);
+  }
+  const command = kept.join(" ").replace(/^npx pkslab compare\b/, "npx pkslab sweep");
+  const params = data.parameters.map((parameter, index) => {
+    const values = [...new Set(data.points.map((point) => point.values[index]))];
+    return `--param ${parameter}=${values.join(",")}`;
+  });
+  return [
+    command,
+    ...params,
+    `--metric ${data.metrics.join(",")}`,
+    ...(format ? [`--format ${format}`] : []),
+  ].join(" ");
+}
+
+/** A column key for a swept parameter: its last dotted part (`pages` for pmem-dax.pages). */
+function parameterKey(parameter: string): string {
+  return parameter.slice(parameter.lastIndexOf(".") + 1);
+}
+
+/**
+ * The email report of a sweep: plain ASCII within {@link EMAIL_WIDTH} columns, per workload
+ * and metric a block with the swept values, the baseline's seed mean and each candidate's
+ * change against it (lettered columns, named in the legend; more candidates than fit go to
+ * a second block), a legend, and the command that reruns the sweep.
+ */
+function renderSweepEmail(data: SweepData, first: ResultDocument): string {
+  const { context } = first;
+  const baseline = context.config.baseline;
+  const candidates = context.config.strategies
+    .map((strategy) => strategy.name)
+    .filter((name) => name !== baseline);
+  // A to Z, then A1, B1, ... for the (rare) comparison of more than 26 candidates.
+  const letters = candidates.map(
+    (_, index) =>
+      String.fromCharCode(65 + (index % 26)) + (index < 26 ? "" : Math.floor(index / 26)),
+  );
+  const keys = data.parameters.map(parameterKey);
+  const out: string[] = [
+    ...wrapWords(
+      `${context.tool.name} ${context.tool.version}  sweep ${parametersLabel(data)}`,
+      EMAIL_WIDTH,
+    ),
+    ...wrapWords(
+      `profile ${context.costProfile.name}  seeds ${seedLabel(context.config.seeds)} (${context.config.seeds.length})  cpus ${cpusLabel(data, first)}  baseline ${baseline}  points ${data.points.length}`,
+      EMAIL_WIDTH,
+    ),
+    ...wrapWords(context.disclaimer, EMAIL_WIDTH),
+  ];
+  for (const workload of context.config.workloads.map((w) => w.name)) {
+    for (const metric of data.metrics) {
+      const spec = first.metricCatalog[metric];
+      const direction =
+        spec?.direction === "none" ? "" : `, ${spec?.direction ?? "lower"} is better`;
+      out.push(
+        "",
+        ...wrapWords(`${workload}: ${metric} (${unitOf(first, metric)}${direction})`, EMAIL_WIDTH),
+      );
+      const rows = data.points.map((point) => {
+        const cell = (name: string) =>
+          point.doc.results.find((c) => c.workload === workload && c.strategy === name);
+        const base = cell(baseline);
+        const baseSummary = base?.summary[metric];
+        const changes = candidates.map((name) => {
+          const candidate = cell(name);
+          if (!candidate || candidate.status === "error") return "error";
+          const d = delta(baseSummary, candidate.summary[metric], unitOf(first, metric));
+          // No change to show (a zero baseline, say): the candidate's own mean.
+          if (d.text === "n/a") return formatNumber(candidate.summary[metric]?.mean);
+          return `${d.text}${d.significant ? "*" : ""}`;
+        });
+        return [
+          ...point.values,
+          base && base.status !== "error" ? formatNumber(baseSummary?.mean) : "error",
+          ...changes,
+        ];
+      });
+      // As many candidate columns per block as fit the width.
+      const fixed = keys.length + 1;
+      const widthOf = (column: number, header: string) =>
+        Math.max(header.length, ...rows.map((row) => row[column].length));
+      const fixedWidth = [...keys, "base"].reduce(
+        (sum, header, column) => sum + widthOf(column, header) + 2,
+        0,
+      );
+      let start = 0;
+      while (start < candidates.length || (start === 0 && candidates.length === 0)) {
+        let end = start;
+        let width = fixedWidth;
+        while (end < candidates.length) {
+          const next = widthOf(fixed + end, letters[end]) + 2;
+          if (width + next > EMAIL_WIDTH && end > start) break;
+          width += next;
+          end++;
+        }
+        const columns = [
+          ...Array(fixed).keys(),
+          ...Array.from({ length: end - start }, (_, i) => fixed + start + i),
+        ];
+        const headers = [...keys, "base", ...letters.slice(start, end)];
+        const line = (cells: readonly string[]) =>
+          `  ${cells.map((text, i) => text.padStart(widthOf(columns[i], headers[i]))).join("  ")}`.trimEnd();
+        out.push(line(headers));
+        for (const row of rows) out.push(line(columns.map((column) => row[column])));
+        if (end === start) break;
+        start = end;
+        if (start < candidates.length) out.push("");
+      }
+    }
+  }
+  out.push("");
+  for (const [index, parameter] of data.parameters.entries()) {
+    if (keys[index] !== parameter)
+      out.push(...wrapWords(`${keys[index]} = ${parameter}`, EMAIL_WIDTH));
+  }
+  out.push(
+    ...wrapWords(`base = ${baseline}, seed mean`, EMAIL_WIDTH),
+    ...wrapWords(
+      `${candidates.map((name, index) => `${letters[index]} = ${name}`).join(", ")}: change against base (* = the seeds' 95% CIs do not overlap), or the seed mean where there is no change to give (base 0)`,
+      EMAIL_WIDTH,
+    ),
+    ...wrapWords(`config hashes per point: ${hashesLabel(data)}`, EMAIL_WIDTH),
+    ...versionLines(first, EMAIL_WIDTH),
+    ...wrapWords(`reproduce: ${sweepReproduce(data, "email")}`, EMAIL_WIDTH, "    ", " \\"),
+  );
+  return `${out.map((line) => toAscii(line).trimEnd()).join("\n")}\n`;
+}
+
 /** Renders a sweep in one of {@link SWEEP_FORMATS}. */
 export async function renderSweep(report: SweepReport): Promise<string> {
   const first = report.points[0]?.doc;
   if (!first) return "empty sweep\n";
   if (report.format === "html") return renderSweepHtml(report, first);
   if (report.format === "csv") return renderSweepCsv(report, first);
+  if (report.format === "email") return renderSweepEmail(report, first);
   const strategies = first.context.config.strategies.map((s) => s.name);
   const workloads = first.context.config.workloads.map((w) => w.name);
   const { context } = first;

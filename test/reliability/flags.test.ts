@@ -126,10 +126,10 @@ describe("flag schemas", () => {
 
   it("sweep and merge: the report format is a choice with a suggestion", async () => {
     expect(() => parseFlags(sweepFlagsSchema, { format: "pgn" })).toThrow(
-      /^--format: unknown format "pgn". Did you mean "png"\? Valid choices: table, markdown, csv, html, json, png\.$/,
+      /^--format: unknown format "pgn". Did you mean "png"\? Valid choices: table, markdown, email, csv, html, json, png\.$/,
     );
-    expect(() => parseFlags(mergeFlagsSchema, { format: "email" })).toThrow(
-      /^--format: unknown format "email"\..* Valid choices: table, markdown, csv, html, json, png\.$/,
+    expect(() => parseFlags(mergeFlagsSchema, { format: "xml" })).toThrow(
+      /^--format: unknown format "xml"\. Did you mean "html"\? Valid choices: table, markdown, email, csv, html, json, png\.$/,
     );
     expect(parseFlags(sweepFlagsSchema, { cellTimeout: "2.5", param: ["cpus=1,2"] })).toEqual({
       cellTimeout: 2.5,

@@ -282,3 +282,66 @@ describe("two-parameter sweep: reports", () => {
     60_000,
   );
 });
+
+describe("sweep --format email", () => {
+  it("is plain ASCII within 72 columns, with a legend and a command that reproduces it", async () => {
+    const args = [
+      "sweep",
+      ...SMALL,
+      "--strategies",
+      "unprotected,pks-kmap,vmap-alias",
+      ...GRID,
+      ...TWO_METRICS,
+      "--format",
+      "email",
+    ];
+    const run = await runCli(...args);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split("\n");
+    for (const line of lines) {
+      expect(line.length, line).toBeLessThanOrEqual(72);
+      expect(line, line).toMatch(/^[\x20-\x7e]*$/);
+    }
+    expect(run.stdout).toContain("pmem-dax: cost.cycles_per_op (cycles/op, lower is better)");
+    expect(run.stdout).toMatch(/^ {2}cpus {2}wrmsr_pkrs_cycles {2}base {4,}A {4,}B$/m);
+    expect(run.stdout).toContain("wrmsr_pkrs_cycles = profile.wrmsr_pkrs_cycles");
+    expect(run.stdout).toContain("base = unprotected, seed mean");
+    expect(run.stdout).toContain("A = pks-kmap, B = vmap-alias: change against base");
+    // The reproduce command, unwrapped, reruns the same sweep and prints the same report.
+    const command = run.stdout
+      .slice(run.stdout.indexOf("reproduce: ") + "reproduce: ".length)
+      .replace(/ \\\n {4}/g, " ")
+      .trim();
+    expect(command).toMatch(/^npx pkslab sweep /);
+    expect(command).toContain("--param cpus=1,4 --param profile.wrmsr_pkrs_cycles=1,64,128");
+    expect(command).not.toContain("--cpus");
+    expect(command).not.toContain("--set profile.wrmsr_pkrs_cycles");
+    const again = await runCli(...command.split(" ").slice(2));
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe(run.stdout);
+  });
+
+  it("puts candidates that do not fit 72 columns into a further block", async () => {
+    const run = await runCli(
+      "sweep",
+      ...SMALL,
+      "--strategies",
+      "unprotected,pks-kmap,vmap-alias,no-direct-map,kmap-local-range",
+      "--param",
+      "profile.wrmsr_pkrs_cycles=1,64",
+      "--param",
+      "profile.invlpg_cycles=100,200",
+      "--format",
+      "email",
+    );
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split("\n");
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(72);
+    const headers = lines.filter((line) => line.startsWith("  wrmsr_pkrs_cycles"));
+    // Four candidates, split over two blocks that each repeat the parameters and base.
+    expect(headers.length).toBe(2);
+    const letters = headers.map((line) => line.trim().split(/\s+/).slice(3).join(""));
+    expect(letters.join("")).toBe("ABCD");
+    expect(letters.every((group) => group.length >= 1)).toBe(true);
+  });
+});
