@@ -825,50 +825,54 @@ export function runSimulation(spec: RunSpec): RunResult {
   // that joined the scheduling set first).
   const active = new CpuQueue(machine.cpus, ledger.clock);
   for (let cpu = 0; cpu < machine.cpus; cpu++) if (runQueues[cpu].length > 0) active.add(cpu);
-  while (active.size > 0) {
-    const cpu = active.earliest();
-    const earliest = machine.now(cpu);
-    const sim = pickThread(cpu);
-    if (!sim) {
-      const queue = runQueues[cpu];
-      let allDone = true;
-      // Idle until the next wake-up (or a little while, if waiting on another thread).
-      let wake = Number.POSITIVE_INFINITY;
-      for (const other of queue) {
-        if (other.done) continue;
-        allDone = false;
-        if (other.sleepingUntil > earliest && other.sleepingUntil < wake)
-          wake = other.sleepingUntil;
-      }
-      if (allDone) {
-        active.removeEarliest();
+  // The main loop in a function of its own: V8 optimizes (and, after a deoptimization,
+  // re-optimizes) it without the run's set-up code around it.
+  const mainLoop = (): boolean => {
+    while (active.size > 0) {
+      const cpu = active.earliest();
+      const earliest = machine.now(cpu);
+      const sim = pickThread(cpu);
+      if (!sim) {
+        const queue = runQueues[cpu];
+        let allDone = true;
+        // Idle until the next wake-up (or a little while, if waiting on another thread).
+        let wake = Number.POSITIVE_INFINITY;
+        for (const other of queue) {
+          if (other.done) continue;
+          allDone = false;
+          if (other.sleepingUntil > earliest && other.sleepingUntil < wake)
+            wake = other.sleepingUntil;
+        }
+        if (allDone) {
+          active.removeEarliest();
+          continue;
+        }
+        const waitingOnly = !Number.isFinite(wake);
+        if (waitingOnly && active.every((other) => other === cpu || !pickThread(other))) {
+          // Everyone is waiting for a mapping nobody will make.
+          for (const other of queue) other.done = true;
+          continue;
+        }
+        ledger.clock[cpu] = waitingOnly ? earliest + 1000 : wake;
         continue;
       }
-      const waitingOnly = !Number.isFinite(wake);
-      if (waitingOnly && active.every((other) => other === cpu || !pickThread(other))) {
-        // Everyone is waiting for a mapping nobody will make.
-        for (const other of queue) other.done = true;
+      if (machine.current[cpu] !== sim.thread) switchTo(cpu, sim.thread);
+      sim.waitingFor = -1;
+      const next = sim.ops.next();
+      if (next.done) {
+        sim.done = true;
         continue;
       }
-      ledger.clock[cpu] = waitingOnly ? earliest + 1000 : wake;
-      continue;
+      if (++counters.executed > budget) {
+        return false;
+      }
+      execute(cpu, sim, next.value);
+      if (strayProbability > 0 && strayRng.chance(strayProbability)) injectStray(cpu);
     }
-    if (machine.current[cpu] !== sim.thread) switchTo(cpu, sim.thread);
-    sim.waitingFor = -1;
-    const next = sim.ops.next();
-    if (next.done) {
-      sim.done = true;
-      continue;
-    }
-    if (++counters.executed > budget) {
-      return {
-        status: "error",
-        reason: `operation budget of ${budget} exceeded`,
-        metrics: {},
-      };
-    }
-    execute(cpu, sim, next.value);
-    if (strayProbability > 0 && strayRng.chance(strayProbability)) injectStray(cpu);
+    return true;
+  };
+  if (!mainLoop()) {
+    return { status: "error", reason: `operation budget of ${budget} exceeded`, metrics: {} };
   }
 
   // Mappings still open at the end (e.g. long-term) are closed so that protection is back.
