@@ -186,6 +186,40 @@ export function resultsJsonSchema(): Record<string, unknown> {
   };
 }
 
+/** Version of the document `pkslab sweep --format json` (and `merge`) writes. */
+export const SWEEP_JSON_VERSION = 2;
+
+/** A sweep's JSON document: its parameters and metrics, and every point's result document. */
+export const sweepDocumentSchema = z
+  .object({
+    sweepVersion: z.literal(SWEEP_JSON_VERSION),
+    /** The swept parameters (one or two), in the order given. */
+    parameters: z.array(z.string()).min(1).max(2),
+    /** The reported metrics. */
+    metrics: z.array(z.string()).min(1),
+    /** Every point of the grid, the first parameter outermost. */
+    points: z.array(
+      z
+        .object({
+          /** The point's value of each swept parameter, in parameter order. */
+          values: z.array(z.string()).min(1).max(2),
+          /** The point's comparison, a result document in its own right. */
+          doc: resultDocumentSchema,
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
+/** JSON Schema (draft 2020-12) of sweep documents, generated from {@link sweepDocumentSchema}. */
+export function sweepJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(sweepDocumentSchema, { target: "draft-2020-12" }),
+    $id: `https://pkslab.invalid/schema/sweep-v${SWEEP_JSON_VERSION}.json`,
+    title: "pkslab sweep results",
+  };
+}
+
 /** JSON with object keys sorted at every level: the canonical form hashed for configHash. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;

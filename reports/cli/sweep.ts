@@ -17,7 +17,7 @@ import { METRIC_CATALOG, metricSpec } from "../../core/metrics.ts";
 import type { CostProfile } from "../../core/profile.ts";
 import type { StrategyModule } from "../../strategies/api.ts";
 import { renderSweep, SWEEP_FORMATS, type SweepPoint } from "../render/sweep.ts";
-import { buildResults, type ResolvedConfig } from "../results.ts";
+import { buildResults, type ResolvedConfig, SWEEP_JSON_VERSION } from "../results.ts";
 import { chooseFormat, emit } from "./compare.ts";
 import { type CompareFlags, mergeCompareOptions, parseAssignment, splitList } from "./config.ts";
 import { gitCommit, type ResolvedComparison, resolveComparison } from "./plan.ts";
@@ -174,9 +174,6 @@ export function sweepDocuments(
     ),
   }));
 }
-
-/** Version of the JSON document `sweep --format json` writes. */
-export const SWEEP_JSON_VERSION = 2;
 
 /** The file name (without directory) of a point's result in --save-dir. */
 export function pointFileName(parameters: readonly string[], values: readonly string[]): string {

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
-import { resultsJsonSchema } from "../../reports/results.ts";
+import { resultsJsonSchema, sweepJsonSchema } from "../../reports/results.ts";
 import { GOLDEN_DIR, runCli, SMALL_ARGS } from "./helpers.ts";
 
 const SCHEMA_PATH = join(
@@ -15,8 +15,10 @@ const SCHEMA_PATH = join(
 );
 // Regenerate deliberately: UPDATE_SCHEMA=1 npx vitest run test/reports/schema.test.ts, then
 // npx biome check --write reports/schema.
+const SWEEP_SCHEMA_PATH = join(SCHEMA_PATH, "..", "sweep.schema.json");
 if (process.env.UPDATE_SCHEMA === "1") {
   writeFileSync(SCHEMA_PATH, `${JSON.stringify(resultsJsonSchema(), null, 2)}\n`);
+  writeFileSync(SWEEP_SCHEMA_PATH, `${JSON.stringify(sweepJsonSchema(), null, 2)}\n`);
 }
 const shipped = JSON.parse(readFileSync(SCHEMA_PATH, "utf8"));
 const validate = new Ajv2020({ allErrors: true, strict: false }).compile(shipped);
@@ -44,5 +46,25 @@ describe("the result JSON Schema", () => {
     expect(validate({ ...doc, surprise: true })).toBe(false);
     const { configHash: _hash, ...context } = doc.context;
     expect(validate({ ...doc, context })).toBe(false);
+  });
+
+  it("ships the sweep schema generated from the code, and sweep --format json conforms to it", async () => {
+    const sweepShipped = JSON.parse(readFileSync(SWEEP_SCHEMA_PATH, "utf8"));
+    expect(sweepShipped).toEqual(sweepJsonSchema());
+    const validateSweep = new Ajv2020({ allErrors: true, strict: false }).compile(sweepShipped);
+    const run = await runCli(
+      "sweep",
+      ...SMALL_ARGS,
+      "--param",
+      "profile.wrmsr_pkrs_cycles=1,64",
+      "--format",
+      "json",
+    );
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(validateSweep(doc), JSON.stringify(validateSweep.errors?.slice(0, 3))).toBe(true);
+    // And it refuses what is not one: a third parameter, a point without its document.
+    expect(validateSweep({ ...doc, parameters: ["a", "b", "c"] })).toBe(false);
+    expect(validateSweep({ ...doc, points: [{ values: ["1"] }] })).toBe(false);
   });
 });
