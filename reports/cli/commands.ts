@@ -154,7 +154,7 @@ export function registerCommands(program: Command, toolVersion: string): void {
   )
     .option(
       "--metric <list>",
-      "metric(s) to report, comma list (default cost.cycles_per_op); a table and a chart per metric",
+      "metric(s) to report, comma list (default cost.cycles_per_op; main: the comparison report's columns); a table and a chart per metric",
     )
     .option("--save-dir <dir>", "also save each point's result JSON in this directory")
     .option("--shard <k/n>", "run slice k of n only and write it as a shard file (pkslab merge)")

@@ -16,6 +16,7 @@ import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
 import { METRIC_CATALOG, metricSpec } from "../../core/metrics.ts";
 import type { CostProfile } from "../../core/profile.ts";
 import type { StrategyModule } from "../../strategies/api.ts";
+import { SHOWN_METRICS } from "../render/common.ts";
 import { renderSweep, SWEEP_FORMATS, type SweepPoint } from "../render/sweep.ts";
 import { buildResults, type ResolvedConfig, SWEEP_JSON_VERSION } from "../results.ts";
 import { chooseFormat, emit } from "./compare.ts";
@@ -309,9 +310,15 @@ export function gridPoints(axes: readonly SweepAxis[]): string[][] {
   return points;
 }
 
-/** Parses `--metric` (a comma list), checking each name against the metric catalog. */
+/**
+ * Parses `--metric` (a comma list), checking each name against the metric catalog. `main`
+ * stands for the metrics of the comparison report's columns (cycles/op, PKRS writes,
+ * shootdowns, TLB misses, blocked, caught, false faults, exposure).
+ */
 export function parseSweepMetrics(text: string | undefined): string[] {
-  const metrics = splitList(text ?? "cost.cycles_per_op");
+  const metrics = splitList(text ?? "cost.cycles_per_op").flatMap((name) =>
+    name === "main" ? SHOWN_METRICS.map((shown) => shown.metric) : [name],
+  );
   if (metrics.length === 0) throw new UserInputError("--metric: no metric names given.");
   for (const metric of metrics) {
     if (!metricSpec(metric)) {

@@ -53,6 +53,17 @@ describe("two-parameter sweep: parsing", () => {
       "cost.cycles_per_op",
       "events.shootdowns",
     ]);
+    expect(parseSweepMetrics("main")).toEqual([
+      "cost.cycles_per_op",
+      "events.pkrs_writes",
+      "events.shootdowns",
+      "events.tlb_misses",
+      "coverage.blocked_ratio",
+      "coverage.caught_ratio",
+      "compat.false_faults",
+      "exposure.page_cycles",
+    ]);
+    expect(parseSweepMetrics("main,cost.cycles_per_op")).toHaveLength(8);
     expect(() => parseSweepMetrics("events.shootdown")).toThrow(
       /unknown metric \(--metric\) "events.shootdown". Did you mean "events.shootdowns"\?/,
     );
