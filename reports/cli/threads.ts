@@ -216,7 +216,9 @@ async function runParts(
     });
   }
   const workers = Math.max(1, Math.min(jobs - 1, refs.length));
-  turnOffBackgroundCompilation();
+  // With one job, the only worker runs plugin cells while this thread waits: the compiler
+  // threads then have a core to themselves.
+  if (jobs > 1) turnOffBackgroundCompilation();
   const { default: Tinypool } = await import("tinypool");
   const pool = new Tinypool({
     // Next to this module: the tsx shim beside the sources, or the bundled worker when the
