@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CellResult } from "../../core/compare.ts";
-import { joinSeedParts } from "../../reports/cli/threads.ts";
+import { AUTO_PARALLEL_SEED_RUNS, autoJobs, joinSeedParts } from "../../reports/cli/threads.ts";
 
 const run = (seed: number) => ({ seed, metrics: { "cost.cycles_per_op": seed } });
 const part = (seed: number, extra: Partial<CellResult> = {}): CellResult => ({
@@ -40,5 +40,15 @@ describe("joinSeedParts (a cell put back together from its seeds)", () => {
 
   it("gives no reason when no seed has one", () => {
     expect(joinSeedParts([part(1), part(2)]).reason).toBeUndefined();
+  });
+});
+
+describe("autoJobs (threads when --jobs is not given)", () => {
+  it("runs small comparisons in one thread and large ones on every core", () => {
+    expect(autoJobs(250, 2)).toBe(1); // the default comparison: 50 cells x 5 seeds
+    expect(autoJobs(AUTO_PARALLEL_SEED_RUNS - 1, 16)).toBe(1);
+    expect(autoJobs(AUTO_PARALLEL_SEED_RUNS, 2)).toBe(2);
+    expect(autoJobs(600, 16)).toBe(16);
+    expect(autoJobs(600, 0)).toBe(1);
   });
 });
