@@ -1,5 +1,60 @@
+import { existsSync, statSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { UserInputError, unknownChoiceError } from "./errors.ts";
+import { importUserModule, loadErrorMessage } from "./load-module.ts";
+
+/** File endings a plugin may have (TypeScript runs through tsx, as the CLI does). */
+export const PLUGIN_EXTENSIONS = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"] as const;
+
+/** Whether a path has one of the {@link PLUGIN_EXTENSIONS}. */
+export function hasPluginExtension(path: string): boolean {
+  return (PLUGIN_EXTENSIONS as readonly string[]).includes(extname(path));
+}
+
+/**
+ * Loads a plugin file and returns its default export, unchecked. The file must exist, have
+ * a plugin ending and load as a module. Every failure is a UserInputError that starts with
+ * `label` and the path ("strategy plugin p.ts: file not found."); `define` is what the
+ * missing default export should be (`defineStrategy({ ... })`).
+ */
+export async function loadPluginExport(
+  path: string,
+  label: string,
+  define: string,
+): Promise<unknown> {
+  const file = resolve(path);
+  if (!existsSync(file)) throw new UserInputError(`${label} ${path}: file not found.`);
+  if (!statSync(file).isFile()) throw new UserInputError(`${label} ${path}: not a file.`);
+  if (!hasPluginExtension(file)) {
+    throw new UserInputError(
+      `${label} ${path}: unsupported file type "${extname(file) || "(none)"}"; use one of ${PLUGIN_EXTENSIONS.join(", ")}.`,
+    );
+  }
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = await importUserModule(file);
+  } catch (error) {
+    throw new UserInputError(
+      `${label} ${path}: cannot be loaded as a module: ${loadErrorMessage(error, file)}`,
+    );
+  }
+  let exported = namespace.default;
+  // A CommonJS plugin's module.exports (with an ES default inside it) arrives as `default`.
+  if (
+    exported !== null &&
+    typeof exported === "object" &&
+    "default" in exported &&
+    !("name" in exported)
+  ) {
+    exported = (exported as { default: unknown }).default;
+  }
+  if (exported === undefined) {
+    throw new UserInputError(
+      `${label} ${path}: has no default export; write \`export default ${define}\`.`,
+    );
+  }
+  return exported;
+}
 
 /** A plugin kind's module as far as the catalog cares: it has a unique name. */
 interface Named {

@@ -4,12 +4,15 @@
  * resolution of the strategies a command asks for, and the metadata printed by
  * `pkslab list` / `pkslab describe`.
  */
-import { existsSync, statSync } from "node:fs";
-import { extname, resolve } from "node:path";
 import { z } from "zod";
 import { UserInputError } from "../core/errors.ts";
-import { importUserModule, loadErrorMessage } from "../core/load-module.ts";
-import { buildCatalog, type CatalogKind, selectFromCatalog } from "../core/plugin-catalog.ts";
+import {
+  buildCatalog,
+  type CatalogKind,
+  loadPluginExport,
+  PLUGIN_EXTENSIONS,
+  selectFromCatalog,
+} from "../core/plugin-catalog.ts";
 import { CONFIDENCE_LEVELS } from "../core/profile.ts";
 import type { CostParameterSpec, OptionSpec, OptionValues, StrategyModule } from "./api.ts";
 import kmapLocalRange from "./kmap-local-range.ts";
@@ -42,7 +45,6 @@ export interface ResolvedStrategy {
 }
 
 /** File name extensions a plugin may have. */
-export const PLUGIN_EXTENSIONS = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"] as const;
 
 const KEBAB = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
@@ -128,39 +130,7 @@ export function validateStrategyModule(value: unknown, origin: string): Strategy
  * Every failure is a {@link UserInputError} that names the file and the problem.
  */
 export async function loadStrategyPlugin(path: string): Promise<StrategyModule> {
-  const file = resolve(path);
-  if (!existsSync(file)) throw new UserInputError(`strategy plugin ${path}: file not found.`);
-  if (!statSync(file).isFile()) throw new UserInputError(`strategy plugin ${path}: not a file.`);
-  const extension = extname(file);
-  if (!(PLUGIN_EXTENSIONS as readonly string[]).includes(extension)) {
-    throw new UserInputError(
-      `strategy plugin ${path}: unsupported file type "${extension || "(none)"}"; use one of ${PLUGIN_EXTENSIONS.join(", ")}.`,
-    );
-  }
-  let namespace: Record<string, unknown>;
-  try {
-    namespace = await importUserModule(file);
-  } catch (error) {
-    throw new UserInputError(
-      `strategy plugin ${path}: cannot be loaded as a module: ${loadErrorMessage(error, file)}`,
-    );
-  }
-  let exported = namespace.default;
-  // A CommonJS plugin's module.exports arrives as `default`; an ES module compiled to CJS
-  // may nest it once more.
-  if (
-    exported &&
-    typeof exported === "object" &&
-    "default" in exported &&
-    !("name" in (exported as object))
-  ) {
-    exported = (exported as { default: unknown }).default;
-  }
-  if (exported === undefined) {
-    throw new UserInputError(
-      `strategy plugin ${path}: has no default export; write \`export default defineStrategy({ ... })\`.`,
-    );
-  }
+  const exported = await loadPluginExport(path, "strategy plugin", "defineStrategy({ ... })");
   return validateStrategyModule(exported, path);
 }
 

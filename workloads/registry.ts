@@ -9,12 +9,15 @@
  *
  * @packageDocumentation
  */
-import { existsSync, statSync } from "node:fs";
-import { extname, resolve } from "node:path";
 import { z } from "zod";
 import { UserInputError } from "../core/errors.ts";
-import { importUserModule, loadErrorMessage } from "../core/load-module.ts";
-import { buildCatalog, type CatalogKind, selectFromCatalog } from "../core/plugin-catalog.ts";
+import {
+  buildCatalog,
+  type CatalogKind,
+  loadPluginExport,
+  PLUGIN_EXTENSIONS,
+  selectFromCatalog,
+} from "../core/plugin-catalog.ts";
 import type { OptionSpec, OptionValues } from "../strategies/api.ts";
 import { optionKind, optionSpecProblems, resolveOptions } from "../strategies/options.ts";
 import type { WorkloadModule } from "./api.ts";
@@ -56,7 +59,6 @@ export interface ResolvedWorkload {
 }
 
 /** File name endings accepted for workload plugins. */
-export const WORKLOAD_PLUGIN_EXTENSIONS = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"] as const;
 
 const isFunction = (what: string) =>
   z.custom<(...args: never[]) => unknown>(
@@ -157,45 +159,14 @@ export function validateWorkloadModule(value: unknown, origin: string): Workload
  * that names the file and the problem.
  */
 export async function loadWorkloadPlugin(path: string): Promise<WorkloadModule> {
-  const file = resolve(path);
-  if (!existsSync(file)) throw new UserInputError(`workload plugin ${path}: no such file.`);
-  if (!statSync(file).isFile()) throw new UserInputError(`workload plugin ${path}: is not a file.`);
-  const ending = extname(file);
-  if (!(WORKLOAD_PLUGIN_EXTENSIONS as readonly string[]).includes(ending)) {
-    throw new UserInputError(
-      `workload plugin ${path}: cannot load a "${ending || "(no extension)"}" file; use ${WORKLOAD_PLUGIN_EXTENSIONS.join(", ")}.`,
-    );
-  }
-  let loaded: Record<string, unknown>;
-  try {
-    loaded = await importUserModule(file);
-  } catch (error) {
-    throw new UserInputError(
-      `workload plugin ${path}: cannot be loaded as a module: ${loadErrorMessage(error, file)}`,
-    );
-  }
-  let candidate: unknown = loaded.default;
-  // CommonJS builds put module.exports (and an ES default inside it) under `default`.
-  if (
-    candidate !== null &&
-    typeof candidate === "object" &&
-    !("name" in candidate) &&
-    "default" in candidate
-  ) {
-    candidate = (candidate as { default: unknown }).default;
-  }
-  if (candidate === undefined) {
-    throw new UserInputError(
-      `workload plugin ${path}: no default export; end the file with \`export default defineWorkload({ ... })\`.`,
-    );
-  }
-  return validateWorkloadModule(candidate, path);
+  const exported = await loadPluginExport(path, "workload plugin", "defineWorkload({ ... })");
+  return validateWorkloadModule(exported, path);
 }
 
 const WORKLOAD_KIND: CatalogKind<WorkloadModule> = {
   noun: "workload",
   folder: "workloads",
-  extensions: WORKLOAD_PLUGIN_EXTENSIONS,
+  extensions: PLUGIN_EXTENSIONS,
   load: loadWorkloadPlugin,
 };
 

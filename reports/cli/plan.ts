@@ -6,7 +6,6 @@
 
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { extname, resolve } from "node:path";
 import {
   type CellResult,
   type PlannedStrategy,
@@ -15,9 +14,9 @@ import {
   seedList,
 } from "../../core/compare.ts";
 import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
-import { importUserModule, loadErrorMessage } from "../../core/load-module.ts";
 import { DEFAULT_MACHINE, type MachineConfig, validateMachineConfig } from "../../core/machine.ts";
 import { PACKAGE_ROOT } from "../../core/package-root.ts";
+import { hasPluginExtension, loadPluginExport } from "../../core/plugin-catalog.ts";
 import {
   type CostProfile,
   DEFAULT_PROFILE,
@@ -54,28 +53,19 @@ export interface ResolvedComparison {
   readonly operationBudget?: number;
 }
 
-const PLUGIN_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]);
-
 /** Whether a plugin file default-exports a strategy or a workload (by its hooks). */
 async function pluginKind(path: string): Promise<"strategy" | "workload"> {
-  let exported: unknown;
-  if (PLUGIN_EXTENSIONS.has(extname(path))) {
-    let namespace: { default?: unknown } | undefined;
-    try {
-      namespace = (await importUserModule(resolve(path))) as { default?: unknown };
-    } catch (error) {
-      if (!existsSync(path)) return "strategy"; // the strategy loader says it is missing
-      // Its kind is unknown until it loads, so the message claims none.
-      throw new UserInputError(
-        `plugin ${path}: cannot be loaded as a module: ${loadErrorMessage(error, resolve(path))}`,
-      );
-    }
-    exported = namespace.default;
-    if (exported && typeof exported === "object" && "default" in exported && !("name" in exported))
-      exported = (exported as { default: unknown }).default;
-  }
-  if (exported && typeof exported === "object" && "generate" in exported) return "workload";
-  return "strategy";
+  // A missing file or a wrong ending: the strategy loader names the problem.
+  if (!existsSync(path) || !hasPluginExtension(path)) return "strategy";
+  // Its kind is unknown until it loads, so the messages claim none.
+  const exported = await loadPluginExport(
+    path,
+    "plugin",
+    "defineStrategy({ ... })` or `export default defineWorkload({ ... })",
+  );
+  return exported !== null && typeof exported === "object" && "generate" in exported
+    ? "workload"
+    : "strategy";
 }
 
 /** Splits `--plugin` files into strategy plugins and workload plugins. */

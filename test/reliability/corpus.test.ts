@@ -85,7 +85,7 @@ const CASES: readonly Case[] = [
   {
     name: "config: a workload name with HTML in it",
     args: ["compare", "--config", corpus("config-html-name.json")],
-    message: /workload plugin <script>alert\(1\)<\/script>: no such file/,
+    message: /workload plugin <script>alert\(1\)<\/script>: file not found/,
     out: "html",
   },
   {

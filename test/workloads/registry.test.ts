@@ -89,7 +89,7 @@ describe("workload registry", () => {
 
   it("names the file and the problem when a plugin is malformed", async () => {
     await expect(loadWorkloadPlugin("/nonexistent/w.ts")).rejects.toThrow(
-      /workload plugin \/nonexistent\/w.ts: no such file/,
+      /workload plugin \/nonexistent\/w.ts: file not found/,
     );
     const noDefault = fixture("nodefault.ts", "export const x = 1;\n");
     await expect(loadWorkloadPlugin(noDefault)).rejects.toThrow(/no default export/);
@@ -106,7 +106,9 @@ describe("workload registry", () => {
       /syntax\.ts: cannot be loaded as a module: syntax error at line 2/,
     );
     const text = fixture("notes.txt", PLUGIN);
-    await expect(loadWorkloadPlugin(text)).rejects.toThrow(/cannot load a "\.txt" file/);
+    await expect(loadWorkloadPlugin(text)).rejects.toThrow(
+      /notes\.txt: unsupported file type "\.txt"/,
+    );
   });
 
   it("resolves parameters: defaults, conversion from text, and user errors naming the choices", () => {
