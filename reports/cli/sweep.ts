@@ -16,7 +16,7 @@ import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
 import { METRIC_CATALOG, metricSpec } from "../../core/metrics.ts";
 import type { CostProfile } from "../../core/profile.ts";
 import type { StrategyModule } from "../../strategies/api.ts";
-import { SHOWN_METRICS } from "../render/common.ts";
+import { PRIMARY_METRIC, SHOWN_METRICS } from "../render/common.ts";
 import { renderSweep, SWEEP_FORMATS, type SweepPoint } from "../render/sweep.ts";
 import { buildResults, type ResolvedConfig, SWEEP_JSON_VERSION } from "../results.ts";
 import { chooseFormat, emit } from "./compare.ts";
@@ -316,7 +316,7 @@ export function gridPoints(axes: readonly SweepAxis[]): string[][] {
  * shootdowns, TLB misses, blocked, caught, false faults, exposure).
  */
 export function parseSweepMetrics(text: string | undefined): string[] {
-  const metrics = splitList(text ?? "cost.cycles_per_op").flatMap((name) =>
+  const metrics = splitList(text ?? PRIMARY_METRIC).flatMap((name) =>
     name === "main" ? SHOWN_METRICS.map((shown) => shown.metric) : [name],
   );
   if (metrics.length === 0) throw new UserInputError("--metric: no metric names given.");

@@ -307,7 +307,7 @@ export interface OverallRow {
 
 /** Per candidate strategy, the geometric mean over workloads of its cycles/op ratio to the baseline. */
 export function overallRows(doc: ResultDocument): OverallRow[] {
-  const metric = "cost.cycles_per_op";
+  const metric = PRIMARY_METRIC;
   const baseline = doc.context.config.baseline;
   const rows: OverallRow[] = [];
   for (const { name } of doc.context.config.strategies) {

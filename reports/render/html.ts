@@ -22,6 +22,7 @@ import {
   legendLines,
   overallRows,
   overallTitle,
+  PRIMARY_METRIC,
   type Renderer,
   type RenderOptions,
   statusNotes,
@@ -29,8 +30,6 @@ import {
   unitOf,
   versionLines,
 } from "./common.ts";
-
-const CYCLES = "cost.cycles_per_op";
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -72,10 +71,12 @@ export async function specToSvg(spec: TopLevelSpec, prefix = "chart"): Promise<s
 const FONT = { font: "system-ui, sans-serif" };
 
 function workloadChart(doc: ResultDocument, workload: string): TopLevelSpec | undefined {
-  const cells = doc.results.filter((cell) => cell.workload === workload && cell.summary[CYCLES]);
+  const cells = doc.results.filter(
+    (cell) => cell.workload === workload && cell.summary[PRIMARY_METRIC],
+  );
   const values = cells
     .map((cell) => {
-      const s = cell.summary[CYCLES];
+      const s = cell.summary[PRIMARY_METRIC];
       return {
         strategy: cell.strategy,
         mean: s.mean,
@@ -167,10 +168,10 @@ function overviewChart(doc: ResultDocument): TopLevelSpec | undefined {
   const values: { workload: string; strategy: string; change: number; label: string }[] = [];
   for (const [workload, cells] of byWorkload(doc)) {
     const base = baselineCell(doc, cells);
-    const baseMean = base?.summary[CYCLES]?.mean;
+    const baseMean = base?.summary[PRIMARY_METRIC]?.mean;
     if (baseMean === null || baseMean === undefined || baseMean === 0) continue;
     for (const cell of cells) {
-      const mean = cell.summary[CYCLES]?.mean;
+      const mean = cell.summary[PRIMARY_METRIC]?.mean;
       if (cell === base || mean === null || mean === undefined) continue;
       const change = ((mean - baseMean) / baseMean) * 100;
       values.push({
@@ -360,11 +361,15 @@ function tableHtml(doc: ResultDocument, workload: string, options?: RenderOption
     const d =
       cell === base
         ? { text: "base", significant: false }
-        : delta(base?.summary[CYCLES], cell.summary[CYCLES], unitOf(doc, CYCLES));
+        : delta(
+            base?.summary[PRIMARY_METRIC],
+            cell.summary[PRIMARY_METRIC],
+            unitOf(doc, PRIMARY_METRIC),
+          );
     return [
       strategyLabel(cell),
-      formatWithCi(cell.summary[CYCLES]),
-      `${d.text}${d.significant ? "*" : ""}${cell === base ? "" : ` ${deltaCi(base?.summary[CYCLES], cell.summary[CYCLES], unitOf(doc, CYCLES))}`}`.trimEnd(),
+      formatWithCi(cell.summary[PRIMARY_METRIC]),
+      `${d.text}${d.significant ? "*" : ""}${cell === base ? "" : ` ${deltaCi(base?.summary[PRIMARY_METRIC], cell.summary[PRIMARY_METRIC], unitOf(doc, PRIMARY_METRIC))}`}`.trimEnd(),
       ...others.map((m) => formatNumber(cell.summary[m.metric]?.mean)),
     ];
   });

@@ -15,6 +15,7 @@ import {
   legendLines,
   overallRows,
   overallTitle,
+  PRIMARY_METRIC,
   type Renderer,
   type RenderOptions,
   statusNotes,
@@ -22,8 +23,6 @@ import {
   unitOf,
   versionLines,
 } from "./common.ts";
-
-const CYCLES = "cost.cycles_per_op";
 
 const escapeCell = (text: string) => text.replaceAll("|", "\\|");
 
@@ -62,12 +61,16 @@ function renderMarkdown(doc: ResultDocument, options?: RenderOptions): string {
       const d =
         cell === base
           ? { text: "base", significant: false }
-          : delta(base?.summary[CYCLES], cell.summary[CYCLES], unitOf(doc, CYCLES));
+          : delta(
+              base?.summary[PRIMARY_METRIC],
+              cell.summary[PRIMARY_METRIC],
+              unitOf(doc, PRIMARY_METRIC),
+            );
       out.push(
         row([
           `\`${strategyLabel(cell)}\``,
-          formatWithCi(cell.summary[CYCLES]),
-          `${d.text}${d.significant ? "\\*" : ""}${cell === base ? "" : ` ${deltaCi(base?.summary[CYCLES], cell.summary[CYCLES], unitOf(doc, CYCLES))}`}`.trimEnd(),
+          formatWithCi(cell.summary[PRIMARY_METRIC]),
+          `${d.text}${d.significant ? "\\*" : ""}${cell === base ? "" : ` ${deltaCi(base?.summary[PRIMARY_METRIC], cell.summary[PRIMARY_METRIC], unitOf(doc, PRIMARY_METRIC))}`}`.trimEnd(),
           ...others.map((m) => formatNumber(cell.summary[m.metric]?.mean)),
         ]),
       );

@@ -17,6 +17,7 @@ import {
   legendLines,
   overallRows,
   overallTitle,
+  PRIMARY_METRIC,
   type Renderer,
   type RenderOptions,
   statusNotes,
@@ -26,7 +27,6 @@ import {
   wrapWords,
 } from "./common.ts";
 
-const CYCLES = "cost.cycles_per_op";
 /** Maximum line length of the terminal report. */
 export const WIDTH = 120;
 
@@ -45,10 +45,14 @@ function renderTable(doc: ResultDocument, options?: RenderOptions): string {
       const d =
         cell === base
           ? { text: "base", significant: false }
-          : delta(base?.summary[CYCLES], cell.summary[CYCLES], unitOf(doc, CYCLES));
+          : delta(
+              base?.summary[PRIMARY_METRIC],
+              cell.summary[PRIMARY_METRIC],
+              unitOf(doc, PRIMARY_METRIC),
+            );
       rows.push([
         strategyLabel(cell),
-        formatWithCi(cell.summary[CYCLES]),
+        formatWithCi(cell.summary[PRIMARY_METRIC]),
         `${d.text}${d.significant ? "*" : ""}`,
         ...others.map((m) => formatNumber(cell.summary[m.metric]?.mean)),
       ]);
