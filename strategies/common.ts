@@ -4,9 +4,9 @@
  */
 import type { Vmalloc } from "../core/kernel/vmalloc.ts";
 import type { Machine, Thread } from "../core/machine.ts";
-import { type KeyRights, pkrsWith } from "../core/pkrs.ts";
+import { type KeyRights, pkrsWith, pksInitValue } from "../core/pkrs.ts";
 import { PTE_PRESENT, PTE_WRITABLE, pteKey } from "../core/pte.ts";
-import type { FaultEvent, FaultResolution, KeyMode, Outcome } from "./api.ts";
+import type { FaultEvent, FaultResolution, KeyMode, Outcome, StrategyHooks } from "./api.ts";
 
 /**
  * The PKS key the built-ins protect their region with: PKS_KEY_PGMAP_PROTECTION = 1 in
@@ -106,6 +106,36 @@ export function setMemoryPks(
   key: number,
 ): void {
   setPagesArray(machine, undefined, cpu, pfns, { key });
+}
+
+/**
+ * The region hooks of every design that protects with a PKS key on the direct map (Weiny
+ * v10's pmem series, kernel-mechanics.md 6): at setup, PKS on with the key at its resting
+ * rights on every CPU and the region's direct-map PTEs tagged with {@link PGMAP_KEY}; pages
+ * the workload gives to or takes back from protection are retagged by
+ * {@link setMemoryPks}.
+ */
+export function pgmapKeyedRegion(
+  machine: Machine,
+  resting: KeyRights,
+): Required<Pick<StrategyHooks, "onSetup" | "onPagesProtect" | "onPagesRelease">> {
+  return {
+    onSetup(region) {
+      machine.enablePks(pksInitValue({ [PGMAP_KEY]: resting }));
+      for (const [first, count] of contiguousRuns(region.pfns)) {
+        machine.changeDirectMap(0, first, count, { key: PGMAP_KEY });
+      }
+      return ok();
+    },
+    onPagesProtect(cpu, pfns) {
+      setMemoryPks(machine, cpu, pfns, PGMAP_KEY);
+      return ok();
+    },
+    onPagesRelease(cpu, pfns) {
+      setMemoryPks(machine, cpu, pfns, 0);
+      return ok();
+    },
+  };
 }
 
 /**

@@ -36,20 +36,18 @@
  * - Page churn changes keys as in pks-kmap (set_memory_pks()-style, with a flush).
  */
 import { KMAP_LOCAL_MAX_NESTING, type Thread } from "../core/machine.ts";
-import { pksInitValue } from "../core/pkrs.ts";
 import { PAGE_KERNEL, withKey } from "../core/pte.ts";
 import { defineStrategy, type OptionSpec } from "./api.ts";
 import {
   consecutive,
-  contiguousRuns,
   directMapVpns,
   ok,
   PGMAP_KEY,
   PgmapFaultHandler,
   PgmapProtection,
   type PksFaultMode,
+  pgmapKeyedRegion,
   restingRights,
-  setMemoryPks,
   unsupported,
 } from "./common.ts";
 import { resolveOptions } from "./options.ts";
@@ -106,21 +104,7 @@ export default defineStrategy({
     let windowRanges = 0;
     let maxLevels = 0;
     return {
-      onSetup(protectedRegion) {
-        machine.enablePks(pksInitValue({ [PGMAP_KEY]: resting }));
-        for (const [first, count] of contiguousRuns(protectedRegion.pfns)) {
-          machine.changeDirectMap(0, first, count, { key: PGMAP_KEY });
-        }
-        return ok();
-      },
-      onPagesProtect(cpu, pfns) {
-        setMemoryPks(machine, cpu, pfns, PGMAP_KEY);
-        return ok();
-      },
-      onPagesRelease(cpu, pfns) {
-        setMemoryPks(machine, cpu, pfns, 0);
-        return ok();
-      },
+      ...pgmapKeyedRegion(machine, resting),
       onMap(request) {
         if (request.scope !== "local") {
           return unsupported(

@@ -37,19 +37,17 @@
  *   context switch and exception entry/exit (core/machine.ts usePkrsCache).
  * - devmap_protected() (a static branch and two loads) is not charged.
  */
-import { pksInitValue } from "../core/pkrs.ts";
 import { defineStrategy, type OptionSpec } from "./api.ts";
 import {
   consecutive,
-  contiguousRuns,
   directMapVpns,
   ok,
   PGMAP_KEY,
   PgmapFaultHandler,
   PgmapProtection,
   type PksFaultMode,
+  pgmapKeyedRegion,
   restingRights,
-  setMemoryPks,
   unsupported,
 } from "./common.ts";
 import { resolveOptions } from "./options.ts";
@@ -95,23 +93,13 @@ export default defineStrategy({
       options["pkrs-cache"] as boolean,
     );
     const faults = new PgmapFaultHandler(machine, PGMAP_KEY, options["fault-mode"] as PksFaultMode);
+    const keyedRegion = pgmapKeyedRegion(machine, resting);
     let globalMaps = 0;
     return {
+      ...keyedRegion,
       onSetup(protectedRegion) {
-        machine.enablePks(pksInitValue({ [PGMAP_KEY]: resting }));
         machine.usePkrsCache = options["pkrs-cache"] as boolean;
-        for (const [first, count] of contiguousRuns(protectedRegion.pfns)) {
-          machine.changeDirectMap(0, first, count, { key: PGMAP_KEY });
-        }
-        return ok();
-      },
-      onPagesProtect(cpu, pfns) {
-        setMemoryPks(machine, cpu, pfns, PGMAP_KEY);
-        return ok();
-      },
-      onPagesRelease(cpu, pfns) {
-        setMemoryPks(machine, cpu, pfns, 0);
-        return ok();
+        return keyedRegion.onSetup(protectedRegion);
       },
       onMap(request) {
         const vpns = directMapVpns(request.pfns);

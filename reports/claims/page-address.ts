@@ -7,17 +7,15 @@
  * "One apparent option is the page_address() macro, but that will not work due to the lack
  * of an unmap operation." (Weiny, LWN 894531)
  */
-import { pksInitValue } from "../../core/pkrs.ts";
 import { defineStrategy } from "../../strategies/api.ts";
 import {
   consecutive,
-  contiguousRuns,
   directMapVpns,
   ok,
   PGMAP_KEY,
   PgmapProtection,
+  pgmapKeyedRegion,
   restingRights,
-  setMemoryPks,
 } from "../../strategies/common.ts";
 
 export default defineStrategy({
@@ -37,21 +35,7 @@ export default defineStrategy({
     const resting = restingRights(region.keyMode);
     const pgmap = new PgmapProtection(machine, PGMAP_KEY, resting, true);
     return {
-      onSetup(protectedRegion) {
-        machine.enablePks(pksInitValue({ [PGMAP_KEY]: resting }));
-        for (const [first, count] of contiguousRuns(protectedRegion.pfns)) {
-          machine.changeDirectMap(0, first, count, { key: PGMAP_KEY });
-        }
-        return ok();
-      },
-      onPagesProtect(cpu, pfns) {
-        setMemoryPks(machine, cpu, pfns, PGMAP_KEY);
-        return ok();
-      },
-      onPagesRelease(cpu, pfns) {
-        setMemoryPks(machine, cpu, pfns, 0);
-        return ok();
-      },
+      ...pgmapKeyedRegion(machine, resting),
       onMap(request) {
         const vpns = directMapVpns(request.pfns);
         pgmap.readwrite(request.thread);
