@@ -19,7 +19,7 @@
  * One `complete` per record appended.
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import { handleOf, jitter, numberParam, strayParams } from "./params.ts";
+import { handleOf, jitter, numberParam, strayParams, threadsOrPerCpu } from "./params.ts";
 
 export default defineWorkload({
   name: "long-term-map",
@@ -106,10 +106,7 @@ export default defineWorkload({
     // Physical layout is not what this workload is about: one keyed pool, one split at setup.
     contiguous: true,
   }),
-  threads: (params, cpus) => {
-    const threads = numberParam(params, "threads");
-    return threads > 0 ? threads : 2 * cpus;
-  },
+  threads: threadsOrPerCpu(2),
   *generate({ thread, threads, rng, params }): Generator<Operation> {
     const records = numberParam(params, "records");
     const ringPages = Math.min(numberParam(params, "ring_pages"), numberParam(params, "pages"));

@@ -96,11 +96,16 @@ export const THREADS_PARAM: OptionSpec = {
   max: 65_536,
 };
 
-/** Resolves the `threads` parameter against the machine's CPU count. */
-export function threadCount(params: OptionValues, cpus: number): number {
-  const threads = numberParam(params, "threads");
-  return threads > 0 ? threads : cpus;
+/** The `threads` parameter, or `perCpu` threads per CPU when it is 0 (the default). */
+export function threadsOrPerCpu(perCpu: number) {
+  return (params: OptionValues, cpus: number): number => {
+    const threads = numberParam(params, "threads");
+    return threads > 0 ? threads : perCpu * cpus;
+  };
 }
+
+/** Resolves the `threads` parameter against the machine's CPU count: one per CPU by default. */
+export const threadCount = threadsOrPerCpu(1);
 
 /**
  * A run-wide unique mapping handle: the `index`-th handle of thread `thread`. Handles are

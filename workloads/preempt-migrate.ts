@@ -23,7 +23,7 @@
  * One `complete` per critical section (map..unmap).
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import { handleOf, jitter, numberParam, strayParams } from "./params.ts";
+import { handleOf, jitter, numberParam, strayParams, threadsOrPerCpu } from "./params.ts";
 
 export default defineWorkload({
   name: "preempt-migrate",
@@ -98,10 +98,7 @@ export default defineWorkload({
     // Physical layout is not what this workload is about: one keyed pool, one split at setup.
     contiguous: true,
   }),
-  threads: (params, cpus) => {
-    const threads = numberParam(params, "threads");
-    return threads > 0 ? threads : 2 * cpus;
-  },
+  threads: threadsOrPerCpu(2),
   *generate({ thread, threads, cpus, rng, params }): Generator<Operation> {
     const sections = numberParam(params, "sections");
     const depth = numberParam(params, "depth");

@@ -7,9 +7,7 @@
 import { type CellResult, runComparison } from "../../core/compare.ts";
 import type { CostProfile } from "../../core/profile.ts";
 import { attachWatch } from "../../core/watchdog.ts";
-import type { StrategyModule } from "../../strategies/api.ts";
 import { BUILTIN_STRATEGIES, loadStrategyPlugin } from "../../strategies/registry.ts";
-import type { WorkloadModule } from "../../workloads/api.ts";
 import { BUILTIN_WORKLOADS, loadWorkloadPlugin } from "../../workloads/registry.ts";
 import type { ResolvedConfig } from "../results.ts";
 import { strayEveryFor, withCostOverrides } from "./plan.ts";
@@ -30,36 +28,21 @@ export interface CellTask {
   readonly watch?: SharedArrayBuffer;
 }
 
-const strategyCache = new Map<string, StrategyModule>();
-const workloadCache = new Map<string, WorkloadModule>();
+/** Modules this worker has loaded, by kind, source and name (a worker runs many cells). */
+const moduleCache = new Map<string, unknown>();
 
-async function strategyModule(
-  entry: ResolvedConfig["strategies"][number],
-): Promise<StrategyModule> {
-  const key = `${entry.source}\u0000${entry.name}`;
-  let module = strategyCache.get(key);
-  if (!module) {
-    module =
-      entry.source === "built-in"
-        ? BUILTIN_STRATEGIES[entry.name as keyof typeof BUILTIN_STRATEGIES]
-        : await loadStrategyPlugin(entry.source);
-    if (!module) throw new Error(`worker: unknown built-in strategy ${entry.name}`);
-    strategyCache.set(key, module);
-  }
-  return module;
-}
-
-async function workloadModule(entry: ResolvedConfig["workloads"][number]): Promise<WorkloadModule> {
-  const key = `${entry.source}\u0000${entry.name}`;
-  let module = workloadCache.get(key);
-  if (!module) {
-    module =
-      entry.source === "built-in"
-        ? BUILTIN_WORKLOADS[entry.name as keyof typeof BUILTIN_WORKLOADS]
-        : await loadWorkloadPlugin(entry.source);
-    if (!module) throw new Error(`worker: unknown built-in workload ${entry.name}`);
-    workloadCache.set(key, module);
-  }
+/** A built-in by name, or a plugin loaded once per worker from its path. */
+async function cachedModule<M>(
+  kind: string,
+  entry: { readonly source: string; readonly name: string },
+  builtins: Readonly<Record<string, M>>,
+  load: (path: string) => Promise<M>,
+): Promise<M> {
+  const key = `${kind}\u0000${entry.source}\u0000${entry.name}`;
+  if (moduleCache.has(key)) return moduleCache.get(key) as M;
+  const module = entry.source === "built-in" ? builtins[entry.name] : await load(entry.source);
+  if (!module) throw new Error(`worker: unknown built-in ${kind} ${entry.name}`);
+  moduleCache.set(key, module);
   return module;
 }
 
@@ -68,30 +51,29 @@ export default async function runCellTask(task: CellTask): Promise<CellResult> {
   const strategyEntry = task.config.strategies[task.strategy];
   const workloadEntry = task.config.workloads[task.workload];
   const strategy = withCostOverrides(
-    await strategyModule(strategyEntry),
+    await cachedModule("strategy", strategyEntry, BUILTIN_STRATEGIES, loadStrategyPlugin),
     strategyEntry.costOverrides,
   );
-  const workload = await workloadModule(workloadEntry);
+  const workload = await cachedModule(
+    "workload",
+    workloadEntry,
+    BUILTIN_WORKLOADS,
+    loadWorkloadPlugin,
+  );
   attachWatch(task.watch);
   try {
-    return runCell(task, strategy, workload);
+    const [cell] = runComparison({
+      strategies: [{ module: strategy, options: strategyEntry.options }],
+      workloads: [{ module: workload, params: workloadEntry.params }],
+      seeds: task.seeds ?? task.config.seeds,
+      machine: task.config.machine,
+      profile: task.profile,
+      strayEvery: strayEveryFor(task.config, workloadEntry.params),
+      checkInvariants: task.checkInvariants,
+      operationBudget: task.operationBudget,
+    });
+    return cell;
   } finally {
     attachWatch(undefined);
   }
-}
-
-function runCell(task: CellTask, strategy: StrategyModule, workload: WorkloadModule): CellResult {
-  const strategyEntry = task.config.strategies[task.strategy];
-  const workloadEntry = task.config.workloads[task.workload];
-  const [cell] = runComparison({
-    strategies: [{ module: strategy, options: strategyEntry.options }],
-    workloads: [{ module: workload, params: workloadEntry.params }],
-    seeds: task.seeds ?? task.config.seeds,
-    machine: task.config.machine,
-    profile: task.profile,
-    strayEvery: strayEveryFor(task.config, workloadEntry.params),
-    checkInvariants: task.checkInvariants,
-    operationBudget: task.operationBudget,
-  });
-  return cell;
 }
