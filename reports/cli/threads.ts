@@ -132,15 +132,13 @@ export async function runCells(
   // independent) and put each cell back together in seed order.
   const split = jobs > 1 && refs.length < SPLIT_BELOW_CELLS_PER_JOB * jobs;
   if (!split) return runParts(comparisons, refs, jobs, onCell, timeout);
-  const parts: CellRef[] = [];
-  const owner: number[] = [];
-  refs.forEach((ref, index) => {
-    for (const seed of ref.seeds ?? comparisons[ref.point].config.seeds) {
-      parts.push({ ...ref, seeds: [seed] });
-      owner.push(index);
-    }
-  });
-  const remaining = refs.map((_, index) => owner.filter((o) => o === index).length);
+  // One part per seed; each cell's parts stand together, in seed order.
+  const seedsOf = refs.map((ref) => ref.seeds ?? comparisons[ref.point].config.seeds);
+  const parts = refs.flatMap((ref, index) =>
+    seedsOf[index].map((seed) => ({ ...ref, seeds: [seed] })),
+  );
+  const owner = seedsOf.flatMap((seeds, index) => seeds.map(() => index));
+  const remaining = seedsOf.map((seeds) => seeds.length);
   let cellsDone = 0;
   const partCells = await runParts(
     comparisons,
@@ -152,7 +150,10 @@ export async function runCells(
       }),
     timeout,
   );
-  return refs.map((_, index) => joinSeedParts(partCells.filter((__, p) => owner[p] === index)));
+  return refs.map((_, index) => {
+    const first = owner.indexOf(index);
+    return joinSeedParts(partCells.slice(first, first + seedsOf[index].length));
+  });
 }
 
 /**
