@@ -481,6 +481,18 @@ export class Machine {
       if ((pte & PTE_PRESENT) === 0) return FAULT_NOT_PRESENT;
       tlb.insert(cpu, size, vpn, pte, pfn);
     }
+    const fault = this.#permission(cpu, pte, kind);
+    if (fault === OK) this.lastPfn = pfn;
+    return fault;
+  }
+
+  /**
+   * The permission checks on a present translation, in the hardware's order: a fetch
+   * checks NX only (PKS never applies to instruction fetch); a write needs R/W when CR0.WP
+   * is set; then PKS, on supervisor data accesses only, from this CPU's PKRS (AD blocks
+   * reads and writes, WD blocks writes only with CR0.WP).
+   */
+  #permission(cpu: number, pte: number, kind: AccessKind): number {
     if (kind === FETCH) return pte & PTE_NX ? FAULT_NX : OK;
     if (kind === WRITE && (pte & PTE_WRITABLE) === 0 && this.config.cr0wp)
       return FAULT_WRITE_PROTECT;
@@ -489,7 +501,6 @@ export class Machine {
       if (rights & PKR_AD) return FAULT_PKEY;
       if (kind === WRITE && rights & PKR_WD && this.config.cr0wp) return FAULT_PKEY;
     }
-    this.lastPfn = pfn;
     return OK;
   }
 
@@ -505,15 +516,7 @@ export class Machine {
       pte = this.pteOf(vpn);
       if ((pte & PTE_PRESENT) === 0) return FAULT_NOT_PRESENT;
     }
-    if (kind === FETCH) return pte & PTE_NX ? FAULT_NX : OK;
-    if (kind === WRITE && (pte & PTE_WRITABLE) === 0 && this.config.cr0wp)
-      return FAULT_WRITE_PROTECT;
-    if (this.cr4Pks[cpu] && (pte & PTE_USER) === 0) {
-      const rights = (this.pkrs[cpu] >>> (((pte & PTE_PKEY_MASK) >>> PTE_PKEY_SHIFT) * 2)) & 3;
-      if (rights & PKR_AD) return FAULT_PKEY;
-      if (kind === WRITE && rights & PKR_WD && this.config.cr0wp) return FAULT_PKEY;
-    }
-    return OK;
+    return this.#permission(cpu, pte, kind);
   }
 
   /**
