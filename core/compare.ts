@@ -1,6 +1,13 @@
 import type { OptionValues, StrategyModule } from "../strategies/api.ts";
 import type { WorkloadModule } from "../workloads/api.ts";
-import { type RunMetrics, runSimulation } from "./engine.ts";
+import {
+  NOTHING_SERVED,
+  type RunMetrics,
+  type RunStatus,
+  runSimulation,
+  type ServedCounts,
+  worseStatus,
+} from "./engine.ts";
 import type { MachineConfig } from "./machine.ts";
 import type { CostProfile } from "./profile.ts";
 import { noteSeed } from "./watchdog.ts";
@@ -41,8 +48,14 @@ export interface SeedRun {
 export interface CellResult {
   readonly workload: string;
   readonly strategy: string;
-  readonly status: "ok" | "unsupported" | "error";
+  /** The worst status of its seed runs (a failed seed fails the cell). */
+  readonly status: RunStatus;
+  /** One line: why the cell is not ok, with the counts. */
   readonly reason?: string;
+  /** What the strategy served, summed over the seeds that ran. */
+  readonly served: ServedCounts;
+  /** The strategy's own distinct reasons, in seed order (what `reason` is built from). */
+  readonly notes?: readonly string[];
   readonly runs: readonly SeedRun[];
 }
 
@@ -53,7 +66,7 @@ export function seedList(base: number, count: number): number[] {
 
 /**
  * Runs every cell of the plan, workload-major, in a fixed order (so that results are
- * deterministic). A cell whose strategy throws fails alone with `status: error`.
+ * deterministic). A cell whose strategy throws fails alone with `status: failed`.
  */
 export function runComparison(
   plan: ComparisonPlan,
@@ -70,6 +83,42 @@ export function runComparison(
   return results;
 }
 
+/** Sum of two served counts. */
+export function addServed(a: ServedCounts, b: ServedCounts): ServedCounts {
+  return {
+    maps: a.maps + b.maps,
+    refusedMaps: a.refusedMaps + b.refusedMaps,
+    refusedUnmaps: a.refusedUnmaps + b.refusedUnmaps,
+    brokenAccesses: a.brokenAccesses + b.brokenAccesses,
+    oopses: a.oopses + b.oopses,
+    skippedAccesses: a.skippedAccesses + b.skippedAccesses,
+    refusedPageMoves: a.refusedPageMoves + b.refusedPageMoves,
+  };
+}
+
+/**
+ * The one-line reason of a cell that is not ok: what was refused or broken, with counts
+ * summed over its seeds, then the strategy's own reasons.
+ */
+export function servedReason(
+  status: RunStatus,
+  served: ServedCounts,
+  reasons: readonly string[],
+): string | undefined {
+  if (status === "ok") return reasons.length > 0 ? reasons.join("; ") : undefined;
+  const parts: string[] = [];
+  if (served.oopses > 0) parts.push(`${served.oopses} oops${served.oopses === 1 ? "" : "es"}`);
+  if (served.refusedMaps > 0) parts.push(`refused ${served.refusedMaps} of ${served.maps} maps`);
+  if (served.refusedUnmaps > 0) parts.push(`refused ${served.refusedUnmaps} unmaps`);
+  if (served.brokenAccesses > 0) parts.push(`${served.brokenAccesses} broken accesses`);
+  if (served.skippedAccesses > 0) parts.push(`${served.skippedAccesses} page accesses not done`);
+  if (served.refusedPageMoves > 0) parts.push(`refused ${served.refusedPageMoves} page moves`);
+  const counts = parts.join(", ");
+  const why = reasons.join("; ");
+  if (counts === "") return why || undefined;
+  return why ? `${counts}: ${why}` : counts;
+}
+
 function runCell(
   plan: ComparisonPlan,
   workload: PlannedWorkload,
@@ -77,7 +126,16 @@ function runCell(
 ): CellResult {
   const runs: SeedRun[] = [];
   const reasons = new Set<string>();
-  let status: CellResult["status"] = "ok";
+  let status: RunStatus = "ok";
+  let served: ServedCounts = NOTHING_SERVED;
+  const failed = (reason: string): CellResult => ({
+    workload: workload.module.name,
+    strategy: strategy.module.name,
+    status: "failed",
+    reason,
+    served,
+    runs,
+  });
   for (const seed of plan.seeds) {
     noteSeed(seed);
     let result: ReturnType<typeof runSimulation>;
@@ -95,41 +153,32 @@ function runCell(
         checkInvariants: plan.checkInvariants,
       });
     } catch (error) {
-      return {
-        workload: workload.module.name,
-        strategy: strategy.module.name,
-        status: "error",
-        reason: `seed ${seed}: ${(error as Error).message}`,
-        runs,
-      };
+      return failed(`seed ${seed}: ${(error as Error).message}`);
     }
     if (result.violations && result.violations.length > 0) {
-      return {
-        workload: workload.module.name,
-        strategy: strategy.module.name,
-        status: "error",
-        reason: `seed ${seed}: invariant violated: ${result.violations[0]}${result.violations.length > 1 ? ` (and ${result.violations.length - 1} more)` : ""}`,
-        runs,
-      };
+      return failed(
+        `seed ${seed}: invariant violated: ${result.violations[0]}${result.violations.length > 1 ? ` (and ${result.violations.length - 1} more)` : ""}`,
+      );
     }
+    // A run that stopped before its end (operation budget) has no metrics: the cell fails.
+    const finished = Object.keys(result.metrics).length > 0;
+    if (result.status === "failed" && !finished) {
+      return failed(`seed ${seed}: ${result.reason ?? "failed"}`);
+    }
+    served = addServed(served, result.served);
     if (result.reason) reasons.add(result.reason);
-    if (result.status === "error") {
-      return {
-        workload: workload.module.name,
-        strategy: strategy.module.name,
-        status: "error",
-        reason: result.reason,
-        runs,
-      };
-    }
-    if (result.status === "unsupported") status = "unsupported";
-    runs.push({ seed, metrics: result.metrics });
+    status = worseStatus(status, result.status);
+    // Runs that did not do all their work keep their raw metrics (anyone may recompute);
+    // reports show no cost for them.
+    if (finished) runs.push({ seed, metrics: result.metrics });
   }
   return {
     workload: workload.module.name,
     strategy: strategy.module.name,
     status,
-    reason: reasons.size > 0 ? [...reasons].join("; ") : undefined,
+    reason: servedReason(status, served, [...reasons]),
+    notes: [...reasons],
+    served,
     runs,
   };
 }

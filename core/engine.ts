@@ -30,7 +30,7 @@ import {
   WRITE,
 } from "./machine.ts";
 import { guardHooks, type HookSite, PluginError } from "./plugin-guard.ts";
-import type { CostProfile } from "./profile.ts";
+import { CONFIDENCE_LEVELS, type CostProfile } from "./profile.ts";
 import { Rng } from "./rng.ts";
 
 /** Everything that defines one simulated run (one cell of a comparison, one seed). */
@@ -67,6 +67,8 @@ export interface StrayOutcome {
   blocked: number;
   corrupted: number;
   redirected: number;
+  /** Raised a fault (blocked, or let through after the fault by a relaxed mode). */
+  faulted: number;
 }
 
 /** Raw metrics of one run, by metric name (see reports' metric catalog). */
@@ -104,11 +106,93 @@ export interface StrayRecord {
   readonly throughStaleEntry: boolean;
 }
 
+/**
+ * How a run (or a cell) went, from best to worst: `ok`, every map, unmap and legitimate
+ * access served; `partial`, some refused or broken; `unsupported`, the strategy could do
+ * none of the workload's work (its setup refused the region, or it refused every map);
+ * `failed`, the kernel would have oopsed, an invariant broke, or plugin code threw.
+ */
+export const RUN_STATUSES = ["ok", "partial", "unsupported", "failed"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** What a strategy served of the work a workload asked for, summed over a run. */
+export interface ServedCounts {
+  /** Map requests made by the workload's stream. */
+  readonly maps: number;
+  readonly refusedMaps: number;
+  readonly refusedUnmaps: number;
+  /** Legitimate accesses that failed even after fault handling. */
+  readonly brokenAccesses: number;
+  /** Faults the kernel would have oopsed on (a strict fault mode). */
+  readonly oopses: number;
+  /** Legitimate page accesses left undone because their map was refused. */
+  readonly skippedAccesses: number;
+  /** protect-pages / release-pages requests the strategy could not serve. */
+  readonly refusedPageMoves: number;
+}
+
+/** Counts of a run that served nothing (it never started). */
+export const NOTHING_SERVED: ServedCounts = {
+  maps: 0,
+  refusedMaps: 0,
+  refusedUnmaps: 0,
+  brokenAccesses: 0,
+  oopses: 0,
+  skippedAccesses: 0,
+  refusedPageMoves: 0,
+};
+
+/** The status that served counts imply (see {@link RunStatus}). */
+export function runStatus(served: ServedCounts): RunStatus {
+  if (served.oopses > 0) return "failed";
+  if (served.maps > 0 && served.refusedMaps === served.maps) return "unsupported";
+  if (
+    served.refusedMaps > 0 ||
+    served.refusedUnmaps > 0 ||
+    served.brokenAccesses > 0 ||
+    served.skippedAccesses > 0 ||
+    served.refusedPageMoves > 0
+  ) {
+    return "partial";
+  }
+  return "ok";
+}
+
+/** The worse of two statuses. */
+export function worseStatus(a: RunStatus, b: RunStatus): RunStatus {
+  return RUN_STATUSES.indexOf(a) >= RUN_STATUSES.indexOf(b) ? a : b;
+}
+
+/** The ledger's totals at the end of setup, subtracted to get the steady state. */
+interface LedgerSnapshot {
+  readonly total: number;
+  readonly categories: Float64Array;
+  readonly events: Float64Array;
+  readonly parameters: Float64Array;
+  readonly derived: number;
+}
+
+function snapshotLedger(ledger: Machine["ledger"]): LedgerSnapshot {
+  const categories = new Float64Array(COST_CATEGORIES.length);
+  COST_CATEGORIES.forEach((_, index) => {
+    categories[index] = ledger.categoryTotal(index);
+  });
+  return {
+    total: ledger.totalCycles(),
+    categories,
+    events: ledger.events.slice(),
+    parameters: ledger.parameterCycles.slice(),
+    derived: ledger.derivedCycles,
+  };
+}
+
 /** Result of one run. */
 export interface RunResult {
-  readonly status: "ok" | "unsupported" | "error";
+  readonly status: RunStatus;
   readonly reason?: string;
   readonly metrics: RunMetrics;
+  /** What the strategy served of the workload's work. */
+  readonly served: ServedCounts;
   /** Caught illegal modifications by CPU, class and operation (empty when none). */
   readonly catches?: readonly CaughtModification[];
   /**
@@ -123,6 +207,12 @@ export interface RunResult {
 /** Default bound on workload operations per run, and on model charges per operation. */
 export const DEFAULT_OPERATION_BUDGET = 5_000_000;
 const CHARGES_PER_OPERATION = 100;
+
+/** PRNG stream ids of thread i's stray schedule and compute touches: STREAM + i. */
+const STRAY_STREAM = 2_000_003;
+const COMPUTE_STREAM = 3_000_007;
+/** Unmaps per thread that cross-cpu-stale strays choose from. */
+const RECENT_UNMAPS = 8;
 
 /** First physical page of the protected region: start of the second GiB. */
 export const REGION_BASE_PFN = 1 << 18;
@@ -141,6 +231,7 @@ interface LiveMapping {
 }
 
 interface Unmapped {
+  /** Addresses the pages had; the direct-map addresses when the strategy refused the map. */
   readonly vpns: readonly number[];
   readonly pfns: number[];
   readonly cpu: number;
@@ -155,6 +246,20 @@ interface SimThread {
   sleepingUntil: number;
   waitingFor: number;
   done: boolean;
+  /**
+   * This thread's stray schedule and targets. Per thread and drawn only at legitimate page
+   * accesses the workload asks for (served or not), so every strategy of a workload gets
+   * the same strays at the same points of the same stream: equal denominators.
+   */
+  readonly strayRng: Rng;
+  /** This thread's unrelated-memory touches, independent of how CPUs interleave. */
+  readonly computeRng: Rng;
+  /** The last mappings this thread's stream unmapped, newest last (served or not). */
+  readonly unmapped: Unmapped[];
+  /** Workload-level operations this thread completed. */
+  completed: number;
+  /** Region pages this thread's stream gave to protection and has not released. */
+  protectedPages: number;
 }
 
 /** Places the region in physical memory: one range, or scattered pages (seeded). */
@@ -359,7 +464,10 @@ export function runSimulation(spec: RunSpec): RunResult {
   ledger.chargeBudget = budget * CHARGES_PER_OPERATION;
 
   const coverage = new Map<StrayClass, StrayOutcome>(
-    STRAY_CLASSES.map((name) => [name, { injected: 0, blocked: 0, corrupted: 0, redirected: 0 }]),
+    STRAY_CLASSES.map((name) => [
+      name,
+      { injected: 0, blocked: 0, corrupted: 0, redirected: 0, faulted: 0 },
+    ]),
   );
   const counters = {
     operations: 0,
@@ -370,21 +478,36 @@ export function runSimulation(spec: RunSpec): RunResult {
     caught: 0,
     faultedStrays: 0,
     brokenAccesses: 0,
+    maps: 0,
+    multiPageMaps: 0,
+    localMaps: 0,
     unsupportedMaps: 0,
     unsupportedUnmaps: 0,
+    /** Legitimate page accesses the stream asked for through a map the strategy refused. */
+    skippedAccesses: 0,
+    /** protect-pages / release-pages requests the strategy could not serve. */
+    refusedPageMoves: 0,
     oopses: 0,
+    strayNotApplicable: 0,
   };
   const unsupportedReasons = new Set<string>();
 
-  const setup = hooks.onSetup?.(region);
-  if (setup && setup.kind === "unsupported") {
-    return { status: "unsupported", reason: setup.reason, metrics: {} };
+  const setupOutcome = hooks.onSetup?.(region);
+  if (setupOutcome && setupOutcome.kind === "unsupported") {
+    return {
+      status: "unsupported",
+      reason: setupOutcome.reason,
+      metrics: {},
+      served: { ...NOTHING_SERVED },
+    };
   }
-  // One-off cost of protecting the region (splits, flushes), included in the totals.
-  const setupCycles = ledger.totalCycles();
-  // Setup is boot-time work: every CPU starts the workload together when it is done, so
-  // the CPU that did the setup does not start behind the others.
+  // Setup is boot-time work (keying the region, its splits and flushes): reported apart as
+  // setup.*, and subtracted from cost.*/events.*, which count the steady state only.
+  const setup = snapshotLedger(ledger);
+  // Every CPU starts the workload together when setup is done, so the CPU that did the
+  // setup does not start behind the others.
   machine.beginWorkload();
+  const workloadStart = ledger.clock[0];
 
   // Threads: thread i starts on CPU i mod cpus; each CPU has a run queue.
   const threadCount = spec.workload.threads(spec.workloadParams, machine.cpus);
@@ -404,7 +527,18 @@ export function runSimulation(spec: RunSpec): RunResult {
         region: regionSpec,
       })
       [Symbol.iterator]();
-    const sim: SimThread = { thread, ops, sleepingUntil: 0, waitingFor: -1, done: false };
+    const sim: SimThread = {
+      thread,
+      ops,
+      sleepingUntil: 0,
+      waitingFor: -1,
+      done: false,
+      completed: 0,
+      protectedPages: 0,
+      unmapped: [],
+      strayRng: Rng.derive(spec.seed, STRAY_STREAM + i),
+      computeRng: Rng.derive(spec.seed, COMPUTE_STREAM + i),
+    };
     simThreads.push(sim);
     runQueues[cpu].push(sim);
   }
@@ -413,9 +547,8 @@ export function runSimulation(spec: RunSpec): RunResult {
   const idle = machine.current.slice();
 
   const live = new Map<number, LiveMapping>();
-  const recentlyUnmapped: Unmapped[] = [];
-  const strayRng = Rng.derive(spec.seed, 2_000_003);
-  const computeRng = Rng.derive(spec.seed, 3_000_007);
+  /** Mappings the stream holds open (map done, unmap not yet), served or not: handle → pfns. */
+  const intendedLive = new Map<number, number[]>();
   // Stray rate and mix: workload parameters (issue 4); the run's rate is the fallback.
   const paramEvery = spec.workloadParams.stray_every;
   const strayEvery =
@@ -438,7 +571,7 @@ export function runSimulation(spec: RunSpec): RunResult {
   const runnable = (sim: SimThread, cpu: number) =>
     !sim.done &&
     sim.sleepingUntil <= machine.now(cpu) &&
-    (sim.waitingFor < 0 || live.has(sim.waitingFor));
+    (sim.waitingFor < 0 || intendedLive.has(sim.waitingFor));
 
   const switchTo = (cpu: number, next: Thread) => {
     const previous = machine.current[cpu];
@@ -535,7 +668,10 @@ export function runSimulation(spec: RunSpec): RunResult {
       if (resolution === "retry") fault = machine.access(cpu, vpn, write ? WRITE : READ);
     }
     ledger.muted = false;
-    if (faulted) counters.faultedStrays++;
+    if (faulted) {
+      counters.faultedStrays++;
+      outcome.faulted++;
+    }
     if (faulted && write) {
       // Caught: the fault (an oops, or a relaxed mode's warning) names the CPU and caller.
       counters.caught++;
@@ -584,10 +720,15 @@ export function runSimulation(spec: RunSpec): RunResult {
   };
 
   /** A protected region page to aim at (-1 when none is protected right now). */
-  const regionPfn = () => {
-    if (!owned) return region.pfns[strayRng.int(0, region.pfns.length - 1)];
-    if (owned.size === 0) return -1;
-    return region.pfns[owned.list[strayRng.int(0, owned.size - 1)]];
+  const regionPfn = (rng: Rng, sim: SimThread) => {
+    // One draw whatever is protected right now, so the schedule does not depend on it.
+    const u = rng.float();
+    if (!owned) return region.pfns[Math.floor(u * region.pfns.length)];
+    // While pages move in and out of protection, a stray needs a protected page. Whether it
+    // has one is decided by the thread's own stream (the pages it gave to protection), not
+    // by how the threads interleaved: the same strays for every strategy.
+    if (sim.protectedPages <= 0 || owned.size === 0) return -1;
+    return region.pfns[owned.list[Math.floor(u * owned.size)]];
   };
 
   /** Threads a fault handler granted access to (relaxed PKS mode). */
@@ -643,60 +784,113 @@ export function runSimulation(spec: RunSpec): RunResult {
     }
   };
 
-  const injectStray = (cpu: number) => {
-    const cls = strayMix.length === 1 ? strayMix[0] : strayRng.pick(strayMix);
+  /**
+   * Injects one stray drawn from `sim`'s schedule, at a legitimate page access of
+   * `through` (the mapping the stream accesses; undefined when the strategy refused it).
+   * Every class applies at a page access except the two that need an earlier unmap by this
+   * thread's stream; those count as not applicable, the same for every strategy. Targets
+   * the strategy never mapped are reached through their direct-map addresses.
+   */
+  const injectStray = (
+    cpu: number,
+    sim: SimThread,
+    through: LiveMapping | undefined,
+    intendedPfns: readonly number[] | undefined,
+  ) => {
+    const rng = sim.strayRng;
+    const cls =
+      strayMix.length === 1 ? strayMix[0] : strayMix[Math.floor(rng.float() * strayMix.length)];
+    const u = rng.float();
+    // Window classes need the access's mapping; the unmap classes an unmap of an earlier
+    // workload operation (within the first one, how soon a stream unmaps depends on how
+    // the API lets it bracket). Both follow the stream alone.
+    const needsWindow = cls === "window-same-cpu" || cls === "overflow";
+    const needsUnmap = cls === "use-after-unmap" || cls === "cross-cpu-stale";
+    if ((needsWindow && !intendedPfns) || (needsUnmap && sim.completed === 0)) {
+      counters.strayNotApplicable++;
+      return;
+    }
     switch (cls) {
-      case "wild-direct": {
-        const target = regionPfn();
-        if (target < 0) return;
-        stray(cls, strayRng.int(0, machine.cpus - 1), target, target, true);
-        return;
-      }
+      case "wild-direct":
       case "stray-read": {
-        const target = regionPfn();
-        if (target < 0) return;
-        stray(cls, strayRng.int(0, machine.cpus - 1), target, target, false);
+        const target = regionPfn(rng, sim);
+        const from = Math.floor(u * machine.cpus);
+        if (target < 0) {
+          counters.strayNotApplicable++;
+          return;
+        }
+        stray(cls, from, target, target, cls === "wild-direct");
         return;
       }
       case "window-same-cpu": {
-        // Only meaningful while the thread running on this CPU holds a mapping open.
-        for (const mapping of live.values()) {
-          if (mapping.thread !== machine.current[cpu]) continue;
-          const target = regionPfn();
-          if (target < 0) return;
-          stray(cls, cpu, target, target, true);
+        const target = regionPfn(rng, sim);
+        if (target < 0) {
+          counters.strayNotApplicable++;
           return;
         }
+        stray(cls, cpu, target, target, true);
+        return;
+      }
+      case "overflow": {
+        // Just past the end of the range the stream maps here.
+        const pfns = intendedPfns as readonly number[];
+        const lastPfn = pfns[pfns.length - 1];
+        const vpn = through
+          ? through.mapping.vpns[through.mapping.vpns.length - 1] + 1
+          : lastPfn + 1;
+        stray(cls, cpu, vpn, lastPfn + 1, true);
         return;
       }
       case "use-after-unmap": {
-        if (recentlyUnmapped.length === 0) return;
-        const gone = recentlyUnmapped[recentlyUnmapped.length - 1];
-        const index = strayRng.int(0, gone.vpns.length - 1);
+        const gone = sim.unmapped[sim.unmapped.length - 1];
+        if (!gone) {
+          counters.strayNotApplicable++;
+          return;
+        }
+        const index = Math.floor(u * gone.vpns.length);
         stray(cls, gone.cpu, gone.vpns[index], gone.pfns[index], true, gone);
         return;
       }
       case "cross-cpu-stale": {
-        if (recentlyUnmapped.length === 0 || machine.cpus < 2) return;
-        const gone = recentlyUnmapped[strayRng.int(0, recentlyUnmapped.length - 1)];
+        // Any of the thread's recent unmaps: an alias another CPU may still cache.
+        const gone = sim.unmapped[Math.floor(rng.float() * sim.unmapped.length)];
+        if (!gone || machine.cpus < 2) {
+          counters.strayNotApplicable++;
+          return;
+        }
         const others = gone.users.filter((user) => user !== gone.cpu);
-        let from = others.length > 0 ? strayRng.pick(others) : strayRng.int(0, machine.cpus - 2);
-        if (others.length === 0 && from >= gone.cpu) from++;
-        const index = strayRng.int(0, gone.vpns.length - 1);
+        let from: number;
+        if (others.length > 0) from = others[Math.floor(u * others.length)];
+        else {
+          from = Math.floor(u * (machine.cpus - 1));
+          if (from >= gone.cpu) from++;
+        }
+        const index = Math.floor(rng.float() * gone.vpns.length);
         stray(cls, from, gone.vpns[index], gone.pfns[index], true, gone);
         return;
       }
-      case "overflow": {
-        for (const mapping of live.values()) {
-          if (mapping.thread !== machine.current[cpu]) continue;
-          const vpns = mapping.mapping.vpns;
-          const last = vpns[vpns.length - 1];
-          const target = mapping.pfns[mapping.pfns.length - 1] + 1;
-          stray(cls, cpu, last + 1, target, true);
-          return;
-        }
-        return;
-      }
+    }
+  };
+
+  /** Keeps a thread's last RECENT_UNMAPS unmaps for the unmap stray classes. */
+  const rememberUnmap = (sim: SimThread, gone: Unmapped) => {
+    sim.unmapped.push(gone);
+    if (sim.unmapped.length > RECENT_UNMAPS) sim.unmapped.shift();
+  };
+
+  /**
+   * A point of the stream where a stray may be injected: each legitimate page access (with
+   * the mapping it goes through and the pages the stream mapped), each compute operation
+   * and each page move. The same points for every strategy of a workload.
+   */
+  const strayPoint = (
+    cpu: number,
+    sim: SimThread,
+    through?: LiveMapping,
+    intendedPfns?: readonly number[],
+  ) => {
+    if (strayProbability > 0 && sim.strayRng.chance(strayProbability)) {
+      injectStray(cpu, sim, through, intendedPfns);
     }
   };
 
@@ -709,6 +903,12 @@ export function runSimulation(spec: RunSpec): RunResult {
       case "map": {
         const pfns: number[] = [];
         for (let i = 0; i < op.count; i++) pfns.push(region.pfns[op.page + i]);
+        counters.maps++;
+        if (op.count > 1) counters.multiPageMaps++;
+        if (op.scope === "local") counters.localMaps++;
+        // What the stream mapped, whether or not the strategy can serve it: other threads'
+        // waits and the stray schedule follow the stream, not the strategy.
+        intendedLive.set(op.handle, pfns);
         const outcome = hooks.onMap
           ? hooks.onMap({ cpu, thread, pfns, intent: op.intent, scope: op.scope })
           : { kind: "unsupported" as const, reason: "strategy has no map hook" };
@@ -730,18 +930,34 @@ export function runSimulation(spec: RunSpec): RunResult {
         return;
       }
       case "access": {
+        const pfns = intendedLive.get(op.handle);
+        if (!pfns) return; // not a mapping of the stream (a workload bug); nothing to do
         const mapping = live.get(op.handle);
-        if (!mapping) return; // the map was unsupported; counted there
         const first = Math.floor(op.offset / 4096);
         const last = Math.floor((op.offset + Math.max(1, op.length) - 1) / 4096);
-        for (let page = first; page <= last && page < mapping.pfns.length; page++) {
-          legitimateAccess(cpu, sim, mapping, page, op.write);
+        for (let page = first; page <= last && page < pfns.length; page++) {
+          if (mapping) legitimateAccess(cpu, sim, mapping, page, op.write);
+          else counters.skippedAccesses++; // work the refused map leaves undone
+          strayPoint(cpu, sim, mapping, pfns);
         }
         return;
       }
       case "unmap": {
+        const pfns = intendedLive.get(op.handle);
+        if (!pfns) return;
+        intendedLive.delete(op.handle);
         const mapping = live.get(op.handle);
-        if (!mapping) return;
+        if (!mapping) {
+          // Refused map: later strays at "its" address go through the direct map.
+          rememberUnmap(sim, {
+            vpns: pfns,
+            pfns,
+            cpu,
+            users: [cpu],
+            purges: ledger.events[Ev.vmap_purges],
+          });
+          return;
+        }
         live.delete(op.handle);
         const unmapped = hooks.onUnmap?.({ cpu, thread, mapping: mapping.mapping });
         if (unmapped && unmapped.kind === "unsupported") {
@@ -750,23 +966,23 @@ export function runSimulation(spec: RunSpec): RunResult {
         } else if (checking) {
           checkProtectionBack(cpu, thread, mapping);
         }
-        recentlyUnmapped.push({
+        rememberUnmap(sim, {
           vpns: mapping.mapping.vpns,
           pfns: mapping.pfns,
           cpu,
           users: [...mapping.users],
           purges: ledger.events[Ev.vmap_purges],
         });
-        if (recentlyUnmapped.length > 8) recentlyUnmapped.shift();
         return;
       }
       case "compute": {
+        strayPoint(cpu, sim);
         if (op.cycles > 0) ledger.chargeDerived(cpu, Cat.work, op.cycles);
         for (let i = 0; i < op.touches; i++) {
           // Unprotected kernel memory anywhere in the direct map (never a region page), so
           // that direct-map fragmentation around the region costs TLB misses here too.
-          let pfn = computeRng.int(0, machine.pages - 1);
-          while (machine.isWatched(pfn)) pfn = computeRng.int(0, machine.pages - 1);
+          let pfn = sim.computeRng.int(0, machine.pages - 1);
+          while (machine.isWatched(pfn)) pfn = sim.computeRng.int(0, machine.pages - 1);
           machine.access(cpu, pfn, READ);
         }
         return;
@@ -784,7 +1000,7 @@ export function runSimulation(spec: RunSpec): RunResult {
         return;
       }
       case "wait-for": {
-        if (!live.has(op.handle)) sim.waitingFor = op.handle;
+        if (!intendedLive.has(op.handle)) sim.waitingFor = op.handle;
         return;
       }
       case "migrate": {
@@ -811,12 +1027,18 @@ export function runSimulation(spec: RunSpec): RunResult {
         for (let i = 0; i < op.count; i++) pfns.push(region.pfns[op.page + i]);
         const hook = op.kind === "protect-pages" ? hooks.onPagesProtect : hooks.onPagesRelease;
         const outcome = hook?.(cpu, pfns);
-        if (outcome && outcome.kind === "unsupported") unsupportedReasons.add(outcome.reason);
+        if (outcome && outcome.kind === "unsupported") {
+          counters.refusedPageMoves++;
+          unsupportedReasons.add(outcome.reason);
+        }
         setOwned(op.page, op.count, op.kind === "protect-pages");
+        sim.protectedPages += op.kind === "protect-pages" ? op.count : -op.count;
+        strayPoint(cpu, sim);
         return;
       }
       case "complete":
         counters.operations++;
+        sim.completed++;
         return;
     }
   };
@@ -867,12 +1089,16 @@ export function runSimulation(spec: RunSpec): RunResult {
         return false;
       }
       execute(cpu, sim, next.value);
-      if (strayProbability > 0 && strayRng.chance(strayProbability)) injectStray(cpu);
     }
     return true;
   };
   if (!mainLoop()) {
-    return { status: "error", reason: `operation budget of ${budget} exceeded`, metrics: {} };
+    return {
+      status: "failed",
+      reason: `operation budget of ${budget} exceeded`,
+      metrics: {},
+      served: { ...NOTHING_SERVED },
+    };
   }
 
   // Mappings still open at the end (e.g. long-term) are closed so that protection is back.
@@ -894,15 +1120,37 @@ export function runSimulation(spec: RunSpec): RunResult {
   for (const message of ledgerViolations(machine)) violation(message);
 
   const metrics: RunMetrics = {};
-  const total = ledger.totalCycles();
+  const steadyCycles = ledger.totalCycles() - setup.total;
   const operations = Math.max(1, counters.operations);
-  metrics["cost.total_cycles"] = total;
-  metrics["cost.cycles_per_op"] = total / operations;
-  metrics["cost.setup_cycles"] = setupCycles;
+  metrics["cost.total_cycles"] = steadyCycles;
+  metrics["cost.cycles_per_op"] = steadyCycles / operations;
   const byCategory = ledger.byCategory();
-  for (const name of COST_CATEGORIES) metrics[`cost.cycles.${name}`] = byCategory[name];
+  COST_CATEGORIES.forEach((name, index) => {
+    metrics[`cost.cycles.${name}`] = byCategory[name] - setup.categories[index];
+  });
+  // How much of the steady-state cost rests on parameters of each confidence, and on
+  // simulated time (lock spinning, IPI waits, the workload's own compute).
+  const byConfidence = new Map<string, number>(CONFIDENCE_LEVELS.map((level) => [level, 0]));
+  const byParameter = new Map<string, number>();
+  ledger.parameters.forEach((source, id) => {
+    const cycles = ledger.parameterCycles[id] - (setup.parameters[id] ?? 0);
+    const level = source.parameter.confidence;
+    byConfidence.set(level, (byConfidence.get(level) ?? 0) + cycles);
+    if (cycles > 0) byParameter.set(source.name, (byParameter.get(source.name) ?? 0) + cycles);
+  });
+  for (const level of CONFIDENCE_LEVELS)
+    metrics[`cost.confidence.${level}`] = byConfidence.get(level) ?? 0;
+  metrics["cost.confidence.simulated"] = ledger.derivedCycles - setup.derived;
+  for (const [name, cycles] of byParameter) metrics[`cost.param.${name}`] = cycles;
   const events = ledger.eventCounts();
-  for (const name of EVENT_NAMES) metrics[`events.${name}`] = events[name];
+  EVENT_NAMES.forEach((name, index) => {
+    metrics[`events.${name}`] = events[name] - setup.events[index];
+  });
+  metrics["setup.cycles"] = setup.total;
+  metrics["setup.shootdowns"] = setup.events[Ev.shootdowns];
+  metrics["setup.ipis"] = setup.events[Ev.ipis];
+  metrics["setup.direct_map_splits"] = setup.events[Ev.direct_map_splits];
+  metrics["setup.pt_allocs"] = setup.events[Ev.pt_allocs];
   let injected = 0;
   let blocked = 0;
   for (const [name, outcome] of coverage) {
@@ -910,9 +1158,12 @@ export function runSimulation(spec: RunSpec): RunResult {
     metrics[`coverage.${name}.blocked`] = outcome.blocked;
     metrics[`coverage.${name}.corrupted`] = outcome.corrupted;
     metrics[`coverage.${name}.redirected`] = outcome.redirected;
+    metrics[`coverage.${name}.faulted`] = outcome.faulted;
     injected += outcome.injected;
     blocked += outcome.blocked;
   }
+  metrics["coverage.injected"] = injected;
+  metrics["coverage.not_applicable"] = counters.strayNotApplicable;
   metrics["coverage.blocked_ratio"] = injected > 0 ? blocked / injected : 0;
   metrics["coverage.caught_ratio"] = injected > 0 ? counters.faultedStrays / injected : 0;
   metrics["coverage.caught"] = counters.caught;
@@ -922,17 +1173,36 @@ export function runSimulation(spec: RunSpec): RunResult {
   metrics["compat.broken_accesses"] = counters.brokenAccesses;
   metrics["compat.unsupported_maps"] = counters.unsupportedMaps;
   metrics["compat.unsupported_unmaps"] = counters.unsupportedUnmaps;
-  metrics["exposure.page_cycles"] = machine.totalExposure();
-  metrics["memory.overhead_bytes"] = events.pt_allocs * 4096;
+  metrics["compat.skipped_accesses"] = counters.skippedAccesses;
+  metrics["compat.refused_page_moves"] = counters.refusedPageMoves;
+  // Exposure: page-cycles over the protected page-time of the steady state (every region
+  // page, on every CPU, from the workload's start to that CPU's last cycle).
+  const exposure = machine.totalExposure();
+  let cpuTime = 0;
+  for (let cpu = 0; cpu < machine.cpus; cpu++) cpuTime += ledger.clock[cpu] - workloadStart;
+  const pageTime = region.pfns.length * cpuTime;
+  metrics["exposure.page_cycles"] = exposure;
+  metrics["exposure.fraction"] = pageTime > 0 ? Math.min(1, exposure / pageTime) : 0;
+  // Page-table pages stay allocated: setup's count towards the memory a strategy costs.
+  metrics["memory.overhead_bytes"] = ledger.events[Ev.pt_allocs] * 4096;
   metrics["run.operations"] = counters.operations;
-  metrics["run.simulated_cycles"] = Math.max(...ledger.clock);
+  metrics["run.maps"] = counters.maps;
+  metrics["run.multi_page_maps"] = counters.multiPageMaps;
+  metrics["run.local_maps"] = counters.localMaps;
+  metrics["run.simulated_cycles"] = Math.max(...ledger.clock) - workloadStart;
   metrics["run.unintended_writes"] = ledger.unintendedWrites.length;
   const extra = hooks.onFinish?.() ?? {};
   for (const [name, value] of Object.entries(extra)) metrics[`strategy.${name}`] = value;
-  const status =
-    counters.unsupportedMaps > 0 && counters.unsupportedMaps >= counters.operations
-      ? "unsupported"
-      : "ok";
+  const served: ServedCounts = {
+    maps: counters.maps,
+    refusedMaps: counters.unsupportedMaps,
+    refusedUnmaps: counters.unsupportedUnmaps,
+    brokenAccesses: counters.brokenAccesses,
+    oopses: counters.oopses,
+    skippedAccesses: counters.skippedAccesses,
+    refusedPageMoves: counters.refusedPageMoves,
+  };
+  const status = runStatus(served);
   const caught = [...catches.values()].sort(
     (a, b) => a.cpu - b.cpu || a.stray.localeCompare(b.stray) || a.during.localeCompare(b.during),
   );
@@ -940,6 +1210,7 @@ export function runSimulation(spec: RunSpec): RunResult {
     status,
     reason: unsupportedReasons.size > 0 ? [...unsupportedReasons].sort().join("; ") : undefined,
     metrics,
+    served,
     catches: caught,
     ...(checking || violations.length > 0 ? { violations } : {}),
     ...(recordLimit > 0 ? { strays: strayLog } : {}),

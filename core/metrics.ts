@@ -11,6 +11,7 @@
  */
 import { STRAY_CLASSES, type StrayClass } from "../workloads/api.ts";
 import { COST_CATEGORIES, type CostCategory, EVENT_NAMES, type EventName } from "./ledger.ts";
+import { CONFIDENCE_LEVELS } from "./profile.ts";
 
 /** Which way is better: lower, higher, or neither (a count that describes the run). */
 export type MetricDirection = "lower" | "higher" | "none";
@@ -94,6 +95,10 @@ const OUTCOMES = {
   blocked: { description: "blocked by a fault", direction: "higher" },
   corrupted: { description: "that reached the protected page they aimed at", direction: "lower" },
   redirected: { description: "that landed on some other page", direction: "lower" },
+  faulted: {
+    description: "that raised a fault (caught: blocked, or let through by a relaxed fault mode)",
+    direction: "higher",
+  },
 } as const;
 
 function build(): Map<string, MetricSpec> {
@@ -101,20 +106,61 @@ function build(): Map<string, MetricSpec> {
     {
       name: "cost.cycles_per_op",
       unit: "cycles/op",
-      description: "Total cycles charged on all CPUs per workload-level operation",
+      description:
+        "Steady-state cycles charged on all CPUs per workload-level operation (setup excluded)",
       direction: "lower",
     },
     {
       name: "cost.total_cycles",
       unit: "cycles",
-      description: "Total cycles charged on all CPUs (a system-time analogue)",
+      description:
+        "Steady-state cycles charged on all CPUs, setup excluded (a system-time analogue)",
+      direction: "lower",
+    },
+    ...CONFIDENCE_LEVELS.map(
+      (level): MetricSpec => ({
+        name: `cost.confidence.${level}`,
+        unit: "cycles",
+        description: `Steady-state cycles charged by cost parameters marked ${level}`,
+        direction: "none",
+      }),
+    ),
+    {
+      name: "cost.confidence.simulated",
+      unit: "cycles",
+      description:
+        "Steady-state cycles derived from simulated time or given by the workload (lock spinning, IPI waits, unrelated compute), not charged by a parameter",
+      direction: "none",
+    },
+    {
+      name: "setup.cycles",
+      unit: "cycles",
+      description:
+        "Cycles of the one-off setup before the workload's first operation (keying or unmapping the region, its splits and flushes); not in cost.*",
       direction: "lower",
     },
     {
-      name: "cost.setup_cycles",
-      unit: "cycles",
-      description:
-        "Cycles the strategy's one-off region setup charged (keying or unmapping the region, its splits and flushes); included in cost.total_cycles",
+      name: "setup.shootdowns",
+      unit: "count",
+      description: "TLB shootdowns during setup; not in events.shootdowns",
+      direction: "lower",
+    },
+    {
+      name: "setup.ipis",
+      unit: "count",
+      description: "IPIs delivered during setup; not in events.ipis",
+      direction: "lower",
+    },
+    {
+      name: "setup.direct_map_splits",
+      unit: "count",
+      description: "Direct-map large-page splits during setup; not in events.direct_map_splits",
+      direction: "lower",
+    },
+    {
+      name: "setup.pt_allocs",
+      unit: "count",
+      description: "Page-table pages allocated during setup; not in events.pt_allocs",
       direction: "lower",
     },
     ...COST_CATEGORIES.map(
@@ -143,6 +189,20 @@ function build(): Map<string, MetricSpec> {
         }),
       ),
     ),
+    {
+      name: "coverage.injected",
+      unit: "count",
+      description:
+        "Stray accesses injected, all classes: drawn per thread at the legitimate page accesses of the workload's stream, so the same for every strategy of a workload",
+      direction: "none",
+    },
+    {
+      name: "coverage.not_applicable",
+      unit: "count",
+      description:
+        "Strays drawn that had no target at that point of the stream (e.g. use-after-unmap before the thread's first unmap); the same for every strategy",
+      direction: "none",
+    },
     {
       name: "coverage.blocked_ratio",
       unit: "ratio",
@@ -202,6 +262,27 @@ function build(): Map<string, MetricSpec> {
       direction: "lower",
     },
     {
+      name: "compat.skipped_accesses",
+      unit: "count",
+      description:
+        "Legitimate page accesses not done because the strategy refused their map (work the cell did not do)",
+      direction: "lower",
+    },
+    {
+      name: "compat.refused_page_moves",
+      unit: "count",
+      description:
+        "Requests to move region pages in or out of protection that the strategy could not serve",
+      direction: "lower",
+    },
+    {
+      name: "exposure.fraction",
+      unit: "fraction",
+      description:
+        "Exposure over protected page-time: page-cycles a protected page was writable by a stray, over region pages x CPUs x steady-state cycles (0 = never, 1 = always)",
+      direction: "lower",
+    },
+    {
       name: "exposure.page_cycles",
       unit: "page-cycles",
       description:
@@ -211,7 +292,8 @@ function build(): Map<string, MetricSpec> {
     {
       name: "memory.overhead_bytes",
       unit: "bytes",
-      description: "Extra memory the strategy made the kernel allocate (page-table pages)",
+      description:
+        "Extra memory the strategy made the kernel allocate (page-table pages), setup included: it stays allocated",
       direction: "lower",
     },
     {
@@ -221,9 +303,28 @@ function build(): Map<string, MetricSpec> {
       direction: "none",
     },
     {
+      name: "run.maps",
+      unit: "count",
+      description: "Map requests the workload's stream made (served or refused)",
+      direction: "none",
+    },
+    {
+      name: "run.multi_page_maps",
+      unit: "count",
+      description: "Map requests of more than one page (a range mapped in one call)",
+      direction: "none",
+    },
+    {
+      name: "run.local_maps",
+      unit: "count",
+      description: "Map requests of local scope (this thread, this CPU: kmap_local_page's scope)",
+      direction: "none",
+    },
+    {
       name: "run.simulated_cycles",
       unit: "cycles",
-      description: "Simulated wall-clock: the latest CPU clock at the end of the run",
+      description:
+        "Simulated wall-clock of the steady state: the latest CPU clock at the end, from the workload's start",
       direction: "lower",
     },
     {
@@ -247,10 +348,21 @@ export const METRIC_CATALOG: ReadonlyMap<string, MetricSpec> = build();
 /** Prefix of strategy-reported counters (`onFinish`), declared by pattern. */
 export const STRATEGY_METRIC_PREFIX = "strategy.";
 
+/** Prefix of the per-parameter steady-state cycles a run reports, declared by pattern. */
+export const PARAMETER_METRIC_PREFIX = "cost.param.";
+
 /** The spec of one metric, or undefined when it is not declared. */
 export function metricSpec(name: string): MetricSpec | undefined {
   const spec = METRIC_CATALOG.get(name);
   if (spec) return spec;
+  if (name.startsWith(PARAMETER_METRIC_PREFIX) && name.length > PARAMETER_METRIC_PREFIX.length) {
+    return {
+      name,
+      unit: "cycles",
+      description: `Steady-state cycles charged by cost parameter ${name.slice(PARAMETER_METRIC_PREFIX.length)}`,
+      direction: "none",
+    };
+  }
   if (name.startsWith(STRATEGY_METRIC_PREFIX) && name.length > STRATEGY_METRIC_PREFIX.length) {
     return {
       name,

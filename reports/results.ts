@@ -13,14 +13,16 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import type { CellResult } from "../core/compare.ts";
+import { RUN_STATUSES } from "../core/engine.ts";
 import { UserInputError } from "../core/errors.ts";
 import { catalogFor } from "../core/metrics.ts";
 import { CONFIDENCE_LEVELS, type CostProfile } from "../core/profile.ts";
 import type { StrategyModule } from "../strategies/api.ts";
-import { summarize } from "./stats.ts";
+import { PAIRED_METHOD, summarize } from "./stats.ts";
+import { overallVerdicts, unverifiedBasis, vsBaselineOf } from "./verdict.ts";
 
 /** Version of the document's shape; bumped only on an incompatible change. */
-export const RESULTS_SCHEMA_VERSION = 1;
+export const RESULTS_SCHEMA_VERSION = 2;
 
 /** The standing disclaimer every report carries, in one line. */
 export const DISCLAIMER = "Model results (simulated machine), not measurements of a real machine.";
@@ -94,16 +96,91 @@ const summarySchema = z
   })
   .strict();
 
+const count = z.number().int().nonnegative();
+
+/** What the strategy served of the workload's work, summed over the cell's seeds. */
+const servedSchema = z
+  .object({
+    maps: count,
+    refusedMaps: count,
+    refusedUnmaps: count,
+    brokenAccesses: count,
+    oopses: count,
+    skippedAccesses: count,
+    refusedPageMoves: count,
+  })
+  .strict();
+
+/** A change against the baseline from paired seeds (see reports/stats.ts pairedRatio). */
+const pairedSchema = z
+  .object({
+    metric: z.string(),
+    change: z.number().describe("exp(mean per-seed log ratio) - 1: 0.23 for +23%"),
+    ciLow: z.number(),
+    ciHigh: z.number(),
+    n: z.number().int().positive(),
+    method: z.literal(PAIRED_METHOD),
+    confidence: z.literal(0.95),
+    significant: z
+      .boolean()
+      .describe("The interval excludes zero; never true for a cell that is not ok"),
+  })
+  .strict();
+
 const cellSchema = z
   .object({
     workload: z.string(),
     strategy: z.string(),
-    status: z.enum(["ok", "unsupported", "error"]),
+    status: z.enum(RUN_STATUSES),
     reason: z.string().optional(),
+    served: servedSchema,
+    vsBaseline: pairedSchema
+      .optional()
+      .describe("Present for ok and partial candidates whose baseline cell is ok"),
     runs: z.array(
       z.object({ seed: z.number().int(), metrics: z.record(z.string(), z.number()) }).strict(),
     ),
     summary: z.record(z.string(), summarySchema),
+  })
+  .strict();
+
+/** One candidate's overall change over the workloads every compared strategy served. */
+const overallSchema = z
+  .object({
+    strategy: z.string(),
+    metric: z.string(),
+    change: nullableNumber.describe(
+      "Geometric-mean change as a fraction; null without common workloads",
+    ),
+    ciLow: nullableNumber,
+    ciHigh: nullableNumber,
+    n: z.number().int().nonnegative().describe("Seeds paired"),
+    method: z.string(),
+    significant: z.boolean(),
+    min: nullableNumber.describe("Smallest per-workload change over the common workloads"),
+    median: nullableNumber,
+    max: nullableNumber,
+    workloads: z.array(z.string()).describe("The common workloads the figure is over"),
+    excluded: z.array(z.object({ workload: z.string(), reason: z.string() }).strict()),
+    served: z
+      .object({ ok: count, of: count })
+      .strict()
+      .describe("Workloads on which this strategy is ok, of those run"),
+  })
+  .strict();
+
+/** How much of the verdict rests on cost parameters nobody has measured. */
+const unverifiedSchema = z
+  .object({
+    parameters: count.describe("Cost parameters (profile and strategies) marked unverified"),
+    of: count,
+    names: z.array(z.string()),
+    share: nullableNumber.describe(
+      "Share of the candidates' absolute changes in cycles/op, over the common workloads, charged by unverified parameters",
+    ),
+    leaning: z
+      .array(z.object({ parameter: z.string(), share: z.number() }).strict())
+      .describe("The unverified parameters with the largest shares, largest first"),
   })
   .strict();
 
@@ -166,6 +243,11 @@ export const resultDocumentSchema = z
         .strict(),
     ),
     results: z.array(cellSchema),
+    overall: z.array(overallSchema),
+    unverified: unverifiedSchema,
+    glossary: z
+      .array(z.object({ strategy: z.string(), summary: z.string() }).strict())
+      .describe("One line per strategy of the report: what it is"),
     census: censusBlockSchema.optional(),
   })
   .strict();
@@ -176,12 +258,15 @@ export type CellReport = ResultDocument["results"][number];
 export type MetricSummary = CellReport["summary"][string];
 export type CostEntry = z.infer<typeof costEntrySchema>;
 export type CensusBlock = z.infer<typeof censusBlockSchema>;
+export type OverallVerdict = z.infer<typeof overallSchema>;
+export type PairedVerdict = z.infer<typeof pairedSchema>;
+export type UnverifiedBasis = z.infer<typeof unverifiedSchema>;
 
 /** The JSON Schema (draft 2020-12) of a result document. */
 export function resultsJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(resultDocumentSchema, { target: "draft-2020-12" }),
-    $id: "https://pkslab.invalid/schema/results-v1.json",
+    $id: `https://pkslab.invalid/schema/results-v${RESULTS_SCHEMA_VERSION}.json`,
     title: "pkslab comparison results",
   };
 }
@@ -311,14 +396,21 @@ export function buildResults(inputs: ResultInputs, cells: readonly CellResult[])
     parameters,
     strategyParameters,
   };
-  const results: CellReport[] = cells.map((cell) => ({
-    workload: cell.workload,
-    strategy: cell.strategy,
-    status: cell.status,
-    ...(cell.reason !== undefined ? { reason: cell.reason } : {}),
-    runs: cell.runs.map((run) => ({ seed: run.seed, metrics: { ...run.metrics } })),
-    summary: summarizeCell(cell.runs),
-  }));
+  const baseline = inputs.config.baseline;
+  const results: CellReport[] = cells.map((cell) => {
+    const base = cells.find((c) => c.workload === cell.workload && c.strategy === baseline);
+    const paired = cell.strategy === baseline || !base ? undefined : vsBaselineOf(base, cell);
+    return {
+      workload: cell.workload,
+      strategy: cell.strategy,
+      status: cell.status,
+      ...(cell.reason !== undefined ? { reason: cell.reason } : {}),
+      served: { ...cell.served },
+      ...(paired ? { vsBaseline: paired } : {}),
+      runs: cell.runs.map((run) => ({ seed: run.seed, metrics: { ...run.metrics } })),
+      summary: summarizeCell(cell.runs),
+    };
+  });
   const metricNames = new Set<string>();
   for (const cell of results) for (const name of Object.keys(cell.summary)) metricNames.add(name);
   const metricCatalog: ResultDocument["metricCatalog"] = {};
@@ -343,6 +435,16 @@ export function buildResults(inputs: ResultInputs, cells: readonly CellResult[])
     },
     metricCatalog,
     results,
+    overall: overallVerdicts(
+      baseline,
+      inputs.config.strategies.map((strategy) => strategy.name),
+      results,
+    ),
+    unverified: unverifiedBasis(costProfile, baseline, results),
+    glossary: inputs.config.strategies.map(({ name }) => ({
+      strategy: name,
+      summary: inputs.strategies.find((module) => module.name === name)?.summary ?? "",
+    })),
     ...(inputs.census ? { census: inputs.census } : {}),
   };
 }
@@ -356,7 +458,7 @@ export function parseResults(data: unknown, origin: string): ResultDocument {
     data.schemaVersion !== RESULTS_SCHEMA_VERSION
   ) {
     throw new UserInputError(
-      `${origin}: schemaVersion ${String(data.schemaVersion)} is not supported; this pkslab reads version ${RESULTS_SCHEMA_VERSION}.`,
+      `${origin}: results of schema version ${String(data.schemaVersion)} cannot be read; this pkslab reads schema version ${RESULTS_SCHEMA_VERSION} (version 2 added cell statuses with served counts, paired statistics, the overall over common workloads and steady-state costs apart from setup). Re-run the comparison with this pkslab (its reproduce line is in the file's context.reproduce).`,
     );
   }
   const parsed = resultDocumentSchema.safeParse(data);

@@ -76,3 +76,72 @@ export function differenceCi(a: Summary, b: Summary): Difference {
   const half = t95(df) * se;
   return { diff, low: diff - half, high: diff + half };
 }
+
+/** How {@link pairedRatio} tests a change, as legends state it. */
+export const PAIRED_METHOD = "paired t on per-seed log ratios";
+
+/** A candidate's change against a baseline over paired seeds. */
+export interface PairedChange {
+  /** exp(mean log ratio) - 1: 0.23 for +23%. */
+  readonly change: number;
+  /** The 95% interval of the mean log ratio, transformed the same way. */
+  readonly ciLow: number;
+  readonly ciHigh: number;
+  /** Seeds paired. */
+  readonly n: number;
+  readonly method: typeof PAIRED_METHOD;
+  /** The interval excludes zero (n ≥ 2). */
+  readonly significant: boolean;
+}
+
+/**
+ * The change of `candidate` against `baseline` from per-seed pairs: the same seed drives
+ * the same workload stream for every strategy, so seed s of one is compared with seed s of
+ * the other. The log ratios get a Student-t 95% interval with n - 1 degrees of freedom
+ * and are transformed back with exp(x) - 1. Undefined when a value is not positive (no
+ * ratio) or no seed pairs. With n = 1 the interval is the point and nothing is
+ * significant.
+ */
+export function pairedRatio(
+  baseline: readonly number[],
+  candidate: readonly number[],
+): PairedChange | undefined {
+  const n = Math.min(baseline.length, candidate.length);
+  if (n === 0) return undefined;
+  const logs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!(baseline[i] > 0) || !(candidate[i] > 0)) return undefined;
+    logs.push(Math.log(candidate[i] / baseline[i]));
+  }
+  return pairedLogs(logs);
+}
+
+/** {@link pairedRatio} from the per-pair log ratios themselves. */
+export function pairedLogs(logs: readonly number[]): PairedChange | undefined {
+  const n = logs.length;
+  if (n === 0 || logs.some((value) => !Number.isFinite(value))) return undefined;
+  const mean = logs.reduce((sum, value) => sum + value, 0) / n;
+  if (n === 1) {
+    const change = Math.exp(mean) - 1;
+    return { change, ciLow: change, ciHigh: change, n, method: PAIRED_METHOD, significant: false };
+  }
+  const variance = logs.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (n - 1);
+  const half = (t95(n - 1) * Math.sqrt(variance)) / Math.sqrt(n);
+  const low = mean - half;
+  const high = mean + half;
+  return {
+    change: Math.exp(mean) - 1,
+    ciLow: Math.exp(low) - 1,
+    ciHigh: Math.exp(high) - 1,
+    n,
+    method: PAIRED_METHOD,
+    significant: low > 0 || high < 0,
+  };
+}
+
+/** Median of a non-empty list (mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}

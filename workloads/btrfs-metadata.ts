@@ -51,7 +51,7 @@
  * 2dc8b96809b2, §8.2). `contiguous=false` models scattered pages, whose contiguity
  * "decrease[s] over time basically to zero" (Sterba, 20230727141840.GC17922@twin.jikos.cz):
  * then keying the region at setup splits one direct-map leaf per page, a one-off cost
- * (reported in `cost.setup_cycles`, included in the totals).
+ * (reported in `setup.cycles`, apart from the steady-state costs).
  *
  * One `complete` per search.
  */

@@ -10,7 +10,11 @@ import { UserInputError, unknownChoiceError } from "../core/errors.ts";
 import type { OptionSpec, OptionValues } from "../strategies/api.ts";
 import { STRAY_CLASSES, type StrayClass } from "./api.ts";
 
-/** Mean stream operations between injected stray accesses when a workload does not say. */
+/**
+ * Mean stray-injection points between injected stray accesses when a workload does not
+ * say. The points are the stream's legitimate page accesses, compute operations and page
+ * moves: the same for every strategy, so every strategy of a workload meets the same strays.
+ */
 export const DEFAULT_STRAY_EVERY = 20;
 
 /**
@@ -26,7 +30,7 @@ export function strayParams(
       default: defaults.every ?? DEFAULT_STRAY_EVERY,
       unit: "ops",
       description:
-        "Mean stream operations between injected stray accesses (coverage model); 0 turns injection off.",
+        "Mean injection points (legitimate page accesses, compute operations, page moves of the stream) between injected stray accesses (coverage model); 0 turns injection off.",
       min: 0,
       max: 1_000_000,
     },

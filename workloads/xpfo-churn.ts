@@ -42,7 +42,7 @@
  * the large leaves around it (6.1 never merges them back), so over a kernel build the
  * direct map ends up split around the churned pages. The default `contiguous=true` models
  * that steady state with a few splits at setup; `contiguous=false` pays a split per new
- * page (a one-off cost, reported in `cost.setup_cycles` when done at setup).
+ * page (a one-off cost, reported in `setup.cycles` when done at setup).
  *
  * One `complete` per user page lifetime.
  */

@@ -5,11 +5,12 @@
  * refuted or not decidable with the numbers that decided it.
  */
 
+import type { RunStatus } from "../../core/engine.ts";
 export type Verdict = "supported" | "refuted" | "not decidable";
 
 /** One (workload, strategy) cell as a claim sees it: seed-mean metrics. */
 export interface ClaimCell {
-  readonly status: "ok" | "unsupported" | "error";
+  readonly status: RunStatus;
   readonly reason?: string;
   readonly metrics: Readonly<Record<string, number>>;
 }
@@ -81,7 +82,7 @@ const CPO = "cost.cycles_per_op";
 /** The metric of a cell, or undefined when the cell is missing or did not run. */
 function metric(results: ClaimResults, workload: string, strategy: string, name: string) {
   const cell = results.cell(workload, strategy);
-  if (!cell || cell.status === "error") return undefined;
+  if (!cell || cell.status === "failed") return undefined;
   return cell.metrics[name];
 }
 
@@ -237,7 +238,7 @@ export const LSFMM_CLAIMS: readonly Claim[] = [
       const w = "long-term-map";
       const failures = (strategy: string) => {
         const cell = results.cell(w, strategy);
-        if (!cell || cell.status === "error") return undefined;
+        if (!cell || cell.status === "failed") return undefined;
         const m = cell.metrics;
         return {
           refused: m["compat.unsupported_maps"] ?? 0,

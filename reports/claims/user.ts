@@ -88,7 +88,7 @@ export function jsonClaim(data: z.infer<typeof claimSchema>, origin: string): Cl
   for (const ref of refs) checkRef(ref, origin);
   const read = (results: ClaimResults, ref: CellRef) => {
     const cell = results.cell(ref.workload, ref.strategy);
-    if (!cell || cell.status === "error") return undefined;
+    if (!cell || cell.status === "failed") return undefined;
     return cell.metrics[ref.metric];
   };
   const label = (ref: CellRef) => `${ref.workload}/${ref.strategy} ${ref.metric}`;

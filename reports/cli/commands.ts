@@ -58,14 +58,33 @@ async function catalogs(plugins: readonly string[]) {
 }
 
 /**
+ * Repeated comma-list flags join into one list, names already given once dropped (so a
+ * long reproduce line can carry a list in pieces and wrap at spaces).
+ */
+function joinLists(value: string, previous: string | undefined): string {
+  if (previous === undefined) return value;
+  const seen = new Set(splitList(previous));
+  const added = splitList(value).filter((name) => !seen.has(name));
+  return added.length === 0 ? previous : `${previous},${added.join(",")}`;
+}
+
+/**
  * The options shared by compare and sweep: what to run, on what machine, with what costs.
  * A hook validates them (and any other option `schema` names) before the action runs.
  */
 function addRunOptions(command: Command, schema: z.ZodObject = runFlagsSchema): Command {
   return command
     .hook("preAction", validateOptionsHook(schema))
-    .option("--strategies <list>", "comma list of strategy names or plugin paths (default: all)")
-    .option("--workloads <list>", "comma list of workload names or plugin paths (default: all)")
+    .option(
+      "--strategies <list>",
+      "comma list of strategy names or plugin paths (default: all; repeatable, the lists join)",
+      joinLists,
+    )
+    .option(
+      "--workloads <list>",
+      "comma list of workload names or plugin paths (default: all; repeatable, the lists join)",
+      joinLists,
+    )
     .option("--plugin <file>", "load a strategy or workload plugin (repeatable)", collect)
     .option("--cpus <n>", "online CPUs of the machine (default 16)")
     .option("--seeds <n>", "seeds per cell (default 5)")

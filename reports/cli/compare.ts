@@ -239,5 +239,5 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
       `pkslab: wrote ${options.out} (${format}, ${cells.length} cell${cells.length === 1 ? "" : "s"}, config ${doc.context.configHash})\n`,
     );
   }
-  if (cells.some((cell) => cell.status === "error")) process.exitCode = 1;
+  if (cells.some((cell) => cell.status === "failed")) process.exitCode = 1;
 }

@@ -139,6 +139,21 @@ function valueText(value: number | boolean | string): string {
   return String(value);
 }
 
+/** Longest comma list one flag of a reproduce line carries (lines then wrap at spaces). */
+const LIST_WORD = 40;
+
+/** `--flag a,b --flag c,d`: the list in pieces of at most LIST_WORD characters (flags join). */
+export function pushList(words: string[], flag: string, names: readonly string[]): void {
+  let piece = "";
+  for (const name of names) {
+    if (piece !== "" && piece.length + 1 + name.length > LIST_WORD) {
+      words.push(flag, piece);
+      piece = name;
+    } else piece = piece === "" ? name : `${piece},${name}`;
+  }
+  if (piece !== "" || names.length === 0) words.push(flag, piece);
+}
+
 /** The `npx pkslab compare ...` command line that reruns a resolved configuration. */
 export function reproduceCommand(
   config: ResolvedConfig,
@@ -153,8 +168,16 @@ export function reproduceCommand(
     ...config.workloads.map((w) => w.source),
   ].filter((source) => source !== "built-in");
   for (const plugin of plugins) words.push("--plugin", plugin);
-  words.push("--strategies", config.strategies.map((s) => s.name).join(","));
-  words.push("--workloads", config.workloads.map((w) => w.name).join(","));
+  pushList(
+    words,
+    "--strategies",
+    config.strategies.map((s) => s.name),
+  );
+  pushList(
+    words,
+    "--workloads",
+    config.workloads.map((w) => w.name),
+  );
   words.push("--cpus", String(config.machine.cpus));
   const seeds = config.seeds;
   words.push("--seeds", String(seeds.length), "--seed", String(seeds[0] ?? 1));

@@ -7,7 +7,13 @@
  */
 import { availableParallelism } from "node:os";
 import { setFlagsFromString } from "node:v8";
-import type { CellResult } from "../../core/compare.ts";
+import { addServed, type CellResult, servedReason } from "../../core/compare.ts";
+import {
+  NOTHING_SERVED,
+  type RunStatus,
+  type ServedCounts,
+  worseStatus,
+} from "../../core/engine.ts";
 import { readWatch, WATCH_BYTES } from "../../core/watchdog.ts";
 import type { CellTask } from "./cell-worker.ts";
 import { type ResolvedComparison, runResolved } from "./plan.ts";
@@ -104,7 +110,8 @@ function timedOutCell(
   return {
     workload,
     strategy,
-    status: "error",
+    status: "failed",
+    served: NOTHING_SERVED,
     reason: `did not finish within ${timeout.ms / 1000} s (${timeout.setting}): stopped ${where}; a hook that loops without charging the model can only be stopped this way`,
     runs: [],
   };
@@ -164,20 +171,25 @@ export async function runCells(
 export function joinSeedParts(parts: readonly CellResult[]): CellResult {
   const runs: CellResult["runs"][number][] = [];
   const reasons = new Set<string>();
-  let status: CellResult["status"] = "ok";
+  let status: RunStatus = "ok";
+  let served: ServedCounts = NOTHING_SERVED;
   const { workload, strategy } = parts[0];
   for (const part of parts) {
-    if (part.status === "error")
-      return { workload, strategy, status: "error", reason: part.reason, runs };
-    if (part.reason !== undefined) reasons.add(part.reason);
-    if (part.status === "unsupported") status = "unsupported";
+    // A seed that did not finish ends the cell there, as it does when seeds run in turn.
+    if (part.status === "failed" && part.runs.length === 0)
+      return { workload, strategy, status: "failed", reason: part.reason, served, runs };
+    served = addServed(served, part.served);
+    for (const note of part.notes ?? []) reasons.add(note);
+    status = worseStatus(status, part.status);
     runs.push(...part.runs);
   }
   return {
     workload,
     strategy,
     status,
-    reason: reasons.size > 0 ? [...reasons].join("; ") : undefined,
+    reason: servedReason(status, served, [...reasons]),
+    notes: [...reasons],
+    served,
     runs,
   };
 }

@@ -5,9 +5,9 @@
  */
 import { unknownChoiceError } from "../../core/errors.ts";
 import type { CellReport, MetricSummary, ResultDocument } from "../results.ts";
-import { seedLabel } from "../results.ts";
 import type { Summary } from "../stats.ts";
-import { differenceCi, geometricMean, significant } from "../stats.ts";
+import { significant } from "../stats.ts";
+import { PRIMARY_METRIC } from "../verdict.ts";
 
 /** Output formats of `pkslab compare --format`. */
 export const FORMATS = ["table", "markdown", "email", "csv", "json", "html"] as const;
@@ -51,7 +51,7 @@ export const SHOWN_METRICS: readonly ShownMetric[] = [
   { metric: "coverage.blocked_ratio", short: "blocked", long: "strays blocked" },
   { metric: "coverage.caught_ratio", short: "caught", long: "strays caught" },
   { metric: "compat.false_faults", short: "false flt", long: "false faults" },
-  { metric: "exposure.page_cycles", short: "exposure", long: "exposure (page-cycles)" },
+  { metric: "exposure.fraction", short: "exposed", long: "exposed (fraction of page-time)" },
 ];
 
 const SI: readonly [number, string][] = [
@@ -113,31 +113,6 @@ export interface Delta {
   readonly significant: boolean;
 }
 
-/** Legend line of the bracketed interval {@link deltaCi} adds to a change. */
-export const DIFFERENCE_LEGEND =
-  "[low, high] = 95% CI of the change in cycles/op (Welch's t on the difference of means)";
-
-/**
- * The 95% CI of a candidate's change against the baseline (Welch's t on the difference of
- * means), in the delta's units: "[+19.1, +27.6]". Empty when it cannot be computed or has
- * no width (both sides deterministic).
- */
-export function deltaCi(
-  base: MetricSummary | undefined,
-  candidate: MetricSummary | undefined,
-  unit: string,
-): string {
-  const a = base ? asSummary(base) : null;
-  const b = candidate ? asSummary(candidate) : null;
-  if (!a || !b) return "";
-  const d = differenceCi(a, b);
-  if (!Number.isFinite(d.low) || !Number.isFinite(d.high) || d.low === d.high) return "";
-  const scale = unit === "ratio" ? 100 : a.mean !== 0 ? 100 / Math.abs(a.mean) : Number.NaN;
-  if (!Number.isFinite(scale)) return "";
-  const show = (value: number) => `${value > 0 ? "+" : ""}${(value * scale).toFixed(1)}`;
-  return `[${show(d.low)}, ${show(d.high)}]`;
-}
-
 /** Change of `candidate` against `base`: percent, or points for ratio metrics. */
 export function delta(
   base: MetricSummary | undefined,
@@ -182,29 +157,13 @@ export function baselineCell(
   return cells.find((cell) => cell.strategy === doc.context.config.baseline);
 }
 
-/** Strategy label with its status when it is not ok. */
-export function strategyLabel(cell: CellReport): string {
-  return cell.status === "ok" ? cell.strategy : `${cell.strategy} (${cell.status})`;
-}
-
 /** Unit of a metric from the document's catalog ("" when unknown). */
 export function unitOf(doc: ResultDocument, metric: string): string {
   return doc.metricCatalog[metric]?.unit ?? "";
 }
 
-/** The identification lines every format starts with (each ≤ 72 columns for usual inputs). */
-export function headerLines(doc: ResultDocument): string[] {
-  const { context } = doc;
-  const { config } = context;
-  return [
-    `${context.tool.name} ${context.tool.version}  config ${context.configHash}  profile ${context.costProfile.name}`,
-    `seeds ${seedLabel(config.seeds)} (${config.seeds.length})  cpus ${config.machine.cpus}  baseline ${config.baseline}`,
-    context.disclaimer,
-  ];
-}
-
 /** The primary metric of every report: cycles/op, shown with its CI and delta. */
-export const PRIMARY_METRIC = "cost.cycles_per_op";
+export { PRIMARY_METRIC };
 
 /** The default metric columns after cycles/op. */
 export const EXTRA_METRICS: readonly ShownMetric[] = SHOWN_METRICS.filter(
@@ -234,32 +193,6 @@ export function metricsByName(doc: ResultDocument, names: readonly string[]): Sh
     const label = name.includes(".") ? name.slice(name.indexOf(".") + 1) : name;
     return { metric: name, short: label, long: label };
   });
-}
-
-/** Legend lines on significance and direction for the shown metrics. */
-export function legendLines(doc: ResultDocument, withCi = true, options?: RenderOptions): string[] {
-  const higher = allMetrics(options)
-    .filter((m) => doc.metricCatalog[m.metric]?.direction === "higher")
-    .map((m) => m.short);
-  const oneSeed = doc.context.config.seeds.length < 2;
-  return [
-    "delta = (candidate - baseline) / baseline; pt = change in points",
-    "n/a = no change ratio (the baseline is 0 or missing)",
-    `lower is better${higher.length > 0 ? ` except ${higher.join(", ")}` : ""}${withCi ? "; ± = 95% CI half width" : ""}`,
-    oneSeed
-      ? "one seed: values are deterministic, no significance marks"
-      : "* = the 95% CIs over seeds do not overlap",
-  ];
-}
-
-/** Notes on cells that did not run cleanly. */
-export function statusNotes(cells: readonly CellReport[]): string[] {
-  return cells
-    .filter((cell) => cell.status !== "ok")
-    .map(
-      (cell) =>
-        `${cell.strategy}: ${cell.status}${cell.runs.length === 0 ? " (no results)" : ""}: ${cell.reason ?? "no reason given"}`,
-    );
 }
 
 /**
@@ -296,41 +229,6 @@ export function wrapWords(text: string, width: number, indent = "  ", join = "")
   return lines;
 }
 
-/** One strategy's summary over every workload: geometric mean of its cycles/op ratio. */
-export interface OverallRow {
-  readonly strategy: string;
-  /** "+12.3%" (geometric mean of candidate/baseline cycles/op, minus one). */
-  readonly change: string;
-  /** Workloads where both the strategy and the baseline have results. */
-  readonly workloads: number;
-}
-
-/** Per candidate strategy, the geometric mean over workloads of its cycles/op ratio to the baseline. */
-export function overallRows(doc: ResultDocument): OverallRow[] {
-  const metric = PRIMARY_METRIC;
-  const baseline = doc.context.config.baseline;
-  const rows: OverallRow[] = [];
-  for (const { name } of doc.context.config.strategies) {
-    if (name === baseline) continue;
-    const ratios: number[] = [];
-    for (const cells of byWorkload(doc).values()) {
-      const base = cells.find((cell) => cell.strategy === baseline)?.summary[metric]?.mean;
-      const mine = cells.find((cell) => cell.strategy === name)?.summary[metric]?.mean;
-      if (base && mine && base > 0 && mine > 0) ratios.push(mine / base);
-    }
-    const gm = geometricMean(ratios);
-    const percent = (gm - 1) * 100;
-    rows.push({
-      strategy: name,
-      change: Number.isFinite(percent)
-        ? `${percent > 0 ? "+" : percent < 0 ? "-" : ""}${Math.abs(percent).toFixed(1)}%`
-        : "n/a",
-      workloads: ratios.length,
-    });
-  }
-  return rows;
-}
-
 /**
  * The adoption block (`compare --census`): per strategy of the report, the kernel call
  * sites its API would have to change, from the census of a real tree. Empty without one.
@@ -356,9 +254,12 @@ export function adoptionTitle(doc: ResultDocument): string {
     : "";
 }
 
-/** Title line of the overall block. */
-export function overallTitle(doc: ResultDocument): string {
-  return `overall: cycles/op vs ${doc.context.config.baseline}, geometric mean over workloads`;
+/** "bf8572c74bfc" or "bf8572c74bfc-dirty". */
+export function commitLabel(commit: string | undefined): string {
+  if (!commit) return "unknown (not a git checkout)";
+  const dirty = commit.endsWith("-dirty");
+  const hash = dirty ? commit.slice(0, -"-dirty".length) : commit;
+  return `${hash.slice(0, 12)}${dirty ? "-dirty" : ""}`;
 }
 
 /**
@@ -373,6 +274,6 @@ export function versionLines(doc: ResultDocument, width: number): string[] {
     ...wrapWords(`strategies: ${list(context.config.strategies)}`, width, "  "),
     ...wrapWords(`workloads: ${list(context.config.workloads)}`, width, "  "),
   ];
-  if (context.gitCommit) lines.push(`pkslab commit ${context.gitCommit.slice(0, 12)}`);
+  if (context.gitCommit) lines.push(`pkslab commit ${commitLabel(context.gitCommit)}`);
   return lines;
 }

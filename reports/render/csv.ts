@@ -1,10 +1,12 @@
 /**
  * The CSV report, long form: one row per (workload, strategy, seed, metric) with the raw
- * per-seed value. The identification lines come first as `#` comments (pandas
- * `comment="#"`, R `comment.char="#"`).
+ * per-seed value and the cell's status (so a spreadsheet can drop cells that did not do
+ * their work). The identification lines, the legend and every cell's status come first as
+ * `#` comments (pandas `comment="#"`, R `comment.char="#"`).
  */
 import type { ResultDocument } from "../results.ts";
-import { headerLines, type Renderer, versionLines } from "./common.ts";
+import type { Renderer } from "./common.ts";
+import { reportModel } from "./model.ts";
 
 /** Quotes a CSV field when it needs it (RFC 4180). */
 export function csvField(value: string | number): string {
@@ -13,12 +15,27 @@ export function csvField(value: string | number): string {
 }
 
 function renderCsv(doc: ResultDocument): string {
-  const lines = [...headerLines(doc), ...versionLines(doc, 10_000)].map((line) => `# ${line}`);
-  lines.push("workload,strategy,seed,metric,value");
+  const model = reportModel(doc);
+  const notes = model.sections.flatMap((section) =>
+    section.statusNotes.map((note) => `${section.workload}: ${note}`),
+  );
+  const lines = [
+    ...model.header,
+    ...model.provenance,
+    `status: ok = every map, unmap and access served; partial = some refused or broken; unsupported, failed = no result (see the notes)`,
+    ...notes,
+    ...model.unverified,
+  ].map((line) => `# ${line}`);
+  lines.push(`# reproduce: ${model.reproduce}`);
+  lines.push("workload,strategy,status,seed,metric,value");
   for (const cell of doc.results) {
     for (const run of cell.runs) {
       for (const [metric, value] of Object.entries(run.metrics)) {
-        lines.push([cell.workload, cell.strategy, run.seed, metric, value].map(csvField).join(","));
+        lines.push(
+          [cell.workload, cell.strategy, cell.status, run.seed, metric, value]
+            .map(csvField)
+            .join(","),
+        );
       }
     }
   }
@@ -29,6 +46,7 @@ function renderCsv(doc: ResultDocument): string {
 export const csvRenderer: Renderer = {
   format: "csv",
   extension: "csv",
-  description: "long-form CSV of every per-seed metric (workload,strategy,seed,metric,value)",
+  description:
+    "long-form CSV of every per-seed metric (workload,strategy,status,seed,metric,value)",
   render: renderCsv,
 };

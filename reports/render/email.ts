@@ -14,18 +14,13 @@ import {
   byWorkload,
   delta,
   formatNumber,
-  headerLines,
-  legendLines,
-  overallRows,
-  overallTitle,
+  PRIMARY_METRIC,
   type Renderer,
   type RenderOptions,
-  statusNotes,
-  strategyLabel,
   unitOf,
-  versionLines,
   wrapWords,
 } from "./common.ts";
+import { type Row, reportModel } from "./model.ts";
 
 export { wrapWords };
 
@@ -38,11 +33,11 @@ export function toAscii(text: string): string {
 }
 
 const COLUMNS = {
-  0: { width: 10, paddingLeft: 0, paddingRight: 1, wrapWord: true },
-  1: { width: 18, paddingLeft: 0, paddingRight: 1, wrapWord: true },
-  2: { width: 10, paddingLeft: 0, paddingRight: 1, alignment: "right" as const },
-  3: { width: 10, paddingLeft: 0, paddingRight: 1, alignment: "right" as const },
-  4: { width: 9, paddingLeft: 0, paddingRight: 0, alignment: "right" as const },
+  0: { width: 12, paddingLeft: 0, paddingRight: 1, wrapWord: true },
+  1: { width: 17, paddingLeft: 0, paddingRight: 1, wrapWord: true },
+  2: { width: 9, paddingLeft: 0, paddingRight: 1, alignment: "right" as const },
+  3: { width: 9, paddingLeft: 0, paddingRight: 1, alignment: "right" as const },
+  4: { width: 15, paddingLeft: 0, paddingRight: 0, alignment: "right" as const },
 };
 
 /** A relative sd as LKP prints it (in ASCII): "+-  2%" when at least 2%, blank otherwise. */
@@ -59,70 +54,115 @@ function lkpSd(summary: MetricSummary | undefined): string {
  * metric's name last (on its own line when it would pass 72 columns).
  */
 function renderLkp(doc: ResultDocument, options?: RenderOptions): string {
-  const out: string[] = [...headerLines(doc)];
+  const model = reportModel(doc, options);
+  const wrap = (text: string, indent = "    ") => wrapWords(text, EMAIL_WIDTH, indent);
+  const out: string[] = [...model.header];
   const baseline = doc.context.config.baseline;
   for (const [workload, cells] of byWorkload(doc)) {
     const base = baselineCell(doc, cells);
+    const section = model.sections.find((s) => s.workload === workload);
     for (const cell of cells) {
-      if (cell === base || cell.runs.length === 0) continue;
+      if (cell === base) continue;
+      const row = section?.rows.find((r) => r.strategy === cell.strategy);
       out.push(
         "",
         `workload ${workload}`,
-        `${baseline.padStart(16).slice(-16)} ${cell.strategy.padStart(27).slice(-27)}`,
+        `${baseline.padStart(16).slice(-16)} ${(row?.label ?? cell.strategy).padStart(27).slice(-27)}`,
+      );
+      if (!row?.shown || !base || base.status !== "ok") {
+        out.push(
+          ...wrap(
+            `  no numbers: ${cell.strategy} ${cell.status}, ${baseline} ${base?.status ?? "missing"}`,
+          ),
+        );
+        continue;
+      }
+      out.push(
         "---------------- ---------------------------",
         "         %stddev     %change         %stddev",
         "             \\          |                \\",
       );
       for (const shown of allMetrics(options)) {
-        const a = base?.summary[shown.metric];
+        const a = base.summary[shown.metric];
         const b = cell.summary[shown.metric];
-        const d = delta(a, b, unitOf(doc, shown.metric));
-        const line = `${formatNumber(a?.mean).padStart(9)} ${lkpSd(a)} ${d.text.padStart(10)} ${formatNumber(b?.mean).padStart(9)} ${lkpSd(b)}  `;
+        // cycles/op takes the paired change; the other metrics the change of their means.
+        const change =
+          shown.metric === PRIMARY_METRIC
+            ? `${row.change}${row.star ? "*" : ""}`
+            : delta(a, b, unitOf(doc, shown.metric)).text;
+        const line = `${formatNumber(a?.mean).padStart(9)} ${lkpSd(a)} ${change.padStart(10)} ${formatNumber(b?.mean).padStart(9)} ${lkpSd(b)}  `;
         if (line.length + shown.metric.length <= EMAIL_WIDTH) out.push(`${line}${shown.metric}`);
         else out.push(line.trimEnd(), `${"".padStart(16)}${shown.metric}`.slice(0, EMAIL_WIDTH));
       }
     }
-    for (const note of statusNotes(cells)) out.push(...wrapWords(`note: ${note}`, EMAIL_WIDTH));
+    for (const note of [...(section?.statusNotes ?? []), ...(section?.identicalNotes ?? [])]) {
+      out.push(...wrap(`note: ${note}`));
+    }
   }
   out.push(
     "",
-    "%change = (candidate - baseline) / baseline; pt = change in points",
+    "legend:",
+    "%change = (candidate - baseline) / baseline; pt = change in points; for",
+    "  cycles/op the paired change (* = its 95% interval excludes 0)",
     "%stddev = relative sd over seeds, shown when at least 2%",
-    `values are seed means; cost profile ${doc.context.costProfile.name}`,
+    "values are seed means",
   );
-  out.push(...versionLines(doc, EMAIL_WIDTH));
-  out.push(...wrapWords(`reproduce: ${doc.context.reproduce}`, EMAIL_WIDTH, "    ", " \\"));
+  for (const line of model.legend) out.push(...wrap(`  ${line}`));
+  out.push("strategies:");
+  for (const line of model.glossary) out.push(...wrap(`  ${line}`));
+  out.push("costs:");
+  for (const line of model.unverified) out.push(...wrap(`  ${line}`));
+  out.push("");
+  for (const line of model.provenance) out.push(...wrap(line, "  "));
+  out.push(...wrapWords(`reproduce: ${model.reproduce}`, EMAIL_WIDTH, "    ", " \\"));
   return `${out.map(toAscii).join("\n")}\n`;
 }
 
 function renderEmail(doc: ResultDocument, options?: RenderOptions): string {
   if (options?.style === "lkp") return renderLkp(doc, options);
-  const out: string[] = [...headerLines(doc)];
-  for (const [workload, cells] of byWorkload(doc)) {
-    const base = baselineCell(doc, cells);
-    out.push("", `workload ${workload}  (baseline ${doc.context.config.baseline})`);
-    if (!base || base.runs.length === 0) {
-      out.push(`  baseline ${doc.context.config.baseline} has no results for this workload`);
+  const model = reportModel(doc, options);
+  const wrap = (text: string, indent = "    ") => wrapWords(text, EMAIL_WIDTH, indent);
+  const out: string[] = [...model.header];
+  const baseline = doc.context.config.baseline;
+  for (const section of model.sections) {
+    out.push("", `workload ${section.workload}  (baseline ${baseline})`);
+    const base = section.rows.find((row) => row.isBaseline);
+    if (!base?.shown) {
+      out.push(`  baseline ${baseline} has no numbers for this workload`);
     }
-    // Cells without runs (errors) get no metric rows; the note below says why.
-    const candidates = cells.filter((cell) => cell !== base && cell.runs.length > 0);
+    const candidates = section.rows.filter((row) => !row.isBaseline);
     const rows: string[][] = [["metric", "strategy", "baseline", "candidate", "delta"]];
-    for (const shown of allMetrics(options)) {
-      candidates.forEach((cell, index) => {
-        const d = delta(
-          base?.summary[shown.metric],
-          cell.summary[shown.metric],
-          unitOf(doc, shown.metric),
-        );
-        rows.push([
-          index === 0 ? shown.short : "",
-          strategyLabel(cell),
-          formatNumber(base?.summary[shown.metric]?.mean),
-          formatNumber(cell.summary[shown.metric]?.mean),
-          `${d.text}${d.significant ? "*" : " "}`,
-        ]);
-      });
-    }
+    const metrics = [
+      {
+        short: "cycles/op",
+        base: base?.shown ? base.primary.split(" ")[0] : "-",
+        of: (row: Row) => row.primary.split(" ")[0],
+      },
+      ...model.columns.map((column, index) => ({
+        short: column.short,
+        base: base?.values[index] ?? "-",
+        of: (row: Row) => row.values[index],
+      })),
+    ];
+    metrics.forEach((metric, m) => {
+      let labelled = false;
+      const label = () => {
+        const text = labelled ? "" : metric.short;
+        labelled = true;
+        return text;
+      };
+      for (const row of candidates) {
+        // Unsupported and failed cells get one line with their status and no numbers.
+        if (!row.shown) {
+          if (m === 0) rows.push([label(), row.label, "", "", row.status]);
+          continue;
+        }
+        const delta = m === 0 ? `${row.change}${row.star ? "*" : " "}` : "";
+        rows.push([label(), row.label, metric.base, metric.of(row), delta]);
+        // The change's paired 95% interval on the line below it.
+        if (m === 0 && row.interval) rows.push(["", "", "", "", row.interval.replaceAll(" ", "")]);
+      }
+    });
     if (candidates.length > 0) {
       const text = table(rows, {
         border: getBorderCharacters("void"),
@@ -137,31 +177,40 @@ function renderEmail(doc: ResultDocument, options?: RenderOptions): string {
           .map((line) => line.trimEnd()),
       );
     }
-    for (const note of statusNotes(cells)) out.push(...wrapWords(`note: ${note}`, EMAIL_WIDTH));
+    for (const note of [...section.statusNotes, ...section.identicalNotes]) {
+      out.push(...wrap(`note: ${note}`));
+    }
+    if (section.setupNote) out.push(...wrap(section.setupNote));
   }
-  const overall = overallRows(doc);
-  if (byWorkload(doc).size > 1 && overall.length > 0) {
-    out.push("", ...wrapWords(overallTitle(doc), EMAIL_WIDTH));
-    for (const entry of overall) {
+  const overall = model.overall;
+  if (overall) {
+    out.push("", ...wrap(overall.title));
+    for (const line of overall.lines) {
       out.push(
-        `  ${entry.strategy.padEnd(24)} ${entry.change.padStart(9)}  (${entry.workloads} workloads)`,
+        `  ${line.strategy.padEnd(18)} ${`${line.change}${line.star ? "*" : ""}`.padStart(9)} ${line.interval.padStart(18)}  ok on ${line.served}`,
       );
+      if (line.range !== "-") out.push(`  ${"".padEnd(18)} min/median/max ${line.range}`);
+    }
+    if (overall.excluded.length > 0) {
+      out.push(...wrap(`  not in the overall: ${overall.excluded.join("; ")}`));
     }
   }
   const adoption = adoptionRows(doc);
   if (adoption.length > 0) {
-    out.push("", ...wrapWords(adoptionTitle(doc), EMAIL_WIDTH));
+    out.push("", ...wrap(adoptionTitle(doc)));
     for (const entry of adoption) {
       out.push(`  ${entry.strategy.padEnd(24)} ${entry.sites.padStart(7)} sites`);
     }
   }
-  out.push(
-    "",
-    ...legendLines(doc, false, options),
-    `values are seed means; cost profile ${doc.context.costProfile.name}`,
-  );
-  out.push(...versionLines(doc, EMAIL_WIDTH));
-  out.push(...wrapWords(`reproduce: ${doc.context.reproduce}`, EMAIL_WIDTH, "    ", " \\"));
+  out.push("", "legend:");
+  for (const line of model.legend) out.push(...wrap(`  ${line}`));
+  out.push("strategies:");
+  for (const line of model.glossary) out.push(...wrap(`  ${line}`));
+  out.push("costs:");
+  for (const line of model.unverified) out.push(...wrap(`  ${line}`));
+  out.push("");
+  for (const line of model.provenance) out.push(...wrap(line, "  "));
+  out.push(...wrapWords(`reproduce: ${model.reproduce}`, EMAIL_WIDTH, "    ", " \\"));
   return `${out.map(toAscii).join("\n")}\n`;
 }
 

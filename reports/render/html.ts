@@ -10,26 +10,12 @@ import type { CostEntry, ResultDocument } from "../results.ts";
 import {
   adoptionRows,
   adoptionTitle,
-  baselineCell,
   byWorkload,
-  DIFFERENCE_LEGEND,
-  delta,
-  deltaCi,
-  extraMetrics,
-  formatNumber,
-  formatWithCi,
-  headerLines,
-  legendLines,
-  overallRows,
-  overallTitle,
   PRIMARY_METRIC,
   type Renderer,
   type RenderOptions,
-  statusNotes,
-  strategyLabel,
-  unitOf,
-  versionLines,
 } from "./common.ts";
+import { type ReportModel, reportModel, type Section } from "./model.ts";
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -71,8 +57,12 @@ export async function specToSvg(spec: TopLevelSpec, prefix = "chart"): Promise<s
 const FONT = { font: "system-ui, sans-serif" };
 
 function workloadChart(doc: ResultDocument, workload: string): TopLevelSpec | undefined {
+  // Only cells that did their work have a number to draw.
   const cells = doc.results.filter(
-    (cell) => cell.workload === workload && cell.summary[PRIMARY_METRIC],
+    (cell) =>
+      cell.workload === workload &&
+      cell.summary[PRIMARY_METRIC] &&
+      (cell.status === "ok" || cell.status === "partial"),
   );
   const values = cells
     .map((cell) => {
@@ -105,12 +95,7 @@ function workloadChart(doc: ResultDocument, workload: string): TopLevelSpec | un
         encoding: {
           y,
           x: { field: "mean", type: "quantitative", title: "cycles/op (mean, 95% CI)" },
-          color: {
-            field: "baseline",
-            type: "nominal",
-            scale: { domain: ["baseline", "candidate"], range: ["#9e9e9e", "#4c78a8"] },
-            legend: null,
-          },
+          color: { field: "strategy", type: "nominal", scale: strategyColours(doc), legend: null },
         },
       },
       {
@@ -164,26 +149,50 @@ function heatMap(
   } as TopLevelSpec;
 }
 
+/** One colour per strategy, in the report's order, the same in every chart. */
+export function strategyColours(doc: ResultDocument): { domain: string[]; range: string[] } {
+  const palette = [
+    "#9e9e9e",
+    "#4c78a8",
+    "#f58518",
+    "#54a24b",
+    "#e45756",
+    "#72b7b2",
+    "#b279a2",
+    "#eeca3b",
+    "#ff9da6",
+    "#9d755d",
+  ];
+  const domain = doc.context.config.strategies.map((s) => s.name);
+  return { domain, range: domain.map((_, i) => palette[i % palette.length]) };
+}
+
+/**
+ * The change in cycles/op of every candidate on every workload, coloured on a log scale of
+ * the ratio (so +20% and +50,000% are both readable) diverging at no change. Cells with no
+ * number (unsupported, failed, no paired change) are grey with their status; partial ones
+ * are marked with "!" and hatched by a lighter opacity.
+ */
 function overviewChart(doc: ResultDocument): TopLevelSpec | undefined {
-  const values: { workload: string; strategy: string; change: number; label: string }[] = [];
-  for (const [workload, cells] of byWorkload(doc)) {
-    const base = baselineCell(doc, cells);
-    const baseMean = base?.summary[PRIMARY_METRIC]?.mean;
-    if (baseMean === null || baseMean === undefined || baseMean === 0) continue;
-    for (const cell of cells) {
-      const mean = cell.summary[PRIMARY_METRIC]?.mean;
-      if (cell === base || mean === null || mean === undefined) continue;
-      const change = ((mean - baseMean) / baseMean) * 100;
+  const model = reportModel(doc);
+  const values: Record<string, unknown>[] = [];
+  for (const section of model.sections) {
+    for (const row of section.rows) {
+      if (row.isBaseline) continue;
+      const has = row.changeValue !== undefined && row.changeValue > -1;
       values.push({
-        workload,
-        strategy: cell.strategy,
-        change,
-        label: `${change >= 0 ? "+" : ""}${change.toFixed(0)}%`,
+        workload: section.workload,
+        strategy: row.strategy,
+        ratio: has ? 1 + (row.changeValue as number) : null,
+        status: row.status,
+        label: has
+          ? `${row.change}${row.status === "partial" ? " !" : row.star ? "*" : ""}`
+          : row.status,
+        opacity: row.status === "ok" ? 1 : 0.45,
       });
     }
   }
   if (values.length === 0) return undefined;
-  const strongest = Math.max(...values.map((v) => Math.abs(v.change)));
   const x = {
     field: "strategy",
     type: "nominal" as const,
@@ -192,13 +201,43 @@ function overviewChart(doc: ResultDocument): TopLevelSpec | undefined {
     axis: { labelAngle: 0 },
   };
   const y = { field: "workload", type: "nominal" as const, sort: null, title: null };
-  return heatMap(
-    values,
-    x,
-    y,
-    { field: "change", title: "change (%)", scale: { scheme: "orangered" } },
-    `abs(datum.change) > ${strongest * 0.6}`,
-  );
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    width: { step: 120 },
+    height: { step: 26 },
+    config: {
+      ...FONT,
+      axis: { labelFont: FONT.font },
+      legend: { titleFont: FONT.font, labelFont: FONT.font },
+    },
+    data: { values },
+    layer: [
+      {
+        transform: [{ filter: "datum.ratio === null" }],
+        mark: { type: "rect", fill: "#dddddd", stroke: "#bbbbbb", strokeDash: [3, 2] },
+        encoding: { x, y },
+      },
+      {
+        transform: [{ filter: "datum.ratio !== null" }],
+        mark: { type: "rect" },
+        encoding: {
+          x,
+          y,
+          color: {
+            field: "ratio",
+            type: "quantitative",
+            title: "cycles/op ratio (log)",
+            scale: { type: "log", scheme: "blueorange", domainMid: 1 },
+          },
+          opacity: { field: "opacity", type: "quantitative", scale: null, legend: null },
+        },
+      },
+      {
+        mark: { type: "text", fontSize: 11 },
+        encoding: { x, y, text: { field: "label" }, color: { value: "black" } },
+      },
+    ],
+  } as TopLevelSpec;
 }
 
 /** Ledger categories, for the cost breakdown (cost.cycles.<category>). */
@@ -223,7 +262,12 @@ function meanOf(cell: ResultDocument["results"][number], metric: string): number
  */
 function costBreakdownChart(doc: ResultDocument, workload: string): TopLevelSpec | undefined {
   const values: { strategy: string; category: string; cycles: number }[] = [];
-  const cells = doc.results.filter((cell) => cell.workload === workload && cell.runs.length > 0);
+  const cells = doc.results.filter(
+    (cell) =>
+      cell.workload === workload &&
+      cell.runs.length > 0 &&
+      (cell.status === "ok" || cell.status === "partial"),
+  );
   for (const cell of cells) {
     const operations = meanOf(cell, "run.operations");
     if (operations <= 0) continue;
@@ -271,24 +315,36 @@ function costBreakdownChart(doc: ResultDocument, workload: string): TopLevelSpec
 }
 
 /**
- * Share of injected stray accesses blocked, per strategy and stray class, over all
- * workloads of the report: which stray each design stops.
+ * Share of injected stray accesses blocked (or caught: faulted, even if a relaxed mode then
+ * let them through), per strategy and stray class, over the workloads where the strategy
+ * did its work (ok and partial cells): which stray each design stops or detects.
  */
-function coverageHeatmap(doc: ResultDocument): TopLevelSpec | undefined {
-  const values: { strategy: string; stray: string; blocked: number; label: string }[] = [];
+function coverageHeatmap(
+  doc: ResultDocument,
+  measure: "blocked" | "caught",
+): TopLevelSpec | undefined {
+  const values: { strategy: string; stray: string; share: number; label: string }[] = [];
   const strategies = [...new Set(doc.results.map((cell) => cell.strategy))];
   for (const strategy of strategies) {
-    const cells = doc.results.filter((cell) => cell.strategy === strategy && cell.runs.length > 0);
+    const cells = doc.results.filter(
+      (cell) =>
+        cell.strategy === strategy &&
+        cell.runs.length > 0 &&
+        (cell.status === "ok" || cell.status === "partial"),
+    );
     for (const stray of STRAY_CLASSES) {
       let injected = 0;
-      let blocked = 0;
+      let counted = 0;
       for (const cell of cells) {
         injected += meanOf(cell, `coverage.${stray}.injected`);
-        blocked += meanOf(cell, `coverage.${stray}.blocked`);
+        counted += meanOf(
+          cell,
+          `coverage.${stray}.${measure === "blocked" ? "blocked" : "faulted"}`,
+        );
       }
       if (injected <= 0) continue;
-      const share = blocked / injected;
-      values.push({ strategy, stray, blocked: share, label: `${Math.round(share * 100)}%` });
+      const share = Math.min(1, counted / injected);
+      values.push({ strategy, stray, share, label: `${Math.round(share * 100)}%` });
     }
   }
   if (values.length === 0) return undefined;
@@ -304,83 +360,84 @@ function coverageHeatmap(doc: ResultDocument): TopLevelSpec | undefined {
     values,
     x,
     y,
-    { field: "blocked", title: "blocked", scale: { scheme: "greens", domain: [0, 1] } },
-    "datum.blocked > 0.6",
+    {
+      field: "share",
+      title: measure,
+      scale: { scheme: measure === "blocked" ? "greens" : "purples", domain: [0, 1] },
+    },
+    "datum.share > 0.6",
   );
 }
 
+/** A chart of the report: its file name (PNG export), title and spec. */
+export interface NamedChart {
+  readonly name: string;
+  readonly title: string;
+  readonly spec: TopLevelSpec;
+  /** The workload it belongs to (undefined: the report-wide charts at the top). */
+  readonly workload?: string;
+}
+
 /** Every chart of a comparison report, named, in page order (also used for PNG export). */
-export function comparisonCharts(
-  doc: ResultDocument,
-): { name: string; title: string; spec: TopLevelSpec }[] {
-  const charts: { name: string; title: string; spec: TopLevelSpec }[] = [];
+export function comparisonCharts(doc: ResultDocument): NamedChart[] {
+  const charts: NamedChart[] = [];
   const overview = overviewChart(doc);
   if (overview) {
     charts.push({
       name: "overview",
-      title: `Overview: change in cycles/op against ${doc.context.config.baseline}`,
+      title: `Overview: change in cycles/op against ${doc.context.config.baseline} (paired, log colour scale; grey: no number)`,
       spec: overview,
     });
   }
-  const coverage = coverageHeatmap(doc);
-  if (coverage) {
-    charts.push({
-      name: "coverage",
-      title: "Coverage: share of injected stray accesses blocked, all workloads",
-      spec: coverage,
-    });
+  for (const measure of ["blocked", "caught"] as const) {
+    const coverage = coverageHeatmap(doc, measure);
+    if (coverage) {
+      charts.push({
+        name: measure === "blocked" ? "coverage" : "coverage-caught",
+        title: `Coverage: share of injected stray accesses ${measure === "blocked" ? "blocked" : "caught (faulted, blocked or not)"}, workloads each strategy served`,
+        spec: coverage,
+      });
+    }
   }
   for (const workload of byWorkload(doc).keys()) {
     const chart = workloadChart(doc, workload);
-    if (chart)
-      charts.push({ name: `${workload}-cycles`, title: `${workload}: cycles/op`, spec: chart });
+    if (chart) {
+      charts.push({
+        name: `${workload}-cycles`,
+        title: `${workload}: cycles/op`,
+        spec: chart,
+        workload,
+      });
+    }
     const breakdown = costBreakdownChart(doc, workload);
     if (breakdown) {
       charts.push({
         name: `${workload}-breakdown`,
-        title: `${workload}: cost breakdown`,
+        title: `${workload}: steady-state cost breakdown`,
         spec: breakdown,
+        workload,
       });
     }
   }
   return charts;
 }
 
-function tableHtml(doc: ResultDocument, workload: string, options?: RenderOptions): string {
-  const others = extraMetrics(options);
-  const cells = doc.results.filter((cell) => cell.workload === workload);
-  const base = baselineCell(doc, cells);
+/** The workload table of the report model, as HTML (no numbers for cells that have none). */
+function tableHtml(model: ReportModel, section: Section): string {
   const head = [
     "strategy",
     "cycles/op (mean ± 95% CI)",
-    "vs base [95% CI]",
-    ...others.map((m) => m.long),
+    "vs base [paired 95% CI]",
+    ...model.columns.map((c) => c.long),
   ];
-  const rows = cells.map((cell) => {
-    if (cell.runs.length === 0) return [strategyLabel(cell), "-", "-", ...others.map(() => "-")];
-    const d =
-      cell === base
-        ? { text: "base", significant: false }
-        : delta(
-            base?.summary[PRIMARY_METRIC],
-            cell.summary[PRIMARY_METRIC],
-            unitOf(doc, PRIMARY_METRIC),
-          );
-    return [
-      strategyLabel(cell),
-      formatWithCi(cell.summary[PRIMARY_METRIC]),
-      `${d.text}${d.significant ? "*" : ""}${cell === base ? "" : ` ${deltaCi(base?.summary[PRIMARY_METRIC], cell.summary[PRIMARY_METRIC], unitOf(doc, PRIMARY_METRIC))}`}`.trimEnd(),
-      ...others.map((m) => formatNumber(cell.summary[m.metric]?.mean)),
-    ];
+  const rows = section.rows.map((row) => {
+    const change = `${row.change}${row.star ? "*" : ""}${row.interval ? ` ${row.interval}` : ""}`;
+    const cls = row.status === "ok" ? "" : ` class="${row.status}"`;
+    const cells = [row.label, row.shown ? row.primary : row.status, change, ...row.values];
+    return `<tr${cls}>${cells.map((v, i) => `<td${i > 0 ? ' class="num"' : ""}>${escapeHtml(v)}</td>`).join("")}</tr>`;
   });
   const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
-  const body = rows
-    .map(
-      (row) =>
-        `<tr>${row.map((v, i) => `<td${i > 0 ? ' class="num"' : ""}>${escapeHtml(v)}</td>`).join("")}</tr>`,
-    )
-    .join("\n");
-  return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+  return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${rows.join("\n")}\n</tbody>\n</table>`;
 }
 
 export const HTML_STYLE = `body{font-family:system-ui,sans-serif;margin:2em auto;max-width:70em;padding:0 1em;color:#222}
@@ -389,7 +446,9 @@ table{border-collapse:collapse;margin:.5em 0 1em;font-size:.9em}
 th,td{border:1px solid #ccc;padding:.25em .6em}th{background:#f3f3f3}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap}
-figure{margin:.5em 0}.notes{color:#844}`;
+figure{margin:.5em 0}.notes{color:#844}
+tr.partial td{background:repeating-linear-gradient(45deg,#fff,#fff 4px,#fff3e0 4px,#fff3e0 8px)}
+tr.unsupported td,tr.failed td{background:#eee;color:#666}`;
 
 /** The cost profile in effect, every parameter with its provenance, in a collapsed block. */
 function profileHtml(doc: ResultDocument): string {
@@ -415,7 +474,10 @@ function profileHtml(doc: ResultDocument): string {
 }
 
 async function renderHtml(doc: ResultDocument, options?: RenderOptions): Promise<string> {
-  const [identity, setup, disclaimer] = headerLines(doc);
+  const model = reportModel(doc, options);
+  const [identity, setup, disclaimer] = model.header;
+  const list = (lines: readonly string[]) =>
+    `<ul>${lines.map((line) => `<li>${escapeHtml(line)}</li>`).join("")}</ul>`;
   const parts: string[] = [
     "<!doctype html>",
     '<html lang="en">',
@@ -429,52 +491,50 @@ async function renderHtml(doc: ResultDocument, options?: RenderOptions): Promise
     `<p>${escapeHtml(identity)}<br>${escapeHtml(setup)}</p>`,
     `<p class="disclaimer">${escapeHtml(disclaimer)}</p>`,
   ];
-  const overview = overviewChart(doc);
-  if (overview) {
-    parts.push(
-      `<h2>Overview: change in cycles/op against ${escapeHtml(doc.context.config.baseline)}</h2>`,
-      `<figure>${await specToSvg(overview, "overview")}</figure>`,
-    );
-  }
-  const coverage = coverageHeatmap(doc);
-  if (coverage) {
-    parts.push(
-      "<h2>Coverage: share of injected stray accesses blocked, all workloads</h2>",
-      `<figure>${await specToSvg(coverage, "coverage")}</figure>`,
-    );
-  }
+  const charts = comparisonCharts(doc);
   let index = 0;
-  for (const workload of byWorkload(doc).keys()) {
-    parts.push(`<h2>${escapeHtml(workload)}</h2>`);
-    const chart = workloadChart(doc, workload);
-    if (chart) parts.push(`<figure>${await specToSvg(chart, `workload${index}`)}</figure>`);
-    const breakdown = costBreakdownChart(doc, workload);
-    if (breakdown) {
-      parts.push(`<figure>${await specToSvg(breakdown, `breakdown${index}`)}</figure>`);
+  for (const chart of charts.filter((c) => c.workload === undefined)) {
+    parts.push(
+      `<h2>${escapeHtml(chart.title)}</h2>`,
+      `<figure>${await specToSvg(chart.spec, chart.name.replace(/[^a-z]/g, ""))}</figure>`,
+    );
+  }
+  for (const section of model.sections) {
+    parts.push(`<h2>${escapeHtml(section.workload)}</h2>`);
+    for (const chart of charts.filter((c) => c.workload === section.workload)) {
+      parts.push(
+        `<figure>${await specToSvg(chart.spec, `${chart.name.endsWith("-cycles") ? "workload" : "breakdown"}${index}`)}</figure>`,
+      );
     }
     index++;
-    parts.push(tableHtml(doc, workload, options));
-    const notes = statusNotes(doc.results.filter((cell) => cell.workload === workload));
+    parts.push(tableHtml(model, section));
+    const notes = [...section.statusNotes, ...section.identicalNotes];
+    if (section.setupNote) notes.push(section.setupNote);
     if (notes.length > 0) {
       parts.push(
         `<ul class="notes">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>`,
       );
     }
   }
-  const overall = overallRows(doc);
-  if (byWorkload(doc).size > 1 && overall.length > 0) {
-    parts.push(
-      `<h2>${escapeHtml(overallTitle(doc).replace(/^overall: /, "Overall: "))}</h2>`,
-      "<table>",
-      "<thead><tr><th>strategy</th><th>cycles/op vs base</th><th>workloads</th></tr></thead>",
-      "<tbody>",
-      ...overall.map(
-        (entry) =>
-          `<tr><td>${escapeHtml(entry.strategy)}</td><td class="num">${escapeHtml(entry.change)}</td><td class="num">${entry.workloads}</td></tr>`,
-      ),
-      "</tbody>",
-      "</table>",
-    );
+  const overall = model.overall;
+  if (overall) {
+    parts.push(`<h2>${escapeHtml(overall.title.replace(/^overall: /, "Overall: "))}</h2>`);
+    if (overall.lines.some((line) => line.change !== "-")) {
+      parts.push(
+        "<table>",
+        "<thead><tr><th>strategy</th><th>change</th><th>95% CI</th><th>min / median / max</th><th>ok on</th></tr></thead>",
+        "<tbody>",
+        ...overall.lines.map(
+          (line) =>
+            `<tr><td>${escapeHtml(line.strategy)}</td><td class="num">${escapeHtml(`${line.change}${line.star ? "*" : ""}`)}</td><td class="num">${escapeHtml(line.interval)}</td><td class="num">${escapeHtml(line.range)}</td><td class="num">${escapeHtml(line.served)}</td></tr>`,
+        ),
+        "</tbody>",
+        "</table>",
+      );
+    }
+    if (overall.excluded.length > 0) {
+      parts.push(`<p>Not in the overall: ${escapeHtml(overall.excluded.join("; "))}.</p>`);
+    }
   }
   const adoption = adoptionRows(doc);
   if (adoption.length > 0) {
@@ -492,13 +552,16 @@ async function renderHtml(doc: ResultDocument, options?: RenderOptions): Promise
     );
   }
   parts.push(
-    `<ul>${[...legendLines(doc, true, options), DIFFERENCE_LEGEND]
-      .map((line) => `<li>${escapeHtml(line)}</li>`)
-      .join("")}</ul>`,
-    `<p>${versionLines(doc, 10_000).map(escapeHtml).join("<br>")}</p>`,
+    "<h2>Legend</h2>",
+    list(model.legend),
+    "<h2>Strategies</h2>",
+    list(model.glossary),
+    "<h2>Costs</h2>",
+    list(model.unverified),
+    `<p>${model.provenance.map(escapeHtml).join("<br>")}</p>`,
     profileHtml(doc),
     "<p>Reproduce:</p>",
-    `<pre>${escapeHtml(doc.context.reproduce)}</pre>`,
+    `<pre>${escapeHtml(model.reproduce)}</pre>`,
     "</body>",
     "</html>",
     "",

@@ -1,28 +1,7 @@
 /** The markdown report: one GitHub table per workload, hyperfine-style `mean ± CI` cells. */
 import type { ResultDocument } from "../results.ts";
-import {
-  adoptionRows,
-  adoptionTitle,
-  baselineCell,
-  byWorkload,
-  DIFFERENCE_LEGEND,
-  delta,
-  deltaCi,
-  extraMetrics,
-  formatNumber,
-  formatWithCi,
-  headerLines,
-  legendLines,
-  overallRows,
-  overallTitle,
-  PRIMARY_METRIC,
-  type Renderer,
-  type RenderOptions,
-  statusNotes,
-  strategyLabel,
-  unitOf,
-  versionLines,
-} from "./common.ts";
+import { adoptionRows, adoptionTitle, type Renderer, type RenderOptions } from "./common.ts";
+import { reportModel } from "./model.ts";
 
 const escapeCell = (text: string) => text.replaceAll("|", "\\|");
 
@@ -31,8 +10,9 @@ function row(cells: readonly string[]): string {
 }
 
 function renderMarkdown(doc: ResultDocument, options?: RenderOptions): string {
-  const others = extraMetrics(options);
-  const [identity, setup, disclaimer] = headerLines(doc);
+  const model = reportModel(doc, options);
+  const [identity, setup, disclaimer] = model.header;
+  const md = (text: string) => text.replaceAll("*", "\\*");
   const out: string[] = [
     "# pkslab comparison",
     "",
@@ -41,49 +21,50 @@ function renderMarkdown(doc: ResultDocument, options?: RenderOptions): string {
     "",
     `> ${disclaimer}`,
   ];
-  for (const [workload, cells] of byWorkload(doc)) {
-    const base = baselineCell(doc, cells);
-    out.push("", `## ${workload}`, "");
+  for (const section of model.sections) {
+    out.push("", `## ${section.workload}`, "");
     out.push(
       row([
         "strategy",
         "cycles/op (mean ± 95% CI)",
-        "vs base [95% CI]",
-        ...others.map((m) => m.long),
+        "vs base [paired 95% CI]",
+        ...model.columns.map((c) => c.long),
       ]),
     );
-    out.push(row(["---", "---:", "---:", ...others.map(() => "---:")]));
-    for (const cell of cells) {
-      if (cell.runs.length === 0) {
-        out.push(row([strategyLabel(cell), "-", "-", ...others.map(() => "-")]));
-        continue;
-      }
-      const d =
-        cell === base
-          ? { text: "base", significant: false }
-          : delta(
-              base?.summary[PRIMARY_METRIC],
-              cell.summary[PRIMARY_METRIC],
-              unitOf(doc, PRIMARY_METRIC),
-            );
+    out.push(row(["---", "---:", "---:", ...model.columns.map(() => "---:")]));
+    for (const r of section.rows) {
+      const change = `${r.change}${r.star ? "\\*" : ""}${r.interval ? ` ${r.interval}` : ""}`;
       out.push(
-        row([
-          `\`${strategyLabel(cell)}\``,
-          formatWithCi(cell.summary[PRIMARY_METRIC]),
-          `${d.text}${d.significant ? "\\*" : ""}${cell === base ? "" : ` ${deltaCi(base?.summary[PRIMARY_METRIC], cell.summary[PRIMARY_METRIC], unitOf(doc, PRIMARY_METRIC))}`}`.trimEnd(),
-          ...others.map((m) => formatNumber(cell.summary[m.metric]?.mean)),
-        ]),
+        row([`\`${r.label}\``, r.shown ? r.primary : `**${r.status}**`, change, ...r.values]),
       );
     }
-    const notes = statusNotes(cells);
-    if (notes.length > 0) out.push("", ...notes.map((note) => `- ${note}`));
+    const notes = [...section.statusNotes, ...section.identicalNotes];
+    if (section.setupNote) notes.push(section.setupNote);
+    if (notes.length > 0) out.push("", ...notes.map((note) => `- ${md(note)}`));
   }
-  const overall = overallRows(doc);
-  if (byWorkload(doc).size > 1 && overall.length > 0) {
-    out.push("", `## ${overallTitle(doc).replace(/^overall: /, "Overall: ")}`, "");
-    out.push(row(["strategy", "cycles/op vs base", "workloads"]), row(["---", "---:", "---:"]));
-    for (const entry of overall)
-      out.push(row([`\`${entry.strategy}\``, entry.change, String(entry.workloads)]));
+  const overall = model.overall;
+  if (overall) {
+    out.push("", `## ${md(overall.title.replace(/^overall: /, "Overall: "))}`, "");
+    if (overall.lines.some((line) => line.change !== "-")) {
+      out.push(
+        row(["strategy", "change", "95% CI", "min / median / max", "ok on"]),
+        row(["---", "---:", "---:", "---:", "---:"]),
+      );
+      for (const line of overall.lines) {
+        out.push(
+          row([
+            `\`${line.strategy}\``,
+            `${line.change}${line.star ? "\\*" : ""}`,
+            line.interval,
+            line.range,
+            `${line.served} workloads`,
+          ]),
+        );
+      }
+    }
+    if (overall.excluded.length > 0) {
+      out.push("", `Not in the overall: ${overall.excluded.join("; ")}.`);
+    }
   }
   const adoption = adoptionRows(doc);
   if (adoption.length > 0) {
@@ -92,14 +73,11 @@ function renderMarkdown(doc: ResultDocument, options?: RenderOptions): string {
     for (const entry of adoption)
       out.push(row([`\`${entry.strategy}\``, entry.sites, entry.summary]));
   }
-  out.push(
-    "",
-    ...[...legendLines(doc, true, options), DIFFERENCE_LEGEND].map(
-      (line) => `- ${line.replaceAll("*", "\\*")}`,
-    ),
-  );
-  out.push("", ...versionLines(doc, 10_000).map((line) => `- ${line}`));
-  out.push("", "Reproduce:", "", "```sh", doc.context.reproduce, "```", "");
+  out.push("", "## Legend", "", ...model.legend.map((line) => `- ${md(line)}`));
+  out.push("", "## Strategies", "", ...model.glossary.map((line) => `- ${md(line)}`));
+  out.push("", "## Costs", "", ...model.unverified.map((line) => `- ${md(line)}`));
+  out.push("", ...model.provenance.map((line) => `- ${line}`));
+  out.push("", "Reproduce:", "", "```sh", model.reproduce, "```", "");
   return out.join("\n");
 }
 

@@ -388,7 +388,7 @@ function renderSweepEmail(data: SweepData, first: ResultDocument): string {
         const baseSummary = base?.summary[metric];
         const changes = candidates.map((name) => {
           const candidate = cell(name);
-          if (!candidate || candidate.status === "error") return "error";
+          if (!candidate || candidate.status === "failed") return "failed";
           const d = delta(baseSummary, candidate.summary[metric], unitOf(first, metric));
           // No change to show (a zero baseline, say): the candidate's own mean.
           if (d.text === "n/a") return formatNumber(candidate.summary[metric]?.mean);
@@ -396,7 +396,7 @@ function renderSweepEmail(data: SweepData, first: ResultDocument): string {
         });
         return [
           ...point.values,
-          base && base.status !== "error" ? formatNumber(baseSummary?.mean) : "error",
+          base && base.status !== "failed" ? formatNumber(baseSummary?.mean) : "failed",
           ...changes,
         ];
       });

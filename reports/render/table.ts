@@ -1,114 +1,142 @@
 /**
- * The terminal report: per workload, one row per strategy with the main metrics (seed
- * means), cycles/op with its 95% CI and the change against the baseline. Fits 120 columns.
+ * The terminal report: per workload, one row per strategy with cycles/op (seed mean and
+ * 95% CI), the paired change against the baseline with its interval, and the shown
+ * metrics (events per operation); then status, identical-rows and setup notes. After the
+ * workloads: the overall over the common workloads, the legend, the glossary, what rests
+ * on unverified costs and the provenance. Fits 120 columns.
  */
 import { getBorderCharacters, table } from "table";
 import type { ResultDocument } from "../results.ts";
 import {
   adoptionRows,
   adoptionTitle,
-  baselineCell,
-  byWorkload,
-  delta,
-  extraMetrics,
-  formatNumber,
-  formatWithCi,
-  headerLines,
-  legendLines,
-  overallRows,
-  overallTitle,
-  PRIMARY_METRIC,
   type Renderer,
   type RenderOptions,
-  statusNotes,
-  strategyLabel,
-  unitOf,
-  versionLines,
   wrapWords,
 } from "./common.ts";
+import { reportModel } from "./model.ts";
 
 /** Maximum line length of the terminal report. */
 export const WIDTH = 120;
 
+const BOX = {
+  border: getBorderCharacters("norc"),
+  drawHorizontalLine: (index: number, size: number) => index <= 1 || index === size,
+};
+
 function renderTable(doc: ResultDocument, options?: RenderOptions): string {
-  const others = extraMetrics(options);
-  const lines = headerLines(doc);
-  let out = `${lines.join("\n")}\n`;
-  for (const [workload, cells] of byWorkload(doc)) {
-    const base = baselineCell(doc, cells);
-    const rows: string[][] = [["strategy", "cycles/op", "vs base", ...others.map((m) => m.short)]];
-    for (const cell of cells) {
-      if (cell.runs.length === 0) {
-        rows.push([strategyLabel(cell), "-", "-", ...others.map(() => "-")]);
-        continue;
-      }
-      const d =
-        cell === base
-          ? { text: "base", significant: false }
-          : delta(
-              base?.summary[PRIMARY_METRIC],
-              cell.summary[PRIMARY_METRIC],
-              unitOf(doc, PRIMARY_METRIC),
-            );
+  const model = reportModel(doc, options);
+  const wrap = (text: string, indent = "    ") => wrapWords(text, WIDTH, indent).join("\n");
+  let out = `${model.header.join("\n")}\n`;
+  const columns = model.columns;
+  for (const section of model.sections) {
+    const rows: string[][] = [
+      // Per-op headers wrap before "/op".
+      [
+        "strategy",
+        "cycles/op",
+        "vs base [95% CI]",
+        ...columns.map((c) => c.short.replace(/\/op$/, " /op")),
+      ],
+    ];
+    for (const row of section.rows) {
+      // The paired interval goes under the change, so the table keeps within 120 columns.
+      const change = `${row.change}${row.star ? "*" : ""}`;
       rows.push([
-        strategyLabel(cell),
-        formatWithCi(cell.summary[PRIMARY_METRIC]),
-        `${d.text}${d.significant ? "*" : ""}`,
-        ...others.map((m) => formatNumber(cell.summary[m.metric]?.mean)),
+        row.label,
+        row.primary,
+        row.interval ? `${change}\n${row.interval}` : change,
+        ...row.values,
       ]);
     }
-    out += `\nworkload ${workload}\n`;
-    const nameWidth = Math.min(16, Math.max(8, ...rows.map((row) => row[0].length)));
+    out += `\nworkload ${section.workload}\n`;
+    const nameWidth = Math.min(20, Math.max(8, ...rows.map((row) => row[0].length)));
     out += table(rows, {
-      border: getBorderCharacters("norc"),
+      ...BOX,
       columns: {
         0: { width: nameWidth, wrapWord: true },
         1: { alignment: "right" },
-        2: { alignment: "right" },
-        ...Object.fromEntries(others.map((_, i) => [i + 3, { alignment: "right" as const }])),
+        2: {
+          alignment: "right",
+          wrapWord: true,
+          width: Math.max(
+            8,
+            ...rows.slice(1).flatMap((row) => row[2].split("\n").map((part) => part.length)),
+          ),
+        },
+        ...Object.fromEntries(
+          columns.map((c, i) => [
+            i + 3,
+            {
+              alignment: "right" as const,
+              // Headers wrap at their spaces: as wide as the widest value or header word.
+              width: Math.max(
+                ...c.short
+                  .replace(/\/op$/, " /op")
+                  .split(" ")
+                  .map((word) => word.length),
+                ...rows.slice(1).map((row) => row[i + 3].length),
+              ),
+              wrapWord: true,
+            },
+          ]),
+        ),
       },
-      drawHorizontalLine: (index, size) => index <= 1 || index === size,
     });
-    for (const note of statusNotes(cells)) {
-      out += `${wrapWords(`  note: ${note}`, WIDTH, "        ").join("\n")}\n`;
+    for (const note of [...section.statusNotes, ...section.identicalNotes]) {
+      out += `${wrap(`  note: ${note}`, "        ")}\n`;
     }
+    if (section.setupNote) out += `${wrap(`  ${section.setupNote}`, "        ")}\n`;
   }
-  const overall = overallRows(doc);
-  if (byWorkload(doc).size > 1 && overall.length > 0) {
-    out += `\n${overallTitle(doc)}\n`;
-    out += table(
-      [
-        ["strategy", "cycles/op", "workloads"],
-        ...overall.map((row) => [row.strategy, row.change, String(row.workloads)]),
-      ],
-      {
-        border: getBorderCharacters("norc"),
-        columns: { 1: { alignment: "right" }, 2: { alignment: "right" } },
-        drawHorizontalLine: (index, size) => index <= 1 || index === size,
-      },
-    );
+  const overall = model.overall;
+  if (overall) {
+    out += `\n${wrap(overall.title, "  ")}\n`;
+    if (overall.lines.some((line) => line.change !== "-")) {
+      out += table(
+        [
+          ["strategy", "change", "95% CI", "min / median / max", "ok on"],
+          ...overall.lines.map((line) => [
+            line.strategy,
+            `${line.change}${line.star ? "*" : ""}`,
+            line.interval,
+            line.range,
+            `${line.served} workloads`,
+          ]),
+        ],
+        {
+          ...BOX,
+          columns: {
+            1: { alignment: "right" },
+            2: { alignment: "right" },
+            3: { alignment: "right" },
+            4: { alignment: "right" },
+          },
+        },
+      );
+    }
+    if (overall.excluded.length > 0) {
+      out += `${wrap(`  not in the overall: ${overall.excluded.join("; ")}`, "      ")}\n`;
+    }
   }
   const adoption = adoptionRows(doc);
   if (adoption.length > 0) {
-    out += `\n${wrapWords(adoptionTitle(doc), WIDTH, "  ").join("\n")}\n`;
+    out += `\n${wrap(adoptionTitle(doc), "  ")}\n`;
     out += table(
       [
         ["strategy", "sites", "what changes"],
         ...adoption.map((r) => [r.strategy, r.sites, r.summary]),
       ],
-      {
-        border: getBorderCharacters("norc"),
-        columns: { 1: { alignment: "right" }, 2: { width: 70, wrapWord: true } },
-        drawHorizontalLine: (index, size) => index <= 1 || index === size,
-      },
+      { ...BOX, columns: { 1: { alignment: "right" }, 2: { width: 70, wrapWord: true } } },
     );
   }
-  out += `\n${legendLines(doc, true, options).join("\n")}\n`;
-  out += "events are per run (seed mean); exposure in page-cycles\n";
-  out +=
-    "blocked = share of strays stopped; caught = share that faulted (a relaxed fault mode warns, then lets them through)\n";
-  out += `${versionLines(doc, WIDTH).join("\n")}\n`;
-  out += `${wrapWords(`reproduce: ${doc.context.reproduce}`, WIDTH, "    ", " \\").join("\n")}\n`;
+  out += "\nlegend\n";
+  for (const line of model.legend) out += `${wrap(`  ${line}`)}\n`;
+  out += "strategies\n";
+  for (const line of model.glossary) out += `${wrap(`  ${line}`)}\n`;
+  out += "costs\n";
+  for (const line of model.unverified) out += `${wrap(`  ${line}`)}\n`;
+  for (const line of model.provenance) out += `${wrap(line, "  ")}\n`;
+  out += `${wrapWords(`reproduce: ${model.reproduce}`, WIDTH, "    ", " \\").join("\n")}\n`;
   return out;
 }
 

@@ -3,7 +3,7 @@
  * (workloads/trace-replay.ts), and the report: per mapping × strategy the usual metrics,
  * plus the trace's own statistics (workloads/trace-parse.ts).
  */
-import { runSimulation } from "../../core/engine.ts";
+import { type RunStatus, runSimulation } from "../../core/engine.ts";
 import { DEFAULT_MACHINE, type MachineConfig } from "../../core/machine.ts";
 import type { CostProfile } from "../../core/profile.ts";
 import type { StrategyModule } from "../../strategies/api.ts";
@@ -47,7 +47,7 @@ export interface ReplayOptions {
 export interface ReplayCell {
   readonly mapping: ReplayMapping;
   readonly strategy: string;
-  readonly status: "ok" | "unsupported" | "error";
+  readonly status: RunStatus;
   readonly reason?: string;
   /** Raw metrics of the run (totals) plus `per_op.<metric>` for the counted events. */
   readonly metrics: Readonly<Record<string, number>>;
@@ -99,7 +99,7 @@ export function runReplay(trace: TraceData, options: ReplayOptions): ReplayResul
         cell = {
           mapping,
           strategy: strategy.name,
-          status: violation ? "error" : result.status,
+          status: violation ? "failed" : result.status,
           reason: violation ? `invariant violated: ${violation}` : result.reason,
           metrics,
           elapsedMs: performance.now() - started,
@@ -108,7 +108,7 @@ export function runReplay(trace: TraceData, options: ReplayOptions): ReplayResul
         cell = {
           mapping,
           strategy: strategy.name,
-          status: "error",
+          status: "failed",
           reason: (error as Error).message,
           metrics: {},
           elapsedMs: performance.now() - started,
@@ -202,7 +202,7 @@ function textTable(
 }
 
 function metricCell(cell: ReplayCell, metric: string, perOp: boolean): string {
-  if (cell.status === "error") return "error";
+  if (cell.status === "failed") return "failed";
   const value = perOp ? cell.metrics[`per_op.${metric}`] : cell.metrics[metric];
   return formatNumber(value);
 }

@@ -55,9 +55,9 @@ export function probe(profile: CostProfile, run: ProbeRun): RunMetrics {
   return result.metrics;
 }
 
-/** Kernel (system) time of a run: every cycle charged on every CPU, minus one-off setup. */
+/** Kernel (system) time of a run: every steady-state cycle charged on every CPU (setup is apart). */
 export function systemCycles(metrics: RunMetrics): number {
-  return metrics["cost.total_cycles"] - metrics["cost.setup_cycles"];
+  return metrics["cost.total_cycles"];
 }
 
 /**

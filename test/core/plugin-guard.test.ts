@@ -57,7 +57,7 @@ describe("a broken plugin fails only its own cells, with the hook and operation 
   it("a hook that throws", () => {
     const [base, cell] = compare(thrower);
     expect(base.status).toBe("ok");
-    expect(cell.status).toBe("error");
+    expect(cell.status).toBe("failed");
     expect(cell.reason).toMatch(
       /thrower\.onMap threw during operation \{"kind":"map".*on CPU \d: boom/,
     );
@@ -66,14 +66,14 @@ describe("a broken plugin fails only its own cells, with the hook and operation 
   it("a malformed outcome", () => {
     const [base, cell] = compare(malformed);
     expect(base.status).toBe("ok");
-    expect(cell.status).toBe("error");
+    expect(cell.status).toBe("failed");
     expect(cell.reason).toMatch(/malformed\.onMap returned a malformed mapping during operation/);
   });
 
   it("a hook that loops on model primitives past the budget", () => {
     const [base, cell] = compare(looper);
     expect(base.status).toBe("ok");
-    expect(cell.status).toBe("error");
+    expect(cell.status).toBe("failed");
     expect(cell.reason).toMatch(/looper\.onMap threw .*budget of 100000 charged model operations/);
   });
 });

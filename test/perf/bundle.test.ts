@@ -82,7 +82,7 @@ describe("the CLI bundle", () => {
       "csv",
     ]);
     expect(plugin.code, plugin.stderr).toBe(0);
-    expect(plugin.stdout).toMatch(/^pmem-dax,set-memory-ro,1,/m);
+    expect(plugin.stdout).toMatch(/^pmem-dax,set-memory-ro,ok,1,/m);
     const bad = ["compare", "--strategies", "pks-kmapp"];
     const fromBundle = pkslab(bad);
     expect(fromBundle.code).toBe(2);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CellResult } from "../../core/compare.ts";
+import { NOTHING_SERVED } from "../../core/engine.ts";
 import { AUTO_PARALLEL_SEED_RUNS, autoJobs, joinSeedParts } from "../../reports/cli/threads.ts";
 
 const run = (seed: number) => ({ seed, metrics: { "cost.cycles_per_op": seed } });
@@ -7,6 +8,7 @@ const part = (seed: number, extra: Partial<CellResult> = {}): CellResult => ({
   workload: "w",
   strategy: "s",
   status: "ok",
+  served: { ...NOTHING_SERVED, maps: 10 },
   runs: [run(seed)],
   ...extra,
 });
@@ -14,26 +16,34 @@ const part = (seed: number, extra: Partial<CellResult> = {}): CellResult => ({
 describe("joinSeedParts (a cell put back together from its seeds)", () => {
   it("keeps the runs in seed order and the distinct reasons in seed order", () => {
     const joined = joinSeedParts([
-      part(1, { reason: "b" }),
-      part(2, { status: "unsupported", reason: "a" }),
-      part(3, { reason: "b" }),
+      part(1, { notes: ["b"] }),
+      part(2, {
+        status: "partial",
+        notes: ["a"],
+        served: { ...NOTHING_SERVED, maps: 10, refusedMaps: 4 },
+      }),
+      part(3, { notes: ["b"] }),
     ]);
-    expect(joined.status).toBe("unsupported");
-    expect(joined.reason).toBe("b; a");
+    expect(joined.status).toBe("partial");
+    // The counts are summed over the seeds; the strategy's reasons follow in seed order.
+    expect(joined.served.maps).toBe(30);
+    expect(joined.served.refusedMaps).toBe(4);
+    expect(joined.reason).toBe("refused 4 of 30 maps: b; a");
     expect(joined.runs.map((r) => r.seed)).toEqual([1, 2, 3]);
   });
 
   it("stops at the first failing seed with the runs before it, as a sequential run does", () => {
     const joined = joinSeedParts([
       part(1),
-      part(2, { status: "error", reason: "seed 2: broke", runs: [] }),
-      part(3, { status: "error", reason: "seed 3: broke too", runs: [] }),
+      part(2, { status: "failed", reason: "seed 2: broke", runs: [] }),
+      part(3, { status: "failed", reason: "seed 3: broke too", runs: [] }),
     ]);
     expect(joined).toEqual({
       workload: "w",
       strategy: "s",
-      status: "error",
+      status: "failed",
       reason: "seed 2: broke",
+      served: { ...NOTHING_SERVED, maps: 10 },
       runs: [run(1)],
     });
   });

@@ -142,7 +142,7 @@ describe("worker threads", () => {
     expect(strip(two.stdout)).toEqual(strip(one.stdout));
     const cells = JSON.parse(one.stdout).results;
     expect(cells[0].runs.map((run: { seed: number }) => run.seed)).toEqual([1, 2, 3, 4]);
-    expect(cells[1].status).toBe("error");
+    expect(cells[1].status).toBe("failed");
     expect(cells[1].reason).toMatch(/^seed 1: throws-on-map\.onMap threw/);
   });
 });

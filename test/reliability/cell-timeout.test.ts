@@ -33,7 +33,7 @@ describe("cell timeout", () => {
       expect(Date.now() - started).toBeLessThan(60_000);
       expect(cells.map((cell) => `${cell.strategy}:${cell.status}`)).toEqual([
         "unprotected:ok",
-        "loops-forever:error",
+        "loops-forever:failed",
         "pks-kmap:ok",
       ]);
       expect(cells[1].reason).toMatch(
@@ -66,7 +66,7 @@ describe("cell timeout", () => {
     );
     expect(run.code).toBe(1);
     const doc = JSON.parse(run.stdout);
-    expect(doc.results.map((c: { status: string }) => c.status)).toEqual(["ok", "error"]);
+    expect(doc.results.map((c: { status: string }) => c.status)).toEqual(["ok", "failed"]);
     expect(doc.results[1].reason).toMatch(
       /^did not finish within 1 s \(--cell-timeout 1\): stopped in loops-forever\.onMap \(seed 1\)/,
     );

@@ -43,7 +43,7 @@ describe("compare --check, --operation-budget and the always-on ledger check", (
     expect(checked.code).toBe(1);
     const doc = validResults(checked.stdout);
     const bad = doc.results.find((cell) => cell.strategy === "leaves-open");
-    expect(bad?.status).toBe("error");
+    expect(bad?.status).toBe("failed");
     expect(bad?.reason).toMatch(/invariant violated: protection not back after unmap/);
     expect(doc.results.find((cell) => cell.strategy === "unprotected")?.status).toBe("ok");
   });
@@ -71,12 +71,12 @@ describe("compare --check, --operation-budget and the always-on ledger check", (
     const checked = await runCli(...args, "--check");
     expect(checked.code).toBe(1);
     const doc = validResults(checked.stdout);
-    const failed = doc.results.filter((cell) => cell.status === "error");
+    const failed = doc.results.filter((cell) => cell.status === "failed");
     expect(failed.map((cell) => cell.strategy)).toEqual(["leaves-open", "leaves-open"]);
     const budget = await runCli(...args, "--operation-budget", "5");
     expect(budget.code).toBe(1);
     const budgeted = validResults(budget.stdout);
-    expect(budgeted.results.every((cell) => cell.status === "error")).toBe(true);
+    expect(budgeted.results.every((cell) => cell.status === "failed")).toBe(true);
     expect(budgeted.results[0].reason).toContain("operation budget of 5 exceeded");
   });
 
@@ -93,7 +93,7 @@ describe("compare --check, --operation-budget and the always-on ledger check", (
     expect(run.stderr).not.toMatch(/^\s+at /m);
     const doc = validResults(run.stdout);
     const bad = doc.results.find((cell) => cell.strategy === "ledger-writer");
-    expect(bad?.status).toBe("error");
+    expect(bad?.status).toBe("failed");
     expect(bad?.reason).toMatch(/invariant violated: ledger: named parameters/);
     expect(doc.results.find((cell) => cell.strategy === "unprotected")?.status).toBe("ok");
   });
@@ -111,7 +111,7 @@ describe("compare --check, --operation-budget and the always-on ledger check", (
     );
     expect(run.code).toBe(1);
     const doc = validResults(run.stdout);
-    expect(doc.results[0].status).toBe("error");
+    expect(doc.results[0].status).toBe("failed");
     expect(doc.results[0].reason).toContain("operation budget of 10 exceeded");
     expect(doc.context.reproduce).toContain("--operation-budget 10");
   });

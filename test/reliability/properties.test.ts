@@ -74,7 +74,7 @@ describe("properties: random small configurations keep every invariant", () => {
           checkInvariants: true,
         });
         expect(result.violations, JSON.stringify(config)).toEqual([]);
-        expect(result.status).not.toBe("error");
+        expect(result.status).not.toBe("failed");
       }),
       { seed: 20260101, numRuns: 60 },
     );
@@ -243,7 +243,7 @@ describe("properties: random operation streams against every built-in strategy",
             strayEvery: 4,
             checkInvariants: true,
           });
-          expect(result.status, result.reason).not.toBe("error");
+          expect(result.status, result.reason).not.toBe("failed");
           expect(result.violations, `${strategyName} ${JSON.stringify(streams)}`).toEqual([]);
           accesses += result.metrics["events.accesses"] ?? 0;
         },

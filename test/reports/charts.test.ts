@@ -26,11 +26,11 @@ describe("comparison charts", () => {
 
   it("the coverage heat map has one cell per strategy and stray class, with the blocked share", async () => {
     const chart = comparisonCharts(doc).find((c) => c.name === "coverage")!;
-    const values = (chart.spec as { data: { values: { strategy: string; blocked: number }[] } })
-      .data.values;
+    const values = (chart.spec as { data: { values: { strategy: string; share: number }[] } }).data
+      .values;
     const unprotected = values.filter((v) => v.strategy === "unprotected");
     expect(unprotected.length).toBeGreaterThan(0);
-    expect(unprotected.every((v) => v.blocked === 0)).toBe(true);
+    expect(unprotected.every((v) => v.share === 0)).toBe(true);
     const svg = await specToSvg(chart.spec, "coverage");
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg).toMatch(/<path|<rect/);

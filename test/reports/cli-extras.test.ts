@@ -59,7 +59,13 @@ describe("compare --census, --format png", () => {
     const run = await runCli("compare", ...SMALL, "--format", "png", "--out", dir);
     expect(run.code).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(
-      ["coverage.png", "overview.png", "pmem-dax-breakdown.png", "pmem-dax-cycles.png"].sort(),
+      [
+        "coverage-caught.png",
+        "coverage.png",
+        "overview.png",
+        "pmem-dax-breakdown.png",
+        "pmem-dax-cycles.png",
+      ].sort(),
     );
     const refused = await runCli("compare", ...SMALL, "--format", "png");
     expect(refused.code).toBe(2);

@@ -72,21 +72,28 @@ describe("compare: failing cells and foreign files", () => {
     expect(run.code).toBe(1);
     const doc = validResults(readFileSync(out, "utf8"), out);
     const failed = doc.results.find((cell) => cell.strategy === "throws-on-map");
-    expect(failed?.status).toBe("error");
+    expect(failed?.status).toBe("failed");
     expect(failed?.reason).toContain("fixture: map refused");
     const email = await runCli("compare", "--from", out, "--format", "email");
-    expect(email.stdout).toContain("throws-on-map: error (no results)");
+    // The failed cell has no numbers: its status stands where they would, its reason below.
+    expect(email.stdout).toMatch(/cycles\/op\s+throws-on-map\s+failed/);
+    expect(email.stdout).toContain("note: throws-on-map: failed: seed 1:");
   });
 
   it("refuses to re-render a result file of another schema version", async () => {
     const doc = JSON.parse(
       readFileSync(join(import.meta.dirname, "..", "golden", "small.json"), "utf8"),
     );
-    const path = join(dir, "v2.json");
-    writeFileSync(path, JSON.stringify({ ...doc, schemaVersion: 2 }));
-    const run = await runCli("compare", "--from", path);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain("schemaVersion 2 is not supported");
+    for (const version of [1, 3]) {
+      const path = join(dir, `v${version}.json`);
+      writeFileSync(path, JSON.stringify({ ...doc, schemaVersion: version }));
+      const run = await runCli("compare", "--from", path, "--out", join(dir, `v${version}.txt`));
+      expect(run.code).toBe(2);
+      // The message names the file's version and the one this pkslab reads.
+      expect(run.stderr).toContain(`schema version ${version}`);
+      expect(run.stderr).toContain("schema version 2");
+      expect(existsSync(join(dir, `v${version}.txt`))).toBe(false);
+    }
   });
 });
 
@@ -237,7 +244,9 @@ describe("compare: results, determinism and re-rendering", () => {
       "events.ipis,coverage.caught",
     );
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/│ strategy\s+│ cycles\/op │ vs base │ ipis │ caught │/);
+    // Event counts are shown per operation, their header wrapping before "/op".
+    expect(run.stdout).toMatch(/│ strategy\s+│ cycles\/op │\s+vs base[^│]*│ ipis │ caught │/);
+    expect(run.stdout).toMatch(/│\s+│\s+│[^│]*│ {2}\/op │\s+│/);
     const bad = await runCli("compare", ...SMALL_ARGS, "--metrics", "events.ipiz");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('Did you mean "events.ipis"');

@@ -45,7 +45,11 @@ describe("email format", () => {
 
   it("has a legend, the cost profile and the exact reproduce command", async () => {
     const text = await renderDocument(doc, "email");
-    expect(text).toContain("* = the 95% CIs over seeds do not overlap");
+    // The legend names the statistical method, n and the confidence, and the statuses.
+    expect(text).toContain("paired t on per-seed log ratios");
+    expect(text).toMatch(/n = 2, 95%/);
+    expect(text).toMatch(/status: ok = /);
+    expect(text).toContain("strategies:");
     expect(text).toContain(`profile ${doc.context.costProfile.name}`);
     const reproduce = text
       .slice(text.indexOf("reproduce: "))
@@ -79,7 +83,12 @@ describe("email format, LKP style", () => {
   it("has the LKP column heads and names the metric last", async () => {
     const text = await renderDocument(doc, "email", undefined, "lkp");
     expect(text).toContain("         %stddev     %change         %stddev");
-    expect(text).toMatch(/\+23\.6%\s+1902\s+cost\.cycles_per_op/);
+    // cycles/op takes the paired change of the document's cell.
+    const cell = doc.results.find((c) => c.workload === "pmem-dax" && c.strategy === "pks-kmap");
+    const change = `+${((cell?.vsBaseline?.change ?? 0) * 100).toFixed(1)}%`;
+    expect(text).toMatch(
+      new RegExp(`\\${change.replace(".", "\\.")}\\*\\s+1910\\s+cost\\.cycles_per_op`),
+    );
     expect(text.replaceAll(" \\\n    ", " ")).toContain("--format email --style lkp");
   });
 

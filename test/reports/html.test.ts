@@ -28,8 +28,8 @@ describe("html format", () => {
     expect(html).not.toMatch(/\b(src|href)=["']?https?:/i);
     expect(html).not.toMatch(/@import|url\((?!#)/i);
     expect(html).not.toMatch(/\bgradient_\d/); // vega's process-wide ids are renamed
-    // Overview and coverage heat maps, then per workload cycles/op and the cost breakdown.
-    expect(html.match(/<svg/g)?.length).toBe(2 + 2 * 2);
+    // Overview, coverage (blocked, caught), then per workload cycles/op and the breakdown.
+    expect(html.match(/<svg/g)?.length).toBe(3 + 2 * 2);
     expect(html).toContain(doc.context.configHash);
     expect(html).toContain("not measurements of a real machine");
   });
@@ -47,7 +47,7 @@ describe("html format", () => {
       await withOfflinePage(file, async ({ page, external, errors }) => {
         expect(await page.title()).toContain(doc.context.configHash);
         const svgs = page.locator("svg");
-        expect(await svgs.count()).toBe(2 + 2 * 2);
+        expect(await svgs.count()).toBe(3 + 2 * 2);
         for (let i = 0; i < 3; i++) {
           const box = await svgs.nth(i).boundingBox();
           expect(box?.width ?? 0).toBeGreaterThan(100);

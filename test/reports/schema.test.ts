@@ -42,7 +42,7 @@ describe("the result JSON Schema", () => {
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
     expectValid(doc);
-    expect(validate({ ...doc, schemaVersion: 2 })).toBe(false);
+    expect(validate({ ...doc, schemaVersion: 1 })).toBe(false);
     expect(validate({ ...doc, surprise: true })).toBe(false);
     const { configHash: _hash, ...context } = doc.context;
     expect(validate({ ...doc, context })).toBe(false);

@@ -73,7 +73,9 @@ describe("pks-kmap (Weiny v10)", () => {
     expect(m["events.shootdowns"]).toBe(0);
     expect(m["events.invlpg"]).toBe(0);
     expect(m["events.full_flushes"]).toBe(0);
-    expect(m["events.pte_writes"]).toBe(64); // the key put on the region's PTEs at setup
+    // The key goes on the region's PTEs at setup (reported apart); mapping writes none.
+    expect(m["events.pte_writes"]).toBe(0);
+    expect(m["setup.cycles"]).toBeGreaterThan(0);
     expect(m["events.context_switches"]).toBeGreaterThan(0);
     expect(m["events.migrations"]).toBeGreaterThan(0);
     expect(m["events.pkrs_writes"]).toBeGreaterThan(0);

@@ -51,7 +51,7 @@ describe("coverage scenarios", () => {
         produce_cycles: 5000,
         consume_cycles: 100,
         touches: 0,
-        stray_every: 3,
+        stray_every: 1,
         stray_mix: "cross-cpu-stale",
       },
       { cpus: 2, strategyOptions: { flush: "lazy" }, recordStrays: 1_000_000 },
@@ -168,7 +168,7 @@ describe("coverage scenarios", () => {
     );
     expect(injectedOff).toBe(0);
     const reads = simulate(unprotected, pmemDax, {
-      requests: 50,
+      requests: 100,
       stray_every: 5,
       stray_mix: "stray-read",
     });
