@@ -9,7 +9,7 @@
 import type { CellResult } from "../core/compare.ts";
 import { PARAMETER_METRIC_PREFIX } from "../core/metrics.ts";
 import type { CellReport, OverallVerdict, PairedVerdict, UnverifiedBasis } from "./results.ts";
-import { median, PAIRED_METHOD, pairedLogs, pairedRatio } from "./stats.ts";
+import { median, PAIRED_METHOD, type PairedChange, pairedLogs, pairedRatio } from "./stats.ts";
 
 /** The primary metric of every verdict: steady-state cycles per workload operation. */
 export const PRIMARY_METRIC = "cost.cycles_per_op";
@@ -52,6 +52,27 @@ export function vsBaselineOf(base: Cell, cell: Cell): PairedVerdict | undefined 
     confidence: 0.95,
     significant: paired.significant && cell.status === "ok",
   };
+}
+
+/**
+ * The paired change of any metric of `cell` against `base` (as {@link vsBaselineOf} does
+ * for cycles/op): undefined unless the baseline is ok and the candidate ok or partial.
+ */
+export function pairedChangeOf(base: Cell, cell: Cell, metric: string): PairedChange | undefined {
+  if (base.status !== "ok") return undefined;
+  if (cell.status !== "ok" && cell.status !== "partial") return undefined;
+  const baseValues = bySeed(base, metric);
+  const b: number[] = [];
+  const c: number[] = [];
+  for (const run of cell.runs) {
+    const value = baseValues.get(run.seed);
+    if (value === undefined) continue;
+    b.push(value);
+    c.push(run.metrics[metric] ?? 0);
+  }
+  const paired = pairedRatio(b, c);
+  if (!paired) return undefined;
+  return { ...paired, significant: paired.significant && cell.status === "ok" };
 }
 
 /** Workload names in result order. */

@@ -8,6 +8,8 @@ import { getBorderCharacters, table } from "table";
 import type { TopLevelSpec } from "vega-lite";
 import type { ResultDocument } from "../results.ts";
 import { seedLabel } from "../results.ts";
+import { PAIRED_METHOD } from "../stats.ts";
+import { pairedChangeOf } from "../verdict.ts";
 import { ciHalf, delta, formatNumber, versionLines, wrapWords } from "./common.ts";
 import { csvField } from "./csv.ts";
 import { EMAIL_WIDTH, toAscii } from "./email.ts";
@@ -37,6 +39,9 @@ export interface SweepReport extends SweepData {
   readonly format: (typeof SWEEP_FORMATS)[number];
 }
 
+/** What a star in a sweep means. */
+const SWEEP_STAR = `the paired 95% interval excludes 0 (${PAIRED_METHOD}, ok cells only)`;
+
 /** A chart of a sweep, named for file names (PNG export) and titled for pages. */
 export interface SweepChart {
   readonly name: string;
@@ -48,6 +53,8 @@ function cellText(doc: ResultDocument, workload: string, strategy: string, metri
   const cell = doc.results.find((c) => c.workload === workload && c.strategy === strategy);
   const summary = cell?.summary[metric];
   if (!cell || !summary) return cell ? cell.status : "-";
+  // Cells that did not do their work get their status, no number.
+  if (cell.status === "unsupported" || cell.status === "failed") return cell.status;
   const half = ciHalf(summary);
   let text =
     formatNumber(summary.mean) +
@@ -56,7 +63,8 @@ function cellText(doc: ResultDocument, workload: string, strategy: string, metri
   if (strategy !== baseline) {
     const base = doc.results.find((c) => c.workload === workload && c.strategy === baseline);
     const d = delta(base?.summary[metric], summary, doc.metricCatalog[metric]?.unit ?? "");
-    if (d.text !== "n/a") text += ` (${d.text}${d.significant ? "*" : ""})`;
+    const star = base && pairedChangeOf(base, cell, metric)?.significant ? "*" : "";
+    if (d.text !== "n/a") text += ` (${d.text}${star})`;
   }
   return cell.status === "ok" ? text : `${text} [${cell.status}]`;
 }
@@ -99,7 +107,9 @@ function sweepChart(data: SweepData, workload: string, metric: string): TopLevel
   for (const point of data.points) {
     for (const cell of point.doc.results) {
       const s = cell.workload === workload ? cell.summary[metric] : undefined;
-      if (!s || s.mean === null) continue;
+      // Only cells that did their work (ok, partial) are drawn.
+      if (!s || s.mean === null || cell.status === "unsupported" || cell.status === "failed")
+        continue;
       values.push({
         value: numeric ? Number(point.values[0]) : point.values[0],
         panel: point.values[1] ?? "",
@@ -239,7 +249,7 @@ async function renderSweepHtml(data: SweepData, first: ResultDocument): Promise<
   }
   parts.push(
     "<ul>",
-    "<li>cells: seed mean ±95% CI half width (change vs baseline; * = the 95% CIs do not overlap)</li>",
+    `<li>cells: seed mean ±95% CI half width (change vs baseline; * = ${SWEEP_STAR}); [partial] = some work refused, unsupported/failed = no number</li>`,
     `<li>config hashes per point: ${escapeHtml(hashesLabel(data))}</li>`,
     "</ul>",
     "</body>",
@@ -388,11 +398,17 @@ function renderSweepEmail(data: SweepData, first: ResultDocument): string {
         const baseSummary = base?.summary[metric];
         const changes = candidates.map((name) => {
           const candidate = cell(name);
-          if (!candidate || candidate.status === "failed") return "failed";
+          if (!candidate) return "failed";
+          // No numbers for work not done; a partial cell's change carries "!".
+          if (candidate.status === "failed" || candidate.status === "unsupported") {
+            return candidate.status === "failed" ? "failed" : "unsupp";
+          }
+          const mark = candidate.status === "partial" ? "!" : "";
           const d = delta(baseSummary, candidate.summary[metric], unitOf(first, metric));
           // No change to show (a zero baseline, say): the candidate's own mean.
-          if (d.text === "n/a") return formatNumber(candidate.summary[metric]?.mean);
-          return `${d.text}${d.significant ? "*" : ""}`;
+          if (d.text === "n/a") return `${formatNumber(candidate.summary[metric]?.mean)}${mark}`;
+          const star = base && pairedChangeOf(base, candidate, metric)?.significant ? "*" : "";
+          return `${d.text}${star}${mark}`;
         });
         return [
           ...point.values,
@@ -441,7 +457,7 @@ function renderSweepEmail(data: SweepData, first: ResultDocument): string {
   out.push(
     ...wrapWords(`base = ${baseline}, seed mean`, EMAIL_WIDTH),
     ...wrapWords(
-      `${candidates.map((name, index) => `${letters[index]} = ${name}`).join(", ")}: change against base (* = the seeds' 95% CIs do not overlap), or the seed mean where there is no change to give (base 0)`,
+      `${candidates.map((name, index) => `${letters[index]} = ${name}`).join(", ")}: change against base (* = ${SWEEP_STAR}; ! = partial cell; unsupp/failed = no number), or the seed mean where there is no change to give (base 0)`,
       EMAIL_WIDTH,
     ),
     ...wrapWords(`config hashes per point: ${hashesLabel(data)}`, EMAIL_WIDTH),
@@ -468,7 +484,7 @@ export async function renderSweep(report: SweepReport): Promise<string> {
     context.disclaimer,
   ];
   const legend = [
-    "cells: seed mean ±95% CI half width (change vs baseline; * = the 95% CIs do not overlap)",
+    `cells: seed mean ±95% CI half width (change vs baseline; * = ${SWEEP_STAR}); [partial] = some work refused, unsupported/failed = no number`,
     `config hashes per point: ${hashesLabel(report)}`,
   ];
   const heading = (workload: string, metric: string) =>

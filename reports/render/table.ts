@@ -35,7 +35,7 @@ function renderTable(doc: ResultDocument, options?: RenderOptions): string {
       [
         "strategy",
         "cycles/op",
-        "vs base [95% CI]",
+        "vs base\n[95% CI]",
         ...columns.map((c) => c.short.replace(/\/op$/, " /op")),
       ],
     ];
