@@ -193,14 +193,20 @@ function overviewChart(doc: ResultDocument): TopLevelSpec | undefined {
     }
   }
   if (values.length === 0) return undefined;
+  // Explicit orders: the layers see different subsets, so "data order" would differ.
   const x = {
     field: "strategy",
     type: "nominal" as const,
-    sort: null,
+    sort: [...new Set(values.map((v) => v.strategy as string))],
     title: null,
     axis: { labelAngle: 0 },
   };
-  const y = { field: "workload", type: "nominal" as const, sort: null, title: null };
+  const y = {
+    field: "workload",
+    type: "nominal" as const,
+    sort: model.sections.map((section) => section.workload),
+    title: null,
+  };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     width: { step: 120 },
@@ -226,7 +232,7 @@ function overviewChart(doc: ResultDocument): TopLevelSpec | undefined {
           color: {
             field: "ratio",
             type: "quantitative",
-            title: "cycles/op ratio (log)",
+            title: "ratio (log)",
             scale: { type: "log", scheme: "blueorange", domainMid: 1 },
           },
           opacity: { field: "opacity", type: "quantitative", scale: null, legend: null },
