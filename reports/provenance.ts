@@ -213,31 +213,53 @@ export function joinReproduce(lines: readonly string[]): string {
   return text;
 }
 
+/** Groups ("config abc") joined by two spaces, a new line (after `indent`) where one does not fit. */
+function packGroups(groups: readonly string[], width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let current = "";
+  for (const group of groups) {
+    if (current === "") current = group;
+    else if (current.length + 2 + group.length <= width) current += `  ${group}`;
+    else {
+      lines.push(current);
+      current = `${indent}${group}`;
+    }
+  }
+  if (current !== "") lines.push(current);
+  return lines;
+}
+
 /**
  * The context block of a text output: tool version, commit (with -dirty), config and model
  * hashes, cost profile, the disclaimer, and the reproduce line; every line within `width`
  * (wrapped at spaces) for usual inputs.
  */
 export function contextLines(p: Provenance, width: number): string[] {
-  const id = [
-    `${p.tool.name} ${p.tool.version}`,
-    `commit ${commitLabel(p.gitCommit)}`,
-    `config ${p.configHash}`,
-    `model ${p.modelHash}`,
-    ...(p.costProfile !== undefined ? [`profile ${p.costProfile}`] : []),
-  ].join("  ");
   return [
-    ...wrapAtSpaces(id, width, "  "),
+    ...packGroups(idGroups(p), width, "  "),
     ...wrapAtSpaces(p.disclaimer, width, "  "),
     ...reproduceLines(p.reproduce, width),
   ];
 }
 
-/** The context block as markdown: a bullet list, the reproduce line as a code block. */
+/** The identification groups of the block: version, commit, hashes, profile. */
+function idGroups(p: Provenance): string[] {
+  return [
+    `${p.tool.name} ${p.tool.version}`,
+    `commit ${commitLabel(p.gitCommit)}`,
+    `config ${p.configHash}`,
+    `model ${p.modelHash}`,
+    ...(p.costProfile !== undefined ? [`profile ${p.costProfile}`] : []),
+  ];
+}
+
+/** The context block as markdown: the identification line, the disclaimer, the command. */
 export function contextMarkdown(p: Provenance): string[] {
   return [
-    `- ${p.tool.name} ${p.tool.version}, commit \`${commitLabel(p.gitCommit)}\`, config \`${p.configHash}\`, model \`${p.modelHash}\`${p.costProfile !== undefined ? `, profile \`${p.costProfile}\`` : ""}`,
-    `- ${p.disclaimer}`,
+    `${idGroups(p).join("  ")}  `,
+    `*${p.disclaimer}*`,
+    "",
+    "reproduce:",
     "",
     "```sh",
     p.reproduce,
@@ -253,4 +275,49 @@ export function shellWord(word: string): string {
 /** A command line from words, each shell-quoted as needed. */
 export function commandLine(words: readonly string[]): string {
   return words.map(shellWord).join(" ");
+}
+
+let version: string | undefined;
+
+/** pkslab's version, from the package root's package.json. */
+export function toolVersion(): string {
+  version ??= String(
+    JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")).version ?? "unknown",
+  );
+  return version;
+}
+
+/** Text styles of the context block. */
+export type ContextStyle = "text" | "email" | "markdown" | "csv" | "html";
+
+/** Width of the terminal formats and of the email formats. */
+export const TEXT_WIDTH = 120;
+export const EMAIL_COLUMNS = 72;
+
+const escapeHtml = (text: string) =>
+  text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+
+/**
+ * The context block in a format's style, the one place every analysis takes it from:
+ * terminal text (120 columns), email (72 columns, ASCII), markdown, CSV comment lines,
+ * or HTML. Each ends with the reproduce line (in text styles wrapped at spaces, continued
+ * with ` \`).
+ */
+export function renderContext(p: Provenance, style: ContextStyle): string[] {
+  switch (style) {
+    case "text":
+      return contextLines(p, TEXT_WIDTH);
+    case "email":
+      return contextLines(p, EMAIL_COLUMNS);
+    case "markdown":
+      return contextMarkdown(p);
+    case "csv":
+      return contextLines(p, TEXT_WIDTH - 2).map((line) => `# ${line}`);
+    case "html":
+      return [
+        `<p class="provenance">${escapeHtml(idGroups(p).join("  "))}</p>`,
+        `<p class="disclaimer">${escapeHtml(p.disclaimer)}</p>`,
+        `<pre class="reproduce">${escapeHtml(p.reproduce)}</pre>`,
+      ];
+  }
 }

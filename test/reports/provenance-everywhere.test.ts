@@ -1,0 +1,63 @@
+/**
+ * Every analysis (replay, sweep, validate, claims, census) carries the context block of
+ * reports/provenance.ts: tool version, commit (with -dirty), config and model hashes, the
+ * disclaimer, and a reproduce line that, run, prints the same output.
+ */
+import { describe, expect, it } from "vitest";
+import { commitLabel, gitCommit, joinReproduce, modelHash } from "../../reports/provenance.ts";
+import { runCli } from "./helpers.ts";
+
+/** The reproduce line of a text output, joined back from its ` \` continuations. */
+function reproduceOf(text: string): string {
+  const lines = text.split("\n");
+  const start = lines.findIndex((line) => /^(# )?reproduce: /.test(line));
+  expect(start, "a reproduce line").toBeGreaterThanOrEqual(0);
+  const taken: string[] = [];
+  for (let i = start; i < lines.length; i++) {
+    const line = lines[i].replace(/^# /, "");
+    taken.push(line);
+    if (!line.endsWith(" \\")) break;
+  }
+  return joinReproduce(taken);
+}
+
+/** The argv of a reproduce line (its words are plain: no quoting needed in these tests). */
+function argvOf(command: string): string[] {
+  const words = command.split(" ");
+  expect(words.slice(0, 2)).toEqual(["npx", "pkslab"]);
+  return words.slice(2);
+}
+
+/** Checks the context block's fields in a text output. */
+function expectContext(text: string, what: string): void {
+  expect(text, what).toContain("pkslab 0.1.0");
+  expect(text, what).toContain(`commit ${commitLabel(gitCommit())}`);
+  expect(text, what).toMatch(/config [0-9a-f]{12}/);
+  expect(text, what).toContain(`model ${modelHash()}`);
+  expect(text, what).toContain("not measurements of a real machine");
+}
+
+describe("validate carries the context block", () => {
+  it("in every format, and its reproduce line reprints the same email byte for byte", async () => {
+    const args = ["validate", "--case", "p19-flush-1page", "--case", "p19-flush-2pages"];
+    for (const format of ["table", "markdown", "email", "csv"]) {
+      const run = await runCli(...args, "--format", format);
+      expect(run.code, run.stderr).toBe(0);
+      expectContext(run.stdout, format);
+      if (format !== "markdown") {
+        expect(reproduceOf(run.stdout)).toBe(
+          `npx pkslab validate ${args.slice(1).join(" ")}${format === "table" ? "" : ` --format ${format}`}`,
+        );
+      }
+    }
+    const json = JSON.parse((await runCli(...args, "--format", "json")).stdout);
+    expect(json.context.modelHash).toBe(modelHash());
+    expect(json.context.configHash).toMatch(/^[0-9a-f]{12}$/);
+    expect(json.context.reproduce).toContain("--format json");
+    const email = await runCli(...args, "--format", "email");
+    for (const line of email.stdout.split("\n")) expect(line.length).toBeLessThanOrEqual(72);
+    const again = await runCli(...argvOf(reproduceOf(email.stdout)));
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe(email.stdout);
+  });
+});
