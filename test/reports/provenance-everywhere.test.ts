@@ -61,3 +61,25 @@ describe("validate carries the context block", () => {
     expect(again.stdout).toBe(email.stdout);
   });
 });
+
+describe("claims carries the context block", () => {
+  it("in every format, with a reproduce line that names its options and reprints the report", async () => {
+    const args = ["claims", "--no-robustness", "--cpus", "2", "--seeds", "1"];
+    const outputs: Record<string, string> = {};
+    for (const format of ["table", "markdown", "email"]) {
+      const run = await runCli(...args, "--format", format);
+      expect(run.code, run.stderr).toBe(0);
+      expectContext(run.stdout, format);
+      outputs[format] = run.stdout;
+    }
+    const command = reproduceOf(outputs.email);
+    expect(command).toBe("npx pkslab claims --cpus 2 --seeds 1 --no-robustness --format email");
+    for (const line of outputs.email.split("\n")) expect(line.length).toBeLessThanOrEqual(72);
+    const again = await runCli(...argvOf(command));
+    expect(again.stdout).toBe(outputs.email);
+    const json = JSON.parse((await runCli(...args, "--format", "json")).stdout);
+    expect(json.context.modelHash).toBe(modelHash());
+    expect(json.context.costProfile).toBe("server-2022");
+    expect(json.context.reproduce).toContain("--format json");
+  }, 120_000);
+});
