@@ -3,6 +3,7 @@
  * reports/provenance.ts: tool version, commit (with -dirty), config and model hashes, the
  * disclaimer, and a reproduce line that, run, prints the same output.
  */
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { commitLabel, gitCommit, joinReproduce, modelHash } from "../../reports/provenance.ts";
 import { runCli } from "./helpers.ts";
@@ -82,4 +83,34 @@ describe("claims carries the context block", () => {
     expect(json.context.costProfile).toBe("server-2022");
     expect(json.context.reproduce).toContain("--format json");
   }, 120_000);
+});
+
+describe("replay carries the context block", () => {
+  it("in table, markdown and JSON, and its reproduce line reprints the table", async () => {
+    const trace = join(import.meta.dirname, "..", "fixtures", "traces", "hand-made.txt");
+    const args = [
+      "replay",
+      trace,
+      "--strategies",
+      "pks-kmap,vmap-alias",
+      "--set",
+      "held_buffers=3",
+    ];
+    const table = await runCli(...args);
+    expect(table.code, table.stderr).toBe(0);
+    expectContext(table.stdout, "table");
+    for (const line of table.stdout.split("\n").filter((l) => l.startsWith("reproduce"))) {
+      expect(line.length).toBeLessThanOrEqual(120);
+    }
+    const command = reproduceOf(table.stdout);
+    expect(command).toContain("--set held_buffers=3");
+    const again = await runCli(...argvOf(command));
+    expect(again.stdout).toBe(table.stdout);
+    const markdown = await runCli(...args, "--format", "markdown");
+    expectContext(markdown.stdout, "markdown");
+    const json = JSON.parse((await runCli(...args, "--format", "json")).stdout);
+    expect(json.context.modelHash).toBe(modelHash());
+    expect(json.context.reproduce).toContain("--format json");
+    expect(json.cells[0].elapsedMs).toBeUndefined();
+  }, 60_000);
 });
