@@ -15,6 +15,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { z } from "zod";
 import { PACKAGE_ROOT } from "../core/package-root.ts";
 
 /** The directories (relative to the package root) whose source is the model. */
@@ -138,6 +139,22 @@ export interface Provenance {
   /** The command line that reproduces this output. */
   readonly reproduce: string;
 }
+
+/** The zod schema of a {@link Provenance} (the `context` of an analysis's JSON). */
+export const provenanceSchema = z
+  .object({
+    tool: z.object({ name: z.literal("pkslab"), version: z.string() }).strict(),
+    gitCommit: z
+      .string()
+      .regex(/^[0-9a-f]{40}(-dirty)?$/)
+      .optional(),
+    modelHash: z.string().regex(/^[0-9a-f]{12}$/),
+    configHash: z.string().regex(/^[0-9a-f]{12}$/),
+    costProfile: z.string().optional(),
+    disclaimer: z.string(),
+    reproduce: z.string(),
+  })
+  .strict();
 
 /** Inputs of {@link provenance}. */
 export interface ProvenanceInputs {
@@ -290,6 +307,9 @@ export function toolVersion(): string {
 /** Text styles of the context block. */
 export type ContextStyle = "text" | "email" | "markdown" | "csv" | "html";
 
+/** The whole block, its identification and disclaimer lines, or its reproduce line. */
+export type ContextPart = "all" | "head" | "reproduce";
+
 /** Width of the terminal formats and of the email formats. */
 export const TEXT_WIDTH = 120;
 export const EMAIL_COLUMNS = 72;
@@ -303,7 +323,25 @@ const escapeHtml = (text: string) =>
  * or HTML. Each ends with the reproduce line (in text styles wrapped at spaces, continued
  * with ` \`).
  */
-export function renderContext(p: Provenance, style: ContextStyle): string[] {
+export function renderContext(
+  p: Provenance,
+  style: ContextStyle,
+  part: ContextPart = "all",
+): string[] {
+  const all = contextIn(p, style);
+  // The reproduce line is the last entry in every style (text: its wrapped lines).
+  const reproduceStart = (() => {
+    if (style === "markdown") return all.indexOf("reproduce:");
+    if (style === "html") return all.length - 1;
+    return all.findIndex((line) => /^(# )?reproduce: /.test(line));
+  })();
+  if (part === "head")
+    return all.slice(0, reproduceStart).filter((line) => line !== "" || style !== "markdown");
+  if (part === "reproduce") return all.slice(reproduceStart);
+  return all;
+}
+
+function contextIn(p: Provenance, style: ContextStyle): string[] {
   switch (style) {
     case "text":
       return contextLines(p, TEXT_WIDTH);

@@ -17,7 +17,7 @@ import { UserInputError } from "../core/errors.ts";
 import { catalogFor } from "../core/metrics.ts";
 import { CONFIDENCE_LEVELS, type CostProfile } from "../core/profile.ts";
 import type { StrategyModule } from "../strategies/api.ts";
-import { canonicalJson, modelHash } from "./provenance.ts";
+import { canonicalJson, modelHash, provenanceSchema } from "./provenance.ts";
 import { summarize } from "./stats.ts";
 
 export { canonicalJson } from "./provenance.ts";
@@ -201,12 +201,14 @@ export function resultsJsonSchema(): Record<string, unknown> {
 }
 
 /** Version of the document `pkslab sweep --format json` (and `merge`) writes. */
-export const SWEEP_JSON_VERSION = 2;
+export const SWEEP_JSON_VERSION = 3;
 
 /** A sweep's JSON document: its parameters and metrics, and every point's result document. */
 export const sweepDocumentSchema = z
   .object({
     sweepVersion: z.literal(SWEEP_JSON_VERSION),
+    /** The sweep's context block (reports/provenance.ts): version, commit, hashes, reproduce. */
+    context: provenanceSchema,
     /** The swept parameters (one or two), in the order given. */
     parameters: z.array(z.string()).min(1).max(2),
     /** The reported metrics. */

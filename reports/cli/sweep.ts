@@ -18,7 +18,7 @@ import type { CostProfile } from "../../core/profile.ts";
 import type { StrategyModule } from "../../strategies/api.ts";
 import { modelHash } from "../provenance.ts";
 import { PRIMARY_METRIC, SHOWN_METRICS } from "../render/common.ts";
-import { renderSweep, SWEEP_FORMATS, type SweepPoint } from "../render/sweep.ts";
+import { renderSweep, SWEEP_FORMATS, type SweepPoint, sweepProvenance } from "../render/sweep.ts";
 import { buildResults, type ResolvedConfig, SWEEP_JSON_VERSION } from "../results.ts";
 import { chooseFormat, emit } from "./compare.ts";
 import { type CompareFlags, mergeCompareOptions, parseAssignment, splitList } from "./config.ts";
@@ -206,7 +206,17 @@ export async function writeSweepOutputs(
   }
   const report =
     format === "json"
-      ? `${JSON.stringify({ sweepVersion: SWEEP_JSON_VERSION, parameters, metrics, points }, null, 2)}\n`
+      ? `${JSON.stringify(
+          {
+            sweepVersion: SWEEP_JSON_VERSION,
+            context: sweepProvenance({ parameters, metrics, points }, "json"),
+            parameters,
+            metrics,
+            points,
+          },
+          null,
+          2,
+        )}\n`
       : format === "png"
         ? undefined
         : await renderSweep({

@@ -114,3 +114,38 @@ describe("replay carries the context block", () => {
     expect(json.cells[0].elapsedMs).toBeUndefined();
   }, 60_000);
 });
+
+describe("sweep carries the context block", () => {
+  it("in every format, with the point's model hash and a reproduce line for the sweep", async () => {
+    const args = [
+      "sweep",
+      "--strategies",
+      "unprotected,pks-kmap",
+      "--workloads",
+      "pmem-dax",
+      "--seeds",
+      "1",
+      "--cpus",
+      "2",
+      "--param",
+      "profile.wrmsr_pkrs_cycles=1,64",
+    ];
+    for (const format of ["table", "markdown", "email", "csv", "html"]) {
+      const run = await runCli(...args, "--format", format);
+      expect(run.code, run.stderr).toBe(0);
+      expectContext(run.stdout, format);
+      if (format === "table" || format === "email" || format === "csv") {
+        const command = reproduceOf(run.stdout);
+        expect(command).toMatch(/^npx pkslab sweep /);
+        expect(command).toContain("--param profile.wrmsr_pkrs_cycles=1,64");
+      }
+    }
+    const table = await runCli(...args);
+    const again = await runCli(...argvOf(reproduceOf(table.stdout)));
+    expect(again.stdout).toBe(table.stdout);
+    const json = JSON.parse((await runCli(...args, "--format", "json")).stdout);
+    expect(json.context.modelHash).toBe(modelHash());
+    expect(json.context.modelHash).toBe(json.points[0].doc.context.modelHash);
+    expect(json.context.reproduce).toContain("--format json");
+  }, 120_000);
+});
