@@ -30,12 +30,17 @@ function argvOf(command: string): string[] {
 }
 
 /** Checks the context block's fields in a text output. */
-function expectContext(text: string, what: string): void {
+function expectContext(
+  text: string,
+  what: string,
+  disclaimer = "not measurements of a real machine",
+): void {
   expect(text, what).toContain("pkslab 0.1.0");
   expect(text, what).toContain(`commit ${commitLabel(gitCommit())}`);
   expect(text, what).toMatch(/config [0-9a-f]{12}/);
   expect(text, what).toContain(`model ${modelHash()}`);
-  expect(text, what).toContain("not measurements of a real machine");
+  // The disclaimer may be wrapped (email: 72 columns).
+  expect(text.replace(/\s+/g, " "), what).toContain(disclaimer);
 }
 
 describe("validate carries the context block", () => {
@@ -148,4 +153,25 @@ describe("sweep carries the context block", () => {
     expect(json.context.modelHash).toBe(json.points[0].doc.context.modelHash);
     expect(json.context.reproduce).toContain("--format json");
   }, 120_000);
+});
+
+describe("census carries the context block", () => {
+  it("in every format, with its own disclaimer and a reproduce line", async () => {
+    const tree = join(import.meta.dirname, "..", "reliability", "corpus", "kernel-tree");
+    for (const format of ["table", "markdown", "email", "csv"]) {
+      const run = await runCli("census", "--kernel-src", tree, "--format", format);
+      expect(run.code, run.stderr).toBe(0);
+      expectContext(run.stdout, format, "not model results");
+      if (format !== "markdown") {
+        expect(reproduceOf(run.stdout)).toBe(
+          `npx pkslab census --kernel-src ${tree}${format === "table" ? "" : ` --format ${format}`}`,
+        );
+      }
+    }
+    const json = JSON.parse(
+      (await runCli("census", "--kernel-src", tree, "--format", "json")).stdout,
+    );
+    expect(json.context.modelHash).toBe(modelHash());
+    expect(json.context.reproduce).toBe(`npx pkslab census --kernel-src ${tree} --format json`);
+  });
 });
