@@ -74,6 +74,25 @@ describe("pkslab validate: fitting is declared, and checks can fail", () => {
     expect(renderValidation(report, "table")).toContain("1 of 1 validations pass");
   });
 
+  it("a published value that a profile source quotes is an input: that parameter names the case in fittedTo", () => {
+    for (const c of VALIDATION_CASES) {
+      const profile = loadProfile(c.profile);
+      const written = String(c.published.value);
+      for (const [name, parameter] of Object.entries(profile.parameters)) {
+        if (
+          !new RegExp(`(^|[^0-9.])${written.replace(".", "\\.")}([^0-9]|$)`).test(parameter.source)
+        )
+          continue;
+        expect(
+          fittedCases(parameter.fittedTo),
+          `${c.profile}.${name} quotes ${c.id}'s ${written}`,
+        ).toContain(c.id);
+      }
+    }
+    // And the check finds what it looks for: P19's 1,276 cycles in ipi_send_base_cycles.
+    expect(loadProfile("server-2022").parameters.ipi_send_base_cycles.source).toMatch(/\b1276\b/);
+  });
+
   it("a broken server profile fails the shootdown and flush cases", () => {
     const broken = (name: string) => {
       const profile = loadProfile(name);
