@@ -189,27 +189,44 @@ export function provenance(inputs: ProvenanceInputs): Provenance {
 }
 
 /**
- * Wraps `text` at spaces only, so that no line exceeds `width` unless one word does (a word
- * is never split: a long path stays whole on its own line). Continuation lines start with
- * `indent`; every broken line ends with `join` (" \\" for a shell command, so that the
- * pieces, pasted into a shell, are the same command).
+ * The words of `text` split at single spaces outside single quotes (a shell-quoted
+ * argument with spaces in it stays one word, its spaces untouched).
+ */
+function wordsOf(text: string): string[] {
+  const words: string[] = [];
+  let current = "";
+  let quoted = false;
+  for (const char of text) {
+    if (char === "'") quoted = !quoted;
+    if (char === " " && !quoted) {
+      words.push(current);
+      current = "";
+    } else current += char;
+  }
+  words.push(current);
+  return words;
+}
+
+/**
+ * Wraps `text` at spaces only (never inside a single-quoted shell word), so that no line
+ * exceeds `width` unless one word does (a word is never split: a long path stays whole on
+ * its own line). Continuation lines start with `indent`; every broken line ends with
+ * `join` (" \\" for a shell command, so that the pieces, pasted into a shell, are the same
+ * command).
  */
 export function wrapAtSpaces(text: string, width: number, indent = "  ", join = ""): string[] {
-  const words = text.split(" ").filter((word, i) => word !== "" || i === 0);
   const lines: string[] = [];
-  let current = "";
-  for (const word of words) {
-    if (current === "" || current === indent) {
-      current += word;
-      continue;
-    }
-    if (current.length + 1 + word.length + join.length <= width) current += ` ${word}`;
-    else {
+  let current: string | undefined;
+  for (const word of wordsOf(text)) {
+    if (current === undefined) current = word;
+    else if (current.trim() === "" || current.length + 1 + word.length + join.length <= width) {
+      current += current === indent ? word : ` ${word}`;
+    } else {
       lines.push(`${current}${join}`);
       current = `${indent}${word}`;
     }
   }
-  if (current.trim() !== "") lines.push(current);
+  if (current !== undefined && current.trim() !== "") lines.push(current);
   return lines;
 }
 

@@ -146,6 +146,15 @@ describe("the reproduce line", () => {
     for (const word of command.split(" ")) expect(words).toContain(word);
   });
 
+  it("never breaks inside a single-quoted word, whose spaces stay as they are", () => {
+    const command = `npx pkslab census --kernel-src '/home/me/linux  trees/${"y".repeat(40)} 6.1' --arch x86 --format email`;
+    const lines = reproduceLines(command, 40);
+    expect(joinReproduce(lines)).toBe(command);
+    expect(
+      lines.some((line) => line.includes(`'/home/me/linux  trees/${"y".repeat(40)} 6.1'`)),
+    ).toBe(true);
+  });
+
   it("keeps a word longer than the width whole rather than splitting it", () => {
     const long = `--kernel-src /${"x".repeat(90)}`;
     const lines = wrapAtSpaces(`pkslab census ${long}`, 72, "    ", " \\");
