@@ -18,8 +18,11 @@ import { UserInputError } from "../core/errors.ts";
 import { catalogFor } from "../core/metrics.ts";
 import { CONFIDENCE_LEVELS, type CostProfile } from "../core/profile.ts";
 import type { StrategyModule } from "../strategies/api.ts";
+import { canonicalJson, modelHash, provenanceSchema } from "./provenance.ts";
 import { PAIRED_METHOD, summarize } from "./stats.ts";
 import { overallVerdicts, unverifiedBasis, vsBaselineOf } from "./verdict.ts";
+
+export { canonicalJson } from "./provenance.ts";
 
 /** Version of the document's shape; bumped only on an incompatible change. */
 export const RESULTS_SCHEMA_VERSION = 2;
@@ -213,8 +216,19 @@ export const resultDocumentSchema = z
     context: z
       .object({
         tool: z.object({ name: z.literal("pkslab"), version: z.string() }).strict(),
-        gitCommit: z.string().optional(),
-        configHash: z.string().regex(/^[0-9a-f]{12}$/),
+        gitCommit: z
+          .string()
+          .regex(/^[0-9a-f]{40}(-dirty)?$/)
+          .optional()
+          .describe("The pkslab checkout's commit; -dirty when tracked files had changes"),
+        configHash: z
+          .string()
+          .regex(/^[0-9a-f]{12}$/)
+          .describe("Hash of the resolved configuration, the cost profile and modelHash"),
+        modelHash: z
+          .string()
+          .regex(/^[0-9a-f]{12}$/)
+          .describe("sha256 (12 hex digits) of the source of core/, strategies/ and workloads/"),
         disclaimer: z.string(),
         reproduce: z.string(),
         config: configSchema,
@@ -272,12 +286,14 @@ export function resultsJsonSchema(): Record<string, unknown> {
 }
 
 /** Version of the document `pkslab sweep --format json` (and `merge`) writes. */
-export const SWEEP_JSON_VERSION = 2;
+export const SWEEP_JSON_VERSION = 3;
 
 /** A sweep's JSON document: its parameters and metrics, and every point's result document. */
 export const sweepDocumentSchema = z
   .object({
     sweepVersion: z.literal(SWEEP_JSON_VERSION),
+    /** The sweep's context block (reports/provenance.ts): version, commit, hashes, reproduce. */
+    context: provenanceSchema,
     /** The swept parameters (one or two), in the order given. */
     parameters: z.array(z.string()).min(1).max(2),
     /** The reported metrics. */
@@ -305,22 +321,18 @@ export function sweepJsonSchema(): Record<string, unknown> {
   };
 }
 
-/** JSON with object keys sorted at every level: the canonical form hashed for configHash. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** First 12 hex digits of the sha256 of the canonical configuration and cost profile. */
-export function configHash(config: ResolvedConfig, costProfile: unknown): string {
+/**
+ * First 12 hex digits of the sha256 of the canonical configuration, cost profile and model
+ * hash ({@link modelHash}: the source of core/, strategies/ and workloads/), so that two
+ * different models never share a config hash.
+ */
+export function configHash(
+  config: ResolvedConfig,
+  costProfile: unknown,
+  model: string = modelHash(),
+): string {
   return createHash("sha256")
-    .update(canonicalJson({ config, costProfile }))
+    .update(canonicalJson({ config, costProfile, modelHash: model }))
     .digest("hex")
     .slice(0, 12);
 }
@@ -371,7 +383,10 @@ export interface ResultInputs {
   /** The strategies that ran (for their declared cost parameters). */
   readonly strategies: readonly StrategyModule[];
   readonly reproduce: string;
+  /** The commit, with -dirty (see reports/provenance.ts gitCommit). */
   readonly gitCommit?: string;
+  /** The model's hash; default: this checkout's ({@link modelHash}). A merge passes the shards'. */
+  readonly modelHash?: string;
   readonly run: ResultDocument["context"]["run"];
   /** Adoption figures from a census JSON (`compare --census`). */
   readonly census?: CensusBlock;
@@ -421,12 +436,14 @@ export function buildResults(inputs: ResultInputs, cells: readonly CellResult[])
       direction: spec.direction,
     };
   }
+  const model = inputs.modelHash ?? modelHash();
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     context: {
       tool: { name: "pkslab", version: inputs.toolVersion },
       ...(inputs.gitCommit ? { gitCommit: inputs.gitCommit } : {}),
-      configHash: configHash(inputs.config, costProfile),
+      configHash: configHash(inputs.config, costProfile, model),
+      modelHash: model,
       disclaimer: DISCLAIMER,
       reproduce: inputs.reproduce,
       config: inputs.config,

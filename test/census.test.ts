@@ -583,13 +583,20 @@ describe("renderers", () => {
       expect(/^[\x20-\x7e]*$/.test(line), line).toBe(true);
     }
     expect(email).toMatch(/^Legend:/m);
-    expect(email).toMatch(/^Reproduce with:/m);
+    expect(email).toMatch(/^reproduce: npx pkslab census --kernel-src/m);
     expect(email).toMatch(/--arch x86 --format email/);
     expect(email).toMatch(/^Counting rules:/m);
   });
 
   it("csv: one row per file, columns that sum to the totals", () => {
-    const csv = renderCensus(result, "csv").trimEnd().split("\n");
+    const text = renderCensus(result, "csv");
+    // The context block comes first, as "# " comment lines (as in compare's CSV).
+    expect(text).toMatch(/^# pkslab \d/);
+    expect(text).toMatch(/^# reproduce: npx pkslab census --kernel-src /m);
+    const csv = text
+      .trimEnd()
+      .split("\n")
+      .filter((line) => !line.startsWith("# "));
     const header = csv[0].split(",");
     expect(header.slice(0, 8)).toEqual([
       "path",
@@ -694,7 +701,8 @@ describe("census command", () => {
       from: "user",
     });
     stdout.mockRestore();
-    expect(chunks.join("")).toMatch(/^path,area,dir1,dir2,calls/);
+    expect(chunks.join("")).toMatch(/^# pkslab \d/);
+    expect(chunks.join("")).toMatch(/^path,area,dir1,dir2,calls/m);
   });
 
   it("throws UserInputError from the action for bad input", async () => {

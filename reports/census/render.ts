@@ -3,6 +3,14 @@
  * at most 72 columns), csv (per-file rows) and json (everything, versioned).
  */
 import { table } from "table";
+import {
+  type ContextStyle,
+  commandLine,
+  type Provenance,
+  provenance,
+  renderContext,
+  toolVersion,
+} from "../provenance.ts";
 import type { CensusAdoptionResult } from "./adoption.ts";
 import type { CensusDirectoryRow, CensusResult, CensusTotals } from "./census.ts";
 import { CENSUS_API_GROUPS, type CensusApiGroup, MATCH_CLASSES } from "./scan.ts";
@@ -38,16 +46,42 @@ const GROUP_SHORT: Record<CensusApiGroup, string> = {
   helper: "hlp",
 };
 
-/** The command line that reproduces a result. */
+/** The command line that reproduces a result (the JSON's `command`). */
 export function reproducingCommand(result: CensusResult, format?: CensusFormat): string {
-  const parts = ["pkslab", "census", "--kernel-src", shellQuote(result.kernelSrc)];
-  if (result.arch !== "all") parts.push("--arch", shellQuote(result.arch));
+  const parts = ["pkslab", "census", "--kernel-src", result.kernelSrc];
+  if (result.arch !== "all") parts.push("--arch", result.arch);
   if (format && format !== "table") parts.push("--format", format);
-  return parts.join(" ");
+  return commandLine(parts);
 }
 
-function shellQuote(value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+/** What a census is: counts from a real tree, with pkslab's adoption rules applied. */
+export const CENSUS_DISCLAIMER =
+  "Counts of call sites in a real Linux source tree (a lexical scan), not model results; the adoption figures apply pkslab's rules for which sites each strategy's API changes.";
+
+/** The provenance of a census (context block and reproduce line). */
+export function censusProvenance(result: CensusResult, format: CensusFormat): Provenance {
+  return provenance({
+    toolVersion: toolVersion(),
+    config: {
+      kernelSrc: result.kernelSrc,
+      arch: result.arch,
+      tree: result.tree,
+      apis: result.apis,
+      countingRules: result.countingRules,
+      excludedAreas: result.excludedAreas,
+    },
+    reproduce: `npx ${reproducingCommand(result, format)}`,
+    disclaimer: CENSUS_DISCLAIMER,
+  });
+}
+
+function censusContext(
+  result: CensusResult,
+  format: CensusFormat,
+  style: ContextStyle,
+  part: "head" | "reproduce",
+): string[] {
+  return renderContext(censusProvenance(result, format), style, part);
 }
 
 function treeLabel(result: CensusResult): string {
@@ -149,7 +183,11 @@ function compactTable(
 
 function renderTable(result: CensusResult, options: RenderCensusOptions): string {
   const top = options.topDirectories ?? 25;
-  const out: string[] = [...summaryLines(result), ""];
+  const out: string[] = [
+    ...censusContext(result, "table", "text", "head"),
+    ...summaryLines(result),
+    "",
+  ];
 
   out.push("Matches per API (headline area; calls only count in the totals)");
   const sums = classTotals(result.totals);
@@ -224,7 +262,7 @@ function renderTable(result: CensusResult, options: RenderCensusOptions): string
   }
   out.push(...unreadableLines(result, 20), "");
   out.push("Counting rules:", ...result.countingRules.map((rule) => `- ${rule}`), "");
-  out.push(`Reproduce: ${reproducingCommand(result)}`);
+  out.push(...censusContext(result, "table", "text", "reproduce"));
   return `${out.join("\n")}\n`;
 }
 
@@ -260,6 +298,8 @@ function renderMarkdown(result: CensusResult, options: RenderCensusOptions): str
   const sums = classTotals(result.totals);
   const out: string[] = [
     `# Kernel call-site census: ${treeLabel(result)}`,
+    "",
+    ...censusContext(result, "markdown", "markdown", "head"),
     "",
     ...summaryLines(result),
     "",
@@ -348,7 +388,7 @@ function renderMarkdown(result: CensusResult, options: RenderCensusOptions): str
   out.push("## Unreadable entries", "", ...unreadableLines(result, 50).slice(1), "");
   if (result.scan.unreadable.length === 0) out.push("None.", "");
   out.push("## Counting rules", "", ...result.countingRules.map((rule) => `- ${rule}`), "");
-  out.push("## Reproduce", "", "```sh", reproducingCommand(result, "markdown"), "```");
+  out.push(...censusContext(result, "markdown", "markdown", "reproduce"));
   return `${out.join("\n")}\n`;
 }
 
@@ -391,24 +431,6 @@ function hang(prefix: string, text: string, width = EMAIL_WIDTH): string[] {
   );
 }
 
-/** The reproducing command, broken between options with shell continuations. */
-function commandLines(result: CensusResult): string[] {
-  const groups = ["pkslab census", `--kernel-src ${shellQuote(result.kernelSrc)}`];
-  if (result.arch !== "all") groups.push(`--arch ${shellQuote(result.arch)}`);
-  groups.push("--format email");
-  const lines: string[] = [];
-  let current = "  ";
-  for (const group of groups) {
-    if (current.trim() && current.length + group.length + 3 > EMAIL_WIDTH) {
-      lines.push(`${current} \\`);
-      current = "    ";
-    }
-    current = current.trim() ? `${current} ${group}` : `${current}${group}`;
-  }
-  lines.push(current);
-  return lines;
-}
-
 /** Last resort so that no line exceeds the limit (e.g. a very long path) and all is ASCII. */
 function enforceEmail(lines: string[]): string {
   const out: string[] = [];
@@ -425,7 +447,7 @@ function enforceEmail(lines: string[]): string {
 
 function renderEmail(result: CensusResult, options: RenderCensusOptions): string {
   const top = Math.min(options.topDirectories ?? 15, 15);
-  const out: string[] = [];
+  const out: string[] = [...censusContext(result, "email", "email", "head")];
   for (const line of summaryLines(result)) out.push(...wrap(line));
   out.push("");
   out.push("Calls per API (headline area); decl = declaration/definition;");
@@ -479,8 +501,7 @@ function renderEmail(result: CensusResult, options: RenderCensusOptions): string
   out.push("");
   out.push(...unreadableLines(result, 10).flatMap((line) => wrap(line, EMAIL_WIDTH, "  ")));
   out.push("");
-  out.push("Reproduce with:");
-  out.push(...commandLines(result));
+  out.push(...censusContext(result, "email", "email", "reproduce"));
   return enforceEmail(out);
 }
 
@@ -505,7 +526,11 @@ function renderCsv(result: CensusResult): string {
     "declaration",
     ...apis,
   ];
-  const lines = [header.join(",")];
+  const lines = [
+    ...censusContext(result, "csv", "csv", "head"),
+    ...censusContext(result, "csv", "csv", "reproduce"),
+    header.join(","),
+  ];
   for (const file of result.files) {
     lines.push(
       [
@@ -534,6 +559,7 @@ export function censusJson(result: CensusResult, options: RenderCensusOptions = 
   return {
     schemaVersion: result.schemaVersion,
     tool: "pkslab census",
+    context: censusProvenance(result, "json"),
     command: reproducingCommand(result, "json"),
     tree: { path: result.kernelSrc, ...result.tree },
     arch: result.arch,

@@ -1,6 +1,6 @@
 /**
  * `pkslab claims`: the claims made at LSFMM 2022 as predicates over comparison results,
- * each printed as supported / refuted / not decidable with the numbers that decided it,
+ * each printed as supported / refuted / tie / not decidable with the numbers that decided it,
  * the quote it tests and whether the verdict survives the cost-parameter ranges.
  *
  *   pkslab claims [--format table|markdown|email|json] [--out <file>] [--claims <file>...]
@@ -15,7 +15,7 @@ import { loadProfile } from "../../core/profile.ts";
 import { choice, flag, outPath, parseFlags, text, texts, wholeNumber } from "../cli/flags.ts";
 import { type Claim, LSFMM_CLAIMS } from "./claims.ts";
 import { DEFAULT_CLAIMS_CPUS, evaluateClaims } from "./evaluate.ts";
-import { CLAIMS_FORMATS, renderClaims } from "./render.ts";
+import { CLAIMS_FORMATS, claimsProvenance, renderClaims } from "./render.ts";
 import { loadClaimsFile } from "./user.ts";
 
 export { type Claim, type ClaimResults, LSFMM_CLAIMS, type Verdict } from "./claims.ts";
@@ -45,7 +45,7 @@ export function registerClaimsCommand(program: Command): void {
   program
     .command("claims")
     .description(
-      "Check the claims made at LSFMM 2022 (LWN 894531) against the model: supported / refuted / not decidable, with the deciding numbers, the quote, and whether the verdict survives every unverified or derived cost parameter across its range.",
+      "Check the claims made at LSFMM 2022 (LWN 894531) against the model: supported / refuted / tie / not decidable, with the deciding numbers, the quote, and whether the verdict survives every unverified or derived cost parameter across its range.",
     )
     .option("--format <format>", "output format: table, markdown, email, json", "table")
     .option("--out <file>", "write the report to this file (atomically) instead of stdout")
@@ -96,7 +96,15 @@ export function registerClaimsCommand(program: Command): void {
         },
       });
       if (process.stderr.isTTY && flags.robustness) process.stderr.write("\n");
-      const text = renderClaims(report, format);
+      const text = renderClaims(
+        report,
+        format,
+        claimsProvenance(report, format, {
+          ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
+          claimsFiles: flags.claims ?? [],
+          builtin: flags.builtin,
+        }),
+      );
       if (out) {
         writeFileAtomic(out, text);
         process.stderr.write(

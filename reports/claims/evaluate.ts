@@ -4,6 +4,7 @@
  * is moved to each end of its documented range, one at a time, then all of them jointly to
  * the low and the high corner; a verdict that changes names the parameter and value.
  */
+import { createHash } from "node:crypto";
 import { type CellResult, type ComparisonPlan, runComparison } from "../../core/compare.ts";
 import { placeRegion } from "../../core/engine.ts";
 import { Vmalloc } from "../../core/kernel/vmalloc.ts";
@@ -15,6 +16,7 @@ import type { StrategyModule } from "../../strategies/api.ts";
 import { BUILTIN_STRATEGIES, resolveStrategyOptions } from "../../strategies/registry.ts";
 import type { WorkloadModule } from "../../workloads/api.ts";
 import { BUILTIN_WORKLOADS, resolveWorkloadParams } from "../../workloads/registry.ts";
+import { canonicalJson } from "../provenance.ts";
 import {
   CLAIM_WORKLOADS,
   type Claim,
@@ -22,6 +24,7 @@ import {
   type ClaimDecision,
   type ClaimResults,
   LSFMM_CLAIMS,
+  VERDICTS,
   type Verdict,
 } from "./claims.ts";
 import pageAddress from "./page-address.ts";
@@ -215,7 +218,16 @@ export function claimResults(plan: ComparisonPlan, cells: readonly CellResult[])
 export function decideAll(claims: readonly Claim[], results: ClaimResults): ClaimDecision[] {
   return claims.map((claim) => {
     try {
-      return claim.decide(results);
+      const decision = claim.decide(results);
+      if (!VERDICTS.includes(decision?.verdict)) {
+        return {
+          verdict: "not decidable" as Verdict,
+          evidence: [
+            `the predicate returned the verdict ${JSON.stringify(decision?.verdict)}; expected one of ${VERDICTS.join(", ")}`,
+          ],
+        };
+      }
+      return decision;
     } catch (error) {
       return {
         verdict: "not decidable" as Verdict,
@@ -349,6 +361,8 @@ export interface ClaimOutcome {
   readonly speaker: string;
   readonly source: string;
   readonly predicate: string;
+  /** The setup the discussion assumed, as the claim states it. */
+  readonly setup?: string;
   readonly verdict: Verdict;
   readonly evidence: readonly string[];
   /** Present when the robustness sweep ran. */
@@ -364,6 +378,8 @@ export interface ClaimOutcome {
 
 export interface ClaimsReport {
   readonly profile: string;
+  /** sha256 (12 hex digits) of the cost profile's parameters as run. */
+  readonly profileHash: string;
   readonly cpus: number;
   readonly seeds: readonly number[];
   readonly workloadParams: Readonly<Record<string, Record<string, unknown>>>;
@@ -478,6 +494,10 @@ export function evaluateClaims(options: EvaluateOptions = {}): ClaimsReport {
   });
   return {
     profile: config.profile.name,
+    profileHash: createHash("sha256")
+      .update(canonicalJson(config.profile.parameters))
+      .digest("hex")
+      .slice(0, 12),
     cpus: config.cpus,
     seeds: config.seeds,
     workloadParams: Object.fromEntries(
@@ -490,6 +510,7 @@ export function evaluateClaims(options: EvaluateOptions = {}): ClaimsReport {
       speaker: claim.speaker,
       source: claim.source,
       predicate: claim.predicate,
+      ...(claim.setup !== undefined ? { setup: claim.setup } : {}),
       verdict: base[i].verdict,
       evidence: base[i].evidence,
       ...(options.robustness === false

@@ -21,8 +21,20 @@ import { CLAIM_STRATEGIES } from "./evaluate.ts";
 
 const OPERATORS = ["<", "<=", ">", ">=", "==", "!="] as const;
 
+/** Cell statuses a condition may accept besides `ok` (`accept`). */
+export const ACCEPTABLE_STATUSES = ["partial", "unsupported", "failed", "error"] as const;
+
 const cellRef = z
-  .object({ workload: z.string(), strategy: z.string(), metric: z.string() })
+  .object({
+    workload: z.string(),
+    strategy: z.string(),
+    metric: z.string(),
+    /**
+     * Statuses besides `ok` whose metrics this condition reads (default none: a cell that
+     * is not `ok` makes the claim not decidable, naming the status and its reason).
+     */
+    accept: z.array(z.enum(ACCEPTABLE_STATUSES)).optional(),
+  })
   .strict();
 
 const conditionSchema = z
@@ -36,6 +48,7 @@ const claimSchema = z
     speaker: z.string().optional(),
     source: z.string().optional(),
     predicate: z.string().min(1, "must not be empty"),
+    setup: z.string().optional(),
     all: z.array(conditionSchema).min(1),
   })
   .strict();
@@ -86,46 +99,61 @@ export function jsonClaim(data: z.infer<typeof claimSchema>, origin: string): Cl
     typeof c.right === "number" ? [c.left] : [c.left, c.right],
   );
   for (const ref of refs) checkRef(ref, origin);
-  const read = (results: ClaimResults, ref: CellRef) => {
+  /** The metric, or why it cannot be read (the cell did not run, or its status is not accepted). */
+  const read = (results: ClaimResults, ref: CellRef): number | string => {
     const cell = results.cell(ref.workload, ref.strategy);
-    if (!cell || cell.status === "failed") return undefined;
-    return cell.metrics[ref.metric];
+    const where = `${ref.workload}/${ref.strategy}`;
+    if (!cell) return `${where} did not run`;
+    if (
+      cell.status !== "ok" &&
+      !(ref.accept as readonly string[] | undefined)?.includes(cell.status)
+    ) {
+      return `${where} is ${cell.status}${cell.reason ? ` (${cell.reason})` : ""}; the condition accepts ${["ok", ...(ref.accept ?? [])].join(", ")}`;
+    }
+    const value = cell.metrics[ref.metric];
+    return value === undefined ? `${where} has no ${ref.metric}` : value;
   };
-  const label = (ref: CellRef) => `${ref.workload}/${ref.strategy} ${ref.metric}`;
+  const label = (ref: CellRef, results?: ClaimResults) => {
+    const status = results?.cell(ref.workload, ref.strategy)?.status;
+    return `${ref.workload}/${ref.strategy}${status !== undefined && status !== "ok" ? ` [${status}]` : ""} ${ref.metric}`;
+  };
   return {
     id: data.id,
     quote: data.quote,
     speaker: data.speaker ?? "-",
     source: data.source ?? origin,
     predicate: data.predicate,
+    ...(data.setup !== undefined ? { setup: data.setup } : {}),
     workloads: [...new Set(refs.map((r) => r.workload))],
     strategies: [...new Set(refs.map((r) => r.strategy))],
     decide(results) {
       const evidence: string[] = [];
       let holds = true;
+      let tied = false;
       for (const condition of data.all) {
         const left = read(results, condition.left);
         const right =
           typeof condition.right === "number" ? condition.right : read(results, condition.right);
-        if (left === undefined || right === undefined) {
+        if (typeof left === "string" || typeof right === "string") {
           return {
             verdict: "not decidable",
-            evidence: [
-              `no value for ${label(condition.left)}${typeof condition.right === "number" ? "" : ` or ${label(condition.right)}`}`,
-            ],
+            evidence: [typeof left === "string" ? left : (right as string)],
           };
         }
+        // A strict comparison between equal values is a tie: neither side of the claim.
+        const tie = (condition.op === "<" || condition.op === ">") && left === right;
         const ok = compare(left, condition.op, right);
-        holds &&= ok;
+        if (tie) tied = true;
+        else holds &&= ok;
         const rightText =
           typeof condition.right === "number"
             ? num(right)
-            : `${label(condition.right)} = ${num(right)}`;
+            : `${label(condition.right, results)} = ${num(right)}`;
         evidence.push(
-          `${label(condition.left)} = ${num(left)} ${condition.op} ${rightText}: ${ok}`,
+          `${label(condition.left, results)} = ${num(left)} ${condition.op} ${rightText}: ${tie ? "tie" : ok}`,
         );
       }
-      return { verdict: holds ? "supported" : "refuted", evidence };
+      return { verdict: !holds ? "refuted" : tied ? "tie" : "supported", evidence };
     },
   };
 }

@@ -32,7 +32,12 @@ export function loadShard(path: string): ShardFile {
       `merge: ${path} is not a shard file of this pkslab (write one with pkslab sweep --shard k/n --out FILE).`,
     );
   }
-  if (!Array.isArray(file.cells) || !Array.isArray(file.points) || !file.shard) {
+  if (
+    !Array.isArray(file.cells) ||
+    !Array.isArray(file.points) ||
+    !file.shard ||
+    typeof file.modelHash !== "string"
+  ) {
     throw new UserInputError(`merge: ${path} is incomplete.`);
   }
   return file as ShardFile;
@@ -53,7 +58,13 @@ export async function mergeAction(paths: readonly string[], flags: MergeFlags): 
   await writeSweepOutputs(
     merged.parameters,
     merged.metrics,
-    sweepDocuments(merged.toolVersion, merged.gitCommit, merged.points, merged.cells),
+    sweepDocuments(
+      merged.toolVersion,
+      merged.gitCommit,
+      merged.points,
+      merged.cells,
+      merged.modelHash,
+    ),
     format,
     flags.out,
     flags.saveDir,

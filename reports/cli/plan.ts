@@ -4,7 +4,6 @@
  * cost profile after overrides, the seeds, and the command line that reproduces it.
  */
 
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import {
   type CellResult,
@@ -15,7 +14,6 @@ import {
 } from "../../core/compare.ts";
 import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
 import { DEFAULT_MACHINE, type MachineConfig, validateMachineConfig } from "../../core/machine.ts";
-import { PACKAGE_ROOT } from "../../core/package-root.ts";
 import { hasPluginExtension, loadPluginExport } from "../../core/plugin-catalog.ts";
 import {
   type CostProfile,
@@ -433,17 +431,5 @@ export function runResolved(
   return cells;
 }
 
-/** The pkslab checkout's git commit, when it is one; undefined otherwise. */
-export function gitCommit(): string | undefined {
-  try {
-    const out = execFileSync("git", ["rev-parse", "HEAD"], {
-      cwd: PACKAGE_ROOT,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-      timeout: 5000,
-    }).trim();
-    return /^[0-9a-f]{40}$/.test(out) ? out : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** The pkslab checkout's git commit, with `-dirty` when tracked files have changes. */
+export { gitCommit } from "../provenance.ts";

@@ -16,8 +16,9 @@ import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
 import { METRIC_CATALOG, metricSpec } from "../../core/metrics.ts";
 import type { CostProfile } from "../../core/profile.ts";
 import type { StrategyModule } from "../../strategies/api.ts";
+import { modelHash } from "../provenance.ts";
 import { PRIMARY_METRIC, SHOWN_METRICS } from "../render/common.ts";
-import { renderSweep, SWEEP_FORMATS, type SweepPoint } from "../render/sweep.ts";
+import { renderSweep, SWEEP_FORMATS, type SweepPoint, sweepProvenance } from "../render/sweep.ts";
 import { buildResults, type ResolvedConfig, SWEEP_JSON_VERSION } from "../results.ts";
 import { chooseFormat, emit } from "./compare.ts";
 import { type CompareFlags, mergeCompareOptions, parseAssignment, splitList } from "./config.ts";
@@ -77,7 +78,7 @@ export function parseSweepValues(text: string): string[] {
 }
 
 /** Version of the shard file format written by `sweep --shard` and read by `pkslab merge`. */
-export const SHARD_FORMAT = 2;
+export const SHARD_FORMAT = 3;
 
 /** One swept parameter and its values, in the order given. */
 export interface SweepAxis {
@@ -102,6 +103,8 @@ export interface ShardFile {
   readonly pkslabSweepShard: typeof SHARD_FORMAT;
   readonly toolVersion: string;
   readonly gitCommit?: string;
+  /** The model's hash (reports/provenance.ts): shards of different models do not merge. */
+  readonly modelHash: string;
   /** Identifies the sweep: shards merge only with shards of the same one. */
   readonly sweepId: string;
   readonly parameters: readonly string[];
@@ -141,12 +144,13 @@ function shardPoint(values: readonly string[], comparison: ResolvedComparison): 
 /** The identity of a sweep: its parameters, metrics and every point's resolved configuration. */
 function sweepIdOf(
   toolVersion: string,
+  model: string,
   parameters: readonly string[],
   metrics: readonly string[],
   points: readonly ShardPoint[],
 ): string {
   return createHash("sha256")
-    .update(JSON.stringify({ toolVersion, parameters, metrics, points }))
+    .update(JSON.stringify({ toolVersion, model, parameters, metrics, points }))
     .digest("hex")
     .slice(0, 16);
 }
@@ -157,6 +161,7 @@ export function sweepDocuments(
   commit: string | undefined,
   points: readonly ShardPoint[],
   cells: readonly CellResult[][],
+  model: string = modelHash(),
 ): SweepPoint[] {
   return points.map((point, index) => ({
     values: point.values,
@@ -169,6 +174,7 @@ export function sweepDocuments(
         strategies: point.strategies as readonly StrategyModule[],
         reproduce: point.reproduce,
         gitCommit: commit,
+        modelHash: model,
         run: { date: new Date().toISOString(), host: hostname(), node: process.version },
       },
       cells[index],
@@ -200,7 +206,17 @@ export async function writeSweepOutputs(
   }
   const report =
     format === "json"
-      ? `${JSON.stringify({ sweepVersion: SWEEP_JSON_VERSION, parameters, metrics, points }, null, 2)}\n`
+      ? `${JSON.stringify(
+          {
+            sweepVersion: SWEEP_JSON_VERSION,
+            context: sweepProvenance({ parameters, metrics, points }, "json"),
+            parameters,
+            metrics,
+            points,
+          },
+          null,
+          2,
+        )}\n`
       : format === "png"
         ? undefined
         : await renderSweep({
@@ -406,7 +422,8 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
       pkslabSweepShard: SHARD_FORMAT,
       toolVersion,
       ...(commit ? { gitCommit: commit } : {}),
-      sweepId: sweepIdOf(toolVersion, parameters, metrics, points),
+      modelHash: modelHash(),
+      sweepId: sweepIdOf(toolVersion, modelHash(), parameters, metrics, points),
       parameters,
       metrics,
       shard,
@@ -440,6 +457,7 @@ export function combineShards(files: readonly ShardFile[]): {
   metrics: readonly string[];
   toolVersion: string;
   gitCommit?: string;
+  modelHash: string;
   points: readonly ShardPoint[];
   cells: CellResult[][];
 } {
@@ -448,6 +466,11 @@ export function combineShards(files: readonly ShardFile[]): {
   const count = first.shard.count;
   const seen = new Set<number>();
   for (const file of files) {
+    if (file.modelHash !== first.modelHash) {
+      throw new UserInputError(
+        `merge: shard ${file.shard.index}/${file.shard.count} was run by another model (model hash ${file.modelHash}, not ${first.modelHash}): run every shard from the same pkslab source.`,
+      );
+    }
     if (file.sweepId !== first.sweepId) {
       throw new UserInputError(
         `merge: shard ${file.shard.index}/${file.shard.count} is from another sweep (${file.sweepId}, not ${first.sweepId}): same command, values and pkslab version are needed.`,
@@ -483,6 +506,7 @@ export function combineShards(files: readonly ShardFile[]): {
     metrics: first.metrics,
     toolVersion: first.toolVersion,
     ...(first.gitCommit ? { gitCommit: first.gitCommit } : {}),
+    modelHash: first.modelHash,
     points: first.points,
     cells,
   };

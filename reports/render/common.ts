@@ -4,6 +4,7 @@
  * version, config hash, cost profile, seeds, and the model-results disclaimer).
  */
 import { unknownChoiceError } from "../../core/errors.ts";
+import { commitLabel } from "../provenance.ts";
 import type { CellReport, MetricSummary, ResultDocument } from "../results.ts";
 import type { Summary } from "../stats.ts";
 import { significant } from "../stats.ts";
@@ -254,13 +255,8 @@ export function adoptionTitle(doc: ResultDocument): string {
     : "";
 }
 
-/** "bf8572c74bfc" or "bf8572c74bfc-dirty". */
-export function commitLabel(commit: string | undefined): string {
-  if (!commit) return "unknown (not a git checkout)";
-  const dirty = commit.endsWith("-dirty");
-  const hash = dirty ? commit.slice(0, -"-dirty".length) : commit;
-  return `${hash.slice(0, 12)}${dirty ? "-dirty" : ""}`;
-}
+/** The commit as reports print it ("bf8572c74bfc", or with "-dirty"). */
+export { commitLabel };
 
 /**
  * The versions that produced a document, for citing it: strategies and workloads with their

@@ -313,7 +313,7 @@ function provenanceOf(doc: ResultDocument): string[] {
   const list = (entries: readonly { name: string; version: string }[]) =>
     entries.map((entry) => `${entry.name} ${entry.version}`).join(", ");
   return [
-    `pkslab ${context.tool.version}, commit ${commitLabel(context.gitCommit)}, config ${context.configHash}, profile ${context.costProfile.name}`,
+    `pkslab ${context.tool.version}, commit ${commitLabel(context.gitCommit)}, config ${context.configHash}, model ${context.modelHash}, profile ${context.costProfile.name}`,
     `strategies: ${list(context.config.strategies)}`,
     `workloads: ${list(context.config.workloads)}`,
   ];

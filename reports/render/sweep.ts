@@ -6,6 +6,7 @@
  */
 import { getBorderCharacters, table } from "table";
 import type { TopLevelSpec } from "vega-lite";
+import { type ContextStyle, type Provenance, provenance, renderContext } from "../provenance.ts";
 import type { ResultDocument } from "../results.ts";
 import { seedLabel } from "../results.ts";
 import { PAIRED_METHOD } from "../stats.ts";
@@ -225,7 +226,7 @@ async function renderSweepHtml(data: SweepData, first: ResultDocument): Promise<
     "<body>",
     `<h1>pkslab sweep of ${data.parameters.map((p) => `<code>${escapeHtml(p)}</code>`).join(" x ")}</h1>`,
     `<p>${escapeHtml(`${context.tool.name} ${context.tool.version}  metrics ${data.metrics.join(", ")}  profile ${context.costProfile.name}  seeds ${seedLabel(context.config.seeds)}  cpus ${cpusLabel(data, first)}  baseline ${context.config.baseline}  points ${data.points.length}`)}</p>`,
-    `<p class="disclaimer">${escapeHtml(context.disclaimer)}</p>`,
+    ...sweepContext(data, "html", "html", "head"),
   ];
   let index = 0;
   for (const workload of context.config.workloads.map((w) => w.name)) {
@@ -252,6 +253,7 @@ async function renderSweepHtml(data: SweepData, first: ResultDocument): Promise<
     `<li>cells: seed mean ±95% CI half width (change vs baseline; * = ${SWEEP_STAR}); [partial] = some work refused, unsupported/failed = no number</li>`,
     `<li>config hashes per point: ${escapeHtml(hashesLabel(data))}</li>`,
     "</ul>",
+    ...sweepContext(data, "html", "html", "reproduce"),
     "</body>",
     "</html>",
     "",
@@ -267,7 +269,8 @@ function renderSweepCsv(data: SweepData, first: ResultDocument): string {
   const lines = [
     `# ${context.tool.name} ${context.tool.version}  sweep ${parametersLabel(data)}  profile ${context.costProfile.name}  seeds ${seedLabel(context.config.seeds)}`,
     `# config hashes ${hashesLabel(data)}`,
-    `# ${context.disclaimer}`,
+    ...sweepContext(data, "csv", "csv", "head"),
+    ...sweepContext(data, "csv", "csv", "reproduce"),
     [...parameterColumns, "workload", "strategy", "seed", "metric", "value_of_metric"].join(","),
   ];
   for (const point of data.points) {
@@ -348,6 +351,37 @@ export function sweepReproduce(data: SweepData, format?: string): string {
   ].join(" ");
 }
 
+/**
+ * The provenance of a sweep: the first point's tool version, commit and model hash (every
+ * point ran on the same model), a config hash over every point's config hash, and the
+ * command that reruns the sweep in `format`.
+ */
+export function sweepProvenance(data: SweepData, format?: string): Provenance {
+  const first = data.points[0]?.doc;
+  return provenance({
+    toolVersion: first?.context.tool.version ?? "unknown",
+    config: {
+      parameters: data.parameters,
+      metrics: data.metrics,
+      points: data.points.map((point) => [point.values, point.doc.context.configHash]),
+    },
+    ...(first ? { costProfile: first.context.costProfile.name } : {}),
+    reproduce: sweepReproduce(data, format),
+    ...(first?.context.modelHash ? { modelHash: first.context.modelHash } : {}),
+    gitCommit: first?.context.gitCommit ?? null,
+  });
+}
+
+/** The context block of a sweep report (head: identification and disclaimer; or reproduce). */
+function sweepContext(
+  data: SweepData,
+  format: string,
+  style: ContextStyle,
+  part: "head" | "reproduce",
+): string[] {
+  return renderContext(sweepProvenance(data, format === "table" ? undefined : format), style, part);
+}
+
 /** A column key for a swept parameter: its last dotted part (`pages` for pmem-dax.pages). */
 function parameterKey(parameter: string): string {
   return parameter.slice(parameter.lastIndexOf(".") + 1);
@@ -380,7 +414,7 @@ function renderSweepEmail(data: SweepData, first: ResultDocument): string {
       `profile ${context.costProfile.name}  seeds ${seedLabel(context.config.seeds)} (${context.config.seeds.length})  cpus ${cpusLabel(data, first)}  baseline ${baseline}  points ${data.points.length}`,
       EMAIL_WIDTH,
     ),
-    ...wrapWords(context.disclaimer, EMAIL_WIDTH),
+    ...sweepContext(data, "email", "email", "head"),
   ];
   for (const workload of context.config.workloads.map((w) => w.name)) {
     for (const metric of data.metrics) {
@@ -461,8 +495,9 @@ function renderSweepEmail(data: SweepData, first: ResultDocument): string {
       EMAIL_WIDTH,
     ),
     ...wrapWords(`config hashes per point: ${hashesLabel(data)}`, EMAIL_WIDTH),
-    ...versionLines(first, EMAIL_WIDTH),
-    ...wrapWords(`reproduce: ${sweepReproduce(data, "email")}`, EMAIL_WIDTH, "    ", " \\"),
+    // The commit is in the context block, with its -dirty mark.
+    ...versionLines(first, EMAIL_WIDTH).filter((line) => !line.startsWith("pkslab commit")),
+    ...sweepContext(data, "email", "email", "reproduce"),
   );
   return `${out.map((line) => toAscii(line).trimEnd()).join("\n")}\n`;
 }
@@ -481,7 +516,6 @@ export async function renderSweep(report: SweepReport): Promise<string> {
   const header = [
     `${context.tool.name} ${context.tool.version}  sweep ${parametersLabel(report)}  ${report.metrics.length > 1 ? "metrics" : "metric"} ${metricsLabel}`,
     `profile ${context.costProfile.name}  seeds ${seedLabel(context.config.seeds)} (${context.config.seeds.length})  cpus ${cpusLabel(report, first)}  baseline ${context.config.baseline}  points ${report.points.length}`,
-    context.disclaimer,
   ];
   const legend = [
     `cells: seed mean ±95% CI half width (change vs baseline; * = ${SWEEP_STAR}); [partial] = some work refused, unsupported/failed = no number`,
@@ -497,7 +531,7 @@ export async function renderSweep(report: SweepReport): Promise<string> {
       `${header[0]}  `,
       header[1],
       "",
-      `> ${header[2]}`,
+      ...sweepContext(report, "markdown", "markdown", "head"),
     );
     for (const workload of workloads) {
       for (const metric of report.metrics) {
@@ -510,9 +544,10 @@ export async function renderSweep(report: SweepReport): Promise<string> {
       }
     }
     out.push("", ...legend.map((line) => `- ${line.replaceAll("*", "\\*")}`), "");
+    out.push(...sweepContext(report, "markdown", "markdown", "reproduce"), "");
     return out.join("\n");
   }
-  out.push(...header);
+  out.push(...header, ...sweepContext(report, "table", "text", "head"));
   const twoParameters = report.parameters.length > 1;
   for (const workload of workloads) {
     for (const metric of report.metrics) {
@@ -542,5 +577,6 @@ export async function renderSweep(report: SweepReport): Promise<string> {
     }
   }
   out.push("", ...legend.flatMap((line) => wrapWords(line, WIDTH, "  ")));
+  out.push(...sweepContext(report, "table", "text", "reproduce"));
   return `${out.join("\n")}\n`;
 }

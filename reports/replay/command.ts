@@ -28,7 +28,13 @@ import {
   text,
   wholeNumber,
 } from "../cli/flags.ts";
-import { REPLAY_FORMATS, type ReplayFormat, renderReplay, runReplay } from "./replay.ts";
+import {
+  REPLAY_FORMATS,
+  type ReplayFormat,
+  renderReplay,
+  replayProvenance,
+  runReplay,
+} from "./replay.ts";
 
 export { REPLAY_FORMATS, renderReplay, runReplay } from "./replay.ts";
 
@@ -137,7 +143,11 @@ export async function replayAction(trace: string, options: ReplayCommandOptions)
   process.stderr.write(
     `replay: ${result.cells.length} runs in ${((performance.now() - parsed) / 1000).toFixed(1)} s\n`,
   );
-  const text = renderReplay(result, valid.format);
+  const text = renderReplay(
+    result,
+    valid.format,
+    replayProvenance(result, valid.format, { profile: options.profile ?? DEFAULT_PROFILE }),
+  );
   if (valid.out) {
     writeFileAtomic(valid.out, text);
     process.stderr.write(`replay: wrote ${valid.out}\n`);

@@ -3,6 +3,7 @@
  * (workloads/trace-replay.ts), and the report: per mapping × strategy the usual metrics,
  * plus the trace's own statistics (workloads/trace-parse.ts).
  */
+import { createHash } from "node:crypto";
 import { type RunStatus, runSimulation } from "../../core/engine.ts";
 import { DEFAULT_MACHINE, type MachineConfig } from "../../core/machine.ts";
 import type { CostProfile } from "../../core/profile.ts";
@@ -15,6 +16,14 @@ import {
   traceThreads,
   traceWorkload,
 } from "../../workloads/trace-replay.ts";
+import {
+  canonicalJson,
+  commandLine,
+  type Provenance,
+  provenance,
+  renderContext,
+  toolVersion,
+} from "../provenance.ts";
 import { formatNumber } from "../render/common.ts";
 
 export const REPLAY_FORMATS = ["table", "markdown", "json"] as const;
@@ -56,6 +65,10 @@ export interface ReplayCell {
 
 export interface ReplayResult {
   readonly trace: string;
+  /** The cost profile's name and the sha256 (12 hex digits) of its parameters as run. */
+  readonly profile: string;
+  readonly profileHash: string;
+  readonly checkInvariants: boolean;
   readonly stats: TraceStats;
   readonly cpus: number;
   readonly seed: number;
@@ -119,6 +132,12 @@ export function runReplay(trace: TraceData, options: ReplayOptions): ReplayResul
   }
   return {
     trace: trace.source,
+    profile: options.profile.name,
+    profileHash: createHash("sha256")
+      .update(canonicalJson(options.profile.parameters))
+      .digest("hex")
+      .slice(0, 12),
+    checkInvariants: options.checkInvariants === true,
     stats: trace.stats,
     cpus,
     seed,
@@ -207,9 +226,66 @@ function metricCell(cell: ReplayCell, metric: string, perOp: boolean): string {
   return formatNumber(value);
 }
 
-/** Renders a replay result as a terminal table, GitHub markdown or JSON. */
-export function renderReplay(result: ReplayResult, format: ReplayFormat): string {
-  if (format === "json") return `${JSON.stringify(result, null, 2)}\n`;
+/** The --profile argument of the run, when it was not the profile's own name (a file). */
+export interface ReplayInvocation {
+  readonly profile?: string;
+}
+
+/** The command line that reruns a replay in `format`. */
+export function replayReproduce(
+  result: ReplayResult,
+  format: ReplayFormat,
+  invocation: ReplayInvocation = {},
+): string {
+  const words = ["npx", "pkslab", "replay", result.trace];
+  words.push("--mapping", [...new Set(result.cells.map((c) => c.mapping))].join(","));
+  words.push("--strategies", [...new Set(result.cells.map((c) => c.strategy))].join(","));
+  words.push("--cpus", String(result.cpus), "--seed", String(result.seed));
+  for (const [name, value] of Object.entries(result.params))
+    words.push("--set", `${name}=${value}`);
+  words.push("--profile", invocation.profile ?? result.profile);
+  if (result.checkInvariants) words.push("--check");
+  if (format !== "table") words.push("--format", format);
+  return commandLine(words);
+}
+
+/** The provenance of a replay (context block and reproduce line). */
+export function replayProvenance(
+  result: ReplayResult,
+  format: ReplayFormat,
+  invocation: ReplayInvocation = {},
+): Provenance {
+  return provenance({
+    toolVersion: toolVersion(),
+    config: {
+      trace: result.trace,
+      stats: result.stats,
+      mappings: [...new Set(result.cells.map((c) => c.mapping))],
+      strategies: [...new Set(result.cells.map((c) => c.strategy))],
+      cpus: result.cpus,
+      seed: result.seed,
+      params: result.params,
+      profile: result.profile,
+      profileHash: result.profileHash,
+      checkInvariants: result.checkInvariants,
+    },
+    costProfile: result.profile,
+    reproduce: replayReproduce(result, format, invocation),
+  });
+}
+
+/**
+ * Renders a replay result as a terminal table, GitHub markdown or JSON, with its context
+ * block (version, commit, hashes, profile, disclaimer, reproduce line).
+ */
+export function renderReplay(
+  result: ReplayResult,
+  format: ReplayFormat,
+  context: Provenance = replayProvenance(result, format),
+): string {
+  // elapsedMs is wall time: left out so that the output is a function of the inputs.
+  const cells = result.cells.map(({ elapsedMs: _elapsed, ...cell }) => cell);
+  if (format === "json") return `${JSON.stringify({ context, ...result, cells }, null, 2)}\n`;
   const markdown = format === "markdown";
   const { stats } = result;
   const out: string[] = [];
@@ -218,7 +294,8 @@ export function renderReplay(result: ReplayResult, format: ReplayFormat): string
       ? `## Replay of ${result.trace}`
       : `pkslab replay ${result.trace}  cpus ${result.cpus}  seed ${result.seed}`,
   );
-  out.push("Model results (simulated machine) driven by a real trace's accessor calls.", "");
+  out.push(...renderContext(context, markdown ? "markdown" : "text"), "");
+  out.push("Driven by a real trace's accessor calls.", "");
   out.push(markdown ? "### Trace statistics" : "trace statistics");
   out.push(
     textTable(

@@ -38,6 +38,12 @@ export interface ValidationCase {
   /** Relative tolerance: passes when |model / published − 1| ≤ tolerance. */
   readonly tolerance: number;
   readonly toleranceWhy: string;
+  /**
+   * The earlier case(s) whose numbers this case reuses (its published value is computed
+   * from theirs, or its model quantity is theirs), and how: such a case is a repeat, not an
+   * extra independent pass (each published quantity counts once).
+   */
+  readonly reuses?: { readonly cases: readonly string[]; readonly what: string };
   /** Runs the model and returns the quantity in the published unit. */
   measure(profile: CostProfile): number;
 }
@@ -198,6 +204,10 @@ const xpfoCases: ValidationCase[] = [
     tolerance: 0.2,
     toleranceWhy:
       "v9 keeps deferred flushing and batched updates (plus optimizations the model does not have); same omission as the E3 rows",
+    reuses: {
+      cases: ["xpfo-deferred-batched-4cpu"],
+      what: "the same model quantity (same configuration), checked against the later v9 measurement",
+    },
     measure: (profile) => xpfoRatio(profile, 4, true),
   },
   {
@@ -216,6 +226,10 @@ const xpfoCases: ValidationCase[] = [
     tolerance: 0.2,
     toleranceWhy:
       "as for 4 CPUs; the same model quantity as the E3 96-core row, checked against the later measurement",
+    reuses: {
+      cases: ["xpfo-deferred-batched-96cpu"],
+      what: "the same model quantity (same configuration), checked against the later v9 measurement",
+    },
     measure: (profile) => xpfoRatio(profile, 96, true),
   },
   {
@@ -234,6 +248,10 @@ const xpfoCases: ValidationCase[] = [
     tolerance: 0.1,
     toleranceWhy:
       "the signature of deferral is that the 26x growth disappears; 10% separates 'flat' from any per-CPU term",
+    reuses: {
+      cases: ["xpfo-deferred-batched-4cpu", "xpfo-deferred-batched-96cpu"],
+      what: "published value and model quantity are the quotient of those two cases' numbers",
+    },
     measure: (profile) => xpfoRatio(profile, 96, true) / xpfoRatio(profile, 4, true),
   },
 ];

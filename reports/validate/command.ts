@@ -113,6 +113,7 @@ export function registerValidateCommand(program: Command): void {
       const report = runValidation({
         cases: flags.case,
         profileFor: (name) => replacements.get(name) ?? loadProfile(name),
+        profileFiles: Object.fromEntries(flags.profileFile ?? []),
       });
       const text = renderValidation(report, format);
       if (out) {

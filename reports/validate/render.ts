@@ -1,6 +1,14 @@
-/** Renders a validation report: table (terminal), markdown, csv, json. */
+/** Renders a validation report: table (terminal), markdown, email, csv, json. */
 import { getBorderCharacters, table } from "table";
+import {
+  commandLine,
+  type Provenance,
+  provenance,
+  renderContext,
+  toolVersion,
+} from "../provenance.ts";
 import { ascii, wrap } from "./ascii.ts";
+import { VALIDATION_CASES } from "./cases.ts";
 import type { ValidationReport, ValidationRow } from "./validate.ts";
 
 export const VALIDATE_FORMATS = ["table", "markdown", "email", "csv", "json"] as const;
@@ -18,10 +26,46 @@ export function formatValue(value: number): string {
 }
 
 const DISCLAIMER =
-  "Model results (simulated machine) against published measurements. A fitted case was used to set a profile parameter and is not independent evidence.";
+  "Model results (simulated machine) against published measurements. Only a validation is independent evidence: an input check's published value is an input of the cost profile (a parameter was fitted to it), and a repeat reuses another case's numbers.";
+
+/** The command line that reruns this report in `format`. */
+export function validateReproduce(report: ValidationReport, format: ValidateFormat): string {
+  const words = ["npx", "pkslab", "validate"];
+  const ids = report.rows.map((row) => row.id);
+  const all = VALIDATION_CASES.map((c) => c.id);
+  if (ids.length !== all.length || ids.some((id, i) => id !== all[i])) {
+    for (const id of ids) words.push("--case", id);
+  }
+  for (const profile of report.profiles) {
+    if (profile.file !== undefined) words.push("--profile-file", `${profile.name}=${profile.file}`);
+  }
+  if (format !== "table") words.push("--format", format);
+  return commandLine(words);
+}
+
+/** The provenance of a validation report (context block and reproduce line). */
+export function validationProvenance(report: ValidationReport, format: ValidateFormat): Provenance {
+  return provenance({
+    toolVersion: toolVersion(),
+    config: { cases: report.rows.map((row) => row.id), profiles: report.profiles },
+    costProfile: report.profiles
+      .map((p) => (p.file !== undefined ? `${p.name}=${p.file}` : p.name))
+      .join(","),
+    reproduce: validateReproduce(report, format),
+  });
+}
 
 function summaryLine(report: ValidationReport): string {
-  return `${report.passed}/${report.rows.length} cases pass (${report.fitted} fitted, ${report.independent} independent; ${report.failed} failed).`;
+  const { roles } = report;
+  return `${report.passed}/${report.rows.length} cases pass; independent evidence: ${roles.validation.passed} of ${roles.validation.cases} validations pass (besides ${roles["input check"].passed}/${roles["input check"].cases} input checks and ${roles.repeat.passed}/${roles.repeat.cases} repeats; ${report.failed} failed).`;
+}
+
+/** Why a case is not independent, or "" for a validation. */
+function roleNote(row: ValidationRow): string {
+  if (row.role === "input check")
+    return `the published value is an input of ${row.profile}: ${row.fittedParameters.join(", ")} fitted to it`;
+  if (row.role === "repeat") return `reuses ${row.reuses.join(", ")}: ${row.reusesWhat ?? ""}`;
+  return "";
 }
 
 function fitLines(report: ValidationReport): string[] {
@@ -43,8 +87,8 @@ const cells = (row: ValidationRow) => [
 ];
 const HEAD = ["case", "ref", "published", "model", "ratio", "tol", "result", "role"];
 
-function renderTable(report: ValidationReport): string {
-  let out = `pkslab validate: model vs published\n${DISCLAIMER}\n\n`;
+function renderTable(report: ValidationReport, context: Provenance): string {
+  let out = `pkslab validate: model vs published\n${renderContext(context, "text").join("\n")}\n${DISCLAIMER}\n\n`;
   out += table([HEAD, ...report.rows.map(cells)], {
     border: getBorderCharacters("norc"),
     columns: { 2: { alignment: "right" }, 3: { alignment: "right" }, 4: { alignment: "right" } },
@@ -64,17 +108,15 @@ function renderTable(report: ValidationReport): string {
     out += `    published: ${row.conditions}. ${row.citation}\n`;
     out += `    model: ${row.configuration}\n    metric: ${row.metric}\n`;
     out += `    tolerance ±${Math.round(row.tolerance * 100)}%: ${row.toleranceWhy}\n`;
-    if (row.fittedParameters.length > 0) {
-      out += `    fitted here: ${row.fittedParameters.join(", ")}\n`;
-    }
+    if (row.role !== "validation") out += `    ${row.role}: ${roleNote(row)}\n`;
   }
   return out;
 }
 
 const md = (text: string) => text.replaceAll("|", "\\|");
 
-function renderMarkdown(report: ValidationReport): string {
-  let out = `# pkslab validate\n\n${DISCLAIMER}\n\n`;
+function renderMarkdown(report: ValidationReport, context: Provenance): string {
+  let out = `# pkslab validate\n\n${renderContext(context, "markdown").join("\n")}\n\n${DISCLAIMER}\n\n`;
   out += `| ${HEAD.join(" | ")} |\n| ${HEAD.map((_, i) => (i >= 2 && i <= 4 ? "---:" : "---")).join(" | ")} |\n`;
   for (const row of report.rows) out += `| ${cells(row).map(md).join(" | ")} |\n`;
   out += `\n${summaryLine(report)}\n\n## Fitted parameters\n\n`;
@@ -82,7 +124,8 @@ function renderMarkdown(report: ValidationReport): string {
   out += "\n## Cases\n\n";
   for (const row of report.rows) {
     out += `- **${row.id}** (${row.reference}): ${md(row.title)}. Published: ${md(row.conditions)}; ${md(row.citation)}. Model: ${md(row.configuration)}; metric: ${md(row.metric)}. Tolerance ±${Math.round(row.tolerance * 100)}%: ${md(row.toleranceWhy)}.`;
-    if (row.fittedParameters.length > 0) out += ` Fitted here: ${row.fittedParameters.join(", ")}.`;
+    if (row.role !== "validation")
+      out += ` ${row.role === "input check" ? "Input check" : "Repeat"}: ${md(roleNote(row))}.`;
     out += "\n";
   }
   return out;
@@ -93,7 +136,7 @@ function csvField(value: string | number): string {
   return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-function renderCsv(report: ValidationReport): string {
+function renderCsv(report: ValidationReport, context: Provenance): string {
   const head = [
     "case",
     "reference",
@@ -106,8 +149,9 @@ function renderCsv(report: ValidationReport): string {
     "result",
     "role",
     "fitted_parameters",
+    "reuses",
   ];
-  const lines = [head.join(",")];
+  const lines = [...renderContext(context, "csv"), head.join(",")];
   for (const row of report.rows) {
     lines.push(
       [
@@ -122,6 +166,7 @@ function renderCsv(report: ValidationReport): string {
         row.pass ? "pass" : "fail",
         row.role,
         row.fittedParameters.join(" "),
+        row.reuses.join(" "),
       ]
         .map(csvField)
         .join(","),
@@ -131,8 +176,13 @@ function renderCsv(report: ValidationReport): string {
 }
 
 /** Plain ASCII, 72 columns: two lines per case, then the fits and the failures. */
-function renderEmail(report: ValidationReport): string {
-  const out: string[] = ["pkslab validate: model vs published", ...wrap(DISCLAIMER), ""];
+function renderEmail(report: ValidationReport, context: Provenance): string {
+  const out: string[] = [
+    "pkslab validate: model vs published",
+    ...renderContext(context, "email"),
+    ...wrap(DISCLAIMER),
+    "",
+  ];
   for (const row of report.rows) {
     const status = `${row.pass ? "pass" : "FAIL"}  ${row.role}`;
     const name = `${row.id} (${row.reference})`;
@@ -144,6 +194,7 @@ function renderEmail(report: ValidationReport): string {
         "  ",
       ),
     );
+    if (row.role !== "validation") out.push(...wrap(roleNote(row), "      ", "    "));
   }
   out.push("", ...wrap(summaryLine(report)), "", "Fitted parameters:");
   for (const line of fitLines(report)) out.push(...wrap(line, "    ", "  "));
@@ -153,17 +204,25 @@ function renderEmail(report: ValidationReport): string {
   return `${out.map(ascii).join("\n")}\n`;
 }
 
-export function renderValidation(report: ValidationReport, format: ValidateFormat): string {
+/**
+ * Renders a validation report in `format`, with its context block (version, commit,
+ * hashes, profiles, disclaimer, reproduce line; default: this checkout's).
+ */
+export function renderValidation(
+  report: ValidationReport,
+  format: ValidateFormat,
+  context: Provenance = validationProvenance(report, format),
+): string {
   switch (format) {
     case "table":
-      return renderTable(report);
+      return renderTable(report, context);
     case "markdown":
-      return renderMarkdown(report);
+      return renderMarkdown(report, context);
     case "email":
-      return renderEmail(report);
+      return renderEmail(report, context);
     case "csv":
-      return renderCsv(report);
+      return renderCsv(report, context);
     case "json":
-      return `${JSON.stringify({ disclaimer: DISCLAIMER, ...report }, null, 2)}\n`;
+      return `${JSON.stringify({ context, disclaimer: DISCLAIMER, ...report }, null, 2)}\n`;
   }
 }

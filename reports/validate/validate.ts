@@ -3,11 +3,25 @@
  * each, model vs published, the ratio, pass/fail, and whether the case was used to fit a
  * profile parameter (then it is not independent evidence) or is independent.
  */
+import { createHash } from "node:crypto";
 import { unknownChoiceError } from "../../core/errors.ts";
 import { type CostProfile, loadProfile } from "../../core/profile.ts";
+import { canonicalJson } from "../provenance.ts";
 import { VALIDATION_CASES, type ValidationCase } from "./cases.ts";
 
-export type CaseRole = "fitted" | "independent";
+/**
+ * What a case's pass is evidence of:
+ * - `validation`: the published value is not an input of the profile and no other case's
+ *   numbers are reused: an independent check;
+ * - `input check`: the published value is an input of the cost profile (a parameter was
+ *   fitted to it, `fittedTo`): agreement shows the fit holds, not that the model predicts;
+ * - `repeat`: the case reuses another case's numbers (see ValidationCase.reuses), so its
+ *   pass is not an extra independent one.
+ */
+export type CaseRole = "validation" | "input check" | "repeat";
+
+/** The roles, in report order. */
+export const CASE_ROLES: readonly CaseRole[] = ["validation", "input check", "repeat"];
 
 export interface ValidationRow {
   readonly id: string;
@@ -22,8 +36,11 @@ export interface ValidationRow {
   readonly tolerance: number;
   readonly pass: boolean;
   readonly role: CaseRole;
-  /** Profile parameters fitted to this case (empty when independent). */
+  /** Profile parameters fitted to this case (empty unless an input check). */
   readonly fittedParameters: readonly string[];
+  /** The cases whose numbers a repeat reuses, and how (empty otherwise). */
+  readonly reuses: readonly string[];
+  readonly reusesWhat?: string;
   readonly conditions: string;
   readonly citation: string;
   readonly configuration: string;
@@ -35,8 +52,15 @@ export interface ValidationReport {
   readonly rows: readonly ValidationRow[];
   readonly passed: number;
   readonly failed: number;
-  readonly fitted: number;
-  readonly independent: number;
+  /** Cases per role, and of them how many pass. */
+  readonly roles: Readonly<Record<CaseRole, { readonly cases: number; readonly passed: number }>>;
+  /** Built-in profile names the cases ran on, and the file that replaced each (--profile-file). */
+  readonly profiles: readonly {
+    readonly name: string;
+    readonly file?: string;
+    /** sha256 (12 hex digits) of the profile's parameters as loaded. */
+    readonly hash: string;
+  }[];
   /** Every fitted parameter: profile, name, value, unit and the case(s) it was fitted to. */
   readonly fits: readonly {
     profile: string;
@@ -57,6 +81,8 @@ export interface ValidationOptions {
   readonly profileFor?: (name: string) => CostProfile;
   /** Called after each case, for progress. */
   readonly onCase?: (done: number, total: number, id: string) => void;
+  /** The files that replace built-in profiles (recorded in the report for its reproduce line). */
+  readonly profileFiles?: Readonly<Record<string, string>>;
 }
 
 /** The case ids a `fittedTo` field names (comma or plus separated). */
@@ -114,8 +140,10 @@ export function runValidation(options: ValidationOptions = {}): ValidationReport
       ratio,
       tolerance: item.tolerance,
       pass: Number.isFinite(ratio) && Math.abs(ratio - 1) <= item.tolerance,
-      role: fittedParameters.length > 0 ? "fitted" : "independent",
+      role: fittedParameters.length > 0 ? "input check" : item.reuses ? "repeat" : "validation",
       fittedParameters,
+      reuses: item.reuses?.cases ?? [],
+      ...(item.reuses ? { reusesWhat: item.reuses.what } : {}),
       conditions: item.published.conditions,
       citation: item.published.citation,
       configuration: item.configuration,
@@ -134,13 +162,27 @@ export function runValidation(options: ValidationOptions = {}): ValidationReport
     }
   }
   const passed = rows.filter((row) => row.pass).length;
-  const fitted = rows.filter((row) => row.role === "fitted").length;
+  const roles = Object.fromEntries(
+    CASE_ROLES.map((role) => {
+      const of = rows.filter((row) => row.role === role);
+      return [role, { cases: of.length, passed: of.filter((row) => row.pass).length }];
+    }),
+  ) as Record<CaseRole, { cases: number; passed: number }>;
   return {
     rows,
     passed,
     failed: rows.length - passed,
-    fitted,
-    independent: rows.length - fitted,
+    roles,
+    profiles: [...profiles.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, profile]) => {
+        const file = options.profileFiles?.[name];
+        const hash = createHash("sha256")
+          .update(canonicalJson(profile.parameters))
+          .digest("hex")
+          .slice(0, 12);
+        return file !== undefined ? { name, file, hash } : { name, hash };
+      }),
     fits,
   };
 }

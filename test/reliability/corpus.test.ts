@@ -224,7 +224,7 @@ const CASES: readonly Case[] = [
     name: "claims: a misspelt key, with a suggestion and the valid keys",
     args: ["claims", "--no-builtin", "--claims", corpus("claims-unknown-key.json")],
     message:
-      /claims-unknown-key\.json: claims\[0\]: unknown key "qoute"\. Did you mean "quote"\? Valid keys: id, quote, speaker, source, predicate, all\.$/,
+      /claims-unknown-key\.json: claims\[0\]: unknown key "qoute"\. Did you mean "quote"\? Valid keys: id, quote, speaker, source, predicate, setup, all\.$/,
     out: "json",
   },
   {

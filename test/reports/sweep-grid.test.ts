@@ -162,7 +162,7 @@ describe("two-parameter sweep: reports", () => {
     );
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
-    expect(doc.sweepVersion).toBe(2);
+    expect(doc.sweepVersion).toBe(3);
     expect(doc.parameters).toEqual(["cpus", "profile.wrmsr_pkrs_cycles"]);
     expect(doc.metrics).toEqual(["cost.cycles_per_op"]);
     expect(doc.points.map((p: { values: string[] }) => p.values.join("/"))).toEqual([

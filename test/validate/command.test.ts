@@ -70,7 +70,7 @@ describe("pkslab validate / claims commands", () => {
     const report = JSON.parse(out);
     expect(report.claims).toHaveLength(8);
     for (const claim of report.claims) {
-      expect(["supported", "refuted", "not decidable"]).toContain(claim.verdict);
+      expect(["supported", "refuted", "tie", "not decidable"]).toContain(claim.verdict);
     }
   }, 120_000);
 });

@@ -4,7 +4,7 @@ import { VALIDATION_CASES } from "../../reports/validate/cases.ts";
 import { renderValidation } from "../../reports/validate/render.ts";
 import { fittedCases, runValidation } from "../../reports/validate/validate.ts";
 
-/** Cases whose profile parameters were fitted to them (the rest must be independent). */
+/** Cases whose profile parameters were fitted to them: input checks, not validations. */
 const FITTED = new Set([
   "p19-flush-1page",
   "xpfo-eager-4cpu",
@@ -17,6 +17,9 @@ const FITTED = new Set([
   "e10-fix-size",
 ]);
 
+/** Cases that reuse another case's numbers: repeats, not extra independent passes. */
+const REPEATS = new Set(["xpfo-v9-4cpu", "xpfo-v9-96cpu", "xpfo-deferred-scaling"]);
+
 describe("pkslab validate: every case", () => {
   it.each(VALIDATION_CASES.map((c) => [c.id]))(
     "%s reproduces its published result within tolerance",
@@ -27,7 +30,9 @@ describe("pkslab validate: every case", () => {
       expect(Number.isFinite(row.model)).toBe(true);
       expect(Math.abs(row.ratio - 1)).toBeLessThanOrEqual(row.tolerance);
       expect(row.pass).toBe(true);
-      expect(row.role).toBe(FITTED.has(id) ? "fitted" : "independent");
+      expect(row.role).toBe(
+        FITTED.has(id) ? "input check" : REPEATS.has(id) ? "repeat" : "validation",
+      );
     },
     60_000,
   );
@@ -45,6 +50,47 @@ describe("pkslab validate: fitting is declared, and checks can fail", () => {
         }
       }
     }
+  });
+
+  it("each published quantity counts once: a case with another case's model run declares that it repeats it", () => {
+    const seen = new Map<string, string>();
+    VALIDATION_CASES.forEach((c, index) => {
+      for (const id of c.reuses?.cases ?? []) {
+        const earlier = VALIDATION_CASES.findIndex((other) => other.id === id);
+        expect(earlier, `${c.id} reuses ${id}`).toBeGreaterThanOrEqual(0);
+        expect(earlier, `${c.id} reuses a later case ${id}`).toBeLessThan(index);
+      }
+      const key = `${c.profile}|${c.configuration}|${c.metric}`;
+      const first = seen.get(key);
+      if (first !== undefined) expect(c.reuses?.cases, `${c.id} repeats ${first}`).toContain(first);
+      else seen.set(key, c.id);
+    });
+    const report = runValidation({
+      cases: ["xpfo-deferred-batched-4cpu", "xpfo-v9-4cpu", "p19-flush-1page"],
+    });
+    expect(report.roles.validation).toEqual({ cases: 1, passed: 1 });
+    expect(report.roles.repeat).toEqual({ cases: 1, passed: 1 });
+    expect(report.roles["input check"]).toEqual({ cases: 1, passed: 1 });
+    expect(renderValidation(report, "table")).toContain("1 of 1 validations pass");
+  });
+
+  it("a published value that a profile source quotes is an input: that parameter names the case in fittedTo", () => {
+    for (const c of VALIDATION_CASES) {
+      const profile = loadProfile(c.profile);
+      const written = String(c.published.value);
+      for (const [name, parameter] of Object.entries(profile.parameters)) {
+        if (
+          !new RegExp(`(^|[^0-9.])${written.replace(".", "\\.")}([^0-9]|$)`).test(parameter.source)
+        )
+          continue;
+        expect(
+          fittedCases(parameter.fittedTo),
+          `${c.profile}.${name} quotes ${c.id}'s ${written}`,
+        ).toContain(c.id);
+      }
+    }
+    // And the check finds what it looks for: P19's 1,276 cycles in ipi_send_base_cycles.
+    expect(loadProfile("server-2022").parameters.ipi_send_base_cycles.source).toMatch(/\b1276\b/);
   });
 
   it("a broken server profile fails the shootdown and flush cases", () => {
@@ -68,7 +114,7 @@ describe("pkslab validate: fitting is declared, and checks can fail", () => {
     expect(report.failed).toBe(2);
   }, 60_000);
 
-  it("renders every format deterministically, naming fitted and independent cases", () => {
+  it("renders every format deterministically, naming input checks and validations", () => {
     const report = runValidation({ cases: ["p19-flush-1page", "p19-flush-2pages"] });
     const again = runValidation({ cases: ["p19-flush-1page", "p19-flush-2pages"] });
     for (const format of ["table", "markdown", "email", "csv", "json"] as const) {
@@ -79,12 +125,13 @@ describe("pkslab validate: fitting is declared, and checks can fail", () => {
       expect(line).toMatch(/^[\x20-\x7e]*$/);
     }
     const table = renderValidation(report, "table");
-    expect(table).toContain("fitted");
-    expect(table).toContain("independent");
+    expect(table).toMatch(/p19-flush-1page .* input check/);
+    expect(table).toMatch(/p19-flush-2pages .* validation/);
     expect(table).toContain("server-2022.ipi_send_base_cycles = 1,046 cycles");
     const json = JSON.parse(renderValidation(report, "json"));
     expect(json.rows).toHaveLength(2);
-    expect(json.fitted).toBe(1);
+    expect(json.roles["input check"]).toEqual({ cases: 1, passed: 1 });
+    expect(json.roles.validation).toEqual({ cases: 1, passed: 1 });
   });
 
   it("refuses an unknown case id with the valid choices", () => {
