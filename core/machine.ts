@@ -1,5 +1,14 @@
 import { UserInputError } from "./errors.ts";
 import { Cat, Ev, Ledger } from "./ledger.ts";
+import {
+  BROADCAST_MODES,
+  type BroadcastMode,
+  FLUSH_MODES,
+  type FlushMode,
+  MACHINE_PARAMS,
+  MAX_CPUS,
+  profileTlbGeometry,
+} from "./machine-params.ts";
 import { PKR_AD, PKR_WD, PKS_KEYS } from "./pkrs.ts";
 import type { CostProfile } from "./profile.ts";
 import {
@@ -53,6 +62,39 @@ export interface MachineConfig {
   readonly vmallocPages: number;
   /** CR0.WP; Linux pins it to 1 (native_write_cr0). */
   readonly cr0wp: boolean;
+  /** Order of local flush and remote IPIs in a multi-CPU flush (absent: concurrent). */
+  readonly flush?: FlushMode;
+  /** IPIs or AMD INVLPGB broadcast for remote invalidation (absent: ipi). */
+  readonly broadcast?: BroadcastMode;
+  /** With broadcast=invlpgb, least CPUs in an mm's cpumask for a broadcast user flush (absent: 3). */
+  readonly invlpgbMinCpus?: number;
+  /** TLB geometry; each absent field comes from the cost profile (TLB_GEOMETRY_PARAMS). */
+  readonly l1dEntries4k?: number;
+  readonly l1dEntries2m?: number;
+  readonly l1dEntries1g?: number;
+  readonly l1dWays?: number;
+  readonly stlbEntries?: number;
+  readonly stlbEntries1g?: number;
+  readonly stlbWays?: number;
+}
+
+/** A machine config with every optional field filled in (TLB geometry from `profile`). */
+export function resolveMachineConfig(
+  config: MachineConfig,
+  profile: CostProfile,
+): Required<MachineConfig> {
+  const geometry = profileTlbGeometry(profile);
+  const given = config as unknown as Record<string, unknown>;
+  const fallback: Record<string, unknown> = {
+    flush: "concurrent",
+    broadcast: "ipi",
+    invlpgbMinCpus: 3,
+    ...geometry,
+  };
+  // Fields in MACHINE_PARAMS order, so that echoed configurations read the same way.
+  const out: Record<string, unknown> = {};
+  for (const spec of MACHINE_PARAMS) out[spec.name] = given[spec.name] ?? fallback[spec.name];
+  return out as unknown as Required<MachineConfig>;
 }
 
 export const DEFAULT_MACHINE: MachineConfig = {
@@ -63,7 +105,7 @@ export const DEFAULT_MACHINE: MachineConfig = {
   cr0wp: true,
 };
 
-export const MAX_CPUS = 8192;
+export { MAX_CPUS };
 
 /** Per-page machine state is held in 1 GiB chunks (2^18 pages) allocated on first use. */
 const CHUNK_SHIFT = 18;
@@ -91,7 +133,38 @@ export function validateMachineConfig(config: MachineConfig): void {
   }
   if (!["1g", "2m", "4k"].includes(config.directMapLeaf)) {
     throw new UserInputError(
-      `machine.directMapLeaf must be one of 1g, 2m, 4k; got ${config.directMapLeaf}.`,
+      `machine.directMapLeaf must be one of 4K, 2M, 1G; got ${config.directMapLeaf}.`,
+    );
+  }
+  if (config.flush !== undefined && !FLUSH_MODES.includes(config.flush)) {
+    throw new UserInputError(
+      `machine.flush must be one of ${FLUSH_MODES.join(", ")}; got ${String(config.flush)}.`,
+    );
+  }
+  if (config.broadcast !== undefined && !BROADCAST_MODES.includes(config.broadcast)) {
+    throw new UserInputError(
+      `machine.broadcast must be one of ${BROADCAST_MODES.join(", ")}; got ${String(config.broadcast)}.`,
+    );
+  }
+  for (const spec of MACHINE_PARAMS) {
+    if (spec.kind !== "integer" || spec.profileParameter === undefined) continue;
+    const value = (config as unknown as Record<string, unknown>)[spec.name];
+    if (value === undefined) continue;
+    if (
+      typeof value !== "number" ||
+      !Number.isInteger(value) ||
+      value < (spec.min ?? 0) ||
+      value > (spec.max ?? Number.MAX_SAFE_INTEGER)
+    ) {
+      throw new UserInputError(
+        `machine.${spec.name} must be a whole number from ${spec.min} to ${spec.max} (${spec.unit}); got ${String(value)}.`,
+      );
+    }
+  }
+  const minCpus = config.invlpgbMinCpus;
+  if (minCpus !== undefined && (!Number.isInteger(minCpus) || minCpus < 1 || minCpus > MAX_CPUS)) {
+    throw new UserInputError(
+      `machine.invlpgbMinCpus must be a whole number from 1 to ${MAX_CPUS}; got ${String(minCpus)}.`,
     );
   }
 }
@@ -219,7 +292,8 @@ export class Thread {
  * direct map `[0, pages)`, vmalloc `[vmallocBase, +vmallocPages)`, fixmap after it.
  */
 export class Machine {
-  readonly config: MachineConfig;
+  /** The configuration with every optional field resolved (TLB geometry from the profile). */
+  readonly config: Required<MachineConfig>;
   readonly profile: CostProfile;
   readonly ledger: Ledger;
   readonly tlb: Tlb;
@@ -289,7 +363,7 @@ export class Machine {
 
   constructor(config: MachineConfig, profile: CostProfile) {
     validateMachineConfig(config);
-    this.config = config;
+    this.config = resolveMachineConfig(config, profile);
     this.profile = profile;
     this.ledger = new Ledger(config.cpus, profile);
     const p = (name: string) => this.ledger.parameterId(name);
@@ -314,12 +388,11 @@ export class Machine {
         "kmap_local_slot_cycles",
       ].map((name) => [name, p(name)]),
     );
-    const value = (name: string) => profile.parameters[name].value;
     this.tlb = new Tlb(config.cpus, {
-      entries4k: value("tlb_entries_4k"),
-      entries2m: value("tlb_entries_2m"),
-      entries1g: value("tlb_entries_1g"),
-      ways: value("tlb_ways"),
+      entries4k: this.config.stlbEntries,
+      entries2m: this.config.stlbEntries,
+      entries1g: this.config.stlbEntries1g,
+      ways: this.config.stlbWays,
     });
     this.#tlbKeys = new Int32Array(
       Math.max(this.tlb.capacity(SIZE_4K), this.tlb.capacity(SIZE_2M), this.tlb.capacity(SIZE_1G)),
