@@ -26,6 +26,9 @@ export const COST_CATEGORIES = [
   "page_alloc",
   "kmap_slot",
   "strategy",
+  "entry",
+  "user",
+  "tlb_broadcast",
 ] as const;
 export type CostCategory = (typeof COST_CATEGORIES)[number];
 
@@ -56,6 +59,14 @@ export const EVENT_NAMES = [
   "migrations_deferred",
   "lock_contended",
   "lock_sleeps",
+  "syscalls",
+  "interrupts",
+  "user_faults",
+  "mm_flushes",
+  "invlpgb",
+  "forks",
+  "execs",
+  "exits",
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 export const Ev = Object.fromEntries(EVENT_NAMES.map((name, index) => [name, index])) as {

@@ -43,6 +43,9 @@ const CATEGORY_DESCRIPTIONS: Record<CostCategory, string> = {
   page_alloc: "page allocations",
   kmap_slot: "kmap_local slot push and pop",
   strategy: "software costs a strategy declares itself",
+  entry: "system-call and interrupt entry and exit (the kernel-entry operations)",
+  user: "user-mode time (no kernel mapping live)",
+  tlb_broadcast: "INVLPGB broadcast invalidations and the TLBSYNC wait (broadcast=invlpgb)",
 };
 
 const EVENT_SPECS: Record<EventName, { description: string; direction: MetricDirection }> = {
@@ -78,6 +81,23 @@ const EVENT_SPECS: Record<EventName, { description: string; direction: MetricDir
   },
   lock_contended: { description: "lock acquisitions that had to wait", direction: "lower" },
   lock_sleeps: { description: "sleeping-lock waits", direction: "lower" },
+  syscalls: { description: "system calls entered (kernel-entry via syscall)", direction: "none" },
+  interrupts: {
+    description: "interrupts and exceptions entered by kernel-entry operations",
+    direction: "none",
+  },
+  user_faults: {
+    description: "user page faults handled (fault operations: PTE installs in the mm's tables)",
+    direction: "none",
+  },
+  mm_flushes: {
+    description: "flush_tlb_mm_range() calls (user TLB flushes of one mm)",
+    direction: "lower",
+  },
+  invlpgb: { description: "INVLPGB broadcast invalidations issued", direction: "lower" },
+  forks: { description: "address spaces copied by fork", direction: "none" },
+  execs: { description: "address spaces built by exec", direction: "none" },
+  exits: { description: "address spaces torn down (exit_mmap)", direction: "none" },
 };
 
 const STRAY_DESCRIPTIONS: Record<StrayClass, string> = {
