@@ -63,6 +63,7 @@ export const EVENT_NAMES = [
   "interrupts",
   "user_faults",
   "mm_flushes",
+  "user_full_flushes",
   "invlpgb",
   "forks",
   "execs",

@@ -1116,7 +1116,7 @@ export class Machine {
   #userFlushLocal(cpu: number, pages: number, full: boolean): void {
     const ledger = this.ledger;
     if (full) {
-      ledger.count(Ev.full_flushes);
+      ledger.count(Ev.user_full_flushes);
       ledger.charge(cpu, Cat.tlb_flush, this.#p.cr3_flush_cycles);
     } else {
       ledger.count(Ev.invlpg, pages);

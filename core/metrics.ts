@@ -94,6 +94,10 @@ const EVENT_SPECS: Record<EventName, { description: string; direction: MetricDir
     description: "flush_tlb_mm_range() calls (user TLB flushes of one mm)",
     direction: "lower",
   },
+  user_full_flushes: {
+    description: "full non-global flushes of an mm (CR3 write, flush_tlb_local) on any CPU",
+    direction: "lower",
+  },
   invlpgb: { description: "INVLPGB broadcast invalidations issued", direction: "lower" },
   forks: { description: "address spaces copied by fork", direction: "none" },
   execs: { description: "address spaces built by exec", direction: "none" },

@@ -50,10 +50,10 @@ describe("flush_tlb_mm_range (arch/x86/mm/tlb.c, 6.1)", () => {
     runMm(machine, 0, 7);
     machine.flushTlbMmRange(0, 7, 33);
     expect(machine.ledger.events[Ev.invlpg]).toBe(33);
-    expect(machine.ledger.events[Ev.full_flushes]).toBe(0);
+    expect(machine.ledger.events[Ev.user_full_flushes]).toBe(0);
     machine.flushTlbMmRange(0, 7, 34);
     expect(machine.ledger.events[Ev.invlpg]).toBe(33);
-    expect(machine.ledger.events[Ev.full_flushes]).toBe(1);
+    expect(machine.ledger.events[Ev.user_full_flushes]).toBe(1);
     expect(cycles(machine, 0, Cat.tlb_flush)).toBe(
       machine.profile.parameters.cr3_flush_cycles.value,
     );
