@@ -848,6 +848,31 @@ export function runSimulation(spec: RunSpec): RunResult {
     }
   };
 
+  /** exc_page_fault -> handle_mm_fault on `mm` (see the fault operation). */
+  const fault = (
+    cpu: number,
+    sim: SimThread,
+    op: Extract<Operation, { kind: "fault" }>,
+    mm: Mm,
+  ) => {
+    machine.exceptionEnter(cpu);
+    ledger.count(Ev.user_faults);
+
+    const table = tableOf(cpu, sim, mm, op.page);
+    const slot = op.page % PTRS_PER_PTE;
+    const count = Math.max(1, Math.min(op.ptes ?? 1, PTRS_PER_PTE - slot));
+    const anon = op.anon ? UPTE_ANON : 0;
+    for (let i = 0; i < count; i++) {
+      const page = op.page + i;
+      const old = mm.ptes.get(page) ?? 0;
+      const wanted = i === 0 && op.write ? UPTE_PRESENT | UPTE_WRITE | UPTE_DIRTY : UPTE_PRESENT;
+      mm.ptes.set(page, old | wanted | anon);
+    }
+    if (op.cycles && op.cycles > 0) ledger.chargeDerived(cpu, Cat.work, op.cycles);
+    ptWrite(cpu, sim, table, slot, count);
+    machine.exceptionExit(cpu);
+  };
+
   const lifetime = (cpu: number, sim: SimThread, op: Operation) => {
     const thread = sim.thread;
     switch (op.kind) {
@@ -885,23 +910,12 @@ export function runSimulation(spec: RunSpec): RunResult {
         return;
       }
       case "fault": {
-        machine.exceptionEnter(cpu);
-        ledger.count(Ev.user_faults);
-        const mm = ownMm(cpu, sim);
-        const table = tableOf(cpu, sim, mm, op.page);
-        const slot = op.page % PTRS_PER_PTE;
-        const count = Math.max(1, Math.min(op.ptes ?? 1, PTRS_PER_PTE - slot));
-        const anon = op.anon ? UPTE_ANON : 0;
-        for (let i = 0; i < count; i++) {
-          const page = op.page + i;
-          const old = mm.ptes.get(page) ?? 0;
-          const wanted =
-            i === 0 && op.write ? UPTE_PRESENT | UPTE_WRITE | UPTE_DIRTY : UPTE_PRESENT;
-          mm.ptes.set(page, old | wanted | anon);
+        if (op.mm !== undefined && op.mm !== thread.mm) {
+          const id = op.mm;
+          asProcess(cpu, id, () => fault(cpu, sim, op, withPgd(cpu, sim, machine.mm(id))));
+        } else {
+          fault(cpu, sim, op, ownMm(cpu, sim));
         }
-        if (op.cycles && op.cycles > 0) ledger.chargeDerived(cpu, Cat.work, op.cycles);
-        ptWrite(cpu, sim, table, slot, count);
-        machine.exceptionExit(cpu);
         return;
       }
       case "use-mm": {
@@ -952,19 +966,31 @@ export function runSimulation(spec: RunSpec): RunResult {
       }
       case "exec": {
         ledger.count(Ev.execs);
-        releaseMm(cpu, sim);
-        thread.mm = op.mm;
-        const mm = withPgd(cpu, sim, machine.mm(op.mm));
-        mm.users++;
-        machine.switchMm(cpu, thread);
+        let mm: Mm;
+        if (op.from !== undefined && op.from !== thread.mm) {
+          // A forked child's exec: it replaces the child's address space, not the caller's.
+          const from = op.from;
+          asProcess(cpu, from, () => teardown(cpu, sim, from));
+          mm = withPgd(cpu, sim, machine.mm(op.mm));
+        } else {
+          releaseMm(cpu, sim);
+          thread.mm = op.mm;
+          mm = withPgd(cpu, sim, machine.mm(op.mm));
+          mm.users++;
+          machine.switchMm(cpu, thread);
+        }
         // setup_arg_pages/copy_strings: the stack's table and its first PTEs.
         const stack = STACK_PAGE;
         const ptes = Math.max(1, op.ptes ?? 1);
-        const table = tableOf(cpu, sim, mm, stack);
-        for (let i = 0; i < ptes; i++) {
-          mm.ptes.set(stack + i, UPTE_PRESENT | UPTE_WRITE | UPTE_DIRTY | UPTE_ANON);
-        }
-        ptWrite(cpu, sim, table, stack % PTRS_PER_PTE, ptes);
+        const build = () => {
+          const table = tableOf(cpu, sim, mm, stack);
+          for (let i = 0; i < ptes; i++) {
+            mm.ptes.set(stack + i, UPTE_PRESENT | UPTE_WRITE | UPTE_DIRTY | UPTE_ANON);
+          }
+          ptWrite(cpu, sim, table, stack % PTRS_PER_PTE, ptes);
+        };
+        if (mm.id === thread.mm) build();
+        else asProcess(cpu, mm.id, build);
         return;
       }
       case "exit": {

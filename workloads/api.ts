@@ -87,6 +87,8 @@ export type Operation =
       readonly ptes?: number;
       readonly anon?: boolean;
       readonly cycles?: number;
+      /** Address space of the faulting process when it is not the thread's own (a forked child running on this CPU). */
+      readonly mm?: number;
     }
   /** The thread runs in address space `mm` (a CLONE_VM thread of that process; created empty if new). */
   | { readonly kind: "use-mm"; readonly mm: number }
@@ -101,7 +103,13 @@ export type Operation =
    * execve(): the thread's old address space is released (torn down when no other thread
    * uses it) and a new one, `mm`, is built: a pgd and a stack table with `ptes` PTEs.
    */
-  | { readonly kind: "exec"; readonly mm: number; readonly ptes?: number }
+  | {
+      readonly kind: "exec";
+      readonly mm: number;
+      readonly ptes?: number;
+      /** The address space replaced when it is not the thread's own (a forked child's exec). */
+      readonly from?: number;
+    }
   /**
    * exit_mmap() of address space `mm` (default: the thread's own): one write window per
    * table clearing its PTEs (zap_pte_range), a full flush of the mm, the tables freed.

@@ -18,6 +18,7 @@ export const SIZE_PARAM: Record<keyof typeof BUILTIN_WORKLOADS, [string, number]
   "preempt-migrate": ["sections", 5],
   "xpfo-churn": ["allocations", 20],
   "vmap-churn": ["loops", 20],
+  lmbench: ["ops", 4],
 };
 
 /** One thread's stream, materialised. */
