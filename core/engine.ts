@@ -918,6 +918,13 @@ export function runSimulation(spec: RunSpec): RunResult {
         }
         return;
       }
+      case "touch": {
+        const mm = ownMm(cpu, sim);
+        const pte = mm.ptes.get(op.page) ?? 0;
+        if (pte & UPTE_PRESENT && (!op.write || pte & UPTE_WRITE)) return;
+        fault(cpu, sim, { ...op, kind: "fault" }, mm);
+        return;
+      }
       case "use-mm": {
         if (thread.mm === op.mm) return;
         releaseMm(cpu, sim);

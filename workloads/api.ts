@@ -90,6 +90,19 @@ export type Operation =
       /** Address space of the faulting process when it is not the thread's own (a forked child running on this CPU). */
       readonly mm?: number;
     }
+  /**
+   * A user-mode access to `page` of the thread's address space: nothing when its PTE is
+   * present and allows it (user translations are not modelled in the TLB), else the page
+   * fault the CPU raises, handled as the fault operation with the same fields.
+   */
+  | {
+      readonly kind: "touch";
+      readonly page: number;
+      readonly write: boolean;
+      readonly ptes?: number;
+      readonly anon?: boolean;
+      readonly cycles?: number;
+    }
   /** The thread runs in address space `mm` (a CLONE_VM thread of that process; created empty if new). */
   | { readonly kind: "use-mm"; readonly mm: number }
   /**

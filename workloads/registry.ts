@@ -26,11 +26,13 @@ import btrfsMetadata from "./btrfs-metadata.ts";
 import crossCpuHandoff from "./cross-cpu-handoff.ts";
 import lmbench from "./lmbench.ts";
 import longTermMap from "./long-term-map.ts";
+import mmapSync from "./mmap-sync.ts";
 import pagecacheIo from "./pagecache-io.ts";
 import pagetableProtect from "./pagetable-protect.ts";
 import { parseStrayMix, STRAY_PARAMS } from "./params.ts";
 import pmemDax from "./pmem-dax.ts";
 import preemptMigrate from "./preempt-migrate.ts";
+import tlbFlushBench from "./tlb-flush-bench.ts";
 import vmapChurn from "./vmap-churn.ts";
 import xpfoChurn from "./xpfo-churn.ts";
 
@@ -47,6 +49,8 @@ export const BUILTIN_WORKLOADS = {
   "xpfo-churn": xpfoChurn,
   "vmap-churn": vmapChurn,
   lmbench,
+  "mmap-sync": mmapSync,
+  "tlb-flush-bench": tlbFlushBench,
 } as const satisfies Record<string, WorkloadModule>;
 
 /**
@@ -54,7 +58,11 @@ export const BUILTIN_WORKLOADS = {
  * named (--workloads lmbench, ...): a compare or sweep without --workloads keeps the
  * default matrix it had, with its output and run time.
  */
-export const EXPERIMENT_WORKLOADS: ReadonlySet<string> = new Set(["lmbench"]);
+export const EXPERIMENT_WORKLOADS: ReadonlySet<string> = new Set([
+  "lmbench",
+  "mmap-sync",
+  "tlb-flush-bench",
+]);
 
 export type BuiltinWorkload = keyof typeof BUILTIN_WORKLOADS;
 

@@ -21,7 +21,12 @@ const DISCLAIMER =
   "Model results (simulated machine) against published measurements. A fitted case was used to set a profile parameter and is not independent evidence.";
 
 function summaryLine(report: ValidationReport): string {
-  return `${report.passed}/${report.rows.length} cases pass (${report.fitted} fitted, ${report.independent} independent; ${report.failed} failed).`;
+  const checks =
+    report.inputChecks > 0
+      ? `, ${report.inputChecks} input check${report.inputChecks === 1 ? "" : "s"}`
+      : "";
+  const known = report.knownMisses > 0 ? `, ${report.knownMisses} of them known misses` : "";
+  return `${report.passed}/${report.rows.length} cases pass (${report.fitted} fitted, ${report.independent} independent${checks}; ${report.failed} failed${known}).`;
 }
 
 function fitLines(report: ValidationReport): string[] {
@@ -56,6 +61,7 @@ function renderTable(report: ValidationReport): string {
     out += "\nFailed:\n";
     for (const row of failed) {
       out += `  ${row.id}: model ${formatValue(row.model)} vs published ${formatValue(row.published)} ${row.unit} (ratio ${row.ratio.toFixed(3)}, tolerance ±${Math.round(row.tolerance * 100)}%: ${row.toleranceWhy})\n`;
+      if (row.knownMiss) out += `    known miss: ${row.knownMiss}\n`;
     }
   }
   out += "\nCases:\n";
@@ -67,6 +73,7 @@ function renderTable(report: ValidationReport): string {
     if (row.fittedParameters.length > 0) {
       out += `    fitted here: ${row.fittedParameters.join(", ")}\n`;
     }
+    if (row.inputCheck) out += `    input check: ${row.inputCheck}\n`;
   }
   return out;
 }

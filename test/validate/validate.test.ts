@@ -17,6 +17,15 @@ const FITTED = new Set([
   "e10-fix-size",
 ]);
 
+/** Cases that check unverified inputs rather than predict. */
+const INPUT_CHECKS = new Set(["e17-invlpgb-tlb-share"]);
+/** Cases the model is known to miss (issue 18's E17: see reports/validate/cases.ts). */
+const KNOWN_MISSES = new Set([
+  "e17-ipi-tlb-share",
+  "e17-invlpgb-tlb-share",
+  "e17-invlpgb-alone-speedup",
+]);
+
 describe("pkslab validate: every case", () => {
   it.each(VALIDATION_CASES.map((c) => [c.id]))(
     "%s reproduces its published result within tolerance",
@@ -25,9 +34,18 @@ describe("pkslab validate: every case", () => {
       const row = report.rows[0];
       expect(row.id).toBe(id);
       expect(Number.isFinite(row.model)).toBe(true);
+      expect(row.role).toBe(
+        FITTED.has(id) ? "fitted" : INPUT_CHECKS.has(id) ? "input check" : "independent",
+      );
+      if (KNOWN_MISSES.has(id)) {
+        // Reported as failed, never re-fitted: when a mechanism change makes it pass,
+        // take it off the known misses.
+        expect(row.knownMiss).toBeDefined();
+        expect(row.pass, `${id} now passes: drop its knownMiss`).toBe(false);
+        return;
+      }
       expect(Math.abs(row.ratio - 1)).toBeLessThanOrEqual(row.tolerance);
       expect(row.pass).toBe(true);
-      expect(row.role).toBe(FITTED.has(id) ? "fitted" : "independent");
     },
     60_000,
   );

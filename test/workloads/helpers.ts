@@ -19,6 +19,8 @@ export const SIZE_PARAM: Record<keyof typeof BUILTIN_WORKLOADS, [string, number]
   "xpfo-churn": ["allocations", 20],
   "vmap-churn": ["loops", 20],
   lmbench: ["ops", 4],
+  "mmap-sync": ["requests", 8],
+  "tlb-flush-bench": ["loops", 8],
 };
 
 /** One thread's stream, materialised. */

@@ -58,6 +58,8 @@ describe("workload registry", () => {
       "xpfo-churn",
       "vmap-churn",
       "lmbench",
+      "mmap-sync",
+      "tlb-flush-bench",
     ]);
     for (const name of BUILTIN_WORKLOAD_NAMES) expect(BUILTIN_WORKLOADS[name].name).toBe(name);
   });
@@ -68,9 +70,8 @@ describe("workload registry", () => {
       BUILTIN_WORKLOAD_NAMES.filter((name) => !EXPERIMENT_WORKLOADS.has(name)),
     );
     expect([...EXPERIMENT_WORKLOADS].every((name) => name in BUILTIN_WORKLOADS)).toBe(true);
-    expect((await resolveWorkloads(["lmbench"])).map((entry) => entry.module.name)).toEqual([
-      "lmbench",
-    ]);
+    const named = await resolveWorkloads(["tlb-flush-bench", "lmbench"]);
+    expect(named.map((entry) => entry.module.name)).toEqual(["tlb-flush-bench", "lmbench"]);
     const chosen = await resolveWorkloads(["vmap-churn", "pmem-dax"]);
     expect(chosen.map((entry) => entry.module.name)).toEqual(["vmap-churn", "pmem-dax"]);
     await expect(resolveWorkloads(["pmem-dacs"])).rejects.toThrow(/Did you mean "pmem-dax"/);
