@@ -8,6 +8,7 @@ import type { CostParameter, CostProfile } from "./profile.ts";
 export const COST_CATEGORIES = [
   "work",
   "access",
+  "stlb_hit",
   "tlb_walk",
   "pkrs_write",
   "pte_write",
@@ -47,6 +48,7 @@ export const EVENT_NAMES = [
   "invlpg",
   "full_flushes",
   "tlb_misses",
+  "stlb_hits",
   "pte_writes",
   "direct_map_splits",
   "direct_map_splits_1g",

@@ -401,16 +401,24 @@ export class Machine {
         "irq_entry_exit_cycles",
         "invlpgb_cycles",
         "tlbsync_cycles",
+        "stlb_hit_cycles",
       ].map((name) => [name, p(name)]),
     );
     this.tlb = new Tlb(config.cpus, {
-      entries4k: this.config.stlbEntries,
-      entries2m: this.config.stlbEntries,
-      entries1g: this.config.stlbEntries1g,
-      ways: this.config.stlbWays,
+      entries4k: this.config.l1dEntries4k,
+      entries2m: this.config.l1dEntries2m,
+      entries1g: this.config.l1dEntries1g,
+      ways: this.config.l1dWays,
+      stlbEntries: this.config.stlbEntries,
+      stlbEntries1g: this.config.stlbEntries1g,
+      stlbWays: this.config.stlbWays,
     });
     this.#tlbKeys = new Int32Array(
-      Math.max(this.tlb.capacity(SIZE_4K), this.tlb.capacity(SIZE_2M), this.tlb.capacity(SIZE_1G)),
+      Math.max(
+        this.tlb.totalCapacity(SIZE_4K),
+        this.tlb.totalCapacity(SIZE_2M),
+        this.tlb.totalCapacity(SIZE_1G),
+      ),
     );
     this.pages = config.memoryGiB << 18;
     this.#pendingStale = new StaleWindows(this.pages);
@@ -556,6 +564,11 @@ export class Machine {
     if (tlb.lookupIn(cpu, vpn, size) >= 0) {
       pte = tlb.hitPte;
       pfn = tlb.hitPfn;
+      if (tlb.hitLevel === 2) {
+        // L1 DTLB miss served by the STLB.
+        ledger.count(Ev.stlb_hits);
+        ledger.charge(cpu, Cat.stlb_hit, this.#p.stlb_hit_cycles);
+      }
     } else {
       pte = this.pteOf(vpn);
       pfn = this.walkPfn;
@@ -1484,7 +1497,7 @@ export class Machine {
       directMapLeaf: this.config.directMapLeaf,
       vmallocPages: this.config.vmallocPages,
       kmapSlotsPerCpu: KM_MAX_IDX,
-      tlbEntriesPerCpu: `${this.tlb.capacity(0)} x 4K, ${this.tlb.capacity(1)} x 2M, ${this.tlb.capacity(2)} x 1G, ${this.tlb.ways}-way`,
+      tlbEntriesPerCpu: this.tlb.describe(),
       cr0wp: this.config.cr0wp ? 1 : 0,
       profile: this.profile.name,
     };

@@ -25,6 +25,7 @@ export interface MetricSpec {
 const CATEGORY_DESCRIPTIONS: Record<CostCategory, string> = {
   work: "unrelated work the workload does (compute operations)",
   access: "data accesses (one L1 hit each)",
+  stlb_hit: "L1 DTLB misses served by the second-level TLB (STLB)",
   tlb_walk: "page walks after TLB misses, by levels walked",
   pkrs_write: "WRMSR(IA32_PKRS) and pkrs_cache checks",
   pte_write: "kernel page-table entry writes",
@@ -63,6 +64,7 @@ const EVENT_SPECS: Record<EventName, { description: string; direction: MetricDir
   invlpg: { description: "INVLPG executed, on any CPU", direction: "lower" },
   full_flushes: { description: "full TLB flushes executed, on any CPU", direction: "lower" },
   tlb_misses: { description: "TLB misses (page walks)", direction: "lower" },
+  stlb_hits: { description: "L1 DTLB misses that hit the STLB", direction: "lower" },
   pte_writes: { description: "kernel PTE writes", direction: "lower" },
   direct_map_splits: {
     description: "direct-map large-page splits (any level)",
