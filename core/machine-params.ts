@@ -69,7 +69,7 @@ export const MACHINE_PARAMS: readonly MachineParamSpec[] = [
     name: "cpus",
     kind: "integer",
     unit: "CPUs",
-    description: "Online logical CPUs (the same as --cpus).",
+    description: "Online logical CPUs (the same as --cpus; also accepted as nrCpus).",
     source: "model choice (default 16)",
     min: 1,
     max: MAX_CPUS,
@@ -151,9 +151,18 @@ export const MACHINE_PARAMS: readonly MachineParamSpec[] = [
   TLB_SPEC("stlbWays", "ways", "Associativity of each STLB array.", 64),
 ];
 
-/** Spec of one machine parameter, by name. */
+/** Other names accepted for a machine parameter (the kernel's nr_cpu_ids spelling). */
+export const MACHINE_PARAM_ALIASES: Readonly<Record<string, string>> = { nrCpus: "cpus" };
+
+/** The MachineConfig field a `--set machine.<name>` names (aliases resolved). */
+export function machineParamName(name: string): string {
+  return MACHINE_PARAM_ALIASES[name] ?? name;
+}
+
+/** Spec of one machine parameter, by name (or alias). */
 export function machineParamSpec(name: string): MachineParamSpec {
-  const spec = MACHINE_PARAMS.find((candidate) => candidate.name === name);
+  const field = machineParamName(name);
+  const spec = MACHINE_PARAMS.find((candidate) => candidate.name === field);
   if (!spec) {
     throw unknownChoiceError(
       "machine parameter",

@@ -13,6 +13,7 @@ import {
 } from "../../strategies/registry.ts";
 import {
   describeWorkload,
+  EXPERIMENT_WORKLOADS,
   loadWorkloadPlugin,
   workloadCatalog,
   workloadMetadata,
@@ -193,9 +194,17 @@ export function registerCommands(program: Command, toolVersion: string): void {
       for (const { module, source } of strategies)
         out += line(module.name, module.version, module.summary, source);
       out += "\nworkloads:\n";
-      for (const { module, source } of workloads)
-        out += line(module.name, module.version, module.summary, source);
-      out += "\n`pkslab describe <name>` shows options, parameters and citations.\n";
+      for (const { module, source } of workloads) {
+        const optIn = source === "built-in" && EXPERIMENT_WORKLOADS.has(module.name);
+        out += line(
+          module.name,
+          module.version,
+          module.summary,
+          optIn ? "runs only when named" : source,
+        );
+      }
+      out +=
+        "\n`pkslab describe <name>` shows options, parameters and citations; `pkslab describe machine` the machine's parameters.\n";
       process.stdout.write(out);
     });
 

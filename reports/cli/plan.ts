@@ -20,7 +20,7 @@ import {
   resolveMachineConfig,
   validateMachineConfig,
 } from "../../core/machine.ts";
-import { parseMachineParam } from "../../core/machine-params.ts";
+import { machineParamName, parseMachineParam } from "../../core/machine-params.ts";
 import { PACKAGE_ROOT } from "../../core/package-root.ts";
 import { hasPluginExtension, loadPluginExport } from "../../core/plugin-catalog.ts";
 import {
@@ -253,7 +253,7 @@ export async function resolveComparison(options: CompareOptions): Promise<Resolv
 
   const machineSet: Record<string, unknown> = {};
   for (const { param, value } of byTarget.get("machine") ?? []) {
-    machineSet[param] = parseMachineParam(param, value);
+    machineSet[machineParamName(param)] = parseMachineParam(param, value);
   }
   if (
     options.cpus !== undefined &&

@@ -88,6 +88,15 @@ describe("machine parameters on the command line (--set machine.<param>=<value>)
       "json",
     );
     expect(JSON.parse(same.stdout).context.config.machine.cpus).toBe(2);
+    const alias = await runCli(
+      "compare",
+      ...ONE_CELL,
+      "--set",
+      "machine.nrCpus=3",
+      "--format",
+      "json",
+    );
+    expect(JSON.parse(alias.stdout).context.config.machine.cpus).toBe(3);
   });
 
   it("describe machine lists every parameter with unit, default and source", async () => {
