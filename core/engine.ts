@@ -734,8 +734,18 @@ export function runSimulation(spec: RunSpec): RunResult {
   const pageFreeId = machine.parameterId("page_alloc_cycles");
   const switchId = machine.parameterId("context_switch_cycles");
 
-  /** One write window on page-table page `page`: map, write `ptes` PTEs from `slot`, unmap. */
-  const ptWrite = (cpu: number, sim: SimThread, page: number, slot: number, ptes: number) => {
+  /**
+   * One write window on page-table page `page`: map, write the `ptes` PTE slots from `slot`
+   * (of which `writes` are changed, by default all), unmap.
+   */
+  const ptWrite = (
+    cpu: number,
+    sim: SimThread,
+    page: number,
+    slot: number,
+    ptes: number,
+    writes = ptes,
+  ) => {
     if (ptes <= 0) return;
     const kind = lastOpKind[cpu];
     const handle = ptHandle--;
@@ -748,8 +758,8 @@ export function runSimulation(spec: RunSpec): RunResult {
       write: true,
     });
     execute(cpu, sim, { kind: "unmap", handle });
-    ledger.count(Ev.pte_writes, ptes);
-    ledger.charge(cpu, Cat.pte_write, pteWriteId, ptes);
+    ledger.count(Ev.pte_writes, writes);
+    ledger.charge(cpu, Cat.pte_write, pteWriteId, writes);
     lastOpKind[cpu] = kind;
   };
 
@@ -816,13 +826,15 @@ export function runSimulation(spec: RunSpec): RunResult {
     for (const [index, table] of mm.tables) {
       let first = PTRS_PER_PTE;
       let last = -1;
+      let present = 0;
       for (let slot = 0; slot < PTRS_PER_PTE; slot++) {
         if (mm.ptes.has(index * PTRS_PER_PTE + slot)) {
           if (slot < first) first = slot;
           last = slot;
+          present++;
         }
       }
-      if (last >= 0) ptWrite(cpu, sim, table, first, last - first + 1);
+      if (last >= 0) ptWrite(cpu, sim, table, first, last - first + 1, present);
     }
     machine.flushTlbMmRange(cpu, mmId, Number.POSITIVE_INFINITY, true);
     for (const table of mm.tables.values()) freeTable(cpu, table);
@@ -942,9 +954,11 @@ export function runSimulation(spec: RunSpec): RunResult {
         const child = withPgd(cpu, sim, machine.mm(op.child));
         for (const [index, table] of parent.tables) {
           let copied = 0;
+          let copies = 0;
           let first = -1;
           let protectFirst = -1;
           let protectLast = -1;
+          let protects = 0;
           for (let slot = 0; slot < PTRS_PER_PTE; slot++) {
             const page = index * PTRS_PER_PTE + slot;
             const pte = parent.ptes.get(page);
@@ -952,21 +966,23 @@ export function runSimulation(spec: RunSpec): RunResult {
             if (pte === undefined || (pte & UPTE_ANON) === 0) continue;
             if (first < 0) first = slot;
             copied = slot - first + 1;
+            copies++;
             let next = pte;
             if (pte & UPTE_WRITE) {
               next = pte & ~UPTE_WRITE; // COW: both sides read-only
               parent.ptes.set(page, next);
               if (protectFirst < 0) protectFirst = slot;
               protectLast = slot;
+              protects++;
             }
             child.ptes.set(page, next);
           }
           if (copied === 0) continue;
           const childTable = allocTable(cpu, sim);
           child.tables.set(index, childTable);
-          ptWrite(cpu, sim, childTable, first, copied);
+          ptWrite(cpu, sim, childTable, first, copied, copies);
           if (protectLast >= 0)
-            ptWrite(cpu, sim, table, protectFirst, protectLast - protectFirst + 1);
+            ptWrite(cpu, sim, table, protectFirst, protectLast - protectFirst + 1, protects);
         }
         machine.flushTlbMmRange(cpu, parent.id, Number.POSITIVE_INFINITY);
         return;
@@ -1023,16 +1039,18 @@ export function runSimulation(spec: RunSpec): RunResult {
             const stop = Math.min(end, (index + 1) * PTRS_PER_PTE);
             let first = -1;
             let last = -1;
+            let here = 0;
             for (let p = page; p < stop; p++) {
               if (mm.ptes.delete(p)) {
                 if (first < 0) first = p;
                 last = p;
+                here++;
               }
             }
             const table = mm.tables.get(index);
             if (table !== undefined && last >= 0) {
-              ptWrite(cpu, sim, table, first % PTRS_PER_PTE, last - first + 1);
-              cleared += last - first + 1;
+              ptWrite(cpu, sim, table, first % PTRS_PER_PTE, last - first + 1, here);
+              cleared += here;
             }
             page = stop;
           }
