@@ -74,7 +74,11 @@ const EVENT_SPECS: Record<EventName, { description: string; direction: MetricDir
   direct_map_splits_2m: { description: "direct-map 2 MiB → 4 KiB splits", direction: "lower" },
   pt_allocs: { description: "page-table pages allocated", direction: "lower" },
   vmap_purges: { description: "lazy vmap purges (each a global flush)", direction: "lower" },
-  faults: { description: "page faults taken by legitimate code", direction: "lower" },
+  faults: {
+    description:
+      "exceptions entered (#PF entry/exit charged): false faults of legitimate kernel accesses, user page faults (fault operations) and exception kernel-entry operations",
+    direction: "lower",
+  },
   context_switches: { description: "context switches", direction: "none" },
   migrations: { description: "thread migrations performed", direction: "none" },
   migrations_deferred: {
