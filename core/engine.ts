@@ -27,11 +27,24 @@ import {
   OK,
   READ,
   type Thread,
+  Thread as ThreadClass,
   WRITE,
 } from "./machine.ts";
+import {
+  type Mm,
+  PTE_BYTES,
+  PTRS_PER_PTE,
+  UPTE_ANON,
+  UPTE_DIRTY,
+  UPTE_PRESENT,
+  UPTE_WRITE,
+} from "./mm.ts";
 import { guardHooks, type HookSite, PluginError } from "./plugin-guard.ts";
 import { CONFIDENCE_LEVELS, type CostProfile } from "./profile.ts";
 import { Rng } from "./rng.ts";
+
+/** User page of the stack exec sets up (any page far from the workloads' own pages). */
+const STACK_PAGE = 1 << 30;
 
 /** Everything that defines one simulated run (one cell of a comparison, one seed). */
 export interface RunSpec {
@@ -243,6 +256,8 @@ interface Unmapped {
 interface SimThread {
   readonly thread: Thread;
   readonly ops: Iterator<Operation>;
+  /** Open kernel-entry operations, innermost last. */
+  readonly entries: ("syscall" | "exception" | "interrupt")[];
   sleepingUntil: number;
   waitingFor: number;
   done: boolean;
@@ -530,6 +545,7 @@ export function runSimulation(spec: RunSpec): RunResult {
     const sim: SimThread = {
       thread,
       ops,
+      entries: [],
       sleepingUntil: 0,
       waitingFor: -1,
       done: false,
@@ -894,6 +910,359 @@ export function runSimulation(spec: RunSpec): RunResult {
     }
   };
 
+  // ---------------------------------------------------------------------------------------
+  // Kernel entry and process lifetime (issue 18): user address spaces whose page-table
+  // pages are region pages, so every PTE write goes through the strategy's write window.
+
+  /** Region pages not holding a page table, taken lowest first. */
+  const ptFree: number[] = [];
+  for (let page = region.pfns.length - 1; page >= 0; page--) ptFree.push(page);
+  let ptHandle = -1;
+  const pteWriteId = machine.parameterId("pte_write_cycles");
+  const pageFreeId = machine.parameterId("page_alloc_cycles");
+  const switchId = machine.parameterId("context_switch_cycles");
+
+  /**
+   * One write window on page-table page `page`: map, write the `ptes` PTE slots from `slot`
+   * (of which `writes` are changed, by default all), unmap.
+   */
+  const ptWrite = (
+    cpu: number,
+    sim: SimThread,
+    page: number,
+    slot: number,
+    ptes: number,
+    writes = ptes,
+  ) => {
+    if (ptes <= 0) return;
+    const kind = lastOpKind[cpu];
+    const handle = ptHandle--;
+    execute(cpu, sim, { kind: "map", handle, page, count: 1, intent: "write", scope: "local" });
+    execute(cpu, sim, {
+      kind: "access",
+      handle,
+      offset: slot * PTE_BYTES,
+      length: Math.min(ptes, PTRS_PER_PTE - slot) * PTE_BYTES,
+      write: true,
+    });
+    execute(cpu, sim, { kind: "unmap", handle });
+    ledger.count(Ev.pte_writes, writes);
+    ledger.charge(cpu, Cat.pte_write, pteWriteId, writes);
+    lastOpKind[cpu] = kind;
+  };
+
+  /** A new page-table page (pte_alloc_one: an order-0 page, zeroed inside a window). */
+  const allocTable = (cpu: number, sim: SimThread): number => {
+    const page = ptFree.pop();
+    if (page === undefined) {
+      throw new Error(
+        `the protected region (${region.pfns.length} pages) has no page left for another page table; enlarge the workload's pages parameter`,
+      );
+    }
+    ledger.count(Ev.pt_allocs);
+    ledger.charge(cpu, Cat.pt_alloc, machine.parameterId("pagetable_alloc_cycles"));
+    ptWrite(cpu, sim, page, 0, PTRS_PER_PTE);
+    return page;
+  };
+
+  const freeTable = (cpu: number, page: number) => {
+    ledger.charge(cpu, Cat.page_alloc, pageFreeId);
+    ptFree.push(page);
+  };
+
+  /** The thread's address space, made (with its pgd) on first use. */
+  const ownMm = (cpu: number, sim: SimThread): Mm => {
+    const thread = sim.thread;
+    if (thread.mm < 0) {
+      thread.mm = 1_000_000_000 + thread.id;
+      machine.mm(thread.mm).users++;
+      machine.switchMm(cpu, thread);
+    }
+    return withPgd(cpu, sim, machine.mm(thread.mm));
+  };
+
+  const withPgd = (cpu: number, sim: SimThread, mm: Mm): Mm => {
+    if (mm.pgd < 0) mm.pgd = allocTable(cpu, sim);
+    return mm;
+  };
+
+  /** The table for user page `page` of `mm`, allocated when missing (__pte_alloc). */
+  const tableOf = (cpu: number, sim: SimThread, mm: Mm, page: number): number => {
+    const index = Math.floor(page / PTRS_PER_PTE);
+    let table = mm.tables.get(index);
+    if (table === undefined) {
+      table = allocTable(cpu, sim);
+      mm.tables.set(index, table);
+    }
+    return table;
+  };
+
+  /** Runs `work` as another process (a forked child) with address space `mmId` on `cpu`. */
+  const asProcess = (cpu: number, mmId: number, work: () => void) => {
+    const stand = new ThreadClass(-1, cpu);
+    stand.mm = mmId;
+    machine.switchMm(cpu, stand);
+    work();
+    machine.switchMm(cpu, machine.current[cpu]);
+  };
+
+  /** exit_mmap(): zap every table in one window each, full flush (tables freed), free them. */
+  const teardown = (cpu: number, sim: SimThread, mmId: number) => {
+    const mm = machine.mms.get(mmId);
+    if (mm === undefined) return;
+    ledger.count(Ev.exits);
+    for (const [index, table] of mm.tables) {
+      let first = PTRS_PER_PTE;
+      let last = -1;
+      let present = 0;
+      for (let slot = 0; slot < PTRS_PER_PTE; slot++) {
+        if (mm.ptes.has(index * PTRS_PER_PTE + slot)) {
+          if (slot < first) first = slot;
+          last = slot;
+          present++;
+        }
+      }
+      if (last >= 0) ptWrite(cpu, sim, table, first, last - first + 1, present);
+    }
+    machine.flushTlbMmRange(cpu, mmId, Number.POSITIVE_INFINITY, true);
+    for (const table of mm.tables.values()) freeTable(cpu, table);
+    if (mm.pgd >= 0) freeTable(cpu, mm.pgd);
+    machine.dropMm(mmId);
+  };
+
+  /** The thread stops using its address space; the last user tears it down. */
+  const releaseMm = (cpu: number, sim: SimThread) => {
+    const thread = sim.thread;
+    if (thread.mm < 0) return;
+    const mm = machine.mms.get(thread.mm);
+    const id = thread.mm;
+    thread.mm = -1;
+    machine.switchMm(cpu, thread);
+    if (mm && --mm.users <= 0) teardown(cpu, sim, id);
+  };
+
+  /** Open kernel entries of a thread whose stream ended are closed, innermost first. */
+  const closeEntries = (cpu: number, sim: SimThread) => {
+    while (sim.entries.length > 0) {
+      if (sim.entries.pop() !== "syscall") machine.exceptionExit(cpu);
+    }
+  };
+
+  /** exc_page_fault -> handle_mm_fault on `mm` (see the fault operation). */
+  const fault = (
+    cpu: number,
+    sim: SimThread,
+    op: Extract<Operation, { kind: "fault" }>,
+    mm: Mm,
+  ) => {
+    machine.exceptionEnter(cpu);
+    ledger.count(Ev.user_faults);
+
+    const table = tableOf(cpu, sim, mm, op.page);
+    const slot = op.page % PTRS_PER_PTE;
+    const count = Math.max(1, Math.min(op.ptes ?? 1, PTRS_PER_PTE - slot));
+    const anon = op.anon ? UPTE_ANON : 0;
+    for (let i = 0; i < count; i++) {
+      const page = op.page + i;
+      const old = mm.ptes.get(page) ?? 0;
+      const wanted = i === 0 && op.write ? UPTE_PRESENT | UPTE_WRITE | UPTE_DIRTY : UPTE_PRESENT;
+      mm.ptes.set(page, old | wanted | anon);
+    }
+    if (op.cycles && op.cycles > 0) ledger.chargeDerived(cpu, Cat.work, op.cycles);
+    ptWrite(cpu, sim, table, slot, count);
+    machine.exceptionExit(cpu);
+  };
+
+  const lifetime = (cpu: number, sim: SimThread, op: Operation) => {
+    const thread = sim.thread;
+    switch (op.kind) {
+      case "kernel-entry": {
+        sim.entries.push(op.via);
+        if (op.via === "syscall") machine.syscallEnter(cpu);
+        else if (op.via === "exception") machine.exceptionEnter(cpu);
+        else machine.interruptEnter(cpu);
+        return;
+      }
+      case "kernel-exit": {
+        const via = sim.entries.pop();
+        if (via === undefined) {
+          if (checking) violation(`kernel-exit without kernel-entry on CPU ${cpu}`);
+          return;
+        }
+        if (via !== "syscall") machine.exceptionExit(cpu);
+        return;
+      }
+      case "user": {
+        if (checking) {
+          if (sim.entries.length > 0) {
+            violation(`user time on CPU ${cpu} inside an open ${sim.entries.at(-1)} entry`);
+          }
+          for (const mapping of live.values()) {
+            if (mapping.thread === thread) {
+              violation(
+                `user time on CPU ${cpu} while kernel mapping handle ${mapping.handle} is live`,
+              );
+              break;
+            }
+          }
+        }
+        machine.userTime(cpu, op.cycles);
+        return;
+      }
+      case "fault": {
+        if (op.mm !== undefined && op.mm !== thread.mm) {
+          const id = op.mm;
+          asProcess(cpu, id, () => fault(cpu, sim, op, withPgd(cpu, sim, machine.mm(id))));
+        } else {
+          fault(cpu, sim, op, ownMm(cpu, sim));
+        }
+        return;
+      }
+      case "touch": {
+        const mm = ownMm(cpu, sim);
+        const pte = mm.ptes.get(op.page) ?? 0;
+        if (pte & UPTE_PRESENT && (!op.write || pte & UPTE_WRITE)) return;
+        fault(cpu, sim, { ...op, kind: "fault" }, mm);
+        return;
+      }
+      case "use-mm": {
+        if (thread.mm === op.mm) return;
+        releaseMm(cpu, sim);
+        thread.mm = op.mm;
+        withPgd(cpu, sim, machine.mm(op.mm)).users++;
+        machine.switchMm(cpu, thread);
+        return;
+      }
+      case "fork": {
+        ledger.count(Ev.forks);
+        const parent = ownMm(cpu, sim);
+        if (machine.mms.has(op.child)) {
+          throw new Error(`fork: address space ${op.child} already exists`);
+        }
+        const child = withPgd(cpu, sim, machine.mm(op.child));
+        for (const [index, table] of parent.tables) {
+          let copied = 0;
+          let copies = 0;
+          let first = -1;
+          let protectFirst = -1;
+          let protectLast = -1;
+          let protects = 0;
+          for (let slot = 0; slot < PTRS_PER_PTE; slot++) {
+            const page = index * PTRS_PER_PTE + slot;
+            const pte = parent.ptes.get(page);
+            // copy_page_range skips VMAs without anon_vma: file PTEs are refaulted.
+            if (pte === undefined || (pte & UPTE_ANON) === 0) continue;
+            if (first < 0) first = slot;
+            copied = slot - first + 1;
+            copies++;
+            let next = pte;
+            if (pte & UPTE_WRITE) {
+              next = pte & ~UPTE_WRITE; // COW: both sides read-only
+              parent.ptes.set(page, next);
+              if (protectFirst < 0) protectFirst = slot;
+              protectLast = slot;
+              protects++;
+            }
+            child.ptes.set(page, next);
+          }
+          if (copied === 0) continue;
+          const childTable = allocTable(cpu, sim);
+          child.tables.set(index, childTable);
+          ptWrite(cpu, sim, childTable, first, copied, copies);
+          if (protectLast >= 0)
+            ptWrite(cpu, sim, table, protectFirst, protectLast - protectFirst + 1, protects);
+        }
+        machine.flushTlbMmRange(cpu, parent.id, Number.POSITIVE_INFINITY);
+        return;
+      }
+      case "exec": {
+        ledger.count(Ev.execs);
+        let mm: Mm;
+        if (op.from !== undefined && op.from !== thread.mm) {
+          // A forked child's exec: it replaces the child's address space, not the caller's.
+          const from = op.from;
+          asProcess(cpu, from, () => teardown(cpu, sim, from));
+          mm = withPgd(cpu, sim, machine.mm(op.mm));
+        } else {
+          releaseMm(cpu, sim);
+          thread.mm = op.mm;
+          mm = withPgd(cpu, sim, machine.mm(op.mm));
+          mm.users++;
+          machine.switchMm(cpu, thread);
+        }
+        // setup_arg_pages/copy_strings: the stack's table and its first PTEs.
+        const stack = STACK_PAGE;
+        const ptes = Math.max(1, op.ptes ?? 1);
+        const build = () => {
+          const table = tableOf(cpu, sim, mm, stack);
+          for (let i = 0; i < ptes; i++) {
+            mm.ptes.set(stack + i, UPTE_PRESENT | UPTE_WRITE | UPTE_DIRTY | UPTE_ANON);
+          }
+          ptWrite(cpu, sim, table, stack % PTRS_PER_PTE, ptes);
+        };
+        if (mm.id === thread.mm) build();
+        else asProcess(cpu, mm.id, build);
+        return;
+      }
+      case "exit": {
+        const id = op.mm ?? thread.mm;
+        if (id === thread.mm) {
+          releaseMm(cpu, sim);
+          return;
+        }
+        // A forked child's exit: it runs on this CPU between two context switches.
+        ledger.count(Ev.context_switches, 2);
+        ledger.charge(cpu, Cat.context_switch, switchId, 2);
+        asProcess(cpu, id, () => teardown(cpu, sim, id));
+        return;
+      }
+      case "zap": {
+        const mm = ownMm(cpu, sim);
+        if (op.mode === "clear") {
+          let cleared = 0;
+          let page = op.page;
+          const end = op.page + op.count;
+          while (page < end) {
+            const index = Math.floor(page / PTRS_PER_PTE);
+            const stop = Math.min(end, (index + 1) * PTRS_PER_PTE);
+            let first = -1;
+            let last = -1;
+            let here = 0;
+            for (let p = page; p < stop; p++) {
+              if (mm.ptes.delete(p)) {
+                if (first < 0) first = p;
+                last = p;
+                here++;
+              }
+            }
+            const table = mm.tables.get(index);
+            if (table !== undefined && last >= 0) {
+              ptWrite(cpu, sim, table, first % PTRS_PER_PTE, last - first + 1, here);
+              cleared += here;
+            }
+            page = stop;
+          }
+          if (cleared > 0) machine.flushTlbMmRange(cpu, mm.id, op.count);
+          return;
+        }
+        for (let page = op.page; page < op.page + op.count; page++) {
+          const pte = mm.ptes.get(page);
+          if (pte === undefined || (pte & UPTE_DIRTY) === 0) continue;
+          mm.ptes.set(page, pte & ~(UPTE_WRITE | UPTE_DIRTY));
+          const table = mm.tables.get(Math.floor(page / PTRS_PER_PTE));
+          // ptep_clear_flush + set_pte_at(pte_wrprotect(pte_mkclean)): two writes of one PTE.
+          if (table !== undefined) {
+            ptWrite(cpu, sim, table, page % PTRS_PER_PTE, 1);
+            ledger.count(Ev.pte_writes);
+            ledger.charge(cpu, Cat.pte_write, pteWriteId);
+          }
+          machine.flushTlbMmRange(cpu, mm.id, 1);
+        }
+        return;
+      }
+    }
+  };
+
   const execute = (cpu: number, sim: SimThread, op: Operation) => {
     siteOperation = op;
     siteCpu = cpu;
@@ -1040,6 +1409,9 @@ export function runSimulation(spec: RunSpec): RunResult {
         counters.operations++;
         sim.completed++;
         return;
+      default:
+        lifetime(cpu, sim, op);
+        return;
     }
   };
 
@@ -1083,6 +1455,7 @@ export function runSimulation(spec: RunSpec): RunResult {
       const next = sim.ops.next();
       if (next.done) {
         sim.done = true;
+        closeEntries(cpu, sim);
         continue;
       }
       if (++counters.executed > budget) {

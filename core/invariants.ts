@@ -35,7 +35,8 @@ export function ledgerViolations(machine: Machine): string[] {
     [
       "tlb_flush",
       ledger.categoryTotal(Cat.tlb_flush),
-      ledger.events[Ev.full_flushes] * value("flush_all_cycles"),
+      ledger.events[Ev.full_flushes] * value("flush_all_cycles") +
+        ledger.events[Ev.user_full_flushes] * value("cr3_flush_cycles"),
     ],
     [
       "ipi_handle",

@@ -8,6 +8,7 @@ import type { CostParameter, CostProfile } from "./profile.ts";
 export const COST_CATEGORIES = [
   "work",
   "access",
+  "stlb_hit",
   "tlb_walk",
   "pkrs_write",
   "pte_write",
@@ -26,6 +27,9 @@ export const COST_CATEGORIES = [
   "page_alloc",
   "kmap_slot",
   "strategy",
+  "entry",
+  "user",
+  "tlb_broadcast",
 ] as const;
 export type CostCategory = (typeof COST_CATEGORIES)[number];
 
@@ -44,6 +48,7 @@ export const EVENT_NAMES = [
   "invlpg",
   "full_flushes",
   "tlb_misses",
+  "stlb_hits",
   "pte_writes",
   "direct_map_splits",
   "direct_map_splits_1g",
@@ -56,6 +61,15 @@ export const EVENT_NAMES = [
   "migrations_deferred",
   "lock_contended",
   "lock_sleeps",
+  "syscalls",
+  "interrupts",
+  "user_faults",
+  "mm_flushes",
+  "user_full_flushes",
+  "invlpgb",
+  "forks",
+  "execs",
+  "exits",
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 export const Ev = Object.fromEntries(EVENT_NAMES.map((name, index) => [name, index])) as {

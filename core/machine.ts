@@ -1,5 +1,15 @@
 import { UserInputError } from "./errors.ts";
 import { Cat, Ev, Ledger } from "./ledger.ts";
+import {
+  BROADCAST_MODES,
+  type BroadcastMode,
+  FLUSH_MODES,
+  type FlushMode,
+  MACHINE_PARAMS,
+  MAX_CPUS,
+  profileTlbGeometry,
+} from "./machine-params.ts";
+import { Mm } from "./mm.ts";
 import { PKR_AD, PKR_WD, PKS_KEYS } from "./pkrs.ts";
 import type { CostProfile } from "./profile.ts";
 import {
@@ -53,6 +63,39 @@ export interface MachineConfig {
   readonly vmallocPages: number;
   /** CR0.WP; Linux pins it to 1 (native_write_cr0). */
   readonly cr0wp: boolean;
+  /** Order of local flush and remote IPIs in a multi-CPU flush (absent: concurrent). */
+  readonly flush?: FlushMode;
+  /** IPIs or AMD INVLPGB broadcast for remote invalidation (absent: ipi). */
+  readonly broadcast?: BroadcastMode;
+  /** With broadcast=invlpgb, least CPUs in an mm's cpumask for a broadcast user flush (absent: 3). */
+  readonly invlpgbMinCpus?: number;
+  /** TLB geometry; each absent field comes from the cost profile (TLB_GEOMETRY_PARAMS). */
+  readonly l1dEntries4k?: number;
+  readonly l1dEntries2m?: number;
+  readonly l1dEntries1g?: number;
+  readonly l1dWays?: number;
+  readonly stlbEntries?: number;
+  readonly stlbEntries1g?: number;
+  readonly stlbWays?: number;
+}
+
+/** A machine config with every optional field filled in (TLB geometry from `profile`). */
+export function resolveMachineConfig(
+  config: MachineConfig,
+  profile: CostProfile,
+): Required<MachineConfig> {
+  const geometry = profileTlbGeometry(profile);
+  const given = config as unknown as Record<string, unknown>;
+  const fallback: Record<string, unknown> = {
+    flush: "concurrent",
+    broadcast: "ipi",
+    invlpgbMinCpus: 3,
+    ...geometry,
+  };
+  // Fields in MACHINE_PARAMS order, so that echoed configurations read the same way.
+  const out: Record<string, unknown> = {};
+  for (const spec of MACHINE_PARAMS) out[spec.name] = given[spec.name] ?? fallback[spec.name];
+  return out as unknown as Required<MachineConfig>;
 }
 
 export const DEFAULT_MACHINE: MachineConfig = {
@@ -63,7 +106,7 @@ export const DEFAULT_MACHINE: MachineConfig = {
   cr0wp: true,
 };
 
-export const MAX_CPUS = 8192;
+export { MAX_CPUS };
 
 /** Per-page machine state is held in 1 GiB chunks (2^18 pages) allocated on first use. */
 const CHUNK_SHIFT = 18;
@@ -91,7 +134,38 @@ export function validateMachineConfig(config: MachineConfig): void {
   }
   if (!["1g", "2m", "4k"].includes(config.directMapLeaf)) {
     throw new UserInputError(
-      `machine.directMapLeaf must be one of 1g, 2m, 4k; got ${config.directMapLeaf}.`,
+      `machine.directMapLeaf must be one of 4K, 2M, 1G; got ${config.directMapLeaf}.`,
+    );
+  }
+  if (config.flush !== undefined && !FLUSH_MODES.includes(config.flush)) {
+    throw new UserInputError(
+      `machine.flush must be one of ${FLUSH_MODES.join(", ")}; got ${String(config.flush)}.`,
+    );
+  }
+  if (config.broadcast !== undefined && !BROADCAST_MODES.includes(config.broadcast)) {
+    throw new UserInputError(
+      `machine.broadcast must be one of ${BROADCAST_MODES.join(", ")}; got ${String(config.broadcast)}.`,
+    );
+  }
+  for (const spec of MACHINE_PARAMS) {
+    if (spec.kind !== "integer" || spec.profileParameter === undefined) continue;
+    const value = (config as unknown as Record<string, unknown>)[spec.name];
+    if (value === undefined) continue;
+    if (
+      typeof value !== "number" ||
+      !Number.isInteger(value) ||
+      value < (spec.min ?? 0) ||
+      value > (spec.max ?? Number.MAX_SAFE_INTEGER)
+    ) {
+      throw new UserInputError(
+        `machine.${spec.name} must be a whole number from ${spec.min} to ${spec.max} (${spec.unit}); got ${String(value)}.`,
+      );
+    }
+  }
+  const minCpus = config.invlpgbMinCpus;
+  if (minCpus !== undefined && (!Number.isInteger(minCpus) || minCpus < 1 || minCpus > MAX_CPUS)) {
+    throw new UserInputError(
+      `machine.invlpgbMinCpus must be a whole number from 1 to ${MAX_CPUS}; got ${String(minCpus)}.`,
     );
   }
 }
@@ -202,6 +276,8 @@ export class Thread {
   preemptDisable = 0;
   /** PKRS saved in the auxiliary pt_regs of each nested exception (Weiny v10). */
   readonly exceptionPkrs: number[] = [];
+  /** The user address space (Mm id) the thread runs in; -1 for a kernel thread. */
+  mm = -1;
 
   constructor(id: number, cpu: number) {
     this.id = id;
@@ -219,7 +295,8 @@ export class Thread {
  * direct map `[0, pages)`, vmalloc `[vmallocBase, +vmallocPages)`, fixmap after it.
  */
 export class Machine {
-  readonly config: MachineConfig;
+  /** The configuration with every optional field resolved (TLB geometry from the profile). */
+  readonly config: Required<MachineConfig>;
   readonly profile: CostProfile;
   readonly ledger: Ledger;
   readonly tlb: Tlb;
@@ -244,6 +321,13 @@ export class Machine {
    * to every path that writes PKRS: updates, context switch and exception entry/exit.
    */
   usePkrsCache = true;
+
+  /** cpu_tlbstate.loaded_mm per CPU: the Mm id whose translations it may cache, -1 for init_mm. */
+  readonly loadedMm: Int32Array;
+  /** cpu_tlbstate_shared.is_lazy per CPU: running a kernel thread with loaded_mm kept. */
+  readonly isLazy: Uint8Array;
+  /** User address spaces by id. */
+  readonly mms = new Map<number, Mm>();
 
   // Page tables.
   /**
@@ -289,7 +373,7 @@ export class Machine {
 
   constructor(config: MachineConfig, profile: CostProfile) {
     validateMachineConfig(config);
-    this.config = config;
+    this.config = resolveMachineConfig(config, profile);
     this.profile = profile;
     this.ledger = new Ledger(config.cpus, profile);
     const p = (name: string) => this.ledger.parameterId(name);
@@ -312,17 +396,29 @@ export class Machine {
         "lock_acquire_cycles",
         "lock_transfer_cycles",
         "kmap_local_slot_cycles",
+        "cr3_flush_cycles",
+        "syscall_entry_exit_cycles",
+        "irq_entry_exit_cycles",
+        "invlpgb_cycles",
+        "tlbsync_cycles",
+        "stlb_hit_cycles",
       ].map((name) => [name, p(name)]),
     );
-    const value = (name: string) => profile.parameters[name].value;
     this.tlb = new Tlb(config.cpus, {
-      entries4k: value("tlb_entries_4k"),
-      entries2m: value("tlb_entries_2m"),
-      entries1g: value("tlb_entries_1g"),
-      ways: value("tlb_ways"),
+      entries4k: this.config.l1dEntries4k,
+      entries2m: this.config.l1dEntries2m,
+      entries1g: this.config.l1dEntries1g,
+      ways: this.config.l1dWays,
+      stlbEntries: this.config.stlbEntries,
+      stlbEntries1g: this.config.stlbEntries1g,
+      stlbWays: this.config.stlbWays,
     });
     this.#tlbKeys = new Int32Array(
-      Math.max(this.tlb.capacity(SIZE_4K), this.tlb.capacity(SIZE_2M), this.tlb.capacity(SIZE_1G)),
+      Math.max(
+        this.tlb.totalCapacity(SIZE_4K),
+        this.tlb.totalCapacity(SIZE_2M),
+        this.tlb.totalCapacity(SIZE_1G),
+      ),
     );
     this.pages = config.memoryGiB << 18;
     this.#pendingStale = new StaleWindows(this.pages);
@@ -333,6 +429,8 @@ export class Machine {
     this.pkrs = new Uint32Array(config.cpus);
     this.pkrsCache = new Uint32Array(config.cpus);
     this.cr4Pks = new Uint8Array(config.cpus);
+    this.loadedMm = new Int32Array(config.cpus).fill(-1);
+    this.isLazy = new Uint8Array(config.cpus);
     this.current = [];
     for (let cpu = 0; cpu < config.cpus; cpu++) {
       // Each CPU starts running its idle/boot thread.
@@ -466,6 +564,11 @@ export class Machine {
     if (tlb.lookupIn(cpu, vpn, size) >= 0) {
       pte = tlb.hitPte;
       pfn = tlb.hitPfn;
+      if (tlb.hitLevel === 2) {
+        // L1 DTLB miss served by the STLB.
+        ledger.count(Ev.stlb_hits);
+        ledger.charge(cpu, Cat.stlb_hit, this.#p.stlb_hit_cycles);
+      }
     } else {
       pte = this.pteOf(vpn);
       pfn = this.walkPfn;
@@ -600,6 +703,34 @@ export class Machine {
     const thread = this.current[cpu];
     thread.exceptionPkrs.push(thread.pkrs);
     if (this.cr4Pks[cpu]) this.writePkrs(cpu, this.pksInitValue, useCache);
+  }
+
+  /**
+   * Interrupt entry (irqentry_enter) on `cpu` by a workload's kernel-entry operation: the
+   * entry/exit cost, then as for an exception the interrupted PKRS is saved and
+   * PKS_INIT_VALUE loaded through pkrs_cache (skipped when it already holds it).
+   */
+  interruptEnter(cpu: number, useCache = this.usePkrsCache): void {
+    this.ledger.count(Ev.interrupts);
+    this.ledger.charge(cpu, Cat.entry, this.#p.irq_entry_exit_cycles);
+    const thread = this.current[cpu];
+    thread.exceptionPkrs.push(thread.pkrs);
+    if (this.cr4Pks[cpu]) this.writePkrs(cpu, this.pksInitValue, useCache);
+  }
+
+  /**
+   * System-call entry and exit (entry_SYSCALL_64 ... sysretq), charged once for the pair.
+   * v10 saves PKRS only on the idtentry (exception/interrupt) paths: a system call runs
+   * with the task's PKRS, which is already the thread's own value.
+   */
+  syscallEnter(cpu: number): void {
+    this.ledger.count(Ev.syscalls);
+    this.ledger.charge(cpu, Cat.entry, this.#p.syscall_entry_exit_cycles);
+  }
+
+  /** User-mode time on `cpu`: no kernel code runs, so nothing but the cycles is charged. */
+  userTime(cpu: number, cycles: number): void {
+    if (cycles > 0) this.ledger.chargeDerived(cpu, Cat.user, cycles);
   }
 
   /** pks_update_exception(): changes the PKRS the interrupted thread resumes with. */
@@ -806,27 +937,93 @@ export class Machine {
    * initiator pays the send cost and spins until the last acknowledgement.
    */
   onEachCpu(cpu: number, work: (target: number) => void): void {
+    const others: number[] = [];
+    for (let target = 0; target < this.cpus; target++) if (target !== cpu) others.push(target);
+    this.#ipiMany(cpu, others, work, true);
+  }
+
+  /**
+   * smp_call_function_many_cond() with wait=1: IPIs to `targets` (never `cpu`), each target
+   * taking the interrupt and running `work`, and `work` on `cpu` too when `local`.
+   * machine.flush=concurrent (6.1): the IPIs go out first and the local work overlaps the
+   * remote handlers; serial (before 5.3): the local work is done first, then the IPIs are
+   * sent and waited for. On each target the interrupt entry saves the interrupted PKRS,
+   * loads the default for the handler and restores it on exit, through pkrs_cache (Weiny
+   * v10 irqentry PKRS handling).
+   */
+  #ipiMany(
+    cpu: number,
+    targets: readonly number[],
+    work: (target: number) => void,
+    local: boolean,
+  ) {
     const ledger = this.ledger;
-    const others = this.cpus - 1;
+    const serial = this.config.flush === "serial";
+    if (local && serial) work(cpu);
+    // The base is the fixed cost of the cross-CPU call itself, charged even when no CPU is
+    // left to interrupt (ipi_send_base_cycles is fitted to P19 on one CPU that way).
     ledger.charge(cpu, Cat.ipi_send, this.#p.ipi_send_base_cycles);
-    ledger.charge(cpu, Cat.ipi_send, this.#p.ipi_per_target_cycles, others);
+    ledger.charge(cpu, Cat.ipi_send, this.#p.ipi_per_target_cycles, targets.length);
     const sentAt = this.now(cpu);
     let lastAck = sentAt;
-    for (let target = 0; target < this.cpus; target++) {
-      if (target === cpu) continue;
+    for (const target of targets) {
       ledger.count(Ev.ipis);
       // The target is interrupted at the send time (or when it gets there); the handler's
       // cycles are stolen from whatever it was doing.
       const start = this.now(target);
       ledger.charge(target, Cat.ipi_handle, this.#p.ipi_handler_cycles);
+      const saved = this.#irqPkrsEnter(target);
       work(target);
+      this.#irqPkrsExit(target, saved);
       const handled = this.now(target) - start;
       const ack = Math.max(sentAt, start) + handled;
       if (ack > lastAck) lastAck = ack;
     }
-    work(cpu);
+    if (local && !serial) work(cpu);
     const wait = lastAck - this.now(cpu);
     if (wait > 0) ledger.chargeDerived(cpu, Cat.ipi_wait, wait);
+  }
+
+  /** Interrupt entry with PKS: save PKRS, load PKS_INIT_VALUE through the cache. Returns the saved value. */
+  #irqPkrsEnter(cpu: number): number {
+    const saved = this.pkrs[cpu];
+    if (this.cr4Pks[cpu]) this.writePkrs(cpu, this.pksInitValue);
+    return saved;
+  }
+
+  /** Interrupt exit with PKS: restore the interrupted PKRS through the cache. */
+  #irqPkrsExit(cpu: number, saved: number): void {
+    if (this.cr4Pks[cpu]) this.writePkrs(cpu, saved);
+  }
+
+  /** Whether remote invalidation is by INVLPGB broadcast. */
+  get broadcastInvalidation(): boolean {
+    return this.config.broadcast === "invlpgb";
+  }
+
+  /**
+   * INVLPGB (+ TLBSYNC) from `cpu` for kernel addresses: every CPU's entries for `vpns`
+   * (or, with null, every entry: invlpgb_flush_all) are dropped without interrupting
+   * anyone; the initiator pays one INVLPGB per invlpgb_max_pages pages and the TLBSYNC wait.
+   */
+  #broadcastKernel(cpu: number, vpns: readonly number[] | null): void {
+    const ledger = this.ledger;
+    const perInsn = Math.max(1, this.profile.parameters.invlpgb_max_pages.value);
+    const instructions = vpns === null ? 1 : Math.max(1, Math.ceil(vpns.length / perInsn));
+    ledger.count(Ev.invlpgb, instructions);
+    ledger.charge(cpu, Cat.tlb_broadcast, this.#p.invlpgb_cycles, instructions);
+    for (let target = 0; target < this.cpus; target++) {
+      if (vpns === null) {
+        this.#closeAllStale(target);
+        this.tlb.flushAll(target);
+      } else {
+        for (const vpn of vpns) {
+          if (this.#pendingStale.size > 0) this.#closeStaleAt(target, vpn);
+          this.tlb.invalidate(target, vpn);
+        }
+      }
+    }
+    ledger.charge(cpu, Cat.tlb_broadcast, this.#p.tlbsync_cycles);
   }
 
   /**
@@ -837,7 +1034,11 @@ export class Machine {
   flushTlbKernelRange(cpu: number, vpn: number, pages: number): void {
     this.ledger.count(Ev.shootdowns);
     const ceiling = this.profile.parameters.tlb_single_page_flush_ceiling.value;
-    if (pages > ceiling) {
+    if (this.broadcastInvalidation) {
+      const vpns: number[] = [];
+      if (pages <= ceiling) for (let page = 0; page < pages; page++) vpns.push(vpn + page);
+      this.#broadcastKernel(cpu, pages > ceiling ? null : vpns);
+    } else if (pages > ceiling) {
       this.onEachCpu(cpu, (target) => this.flushLocalAll(target));
     } else {
       this.onEachCpu(cpu, (target) => {
@@ -859,17 +1060,137 @@ export class Machine {
       return;
     }
     this.ledger.count(Ev.shootdowns);
-    this.onEachCpu(cpu, (target) => {
-      for (const vpn of vpns) this.invlpg(target, vpn);
-    });
+    if (this.broadcastInvalidation) this.#broadcastKernel(cpu, vpns);
+    else {
+      this.onEachCpu(cpu, (target) => {
+        for (const vpn of vpns) this.invlpg(target, vpn);
+      });
+    }
     for (const vpn of vpns) this.#pendingStale.delete(vpn);
   }
 
   /** flush_tlb_all(): full flush on every online CPU by IPI. */
   flushTlbAll(cpu: number): void {
     this.ledger.count(Ev.shootdowns);
-    this.onEachCpu(cpu, (target) => this.flushLocalAll(target));
+    if (this.broadcastInvalidation) this.#broadcastKernel(cpu, null);
+    else this.onEachCpu(cpu, (target) => this.flushLocalAll(target));
     this.#pendingStale.clear();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // User address spaces and their TLB flushes (arch/x86/mm/tlb.c).
+
+  /** The Mm with `id`, created empty on first use. */
+  mm(id: number): Mm {
+    let mm = this.mms.get(id);
+    if (mm === undefined) {
+      mm = new Mm(id, this.cpus);
+      this.mms.set(id, mm);
+    }
+    return mm;
+  }
+
+  /**
+   * switch_mm_irqs_off() for the thread now running on `cpu`: a kernel thread keeps the
+   * loaded mm and goes lazy (enter_lazy_tlb); a user thread of another mm loads it, leaving
+   * the previous mm's cpumask and joining the new one's.
+   */
+  switchMm(cpu: number, thread: Thread): void {
+    if (thread.mm < 0) {
+      this.isLazy[cpu] = 1;
+      return;
+    }
+    this.isLazy[cpu] = 0;
+    const previous = this.loadedMm[cpu];
+    if (previous === thread.mm) {
+      this.mm(thread.mm).cpumask[cpu] = 1;
+      return;
+    }
+    if (previous >= 0) {
+      const old = this.mms.get(previous);
+      if (old) old.cpumask[cpu] = 0;
+    }
+    this.mm(thread.mm).cpumask[cpu] = 1;
+    this.loadedMm[cpu] = thread.mm;
+  }
+
+  /** The address space `id` is gone (after exit_mmap): no CPU keeps it loaded. */
+  dropMm(id: number): void {
+    this.mms.delete(id);
+    for (let cpu = 0; cpu < this.cpus; cpu++) {
+      if (this.loadedMm[cpu] === id) {
+        this.loadedMm[cpu] = -1;
+        this.isLazy[cpu] = 0;
+      }
+    }
+  }
+
+  /** flush_tlb_func() for a user range on `cpu`: INVLPG per page up to the ceiling, else a CR3 (non-global) flush. */
+  #userFlushLocal(cpu: number, pages: number, full: boolean): void {
+    const ledger = this.ledger;
+    if (full) {
+      ledger.count(Ev.user_full_flushes);
+      ledger.charge(cpu, Cat.tlb_flush, this.#p.cr3_flush_cycles);
+    } else {
+      ledger.count(Ev.invlpg, pages);
+      ledger.charge(cpu, Cat.invlpg, this.#p.invlpg_cycles, pages);
+    }
+  }
+
+  /**
+   * flush_tlb_mm_range(mm, start, start + pages, PAGE_SHIFT, freedTables) from `cpu`.
+   * Above tlb_single_page_flush_ceiling pages (or pages = Infinity, TLB_FLUSH_ALL) each
+   * CPU does a full non-global flush, else one INVLPG per page. Only CPUs in the mm's
+   * cpumask are reached: when another one is there, flush_tlb_multi() IPIs those that
+   * should_flush_tlb() accepts (not lazy, unless page tables were freed) and the initiator
+   * flushes itself if it has the mm loaded; otherwise only the local flush, if loaded.
+   * With broadcast=invlpgb and the mm in at least invlpgbMinCpus CPUs' masks, INVLPGB for
+   * the mm then TLBSYNC instead, no IPIs.
+   */
+  flushTlbMmRange(cpu: number, mmId: number, pages: number, freedTables = false): void {
+    const mm = this.mms.get(mmId);
+    if (mm === undefined) return;
+    const ledger = this.ledger;
+    ledger.count(Ev.mm_flushes);
+    const ceiling = this.profile.parameters.tlb_single_page_flush_ceiling.value;
+    const full = !Number.isFinite(pages) || pages > ceiling;
+    const loadedHere = this.loadedMm[cpu] === mmId;
+    let others = false;
+    for (let target = 0; target < this.cpus; target++) {
+      if (target !== cpu && mm.cpumask[target]) {
+        others = true;
+        break;
+      }
+    }
+    if (!others) {
+      if (loadedHere) this.#userFlushLocal(cpu, pages, full);
+      return;
+    }
+    if (this.broadcastInvalidation && mm.cpusInMask() >= this.config.invlpgbMinCpus) {
+      const perInsn = Math.max(1, this.profile.parameters.invlpgb_max_pages.value);
+      const instructions = full ? 1 : Math.max(1, Math.ceil(pages / perInsn));
+      ledger.count(Ev.invlpgb, instructions);
+      ledger.charge(cpu, Cat.tlb_broadcast, this.#p.invlpgb_cycles, instructions);
+      ledger.charge(cpu, Cat.tlb_broadcast, this.#p.tlbsync_cycles);
+      return;
+    }
+    ledger.count(Ev.shootdowns);
+    const targets: number[] = [];
+    for (let target = 0; target < this.cpus; target++) {
+      if (target === cpu || !mm.cpumask[target]) continue;
+      // should_flush_tlb(): lazy CPUs flush at their next switch, unless tables were freed.
+      if (!freedTables && this.isLazy[target]) continue;
+      if (this.loadedMm[target] !== mmId && !freedTables) continue;
+      targets.push(target);
+    }
+    this.#ipiMany(
+      cpu,
+      targets,
+      (target) => {
+        if (target !== cpu || loadedHere) this.#userFlushLocal(target, pages, full);
+      },
+      loadedHere,
+    );
   }
 
   // ---------------------------------------------------------------------------------------
@@ -953,6 +1274,7 @@ export class Machine {
       this.invlpg(cpu, vpn);
     }
     this.current[cpu] = next;
+    this.switchMm(cpu, next);
     if (this.cr4Pks[cpu]) this.writePkrs(cpu, next.pkrs);
     for (let slot = 0; slot < next.kmapDepth; slot++) {
       this.setKernelPte(cpu, this.fixmapVpn(cpu, slot), next.kmapPfn[slot], next.kmapPte[slot]);
@@ -1175,7 +1497,7 @@ export class Machine {
       directMapLeaf: this.config.directMapLeaf,
       vmallocPages: this.config.vmallocPages,
       kmapSlotsPerCpu: KM_MAX_IDX,
-      tlbEntriesPerCpu: `${this.tlb.capacity(0)} x 4K, ${this.tlb.capacity(1)} x 2M, ${this.tlb.capacity(2)} x 1G, ${this.tlb.ways}-way`,
+      tlbEntriesPerCpu: this.tlb.describe(),
       cr0wp: this.config.cr0wp ? 1 : 0,
       profile: this.profile.name,
     };

@@ -26,6 +26,7 @@ export interface MetricSpec {
 const CATEGORY_DESCRIPTIONS: Record<CostCategory, string> = {
   work: "unrelated work the workload does (compute operations)",
   access: "data accesses (one L1 hit each)",
+  stlb_hit: "L1 DTLB misses served by the second-level TLB (STLB)",
   tlb_walk: "page walks after TLB misses, by levels walked",
   pkrs_write: "WRMSR(IA32_PKRS) and pkrs_cache checks",
   pte_write: "kernel page-table entry writes",
@@ -44,6 +45,9 @@ const CATEGORY_DESCRIPTIONS: Record<CostCategory, string> = {
   page_alloc: "page allocations",
   kmap_slot: "kmap_local slot push and pop",
   strategy: "software costs a strategy declares itself",
+  entry: "system-call and interrupt entry and exit (the kernel-entry operations)",
+  user: "user-mode time (no kernel mapping live)",
+  tlb_broadcast: "INVLPGB broadcast invalidations and the TLBSYNC wait (broadcast=invlpgb)",
 };
 
 const EVENT_SPECS: Record<EventName, { description: string; direction: MetricDirection }> = {
@@ -61,6 +65,7 @@ const EVENT_SPECS: Record<EventName, { description: string; direction: MetricDir
   invlpg: { description: "INVLPG executed, on any CPU", direction: "lower" },
   full_flushes: { description: "full TLB flushes executed, on any CPU", direction: "lower" },
   tlb_misses: { description: "TLB misses (page walks)", direction: "lower" },
+  stlb_hits: { description: "L1 DTLB misses that hit the STLB", direction: "lower" },
   pte_writes: { description: "kernel PTE writes", direction: "lower" },
   direct_map_splits: {
     description: "direct-map large-page splits (any level)",
@@ -70,7 +75,11 @@ const EVENT_SPECS: Record<EventName, { description: string; direction: MetricDir
   direct_map_splits_2m: { description: "direct-map 2 MiB → 4 KiB splits", direction: "lower" },
   pt_allocs: { description: "page-table pages allocated", direction: "lower" },
   vmap_purges: { description: "lazy vmap purges (each a global flush)", direction: "lower" },
-  faults: { description: "page faults taken by legitimate code", direction: "lower" },
+  faults: {
+    description:
+      "exceptions entered (#PF entry/exit charged): false faults of legitimate kernel accesses, user page faults (fault operations) and exception kernel-entry operations",
+    direction: "lower",
+  },
   context_switches: { description: "context switches", direction: "none" },
   migrations: { description: "thread migrations performed", direction: "none" },
   migrations_deferred: {
@@ -79,6 +88,27 @@ const EVENT_SPECS: Record<EventName, { description: string; direction: MetricDir
   },
   lock_contended: { description: "lock acquisitions that had to wait", direction: "lower" },
   lock_sleeps: { description: "sleeping-lock waits", direction: "lower" },
+  syscalls: { description: "system calls entered (kernel-entry via syscall)", direction: "none" },
+  interrupts: {
+    description: "interrupts and exceptions entered by kernel-entry operations",
+    direction: "none",
+  },
+  user_faults: {
+    description: "user page faults handled (fault operations: PTE installs in the mm's tables)",
+    direction: "none",
+  },
+  mm_flushes: {
+    description: "flush_tlb_mm_range() calls (user TLB flushes of one mm)",
+    direction: "lower",
+  },
+  user_full_flushes: {
+    description: "full non-global flushes of an mm (CR3 write, flush_tlb_local) on any CPU",
+    direction: "lower",
+  },
+  invlpgb: { description: "INVLPGB broadcast invalidations issued", direction: "lower" },
+  forks: { description: "address spaces copied by fork", direction: "none" },
+  execs: { description: "address spaces built by exec", direction: "none" },
+  exits: { description: "address spaces torn down (exit_mmap)", direction: "none" },
 };
 
 const STRAY_DESCRIPTIONS: Record<StrayClass, string> = {

@@ -64,12 +64,30 @@ export const REQUIRED_PARAMETERS = [
   "vmap_purge_area_cycles",
   "page_alloc_cycles",
   "kmap_local_slot_cycles",
-  "tlb_entries_4k",
-  "tlb_entries_2m",
-  "tlb_entries_1g",
-  "tlb_ways",
 ] as const;
 export type RequiredParameter = (typeof REQUIRED_PARAMETERS)[number];
+
+/**
+ * Parameters added after profiles were first written (issue 18: the TLB hierarchy, kernel
+ * entry, per-mm flushes, INVLPGB). A profile file that lacks one gets server-2022's entry,
+ * marked unverified and saying so, so that older profile files keep loading.
+ */
+export const ADDED_PARAMETERS = [
+  "l1d_entries_4k",
+  "l1d_entries_2m",
+  "l1d_entries_1g",
+  "l1d_ways",
+  "stlb_entries",
+  "stlb_entries_1g",
+  "stlb_ways",
+  "stlb_hit_cycles",
+  "cr3_flush_cycles",
+  "syscall_entry_exit_cycles",
+  "irq_entry_exit_cycles",
+  "invlpgb_cycles",
+  "invlpgb_max_pages",
+  "tlbsync_cycles",
+] as const;
 
 const BUILTIN_DIRECTORY = join(PACKAGE_ROOT, "core", "profiles");
 /** Names of the cost profiles shipped with pkslab. */
@@ -96,7 +114,19 @@ export function parseProfile(data: unknown, origin: string): CostProfile {
       throw new UserInputError(`cost profile ${origin}: ${name}.range is empty (low > high).`);
     }
   }
-  return result.data;
+  const lacking = ADDED_PARAMETERS.filter((name) => !(name in result.data.parameters));
+  if (lacking.length === 0 || result.data.name === DEFAULT_PROFILE) return result.data;
+  const fallback = loadProfile(DEFAULT_PROFILE).parameters;
+  const parameters = { ...result.data.parameters };
+  for (const name of lacking) {
+    const entry = fallback[name];
+    parameters[name] = {
+      ...entry,
+      confidence: "unverified",
+      source: `not in profile ${result.data.name}; ${DEFAULT_PROFILE}'s value: ${entry.source}`,
+    };
+  }
+  return { ...result.data, parameters };
 }
 
 /** Loads a built-in profile by name, or a JSON profile file by path. */

@@ -15,6 +15,7 @@ import { z } from "zod";
 import type { CellResult } from "../core/compare.ts";
 import { RUN_STATUSES } from "../core/engine.ts";
 import { UserInputError } from "../core/errors.ts";
+import { BROADCAST_MODES, FLUSH_MODES } from "../core/machine-params.ts";
 import { catalogFor } from "../core/metrics.ts";
 import { CONFIDENCE_LEVELS, type CostProfile } from "../core/profile.ts";
 import type { StrategyModule } from "../strategies/api.ts";
@@ -74,6 +75,17 @@ const configSchema = z
         directMapLeaf: z.enum(["1g", "2m", "4k"]),
         vmallocPages: z.number().int(),
         cr0wp: z.boolean(),
+        // Issue 18 fields: optional so that results saved before them still load.
+        flush: z.enum(FLUSH_MODES).optional(),
+        broadcast: z.enum(BROADCAST_MODES).optional(),
+        invlpgbMinCpus: z.number().int().optional(),
+        l1dEntries4k: z.number().int().optional(),
+        l1dEntries2m: z.number().int().optional(),
+        l1dEntries1g: z.number().int().optional(),
+        l1dWays: z.number().int().optional(),
+        stlbEntries: z.number().int().optional(),
+        stlbEntries1g: z.number().int().optional(),
+        stlbWays: z.number().int().optional(),
       })
       .strict(),
     seeds: z.array(z.number().int()),

@@ -59,7 +59,89 @@ export type Operation =
   /** Region pages come back (freed by user space). */
   | { readonly kind: "release-pages"; readonly page: number; readonly count: number }
   /** One workload-level operation is complete (the unit of `cost.cycles_per_op`). */
-  | { readonly kind: "complete" };
+  | { readonly kind: "complete" }
+  // Kernel entry and process lifetime (issue 18). User addresses are page numbers in the
+  // thread's address space; page-table pages come from the protected region, so the
+  // strategy's write windows guard every PTE write (pagetable-protect's protection).
+  /**
+   * Enter the kernel: `syscall` (entry/exit cost; PKRS untouched), `exception` or
+   * `interrupt` (idtentry: the interrupted PKRS is saved and the default loaded through the
+   * per-CPU pkrs_cache; restored at the matching `kernel-exit`).
+   */
+  | { readonly kind: "kernel-entry"; readonly via: "syscall" | "exception" | "interrupt" }
+  /** Leave the kernel entered by the innermost open `kernel-entry`. */
+  | { readonly kind: "kernel-exit" }
+  /** User-mode time: `cycles` with no kernel code running and no kernel mapping live. */
+  | { readonly kind: "user"; readonly cycles: number }
+  /**
+   * A user page fault at `page` of the thread's address space (exc_page_fault ->
+   * handle_mm_fault): exception entry, a page-table page allocated and zeroed when the
+   * table is missing, `ptes` PTEs (fault-around; default 1) installed from `page` in one
+   * write window, `cycles` of other handler work, exception exit. A write to a present
+   * read-only PTE is a write-protect fault: the PTE is made writable again.
+   */
+  | {
+      readonly kind: "fault";
+      readonly page: number;
+      readonly write: boolean;
+      readonly ptes?: number;
+      readonly anon?: boolean;
+      readonly cycles?: number;
+      /** Address space of the faulting process when it is not the thread's own (a forked child running on this CPU). */
+      readonly mm?: number;
+    }
+  /**
+   * A user-mode access to `page` of the thread's address space: nothing when its PTE is
+   * present and allows it (user translations are not modelled in the TLB), else the page
+   * fault the CPU raises, handled as the fault operation with the same fields.
+   */
+  | {
+      readonly kind: "touch";
+      readonly page: number;
+      readonly write: boolean;
+      readonly ptes?: number;
+      readonly anon?: boolean;
+      readonly cycles?: number;
+    }
+  /** The thread runs in address space `mm` (a CLONE_VM thread of that process; created empty if new). */
+  | { readonly kind: "use-mm"; readonly mm: number }
+  /**
+   * fork(): copies the thread's address space into a new one, `child` (dup_mmap ->
+   * copy_page_range): per parent page-table page, a new table and one write window for
+   * its copied PTEs (copy_pte_range), and one window write-protecting the parent's
+   * private writable PTEs (COW); then flush_tlb_mm(parent). File PTEs are not copied.
+   */
+  | { readonly kind: "fork"; readonly child: number }
+  /**
+   * execve(): the thread's old address space is released (torn down when no other thread
+   * uses it) and a new one, `mm`, is built: a pgd and a stack table with `ptes` PTEs.
+   */
+  | {
+      readonly kind: "exec";
+      readonly mm: number;
+      readonly ptes?: number;
+      /** The address space replaced when it is not the thread's own (a forked child's exec). */
+      readonly from?: number;
+    }
+  /**
+   * exit_mmap() of address space `mm` (default: the thread's own): one write window per
+   * table clearing its PTEs (zap_pte_range), a full flush of the mm, the tables freed.
+   * Another thread's (a forked child's) address space runs its exit on this CPU between
+   * two context switches.
+   */
+  | { readonly kind: "exit"; readonly mm?: number }
+  /**
+   * Change `count` PTEs of the thread's address space from `page` and flush: `clear`
+   * (zap_page_range for munmap/MADV_DONTNEED: one window per table, one
+   * flush_tlb_mm_range for the range) or `wrprotect` (writeback's page_mkclean_one: per
+   * dirty page a window and a one-page flush, ptep_clear_flush).
+   */
+  | {
+      readonly kind: "zap";
+      readonly page: number;
+      readonly count: number;
+      readonly mode: "clear" | "wrprotect";
+    };
 
 /** Shape of the protected region a workload asks for. @public */
 export interface RegionSpec {

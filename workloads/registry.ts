@@ -1,5 +1,5 @@
 /**
- * The workload registry: the ten built-in workloads by name, loading of user workload
+ * The workload registry: the built-in workloads by name, loading of user workload
  * plugins from a path (like strategies), selection of the workloads a command asks for,
  * parameter resolution, and the metadata `pkslab list` / `pkslab describe` print.
  *
@@ -24,12 +24,15 @@ import type { WorkloadModule } from "./api.ts";
 import btrfsDebugRo from "./btrfs-debug-ro.ts";
 import btrfsMetadata from "./btrfs-metadata.ts";
 import crossCpuHandoff from "./cross-cpu-handoff.ts";
+import lmbench from "./lmbench.ts";
 import longTermMap from "./long-term-map.ts";
+import mmapSync from "./mmap-sync.ts";
 import pagecacheIo from "./pagecache-io.ts";
 import pagetableProtect from "./pagetable-protect.ts";
 import { parseStrayMix, STRAY_PARAMS } from "./params.ts";
 import pmemDax from "./pmem-dax.ts";
 import preemptMigrate from "./preempt-migrate.ts";
+import tlbFlushBench from "./tlb-flush-bench.ts";
 import vmapChurn from "./vmap-churn.ts";
 import xpfoChurn from "./xpfo-churn.ts";
 
@@ -45,7 +48,21 @@ export const BUILTIN_WORKLOADS = {
   "preempt-migrate": preemptMigrate,
   "xpfo-churn": xpfoChurn,
   "vmap-churn": vmapChurn,
+  lmbench,
+  "mmap-sync": mmapSync,
+  "tlb-flush-bench": tlbFlushBench,
 } as const satisfies Record<string, WorkloadModule>;
+
+/**
+ * Built-ins that reproduce one published experiment each (issue 18) and run only when
+ * named (--workloads lmbench, ...): a compare or sweep without --workloads keeps the
+ * default matrix it had, with its output and run time.
+ */
+export const EXPERIMENT_WORKLOADS: ReadonlySet<string> = new Set([
+  "lmbench",
+  "mmap-sync",
+  "tlb-flush-bench",
+]);
 
 export type BuiltinWorkload = keyof typeof BUILTIN_WORKLOADS;
 
@@ -189,7 +206,13 @@ export async function resolveWorkloads(
   namesOrPaths: readonly string[],
   plugins: readonly string[] = [],
 ): Promise<ResolvedWorkload[]> {
-  return selectFromCatalog(WORKLOAD_KIND, await workloadCatalog(plugins), namesOrPaths);
+  const catalog = await workloadCatalog(plugins);
+  if (namesOrPaths.length === 0) {
+    return catalog.filter(
+      (entry) => entry.source !== "built-in" || !EXPERIMENT_WORKLOADS.has(entry.module.name),
+    );
+  }
+  return selectFromCatalog(WORKLOAD_KIND, catalog, namesOrPaths);
 }
 
 /** A module's parameter specs, with the stray parameters added when it does not declare them. */

@@ -205,6 +205,17 @@ export const FLAG_WRITE = 1;
 export const FLAG_CALL = 2;
 /** First access of a session on its CPU. */
 export const FLAG_SESSION = 4;
+/** First access of the first call inside a system call entered since the previous call (raw_syscalls:sys_enter or syscalls:sys_enter_*). */
+export const FLAG_SYSCALL = 8;
+/** The call was made inside a traced system call (between sys_enter and sys_exit on its CPU). */
+export const FLAG_IN_SYSCALL = 16;
+
+/** Whether an event is a system-call entry or exit tracepoint. */
+function syscallEvent(event: string): "enter" | "exit" | undefined {
+  if (event === "sys_enter" || event.startsWith("sys_enter_")) return "enter";
+  if (event === "sys_exit" || event.startsWith("sys_exit_")) return "exit";
+  return undefined;
+}
 
 /** The accesses of one CPU, in timestamp order, as parallel typed arrays. */
 export interface CpuAccesses {
@@ -334,6 +345,9 @@ interface CpuState {
   /** The last accessor event, for nested memmove → memcpy detection. */
   lastEvent: string;
   lastArgs: string;
+  /** Inside a traced system call, and whether its first call is still to come. */
+  inSyscall: boolean;
+  syscallPending: boolean;
 }
 
 function emptyCpu(): CpuState {
@@ -344,6 +358,8 @@ function emptyCpu(): CpuState {
     flags: new Column((n) => new Uint8Array(n)),
     time: new Column((n) => new Float64Array(n)),
     sessionPending: true,
+    inSyscall: false,
+    syscallPending: false,
     search: -1,
     lastPid: -1,
     lastTime: Number.NEGATIVE_INFINITY,
@@ -524,6 +540,14 @@ export class TraceBuilder {
         }
       } else {
         this.other[line.event] = (this.other[line.event] ?? 0) + 1;
+        const syscall = syscallEvent(line.event);
+        if (syscall === "enter") {
+          state.inSyscall = true;
+          state.syscallPending = true;
+        } else if (syscall === "exit") {
+          state.inSyscall = false;
+          state.syscallPending = false;
+        }
       }
       this.time(state, line.timestamp);
       return;
@@ -648,6 +672,11 @@ export class TraceBuilder {
       if (end > this.maxEnd) this.maxEnd = end;
       let flags = write ? FLAG_WRITE : 0;
       if (i === 0) flags |= FLAG_CALL;
+      if (state.inSyscall) flags |= FLAG_IN_SYSCALL;
+      if (i === 0 && state.syscallPending) {
+        flags |= FLAG_SYSCALL;
+        state.syscallPending = false;
+      }
       if (state.sessionPending) {
         flags |= FLAG_SESSION;
         state.sessionPending = false;

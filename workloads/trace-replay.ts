@@ -22,6 +22,9 @@
  *   first unmaps the most recently mapped one (the LIFO rule). The mapping intent is
  *   `write` when the session writes that buffer.
  *
+ * System calls the trace records (raw_syscalls:sys_enter/sys_exit or the per-syscall
+ * tracepoints) become kernel-entry/kernel-exit operations around the calls made inside
+ * them (issue 18), so each pays its entry and exit; calls from kernel threads stay outside.
  * Nothing else of the kernel's work is replayed: `call_cycles` of compute per call (0 by
  * default) stands for the helper's own work, which the trace does not time.
  */
@@ -29,7 +32,13 @@ import type { Intent, OptionSpec } from "../strategies/api.ts";
 import { defineWorkload, type Operation, type ThreadContext, type WorkloadModule } from "./api.ts";
 import { handleOf, numberParam, PAGE_BYTES, strayParams, stringParam } from "./params.ts";
 import type { CpuAccesses, TraceData } from "./trace-parse.ts";
-import { FLAG_CALL, FLAG_SESSION, FLAG_WRITE } from "./trace-parse.ts";
+import {
+  FLAG_CALL,
+  FLAG_IN_SYSCALL,
+  FLAG_SESSION,
+  FLAG_SYSCALL,
+  FLAG_WRITE,
+} from "./trace-parse.ts";
 
 export const REPLAY_MAPPINGS = ["per-call", "per-search"] as const;
 export type ReplayMapping = (typeof REPLAY_MAPPINGS)[number];
@@ -93,12 +102,24 @@ function* replayCpu(
   // per-search state: the held buffers (a stack) and their handles.
   const held: { buffer: number; handle: number }[] = [];
   let writes = new Map<number, boolean>();
+  let inSyscall = false;
   let i = 0;
   while (i < n) {
     // The call starting at i.
     let end = i + 1;
     while (end < n && (cpu.flags[end] & FLAG_CALL) === 0) end++;
     const call: Call = { first: i, end };
+    // System calls the trace records (sys_enter/sys_exit): their entry and exit, so that
+    // a call made from a system call pays it; kernel-thread calls stay outside.
+    const flags = cpu.flags[i];
+    if (inSyscall && ((flags & FLAG_IN_SYSCALL) === 0 || (flags & FLAG_SYSCALL) !== 0)) {
+      yield { kind: "kernel-exit" };
+      inSyscall = false;
+    }
+    if (!inSyscall && (flags & FLAG_IN_SYSCALL) !== 0) {
+      yield { kind: "kernel-entry", via: "syscall" };
+      inSyscall = true;
+    }
     if (callCycles > 0) yield { kind: "compute", cycles: callCycles, touches: 0 };
     if (mapping === "per-search") {
       if ((cpu.flags[i] & FLAG_SESSION) !== 0) {
@@ -139,6 +160,7 @@ function* replayCpu(
     i = end;
   }
   while (held.length > 0) yield { kind: "unmap", handle: held.pop()!.handle };
+  if (inSyscall) yield { kind: "kernel-exit" };
 }
 
 /** One call mapped per call: the touched pages, nested, then the accesses, then LIFO unmaps. */

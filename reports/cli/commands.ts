@@ -1,7 +1,9 @@
 import type { Command } from "commander";
 import type { z } from "zod";
 import { unknownChoiceError } from "../../core/errors.ts";
-import { loadProfile } from "../../core/profile.ts";
+import { DEFAULT_MACHINE, resolveMachineConfig } from "../../core/machine.ts";
+import { describeMachine, machineParamRows } from "../../core/machine-params.ts";
+import { DEFAULT_PROFILE, loadProfile } from "../../core/profile.ts";
 import { checkPlugin, renderConformance } from "../../strategies/conformance.ts";
 import {
   describeStrategy,
@@ -11,6 +13,7 @@ import {
 } from "../../strategies/registry.ts";
 import {
   describeWorkload,
+  EXPERIMENT_WORKLOADS,
   loadWorkloadPlugin,
   workloadCatalog,
   workloadMetadata,
@@ -210,20 +213,44 @@ export function registerCommands(program: Command, toolVersion: string): void {
       for (const { module, source } of strategies)
         out += line(module.name, module.version, module.summary, source);
       out += "\nworkloads:\n";
-      for (const { module, source } of workloads)
-        out += line(module.name, module.version, module.summary, source);
-      out += "\n`pkslab describe <name>` shows options, parameters and citations.\n";
+      for (const { module, source } of workloads) {
+        const optIn = source === "built-in" && EXPERIMENT_WORKLOADS.has(module.name);
+        out += line(
+          module.name,
+          module.version,
+          module.summary,
+          optIn ? "runs only when named" : source,
+        );
+      }
+      out +=
+        "\n`pkslab describe <name>` shows options, parameters and citations; `pkslab describe machine` the machine's parameters.\n";
       process.stdout.write(out);
     });
 
   program
     .command("describe")
-    .description("options, parameters, costs and citation of one strategy or workload")
-    .argument("<name>", "a strategy or workload name")
+    .description(
+      "options, parameters, costs and citation of one strategy or workload, or `machine`: every machine parameter with unit, default and source",
+    )
+    .argument("<name>", "a strategy or workload name, or machine")
     .option("--plugin <file>", "also load this plugin (repeatable)", collect)
+    .option(
+      "--profile <name|file>",
+      "with `describe machine`: the profile whose TLB geometry is the default",
+    )
     .option("--json", "machine-readable output")
     .action(async (name: string, raw: unknown) => {
       const options = parseFlags(catalogFlagsSchema, raw);
+      if (name === "machine") {
+        const profile = loadProfile(options.profile ?? DEFAULT_PROFILE);
+        const rows = machineParamRows(resolveMachineConfig(DEFAULT_MACHINE, profile), profile);
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify({ kind: "machine", profile: profile.name, params: rows }, null, 2)}\n`
+            : describeMachine(rows, profile.name),
+        );
+        return;
+      }
       const { strategies, workloads } = await catalogs(options.plugin ?? []);
       const strategy = strategies.find((s) => s.module.name === name);
       const workload = workloads.find((w) => w.module.name === name);

@@ -147,7 +147,7 @@ export function parseAssignment(text: string): Assignment {
   const dot = key.indexOf(".");
   if (equals < 0 || dot <= 0 || dot === key.length - 1) {
     throw new UserInputError(
-      `--set "${text}" must look like TARGET.PARAM=VALUE, where TARGET is a workload, a strategy or "profile" (e.g. --set pmem-dax.pages=64 or --set profile.wrmsr_pkrs_cycles=40).`,
+      `--set "${text}" must look like TARGET.PARAM=VALUE, where TARGET is a workload, a strategy, "machine" or "profile" (e.g. --set pmem-dax.pages=64, --set machine.flush=serial or --set profile.wrmsr_pkrs_cycles=40).`,
     );
   }
   return { target: key.slice(0, dot), param: key.slice(dot + 1), value: text.slice(equals + 1) };

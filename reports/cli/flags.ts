@@ -287,6 +287,7 @@ export const mergeFlagsSchema = z.object({
 export const catalogFlagsSchema = z.object({
   plugin: texts().optional(),
   json: flag().optional(),
+  profile: text().optional(),
 });
 
 /** `pkslab check-plugin <file>`. */

@@ -13,7 +13,14 @@ import {
   seedList,
 } from "../../core/compare.ts";
 import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
-import { DEFAULT_MACHINE, type MachineConfig, validateMachineConfig } from "../../core/machine.ts";
+import {
+  DEFAULT_MACHINE,
+  type MachineConfig,
+  resolveMachineConfig,
+  validateMachineConfig,
+} from "../../core/machine.ts";
+import { machineParamName, parseMachineParam } from "../../core/machine-params.ts";
+import { PACKAGE_ROOT } from "../../core/package-root.ts";
 import { hasPluginExtension, loadPluginExport } from "../../core/plugin-catalog.ts";
 import {
   type CostProfile,
@@ -158,6 +165,8 @@ export function reproduceCommand(
   defaults: {
     strategyOptions: Readonly<Record<string, OptionValues>>;
     workloadParams: Readonly<Record<string, OptionValues>>;
+    /** Machine fields that differ from their defaults (`--set machine.<field>=<value>`). */
+    machine?: Readonly<Record<string, number | boolean | string>>;
   },
 ): string {
   const words = ["npx", "pkslab", "compare"];
@@ -203,6 +212,10 @@ export function reproduceCommand(
   for (const [param, value] of Object.entries(config.profileOverrides)) {
     words.push("--set", `profile.${param}=${value}`);
   }
+  for (const [field, value] of Object.entries(defaults.machine ?? {})) {
+    const text = field === "directMapLeaf" ? String(value).toUpperCase() : String(value);
+    words.push("--set", `machine.${field}=${text}`);
+  }
   return words.map(shellQuote).join(" ");
 }
 
@@ -238,6 +251,7 @@ export async function resolveComparison(options: CompareOptions): Promise<Resolv
   // Route the --set assignments to their targets.
   const targets = [
     "profile",
+    "machine",
     ...workloads.map((w) => w.module.name),
     ...strategies.map((s) => s.module.name),
   ];
@@ -245,7 +259,7 @@ export async function resolveComparison(options: CompareOptions): Promise<Resolv
   for (const assignment of options.assignments) {
     if (!targets.includes(assignment.target)) {
       throw unknownChoiceError(
-        "--set target (a selected workload, a selected strategy, or profile)",
+        "--set target (a selected workload, a selected strategy, machine or profile)",
         assignment.target,
         targets,
       );
@@ -259,15 +273,40 @@ export async function resolveComparison(options: CompareOptions): Promise<Resolv
   const baseProfile = loadProfile(options.profile ?? DEFAULT_PROFILE);
   const profile = overrideProfile(baseProfile, overrides);
 
-  const machine: MachineConfig = {
-    ...DEFAULT_MACHINE,
-    ...(options.cpus !== undefined ? { cpus: options.cpus } : {}),
-  };
+  const machineSet: Record<string, unknown> = {};
+  for (const { param, value } of byTarget.get("machine") ?? []) {
+    machineSet[machineParamName(param)] = parseMachineParam(param, value);
+  }
+  if (
+    options.cpus !== undefined &&
+    machineSet.cpus !== undefined &&
+    machineSet.cpus !== options.cpus
+  ) {
+    throw new UserInputError(
+      `--cpus ${options.cpus} and --set machine.cpus=${String(machineSet.cpus)} disagree; give the CPU count once.`,
+    );
+  }
+  const cpus = options.cpus ?? (machineSet.cpus as number | undefined);
+  const machineDefaults = resolveMachineConfig(
+    { ...DEFAULT_MACHINE, ...(cpus !== undefined ? { cpus } : {}) },
+    profile,
+  );
+  const machine: Required<MachineConfig> = resolveMachineConfig(
+    { ...machineDefaults, ...machineSet, ...(cpus !== undefined ? { cpus } : {}) },
+    profile,
+  );
   try {
     validateMachineConfig(machine);
   } catch (error) {
     if (error instanceof UserInputError) throw error;
     throw new UserInputError(`--cpus: ${(error as Error).message}`);
+  }
+  const machineOverrides: Record<string, number | boolean | string> = {};
+  for (const [field, value] of Object.entries(machine)) {
+    if (field === "cpus") continue;
+    if ((machineDefaults as unknown as Record<string, unknown>)[field] !== value) {
+      machineOverrides[field] = value as number | boolean | string;
+    }
   }
 
   const defaultStrategyOptions: Record<string, OptionValues> = {};
@@ -374,6 +413,7 @@ export async function resolveComparison(options: CompareOptions): Promise<Resolv
   let reproduce = reproduceCommand(config, {
     strategyOptions: defaultStrategyOptions,
     workloadParams: defaultWorkloadParams,
+    machine: machineOverrides,
   });
   // Not part of the result's configuration (they do not change an ok cell's numbers), but
   // they decide which cells fail, so the command line that reproduces the report names them.

@@ -4,7 +4,7 @@
  * Everything is deterministic (fixed seed, strays off: they do not charge costs anyway).
  */
 import { type RunMetrics, runSimulation } from "../../core/engine.ts";
-import { DEFAULT_MACHINE, Machine } from "../../core/machine.ts";
+import { DEFAULT_MACHINE, Machine, type MachineConfig } from "../../core/machine.ts";
 import type { CostProfile } from "../../core/profile.ts";
 import type { OptionValues } from "../../strategies/api.ts";
 import { BUILTIN_STRATEGIES, resolveStrategyOptions } from "../../strategies/registry.ts";
@@ -20,6 +20,8 @@ export interface ProbeRun {
   readonly params: Readonly<Record<string, unknown>>;
   readonly strategy: keyof typeof BUILTIN_STRATEGIES;
   readonly options?: Readonly<Record<string, unknown>>;
+  /** Machine fields other than the CPU count (flush, broadcast, ...). */
+  readonly machine?: Partial<MachineConfig>;
 }
 
 /** Runs memoized per profile object, so that cases sharing a run (a baseline) pay once. */
@@ -38,7 +40,7 @@ export function probe(profile: CostProfile, run: ProbeRun): RunMetrics {
   const strategy = BUILTIN_STRATEGIES[run.strategy];
   const strategyOptions: OptionValues = resolveStrategyOptions(strategy, run.options ?? {});
   const result = runSimulation({
-    machine: { ...DEFAULT_MACHINE, cpus: run.cpus },
+    machine: { ...DEFAULT_MACHINE, ...run.machine, cpus: run.cpus },
     profile,
     strategy,
     strategyOptions,

@@ -57,13 +57,17 @@ export function validationProvenance(report: ValidationReport, format: ValidateF
 
 function summaryLine(report: ValidationReport): string {
   const { roles } = report;
-  return `${report.passed}/${report.rows.length} cases pass; independent evidence: ${roles.validation.passed} of ${roles.validation.cases} validations pass (besides ${roles["input check"].passed}/${roles["input check"].cases} input checks and ${roles.repeat.passed}/${roles.repeat.cases} repeats; ${report.failed} failed).`;
+  const known = report.knownMisses > 0 ? `, ${report.knownMisses} of them known misses` : "";
+  return `${report.passed}/${report.rows.length} cases pass; independent evidence: ${roles.validation.passed} of ${roles.validation.cases} validations pass (besides ${roles["input check"].passed}/${roles["input check"].cases} input checks and ${roles.repeat.passed}/${roles.repeat.cases} repeats; ${report.failed} failed${known}).`;
 }
 
 /** Why a case is not independent, or "" for a validation. */
 function roleNote(row: ValidationRow): string {
-  if (row.role === "input check")
-    return `the published value is an input of ${row.profile}: ${row.fittedParameters.join(", ")} fitted to it`;
+  if (row.role === "input check") {
+    return row.fittedParameters.length > 0
+      ? `the published value is an input of ${row.profile}: ${row.fittedParameters.join(", ")} fitted to it`
+      : (row.inputCheck ?? "");
+  }
   if (row.role === "repeat") return `reuses ${row.reuses.join(", ")}: ${row.reusesWhat ?? ""}`;
   return "";
 }
@@ -100,6 +104,7 @@ function renderTable(report: ValidationReport, context: Provenance): string {
     out += "\nFailed:\n";
     for (const row of failed) {
       out += `  ${row.id}: model ${formatValue(row.model)} vs published ${formatValue(row.published)} ${row.unit} (ratio ${row.ratio.toFixed(3)}, tolerance ±${Math.round(row.tolerance * 100)}%: ${row.toleranceWhy})\n`;
+      if (row.knownMiss) out += `    known miss: ${row.knownMiss}\n`;
     }
   }
   out += "\nCases:\n";

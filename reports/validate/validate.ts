@@ -46,6 +46,10 @@ export interface ValidationRow {
   readonly configuration: string;
   readonly metric: string;
   readonly toleranceWhy: string;
+  /** Why the model is known to miss this case (it then does not fail the command). */
+  readonly knownMiss?: string;
+  /** Why the case checks inputs rather than predicting (role "input check"). */
+  readonly inputCheck?: string;
 }
 
 export interface ValidationReport {
@@ -61,6 +65,8 @@ export interface ValidationReport {
     /** sha256 (12 hex digits) of the profile's parameters as loaded. */
     readonly hash: string;
   }[];
+  /** Failed cases marked as known misses (they do not make the command exit 1). */
+  readonly knownMisses: number;
   /** Every fitted parameter: profile, name, value, unit and the case(s) it was fitted to. */
   readonly fits: readonly {
     profile: string;
@@ -140,7 +146,12 @@ export function runValidation(options: ValidationOptions = {}): ValidationReport
       ratio,
       tolerance: item.tolerance,
       pass: Number.isFinite(ratio) && Math.abs(ratio - 1) <= item.tolerance,
-      role: fittedParameters.length > 0 ? "input check" : item.reuses ? "repeat" : "validation",
+      role:
+        fittedParameters.length > 0 || item.inputCheck
+          ? "input check"
+          : item.reuses
+            ? "repeat"
+            : "validation",
       fittedParameters,
       reuses: item.reuses?.cases ?? [],
       ...(item.reuses ? { reusesWhat: item.reuses.what } : {}),
@@ -149,6 +160,8 @@ export function runValidation(options: ValidationOptions = {}): ValidationReport
       configuration: item.configuration,
       metric: item.metric,
       toleranceWhy: item.toleranceWhy,
+      ...(item.knownMiss ? { knownMiss: item.knownMiss } : {}),
+      ...(item.inputCheck ? { inputCheck: item.inputCheck } : {}),
     });
     options.onCase?.(rows.length, selected.length, item.id);
   }
@@ -183,6 +196,7 @@ export function runValidation(options: ValidationOptions = {}): ValidationReport
           .slice(0, 12);
         return file !== undefined ? { name, file, hash } : { name, hash };
       }),
+    knownMisses: rows.filter((row) => !row.pass && row.knownMiss !== undefined).length,
     fits,
   };
 }

@@ -107,12 +107,17 @@ describe("PKS access check (SDM 4.6.2; kernel-mechanics.md section 5)", () => {
   it("skips the WRMSR when the per-CPU pkrs_cache already holds the value (Weiny v10 pks_write_pkrs)", () => {
     const machine = protectedMachine("ad");
     const value = pkrsWith(machine.pkrs[0], KEY, "rw");
+    // Setup's shootdowns interrupt the other CPUs, whose irqentry PKRS save/restore goes
+    // through the cache too: count from here.
+    const events = machine.ledger.events;
+    const writes = events[Ev.pkrs_writes];
+    const skipped = events[Ev.pkrs_writes_skipped];
     machine.writePkrs(0, value);
     machine.writePkrs(0, value);
-    expect(machine.ledger.events[Ev.pkrs_writes]).toBe(1);
-    expect(machine.ledger.events[Ev.pkrs_writes_skipped]).toBe(1);
+    expect(events[Ev.pkrs_writes] - writes).toBe(1);
+    expect(events[Ev.pkrs_writes_skipped] - skipped).toBe(1);
     machine.writePkrs(0, value, false);
-    expect(machine.ledger.events[Ev.pkrs_writes]).toBe(2);
+    expect(events[Ev.pkrs_writes] - writes).toBe(2);
   });
 
   it("charges wrmsr_pkrs_cycles from the profile for each real write", () => {

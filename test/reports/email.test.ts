@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderDocument } from "../../reports/cli/compare.ts";
-import { delta } from "../../reports/render/common.ts";
+import { delta, formatNumber } from "../../reports/render/common.ts";
 import { EMAIL_WIDTH, wrapWords } from "../../reports/render/email.ts";
 import { parseResults, type ResultDocument } from "../../reports/results.ts";
 import { expectGolden, GOLDEN_DIR, runCli } from "./helpers.ts";
@@ -86,8 +86,9 @@ describe("email format, LKP style", () => {
     // cycles/op takes the paired change of the document's cell.
     const cell = doc.results.find((c) => c.workload === "pmem-dax" && c.strategy === "pks-kmap");
     const change = `+${((cell?.vsBaseline?.change ?? 0) * 100).toFixed(1)}%`;
+    const mean = formatNumber(cell?.summary["cost.cycles_per_op"]?.mean);
     expect(text).toMatch(
-      new RegExp(`\\${change.replace(".", "\\.")}\\*\\s+1910\\s+cost\\.cycles_per_op`),
+      new RegExp(`\\${change.replace(".", "\\.")}\\*\\s+${mean}\\s+cost\\.cycles_per_op`),
     );
     expect(text.replaceAll(" \\\n    ", " ")).toContain("--format email --style lkp");
   });

@@ -19,6 +19,14 @@ const FITTED = new Set([
 
 /** Cases that reuse another case's numbers: repeats, not extra independent passes. */
 const REPEATS = new Set(["xpfo-v9-4cpu", "xpfo-v9-96cpu", "xpfo-deferred-scaling"]);
+/** Cases that check unverified inputs rather than predict (input checks, like fitted ones). */
+const INPUT_CHECKS = new Set(["e17-invlpgb-tlb-share"]);
+/** Cases the model is known to miss (issue 18's E17: see reports/validate/cases.ts). */
+const KNOWN_MISSES = new Set([
+  "e17-ipi-tlb-share",
+  "e17-invlpgb-tlb-share",
+  "e17-invlpgb-alone-speedup",
+]);
 
 describe("pkslab validate: every case", () => {
   it.each(VALIDATION_CASES.map((c) => [c.id]))(
@@ -28,11 +36,22 @@ describe("pkslab validate: every case", () => {
       const row = report.rows[0];
       expect(row.id).toBe(id);
       expect(Number.isFinite(row.model)).toBe(true);
+      expect(row.role).toBe(
+        FITTED.has(id) || INPUT_CHECKS.has(id)
+          ? "input check"
+          : REPEATS.has(id)
+            ? "repeat"
+            : "validation",
+      );
+      if (KNOWN_MISSES.has(id)) {
+        // Reported as failed, never re-fitted: when a mechanism change makes it pass,
+        // take it off the known misses.
+        expect(row.knownMiss).toBeDefined();
+        expect(row.pass, `${id} now passes: drop its knownMiss`).toBe(false);
+        return;
+      }
       expect(Math.abs(row.ratio - 1)).toBeLessThanOrEqual(row.tolerance);
       expect(row.pass).toBe(true);
-      expect(row.role).toBe(
-        FITTED.has(id) ? "input check" : REPEATS.has(id) ? "repeat" : "validation",
-      );
     },
     60_000,
   );
@@ -78,6 +97,9 @@ describe("pkslab validate: fitting is declared, and checks can fail", () => {
     for (const c of VALIDATION_CASES) {
       const profile = loadProfile(c.profile);
       const written = String(c.published.value);
+      // A value of one or two digits (a speed-up of 1, a share of 0.4) is too common in a
+      // source's prose to count as quoting the case.
+      if (written.replace(/[^0-9]/g, "").length < 3) continue;
       for (const [name, parameter] of Object.entries(profile.parameters)) {
         if (
           !new RegExp(`(^|[^0-9.])${written.replace(".", "\\.")}([^0-9]|$)`).test(parameter.source)

@@ -18,6 +18,9 @@ export const SIZE_PARAM: Record<keyof typeof BUILTIN_WORKLOADS, [string, number]
   "preempt-migrate": ["sections", 5],
   "xpfo-churn": ["allocations", 20],
   "vmap-churn": ["loops", 20],
+  lmbench: ["ops", 4],
+  "mmap-sync": ["requests", 8],
+  "tlb-flush-bench": ["loops", 8],
 };
 
 /** One thread's stream, materialised. */

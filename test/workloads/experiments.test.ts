@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { runSimulation } from "../../core/engine.ts";
+import { DEFAULT_MACHINE, type MachineConfig } from "../../core/machine.ts";
+import { loadProfile } from "../../core/profile.ts";
+import unprotected from "../../strategies/unprotected.ts";
+import type { WorkloadModule } from "../../workloads/api.ts";
+import mmapSync from "../../workloads/mmap-sync.ts";
+import { resolveWorkloadParams } from "../../workloads/registry.ts";
+import tlbFlushBench from "../../workloads/tlb-flush-bench.ts";
+
+function run(
+  workload: WorkloadModule,
+  params: Record<string, unknown>,
+  machine: Partial<MachineConfig>,
+) {
+  const result = runSimulation({
+    machine: { ...DEFAULT_MACHINE, cpus: 8, memoryGiB: 4, ...machine },
+    profile: loadProfile(),
+    strategy: unprotected,
+    strategyOptions: {},
+    workload,
+    workloadParams: resolveWorkloadParams(workload, { stray_every: 0, ...params }),
+    seed: 1,
+    checkInvariants: true,
+  });
+  expect(result.violations).toEqual([]);
+  return result.metrics;
+}
+
+describe("mmap-sync (sysbench fileio mmap + sync)", () => {
+  const params = { threads: 4, requests: 100, sync_every: 25, file_pages: 512 };
+
+  it("write-protects each dirty page with a one-page flush reaching only the other threads' CPUs", () => {
+    const m = run(mmapSync, params, {});
+    expect(m["events.mm_flushes"]).toBeGreaterThan(0);
+    // Every flush is an IPI to each of the 3 other CPUs running the process (CPUs 4-7 idle).
+    expect(m["events.ipis"]).toBe(3 * m["events.shootdowns"]);
+    expect(m["events.shootdowns"]).toBe(m["events.mm_flushes"]);
+  });
+
+  it("flush=serial waits longer than concurrent for the same flushes", () => {
+    const serial = run(mmapSync, params, { flush: "serial" });
+    const concurrent = run(mmapSync, params, { flush: "concurrent" });
+    expect(serial["events.mm_flushes"]).toBe(concurrent["events.mm_flushes"]);
+    expect(serial["cost.cycles.ipi_wait"]).toBeGreaterThan(concurrent["cost.cycles.ipi_wait"]);
+  });
+});
+
+describe("tlb-flush-bench (will-it-scale tlb_flush2 threads)", () => {
+  const params = { threads: 8, loops: 64 };
+
+  it("each loop's madvise is a one-page shootdown of the process's other CPUs", () => {
+    const m = run(tlbFlushBench, params, {});
+    expect(m["run.operations"]).toBe(8 * 64);
+    expect(m["events.shootdowns"]).toBe(8 * 64);
+    expect(m["events.ipis"]).toBe(8 * 64 * 7);
+    // Write fault and zero-page read fault per loop.
+    expect(m["events.user_faults"]).toBe(2 * 8 * 64);
+  });
+
+  it("with broadcast=invlpgb the shootdowns become INVLPGB + TLBSYNC, no IPIs", () => {
+    const m = run(tlbFlushBench, params, { broadcast: "invlpgb" });
+    expect(m["events.ipis"]).toBe(0);
+    expect(m["events.invlpgb"]).toBe(8 * 64);
+    expect(m["cost.cycles.ipi_handle"]).toBe(0);
+    const ipi = run(tlbFlushBench, params, {});
+    expect(m["cost.total_cycles"]).toBeLessThan(ipi["cost.total_cycles"]);
+  });
+});

@@ -1,0 +1,305 @@
+/**
+ * lmbench: the LMbench latency tests a PKS page-table compartment is measured with,
+ * expressed with the kernel-entry and process-lifetime operations. Page-table pages are
+ * the protected region (write-disable, physically contiguous like pagetable-protect's
+ * grouped 2 MiB cache), so under a protecting strategy every PTE write of the fault, fork,
+ * exec and exit paths runs inside that strategy's write window.
+ *
+ * `test` chooses the LMbench program each operation follows:
+ * - `page-fault` (lat_pagefault): touch one not-yet-mapped page of a mapped file. 6.1:
+ *   exc_page_fault -> do_user_addr_fault -> handle_mm_fault -> do_read_fault ->
+ *   do_fault_around -> filemap_map_pages installs up to fault_around_bytes / PAGE_SIZE
+ *   (16) PTEs of cached pages in one PTE table (a new table on the first touch of its
+ *   2 MiB), then the exception returns. When every window of the file has been touched
+ *   the mapping is torn down (munmap: zap_pte_range + flush) and mapped again.
+ * - `fork-exit` (lat_proc fork): fork(), the child exits at once, the parent waits.
+ *   6.1: copy_process -> dup_mmap -> copy_page_range copies the anonymous PTEs per table
+ *   (copy_pte_range, write-protecting the parent's for COW), flush_tlb_mm(parent); the
+ *   child's exit_mmap zaps and frees its tables; the parent's next writes take COW faults.
+ * - `fork-exec` (lat_proc exec): as fork-exit, but the child execve()s a small program
+ *   (exec_mmap releases the forked copy, setup_arg_pages builds the stack's table), which
+ *   faults its pages in, runs and exits.
+ * - `syscall` (lat_syscall null): getppid(): entry, a trivial handler, exit.
+ * - `shell` (lat_proc shell): fork, the child execs /bin/sh, which execs the program
+ *   (sh -c with one simple command execs it in place), faults, runs and exits.
+ *
+ * The per-call kernel work outside the modelled mechanisms (copy_process, do_exit,
+ * wait4, the handler's VMA and page-cache lookups) is a parameter of the workload with no
+ * published figure behind it: both strategies pay it alike, and it sets the scale of the
+ * per-operation figures.
+ *
+ * One `complete` per LMbench iteration (one fault, one fork+exit, ...).
+ */
+import { defineWorkload, type Operation } from "./api.ts";
+import { numberParam, strayParams, stringParam } from "./params.ts";
+
+export const LMBENCH_TESTS = ["page-fault", "fork-exit", "fork-exec", "syscall", "shell"] as const;
+type LmbenchTest = (typeof LMBENCH_TESTS)[number];
+
+/** PTEs per page-table page. */
+const PTRS_PER_PTE = 512;
+
+export default defineWorkload({
+  name: "lmbench",
+  version: "1.0.0",
+  summary:
+    "LMbench latency tests (lat_pagefault, lat_proc fork/exec/shell, lat_syscall null) on PKS-protected page tables",
+  citation:
+    "LMbench lat_pagefault, lat_proc (fork, exec, shell) and lat_syscall null (McVoy and Staelin); kernel paths of Linux 6.1: mm/memory.c do_read_fault/do_fault_around, mm/filemap.c filemap_map_pages, kernel/fork.c dup_mmap, mm/memory.c copy_pte_range, fs/exec.c exec_mmap, mm/mmap.c exit_mmap; page tables protected as in Edgecombe's PKS page-table RFC v2 (kernel-mechanics.md section 7)",
+  params: {
+    test: {
+      default: "page-fault",
+      unit: "-",
+      description:
+        "Which LMbench test each operation follows: page-fault = lat_pagefault (touch one unmapped page of a mapped file: #PF entry, do_read_fault -> do_fault_around -> filemap_map_pages installs up to fault_around PTEs in one protected table, exit); fork-exit = lat_proc fork (copy_page_range copies anonymous PTEs per table and write-protects the parent's, flush_tlb_mm, the child's exit_mmap zaps and frees its tables, the parent waits; its next writes COW-fault); fork-exec = lat_proc exec (as fork-exit, the child execve()s a small program that faults its pages in and exits); syscall = lat_syscall null (getppid: entry, trivial handler, exit); shell = lat_proc shell (fork, the child execs /bin/sh, which execs the program, faults, runs and exits).",
+      choices: LMBENCH_TESTS,
+    },
+    ops: {
+      default: 200,
+      unit: "ops/thread",
+      description: "LMbench iterations each thread runs.",
+      min: 1,
+      max: 10_000_000,
+    },
+    threads: {
+      default: 1,
+      unit: "threads",
+      description: "Copies of the test running at once (LMbench runs one).",
+      min: 1,
+      max: 8192,
+    },
+    pages: {
+      default: 1024,
+      unit: "pages",
+      description: "Page-table pages in the protected pool (all processes' tables come from it).",
+      min: 16,
+      max: 1 << 20,
+    },
+    file_pages: {
+      default: 4096,
+      unit: "user pages",
+      description: "Size of the file lat_pagefault maps (16 MiB).",
+      min: 16,
+      max: 1 << 20,
+    },
+    fault_around: {
+      default: 16,
+      unit: "PTEs",
+      description:
+        "PTEs a file read fault maps at once (fault_around_bytes 64 KiB / 4 KiB, 6.1 default).",
+      min: 1,
+      max: PTRS_PER_PTE,
+    },
+    anon_pages: {
+      default: 32,
+      unit: "user pages",
+      description:
+        "Resident anonymous pages of the forking process (data, heap, stack), copied by fork; unverified shape.",
+      min: 1,
+      max: 1 << 16,
+    },
+    program_faults: {
+      default: 12,
+      unit: "faults",
+      description:
+        "Page faults the exec'd program takes before it exits (file text/data with fault-around, plus anonymous stack/bss); unverified shape.",
+      min: 0,
+      max: 10_000,
+    },
+    shell_faults: {
+      default: 40,
+      unit: "faults",
+      description:
+        "Page faults /bin/sh takes before it execs the program (shell test); unverified shape.",
+      min: 0,
+      max: 10_000,
+    },
+    cow_faults: {
+      default: 2,
+      unit: "faults",
+      description:
+        "Write-protect (COW) faults the parent takes after each fork before it forks again.",
+      min: 0,
+      max: 1000,
+    },
+    fault_cycles: {
+      default: 800,
+      unit: "cycles",
+      description:
+        "Handler work per fault besides entry/exit and PTE writes (VMA lookup, page-cache lookups, rmap and refcounts); placeholder, no published figure.",
+      min: 0,
+      max: 10_000_000,
+    },
+    fork_cycles: {
+      default: 20_000,
+      unit: "cycles",
+      description:
+        "copy_process work besides the page tables (task, credentials, files, signals, VMA copies); placeholder.",
+      min: 0,
+      max: 100_000_000,
+    },
+    exec_cycles: {
+      default: 30_000,
+      unit: "cycles",
+      description:
+        "execve work besides the address space (open, ELF parsing, mmap of the segments, argument copying); placeholder.",
+      min: 0,
+      max: 100_000_000,
+    },
+    exit_cycles: {
+      default: 10_000,
+      unit: "cycles",
+      description: "do_exit work besides exit_mmap (files, signals, reparenting); placeholder.",
+      min: 0,
+      max: 100_000_000,
+    },
+    wait_cycles: {
+      default: 2_000,
+      unit: "cycles",
+      description: "wait4 reaping the child (release_task); placeholder.",
+      min: 0,
+      max: 100_000_000,
+    },
+    user_cycles: {
+      default: 100,
+      unit: "cycles",
+      description:
+        "User-mode time per iteration of the benchmark loop (and of the exec'd program's run).",
+      min: 0,
+      max: 100_000_000,
+    },
+    ...strayParams(),
+  },
+  region: (params) => ({
+    pages: numberParam(params, "pages"),
+    keyMode: "write-disable",
+    contiguous: true,
+  }),
+  threads: (params) => numberParam(params, "threads"),
+  *generate({ thread, rng, params }): Generator<Operation> {
+    const test = stringParam(params, "test") as LmbenchTest;
+    const ops = numberParam(params, "ops");
+    const filePages = numberParam(params, "file_pages");
+    const faultAround = numberParam(params, "fault_around");
+    const anonPages = numberParam(params, "anon_pages");
+    const programFaults = numberParam(params, "program_faults");
+    const shellFaults = numberParam(params, "shell_faults");
+    const cowFaults = numberParam(params, "cow_faults");
+    const faultCycles = numberParam(params, "fault_cycles");
+    const forkCycles = numberParam(params, "fork_cycles");
+    const execCycles = numberParam(params, "exec_cycles");
+    const exitCycles = numberParam(params, "exit_cycles");
+    const waitCycles = numberParam(params, "wait_cycles");
+    const userCycles = numberParam(params, "user_cycles");
+
+    // Every thread is its own process: mm ids are unique per thread.
+    const base = (thread + 1) * 1_000_000;
+    let nextMm = base + 1;
+    yield { kind: "use-mm", mm: base };
+    // The forking process's resident anonymous pages (faulted in before the loop; the
+    // syscall and page-fault tests never copy them, so they skip this).
+    const forks = test === "fork-exit" || test === "fork-exec" || test === "shell";
+    for (let page = 0; forks && page < anonPages; page++) {
+      yield { kind: "fault", page, write: true, anon: true, cycles: faultCycles };
+    }
+
+    const syscall = function* (cycles: number, body: Operation[] = []): Generator<Operation> {
+      yield { kind: "kernel-entry", via: "syscall" };
+      if (cycles > 0) yield { kind: "compute", cycles, touches: 0 };
+      yield* body;
+      yield { kind: "kernel-exit" };
+    };
+
+    /** The program an exec starts (in address space `mm`): its faults, its run, its exit. */
+    const program = function* (mm: number, faults: number): Generator<Operation> {
+      for (let i = 0; i < faults; i++) {
+        // Text and data come from the file with fault-around; every fourth is anonymous.
+        const anon = i % 4 === 3;
+        yield {
+          kind: "fault",
+          mm,
+          page: anon ? PTRS_PER_PTE * 8 + i : i * faultAround,
+          write: anon,
+          anon,
+          ptes: anon ? 1 : faultAround,
+          cycles: faultCycles,
+        };
+      }
+    };
+
+    const parentCow = function* (): Generator<Operation> {
+      for (let i = 0; i < cowFaults; i++) {
+        yield { kind: "fault", page: i % anonPages, write: true, anon: true, cycles: faultCycles };
+      }
+    };
+
+    // lat_pagefault: windows of the file in a random order, remapped after a full pass.
+    const filePage = PTRS_PER_PTE * 64;
+    const windows = Math.max(1, Math.floor(filePages / faultAround));
+    let order: number[] = [];
+
+    for (let i = 0; i < ops; i++) {
+      yield { kind: "user", cycles: userCycles };
+      switch (test) {
+        case "syscall":
+          yield* syscall(50);
+          break;
+        case "page-fault": {
+          if (order.length === 0) {
+            if (i > 0) {
+              // munmap + mmap of the file between passes (not a timed iteration in LMbench).
+              yield* syscall(0, [
+                { kind: "zap", page: filePage, count: windows * faultAround, mode: "clear" },
+              ]);
+            }
+            order = Array.from({ length: windows }, (_, w) => w);
+            for (let w = order.length - 1; w > 0; w--) {
+              const j = rng.int(0, w);
+              [order[w], order[j]] = [order[j], order[w]];
+            }
+          }
+          const window = order.pop() as number;
+          yield {
+            kind: "fault",
+            page: filePage + window * faultAround,
+            write: false,
+            ptes: faultAround,
+            cycles: faultCycles,
+          };
+          break;
+        }
+        case "fork-exit":
+        case "fork-exec":
+        case "shell": {
+          const child = nextMm++;
+          yield* syscall(forkCycles, [{ kind: "fork", child }]);
+          let last = child;
+          if (test !== "fork-exit") {
+            const exec = (from: number, faults: number): Operation[] => {
+              const mm = nextMm++;
+              last = mm;
+              return [
+                { kind: "kernel-entry", via: "syscall" },
+                { kind: "compute", cycles: execCycles, touches: 0 },
+                { kind: "exec", mm, from, ptes: 2 },
+                { kind: "kernel-exit" },
+                ...program(mm, faults),
+              ];
+            };
+            if (test === "shell") {
+              yield* exec(child, shellFaults);
+              yield* exec(last, programFaults);
+            } else {
+              yield* exec(child, programFaults);
+            }
+          }
+          yield* syscall(exitCycles, [{ kind: "exit", mm: last }]);
+          yield* syscall(waitCycles);
+          yield* parentCow();
+          break;
+        }
+      }
+      yield { kind: "complete" };
+    }
+  },
+});

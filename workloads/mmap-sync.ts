@@ -1,0 +1,136 @@
+/**
+ * mmap-sync: threads of one process writing random blocks of a shared file mapping and
+ * syncing it, the shape of sysbench fileio with --file-io-mode=mmap (random writes,
+ * --file-fsync-freq requests between syncs, fdatasync).
+ *
+ * Kernel paths (6.1): a write to a page whose PTE is absent or clean takes a write fault
+ * (do_shared_fault / do_wp_page -> do_page_mkwrite: the PTE becomes writable and dirty, one
+ * PTE write in a protected page table). The sync writes back every dirty page of the file
+ * (filemap_write_and_wait_range -> write_cache_pages -> clear_page_dirty_for_io ->
+ * page_mkclean -> page_vma_mkclean_one): per page, ptep_clear_flush() clears the PTE and
+ * flush_tlb_page() -> flush_tlb_mm_range() flushes that one page on every CPU in the mm's
+ * cpumask (every CPU running one of the threads), then set_pte_at() puts back a
+ * write-protected clean PTE. That per-page shootdown is what `machine.flush` (serial or
+ * concurrent) and `machine.broadcast` change.
+ *
+ * Page-table pages are the protected region (write-disable), as in pagetable-protect.
+ * One `complete` per write request.
+ */
+import { defineWorkload, type Operation } from "./api.ts";
+import { numberParam, strayParams } from "./params.ts";
+
+/** User page where the file mapping starts. */
+const FILE_BASE = 1 << 20;
+
+export default defineWorkload({
+  name: "mmap-sync",
+  version: "1.0.0",
+  summary:
+    "Threads writing random blocks of a shared file mapping and syncing it: write faults, then per dirty page a PTE write-protect and a flush of the mm (sysbench fileio mmap)",
+  citation:
+    "sysbench fileio --file-io-mode=mmap --file-test-mode=rndwr with --file-fsync-freq and fdatasync (shape); Linux 6.1 mm/page-writeback.c write_cache_pages/clear_page_dirty_for_io, mm/rmap.c page_vma_mkclean_one (ptep_clear_flush), arch/x86/mm/tlb.c flush_tlb_mm_range",
+  params: {
+    requests: {
+      default: 400,
+      unit: "requests/thread",
+      description: "Write requests each thread makes.",
+      min: 1,
+      max: 10_000_000,
+    },
+    threads: {
+      default: 8,
+      unit: "threads",
+      description: "sysbench --threads: threads of the one process sharing the mapping.",
+      min: 1,
+      max: 8192,
+    },
+    file_pages: {
+      default: 4096,
+      unit: "user pages",
+      description: "Size of the mapped file (16 MiB).",
+      min: 1,
+      max: 1 << 20,
+    },
+    block_pages: {
+      default: 4,
+      unit: "user pages",
+      description: "Pages per write request (sysbench --file-block-size 16 KiB).",
+      min: 1,
+      max: 512,
+    },
+    sync_every: {
+      default: 100,
+      unit: "requests",
+      description: "Requests of a thread between its syncs (sysbench --file-fsync-freq=100).",
+      min: 1,
+      max: 1_000_000,
+    },
+    pages: {
+      default: 256,
+      unit: "pages",
+      description: "Page-table pages in the protected pool.",
+      min: 16,
+      max: 1 << 20,
+    },
+    fault_cycles: {
+      default: 1500,
+      unit: "cycles",
+      description:
+        "Write-fault handler work besides entry/exit and the PTE write (page-cache lookup, page_mkwrite, file_update_time, set_page_dirty); placeholder.",
+      min: 0,
+      max: 10_000_000,
+    },
+    writeback_cycles: {
+      default: 2000,
+      unit: "cycles/page",
+      description:
+        "Write-back work per dirty page besides page_mkclean (page lock, bio setup and submission, completion); placeholder.",
+      min: 0,
+      max: 10_000_000,
+    },
+    user_cycles: {
+      default: 1000,
+      unit: "cycles",
+      description: "User-mode time per request (choosing the offset, memcpy of the block).",
+      min: 0,
+      max: 10_000_000,
+    },
+    ...strayParams(),
+  },
+  region: (params) => ({
+    pages: numberParam(params, "pages"),
+    keyMode: "write-disable",
+    contiguous: true,
+  }),
+  threads: (params) => numberParam(params, "threads"),
+  *generate({ rng, params }): Generator<Operation> {
+    const requests = numberParam(params, "requests");
+    const filePages = numberParam(params, "file_pages");
+    const block = Math.min(numberParam(params, "block_pages"), filePages);
+    const syncEvery = numberParam(params, "sync_every");
+    const faultCycles = numberParam(params, "fault_cycles");
+    const writebackCycles = numberParam(params, "writeback_cycles");
+    const userCycles = numberParam(params, "user_cycles");
+    yield { kind: "use-mm", mm: 1 };
+    const blocks = Math.max(1, Math.floor(filePages / block));
+    let sinceSync = 0;
+    for (let i = 0; i < requests; i++) {
+      yield { kind: "user", cycles: userCycles };
+      const first = FILE_BASE + rng.int(0, blocks - 1) * block;
+      for (let page = first; page < first + block; page++) {
+        yield { kind: "touch", page, write: true, cycles: faultCycles };
+      }
+      if (++sinceSync === syncEvery) {
+        sinceSync = 0;
+        yield { kind: "kernel-entry", via: "syscall" };
+        // The dirty pages are not known to the stream (other threads dirty them too): the
+        // write-back cost is charged per page the engine write-protects, approximated here
+        // by the pages this thread dirtied since its last sync.
+        yield { kind: "compute", cycles: writebackCycles * syncEvery * block, touches: 0 };
+        yield { kind: "zap", page: FILE_BASE, count: filePages, mode: "wrprotect" };
+        yield { kind: "kernel-exit" };
+      }
+      yield { kind: "complete" };
+    }
+  },
+});
