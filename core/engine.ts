@@ -710,7 +710,14 @@ export function runSimulation(spec: RunSpec): RunResult {
         const pfns: number[] = [];
         for (let i = 0; i < op.count; i++) pfns.push(region.pfns[op.page + i]);
         const outcome = hooks.onMap
-          ? hooks.onMap({ cpu, thread, pfns, intent: op.intent, scope: op.scope })
+          ? hooks.onMap({
+              cpu,
+              thread,
+              pfns,
+              intent: op.intent,
+              scope: op.scope,
+              context: op.context ?? "sleepable",
+            })
           : { kind: "unsupported" as const, reason: "strategy has no map hook" };
         if (outcome.kind === "unsupported") {
           counters.unsupportedMaps++;

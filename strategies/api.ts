@@ -57,6 +57,17 @@ export interface CostParameterSpec {
 export type Intent = "read" | "write";
 
 /**
+ * The calling context of an operation: `atomic` (under a spinlock, with preemption or
+ * interrupts disabled: PTE updates under the page-table lock, copy_page_from_iter_atomic(),
+ * interrupt handlers) or `sleepable`. An API that may sleep (vmap(), vm_map_ram(),
+ * vm_unmap_ram(), kmap(): might_sleep() or GFP_KERNEL allocations in mm/vmalloc.c and
+ * include/linux/highmem-internal.h) cannot be called in atomic context; a strategy that
+ * needs one refuses the request as unsupported with that reason.
+ * @public
+ */
+export type OpContext = "atomic" | "sleepable";
+
+/**
  * Lifetime and visibility a caller needs: `local` (this thread, this CPU, LIFO, like
  * kmap_local_page), `global` (any thread or CPU may use the address, like kmap), or
  * `long-term` (held across sleeps for a long time, like vmap).
@@ -88,6 +99,8 @@ export interface MapRequest {
   readonly pfns: readonly number[];
   readonly intent: Intent;
   readonly scope: Scope;
+  /** The caller's context: a strategy that may sleep cannot serve an `atomic` request. */
+  readonly context: OpContext;
 }
 
 /**

@@ -26,6 +26,17 @@ export function unsupported(reason: string): { kind: "unsupported"; reason: stri
   return { kind: "unsupported", reason };
 }
 
+/**
+ * The refusal of a sleeping API in atomic context (the principle: where the kernel forbids
+ * a call in a context, the strategy cannot serve that operation). `api` names the call and
+ * `why` the kernel function that may sleep.
+ */
+export function sleepsInAtomic(api: string, why: string): { kind: "unsupported"; reason: string } {
+  return unsupported(
+    `atomic context: ${api} may sleep (${why}), so an atomic caller cannot use it`,
+  );
+}
+
 /** Rights a protected key rests at: AD for access-disable (PMEM), WD for write-disable. */
 export function restingRights(keyMode: KeyMode): KeyRights {
   return keyMode === "access-disable" ? "ad" : "wd";

@@ -19,7 +19,9 @@
  *   disabled while held, the slots follow the task across context switches, at most 15
  *   nested per task, LIFO (kernel-mechanics.md 1.2).
  * - Scopes `global` and `long-term`: a vmap() alias (PAGE_KERNEL, guard page, lazy purge;
- *   kernel-mechanics.md 3.2-3.4), visible to every CPU.
+ *   kernel-mechanics.md 3.2-3.4), visible to every CPU. vmap() may sleep, so such a request in
+ *   atomic context is refused (the fixmap slots of scope `local` work in atomic context, as
+ *   kmap_atomic() does).
  * - Page churn (xpfo-churn): pages leaving the kernel's reach are invalidated in the direct
  *   map, then one flush_tlb_kernel_range() over their span runs on every CPU per call: for
  *   one page that is secretmem_fault()'s set_direct_map_invalid_noflush plus one-page
@@ -42,7 +44,15 @@
 import { KMAP_LOCAL_MAX_NESTING } from "../core/machine.ts";
 import { PAGE_KERNEL, PTE_PRESENT, PTE_WRITABLE } from "../core/pte.ts";
 import { defineStrategy, type OptionSpec } from "./api.ts";
-import { consecutive, contiguousRuns, flushDirectSpan, ok, range, unsupported } from "./common.ts";
+import {
+  consecutive,
+  contiguousRuns,
+  flushDirectSpan,
+  ok,
+  range,
+  sleepsInAtomic,
+  unsupported,
+} from "./common.ts";
 import { resolveOptions } from "./options.ts";
 
 const NAME = "no-direct-map";
@@ -152,6 +162,9 @@ export default defineStrategy({
           maxSlots = Math.max(maxSlots, thread.kmapDepth);
           const state: MapState = { slots: true };
           return ok({ vpns, contiguous: consecutive(vpns), state });
+        }
+        if (request.context === "atomic") {
+          return sleepsInAtomic("vmap()", "mm/vmalloc.c: alloc_vmap_area() calls might_sleep()");
         }
         const vpn = vmalloc().vmap(cpu, pfns, PAGE_KERNEL);
         if (vpn < 0) return unsupported("vmalloc space exhausted");

@@ -48,6 +48,7 @@ import {
   type PksFaultMode,
   pgmapKeyedRegion,
   restingRights,
+  sleepsInAtomic,
   unsupported,
 } from "./common.ts";
 import { resolveOptions } from "./options.ts";
@@ -109,6 +110,12 @@ export default defineStrategy({
           );
         }
         if (request.scope === "global") {
+          if (request.context === "atomic") {
+            return sleepsInAtomic(
+              "kmap()",
+              "include/linux/highmem-internal.h: kmap() calls might_sleep()",
+            );
+          }
           // kmap(): page_address() with the key left in place; accesses fault.
           globalMaps++;
           return ok({ vpns, contiguous: consecutive(vpns), state: { global: true } });

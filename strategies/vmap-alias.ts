@@ -22,6 +22,9 @@
  *     the shape before the 2008 lazy rewrite.
  *   - `allocator`: 6.1's global locks, or 6.9's per-CPU vmap nodes (Rezki v3,
  *     20240102184633.748113-1-urezki@gmail.com).
+ * - vmap() and vm_map_ram() may sleep (alloc_vmap_area() calls might_sleep(); new_vmap_block()
+ *   allocates with GFP_KERNEL), so a map request in atomic context (under a spinlock, with
+ *   preemption or page faults disabled) is refused as unsupported: the kernel forbids it.
  * - Until the purge, a CPU that cached an alias translation can still write through it:
  *   the model keeps stale TLB entries alive, so stale-alias writes land (use-after-unmap).
  * - Page churn uses the same batched CPA to make pages not present/read-only and back,
@@ -34,7 +37,14 @@
 import type { Vmalloc } from "../core/kernel/vmalloc.ts";
 import { PAGE_KERNEL, PAGE_KERNEL_RO } from "../core/pte.ts";
 import { defineStrategy, type OptionSpec } from "./api.ts";
-import { directMapProtectBits, ok, range, setPagesArray, unsupported } from "./common.ts";
+import {
+  directMapProtectBits,
+  ok,
+  range,
+  setPagesArray,
+  sleepsInAtomic,
+  unsupported,
+} from "./common.ts";
 import { resolveOptions } from "./options.ts";
 
 const NAME = "vmap-alias";
@@ -103,6 +113,12 @@ export default defineStrategy({
       },
       onMap(request) {
         const { cpu, pfns } = request;
+        if (request.context === "atomic") {
+          return sleepsInAtomic(
+            "vm_map_ram()/vmap()",
+            "mm/vmalloc.c: alloc_vmap_area() calls might_sleep(), new_vmap_block() allocates with GFP_KERNEL",
+          );
+        }
         const pte = request.intent === "write" ? PAGE_KERNEL : PAGE_KERNEL_RO;
         const ram = lazy && request.scope === "local";
         const vpn = ram ? allocator().vmMapRam(cpu, pfns, pte) : allocator().vmap(cpu, pfns, pte);

@@ -6,7 +6,14 @@
  * @packageDocumentation
  */
 import type { Rng } from "../core/rng.ts";
-import type { Intent, KeyMode, OptionSpec, OptionValues, Scope } from "../strategies/api.ts";
+import type {
+  Intent,
+  KeyMode,
+  OpContext,
+  OptionSpec,
+  OptionValues,
+  Scope,
+} from "../strategies/api.ts";
 
 /** Stray-access classes the coverage model injects (names are part of the result contract). @public */
 export const STRAY_CLASSES = [
@@ -34,6 +41,11 @@ export type Operation =
       readonly count: number;
       readonly intent: Intent;
       readonly scope: Scope;
+      /**
+       * The caller's context (default `sleepable`): `atomic` when the kernel path maps
+       * under a spinlock or with preemption/page faults disabled.
+       */
+      readonly context?: OpContext;
     }
   /** Read or write `length` bytes at byte `offset` of a mapping (may cross page boundaries). */
   | {

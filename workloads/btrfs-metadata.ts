@@ -172,7 +172,15 @@ export function* searchOps(
     if (shape.mapping === "per-range") {
       const handle = nextHandle();
       const intent: Intent = leaf && modify ? "write" : "read";
-      yield { kind: "map", handle, page: firstPage, count: EB_PAGES, intent, scope: "local" };
+      yield {
+        kind: "map",
+        handle,
+        page: firstPage,
+        count: EB_PAGES,
+        intent,
+        scope: "local",
+        context: "sleepable",
+      };
       for (const group of groups) {
         for (const h of group) {
           yield { kind: "access", handle, offset: h.offset, length: h.length, write: h.write };
@@ -197,7 +205,15 @@ export function* searchOps(
             handle = nextHandle();
             mapped = page;
             const intent: Intent = group.some((g) => g.write) ? "write" : "read";
-            yield { kind: "map", handle, page: firstPage + page, count: 1, intent, scope: "local" };
+            yield {
+              kind: "map",
+              handle,
+              page: firstPage + page,
+              count: 1,
+              intent,
+              scope: "local",
+              context: "sleepable",
+            };
           }
           yield { kind: "access", handle, offset: inPage, length: part, write: h.write };
           offset += part;

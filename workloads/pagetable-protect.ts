@@ -25,6 +25,7 @@
  *
  * One `complete` per fault or per range operation.
  */
+import type { OpContext } from "../strategies/api.ts";
 import { defineWorkload, type Operation } from "./api.ts";
 import {
   handleOf,
@@ -139,10 +140,21 @@ export default defineWorkload({
     const touches = numberParam(params, "touches");
     let next = 0;
 
-    /** One bracketed write: enable, write `bytes` at `offset` of table `page`, disable. */
-    function* bracketed(page: number, offset: number, bytes: number): Generator<Operation> {
+    /**
+     * One bracketed write: enable, write `bytes` at `offset` of table `page`, disable.
+     * `context`: PTE setters run under the page-table lock (pte_offset_map_lock() in
+     * do_anonymous_page, filemap_map_pages, zap_pte_range, change_pte_range; mm/memory.c,
+     * mm/filemap.c, mm/mprotect.c in 6.1), so they are atomic; zeroing a freshly allocated
+     * table page happens in the allocation path (pte_alloc_one(), GFP_KERNEL), sleepable.
+     */
+    function* bracketed(
+      page: number,
+      offset: number,
+      bytes: number,
+      context: OpContext,
+    ): Generator<Operation> {
       const handle = handleOf(thread, threads, next++);
-      yield { kind: "map", handle, page, count: 1, intent: "write", scope: "local" };
+      yield { kind: "map", handle, page, count: 1, intent: "write", scope: "local", context };
       yield { kind: "access", handle, offset, length: bytes, write: true };
       yield { kind: "unmap", handle };
     }
@@ -156,7 +168,7 @@ export default defineWorkload({
           page = rng.int(0, pages - 1);
           slot = 0;
         }
-        yield* bracketed(page, slot * PTE_BYTES, PTE_BYTES);
+        yield* bracketed(page, slot * PTE_BYTES, PTE_BYTES, "atomic");
         slot++;
       }
     }
@@ -166,7 +178,7 @@ export default defineWorkload({
         yield { kind: "compute", cycles: jitter(rng, faultCycles), touches };
         if (rng.chance(tableAllocRatio)) {
           // A fresh table page: zeroed inside the bracket (alloc_table_node's memset).
-          yield* bracketed(rng.int(0, pages - 1), 0, 4096);
+          yield* bracketed(rng.int(0, pages - 1), 0, 4096, "sleepable");
         }
         const ptes = rng.chance(anonRatio) ? 1 : rng.int(1, faultAround);
         yield* run(ptes);

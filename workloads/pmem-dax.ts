@@ -100,6 +100,8 @@ export default defineWorkload({
         count: 1,
         intent: write ? "write" : "read",
         scope: "local",
+        // dax_iomap_rw() under dax_read_lock() (SRCU): may sleep.
+        context: "sleepable",
       };
       yield { kind: "access", handle, offset: 0, length: PAGE_BYTES, write };
       yield { kind: "unmap", handle };

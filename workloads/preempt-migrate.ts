@@ -115,7 +115,16 @@ export default defineWorkload({
         const handle = handleOf(thread, threads, next++);
         held.push(handle);
         const page = rng.int(0, pages - 1);
-        yield { kind: "map", handle, page, count: 1, intent: "write", scope: "local" };
+        yield {
+          kind: "map",
+          handle,
+          page,
+          count: 1,
+          intent: "write",
+          scope: "local",
+          // kmap_local_page() sections are preemptible (that is this workload's point).
+          context: "sleepable",
+        };
         yield { kind: "access", handle, offset: rng.int(0, 4032), length: 64, write: true };
       }
       if (rng.chance(preemptRatio)) {
