@@ -370,6 +370,8 @@ export function runSimulation(spec: RunSpec): RunResult {
     caught: 0,
     faultedStrays: 0,
     brokenAccesses: 0,
+    directReads: 0,
+    brokenDirectReads: 0,
     unsupportedMaps: 0,
     unsupportedUnmaps: 0,
     oopses: 0,
@@ -401,6 +403,7 @@ export function runSimulation(spec: RunSpec): RunResult {
         rng: Rng.derive(spec.seed, i),
         params: spec.workloadParams,
         strategyMapsRanges: spec.strategy.mapsRanges ?? false,
+        strategyDirectMapReads: spec.strategy.directMapReads ?? false,
         region: regionSpec,
       })
       [Symbol.iterator]();
@@ -495,6 +498,26 @@ export function runSimulation(spec: RunSpec): RunResult {
         intendedPfn: mapping.pfns[pageIndex],
         operation: `legitimate write through handle ${mapping.handle}`,
       });
+    }
+  };
+
+  /**
+   * A read through the direct map with no map call (page_address(), or a page-table walker
+   * reading a table page): legitimate, so a fault is a false fault; unresolved, it breaks.
+   */
+  const directRead = (cpu: number, sim: SimThread, pfn: number) => {
+    counters.directReads++;
+    let fault = machine.access(cpu, pfn, READ);
+    if (fault === OK) return;
+    counters.falseFaults++;
+    const resolution = handleFault(cpu, sim.thread, pfn, false, fault);
+    if (resolution === "retry") fault = machine.access(cpu, pfn, READ);
+    if (resolution === "oops") counters.falseFaultsOops++;
+    else if (fault === OK) counters.falseFaultsGranted++;
+    if (fault !== OK) {
+      counters.brokenAccesses++;
+      counters.brokenDirectReads++;
+      if (resolution === "oops") counters.oopses++;
     }
   };
 
@@ -746,6 +769,14 @@ export function runSimulation(spec: RunSpec): RunResult {
         }
         return;
       }
+      case "direct-read": {
+        const first = op.page + Math.floor(op.offset / 4096);
+        const last = op.page + Math.floor((op.offset + Math.max(1, op.length) - 1) / 4096);
+        for (let page = first; page <= last && page < region.pfns.length; page++) {
+          directRead(cpu, sim, region.pfns[page]);
+        }
+        return;
+      }
       case "unmap": {
         const mapping = live.get(op.handle);
         if (!mapping) return;
@@ -927,6 +958,8 @@ export function runSimulation(spec: RunSpec): RunResult {
   metrics["compat.false_faults_granted"] = counters.falseFaultsGranted;
   metrics["compat.false_faults_oops"] = counters.falseFaultsOops;
   metrics["compat.broken_accesses"] = counters.brokenAccesses;
+  metrics["compat.direct_reads"] = counters.directReads;
+  metrics["compat.broken_direct_reads"] = counters.brokenDirectReads;
   metrics["compat.unsupported_maps"] = counters.unsupportedMaps;
   metrics["compat.unsupported_unmaps"] = counters.unsupportedUnmaps;
   metrics["exposure.page_cycles"] = machine.totalExposure();

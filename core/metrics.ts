@@ -189,6 +189,20 @@ function build(): Map<string, MetricSpec> {
       direction: "lower",
     },
     {
+      name: "compat.direct_reads",
+      unit: "count",
+      description:
+        "Reads through the direct map with no map call (page_address() readers, page-table walkers such as GUP-fast)",
+      direction: "none",
+    },
+    {
+      name: "compat.broken_direct_reads",
+      unit: "count",
+      description:
+        "Direct-map reads with no map call that failed (the design removed the page from the direct map); included in compat.broken_accesses",
+      direction: "lower",
+    },
+    {
       name: "compat.unsupported_maps",
       unit: "count",
       description: "Map requests the strategy could not serve (scope or size unsupported)",

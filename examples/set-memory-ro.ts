@@ -60,6 +60,7 @@ export default defineStrategy({
   supports: { local: true, global: true, longTerm: true },
   restoresProtection: true,
   mapsRanges: true,
+  directMapReads: true,
   create(context) {
     const { machine, region } = context;
     const vmalloc = context.vmalloc({ flush: "lazy", allocator: "global-lock" });

@@ -220,6 +220,14 @@ export interface StrategyModule {
    * depends on this (btrfs-metadata with `mapping = api`) read it. Default false.
    */
   readonly mapsRanges?: boolean;
+  /**
+   * Whether, on a write-disable region, the protected pages stay readable at their
+   * direct-map address (a WD key, a read-only direct map), so a reader may use
+   * page_address() and skip the map call: the cheapest legal read path. False when the
+   * pages leave the direct map. Workloads whose readers have that choice (btrfs-debug-ro
+   * with `reads = api`) read it. Default false.
+   */
+  readonly directMapReads?: boolean;
   /** Called once per run. */
   create(context: StrategyContext): StrategyHooks;
 }

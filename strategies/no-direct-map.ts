@@ -85,6 +85,7 @@ export default defineStrategy({
   supports: { local: true, global: true, longTerm: true },
   restoresProtection: true,
   mapsRanges: false,
+  directMapReads: false,
   create(context) {
     const { machine } = context;
     const options = resolveOptions("strategy", NAME, OPTIONS, context.options);

@@ -14,7 +14,10 @@
  *   which updates `current->thread.pkrs` and writes IA32_PKRS through the per-CPU
  *   `pkrs_cache` (skipped when the value is unchanged). `kunmap_local()` decrements and the
  *   last one calls pks_set_noaccess(). A request for n pages is n nested kmap_local_page()
- *   calls. No PTE is written and no TLB is flushed, ever.
+ *   calls. No PTE is written and no TLB is flushed, ever. v10's kmap_local_page() has no
+ *   intent argument, so a map opens read-write even for a reader; on a write-disable region
+ *   a reader has the cheaper legal path of page_address() with no map call at all
+ *   (`directMapReads`), which callers such as btrfs-debug-ro take by default.
  * - The lift belongs to the thread on its CPU: the model's context switch loads
  *   thread.pkrs (x86_pkrs_load in __switch_to, V10 13/44) and exception entry starts from
  *   PKS_INIT_VALUE (aux pt_regs), so both come from core/machine.ts.
@@ -83,6 +86,7 @@ export default defineStrategy({
   supports: { local: true, global: false, longTerm: false },
   restoresProtection: true,
   mapsRanges: false,
+  directMapReads: true,
   create(context) {
     const { machine, region } = context;
     const options = resolveOptions("strategy", NAME, OPTIONS, context.options);

@@ -87,6 +87,7 @@ const strategySchema = z
     supports: z.object({ local: z.boolean(), global: z.boolean(), longTerm: z.boolean() }).strict(),
     restoresProtection: z.boolean(),
     mapsRanges: z.boolean().optional(),
+    directMapReads: z.boolean().optional(),
     create: z.custom<StrategyModule["create"]>(
       (value) => typeof value === "function",
       "must be a function (context) => hooks",
@@ -181,6 +182,7 @@ export interface StrategyMetadata {
   readonly supports: { local: boolean; global: boolean; longTerm: boolean };
   readonly restoresProtection: boolean;
   readonly mapsRanges: boolean;
+  readonly directMapReads: boolean;
   readonly options: Record<
     string,
     {
@@ -238,6 +240,7 @@ export function strategyMetadata(module: StrategyModule, source = "built-in"): S
     supports: { ...module.supports },
     restoresProtection: module.restoresProtection,
     mapsRanges: module.mapsRanges ?? false,
+    directMapReads: module.directMapReads ?? false,
     options,
     costs,
   };
@@ -256,6 +259,7 @@ export function describeStrategy(module: StrategyModule, source = "built-in"): s
     `  supports: local ${yesNo(meta.supports.local)}, global ${yesNo(meta.supports.global)}, long-term ${yesNo(meta.supports.longTerm)}`,
     `  restores protection after unmap: ${yesNo(meta.restoresProtection)}`,
     `  maps a multi-page range in one call: ${yesNo(meta.mapsRanges)}`,
+    `  write-disable region readable through page_address() with no map call: ${yesNo(meta.directMapReads)}`,
     "",
   ];
   const options = Object.entries(meta.options);

@@ -9,8 +9,11 @@
  *   for an access-disable region (set_memory_np): vm_unmap_aliases(), CPA with large-leaf
  *   splits, one cpa_flush() for the whole page array (arch/x86/mm/pat/set_memory.c,
  *   CPA_PAGES_ARRAY; kernel-mechanics.md 4.2). No PKS.
- * - Every map creates an alias in the vmalloc area whose PTEs allow what the caller asked
- *   for (PAGE_KERNEL for write intent, PAGE_KERNEL_RO for read; vmap() takes a pgprot):
+ * - A read of a write-disable region needs no alias: the direct map is read-only, so the
+ *   reader uses page_address() (the cheapest legal path). Every other map creates an
+ *   alias in the vmalloc area whose PTEs allow what the caller asked for (PAGE_KERNEL for
+ *   write intent, PAGE_KERNEL_RO for a read of an access-disable region; vmap() takes a
+ *   pgprot):
  *   - `flush = lazy` (the optimized shape): scope `local` uses vm_map_ram(): per-CPU vmap
  *     blocks for up to 64 pages, rounded up to a power of two, bump-allocated, freed space
  *     not reused until the whole block is dirty (6.1 vb_alloc/vb_free). Scopes `global` and
@@ -38,7 +41,9 @@ import type { Vmalloc } from "../core/kernel/vmalloc.ts";
 import { PAGE_KERNEL, PAGE_KERNEL_RO } from "../core/pte.ts";
 import { defineStrategy, type OptionSpec } from "./api.ts";
 import {
+  consecutive,
   directMapProtectBits,
+  directMapVpns,
   ok,
   range,
   setPagesArray,
@@ -69,6 +74,8 @@ const OPTIONS = {
 interface AliasState {
   /** vm_map_ram() (true) or vmap() (false). */
   readonly ram: boolean;
+  /** A read of a write-disable region through the read-only direct map: no alias. */
+  readonly direct?: boolean;
 }
 
 export default defineStrategy({
@@ -83,6 +90,7 @@ export default defineStrategy({
   supports: { local: true, global: true, longTerm: true },
   restoresProtection: true,
   mapsRanges: true,
+  directMapReads: true,
   create(context) {
     const { machine, region } = context;
     const options = resolveOptions("strategy", NAME, OPTIONS, context.options);
@@ -98,6 +106,7 @@ export default defineStrategy({
     const protect = directMapProtectBits(region.keyMode);
     let aliases = 0;
     let ramAliases = 0;
+    let directReads = 0;
     return {
       onSetup(protectedRegion) {
         setPagesArray(machine, allocator(), 0, protectedRegion.pfns, { clear: protect });
@@ -113,6 +122,14 @@ export default defineStrategy({
       },
       onMap(request) {
         const { cpu, pfns } = request;
+        if (request.intent === "read" && region.keyMode === "write-disable") {
+          // The direct map is read-only, not absent: a reader uses page_address() and no
+          // alias is built; only writes need the writable alias.
+          directReads++;
+          const vpns = directMapVpns(pfns);
+          const state: AliasState = { ram: false, direct: true };
+          return ok({ vpns, contiguous: consecutive(vpns), state });
+        }
         if (request.context === "atomic") {
           return sleepsInAtomic(
             "vm_map_ram()/vmap()",
@@ -131,6 +148,7 @@ export default defineStrategy({
       onUnmap(request) {
         const { cpu, mapping } = request;
         const state = mapping.state as AliasState;
+        if (state.direct) return ok();
         if (state.ram) allocator().vmUnmapRam(cpu, mapping.vpns[0], mapping.vpns.length);
         else allocator().vunmap(cpu, mapping.vpns[0]);
         return ok();
@@ -138,6 +156,7 @@ export default defineStrategy({
       onFinish: () => ({
         aliases,
         vm_map_ram_aliases: ramAliases,
+        direct_map_reads: directReads,
         lazy_pages_at_end: vmalloc?.lazyPages ?? 0,
       }),
     };

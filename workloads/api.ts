@@ -56,6 +56,19 @@ export type Operation =
       readonly write: boolean;
     }
   | { readonly kind: "unmap"; readonly handle: number }
+  /**
+   * Read `length` bytes at byte `offset` of region page `page` onwards through the direct
+   * map (page_address()), with no map call: a 6.1 btrfs reader, or GUP-fast and the
+   * software page walkers reading page-table pages (pte_offset_map(), pmd_offset() on
+   * x86-64 are direct-map addresses). Counted in `compat.direct_reads`; one that faults
+   * and is not fixed by the fault handler is a broken access.
+   */
+  | {
+      readonly kind: "direct-read";
+      readonly page: number;
+      readonly offset: number;
+      readonly length: number;
+    }
   /** Unrelated work: `cycles` of compute and `touches` reads of unprotected kernel memory. */
   | { readonly kind: "compute"; readonly cycles: number; readonly touches: number }
   /** Give up the CPU to another runnable thread on it (a context switch). */
@@ -99,6 +112,11 @@ export interface ThreadContext {
    * `mapsRanges`): lets a workload write its callers the way each API allows.
    */
   readonly strategyMapsRanges: boolean;
+  /**
+   * Whether the strategy leaves a write-disable region readable at its direct-map address
+   * (StrategyModule `directMapReads`): lets a reader skip the map call where that is legal.
+   */
+  readonly strategyDirectMapReads: boolean;
   readonly region: RegionSpec;
 }
 

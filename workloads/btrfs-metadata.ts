@@ -94,6 +94,11 @@ export interface SearchShape {
   readonly itemReadRatio: number;
   readonly memberReads: number;
   readonly mapping: MappingShape;
+  /**
+   * Read-only helpers read through page_address() with no map call (6.1's code, legal on a
+   * write-disable region whose direct map stays readable); writes still map.
+   */
+  readonly directReads: boolean;
   readonly searchCycles: number;
   readonly touches: number;
 }
@@ -169,6 +174,16 @@ export function* searchOps(
     const eb = level === 0 ? 0 : rng.int(1, shape.ebs - 1);
     const firstPage = eb * EB_PAGES;
     const groups = visitHelpers(rng, leaf, leaf && modify, shape);
+    if (shape.directReads && !(leaf && modify)) {
+      // A read-only visit: every helper reads page_address(eb->pages[i]) + offset, as 6.1's
+      // read_extent_buffer() and the struct-funcs accessors do.
+      for (const group of groups) {
+        for (const h of group) {
+          yield { kind: "direct-read", page: firstPage, offset: h.offset, length: h.length };
+        }
+      }
+      continue;
+    }
     if (shape.mapping === "per-range") {
       const handle = nextHandle();
       const intent: Intent = leaf && modify ? "write" : "read";
@@ -191,6 +206,12 @@ export function* searchOps(
     }
     // per-page: map each page a helper touches; a token group keeps its current page.
     for (const group of groups) {
+      if (shape.directReads && !group.some((g) => g.write)) {
+        for (const h of group) {
+          yield { kind: "direct-read", page: firstPage, offset: h.offset, length: h.length };
+        }
+        continue;
+      }
       let mapped = -1;
       let handle = -1;
       for (const h of group) {
@@ -305,8 +326,10 @@ export const SEARCH_PARAMS: Record<string, OptionSpec> = {
 export function searchShape(
   params: Readonly<Record<string, number | boolean | string>>,
   strategyMapsRanges = false,
+  strategyDirectMapReads = false,
 ): SearchShape {
   const mapping = stringParam(params, "mapping") as MappingParam;
+  const reads = typeof params.reads === "string" ? params.reads : "map";
   return {
     ebs: numberParam(params, "ebs"),
     levels: numberParam(params, "levels"),
@@ -314,6 +337,7 @@ export function searchShape(
     itemReadRatio: numberParam(params, "item_read_ratio"),
     memberReads: numberParam(params, "member_reads"),
     mapping: mapping === "api" ? (strategyMapsRanges ? "per-range" : "per-page") : mapping,
+    directReads: reads === "page-address" || (reads === "api" && strategyDirectMapReads),
     searchCycles: numberParam(params, "search_cycles"),
     touches: numberParam(params, "touches"),
   };

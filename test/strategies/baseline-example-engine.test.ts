@@ -75,7 +75,13 @@ describe("every strategy on every built-in workload (4 CPUs, default parameters)
       });
       expect(result.status, `${strategy.name}: ${result.reason}`).not.toBe("error");
       if (claimsEverything(strategy)) {
-        expect(result.metrics["compat.false_faults"], strategy.name).toBe(0);
+        // No legitimate access through a mapping faults. Reads that bypass the API (no map
+        // call: page-table walkers on pagetable-protect) may fault under a design that
+        // removed the pages from the direct map; then they break, and are counted so.
+        expect(
+          result.metrics["compat.false_faults"] - result.metrics["compat.broken_direct_reads"],
+          strategy.name,
+        ).toBe(0);
         // A strategy that claims every scope may still refuse what the kernel forbids: a
         // sleeping call (vmap(), vm_map_ram()) from an atomic caller. Nothing else.
         if (result.metrics["compat.unsupported_maps"] > 0) {

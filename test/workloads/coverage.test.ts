@@ -149,7 +149,7 @@ describe("coverage scenarios", () => {
     const caught = result.metrics["coverage.caught"];
     expect(caught).toBeGreaterThan(20);
     expect(catches.reduce((sum, entry) => sum + entry.count, 0)).toBe(caught);
-    const kinds = new Set(["map", "access", "unmap", "compute", "complete", "idle"]);
+    const kinds = new Set(["map", "access", "direct-read", "unmap", "compute", "complete", "idle"]);
     for (const entry of catches) {
       expect(entry.cpu).toBeGreaterThanOrEqual(0);
       expect(entry.cpu).toBeLessThan(4);

@@ -28,6 +28,7 @@ export function stream(
   thread: number,
   cpus = 16,
   strategyMapsRanges = false,
+  strategyDirectMapReads = false,
 ): Operation[] {
   const threads = workload.threads(params, cpus);
   return [
@@ -39,6 +40,7 @@ export function stream(
       params,
       region: workload.region(params),
       strategyMapsRanges,
+      strategyDirectMapReads,
     }),
   ];
 }
