@@ -869,6 +869,13 @@ export function runSimulation(spec: RunSpec): RunResult {
     while (active.size > 0) {
       const cpu = active.earliest();
       const earliest = machine.now(cpu);
+      if (machine.hasQueuedWork(cpu)) {
+        // Deferred kernel work (schedule_work(), e.g. vmalloc's drain_vmap_work) runs in
+        // this CPU's kworker, a thread of its own, at the next operation boundary.
+        switchTo(cpu, machine.kworker(cpu));
+        machine.runQueuedWork(cpu);
+        continue;
+      }
       const sim = pickThread(cpu);
       if (!sim) {
         const queue = runQueues[cpu];

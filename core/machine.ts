@@ -53,6 +53,15 @@ export interface MachineConfig {
   readonly vmallocPages: number;
   /** CR0.WP; Linux pins it to 1 (native_write_cr0). */
   readonly cr0wp: boolean;
+  /**
+   * CONFIG_NR_CPUS, a build constant (not the online count): it sizes the per-CPU vmap
+   * blocks (VMAP_BBMAP_BITS in mm/vmalloc.c). Default 64, NR_CPUS_DEFAULT for an SMP x86-64
+   * build without MAXSMP (arch/x86/Kconfig; x86_64_defconfig does not override it). A
+   * kernel cannot bring more CPUs online than NR_CPUS, so a machine with more online CPUs
+   * is treated as built for that many. Optional, default DEFAULT_NR_CPUS (64); the
+   * `--set machine.*` plumbing is issue 18's (the lead wires it).
+   */
+  readonly nrCpus?: number;
 }
 
 export const DEFAULT_MACHINE: MachineConfig = {
@@ -62,6 +71,9 @@ export const DEFAULT_MACHINE: MachineConfig = {
   vmallocPages: 1 << 20,
   cr0wp: true,
 };
+
+/** CONFIG_NR_CPUS when the machine config does not say: x86-64 SMP NR_CPUS_DEFAULT (arch/x86/Kconfig). */
+export const DEFAULT_NR_CPUS = 64;
 
 export const MAX_CPUS = 8192;
 
@@ -78,6 +90,14 @@ export function validateMachineConfig(config: MachineConfig): void {
   const { cpus, memoryGiB, vmallocPages } = config;
   if (!Number.isInteger(cpus) || cpus < 1 || cpus > MAX_CPUS) {
     throw new UserInputError(`machine.cpus must be an integer from 1 to ${MAX_CPUS}; got ${cpus}.`);
+  }
+  if (
+    config.nrCpus !== undefined &&
+    (!Number.isInteger(config.nrCpus) || config.nrCpus < 1 || config.nrCpus > MAX_CPUS)
+  ) {
+    throw new UserInputError(
+      `machine.nrCpus must be an integer from 1 to ${MAX_CPUS}; got ${config.nrCpus}.`,
+    );
   }
   if (!Number.isInteger(memoryGiB) || memoryGiB < 1 || memoryGiB > 1024) {
     throw new UserInputError(
@@ -356,6 +376,11 @@ export class Machine {
     this.#exposureSince = new Float64Array(config.cpus);
   }
 
+  /** CONFIG_NR_CPUS of the modelled kernel (at least the online count). */
+  get nrCpus(): number {
+    return Math.max(this.config.nrCpus ?? DEFAULT_NR_CPUS, this.cpus);
+  }
+
   get cpus(): number {
     return this.config.cpus;
   }
@@ -368,6 +393,60 @@ export class Machine {
   /** Id of a profile (or registered) cost parameter, for charging through `ledger.charge`. */
   parameterId(name: string): number {
     return this.ledger.parameterId(name);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Workqueues: schedule_work() on a bound workqueue (system_wq) queues the item on the
+  // local CPU's kworker, which runs it later as a thread of its own (kernel/workqueue.c
+  // queue_work() with WORK_CPU_UNBOUND -> the local CPU's pool). Queuing an item that is
+  // already pending does nothing (test_and_set_bit(WORK_STRUCT_PENDING_BIT)). The engine
+  // runs the queued items at that CPU's next operation boundary, after switching to the
+  // kworker, so the work's cycles are the kworker's, not the caller's operation's.
+
+  readonly #work: Map<string, () => void>[] = [];
+  readonly #kworkers: (Thread | undefined)[] = [];
+
+  /** schedule_work(): queue `work` (named, so a pending item is not queued twice) on `cpu`. */
+  queueWork(cpu: number, name: string, work: () => void): boolean {
+    let queue = this.#work[cpu];
+    if (!queue) {
+      queue = new Map();
+      this.#work[cpu] = queue;
+    }
+    if (queue.has(name)) return false;
+    queue.set(name, work);
+    return true;
+  }
+
+  /** Whether `cpu`'s kworker has work pending. */
+  hasQueuedWork(cpu: number): boolean {
+    const queue = this.#work[cpu];
+    return queue !== undefined && queue.size > 0;
+  }
+
+  /** The kworker thread of `cpu` (created on first use, pinned to that CPU). */
+  kworker(cpu: number): Thread {
+    let thread = this.#kworkers[cpu];
+    if (!thread) {
+      thread = this.createThread(cpu);
+      thread.migrateDisable = 1; // a per-CPU kworker never migrates
+      this.#kworkers[cpu] = thread;
+    }
+    return thread;
+  }
+
+  /** Runs every item pending on `cpu` (in queuing order); returns how many ran. */
+  runQueuedWork(cpu: number): number {
+    const queue = this.#work[cpu];
+    if (!queue || queue.size === 0) return 0;
+    let ran = 0;
+    while (queue.size > 0) {
+      const [name, work] = queue.entries().next().value as [string, () => void];
+      queue.delete(name);
+      work();
+      ran++;
+    }
+    return ran;
   }
 
   createThread(cpu: number): Thread {
@@ -686,9 +765,11 @@ export class Machine {
     const size = this.directLeafSize(pfn);
     if (size === SIZE_4K) return;
     const lock = this.lockId("pgd_lock");
-    this.acquire(cpu, lock);
+    // split_large_page() allocates the new table page (alloc_pages(GFP_KERNEL, 0)) before
+    // __split_large_page() takes pgd_lock (arch/x86/mm/pat/set_memory.c).
     this.ledger.count(Ev.pt_allocs);
     this.ledger.charge(cpu, Cat.pt_alloc, this.#p.pagetable_alloc_cycles);
+    this.acquire(cpu, lock);
     if (size === SIZE_1G) {
       this.#split1g[pfn >>> 18] = 1;
       this.ledger.count(Ev.direct_map_splits_1g);

@@ -18,8 +18,9 @@
  *   on map (no flush), a PTE clear plus one local INVLPG at unmap, no IPI; migration is
  *   disabled while held, the slots follow the task across context switches, at most 15
  *   nested per task, LIFO (kernel-mechanics.md 1.2).
- * - Scopes `global` and `long-term`: a vmap() alias (PAGE_KERNEL, guard page, lazy purge;
- *   kernel-mechanics.md 3.2-3.4), visible to every CPU. vmap() may sleep, so such a request in
+ * - Scopes `global` and `long-term`: an alias in the vmalloc area (PAGE_KERNEL, lazy purge;
+ *   kernel-mechanics.md 3.2-3.4), visible to every CPU: vm_map_ram() for a short-lived
+ *   handed-off (`global`) mapping, vmap() with its guard page for `long-term`. vmap() may sleep, so such a request in
  *   atomic context is refused (the fixmap slots of scope `local` work in atomic context, as
  *   kmap_atomic() does).
  * - Page churn (xpfo-churn): pages leaving the kernel's reach are invalidated in the direct
@@ -69,8 +70,10 @@ const OPTIONS = {
 } as const satisfies Record<string, OptionSpec>;
 
 interface MapState {
-  /** Fixmap slots (true) or a vmap alias (false). */
+  /** Fixmap slots (true) or a vmalloc-area alias (false). */
   readonly slots: boolean;
+  /** The alias came from vm_map_ram() (global) rather than vmap() (long-term). */
+  readonly ram?: boolean;
 }
 
 export default defineStrategy({
@@ -165,19 +168,27 @@ export default defineStrategy({
           return ok({ vpns, contiguous: consecutive(vpns), state });
         }
         if (request.context === "atomic") {
-          return sleepsInAtomic("vmap()", "mm/vmalloc.c: alloc_vmap_area() calls might_sleep()");
+          return sleepsInAtomic(
+            "vm_map_ram()/vmap()",
+            "mm/vmalloc.c: alloc_vmap_area() calls might_sleep(), new_vmap_block() allocates with GFP_KERNEL",
+          );
         }
-        const vpn = vmalloc().vmap(cpu, pfns, PAGE_KERNEL);
+        // A short-lived handed-off (global) mapping takes vm_map_ram(); long-term takes vmap().
+        const ram = scope === "global";
+        const vpn = ram
+          ? vmalloc().vmMapRam(cpu, pfns, PAGE_KERNEL)
+          : vmalloc().vmap(cpu, pfns, PAGE_KERNEL);
         if (vpn < 0) return unsupported("vmalloc space exhausted");
         aliasMaps++;
-        const state: MapState = { slots: false };
+        const state: MapState = { slots: false, ram };
         return ok({ vpns: range(vpn, pfns.length), contiguous: true, state });
       },
       onUnmap(request) {
         const { cpu, thread, mapping } = request;
         const state = mapping.state as MapState;
         if (!state.slots) {
-          vmalloc().vunmap(cpu, mapping.vpns[0]);
+          if (state.ram) vmalloc().vmUnmapRam(cpu, mapping.vpns[0], mapping.vpns.length);
+          else vmalloc().vunmap(cpu, mapping.vpns[0]);
           return ok();
         }
         const top = mapping.vpns[mapping.vpns.length - 1];

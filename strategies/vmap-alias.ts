@@ -14,10 +14,13 @@
  *   alias in the vmalloc area whose PTEs allow what the caller asked for (PAGE_KERNEL for
  *   write intent, PAGE_KERNEL_RO for a read of an access-disable region; vmap() takes a
  *   pgprot):
- *   - `flush = lazy` (the optimized shape): scope `local` uses vm_map_ram(): per-CPU vmap
- *     blocks for up to 64 pages, rounded up to a power of two, bump-allocated, freed space
- *     not reused until the whole block is dirty (6.1 vb_alloc/vb_free). Scopes `global` and
- *     `long-term` use vmap(): a vmap_area with a guard page from the global allocator.
+ *   - `flush = lazy` (the optimized shape): scopes `local` and `global` (short-lived, as
+ *     a handed-off kmap() address is) use vm_map_ram(): per-CPU vmap blocks for up to 64
+ *     pages, rounded up to a power of two, bump-allocated, freed space not reused until
+ *     the whole block is dirty (6.1 vb_alloc/vb_free); the alias is in init_mm, so any CPU
+ *     may use and unmap it. Scope `long-term` uses vmap(): a vmap_area with a guard page
+ *     from the global allocator (vm_map_ram()'s comment: "Please use this function for
+ *     short-lived objects").
  *     Unmapping clears the PTEs and frees the VA lazily, with no flush; once the lazily
  *     freed space passes lazy_max_pages() = fls(cpus) × 8192 pages, one
  *     flush_tlb_kernel_range() over all of it (a full flush on every CPU) purges it.
@@ -34,8 +37,7 @@
  *   each call with its vm_unmap_aliases() and one flush.
  *
  * Simplifications: vmalloc's allocator is core/kernel/vmalloc.ts (first fit over a sorted
- * list, drain worker on the CPU that queued it); vm_map_ram blocks are not used for
- * `global` mappings even though their aliases would be usable from any CPU.
+ * list with the tree-descent cost, drain worker on the kworker of the CPU that queued it).
  */
 import type { Vmalloc } from "../core/kernel/vmalloc.ts";
 import { PAGE_KERNEL, PAGE_KERNEL_RO } from "../core/pte.ts";
@@ -137,7 +139,10 @@ export default defineStrategy({
           );
         }
         const pte = request.intent === "write" ? PAGE_KERNEL : PAGE_KERNEL_RO;
-        const ram = lazy && request.scope === "local";
+        // vm_map_ram() is for short-lived mappings and its alias lives in init_mm, usable
+        // from any CPU (vb_free() finds the block through the vmap_blocks xarray), so a
+        // handed-off `global` mapping uses it too; only `long-term` takes vmap().
+        const ram = lazy && request.scope !== "long-term";
         const vpn = ram ? allocator().vmMapRam(cpu, pfns, pte) : allocator().vmap(cpu, pfns, pte);
         if (vpn < 0) return unsupported("vmalloc space exhausted");
         aliases++;

@@ -39,13 +39,14 @@ describe("coverage scenarios", () => {
   });
 
   it("vmap-alias with lazy flush lets a cross-cpu-stale write through before the purge and blocks it after", () => {
-    // Two CPUs: lazy_max_pages = fls(2) * 8192 = 16384; each handoff frees 2 pages (guard),
-    // so a purge comes every ~8192 items.
+    // Two CPUs: lazy_max_pages = fls(2) * 8192 = 16384. A handoff is a short-lived global
+    // mapping, so it takes vm_map_ram(): one page of a 1024-page per-CPU vmap block, which
+    // goes to the lazy list when wholly dirty; a purge comes every 16 blocks (~16384 items).
     const result = simulate(
       vmapAlias,
       handoff,
       {
-        items: 20_000,
+        items: 36_000,
         // A slow producer: the consumer keeps up, so an item is unmapped soon after the
         // producer's CPU cached its alias (a fast producer runs ahead and its TLB evicts).
         produce_cycles: 5000,
