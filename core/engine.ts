@@ -828,6 +828,13 @@ export function runSimulation(spec: RunSpec): RunResult {
       case "migrate": {
         const target = op.cpu % machine.cpus;
         if (target === cpu) return;
+        if (thread.migrateDisable > 0) {
+          // migrate_disable(): migrate_disable_switch() pins the task's cpus_ptr to this
+          // CPU and migration_cpu_stop() skips a task with is_migration_disabled(), so it
+          // is simply not moved: no switch away and back (kernel/sched/core.c, 6.1).
+          ledger.count(Ev.migrations_deferred);
+          return;
+        }
         // The thread must be off the CPU to move: switch to another thread or idle.
         const queue = runQueues[cpu];
         const next = queue.find((other) => other !== sim && runnable(other, cpu));
