@@ -368,6 +368,8 @@ export function runSimulation(spec: RunSpec): RunResult {
     falseFaultsGranted: 0,
     falseFaultsOops: 0,
     caught: 0,
+    caughtOops: 0,
+    caughtGranted: 0,
     faultedStrays: 0,
     brokenAccesses: 0,
     directReads: 0,
@@ -562,6 +564,10 @@ export function runSimulation(spec: RunSpec): RunResult {
     if (faulted && write) {
       // Caught: the fault (an oops, or a relaxed mode's warning) names the CPU and caller.
       counters.caught++;
+      // An oops reports every catch; a handler that lets the write through (PKS relaxed
+      // mode) reports with WARN_ONCE, once per boot however many it catches.
+      if (fault !== OK) counters.caughtOops++;
+      else counters.caughtGranted++;
       const during = lastOpKind[cpu];
       const key = `${cpu}|${cls}|${during}`;
       const entry = catches.get(key);
@@ -968,6 +974,8 @@ export function runSimulation(spec: RunSpec): RunResult {
   metrics["coverage.blocked_ratio"] = injected > 0 ? blocked / injected : 0;
   metrics["coverage.caught_ratio"] = injected > 0 ? counters.faultedStrays / injected : 0;
   metrics["coverage.caught"] = counters.caught;
+  metrics["coverage.caught_oops"] = counters.caughtOops;
+  metrics["coverage.caught_granted"] = counters.caughtGranted;
   metrics["compat.false_faults"] = counters.falseFaults;
   metrics["compat.false_faults_granted"] = counters.falseFaultsGranted;
   metrics["compat.false_faults_oops"] = counters.falseFaultsOops;

@@ -164,6 +164,20 @@ function build(): Map<string, MetricSpec> {
       direction: "higher",
     },
     {
+      name: "coverage.caught_oops",
+      unit: "count",
+      description:
+        "Caught stray writes the fault handler could not fix (the kernel oopses): each one is reported, with its backtrace",
+      direction: "higher",
+    },
+    {
+      name: "coverage.caught_granted",
+      unit: "count",
+      description:
+        "Caught stray writes the fault handler let through (PKS relaxed mode): reported only by a WARN_ONCE, i.e. once per boot (strategy.warn_once), however many there are",
+      direction: "none",
+    },
+    {
       name: "compat.false_faults",
       unit: "count",
       description: "Legitimate accesses that faulted under the strategy",

@@ -228,6 +228,12 @@ export interface StrategyModule {
    * with `reads = api`) read it. Default false.
    */
   readonly directMapReads?: boolean;
+  /**
+   * Mechanisms the strategy assumes that the x86-64 6.1 kernel does not have (proposed,
+   * never merged, or only built on other configurations), each as one line naming where
+   * it comes from. `describe` lists them so a reader does not take them for 6.1 behaviour.
+   */
+  readonly proposed?: readonly string[];
   /** Called once per run. */
   create(context: StrategyContext): StrategyHooks;
 }

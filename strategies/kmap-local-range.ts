@@ -96,6 +96,11 @@ export default defineStrategy({
   restoresProtection: true,
   mapsRanges: true,
   directMapReads: true,
+  proposed: [
+    "kmap_local_range(): an idea from LSFMM 2022 and LKML 2 Jun 2022, no patch",
+    "with contiguity = fixmap-window, a per-CPU window of consecutive kmap_local fixmap slots on x86-64: 6.1 builds CONFIG_KMAP_LOCAL only for X86_32 (arch/x86/Kconfig)",
+    "the PKS core and pgmap_set_readwrite() of Weiny's v10 series, not merged",
+  ],
   create(context) {
     const { machine, region } = context;
     const options = resolveOptions("strategy", NAME, OPTIONS, context.options);

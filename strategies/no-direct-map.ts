@@ -89,6 +89,10 @@ export default defineStrategy({
   restoresProtection: true,
   mapsRanges: false,
   directMapReads: false,
+  proposed: [
+    "per-CPU kmap_local fixmap slots on x86-64: 6.1 builds CONFIG_KMAP_LOCAL only for X86_32 (arch/x86/Kconfig) and kmap_local_page() is page_address() on x86-64; the slots are the 32-bit HIGHMEM mechanism of mm/highmem.c, whose reuse on 64-bit XPFO RFC v9 listed as a TODO",
+    "XPFO-style removal of protected pages from the direct map: RFC v9, not merged (cover.1554248001.git.khalid.aziz@oracle.com)",
+  ],
   create(context) {
     const { machine } = context;
     const options = resolveOptions("strategy", NAME, OPTIONS, context.options);

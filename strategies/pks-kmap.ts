@@ -87,6 +87,9 @@ export default defineStrategy({
   restoresProtection: true,
   mapsRanges: false,
   directMapReads: true,
+  proposed: [
+    "Weiny's PKS/PMEM v10 series (kmap_local_page() lifting the key, PKRS context switch and exception handling), posted April 2022, not merged",
+  ],
   create(context) {
     const { machine, region } = context;
     const options = resolveOptions("strategy", NAME, OPTIONS, context.options);

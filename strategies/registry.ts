@@ -88,6 +88,7 @@ const strategySchema = z
     restoresProtection: z.boolean(),
     mapsRanges: z.boolean().optional(),
     directMapReads: z.boolean().optional(),
+    proposed: z.array(z.string().min(1)).optional(),
     create: z.custom<StrategyModule["create"]>(
       (value) => typeof value === "function",
       "must be a function (context) => hooks",
@@ -183,6 +184,7 @@ export interface StrategyMetadata {
   readonly restoresProtection: boolean;
   readonly mapsRanges: boolean;
   readonly directMapReads: boolean;
+  readonly proposed: string[];
   readonly options: Record<
     string,
     {
@@ -241,6 +243,7 @@ export function strategyMetadata(module: StrategyModule, source = "built-in"): S
     restoresProtection: module.restoresProtection,
     mapsRanges: module.mapsRanges ?? false,
     directMapReads: module.directMapReads ?? false,
+    proposed: [...(module.proposed ?? [])],
     options,
     costs,
   };
@@ -260,6 +263,12 @@ export function describeStrategy(module: StrategyModule, source = "built-in"): s
     `  restores protection after unmap: ${yesNo(meta.restoresProtection)}`,
     `  maps a multi-page range in one call: ${yesNo(meta.mapsRanges)}`,
     `  write-disable region readable through page_address() with no map call: ${yesNo(meta.directMapReads)}`,
+    ...(meta.proposed.length > 0
+      ? [
+          "  proposed mechanisms (not in x86-64 Linux 6.1):",
+          ...meta.proposed.map((line) => `    - ${line}`),
+        ]
+      : []),
     "",
   ];
   const options = Object.entries(meta.options);

@@ -93,6 +93,9 @@ export default defineStrategy({
   restoresProtection: true,
   mapsRanges: true,
   directMapReads: true,
+  proposed: [
+    "the 'optimized vmap()' of LSFMM 2022: no posted patch; the model uses 6.1's vmap()/vm_map_ram() as they are",
+  ],
   create(context) {
     const { machine, region } = context;
     const options = resolveOptions("strategy", NAME, OPTIONS, context.options);

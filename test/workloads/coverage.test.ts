@@ -194,3 +194,20 @@ describe("coverage scenarios", () => {
     expect(m["coverage.stray-read.blocked"]).toBe(m["coverage.stray-read.injected"]);
   });
 });
+
+describe("WARN_ONCE reporting vs every caught fault (Weiny v10 memremap.pks_fault_mode)", () => {
+  it("relaxed mode: catches are granted and reported once; strict mode: every catch oopses", () => {
+    const workload = BUILTIN_WORKLOADS["btrfs-debug-ro"];
+    const given = { searches: 20, stray_mix: "wild-direct" };
+    const relaxed = simulate(pksKmap, workload, given).metrics;
+    const strict = simulate(pksKmap, workload, given, {
+      strategyOptions: { "fault-mode": "strict" },
+    }).metrics;
+    expect(relaxed["coverage.caught"]).toBeGreaterThan(1);
+    expect(relaxed["coverage.caught_granted"]).toBe(relaxed["coverage.caught"]);
+    expect(relaxed["coverage.caught_oops"]).toBe(0);
+    expect(relaxed["strategy.warn_once"]).toBe(1);
+    expect(strict["coverage.caught_oops"]).toBe(strict["coverage.caught"]);
+    expect(strict["coverage.caught_granted"]).toBe(0);
+  });
+});
