@@ -297,6 +297,7 @@ export function runSimulation(spec: RunSpec): RunResult {
     pfns: placeRegion(regionSpec.pages, regionSpec.contiguous, machine.pages, placementRng),
     keyMode: regionSpec.keyMode,
     contiguous: regionSpec.contiguous,
+    device: regionSpec.memory === "device",
   };
   machine.watch(region.pfns);
 

@@ -835,6 +835,55 @@ export class Machine {
     }
   }
 
+  /**
+   * memremap_pages() → arch_add_memory() → init_memory_mapping(start, end, pgprot) for a
+   * device range (PMEM): its direct-map entries are created with `change` applied (a pkey
+   * with Weiny v10's "memremap_pages: Set PKS pkey in PTEs if requested", read-only, or not
+   * present), as large as the range's alignment allows (split_mem_range(): 2M leaves, 4K at
+   * unaligned ends, 1G only for a whole GiB). Nothing existing is split and nothing is
+   * flushed: the entries are new. The model keeps device pages inside its physical page
+   * array, so the rest of the covering GiB is mapped with 2M leaves from then on.
+   * One PTE write is charged per leaf created.
+   */
+  memremapPages(
+    cpu: number,
+    pfn: number,
+    count: number,
+    change: { set?: number; clear?: number; key?: number },
+  ): void {
+    if (pfn < 0 || count < 1 || pfn + count > this.pages) {
+      throw new RangeError(`device range [${pfn}, ${pfn + count}) is outside physical memory`);
+    }
+    const end = pfn + count;
+    let clear = change.clear ?? 0;
+    let setBits = change.set ?? 0;
+    if (change.key !== undefined) {
+      clear |= PTE_PKEY_MASK;
+      setBits |= change.key << PTE_PKEY_SHIFT;
+    }
+    for (let g = pfn >>> 18; g <= (end - 1) >>> 18; g++) {
+      const start1g = g << 18;
+      if (start1g < pfn || start1g + (1 << 18) > end) this.#split1g[g] = 1;
+    }
+    for (let m = pfn >>> 9; m <= (end - 1) >>> 9; m++) {
+      const start2m = m << 9;
+      if (this.#split1g[start2m >>> 18] && (start2m < pfn || start2m + 512 > end)) {
+        this.#split2m[m] = 1;
+      }
+    }
+    let page = pfn;
+    while (page < end) {
+      const span = 1 << SIZE_SHIFT[this.directLeafSize(page)];
+      const leafEnd = Math.min(page - (page % span) + span, end);
+      for (let p = page; p < leafEnd; p++) {
+        this.#setDirect(cpu, p, (this.directPte(p) & ~clear) | setBits);
+      }
+      this.ledger.count(Ev.pte_writes);
+      this.ledger.charge(cpu, Cat.pte_write, this.#p.pte_write_cycles);
+      page = leafEnd;
+    }
+  }
+
   #setDirect(cpu: number, pfn: number, pte: number): void {
     const old = this.directPte(pfn);
     if (old === pte) return;

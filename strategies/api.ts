@@ -89,6 +89,12 @@ export interface ProtectedRegion {
   readonly keyMode: KeyMode;
   /** Whether the pages are physically contiguous (pfns[i] = pfns[0] + i). */
   readonly contiguous: boolean;
+  /**
+   * Device memory mapped by memremap_pages() (PMEM): a strategy protects it when the range
+   * is mapped (Machine.memremapPages), not by changing, and splitting, RAM's direct map.
+   * Optional for plugins that build regions themselves; the engine always sets it.
+   */
+  readonly device?: boolean;
 }
 
 /** A request to map `pfns` for the calling thread. @public */

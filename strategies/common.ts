@@ -6,7 +6,14 @@ import type { Vmalloc } from "../core/kernel/vmalloc.ts";
 import type { Machine, Thread } from "../core/machine.ts";
 import { type KeyRights, pkrsWith, pksInitValue } from "../core/pkrs.ts";
 import { PTE_PRESENT, PTE_WRITABLE, pteKey } from "../core/pte.ts";
-import type { FaultEvent, FaultResolution, KeyMode, Outcome, StrategyHooks } from "./api.ts";
+import type {
+  FaultEvent,
+  FaultResolution,
+  KeyMode,
+  Outcome,
+  ProtectedRegion,
+  StrategyHooks,
+} from "./api.ts";
 
 /**
  * The PKS key the built-ins protect their region with: PKS_KEY_PGMAP_PROTECTION = 1 in
@@ -79,6 +86,24 @@ export function range(first: number, count: number): number[] {
 }
 
 /**
+ * Setup of a device region (PMEM, `region.device`): the protection goes on the direct-map
+ * entries as memremap_pages() creates them (Machine.memremapPages: no split of RAM's
+ * leaves, no flush). Returns false, doing nothing, for a RAM region, whose callers take
+ * their CPA path instead.
+ */
+export function protectAtMemremap(
+  machine: Machine,
+  region: ProtectedRegion,
+  change: { set?: number; clear?: number; key?: number },
+): boolean {
+  if (!region.device) return false;
+  for (const [first, count] of contiguousRuns(region.pfns)) {
+    machine.memremapPages(0, first, count, change);
+  }
+  return true;
+}
+
+/**
  * A batched CPA over a page array, in the CPA_PAGES_ARRAY style of set_pages_array_*()
  * (arch/x86/mm/pat/set_memory.c): one vm_unmap_aliases() (skipped without `vmalloc`, as
  * for the *_noalias variants), the attribute change on every page (splitting large
@@ -133,6 +158,9 @@ export function pgmapKeyedRegion(
   return {
     onSetup(region) {
       machine.enablePks(pksInitValue({ [PGMAP_KEY]: resting }));
+      // PMEM: the key is set in the PTEs memremap_pages() creates (V10 "memremap_pages: Set
+      // PKS pkey in PTEs if requested"); RAM: the key is put on the existing direct map.
+      if (protectAtMemremap(machine, region, { key: PGMAP_KEY })) return ok();
       for (const [first, count] of contiguousRuns(region.pfns)) {
         machine.changeDirectMap(0, first, count, { key: PGMAP_KEY });
       }

@@ -50,6 +50,7 @@ import {
   contiguousRuns,
   flushDirectSpan,
   ok,
+  protectAtMemremap,
   range,
   sleepsInAtomic,
   unsupported,
@@ -128,6 +129,9 @@ export default defineStrategy({
     };
     return {
       onSetup(region) {
+        // PMEM: memremap_pages() can leave the range out of the linear map (pagemap_range()
+        // calls add_pages(), not arch_add_memory(), for MEMORY_DEVICE_PRIVATE; mm/memremap.c).
+        if (protectAtMemremap(machine, region, { clear: INVALID })) return ok();
         invalidate(0, region.pfns);
         return ok();
       },

@@ -33,9 +33,9 @@
  *   RFC, kernel-mechanics.md 7); that is the only way this strategy ever flushes a TLB.
  *
  * Simplifications:
- * - The region lives inside the RAM direct map, so putting the key on it splits the large
- *   leaves around it at setup (with their flushes); a real PMEM namespace is mapped by
- *   memremap_pages() with the key from the start.
+ * - A device region (PMEM, pmem-dax) gets the key as memremap_pages() maps it (no split,
+ *   no flush); a RAM region (page cache, btrfs metadata, page tables) gets it by changing
+ *   the direct map, which splits the large leaves around it at setup (with their flushes).
  * - `pkrs-cache = false` removes the per-CPU cache from every PKRS write: the kmap paths,
  *   context switch and exception entry/exit (core/machine.ts usePkrsCache).
  * - devmap_protected() (a static branch and two loads) is not charged.

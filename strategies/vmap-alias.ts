@@ -47,6 +47,7 @@ import {
   directMapProtectBits,
   directMapVpns,
   ok,
+  protectAtMemremap,
   range,
   setPagesArray,
   sleepsInAtomic,
@@ -114,6 +115,8 @@ export default defineStrategy({
     let directReads = 0;
     return {
       onSetup(protectedRegion) {
+        // PMEM: mapped read-only / not present by memremap_pages() from the start.
+        if (protectAtMemremap(machine, protectedRegion, { clear: protect })) return ok();
         setPagesArray(machine, allocator(), 0, protectedRegion.pfns, { clear: protect });
         return ok();
       },

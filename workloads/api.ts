@@ -93,6 +93,12 @@ export interface RegionSpec {
   readonly keyMode: KeyMode;
   /** Physically contiguous (one range) or scattered pages. */
   readonly contiguous: boolean;
+  /**
+   * `device`: device memory (a PMEM namespace) that memremap_pages() maps into the direct
+   * map when the driver probes it, with the protection applied from the start; default
+   * `ram`: pages of the boot-time RAM direct map, protected by changing it.
+   */
+  readonly memory?: "ram" | "device";
 }
 
 /** Inputs of a thread's generator. @public */

@@ -76,6 +76,7 @@ describe("documented shapes", () => {
       pages: 4096,
       keyMode: "access-disable",
       contiguous: true,
+      memory: "device",
     });
   });
 
