@@ -18,6 +18,8 @@ export interface RankingChange {
   readonly variant: string;
   readonly changes: Readonly<Record<string, number>>;
   readonly ranking: readonly string[];
+  /** Whether this variant changes the winner (not only the order of the others). */
+  readonly winnerChanged: boolean;
 }
 
 export interface WorkloadSensitivity {
@@ -26,6 +28,15 @@ export interface WorkloadSensitivity {
   readonly ranking: readonly string[];
   readonly stable: boolean;
   readonly changes: readonly RankingChange[];
+  /** The cheapest strategy other than the baseline (undefined when none served). */
+  readonly winner?: string;
+  /** No variant changes the winner (the order of the others may still change). */
+  readonly winnerStable: boolean;
+  /**
+   * The swept parameters (or "joint corner") under which the winner changes: the winner
+   * is conditional on each staying inside the part of its range where it holds.
+   */
+  readonly decisive: readonly string[];
 }
 
 export interface SensitivityReport {
@@ -62,6 +73,13 @@ export interface SensitivityOptions {
   /** Runs the comparison of one plan (default runComparison; the CLI may pass its parallel runner). */
   readonly run?: (plan: ComparisonPlan) => CellResult[];
   readonly onVariant?: (done: number, total: number, label: string) => void;
+  /** The baseline strategy, which is not a candidate for winner (default "unprotected"). */
+  readonly baseline?: string;
+}
+
+/** The cheapest strategy of a ranking other than the baseline. */
+export function winnerOf(ranking: readonly string[], baseline: string): string | undefined {
+  return ranking.find((strategy) => strategy !== baseline);
 }
 
 export function sensitivity(
@@ -69,6 +87,7 @@ export function sensitivity(
   options: SensitivityOptions = {},
 ): SensitivityReport {
   const run = options.run ?? ((p: ComparisonPlan) => runComparison(p));
+  const baseline = options.baseline ?? "unprotected";
   const base = rankings(run(plan));
   const modules = plan.strategies.map((s) => s.module);
   const variants: ProfileVariant[] = sweepVariants(plan.profile, modules);
@@ -79,7 +98,13 @@ export function sensitivity(
       const other = ranked.get(workload) ?? [];
       if (other.join(",") !== ranking.join(",")) {
         const list = changes.get(workload) ?? [];
-        list.push({ variant: variant.label, changes: variant.changes, ranking: other });
+        const winnerChanged = winnerOf(other, baseline) !== winnerOf(ranking, baseline);
+        list.push({
+          variant: variant.label,
+          changes: variant.changes,
+          ranking: other,
+          winnerChanged,
+        });
         changes.set(workload, list);
       }
     }
@@ -89,12 +114,28 @@ export function sensitivity(
     profile: plan.profile.name,
     sweptParameters: [...sweptParameters(plan.profile), ...sweptStrategyCosts(modules)],
     variants: variants.length,
-    workloads: [...base.entries()].map(([workload, ranking]) => ({
-      workload,
-      ranking,
-      stable: !changes.has(workload),
-      changes: changes.get(workload) ?? [],
-    })),
+    workloads: [...base.entries()].map(([workload, ranking]) => {
+      const list = changes.get(workload) ?? [];
+      const flips = list.filter((change) => change.winnerChanged);
+      const decisive = [
+        ...new Set(
+          flips.map((change) =>
+            change.variant.includes("joint corner")
+              ? "joint corner"
+              : change.variant.slice(0, change.variant.lastIndexOf("=")),
+          ),
+        ),
+      ];
+      return {
+        workload,
+        ranking,
+        stable: list.length === 0,
+        changes: list,
+        winner: winnerOf(ranking, baseline),
+        winnerStable: flips.length === 0,
+        decisive,
+      };
+    }),
   };
 }
 
@@ -114,8 +155,15 @@ export function renderSensitivity(
   out += `${report.variants} variants: each of ${report.sweptParameters.length} unverified/derived parameters at both ends of its range, and the two joint corners.\n\n`;
   for (const w of report.workloads) {
     out += `${bullet}${w.workload}: ${w.ranking.join(" < ")}: ${w.stable ? "stable" : "changes"}\n`;
+    const verdict =
+      w.winner === undefined
+        ? "no candidate served every map"
+        : w.winnerStable
+          ? `winner ${w.winner}: robust${w.stable ? "" : " (only the order of the others changes)"}`
+          : `winner ${w.winner}: conditional on ${w.decisive.join(", ")} (the winner changes inside the documented range)`;
+    out += `${format === "markdown" ? "  - " : "      "}${verdict}\n`;
     for (const change of w.changes) {
-      out += `${format === "markdown" ? "  - " : "      "}${change.variant}: ${change.ranking.join(" < ")}\n`;
+      out += `${format === "markdown" ? "  - " : "      "}${change.variant}: ${change.ranking.join(" < ")}${change.winnerChanged ? "  [winner changes]" : ""}\n`;
     }
   }
   return out;

@@ -222,16 +222,19 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
   if (png) await emitPng(doc, options.out);
   else emit(await renderDocument(doc, format, options.metrics, flags.style), options.out);
   if (flags.sensitivity) {
-    const report = sensitivity({
-      strategies: comparison.strategies,
-      workloads: comparison.workloads,
-      seeds: comparison.config.seeds,
-      machine: comparison.machine,
-      profile: comparison.profile,
-      strayEvery: DEFAULT_STRAY_EVERY,
-      checkInvariants: comparison.checkInvariants,
-      operationBudget: comparison.operationBudget,
-    });
+    const report = sensitivity(
+      {
+        strategies: comparison.strategies,
+        workloads: comparison.workloads,
+        seeds: comparison.config.seeds,
+        machine: comparison.machine,
+        profile: comparison.profile,
+        strayEvery: DEFAULT_STRAY_EVERY,
+        checkInvariants: comparison.checkInvariants,
+        operationBudget: comparison.operationBudget,
+      },
+      { baseline: comparison.config.baseline },
+    );
     process.stdout.write(renderSensitivity(report, format === "markdown" ? "markdown" : "table"));
   }
   if (options.out !== undefined && !png) {
