@@ -79,7 +79,7 @@ describe("email format, LKP style", () => {
   it("has the LKP column heads and names the metric last", async () => {
     const text = await renderDocument(doc, "email", undefined, "lkp");
     expect(text).toContain("         %stddev     %change         %stddev");
-    expect(text).toMatch(/\+23\.6%\s+1902\s+cost\.cycles_per_op/);
+    expect(text).toMatch(/\+23\.1%\s+1894\s+cost\.cycles_per_op/);
     expect(text.replaceAll(" \\\n    ", " ")).toContain("--format email --style lkp");
   });
 
