@@ -28,7 +28,10 @@ export interface WorkloadSensitivity {
   readonly ranking: readonly string[];
   readonly stable: boolean;
   readonly changes: readonly RankingChange[];
-  /** The cheapest strategy other than the baseline (undefined when none served). */
+  /**
+   * The cheapest strategy other than the baseline, with any that cost exactly as much
+   * joined by " = " (undefined when none served).
+   */
   readonly winner?: string;
   /** No variant changes the winner (the order of the others may still change). */
   readonly winnerStable: boolean;
@@ -44,6 +47,37 @@ export interface SensitivityReport {
   readonly sweptParameters: readonly string[];
   readonly variants: number;
   readonly workloads: readonly WorkloadSensitivity[];
+}
+
+/** Mean cycles/op per workload and strategy (cells that ran ok). */
+function meanCosts(cells: readonly CellResult[]): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
+  for (const cell of cells) {
+    if (cell.status !== "ok" || cell.runs.length === 0) continue;
+    const cost =
+      cell.runs.reduce((sum, run) => sum + run.metrics["cost.cycles_per_op"], 0) / cell.runs.length;
+    const map = out.get(cell.workload) ?? new Map<string, number>();
+    map.set(cell.strategy, cost);
+    out.set(cell.workload, map);
+  }
+  return out;
+}
+
+/**
+ * The winner of a ranking: the cheapest strategy other than the baseline, with every
+ * strategy that costs exactly as much (a tie, e.g. pks-kmap and kmap-local-range on
+ * single-page maps), joined with " = ".
+ */
+function winnerWithTies(
+  ranking: readonly string[],
+  costs: ReadonlyMap<string, number> | undefined,
+  baseline: string,
+): string | undefined {
+  const candidates = ranking.filter((strategy) => strategy !== baseline);
+  if (candidates.length === 0) return undefined;
+  const best = costs?.get(candidates[0]);
+  const tied = candidates.filter((strategy) => costs?.get(strategy) === best);
+  return tied.join(" = ");
 }
 
 /** Ranking per workload: strategies whose cell ran ok, by mean cycles/op (ties by name). */
@@ -88,17 +122,23 @@ export function sensitivity(
 ): SensitivityReport {
   const run = options.run ?? ((p: ComparisonPlan) => runComparison(p));
   const baseline = options.baseline ?? "unprotected";
-  const base = rankings(run(plan));
+  const baseCells = run(plan);
+  const base = rankings(baseCells);
+  const baseCosts = meanCosts(baseCells);
   const modules = plan.strategies.map((s) => s.module);
   const variants: ProfileVariant[] = sweepVariants(plan.profile, modules);
   const changes = new Map<string, RankingChange[]>();
   variants.forEach((variant, index) => {
-    const ranked = rankings(run(applyVariant(plan, variant)));
+    const variantCells = run(applyVariant(plan, variant));
+    const ranked = rankings(variantCells);
+    const costs = meanCosts(variantCells);
     for (const [workload, ranking] of base) {
       const other = ranked.get(workload) ?? [];
       if (other.join(",") !== ranking.join(",")) {
         const list = changes.get(workload) ?? [];
-        const winnerChanged = winnerOf(other, baseline) !== winnerOf(ranking, baseline);
+        const winnerChanged =
+          winnerWithTies(other, costs.get(workload), baseline) !==
+          winnerWithTies(ranking, baseCosts.get(workload), baseline);
         list.push({
           variant: variant.label,
           changes: variant.changes,
@@ -131,7 +171,7 @@ export function sensitivity(
         ranking,
         stable: list.length === 0,
         changes: list,
-        winner: winnerOf(ranking, baseline),
+        winner: winnerWithTies(ranking, baseCosts.get(workload), baseline),
         winnerStable: flips.length === 0,
         decisive,
       };

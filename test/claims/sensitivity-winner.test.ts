@@ -39,6 +39,11 @@ describe("sensitivity: winner vs order of the others", () => {
       cell("v", "unprotected", 1),
       cell("v", "a", 10),
       cell("v", "b", 20),
+      // "t": a tie for the win is one winner, however the names sort.
+      cell("t", "unprotected", 1),
+      cell("t", "b", 10),
+      cell("t", "a", 10),
+      cell("t", "c", 20),
     ];
   };
 
@@ -55,6 +60,7 @@ describe("sensitivity: winner vs order of the others", () => {
     expect(pteChange?.winnerChanged).toBe(false);
     expect(v.winnerStable).toBe(true);
     expect(v.stable).toBe(true);
+    expect(report.workloads.find((x) => x.workload === "t")!.winner).toBe("a = b");
     const text = renderSensitivity(report);
     expect(text).toMatch(/winner a: conditional on [^\n]*invlpg_cycles/);
     expect(text).toMatch(/v: unprotected < a < b: stable\n {6}winner a: robust\n/);
