@@ -153,6 +153,7 @@ async function accessSection(): Promise<void> {
       pfns,
       intent: "write",
       scope: scopeOf(strategy),
+      context: "sleepable",
     });
     if (mapped?.kind !== "ok") throw new Error(`${name}: cannot map for the bench`);
     const { vpns, kinds } = accessMix(machine, mapped.value.vpns);
@@ -197,6 +198,7 @@ async function mappingSection(): Promise<void> {
           pfns: [region.pfns[page]],
           intent: "write",
           scope,
+          context: "sleepable",
         });
         if (out?.kind !== "ok") throw new Error(`${name}: map failed`);
         hooks.onUnmap?.({ cpu, thread, mapping: out.value });

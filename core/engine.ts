@@ -417,6 +417,7 @@ export function runSimulation(spec: RunSpec): RunResult {
     pfns: placeRegion(regionSpec.pages, regionSpec.contiguous, machine.pages, placementRng),
     keyMode: regionSpec.keyMode,
     contiguous: regionSpec.contiguous,
+    device: regionSpec.memory === "device",
   };
   machine.watch(region.pfns);
 
@@ -491,11 +492,15 @@ export function runSimulation(spec: RunSpec): RunResult {
     falseFaultsGranted: 0,
     falseFaultsOops: 0,
     caught: 0,
+    caughtOops: 0,
+    caughtGranted: 0,
     faultedStrays: 0,
     brokenAccesses: 0,
     maps: 0,
     multiPageMaps: 0,
     localMaps: 0,
+    directReads: 0,
+    brokenDirectReads: 0,
     unsupportedMaps: 0,
     unsupportedUnmaps: 0,
     /** Legitimate page accesses the stream asked for through a map the strategy refused. */
@@ -539,6 +544,7 @@ export function runSimulation(spec: RunSpec): RunResult {
         rng: Rng.derive(spec.seed, i),
         params: spec.workloadParams,
         strategyMapsRanges: spec.strategy.mapsRanges ?? false,
+        strategyDirectMapReads: spec.strategy.directMapReads ?? false,
         region: regionSpec,
       })
       [Symbol.iterator]();
@@ -647,6 +653,26 @@ export function runSimulation(spec: RunSpec): RunResult {
     }
   };
 
+  /**
+   * A read through the direct map with no map call (page_address(), or a page-table walker
+   * reading a table page): legitimate, so a fault is a false fault; unresolved, it breaks.
+   */
+  const directRead = (cpu: number, sim: SimThread, pfn: number) => {
+    counters.directReads++;
+    let fault = machine.access(cpu, pfn, READ);
+    if (fault === OK) return;
+    counters.falseFaults++;
+    const resolution = handleFault(cpu, sim.thread, pfn, false, fault);
+    if (resolution === "retry") fault = machine.access(cpu, pfn, READ);
+    if (resolution === "oops") counters.falseFaultsOops++;
+    else if (fault === OK) counters.falseFaultsGranted++;
+    if (fault !== OK) {
+      counters.brokenAccesses++;
+      counters.brokenDirectReads++;
+      if (resolution === "oops") counters.oopses++;
+    }
+  };
+
   const handleFault = (cpu: number, thread: Thread, vpn: number, write: boolean, fault: number) => {
     machine.exceptionEnter(cpu);
     const event: FaultEvent = {
@@ -691,6 +717,10 @@ export function runSimulation(spec: RunSpec): RunResult {
     if (faulted && write) {
       // Caught: the fault (an oops, or a relaxed mode's warning) names the CPU and caller.
       counters.caught++;
+      // An oops reports every catch; a handler that lets the write through (PKS relaxed
+      // mode) reports with WARN_ONCE, once per boot however many it catches.
+      if (fault !== OK) counters.caughtOops++;
+      else counters.caughtGranted++;
       const during = lastOpKind[cpu];
       const key = `${cpu}|${cls}|${during}`;
       const entry = catches.get(key);
@@ -924,7 +954,9 @@ export function runSimulation(spec: RunSpec): RunResult {
 
   /**
    * One write window on page-table page `page`: map, write the `ptes` PTE slots from `slot`
-   * (of which `writes` are changed, by default all), unmap.
+   * (of which `writes` are changed, by default all), unmap. PTE updates run under the
+   * page-table lock (pte_offset_map_lock in do_anonymous_page, copy_pte_range,
+   * zap_pte_range): atomic; only zeroing a new table (pte_alloc_one, GFP_KERNEL) may sleep.
    */
   const ptWrite = (
     cpu: number,
@@ -933,11 +965,20 @@ export function runSimulation(spec: RunSpec): RunResult {
     slot: number,
     ptes: number,
     writes = ptes,
+    context: "atomic" | "sleepable" = "atomic",
   ) => {
     if (ptes <= 0) return;
     const kind = lastOpKind[cpu];
     const handle = ptHandle--;
-    execute(cpu, sim, { kind: "map", handle, page, count: 1, intent: "write", scope: "local" });
+    execute(cpu, sim, {
+      kind: "map",
+      handle,
+      page,
+      count: 1,
+      intent: "write",
+      scope: "local",
+      context,
+    });
     execute(cpu, sim, {
       kind: "access",
       handle,
@@ -961,7 +1002,7 @@ export function runSimulation(spec: RunSpec): RunResult {
     }
     ledger.count(Ev.pt_allocs);
     ledger.charge(cpu, Cat.pt_alloc, machine.parameterId("pagetable_alloc_cycles"));
-    ptWrite(cpu, sim, page, 0, PTRS_PER_PTE);
+    ptWrite(cpu, sim, page, 0, PTRS_PER_PTE, PTRS_PER_PTE, "sleepable");
     return page;
   };
 
@@ -1279,7 +1320,14 @@ export function runSimulation(spec: RunSpec): RunResult {
         // waits and the stray schedule follow the stream, not the strategy.
         intendedLive.set(op.handle, pfns);
         const outcome = hooks.onMap
-          ? hooks.onMap({ cpu, thread, pfns, intent: op.intent, scope: op.scope })
+          ? hooks.onMap({
+              cpu,
+              thread,
+              pfns,
+              intent: op.intent,
+              scope: op.scope,
+              context: op.context ?? "sleepable",
+            })
           : { kind: "unsupported" as const, reason: "strategy has no map hook" };
         if (outcome.kind === "unsupported") {
           counters.unsupportedMaps++;
@@ -1308,6 +1356,31 @@ export function runSimulation(spec: RunSpec): RunResult {
           if (mapping) legitimateAccess(cpu, sim, mapping, page, op.write);
           else counters.skippedAccesses++; // work the refused map leaves undone
           strayPoint(cpu, sim, mapping, pfns);
+        }
+        return;
+      }
+      case "direct-read": {
+        const first = op.page + Math.floor(op.offset / 4096);
+        const last = op.page + Math.floor((op.offset + Math.max(1, op.length) - 1) / 4096);
+        // The pages this page_address() reader reads: its "window" for the stray schedule,
+        // which must meet the same strays as a caller that maps them (same points).
+        const pfns: number[] = [];
+        for (let page = first; page <= last && page < region.pfns.length; page++) {
+          pfns.push(region.pfns[page]);
+        }
+        for (const pfn of pfns) {
+          directRead(cpu, sim, pfn);
+          strayPoint(cpu, sim, undefined, pfns);
+        }
+        // The pointer goes out of use: later unmap-class strays may aim through it.
+        if (pfns.length > 0) {
+          rememberUnmap(sim, {
+            vpns: pfns,
+            pfns,
+            cpu,
+            users: [cpu],
+            purges: ledger.events[Ev.vmap_purges],
+          });
         }
         return;
       }
@@ -1375,6 +1448,13 @@ export function runSimulation(spec: RunSpec): RunResult {
       case "migrate": {
         const target = op.cpu % machine.cpus;
         if (target === cpu) return;
+        if (thread.migrateDisable > 0) {
+          // migrate_disable(): migrate_disable_switch() pins the task's cpus_ptr to this
+          // CPU and migration_cpu_stop() skips a task with is_migration_disabled(), so it
+          // is simply not moved: no switch away and back (kernel/sched/core.c, 6.1).
+          ledger.count(Ev.migrations_deferred);
+          return;
+        }
         // The thread must be off the CPU to move: switch to another thread or idle.
         const queue = runQueues[cpu];
         const next = queue.find((other) => other !== sim && runnable(other, cpu));
@@ -1425,6 +1505,13 @@ export function runSimulation(spec: RunSpec): RunResult {
     while (active.size > 0) {
       const cpu = active.earliest();
       const earliest = machine.now(cpu);
+      if (machine.hasQueuedWork(cpu)) {
+        // Deferred kernel work (schedule_work(), e.g. vmalloc's drain_vmap_work) runs in
+        // this CPU's kworker, a thread of its own, at the next operation boundary.
+        switchTo(cpu, machine.kworker(cpu));
+        machine.runQueuedWork(cpu);
+        continue;
+      }
       const sim = pickThread(cpu);
       if (!sim) {
         const queue = runQueues[cpu];
@@ -1540,10 +1627,14 @@ export function runSimulation(spec: RunSpec): RunResult {
   metrics["coverage.blocked_ratio"] = injected > 0 ? blocked / injected : 0;
   metrics["coverage.caught_ratio"] = injected > 0 ? counters.faultedStrays / injected : 0;
   metrics["coverage.caught"] = counters.caught;
+  metrics["coverage.caught_oops"] = counters.caughtOops;
+  metrics["coverage.caught_granted"] = counters.caughtGranted;
   metrics["compat.false_faults"] = counters.falseFaults;
   metrics["compat.false_faults_granted"] = counters.falseFaultsGranted;
   metrics["compat.false_faults_oops"] = counters.falseFaultsOops;
   metrics["compat.broken_accesses"] = counters.brokenAccesses;
+  metrics["compat.direct_reads"] = counters.directReads;
+  metrics["compat.broken_direct_reads"] = counters.brokenDirectReads;
   metrics["compat.unsupported_maps"] = counters.unsupportedMaps;
   metrics["compat.unsupported_unmaps"] = counters.unsupportedUnmaps;
   metrics["compat.skipped_accesses"] = counters.skippedAccesses;

@@ -69,7 +69,7 @@ export const MACHINE_PARAMS: readonly MachineParamSpec[] = [
     name: "cpus",
     kind: "integer",
     unit: "CPUs",
-    description: "Online logical CPUs (the same as --cpus; also accepted as nrCpus).",
+    description: "Online logical CPUs (the same as --cpus).",
     source: "model choice (default 16)",
     min: 1,
     max: MAX_CPUS,
@@ -137,6 +137,16 @@ export const MACHINE_PARAMS: readonly MachineParamSpec[] = [
     min: 1,
     max: MAX_CPUS,
   },
+  {
+    name: "nrCpus",
+    kind: "integer",
+    unit: "CPUs",
+    description:
+      "CONFIG_NR_CPUS, a build constant, not the online count: it sizes the per-CPU vmap blocks (VMAP_BBMAP_BITS in mm/vmalloc.c); a machine with more online CPUs is treated as built for that many.",
+    source: "NR_CPUS_DEFAULT for an SMP x86-64 build without MAXSMP, arch/x86/Kconfig (default 64)",
+    min: 1,
+    max: MAX_CPUS,
+  },
   TLB_SPEC("l1dEntries4k", "entries", "Per-CPU L1 DTLB entries for 4 KiB pages.", 4096),
   TLB_SPEC("l1dEntries2m", "entries", "Per-CPU L1 DTLB entries for 2 MiB pages.", 4096),
   TLB_SPEC("l1dEntries1g", "entries", "Per-CPU L1 DTLB entries for 1 GiB pages.", 4096),
@@ -151,8 +161,8 @@ export const MACHINE_PARAMS: readonly MachineParamSpec[] = [
   TLB_SPEC("stlbWays", "ways", "Associativity of each STLB array.", 64),
 ];
 
-/** Other names accepted for a machine parameter (the kernel's nr_cpu_ids spelling). */
-export const MACHINE_PARAM_ALIASES: Readonly<Record<string, string>> = { nrCpus: "cpus" };
+/** Other names accepted for a machine parameter (none today). */
+export const MACHINE_PARAM_ALIASES: Readonly<Record<string, string>> = {};
 
 /** The MachineConfig field a `--set machine.<name>` names (aliases resolved). */
 export function machineParamName(name: string): string {

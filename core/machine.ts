@@ -77,6 +77,15 @@ export interface MachineConfig {
   readonly stlbEntries?: number;
   readonly stlbEntries1g?: number;
   readonly stlbWays?: number;
+  /**
+   * CONFIG_NR_CPUS, a build constant (not the online count): it sizes the per-CPU vmap
+   * blocks (VMAP_BBMAP_BITS in mm/vmalloc.c). Default 64, NR_CPUS_DEFAULT for an SMP x86-64
+   * build without MAXSMP (arch/x86/Kconfig; x86_64_defconfig does not override it). A
+   * kernel cannot bring more CPUs online than NR_CPUS, so a machine with more online CPUs
+   * is treated as built for that many. Optional, default DEFAULT_NR_CPUS (64); set with
+   * `--set machine.nrCpus=N`.
+   */
+  readonly nrCpus?: number;
 }
 
 /** A machine config with every optional field filled in (TLB geometry from `profile`). */
@@ -90,6 +99,7 @@ export function resolveMachineConfig(
     flush: "concurrent",
     broadcast: "ipi",
     invlpgbMinCpus: 3,
+    nrCpus: DEFAULT_NR_CPUS,
     ...geometry,
   };
   // Fields in MACHINE_PARAMS order, so that echoed configurations read the same way.
@@ -108,6 +118,9 @@ export const DEFAULT_MACHINE: MachineConfig = {
 
 export { MAX_CPUS };
 
+/** CONFIG_NR_CPUS when the machine config does not say: x86-64 SMP NR_CPUS_DEFAULT (arch/x86/Kconfig). */
+export const DEFAULT_NR_CPUS = 64;
+
 /** Per-page machine state is held in 1 GiB chunks (2^18 pages) allocated on first use. */
 const CHUNK_SHIFT = 18;
 const CHUNK_PAGES = 1 << CHUNK_SHIFT;
@@ -121,6 +134,14 @@ export function validateMachineConfig(config: MachineConfig): void {
   const { cpus, memoryGiB, vmallocPages } = config;
   if (!Number.isInteger(cpus) || cpus < 1 || cpus > MAX_CPUS) {
     throw new UserInputError(`machine.cpus must be an integer from 1 to ${MAX_CPUS}; got ${cpus}.`);
+  }
+  if (
+    config.nrCpus !== undefined &&
+    (!Number.isInteger(config.nrCpus) || config.nrCpus < 1 || config.nrCpus > MAX_CPUS)
+  ) {
+    throw new UserInputError(
+      `machine.nrCpus must be an integer from 1 to ${MAX_CPUS}; got ${config.nrCpus}.`,
+    );
   }
   if (!Number.isInteger(memoryGiB) || memoryGiB < 1 || memoryGiB > 1024) {
     throw new UserInputError(
@@ -454,6 +475,11 @@ export class Machine {
     this.#exposureSince = new Float64Array(config.cpus);
   }
 
+  /** CONFIG_NR_CPUS of the modelled kernel (at least the online count). */
+  get nrCpus(): number {
+    return Math.max(this.config.nrCpus ?? DEFAULT_NR_CPUS, this.cpus);
+  }
+
   get cpus(): number {
     return this.config.cpus;
   }
@@ -466,6 +492,60 @@ export class Machine {
   /** Id of a profile (or registered) cost parameter, for charging through `ledger.charge`. */
   parameterId(name: string): number {
     return this.ledger.parameterId(name);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Workqueues: schedule_work() on a bound workqueue (system_wq) queues the item on the
+  // local CPU's kworker, which runs it later as a thread of its own (kernel/workqueue.c
+  // queue_work() with WORK_CPU_UNBOUND -> the local CPU's pool). Queuing an item that is
+  // already pending does nothing (test_and_set_bit(WORK_STRUCT_PENDING_BIT)). The engine
+  // runs the queued items at that CPU's next operation boundary, after switching to the
+  // kworker, so the work's cycles are the kworker's, not the caller's operation's.
+
+  readonly #work: Map<string, () => void>[] = [];
+  readonly #kworkers: (Thread | undefined)[] = [];
+
+  /** schedule_work(): queue `work` (named, so a pending item is not queued twice) on `cpu`. */
+  queueWork(cpu: number, name: string, work: () => void): boolean {
+    let queue = this.#work[cpu];
+    if (!queue) {
+      queue = new Map();
+      this.#work[cpu] = queue;
+    }
+    if (queue.has(name)) return false;
+    queue.set(name, work);
+    return true;
+  }
+
+  /** Whether `cpu`'s kworker has work pending. */
+  hasQueuedWork(cpu: number): boolean {
+    const queue = this.#work[cpu];
+    return queue !== undefined && queue.size > 0;
+  }
+
+  /** The kworker thread of `cpu` (created on first use, pinned to that CPU). */
+  kworker(cpu: number): Thread {
+    let thread = this.#kworkers[cpu];
+    if (!thread) {
+      thread = this.createThread(cpu);
+      thread.migrateDisable = 1; // a per-CPU kworker never migrates
+      this.#kworkers[cpu] = thread;
+    }
+    return thread;
+  }
+
+  /** Runs every item pending on `cpu` (in queuing order); returns how many ran. */
+  runQueuedWork(cpu: number): number {
+    const queue = this.#work[cpu];
+    if (!queue || queue.size === 0) return 0;
+    let ran = 0;
+    while (queue.size > 0) {
+      const [name, work] = queue.entries().next().value as [string, () => void];
+      queue.delete(name);
+      work();
+      ran++;
+    }
+    return ran;
   }
 
   createThread(cpu: number): Thread {
@@ -817,9 +897,11 @@ export class Machine {
     const size = this.directLeafSize(pfn);
     if (size === SIZE_4K) return;
     const lock = this.lockId("pgd_lock");
-    this.acquire(cpu, lock);
+    // split_large_page() allocates the new table page (alloc_pages(GFP_KERNEL, 0)) before
+    // __split_large_page() takes pgd_lock (arch/x86/mm/pat/set_memory.c).
     this.ledger.count(Ev.pt_allocs);
     this.ledger.charge(cpu, Cat.pt_alloc, this.#p.pagetable_alloc_cycles);
+    this.acquire(cpu, lock);
     if (size === SIZE_1G) {
       this.#split1g[pfn >>> 18] = 1;
       this.ledger.count(Ev.direct_map_splits_1g);
@@ -882,6 +964,55 @@ export class Machine {
       this.ledger.count(Ev.pte_writes);
       this.ledger.charge(cpu, Cat.pte_write, this.#p.pte_write_cycles);
       page = leafStart + span;
+    }
+  }
+
+  /**
+   * memremap_pages() → arch_add_memory() → init_memory_mapping(start, end, pgprot) for a
+   * device range (PMEM): its direct-map entries are created with `change` applied (a pkey
+   * with Weiny v10's "memremap_pages: Set PKS pkey in PTEs if requested", read-only, or not
+   * present), as large as the range's alignment allows (split_mem_range(): 2M leaves, 4K at
+   * unaligned ends, 1G only for a whole GiB). Nothing existing is split and nothing is
+   * flushed: the entries are new. The model keeps device pages inside its physical page
+   * array, so the rest of the covering GiB is mapped with 2M leaves from then on.
+   * One PTE write is charged per leaf created.
+   */
+  memremapPages(
+    cpu: number,
+    pfn: number,
+    count: number,
+    change: { set?: number; clear?: number; key?: number },
+  ): void {
+    if (pfn < 0 || count < 1 || pfn + count > this.pages) {
+      throw new RangeError(`device range [${pfn}, ${pfn + count}) is outside physical memory`);
+    }
+    const end = pfn + count;
+    let clear = change.clear ?? 0;
+    let setBits = change.set ?? 0;
+    if (change.key !== undefined) {
+      clear |= PTE_PKEY_MASK;
+      setBits |= change.key << PTE_PKEY_SHIFT;
+    }
+    for (let g = pfn >>> 18; g <= (end - 1) >>> 18; g++) {
+      const start1g = g << 18;
+      if (start1g < pfn || start1g + (1 << 18) > end) this.#split1g[g] = 1;
+    }
+    for (let m = pfn >>> 9; m <= (end - 1) >>> 9; m++) {
+      const start2m = m << 9;
+      if (this.#split1g[start2m >>> 18] && (start2m < pfn || start2m + 512 > end)) {
+        this.#split2m[m] = 1;
+      }
+    }
+    let page = pfn;
+    while (page < end) {
+      const span = 1 << SIZE_SHIFT[this.directLeafSize(page)];
+      const leafEnd = Math.min(page - (page % span) + span, end);
+      for (let p = page; p < leafEnd; p++) {
+        this.#setDirect(cpu, p, (this.directPte(p) & ~clear) | setBits);
+      }
+      this.ledger.count(Ev.pte_writes);
+      this.ledger.charge(cpu, Cat.pte_write, this.#p.pte_write_cycles);
+      page = leafEnd;
     }
   }
 

@@ -254,6 +254,20 @@ function build(): Map<string, MetricSpec> {
       direction: "higher",
     },
     {
+      name: "coverage.caught_oops",
+      unit: "count",
+      description:
+        "Caught stray writes the fault handler could not fix (the kernel oopses): each one is reported, with its backtrace",
+      direction: "higher",
+    },
+    {
+      name: "coverage.caught_granted",
+      unit: "count",
+      description:
+        "Caught stray writes the fault handler let through (PKS relaxed mode): reported only by a WARN_ONCE, i.e. once per boot (strategy.warn_once), however many there are",
+      direction: "none",
+    },
+    {
       name: "compat.false_faults",
       unit: "count",
       description: "Legitimate accesses that faulted under the strategy",
@@ -276,6 +290,20 @@ function build(): Map<string, MetricSpec> {
       name: "compat.broken_accesses",
       unit: "count",
       description: "Legitimate accesses that failed even after fault handling",
+      direction: "lower",
+    },
+    {
+      name: "compat.direct_reads",
+      unit: "count",
+      description:
+        "Reads through the direct map with no map call (page_address() readers, page-table walkers such as GUP-fast)",
+      direction: "none",
+    },
+    {
+      name: "compat.broken_direct_reads",
+      unit: "count",
+      description:
+        "Direct-map reads with no map call that failed (the design removed the page from the direct map); included in compat.broken_accesses",
       direction: "lower",
     },
     {

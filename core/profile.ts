@@ -59,6 +59,7 @@ export const REQUIRED_PARAMETERS = [
   "lock_transfer_cycles",
   "vmap_area_alloc_cycles",
   "vmap_area_free_cycles",
+  "vmap_area_search_cycles",
   "vmap_block_alloc_cycles",
   "vmap_block_free_cycles",
   "vmap_purge_area_cycles",

@@ -60,6 +60,7 @@ export default defineStrategy({
   supports: { local: true, global: true, longTerm: true },
   restoresProtection: true,
   mapsRanges: true,
+  directMapReads: true,
   create(context) {
     const { machine, region } = context;
     const vmalloc = context.vmalloc({ flush: "lazy", allocator: "global-lock" });
@@ -98,6 +99,16 @@ export default defineStrategy({
         // Reading a read-only page needs nothing; a write, or any access to a not-present
         // page, needs the page opened.
         const open = request.intent === "write" || region.keyMode === "access-disable";
+        if (open && request.context === "atomic") {
+          // set_memory_rw() sleeps: vm_unmap_aliases() takes the vmap_purge_lock mutex and
+          // a split allocates a page-table page with GFP_KERNEL (mm/vmalloc.c,
+          // arch/x86/mm/pat/set_memory.c). An atomic caller cannot open a page.
+          return {
+            kind: "unsupported",
+            reason:
+              "atomic context: set_memory_rw() may sleep (vm_unmap_aliases() takes the vmap_purge_lock mutex)",
+          };
+        }
         if (open) {
           const opening = pfns.filter((pfn) => (users.get(pfn) ?? 0) === 0);
           for (const pfn of pfns) users.set(pfn, (users.get(pfn) ?? 0) + 1);

@@ -79,6 +79,7 @@ const configSchema = z
         flush: z.enum(FLUSH_MODES).optional(),
         broadcast: z.enum(BROADCAST_MODES).optional(),
         invlpgbMinCpus: z.number().int().optional(),
+        nrCpus: z.number().int().optional().describe("CONFIG_NR_CPUS (a build constant)"),
         l1dEntries4k: z.number().int().optional(),
         l1dEntries2m: z.number().int().optional(),
         l1dEntries1g: z.number().int().optional(),

@@ -57,6 +57,17 @@ export interface CostParameterSpec {
 export type Intent = "read" | "write";
 
 /**
+ * The calling context of an operation: `atomic` (under a spinlock, with preemption or
+ * interrupts disabled: PTE updates under the page-table lock, copy_page_from_iter_atomic(),
+ * interrupt handlers) or `sleepable`. An API that may sleep (vmap(), vm_map_ram(),
+ * vm_unmap_ram(), kmap(): might_sleep() or GFP_KERNEL allocations in mm/vmalloc.c and
+ * include/linux/highmem-internal.h) cannot be called in atomic context; a strategy that
+ * needs one refuses the request as unsupported with that reason.
+ * @public
+ */
+export type OpContext = "atomic" | "sleepable";
+
+/**
  * Lifetime and visibility a caller needs: `local` (this thread, this CPU, LIFO, like
  * kmap_local_page), `global` (any thread or CPU may use the address, like kmap), or
  * `long-term` (held across sleeps for a long time, like vmap).
@@ -78,6 +89,12 @@ export interface ProtectedRegion {
   readonly keyMode: KeyMode;
   /** Whether the pages are physically contiguous (pfns[i] = pfns[0] + i). */
   readonly contiguous: boolean;
+  /**
+   * Device memory mapped by memremap_pages() (PMEM): a strategy protects it when the range
+   * is mapped (Machine.memremapPages), not by changing, and splitting, RAM's direct map.
+   * Optional for plugins that build regions themselves; the engine always sets it.
+   */
+  readonly device?: boolean;
 }
 
 /** A request to map `pfns` for the calling thread. @public */
@@ -88,6 +105,8 @@ export interface MapRequest {
   readonly pfns: readonly number[];
   readonly intent: Intent;
   readonly scope: Scope;
+  /** The caller's context: a strategy that may sleep cannot serve an `atomic` request. */
+  readonly context: OpContext;
 }
 
 /**
@@ -207,6 +226,20 @@ export interface StrategyModule {
    * depends on this (btrfs-metadata with `mapping = api`) read it. Default false.
    */
   readonly mapsRanges?: boolean;
+  /**
+   * Whether, on a write-disable region, the protected pages stay readable at their
+   * direct-map address (a WD key, a read-only direct map), so a reader may use
+   * page_address() and skip the map call: the cheapest legal read path. False when the
+   * pages leave the direct map. Workloads whose readers have that choice (btrfs-debug-ro
+   * with `reads = api`) read it. Default false.
+   */
+  readonly directMapReads?: boolean;
+  /**
+   * Mechanisms the strategy assumes that the x86-64 6.1 kernel does not have (proposed,
+   * never merged, or only built on other configurations), each as one line naming where
+   * it comes from. `describe` lists them so a reader does not take them for 6.1 behaviour.
+   */
+  readonly proposed?: readonly string[];
   /** Called once per run. */
   create(context: StrategyContext): StrategyHooks;
 }

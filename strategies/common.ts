@@ -6,7 +6,14 @@ import type { Vmalloc } from "../core/kernel/vmalloc.ts";
 import type { Machine, Thread } from "../core/machine.ts";
 import { type KeyRights, pkrsWith, pksInitValue } from "../core/pkrs.ts";
 import { PTE_PRESENT, PTE_WRITABLE, pteKey } from "../core/pte.ts";
-import type { FaultEvent, FaultResolution, KeyMode, Outcome, StrategyHooks } from "./api.ts";
+import type {
+  FaultEvent,
+  FaultResolution,
+  KeyMode,
+  Outcome,
+  ProtectedRegion,
+  StrategyHooks,
+} from "./api.ts";
 
 /**
  * The PKS key the built-ins protect their region with: PKS_KEY_PGMAP_PROTECTION = 1 in
@@ -24,6 +31,17 @@ export function ok<T>(value?: T): Outcome<T | undefined> {
 /** An `unsupported` outcome with its reason (feeds the coverage table). */
 export function unsupported(reason: string): { kind: "unsupported"; reason: string } {
   return { kind: "unsupported", reason };
+}
+
+/**
+ * The refusal of a sleeping API in atomic context (the principle: where the kernel forbids
+ * a call in a context, the strategy cannot serve that operation). `api` names the call and
+ * `why` the kernel function that may sleep.
+ */
+export function sleepsInAtomic(api: string, why: string): { kind: "unsupported"; reason: string } {
+  return unsupported(
+    `atomic context: ${api} may sleep (${why}), so an atomic caller cannot use it`,
+  );
 }
 
 /** Rights a protected key rests at: AD for access-disable (PMEM), WD for write-disable. */
@@ -65,6 +83,24 @@ export function directMapVpns(pfns: readonly number[]): number[] {
 /** Pages `[first, first + count)` as a list. */
 export function range(first: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => first + i);
+}
+
+/**
+ * Setup of a device region (PMEM, `region.device`): the protection goes on the direct-map
+ * entries as memremap_pages() creates them (Machine.memremapPages: no split of RAM's
+ * leaves, no flush). Returns false, doing nothing, for a RAM region, whose callers take
+ * their CPA path instead.
+ */
+export function protectAtMemremap(
+  machine: Machine,
+  region: ProtectedRegion,
+  change: { set?: number; clear?: number; key?: number },
+): boolean {
+  if (!region.device) return false;
+  for (const [first, count] of contiguousRuns(region.pfns)) {
+    machine.memremapPages(0, first, count, change);
+  }
+  return true;
 }
 
 /**
@@ -122,6 +158,9 @@ export function pgmapKeyedRegion(
   return {
     onSetup(region) {
       machine.enablePks(pksInitValue({ [PGMAP_KEY]: resting }));
+      // PMEM: the key is set in the PTEs memremap_pages() creates (V10 "memremap_pages: Set
+      // PKS pkey in PTEs if requested"); RAM: the key is put on the existing direct map.
+      if (protectAtMemremap(machine, region, { key: PGMAP_KEY })) return ok();
       for (const [first, count] of contiguousRuns(region.pfns)) {
         machine.changeDirectMap(0, first, count, { key: PGMAP_KEY });
       }

@@ -289,7 +289,7 @@ class Harness {
     const label = `onMap(${scope}, ${intent}, region pages ${describePages(pages)}) on CPU ${thread.cpu} by thread ${thread.id}`;
     const outcome = this.call("onMap", label, () =>
       this.hooks?.onMap
-        ? this.hooks.onMap({ cpu: thread.cpu, thread, pfns, intent, scope })
+        ? this.hooks.onMap({ cpu: thread.cpu, thread, pfns, intent, scope, context: "sleepable" })
         : ({ kind: "unsupported", reason: "the strategy has no onMap hook" } as const),
     );
     if (!outcome) return undefined;

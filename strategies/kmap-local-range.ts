@@ -22,6 +22,10 @@
  *   the pages' key like every other kernel mapping of protected memory, which is why the
  *   range still lifts the key. With `contiguity = physical-only`, a scattered range is
  *   unsupported.
+ * - Unlike v10's kmap_local_page(), which has no intent argument and always opens
+ *   read-write, a new range API can take the caller's intent: a read-intent range on a
+ *   write-disable region does not lift the key (the WD key already allows reads); only
+ *   write-intent ranges lift it.
  * - Nesting is limited as kmap_local's is: KM_MAX_IDX = 16 slots per CPU, 15 usable per
  *   task. A fixmap window uses one level per page; a direct-map range uses one level. Unmaps
  *   are LIFO; an out-of-order unmap is refused (the kernel would BUG).
@@ -73,6 +77,8 @@ const OPTIONS = {
 
 interface RangeState {
   readonly window: boolean;
+  /** Whether the map lifted the key (not for a read on a write-disable region). */
+  readonly lifted: boolean;
   /** Nesting levels the range holds. */
   readonly levels: number;
 }
@@ -89,6 +95,12 @@ export default defineStrategy({
   supports: { local: true, global: false, longTerm: false },
   restoresProtection: true,
   mapsRanges: true,
+  directMapReads: true,
+  proposed: [
+    "kmap_local_range(): an idea from LSFMM 2022 and LKML 2 Jun 2022, no patch",
+    "with contiguity = fixmap-window, a per-CPU window of consecutive kmap_local fixmap slots on x86-64: 6.1 builds CONFIG_KMAP_LOCAL only for X86_32 (arch/x86/Kconfig)",
+    "the PKS core and pgmap_set_readwrite() of Weiny's v10 series, not merged",
+  ],
   create(context) {
     const { machine, region } = context;
     const options = resolveOptions("strategy", NAME, OPTIONS, context.options);
@@ -103,6 +115,7 @@ export default defineStrategy({
     let directRanges = 0;
     let windowRanges = 0;
     let maxLevels = 0;
+    let readsWithoutLift = 0;
     return {
       ...pgmapKeyedRegion(machine, resting),
       onMap(request) {
@@ -125,7 +138,11 @@ export default defineStrategy({
             `kmap_local nesting limit: ${need} more level(s) with ${used} of ${KMAP_LOCAL_MAX_NESTING} in use (KM_MAX_IDX = 16 slots per CPU)`,
           );
         }
-        pgmap.readwrite(thread);
+        // A new API can take the caller's intent: a read of a write-disable region needs no
+        // lift (the key already allows reads), so only writes open it.
+        const lift = !(request.intent === "read" && region.keyMode === "write-disable");
+        if (lift) pgmap.readwrite(thread);
+        else readsWithoutLift++;
         let vpns: number[];
         if (direct) {
           directRanges++;
@@ -138,7 +155,7 @@ export default defineStrategy({
             vpns[i] = machine.kmapLocalPush(thread, pfns[i], pte);
           }
         }
-        const state: RangeState = { window: !direct, levels: need };
+        const state: RangeState = { window: !direct, lifted: lift, levels: need };
         const stack = stacks.get(thread) ?? [];
         stack.push(state);
         stacks.set(thread, stack);
@@ -160,7 +177,7 @@ export default defineStrategy({
           for (let i = 0; i < mapping.vpns.length; i++)
             machine.kmapLocalPop(thread, mapping.vpns[i]);
         }
-        pgmap.restore(thread);
+        if (state.lifted) pgmap.restore(thread);
         return ok();
       },
       onFault: (fault) => faults.handle(fault),
@@ -168,6 +185,7 @@ export default defineStrategy({
         direct_ranges: directRanges,
         window_ranges: windowRanges,
         max_levels: maxLevels,
+        reads_without_lift: readsWithoutLift,
         relaxed_grants: faults.grants,
         warn_once: faults.warnings,
         fault_oopses: faults.oopses,

@@ -18,8 +18,11 @@
  *   on map (no flush), a PTE clear plus one local INVLPG at unmap, no IPI; migration is
  *   disabled while held, the slots follow the task across context switches, at most 15
  *   nested per task, LIFO (kernel-mechanics.md 1.2).
- * - Scopes `global` and `long-term`: a vmap() alias (PAGE_KERNEL, guard page, lazy purge;
- *   kernel-mechanics.md 3.2-3.4), visible to every CPU.
+ * - Scopes `global` and `long-term`: an alias in the vmalloc area (PAGE_KERNEL, lazy purge;
+ *   kernel-mechanics.md 3.2-3.4), visible to every CPU: vm_map_ram() for a short-lived
+ *   handed-off (`global`) mapping, vmap() with its guard page for `long-term`. vmap() may sleep, so such a request in
+ *   atomic context is refused (the fixmap slots of scope `local` work in atomic context, as
+ *   kmap_atomic() does).
  * - Page churn (xpfo-churn): pages leaving the kernel's reach are invalidated in the direct
  *   map, then one flush_tlb_kernel_range() over their span runs on every CPU per call: for
  *   one page that is secretmem_fault()'s set_direct_map_invalid_noflush plus one-page
@@ -42,7 +45,16 @@
 import { KMAP_LOCAL_MAX_NESTING } from "../core/machine.ts";
 import { PAGE_KERNEL, PTE_PRESENT, PTE_WRITABLE } from "../core/pte.ts";
 import { defineStrategy, type OptionSpec } from "./api.ts";
-import { consecutive, contiguousRuns, flushDirectSpan, ok, range, unsupported } from "./common.ts";
+import {
+  consecutive,
+  contiguousRuns,
+  flushDirectSpan,
+  ok,
+  protectAtMemremap,
+  range,
+  sleepsInAtomic,
+  unsupported,
+} from "./common.ts";
 import { resolveOptions } from "./options.ts";
 
 const NAME = "no-direct-map";
@@ -59,8 +71,10 @@ const OPTIONS = {
 } as const satisfies Record<string, OptionSpec>;
 
 interface MapState {
-  /** Fixmap slots (true) or a vmap alias (false). */
+  /** Fixmap slots (true) or a vmalloc-area alias (false). */
   readonly slots: boolean;
+  /** The alias came from vm_map_ram() (global) rather than vmap() (long-term). */
+  readonly ram?: boolean;
 }
 
 export default defineStrategy({
@@ -75,6 +89,11 @@ export default defineStrategy({
   supports: { local: true, global: true, longTerm: true },
   restoresProtection: true,
   mapsRanges: false,
+  directMapReads: false,
+  proposed: [
+    "per-CPU kmap_local fixmap slots on x86-64: 6.1 builds CONFIG_KMAP_LOCAL only for X86_32 (arch/x86/Kconfig) and kmap_local_page() is page_address() on x86-64; the slots are the 32-bit HIGHMEM mechanism of mm/highmem.c, whose reuse on 64-bit XPFO RFC v9 listed as a TODO",
+    "XPFO-style removal of protected pages from the direct map: RFC v9, not merged (cover.1554248001.git.khalid.aziz@oracle.com)",
+  ],
   create(context) {
     const { machine } = context;
     const options = resolveOptions("strategy", NAME, OPTIONS, context.options);
@@ -110,6 +129,9 @@ export default defineStrategy({
     };
     return {
       onSetup(region) {
+        // PMEM: memremap_pages() can leave the range out of the linear map (pagemap_range()
+        // calls add_pages(), not arch_add_memory(), for MEMORY_DEVICE_PRIVATE; mm/memremap.c).
+        if (protectAtMemremap(machine, region, { clear: INVALID })) return ok();
         invalidate(0, region.pfns);
         return ok();
       },
@@ -153,17 +175,28 @@ export default defineStrategy({
           const state: MapState = { slots: true };
           return ok({ vpns, contiguous: consecutive(vpns), state });
         }
-        const vpn = vmalloc().vmap(cpu, pfns, PAGE_KERNEL);
+        if (request.context === "atomic") {
+          return sleepsInAtomic(
+            "vm_map_ram()/vmap()",
+            "mm/vmalloc.c: alloc_vmap_area() calls might_sleep(), new_vmap_block() allocates with GFP_KERNEL",
+          );
+        }
+        // A short-lived handed-off (global) mapping takes vm_map_ram(); long-term takes vmap().
+        const ram = scope === "global";
+        const vpn = ram
+          ? vmalloc().vmMapRam(cpu, pfns, PAGE_KERNEL)
+          : vmalloc().vmap(cpu, pfns, PAGE_KERNEL);
         if (vpn < 0) return unsupported("vmalloc space exhausted");
         aliasMaps++;
-        const state: MapState = { slots: false };
+        const state: MapState = { slots: false, ram };
         return ok({ vpns: range(vpn, pfns.length), contiguous: true, state });
       },
       onUnmap(request) {
         const { cpu, thread, mapping } = request;
         const state = mapping.state as MapState;
         if (!state.slots) {
-          vmalloc().vunmap(cpu, mapping.vpns[0]);
+          if (state.ram) vmalloc().vmUnmapRam(cpu, mapping.vpns[0], mapping.vpns.length);
+          else vmalloc().vunmap(cpu, mapping.vpns[0]);
           return ok();
         }
         const top = mapping.vpns[mapping.vpns.length - 1];

@@ -14,7 +14,10 @@
  *   which updates `current->thread.pkrs` and writes IA32_PKRS through the per-CPU
  *   `pkrs_cache` (skipped when the value is unchanged). `kunmap_local()` decrements and the
  *   last one calls pks_set_noaccess(). A request for n pages is n nested kmap_local_page()
- *   calls. No PTE is written and no TLB is flushed, ever.
+ *   calls. No PTE is written and no TLB is flushed, ever. v10's kmap_local_page() has no
+ *   intent argument, so a map opens read-write even for a reader; on a write-disable region
+ *   a reader has the cheaper legal path of page_address() with no map call at all
+ *   (`directMapReads`), which callers such as btrfs-debug-ro take by default.
  * - The lift belongs to the thread on its CPU: the model's context switch loads
  *   thread.pkrs (x86_pkrs_load in __switch_to, V10 13/44) and exception entry starts from
  *   PKS_INIT_VALUE (aux pt_regs), so both come from core/machine.ts.
@@ -30,9 +33,9 @@
  *   RFC, kernel-mechanics.md 7); that is the only way this strategy ever flushes a TLB.
  *
  * Simplifications:
- * - The region lives inside the RAM direct map, so putting the key on it splits the large
- *   leaves around it at setup (with their flushes); a real PMEM namespace is mapped by
- *   memremap_pages() with the key from the start.
+ * - A device region (PMEM, pmem-dax) gets the key as memremap_pages() maps it (no split,
+ *   no flush); a RAM region (page cache, btrfs metadata, page tables) gets it by changing
+ *   the direct map, which splits the large leaves around it at setup (with their flushes).
  * - `pkrs-cache = false` removes the per-CPU cache from every PKRS write: the kmap paths,
  *   context switch and exception entry/exit (core/machine.ts usePkrsCache).
  * - devmap_protected() (a static branch and two loads) is not charged.
@@ -48,6 +51,7 @@ import {
   type PksFaultMode,
   pgmapKeyedRegion,
   restingRights,
+  sleepsInAtomic,
   unsupported,
 } from "./common.ts";
 import { resolveOptions } from "./options.ts";
@@ -82,6 +86,10 @@ export default defineStrategy({
   supports: { local: true, global: false, longTerm: false },
   restoresProtection: true,
   mapsRanges: false,
+  directMapReads: true,
+  proposed: [
+    "Weiny's PKS/PMEM v10 series (kmap_local_page() lifting the key, PKRS context switch and exception handling), posted April 2022, not merged",
+  ],
   create(context) {
     const { machine, region } = context;
     const options = resolveOptions("strategy", NAME, OPTIONS, context.options);
@@ -109,6 +117,12 @@ export default defineStrategy({
           );
         }
         if (request.scope === "global") {
+          if (request.context === "atomic") {
+            return sleepsInAtomic(
+              "kmap()",
+              "include/linux/highmem-internal.h: kmap() calls might_sleep()",
+            );
+          }
           // kmap(): page_address() with the key left in place; accesses fault.
           globalMaps++;
           return ok({ vpns, contiguous: consecutive(vpns), state: { global: true } });

@@ -87,6 +87,8 @@ const strategySchema = z
     supports: z.object({ local: z.boolean(), global: z.boolean(), longTerm: z.boolean() }).strict(),
     restoresProtection: z.boolean(),
     mapsRanges: z.boolean().optional(),
+    directMapReads: z.boolean().optional(),
+    proposed: z.array(z.string().min(1)).optional(),
     create: z.custom<StrategyModule["create"]>(
       (value) => typeof value === "function",
       "must be a function (context) => hooks",
@@ -181,6 +183,8 @@ export interface StrategyMetadata {
   readonly supports: { local: boolean; global: boolean; longTerm: boolean };
   readonly restoresProtection: boolean;
   readonly mapsRanges: boolean;
+  readonly directMapReads: boolean;
+  readonly proposed: string[];
   readonly options: Record<
     string,
     {
@@ -238,6 +242,8 @@ export function strategyMetadata(module: StrategyModule, source = "built-in"): S
     supports: { ...module.supports },
     restoresProtection: module.restoresProtection,
     mapsRanges: module.mapsRanges ?? false,
+    directMapReads: module.directMapReads ?? false,
+    proposed: [...(module.proposed ?? [])],
     options,
     costs,
   };
@@ -256,6 +262,13 @@ export function describeStrategy(module: StrategyModule, source = "built-in"): s
     `  supports: local ${yesNo(meta.supports.local)}, global ${yesNo(meta.supports.global)}, long-term ${yesNo(meta.supports.longTerm)}`,
     `  restores protection after unmap: ${yesNo(meta.restoresProtection)}`,
     `  maps a multi-page range in one call: ${yesNo(meta.mapsRanges)}`,
+    `  write-disable region readable through page_address() with no map call: ${yesNo(meta.directMapReads)}`,
+    ...(meta.proposed.length > 0
+      ? [
+          "  proposed mechanisms (not in x86-64 Linux 6.1):",
+          ...meta.proposed.map((line) => `    - ${line}`),
+        ]
+      : []),
     "",
   ];
   const options = Object.entries(meta.options);

@@ -27,6 +27,7 @@ export default defineStrategy({
   supports: { local: true, global: true, longTerm: true },
   restoresProtection: false,
   mapsRanges: true,
+  directMapReads: true,
   create() {
     let mappings = 0;
     return {

@@ -9,12 +9,18 @@
  *   for an access-disable region (set_memory_np): vm_unmap_aliases(), CPA with large-leaf
  *   splits, one cpa_flush() for the whole page array (arch/x86/mm/pat/set_memory.c,
  *   CPA_PAGES_ARRAY; kernel-mechanics.md 4.2). No PKS.
- * - Every map creates an alias in the vmalloc area whose PTEs allow what the caller asked
- *   for (PAGE_KERNEL for write intent, PAGE_KERNEL_RO for read; vmap() takes a pgprot):
- *   - `flush = lazy` (the optimized shape): scope `local` uses vm_map_ram(): per-CPU vmap
- *     blocks for up to 64 pages, rounded up to a power of two, bump-allocated, freed space
- *     not reused until the whole block is dirty (6.1 vb_alloc/vb_free). Scopes `global` and
- *     `long-term` use vmap(): a vmap_area with a guard page from the global allocator.
+ * - A read of a write-disable region needs no alias: the direct map is read-only, so the
+ *   reader uses page_address() (the cheapest legal path). Every other map creates an
+ *   alias in the vmalloc area whose PTEs allow what the caller asked for (PAGE_KERNEL for
+ *   write intent, PAGE_KERNEL_RO for a read of an access-disable region; vmap() takes a
+ *   pgprot):
+ *   - `flush = lazy` (the optimized shape): scopes `local` and `global` (short-lived, as
+ *     a handed-off kmap() address is) use vm_map_ram(): per-CPU vmap blocks for up to 64
+ *     pages, rounded up to a power of two, bump-allocated, freed space not reused until
+ *     the whole block is dirty (6.1 vb_alloc/vb_free); the alias is in init_mm, so any CPU
+ *     may use and unmap it. Scope `long-term` uses vmap(): a vmap_area with a guard page
+ *     from the global allocator (vm_map_ram()'s comment: "Please use this function for
+ *     short-lived objects").
  *     Unmapping clears the PTEs and frees the VA lazily, with no flush; once the lazily
  *     freed space passes lazy_max_pages() = fls(cpus) × 8192 pages, one
  *     flush_tlb_kernel_range() over all of it (a full flush on every CPU) purges it.
@@ -22,19 +28,31 @@
  *     the shape before the 2008 lazy rewrite.
  *   - `allocator`: 6.1's global locks, or 6.9's per-CPU vmap nodes (Rezki v3,
  *     20240102184633.748113-1-urezki@gmail.com).
+ * - vmap() and vm_map_ram() may sleep (alloc_vmap_area() calls might_sleep(); new_vmap_block()
+ *   allocates with GFP_KERNEL), so a map request in atomic context (under a spinlock, with
+ *   preemption or page faults disabled) is refused as unsupported: the kernel forbids it.
  * - Until the purge, a CPU that cached an alias translation can still write through it:
  *   the model keeps stale TLB entries alive, so stale-alias writes land (use-after-unmap).
  * - Page churn uses the same batched CPA to make pages not present/read-only and back,
  *   each call with its vm_unmap_aliases() and one flush.
  *
  * Simplifications: vmalloc's allocator is core/kernel/vmalloc.ts (first fit over a sorted
- * list, drain worker on the CPU that queued it); vm_map_ram blocks are not used for
- * `global` mappings even though their aliases would be usable from any CPU.
+ * list with the tree-descent cost, drain worker on the kworker of the CPU that queued it).
  */
 import type { Vmalloc } from "../core/kernel/vmalloc.ts";
 import { PAGE_KERNEL, PAGE_KERNEL_RO } from "../core/pte.ts";
 import { defineStrategy, type OptionSpec } from "./api.ts";
-import { directMapProtectBits, ok, range, setPagesArray, unsupported } from "./common.ts";
+import {
+  consecutive,
+  directMapProtectBits,
+  directMapVpns,
+  ok,
+  protectAtMemremap,
+  range,
+  setPagesArray,
+  sleepsInAtomic,
+  unsupported,
+} from "./common.ts";
 import { resolveOptions } from "./options.ts";
 
 const NAME = "vmap-alias";
@@ -59,6 +77,8 @@ const OPTIONS = {
 interface AliasState {
   /** vm_map_ram() (true) or vmap() (false). */
   readonly ram: boolean;
+  /** A read of a write-disable region through the read-only direct map: no alias. */
+  readonly direct?: boolean;
 }
 
 export default defineStrategy({
@@ -73,6 +93,10 @@ export default defineStrategy({
   supports: { local: true, global: true, longTerm: true },
   restoresProtection: true,
   mapsRanges: true,
+  directMapReads: true,
+  proposed: [
+    "the 'optimized vmap()' of LSFMM 2022: no posted patch; the model uses 6.1's vmap()/vm_map_ram() as they are",
+  ],
   create(context) {
     const { machine, region } = context;
     const options = resolveOptions("strategy", NAME, OPTIONS, context.options);
@@ -88,8 +112,11 @@ export default defineStrategy({
     const protect = directMapProtectBits(region.keyMode);
     let aliases = 0;
     let ramAliases = 0;
+    let directReads = 0;
     return {
       onSetup(protectedRegion) {
+        // PMEM: mapped read-only / not present by memremap_pages() from the start.
+        if (protectAtMemremap(machine, protectedRegion, { clear: protect })) return ok();
         setPagesArray(machine, allocator(), 0, protectedRegion.pfns, { clear: protect });
         return ok();
       },
@@ -103,8 +130,25 @@ export default defineStrategy({
       },
       onMap(request) {
         const { cpu, pfns } = request;
+        if (request.intent === "read" && region.keyMode === "write-disable") {
+          // The direct map is read-only, not absent: a reader uses page_address() and no
+          // alias is built; only writes need the writable alias.
+          directReads++;
+          const vpns = directMapVpns(pfns);
+          const state: AliasState = { ram: false, direct: true };
+          return ok({ vpns, contiguous: consecutive(vpns), state });
+        }
+        if (request.context === "atomic") {
+          return sleepsInAtomic(
+            "vm_map_ram()/vmap()",
+            "mm/vmalloc.c: alloc_vmap_area() calls might_sleep(), new_vmap_block() allocates with GFP_KERNEL",
+          );
+        }
         const pte = request.intent === "write" ? PAGE_KERNEL : PAGE_KERNEL_RO;
-        const ram = lazy && request.scope === "local";
+        // vm_map_ram() is for short-lived mappings and its alias lives in init_mm, usable
+        // from any CPU (vb_free() finds the block through the vmap_blocks xarray), so a
+        // handed-off `global` mapping uses it too; only `long-term` takes vmap().
+        const ram = lazy && request.scope !== "long-term";
         const vpn = ram ? allocator().vmMapRam(cpu, pfns, pte) : allocator().vmap(cpu, pfns, pte);
         if (vpn < 0) return unsupported("vmalloc space exhausted");
         aliases++;
@@ -115,6 +159,7 @@ export default defineStrategy({
       onUnmap(request) {
         const { cpu, mapping } = request;
         const state = mapping.state as AliasState;
+        if (state.direct) return ok();
         if (state.ram) allocator().vmUnmapRam(cpu, mapping.vpns[0], mapping.vpns.length);
         else allocator().vunmap(cpu, mapping.vpns[0]);
         return ok();
@@ -122,6 +167,7 @@ export default defineStrategy({
       onFinish: () => ({
         aliases,
         vm_map_ram_aliases: ramAliases,
+        direct_map_reads: directReads,
         lazy_pages_at_end: vmalloc?.lazyPages ?? 0,
       }),
     };

@@ -6,7 +6,14 @@
  * @packageDocumentation
  */
 import type { Rng } from "../core/rng.ts";
-import type { Intent, KeyMode, OptionSpec, OptionValues, Scope } from "../strategies/api.ts";
+import type {
+  Intent,
+  KeyMode,
+  OpContext,
+  OptionSpec,
+  OptionValues,
+  Scope,
+} from "../strategies/api.ts";
 
 /** Stray-access classes the coverage model injects (names are part of the result contract). @public */
 export const STRAY_CLASSES = [
@@ -34,6 +41,11 @@ export type Operation =
       readonly count: number;
       readonly intent: Intent;
       readonly scope: Scope;
+      /**
+       * The caller's context (default `sleepable`): `atomic` when the kernel path maps
+       * under a spinlock or with preemption/page faults disabled.
+       */
+      readonly context?: OpContext;
     }
   /** Read or write `length` bytes at byte `offset` of a mapping (may cross page boundaries). */
   | {
@@ -44,6 +56,19 @@ export type Operation =
       readonly write: boolean;
     }
   | { readonly kind: "unmap"; readonly handle: number }
+  /**
+   * Read `length` bytes at byte `offset` of region page `page` onwards through the direct
+   * map (page_address()), with no map call: a 6.1 btrfs reader, or GUP-fast and the
+   * software page walkers reading page-table pages (pte_offset_map(), pmd_offset() on
+   * x86-64 are direct-map addresses). Counted in `compat.direct_reads`; one that faults
+   * and is not fixed by the fault handler is a broken access.
+   */
+  | {
+      readonly kind: "direct-read";
+      readonly page: number;
+      readonly offset: number;
+      readonly length: number;
+    }
   /** Unrelated work: `cycles` of compute and `touches` reads of unprotected kernel memory. */
   | { readonly kind: "compute"; readonly cycles: number; readonly touches: number }
   /** Give up the CPU to another runnable thread on it (a context switch). */
@@ -150,6 +175,12 @@ export interface RegionSpec {
   readonly keyMode: KeyMode;
   /** Physically contiguous (one range) or scattered pages. */
   readonly contiguous: boolean;
+  /**
+   * `device`: device memory (a PMEM namespace) that memremap_pages() maps into the direct
+   * map when the driver probes it, with the protection applied from the start; default
+   * `ram`: pages of the boot-time RAM direct map, protected by changing it.
+   */
+  readonly memory?: "ram" | "device";
 }
 
 /** Inputs of a thread's generator. @public */
@@ -169,6 +200,11 @@ export interface ThreadContext {
    * `mapsRanges`): lets a workload write its callers the way each API allows.
    */
   readonly strategyMapsRanges: boolean;
+  /**
+   * Whether the strategy leaves a write-disable region readable at its direct-map address
+   * (StrategyModule `directMapReads`): lets a reader skip the map call where that is legal.
+   */
+  readonly strategyDirectMapReads: boolean;
   readonly region: RegionSpec;
 }
 

@@ -5,7 +5,11 @@
  * Kernel path modelled: the btrfs-metadata search stream (see btrfs-metadata.ts; 16 KiB
  * extent buffers, helpers crossing page boundaries), but the region's key is
  * write-disabled: reads are always allowed, and only the legitimate modification path
- * (a leaf modified under a write-intent mapping) lifts write protection. Everything else
+ * (a leaf modified under a write-intent mapping) lifts write protection. Readers take the
+ * cheapest legal path (`reads = api`): 6.1's helpers read page_address() directly, which a
+ * WD key or a read-only direct map still allows, so a read-only visit makes no map call
+ * and costs no PKRS write or alias; only a design that removes the pages from the direct
+ * map (no-direct-map) makes readers map. `reads = map` has every reader call the API. Everything else
  * that writes a metadata page is a bug to catch. The coverage model injects those writes
  * (by default only the write classes; stray-read is no bug here): a stray write that faults
  * is a catch, and the run reports `coverage.caught` plus, in `RunResult.catches`, each
@@ -33,6 +37,13 @@ export default defineWorkload({
     "LWN 894531 (Chris Mason's read-only metadata debugging patch at LSFMM 2022); K:fs/btrfs/extent_io.c (kernel-mechanics.md §8.2)",
   params: {
     ...SEARCH_PARAMS,
+    reads: {
+      default: "api",
+      unit: "-",
+      description:
+        "How read-only helpers reach a page: page-address reads page_address() with no map call (6.1's code; the WD key or a read-only direct map allows it); map calls the mapping API with read intent (pks-kmap's v10 kmap_local_page() has no intent and opens read-write; kmap-local-range takes the intent and does not lift; vmap-alias uses the read-only direct map); api = page-address where the strategy leaves the direct map readable (directMapReads), else map.",
+      choices: ["api", "page-address", "map"],
+    },
     ...strayParams({
       every: 10,
       mix: ["wild-direct", "window-same-cpu", "use-after-unmap", "overflow", "cross-cpu-stale"],
@@ -44,8 +55,15 @@ export default defineWorkload({
     contiguous: booleanParam(params, "contiguous"),
   }),
   threads: threadCount,
-  *generate({ thread, threads, rng, params, strategyMapsRanges }): Generator<Operation> {
-    const shape = searchShape(params, strategyMapsRanges);
+  *generate({
+    thread,
+    threads,
+    rng,
+    params,
+    strategyMapsRanges,
+    strategyDirectMapReads,
+  }): Generator<Operation> {
+    const shape = searchShape(params, strategyMapsRanges, strategyDirectMapReads);
     let next = 0;
     const nextHandle = () => handleOf(thread, threads, next++);
     const searches = numberParam(params, "searches");

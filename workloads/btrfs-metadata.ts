@@ -14,19 +14,26 @@
  * accessors cache one page (`token->kaddr`) and split a straddling member into a two-part
  * memcpy.
  *
- * How the caller maps the eb is the `mapping` parameter (default `api`: each API's own
- * calling convention, per-range for strategies that map a range in one call and per-page
- * for one-page APIs such as kmap_local_page(); LKML 2 Jun 2022, Weiny: mapping more than
- * one page at a time "could save some unmap/remap ... required for kmap_local_page()
- * ordering"):
- * - `per-range`: the whole eb is mapped once per visit (4 pages; what a kmap_local_range()
+ * 6.1 maps nothing: every helper takes page_address() of each eb page directly
+ * (`K:fs/btrfs/extent_io.c:read_extent_buffer`, struct-funcs.c, and the key probes of
+ * `K:fs/btrfs/ctree.c:generic_bin_search`). A conversion to a mapping API brackets at one
+ * of three places, the `mapping` parameter:
+ * - `per-helper`: each helper call maps each page it touches (a kmap_local_page()
+ *   conversion of the per-page loops); the accessor token keeps one page mapped across
+ *   consecutive member accesses;
+ * - `per-visit`: the whole eb is mapped once per visit (4 pages; what a kmap_local_range()
  *   or vmap_folio() caller does; Bacik at LSFMM 2022: "Btrfs often has to map 16KB
  *   metadata blocks"), and helper accesses may cross pages inside that one mapping;
- * - `per-page`: each helper maps each page it touches separately (what a kmap_local_page
- *   conversion of the per-page loops does); the accessor token keeps one page mapped across
- *   consecutive member accesses.
+ * - `per-search`: each eb on the path is mapped at its visit and held until the search
+ *   releases the path (`K:fs/btrfs/ctree.c:btrfs_release_path` drops nodes[0], the leaf,
+ *   first: LIFO, as local mappings need).
+ * `api` (the default) is what a btrfs maintainer would write for each API: per-visit for a
+ * range API (the point of one: "save some unmap/remap", Weiny, LKML 2 Jun 2022), per-helper
+ * for a one-page API (it maps one page at a time, so its calls go where 6.1 takes
+ * page_address(): inside each helper's per-page loop). `describe` states it. The helpers run sleepable: btrfs tree locks are rw_semaphores in 6.1
+ * (`K:fs/btrfs/extent_io.h`, `struct extent_buffer`).
  *
- * Expected page-boundary crossing rate (per helper call, i.e. per `access` in per-range
+ * Expected page-boundary crossing rate (per helper call, i.e. per `access` in per-visit
  * mode): about 0.5% at the default parameters (0.48% measured over 48,000 searches; the
  * test checks 0.35–0.65% over 4,800). Two sources:
  * - key probes in full nodes, about 5/6 of the crossings: a 17-byte key at the start of a 33-byte slot straddles an
@@ -37,21 +44,28 @@
  *   3(L−1)/(16384 − 101 − 25·nritems − L), i.e. ~25% for a 1024-byte csum item and
  *   ~1% for a 50-byte dir item.
  * 8-byte members and leaf key probes (the item array rarely reaches the first boundary)
- * add little. In per-page mode no access crosses: a crossing helper becomes two
+ * add little. In per-helper mode no access crosses: a crossing helper becomes two
  * map/access/unmap triples, and a search issues ~25 maps instead of `levels`.
  *
  * Grounding: LWN 894531 (Bacik, Wilcox on kmap_local_range); Weiny/Wilcox LKML 2 Jun 2022
  * (kernel-mechanics.md §8.1); btrfs node size default 16 KiB (mkfs.btrfs docs);
  * `K:fs/btrfs/extent_io.c:read_extent_buffer`, `K:fs/btrfs/struct-funcs.c`.
  *
- * Physical layout: by default the region is contiguous, as if the metadata pages came
- * from a pool keyed in 2 MiB chunks (the way Edgecombe's grouped-pages cache bounds
- * direct-map splits, kernel-mechanics.md §7) and each eb were one folio (the post-6.8
- * folio conversion and the `eb->addr` fast path for physically contiguous ebs, commit
- * 2dc8b96809b2, §8.2). `contiguous=false` models scattered pages, whose contiguity
- * "decrease[s] over time basically to zero" (Sterba, 20230727141840.GC17922@twin.jikos.cz):
- * then keying the region at setup splits one direct-map leaf per page, a one-off cost
- * (reported in `setup.cycles`, apart from the steady-state costs).
+ * Physical layout (`contiguous`): 6.1 by default, scattered pages:
+ * `K:fs/btrfs/extent_io.c:alloc_extent_buffer` allocates each eb page with
+ * find_or_create_page() on the btree inode's mapping, whose contiguity "decrease[s] over
+ * time basically to zero" (Sterba, 20230727141840.GC17922@twin.jikos.cz). Keying the
+ * region then splits one direct-map leaf per page at setup, a one-off cost (reported in
+ * `setup.cycles`, apart from the steady-state costs). `contiguous = true` models newer kernels
+ * (6.8+): folio-backed ebs, physically contiguous, with the `eb->addr` fast path (commit
+ * 2dc8b96809b2, kernel-mechanics.md §8.2), drawn from a pool keyed in 2 MiB chunks.
+ *
+ * Against the real trace (docs/traces.md, 6.1 under qemu): the synthetic stream makes 28.3
+ * helper calls per search at the defaults, of which 20.3 are generic_bin_search() key
+ * probes, inlined in 6.1 and so absent from the trace; the other 8.0 compare with the
+ * trace's median of 12 calls per search (15-18 in its lookup phases; its mean, 73.7, is
+ * skewed by modifying searches). 0.47% of the synthetic helper calls cross a page
+ * boundary against the trace's 0.75%. Nothing was fitted to the trace.
  *
  * One `complete` per search.
  */
@@ -82,7 +96,12 @@ export const ITEM_BYTES = 25;
 /** Item data sizes drawn uniformly (inode item, inode ref, dir item, dir index, file extent x2, csum). */
 export const ITEM_SIZES = [160, 30, 50, 50, 53, 53, 1024] as const;
 
-export type MappingShape = "per-page" | "per-range";
+/**
+ * Where a converted caller brackets its map/unmap: around each helper call (each page a
+ * helper touches), around each extent-buffer visit (the whole eb), or around the whole
+ * search (every eb on the path held mapped until btrfs_release_path()).
+ */
+export type MappingShape = "per-helper" | "per-visit" | "per-search";
 /** The `mapping` parameter: a fixed shape, or `api` (each API's natural calling convention). */
 export type MappingParam = MappingShape | "api";
 
@@ -94,6 +113,11 @@ export interface SearchShape {
   readonly itemReadRatio: number;
   readonly memberReads: number;
   readonly mapping: MappingShape;
+  /**
+   * Read-only helpers read through page_address() with no map call (6.1's code, legal on a
+   * write-disable region whose direct map stays readable); writes still map.
+   */
+  readonly directReads: boolean;
   readonly searchCycles: number;
   readonly touches: number;
 }
@@ -164,25 +188,52 @@ export function* searchOps(
 ): Generator<Operation> {
   yield { kind: "compute", cycles: jitter(rng, shape.searchCycles), touches: shape.touches };
   const modify = rng.chance(shape.writeRatio);
+  /** per-search: the mappings of the path, root first (released leaf first, LIFO). */
+  const held: number[] = [];
   for (let level = 0; level < shape.levels; level++) {
     const leaf = level === shape.levels - 1;
     const eb = level === 0 ? 0 : rng.int(1, shape.ebs - 1);
     const firstPage = eb * EB_PAGES;
     const groups = visitHelpers(rng, leaf, leaf && modify, shape);
-    if (shape.mapping === "per-range") {
+    if (shape.directReads && !(leaf && modify)) {
+      // A read-only visit: every helper reads page_address(eb->pages[i]) + offset, as 6.1's
+      // read_extent_buffer() and the struct-funcs accessors do.
+      for (const group of groups) {
+        for (const h of group) {
+          yield { kind: "direct-read", page: firstPage, offset: h.offset, length: h.length };
+        }
+      }
+      continue;
+    }
+    if (shape.mapping === "per-visit" || shape.mapping === "per-search") {
       const handle = nextHandle();
       const intent: Intent = leaf && modify ? "write" : "read";
-      yield { kind: "map", handle, page: firstPage, count: EB_PAGES, intent, scope: "local" };
+      yield {
+        kind: "map",
+        handle,
+        page: firstPage,
+        count: EB_PAGES,
+        intent,
+        scope: "local",
+        context: "sleepable",
+      };
       for (const group of groups) {
         for (const h of group) {
           yield { kind: "access", handle, offset: h.offset, length: h.length, write: h.write };
         }
       }
-      yield { kind: "unmap", handle };
+      if (shape.mapping === "per-visit") yield { kind: "unmap", handle };
+      else held.push(handle);
       continue;
     }
-    // per-page: map each page a helper touches; a token group keeps its current page.
+    // per-helper: map each page a helper touches; a token group keeps its current page.
     for (const group of groups) {
+      if (shape.directReads && !group.some((g) => g.write)) {
+        for (const h of group) {
+          yield { kind: "direct-read", page: firstPage, offset: h.offset, length: h.length };
+        }
+        continue;
+      }
       let mapped = -1;
       let handle = -1;
       for (const h of group) {
@@ -197,7 +248,15 @@ export function* searchOps(
             handle = nextHandle();
             mapped = page;
             const intent: Intent = group.some((g) => g.write) ? "write" : "read";
-            yield { kind: "map", handle, page: firstPage + page, count: 1, intent, scope: "local" };
+            yield {
+              kind: "map",
+              handle,
+              page: firstPage + page,
+              count: 1,
+              intent,
+              scope: "local",
+              context: "sleepable",
+            };
           }
           yield { kind: "access", handle, offset: inPage, length: part, write: h.write };
           offset += part;
@@ -207,6 +266,8 @@ export function* searchOps(
       if (mapped >= 0) yield { kind: "unmap", handle };
     }
   }
+  // btrfs_release_path(): nodes[0] (the leaf, mapped last) first, up to the root.
+  for (let i = held.length - 1; i >= 0; i--) yield { kind: "unmap", handle: held[i] };
   yield { kind: "complete" };
 }
 
@@ -259,14 +320,14 @@ export const SEARCH_PARAMS: Record<string, OptionSpec> = {
     default: "api",
     unit: "-",
     description:
-      "per-range maps each eb once per visit (4 pages); per-page maps each page a helper touches (kmap_local_page conversion); api uses per-range when the strategy maps ranges in one call (vmap, kmap_local_range) and per-page otherwise.",
-    choices: ["api", "per-range", "per-page"],
+      "Where a converted caller brackets map/unmap: per-helper maps each page a helper call touches (a kmap_local_page() conversion of the per-page loops); per-visit maps the whole 16 KiB eb once per visit; per-search maps each eb on the path at its visit and holds it until btrfs_release_path() (LIFO). api = the default a btrfs maintainer would write for the API: per-visit for a range API (kmap_local_range, vmap), per-helper for a one-page API (kmap_local_page).",
+    choices: ["api", "per-helper", "per-visit", "per-search"],
   },
   contiguous: {
-    default: true,
+    default: false,
     unit: "-",
     description:
-      "Physically contiguous region (ebs allocated as folios from a pool keyed in 2 MiB chunks); false scatters every page, and keying the region then splits a direct-map leaf per page at setup.",
+      "false (6.1): alloc_extent_buffer() allocates each eb page with find_or_create_page(), so pages are scattered and keying the region splits a direct-map leaf per page at setup; true (6.8+): folio-backed ebs, physically contiguous (the eb->addr fast path, commit 2dc8b96809b2), from a pool keyed in 2 MiB chunks.",
   },
   search_cycles: {
     default: 1500,
@@ -289,15 +350,18 @@ export const SEARCH_PARAMS: Record<string, OptionSpec> = {
 export function searchShape(
   params: Readonly<Record<string, number | boolean | string>>,
   strategyMapsRanges = false,
+  strategyDirectMapReads = false,
 ): SearchShape {
   const mapping = stringParam(params, "mapping") as MappingParam;
+  const reads = typeof params.reads === "string" ? params.reads : "map";
   return {
     ebs: numberParam(params, "ebs"),
     levels: numberParam(params, "levels"),
     writeRatio: numberParam(params, "write_ratio"),
     itemReadRatio: numberParam(params, "item_read_ratio"),
     memberReads: numberParam(params, "member_reads"),
-    mapping: mapping === "api" ? (strategyMapsRanges ? "per-range" : "per-page") : mapping,
+    mapping: mapping === "api" ? (strategyMapsRanges ? "per-visit" : "per-helper") : mapping,
+    directReads: reads === "page-address" || (reads === "api" && strategyDirectMapReads),
     searchCycles: numberParam(params, "search_cycles"),
     touches: numberParam(params, "touches"),
   };

@@ -120,6 +120,8 @@ export default defineWorkload({
           count: 1,
           intent: "write",
           scope: "global",
+          // kmap() calls might_sleep(): a sleepable caller.
+          context: "sleepable",
         };
         yield { kind: "access", handle, offset: 0, length: bytes, write: true };
       } else {

@@ -126,7 +126,15 @@ export default defineWorkload({
         if (handle >= 0) yield { kind: "unmap", handle };
         handle = handleOf(thread, threads, next++);
         const page = rng.int(0, pages - ringPages);
-        yield { kind: "map", handle, page, count: ringPages, intent: "write", scope: "long-term" };
+        yield {
+          kind: "map",
+          handle,
+          page,
+          count: ringPages,
+          intent: "write",
+          scope: "long-term",
+          context: "sleepable",
+        };
         head = 0;
       }
       yield { kind: "compute", cycles: jitter(rng, recordCycles), touches };

@@ -144,6 +144,11 @@ export default defineWorkload({
           count: 1,
           intent: write ? "write" : "read",
           scope: "local",
+          // Reads: copy_page_to_iter() maps with kmap_local_page() and may fault on the user
+          // buffer (sleepable). Writes: generic_perform_write() copies with
+          // copy_page_from_iter_atomic(), which maps with kmap_atomic() (page faults and
+          // preemption disabled): atomic (lib/iov_iter.c, mm/filemap.c, 6.1).
+          context: write ? "atomic" : "sleepable",
         };
         yield { kind: "access", handle, offset: start, length: end - start, write };
         yield { kind: "unmap", handle };

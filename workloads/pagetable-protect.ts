@@ -14,6 +14,17 @@
  * - the mmap/munmap/mprotect paths: zap_pte_range/change_pte_range update a run of
  *   consecutive PTEs, possibly spilling into another table page.
  *
+ * Reads need no bracket (the key is write-disable): the page walkers read page-table pages
+ * through the direct map with no map call at all (`direct-read` operations, on by default
+ * with `table_reads`): the fault path's walk (pmd_offset(), pte_offset_map() and the
+ * pte_none() check in do_anonymous_page), zap_pte_range()/change_pte_range() reading each
+ * entry before updating it, and GUP-fast (mm/gup.c lockless_pages_from_mm() ->
+ * gup_pte_range(), ptep_get_lockless()). On x86-64 pte_offset_map() is pte_offset_kernel(),
+ * a direct-map address (no HIGHPTE). The hardware walker reads by physical address and is
+ * not affected; a design that removes table pages from the direct map breaks these
+ * software reads unless it maps them, and the run counts them in
+ * `compat.broken_direct_reads`.
+ *
  * Grounding: "[RFC PATCH v2 00/19] PKS write protected page tables", Rick Edgecombe,
  * 30 Aug 2021, 20210830235927.6443-1-rick.p.edgecombe@intel.com, patch 16/19
  * 20210830235927.6443-17-rick.p.edgecombe@intel.com (kernel-mechanics.md §7): the setter
@@ -25,8 +36,10 @@
  *
  * One `complete` per fault or per range operation.
  */
+import type { OpContext } from "../strategies/api.ts";
 import { defineWorkload, type Operation } from "./api.ts";
 import {
+  booleanParam,
   handleOf,
   jitter,
   numberParam,
@@ -111,6 +124,20 @@ export default defineWorkload({
       min: 0,
       max: 10_000_000,
     },
+    table_reads: {
+      default: true,
+      unit: "-",
+      description:
+        "Model the reads of page-table pages made with no map call: the fault path's walk (pmd_offset(), then pte_offset_map() and the pte_none() check), zap/change_pte_range reading each PTE before updating it, and GUP-fast (ptep_get_lockless() through pte_offset_map()); on x86-64 these are direct-map addresses.",
+    },
+    gup_fast_ratio: {
+      default: 0.1,
+      unit: "ratio",
+      description:
+        "Fraction of operations preceded by a get_user_pages_fast() walk (one PMD read, then `fault_around` PTE reads in one table); a shape parameter, no published rate.",
+      min: 0,
+      max: 1,
+    },
     touches: {
       default: 8,
       unit: "accesses",
@@ -137,12 +164,35 @@ export default defineWorkload({
     const faultCycles = numberParam(params, "fault_cycles");
     const rangeCycles = numberParam(params, "range_cycles");
     const touches = numberParam(params, "touches");
+    const tableReads = booleanParam(params, "table_reads");
+    const gupFastRatio = numberParam(params, "gup_fast_ratio");
     let next = 0;
 
-    /** One bracketed write: enable, write `bytes` at `offset` of table `page`, disable. */
-    function* bracketed(page: number, offset: number, bytes: number): Generator<Operation> {
+    /** A walker reading `bytes` of table `page` at `offset` through the direct map: no map call. */
+    function* walkRead(page: number, offset: number, bytes: number): Generator<Operation> {
+      if (tableReads) yield { kind: "direct-read", page, offset, length: bytes };
+    }
+
+    /** The upper levels of a walk: the PMD entry, in another table page of the pool. */
+    function* walkUpper(): Generator<Operation> {
+      yield* walkRead(rng.int(0, pages - 1), rng.int(0, PTRS_PER_PTE - 1) * PTE_BYTES, PTE_BYTES);
+    }
+
+    /**
+     * One bracketed write: enable, write `bytes` at `offset` of table `page`, disable.
+     * `context`: PTE setters run under the page-table lock (pte_offset_map_lock() in
+     * do_anonymous_page, filemap_map_pages, zap_pte_range, change_pte_range; mm/memory.c,
+     * mm/filemap.c, mm/mprotect.c in 6.1), so they are atomic; zeroing a freshly allocated
+     * table page happens in the allocation path (pte_alloc_one(), GFP_KERNEL), sleepable.
+     */
+    function* bracketed(
+      page: number,
+      offset: number,
+      bytes: number,
+      context: OpContext,
+    ): Generator<Operation> {
       const handle = handleOf(thread, threads, next++);
-      yield { kind: "map", handle, page, count: 1, intent: "write", scope: "local" };
+      yield { kind: "map", handle, page, count: 1, intent: "write", scope: "local", context };
       yield { kind: "access", handle, offset, length: bytes, write: true };
       yield { kind: "unmap", handle };
     }
@@ -156,22 +206,34 @@ export default defineWorkload({
           page = rng.int(0, pages - 1);
           slot = 0;
         }
-        yield* bracketed(page, slot * PTE_BYTES, PTE_BYTES);
+        // The walker reads the old entry (pte_none()/`ptent = *pte`), then the setter writes.
+        yield* walkRead(page, slot * PTE_BYTES, PTE_BYTES);
+        yield* bracketed(page, slot * PTE_BYTES, PTE_BYTES, "atomic");
         slot++;
       }
     }
 
     for (let i = 0; i < ops; i++) {
+      if (tableReads && rng.chance(gupFastRatio)) {
+        // GUP-fast: lockless_pages_from_mm() -> gup_pte_range(), no lock and no map call.
+        yield* walkUpper();
+        const page = rng.int(0, pages - 1);
+        const ptes = Math.min(faultAround, PTRS_PER_PTE);
+        const slot = rng.int(0, PTRS_PER_PTE - ptes);
+        yield* walkRead(page, slot * PTE_BYTES, ptes * PTE_BYTES);
+      }
       if (rng.chance(faultRatio)) {
         yield { kind: "compute", cycles: jitter(rng, faultCycles), touches };
         if (rng.chance(tableAllocRatio)) {
           // A fresh table page: zeroed inside the bracket (alloc_table_node's memset).
-          yield* bracketed(rng.int(0, pages - 1), 0, 4096);
+          yield* bracketed(rng.int(0, pages - 1), 0, 4096, "sleepable");
         }
         const ptes = rng.chance(anonRatio) ? 1 : rng.int(1, faultAround);
+        yield* walkUpper(); // __handle_mm_fault(): pmd_offset() before pte_offset_map_lock()
         yield* run(ptes);
       } else {
         yield { kind: "compute", cycles: jitter(rng, rangeCycles), touches };
+        yield* walkUpper(); // zap_pmd_range()/change_pmd_range() read the PMD entry
         yield* run(rng.int(1, 2 * rangeMean - 1));
       }
       yield { kind: "complete" };

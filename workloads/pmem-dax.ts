@@ -14,7 +14,10 @@
  *   kmap_local hooks and dax_set_* helpers (kernel-mechanics.md §6.1, §6.5).
  * - LWN 894531 (LSFMM 2022): "the initial goal of Weiny's patch series is to use PKS to
  *   protect persistent memory against stray writes from the kernel".
- * - The namespace is one physically contiguous range (memremap_pages on a device range).
+ * - The namespace is one physically contiguous device range that memremap_pages() maps
+ *   into the direct map at probe time (`memory: "device"`): a strategy puts its protection
+ *   (the key, or a read-only/not-present mapping) on the entries as they are created
+ *   (V10 "memremap_pages: Set PKS pkey in PTEs if requested"), so no RAM leaf is split.
  *
  * Shape per request (one `complete`): compute (syscall entry, iomap lookup, user copy
  * set-up, touching unprotected kernel memory) → map one block (local scope) → read or
@@ -81,6 +84,8 @@ export default defineWorkload({
     pages: numberParam(params, "pages"),
     keyMode: "access-disable",
     contiguous: true,
+    // A PMEM namespace: memremap_pages() maps it, with the protection from the start.
+    memory: "device",
   }),
   threads: threadCount,
   *generate({ thread, threads, rng, params }): Generator<Operation> {
@@ -100,6 +105,8 @@ export default defineWorkload({
         count: 1,
         intent: write ? "write" : "read",
         scope: "local",
+        // dax_iomap_rw() under dax_read_lock() (SRCU): may sleep.
+        context: "sleepable",
       };
       yield { kind: "access", handle, offset: 0, length: PAGE_BYTES, write };
       yield { kind: "unmap", handle };

@@ -11,7 +11,8 @@
  * - fixmap kmap_local (the HIGHMEM mechanism): `__kmap_local_sched_out` clears each live
  *   slot with a local INVLPG and `__kmap_local_sched_in` rewrites the PTEs, and
  *   migrate_disable() keeps the thread on its CPU until the last unmap (the model counts a
- *   refused migration as `events.migrations_deferred`).
+ *   refused migration as `events.migrations_deferred`, and charges no context switch for
+ *   it: the task simply stays, kernel/sched/core.c migrate_disable_switch()).
  * Twice as many threads as CPUs by default, so a yield always has someone to switch to.
  *
  * Grounding: Gleixner, "mm/highmem: Provide a preemptible variant of kmap_atomic &
@@ -115,7 +116,16 @@ export default defineWorkload({
         const handle = handleOf(thread, threads, next++);
         held.push(handle);
         const page = rng.int(0, pages - 1);
-        yield { kind: "map", handle, page, count: 1, intent: "write", scope: "local" };
+        yield {
+          kind: "map",
+          handle,
+          page,
+          count: 1,
+          intent: "write",
+          scope: "local",
+          // kmap_local_page() sections are preemptible (that is this workload's point).
+          context: "sleepable",
+        };
         yield { kind: "access", handle, offset: rng.int(0, 4032), length: 64, write: true };
       }
       if (rng.chance(preemptRatio)) {

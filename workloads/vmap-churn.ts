@@ -97,7 +97,7 @@ export default defineWorkload({
       const handle = handleOf(thread, threads, i);
       const count = fixed ? maxPages : rng.int(1, maxPages);
       const page = rng.int(0, regionPages - count);
-      yield { kind: "map", handle, page, count, intent: "write", scope };
+      yield { kind: "map", handle, page, count, intent: "write", scope, context: "sleepable" };
       const touched = all ? count : 1;
       for (let p = 0; p < touched; p++) {
         yield { kind: "access", handle, offset: p * 4096, length: all ? 8 : 1, write: true };

@@ -165,6 +165,7 @@ export default defineWorkload({
             count: 1,
             intent: write ? "write" : "read",
             scope: "local",
+            context: "sleepable",
           };
           yield { kind: "access", handle, offset: 0, length: 4096, write };
           yield { kind: "unmap", handle };

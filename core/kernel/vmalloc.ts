@@ -88,10 +88,18 @@ export class Vmalloc {
   readonly #nodes: number;
   readonly #lockFree: number;
   readonly #lockBusy: number[];
+  /** vmap_purge_lock, a mutex (sleeping). */
   readonly #lockPurge: number;
+  /** purge_vmap_area_lock, the spinlock of the lazy (purge) tree and list. */
+  readonly #lockPurgeList: number;
+  /** Purges run by the drain worker (drain_vmap_work on a kworker). */
+  drainRuns = 0;
+  /** Blocks retired by purge_fragmented_blocks(). */
+  fragmentedBlocksPurged = 0;
   readonly #p: {
     alloc: number;
     free: number;
+    search: number;
     blockAlloc: number;
     blockFree: number;
     purgeArea: number;
@@ -100,7 +108,7 @@ export class Vmalloc {
   constructor(machine: Machine, options: VmallocOptions) {
     this.machine = machine;
     this.options = options;
-    this.blockPages = vmapBlockPages(machine.cpus);
+    this.blockPages = vmapBlockPages(machine.nrCpus);
     this.#free = [[0, machine.config.vmallocPages]];
     this.#cpuBlocks = Array.from({ length: machine.cpus }, () => []);
     this.#nodes =
@@ -111,9 +119,11 @@ export class Vmalloc {
       machine.lockId(this.#nodes === 1 ? "vmap_area_lock" : `vmap_node_lock_${node}`),
     );
     this.#lockPurge = machine.lockId("vmap_purge_lock");
+    this.#lockPurgeList = machine.lockId("purge_vmap_area_lock");
     this.#p = {
       alloc: machine.parameterId("vmap_area_alloc_cycles"),
       free: machine.parameterId("vmap_area_free_cycles"),
+      search: machine.parameterId("vmap_area_search_cycles"),
       blockAlloc: machine.parameterId("vmap_block_alloc_cycles"),
       blockFree: machine.parameterId("vmap_block_free_cycles"),
       purgeArea: machine.parameterId("vmap_purge_area_cycles"),
@@ -171,31 +181,48 @@ export class Vmalloc {
   }
 
   /**
-   * alloc_vmap_area(): a per-node pool hit (per-cpu-nodes, up to 256 pages) avoids the
-   * global free-tree lock; otherwise first fit under free_vmap_area_lock. On overflow it
-   * purges synchronously and retries once. Returns the area's first index, or -1.
+   * Nodes an augmented rb-tree descent visits over `areas` nodes: one per level of a
+   * balanced tree, ceil(log2(areas + 1)) (find_vmap_lowest_match() walks down using
+   * subtree_max_size). More free areas, i.e. more fragmentation, means a deeper walk.
+   */
+  static treeDepth(areas: number): number {
+    return areas <= 0 ? 0 : Math.ceil(Math.log2(areas + 1));
+  }
+
+  /**
+   * alloc_vmap_area() (mm/vmalloc.c, 6.1): kmem_cache_alloc() of the vmap_area and the
+   * caller's other allocations happen before any lock (charged as vmap_area_alloc_cycles,
+   * the figure fitted to E10); then free_vmap_area_lock is held around __alloc_vmap_area()
+   * only, whose first-fit descent costs vmap_area_search_cycles per tree level over the
+   * current free areas; then vmap_area_lock around the busy-tree insert. A per-node pool
+   * hit (per-cpu-nodes, up to 256 pages) avoids the global free tree. On overflow it
+   * purges synchronously (purge_vmap_area_lazy(), with purge_fragmented_blocks_allcpus())
+   * and retries the locked search once.
    */
   #allocArea(cpu: number, pages: number, align: number, mapped: number): Area | undefined {
     const machine = this.machine;
     const ledger = machine.ledger;
     const node = this.#nodeOf(cpu);
+    ledger.charge(cpu, Cat.vmap_alloc, this.#p.alloc);
     let start = -1;
     if (this.#nodes > 1 && pages <= VMAP_POOL_MAX_PAGES && align === 1) {
       const pool = this.#pools[node].get(pages);
       if (pool && pool.length > 0) {
         machine.acquire(cpu, this.#lockBusy[node]);
         start = pool.pop()!.start;
-        ledger.charge(cpu, Cat.vmap_alloc, this.#p.alloc);
         machine.release(cpu, this.#lockBusy[node]);
       }
     }
     if (start < 0) {
       for (let attempt = 0; attempt < 2 && start < 0; attempt++) {
         machine.acquire(cpu, this.#lockFree);
-        ledger.charge(cpu, Cat.vmap_alloc, this.#p.alloc);
+        ledger.charge(cpu, Cat.vmap_alloc, this.#p.search, Vmalloc.treeDepth(this.#free.length));
         start = this.#firstFit(pages, align);
         machine.release(cpu, this.#lockFree);
-        if (start < 0 && attempt === 0) this.purgeLazy(cpu);
+        if (start < 0 && attempt === 0) {
+          this.#purgeFragmentedBlocks(cpu);
+          this.purgeLazy(cpu);
+        }
       }
       if (start < 0) return undefined;
     }
@@ -206,54 +233,100 @@ export class Vmalloc {
     return area;
   }
 
-  /** free_vmap_area_noflush(): busy → lazy list; queue the drain past lazy_max_pages(). */
+  /**
+   * free_vmap_area_noflush(): the caller's freeing work outside any lock
+   * (vmap_area_free_cycles, fitted with the alloc figure); vmap_area_lock around the
+   * busy-tree unlink; purge_vmap_area_lock around the merge into the lazy tree; past
+   * lazy_max_pages(), schedule_work(&drain_vmap_work): the purge runs later
+   * on this CPU's kworker, not in the caller.
+   */
   #freeAreaLazy(cpu: number, area: Area): void {
     const machine = this.machine;
+    machine.ledger.charge(cpu, Cat.vmap_alloc, this.#p.free);
     machine.acquire(cpu, this.#lockBusy[area.node]);
     this.#busy.delete(area.start);
-    machine.ledger.charge(cpu, Cat.vmap_alloc, this.#p.free);
     machine.release(cpu, this.#lockBusy[area.node]);
+    // The purge-tree insert's own work is inside the fitted vmap_area_free_cycles (charged
+    // above; E10 cannot split it without a re-fit), so this hold is the lock's own cost.
+    machine.acquire(cpu, this.#lockPurgeList);
     this.#lazy.push(area);
+    machine.release(cpu, this.#lockPurgeList);
     this.lazyPages += area.pages;
-    if (this.lazyPages > this.lazyMaxPages) this.purgeLazy(cpu);
+    if (this.lazyPages > this.lazyMaxPages) {
+      machine.queueWork(cpu, "drain_vmap_work", () => this.#drainWork(cpu));
+    }
+  }
+
+  /**
+   * drain_vmap_area_work() on the kworker: purge under vmap_purge_lock, and again while
+   * the lazily freed space is still above lazy_max_pages().
+   */
+  #drainWork(cpu: number): void {
+    do {
+      this.drainRuns++;
+      this.purgeLazy(cpu);
+    } while (this.lazyPages > this.lazyMaxPages);
   }
 
   /** Eager policy: flush the area's range on every CPU now, then free it at once. */
   #freeAreaEager(cpu: number, area: Area): void {
     const machine = this.machine;
     machine.flushTlbKernelRange(cpu, machine.vmallocBase + area.start, area.mapped);
+    machine.ledger.charge(cpu, Cat.vmap_alloc, this.#p.free);
     machine.acquire(cpu, this.#lockBusy[area.node]);
     this.#busy.delete(area.start);
-    machine.ledger.charge(cpu, Cat.vmap_alloc, this.#p.free);
     machine.release(cpu, this.#lockBusy[area.node]);
     this.#returnArea(cpu, area);
   }
 
+  /** One area back to the free tree (merge_or_add_vmap_area() under free_vmap_area_lock) or its node pool. */
   #returnArea(cpu: number, area: Area): void {
+    this.#returnAreas(cpu, [area]);
+  }
+
+  /**
+   * Areas back to their node pools (per-cpu-nodes, up to 256 pages) or, under one hold of
+   * free_vmap_area_lock, merged into the free tree at vmap_purge_area_cycles each (the
+   * merge walk of __purge_vmap_area_lazy()).
+   */
+  #returnAreas(cpu: number, areas: readonly Area[]): void {
     const machine = this.machine;
-    if (this.#nodes > 1 && area.pages <= VMAP_POOL_MAX_PAGES) {
-      const pools = this.#pools[area.node];
-      const pool = pools.get(area.pages) ?? [];
-      pool.push(area);
-      pools.set(area.pages, pool);
-      return;
+    const toTree: Area[] = [];
+    for (const area of areas) {
+      if (this.#nodes > 1 && area.pages <= VMAP_POOL_MAX_PAGES) {
+        const pools = this.#pools[area.node];
+        const pool = pools.get(area.pages) ?? [];
+        pool.push(area);
+        pools.set(area.pages, pool);
+      } else {
+        toTree.push(area);
+      }
     }
+    const pooled = areas.length - toTree.length;
+    // 6.9 node pools: the per-node pool lock, never contended in this model.
+    if (pooled > 0) machine.ledger.charge(cpu, Cat.vmap_alloc, this.#p.purgeArea, pooled);
+    if (toTree.length === 0) return;
     machine.acquire(cpu, this.#lockFree);
-    this.#release(area.start, area.pages);
+    machine.ledger.charge(cpu, Cat.vmap_alloc, this.#p.purgeArea, toTree.length);
+    for (const area of toTree) this.#release(area.start, area.pages);
     machine.release(cpu, this.#lockFree);
   }
 
   /**
-   * __purge_vmap_area_lazy(): under vmap_purge_lock, one flush_tlb_kernel_range() over
+   * __purge_vmap_area_lazy(), under the vmap_purge_lock mutex: take the whole lazy list
+   * (purge_vmap_area_lock held only for that), one flush_tlb_kernel_range() over
    * [lowest, highest] lazily freed address (plus `extra`, the dirty vmap-block range from
-   * vm_unmap_aliases), then merge every area back. Returns whether anything was purged.
+   * vm_unmap_aliases), then merge every area back under free_vmap_area_lock. Returns
+   * whether anything was purged.
    */
   purgeLazy(cpu: number, extra?: [number, number]): boolean {
     const machine = this.machine;
     if (this.#lazy.length === 0 && !extra) return false;
     machine.acquire(cpu, this.#lockPurge, true);
+    machine.acquire(cpu, this.#lockPurgeList);
     const areas = this.#lazy;
     this.#lazy = [];
+    machine.release(cpu, this.#lockPurgeList);
     let low = extra ? extra[0] : Number.POSITIVE_INFINITY;
     let high = extra ? extra[1] : Number.NEGATIVE_INFINITY;
     for (const area of areas) {
@@ -265,9 +338,8 @@ export class Vmalloc {
     }
     if (areas.length > 0) {
       machine.ledger.count(Ev.vmap_purges);
-      machine.ledger.charge(cpu, Cat.vmap_alloc, this.#p.purgeArea, areas.length);
       if (this.#nodes > 1) this.#decayPools(cpu);
-      for (const area of areas) this.#returnArea(cpu, area);
+      this.#returnAreas(cpu, areas);
     }
     this.lazyPages = 0;
     machine.release(cpu, this.#lockPurge);
@@ -403,8 +475,32 @@ export class Vmalloc {
   }
 
   /**
-   * vm_unmap_aliases(): flush the dirty ranges of blocks still on a CPU's free list (6.1
-   * misses wholly allocated blocks, fixed upstream in 2023) and purge the lazy areas.
+   * purge_fragmented_blocks_allcpus(): every block on a CPU's free list whose space is all
+   * used or dirty (free + dirty == VMAP_BBMAP_BITS) but not wholly dirty is retired: its
+   * VA goes to the lazy list (free_vmap_block() -> free_vmap_area_noflush()). A block with
+   * free == 0 is off the free list and is not seen (the 6.1 gap).
+   */
+  #purgeFragmentedBlocks(cpu: number): void {
+    for (const list of this.#cpuBlocks) {
+      for (let i = list.length - 1; i >= 0; i--) {
+        const block = list[i];
+        if (block.free + block.dirty !== this.blockPages || block.dirty === this.blockPages)
+          continue;
+        list.splice(i, 1);
+        block.onFreeList = false;
+        this.#blocks.delete(block.start);
+        this.fragmentedBlocksPurged++;
+        const area = this.#busy.get(block.start);
+        if (area) this.#freeAreaLazy(cpu, area);
+      }
+    }
+  }
+
+  /**
+   * vm_unmap_aliases() (_vm_unmap_aliases): note the dirty ranges of blocks still on a
+   * CPU's free list (6.1 misses wholly allocated blocks, fixed upstream in 2023), then
+   * under vmap_purge_lock purge_fragmented_blocks_allcpus() and purge the lazy areas with
+   * one flush over everything (or, if nothing was lazy, over the dirty ranges alone).
    */
   vmUnmapAliases(cpu: number): void {
     let low = Number.POSITIVE_INFINITY;
@@ -417,6 +513,7 @@ export class Vmalloc {
       }
     }
     const extra: [number, number] | undefined = high > low ? [low, high] : undefined;
+    this.#purgeFragmentedBlocks(cpu);
     this.purgeLazy(cpu, extra);
   }
 }

@@ -30,6 +30,7 @@ export default defineStrategy({
   supports: { local: true, global: true, longTerm: true },
   restoresProtection: false,
   mapsRanges: false,
+  directMapReads: true,
   create(context) {
     const { machine, region } = context;
     const resting = restingRights(region.keyMode);

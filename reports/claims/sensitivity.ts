@@ -18,6 +18,8 @@ export interface RankingChange {
   readonly variant: string;
   readonly changes: Readonly<Record<string, number>>;
   readonly ranking: readonly string[];
+  /** Whether this variant changes the winner (not only the order of the others). */
+  readonly winnerChanged: boolean;
 }
 
 export interface WorkloadSensitivity {
@@ -26,6 +28,18 @@ export interface WorkloadSensitivity {
   readonly ranking: readonly string[];
   readonly stable: boolean;
   readonly changes: readonly RankingChange[];
+  /**
+   * The cheapest strategy other than the baseline, with any that cost exactly as much
+   * joined by " = " (undefined when none served).
+   */
+  readonly winner?: string;
+  /** No variant changes the winner (the order of the others may still change). */
+  readonly winnerStable: boolean;
+  /**
+   * The swept parameters (or "joint corner") under which the winner changes: the winner
+   * is conditional on each staying inside the part of its range where it holds.
+   */
+  readonly decisive: readonly string[];
 }
 
 export interface SensitivityReport {
@@ -33,6 +47,37 @@ export interface SensitivityReport {
   readonly sweptParameters: readonly string[];
   readonly variants: number;
   readonly workloads: readonly WorkloadSensitivity[];
+}
+
+/** Mean cycles/op per workload and strategy (cells that ran ok). */
+function meanCosts(cells: readonly CellResult[]): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
+  for (const cell of cells) {
+    if (cell.status !== "ok" || cell.runs.length === 0) continue;
+    const cost =
+      cell.runs.reduce((sum, run) => sum + run.metrics["cost.cycles_per_op"], 0) / cell.runs.length;
+    const map = out.get(cell.workload) ?? new Map<string, number>();
+    map.set(cell.strategy, cost);
+    out.set(cell.workload, map);
+  }
+  return out;
+}
+
+/**
+ * The winner of a ranking: the cheapest strategy other than the baseline, with every
+ * strategy that costs exactly as much (a tie, e.g. pks-kmap and kmap-local-range on
+ * single-page maps), joined with " = ".
+ */
+function winnerWithTies(
+  ranking: readonly string[],
+  costs: ReadonlyMap<string, number> | undefined,
+  baseline: string,
+): string | undefined {
+  const candidates = ranking.filter((strategy) => strategy !== baseline);
+  if (candidates.length === 0) return undefined;
+  const best = costs?.get(candidates[0]);
+  const tied = candidates.filter((strategy) => costs?.get(strategy) === best);
+  return tied.join(" = ");
 }
 
 /** Ranking per workload: strategies whose cell ran ok, by mean cycles/op (ties by name). */
@@ -62,6 +107,13 @@ export interface SensitivityOptions {
   /** Runs the comparison of one plan (default runComparison; the CLI may pass its parallel runner). */
   readonly run?: (plan: ComparisonPlan) => CellResult[];
   readonly onVariant?: (done: number, total: number, label: string) => void;
+  /** The baseline strategy, which is not a candidate for winner (default "unprotected"). */
+  readonly baseline?: string;
+}
+
+/** The cheapest strategy of a ranking other than the baseline. */
+export function winnerOf(ranking: readonly string[], baseline: string): string | undefined {
+  return ranking.find((strategy) => strategy !== baseline);
 }
 
 export function sensitivity(
@@ -69,17 +121,30 @@ export function sensitivity(
   options: SensitivityOptions = {},
 ): SensitivityReport {
   const run = options.run ?? ((p: ComparisonPlan) => runComparison(p));
-  const base = rankings(run(plan));
+  const baseline = options.baseline ?? "unprotected";
+  const baseCells = run(plan);
+  const base = rankings(baseCells);
+  const baseCosts = meanCosts(baseCells);
   const modules = plan.strategies.map((s) => s.module);
   const variants: ProfileVariant[] = sweepVariants(plan.profile, modules);
   const changes = new Map<string, RankingChange[]>();
   variants.forEach((variant, index) => {
-    const ranked = rankings(run(applyVariant(plan, variant)));
+    const variantCells = run(applyVariant(plan, variant));
+    const ranked = rankings(variantCells);
+    const costs = meanCosts(variantCells);
     for (const [workload, ranking] of base) {
       const other = ranked.get(workload) ?? [];
       if (other.join(",") !== ranking.join(",")) {
         const list = changes.get(workload) ?? [];
-        list.push({ variant: variant.label, changes: variant.changes, ranking: other });
+        const winnerChanged =
+          winnerWithTies(other, costs.get(workload), baseline) !==
+          winnerWithTies(ranking, baseCosts.get(workload), baseline);
+        list.push({
+          variant: variant.label,
+          changes: variant.changes,
+          ranking: other,
+          winnerChanged,
+        });
         changes.set(workload, list);
       }
     }
@@ -89,12 +154,28 @@ export function sensitivity(
     profile: plan.profile.name,
     sweptParameters: [...sweptParameters(plan.profile), ...sweptStrategyCosts(modules)],
     variants: variants.length,
-    workloads: [...base.entries()].map(([workload, ranking]) => ({
-      workload,
-      ranking,
-      stable: !changes.has(workload),
-      changes: changes.get(workload) ?? [],
-    })),
+    workloads: [...base.entries()].map(([workload, ranking]) => {
+      const list = changes.get(workload) ?? [];
+      const flips = list.filter((change) => change.winnerChanged);
+      const decisive = [
+        ...new Set(
+          flips.map((change) =>
+            change.variant.includes("joint corner")
+              ? "joint corner"
+              : change.variant.slice(0, change.variant.lastIndexOf("=")),
+          ),
+        ),
+      ];
+      return {
+        workload,
+        ranking,
+        stable: list.length === 0,
+        changes: list,
+        winner: winnerWithTies(ranking, baseCosts.get(workload), baseline),
+        winnerStable: flips.length === 0,
+        decisive,
+      };
+    }),
   };
 }
 
@@ -114,8 +195,15 @@ export function renderSensitivity(
   out += `${report.variants} variants: each of ${report.sweptParameters.length} unverified/derived parameters at both ends of its range, and the two joint corners.\n\n`;
   for (const w of report.workloads) {
     out += `${bullet}${w.workload}: ${w.ranking.join(" < ")}: ${w.stable ? "stable" : "changes"}\n`;
+    const verdict =
+      w.winner === undefined
+        ? "no candidate served every map"
+        : w.winnerStable
+          ? `winner ${w.winner}: robust${w.stable ? "" : " (only the order of the others changes)"}`
+          : `winner ${w.winner}: conditional on ${w.decisive.join(", ")} (the winner changes inside the documented range)`;
+    out += `${format === "markdown" ? "  - " : "      "}${verdict}\n`;
     for (const change of w.changes) {
-      out += `${format === "markdown" ? "  - " : "      "}${change.variant}: ${change.ranking.join(" < ")}\n`;
+      out += `${format === "markdown" ? "  - " : "      "}${change.variant}: ${change.ranking.join(" < ")}${change.winnerChanged ? "  [winner changes]" : ""}\n`;
     }
   }
   return out;

@@ -222,16 +222,19 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
   if (png) await emitPng(doc, options.out);
   else emit(await renderDocument(doc, format, options.metrics, flags.style), options.out);
   if (flags.sensitivity) {
-    const report = sensitivity({
-      strategies: comparison.strategies,
-      workloads: comparison.workloads,
-      seeds: comparison.config.seeds,
-      machine: comparison.machine,
-      profile: comparison.profile,
-      strayEvery: DEFAULT_STRAY_EVERY,
-      checkInvariants: comparison.checkInvariants,
-      operationBudget: comparison.operationBudget,
-    });
+    const report = sensitivity(
+      {
+        strategies: comparison.strategies,
+        workloads: comparison.workloads,
+        seeds: comparison.config.seeds,
+        machine: comparison.machine,
+        profile: comparison.profile,
+        strayEvery: DEFAULT_STRAY_EVERY,
+        checkInvariants: comparison.checkInvariants,
+        operationBudget: comparison.operationBudget,
+      },
+      { baseline: comparison.config.baseline },
+    );
     process.stdout.write(renderSensitivity(report, format === "markdown" ? "markdown" : "table"));
   }
   if (options.out !== undefined && !png) {
@@ -239,5 +242,9 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
       `pkslab: wrote ${options.out} (${format}, ${cells.length} cell${cells.length === 1 ? "" : "s"}, config ${doc.context.configHash})\n`,
     );
   }
-  if (cells.some((cell) => cell.status === "failed")) process.exitCode = 1;
+  // Exit 1 when a cell could not be run (plugin error, broken invariant, budget, timeout);
+  // a cell that failed because the kernel would oops is a result, reported as such.
+  if (cells.some((cell) => cell.status === "failed" && cell.served.oopses === 0)) {
+    process.exitCode = 1;
+  }
 }

@@ -214,6 +214,8 @@ describe("pkslab claims on the model", () => {
     "vmap-long-term": "supported",
     "no-direct-map-slow": "refuted",
     "kmap-local-range-btrfs": "supported",
+    // Supported since readers of a write-disable region take page_address() (no PKRS write):
+    // pks-kmap no longer pays a lift per read-only helper call (issue 17, item 1).
     "pks-btrfs-debug": "supported",
     "pks-local-cpu": "supported",
   };

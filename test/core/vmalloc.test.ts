@@ -56,7 +56,7 @@ describe("vmap/vunmap", () => {
     expect(machine.access(1, alias, WRITE)).toBe(FAULT_NOT_PRESENT);
   });
 
-  it("purges only when the lazily freed space passes lazy_max_pages()", () => {
+  it("queues the drain (schedule_work(&drain_vmap_work)) only when the lazily freed space passes lazy_max_pages(); the kworker purges", () => {
     const machine = smallMachine(); // 4 CPUs: threshold 24576 pages
     const vmalloc = new Vmalloc(machine, { flush: "lazy", allocator: "global-lock" });
     const perUnmap = 5; // 4 pages + guard
@@ -64,8 +64,17 @@ describe("vmap/vunmap", () => {
     for (let i = 0; i < unmapsBeforePurge; i++)
       vmalloc.vunmap(0, vmalloc.vmap(0, pages(4), PAGE_KERNEL));
     expect(machine.ledger.events[Ev.vmap_purges]).toBe(0);
+    expect(machine.hasQueuedWork(0)).toBe(false);
     vmalloc.vunmap(0, vmalloc.vmap(0, pages(4), PAGE_KERNEL));
+    // Not in the caller: free_vmap_area_noflush() only queues the work on this CPU.
+    expect(machine.ledger.events[Ev.vmap_purges]).toBe(0);
+    expect(machine.hasQueuedWork(0)).toBe(true);
+    expect(machine.hasQueuedWork(1)).toBe(false);
+    // Queuing it again while pending does nothing (WORK_STRUCT_PENDING_BIT).
+    vmalloc.vunmap(0, vmalloc.vmap(0, pages(4), PAGE_KERNEL));
+    expect(machine.runQueuedWork(0)).toBe(1);
     expect(machine.ledger.events[Ev.vmap_purges]).toBe(1);
+    expect(vmalloc.drainRuns).toBe(1);
     // The purge covers far more than 33 pages: one full flush on every CPU.
     expect(machine.ledger.events[Ev.full_flushes]).toBe(machine.cpus);
     expect(vmalloc.lazyPages).toBe(0);

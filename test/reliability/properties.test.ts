@@ -74,7 +74,8 @@ describe("properties: random small configurations keep every invariant", () => {
           checkInvariants: true,
         });
         expect(result.violations, JSON.stringify(config)).toEqual([]);
-        expect(result.status).not.toBe("failed");
+        // A run fails only as a model verdict (the kernel would oops), never by breaking.
+        if (result.status === "failed") expect(result.served.oopses).toBeGreaterThan(0);
       }),
       { seed: 20260101, numRuns: 60 },
     );

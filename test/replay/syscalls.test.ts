@@ -48,6 +48,7 @@ describe("trace replay: system calls recorded in the trace (issue 18)", () => {
         params,
         region: workload.region(params),
         strategyMapsRanges: false,
+        strategyDirectMapReads: false,
       }),
     ];
     const kinds = ops

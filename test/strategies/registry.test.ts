@@ -96,6 +96,21 @@ describe("built-in registry", () => {
     expect(text).toMatch(/cost parameters: none/);
   });
 
+  it("labels the mechanisms x86-64 6.1 does not have: the fixmap slots no-direct-map and kmap-local-range assume", () => {
+    for (const name of ["no-direct-map", "kmap-local-range"] as const) {
+      const meta = strategyMetadata(BUILTIN_STRATEGIES[name]);
+      expect(
+        meta.proposed.some((line) => /fixmap/.test(line) && /X86_32/.test(line)),
+        name,
+      ).toBe(true);
+      expect(describeStrategy(BUILTIN_STRATEGIES[name])).toMatch(
+        /proposed mechanisms \(not in x86-64 Linux 6\.1\):\n {4}- /,
+      );
+    }
+    expect(strategyMetadata(BUILTIN_STRATEGIES.unprotected).proposed).toEqual([]);
+    expect(describeStrategy(BUILTIN_STRATEGIES.unprotected)).not.toMatch(/proposed mechanisms/);
+  });
+
   it("gives JSON-able metadata for list --json", () => {
     const meta = strategyMetadata(BUILTIN_STRATEGIES["pks-kmap"]);
     const round = JSON.parse(JSON.stringify(meta));

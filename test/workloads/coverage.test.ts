@@ -39,13 +39,14 @@ describe("coverage scenarios", () => {
   });
 
   it("vmap-alias with lazy flush lets a cross-cpu-stale write through before the purge and blocks it after", () => {
-    // Two CPUs: lazy_max_pages = fls(2) * 8192 = 16384; each handoff frees 2 pages (guard),
-    // so a purge comes every ~8192 items.
+    // Two CPUs: lazy_max_pages = fls(2) * 8192 = 16384. A handoff is a short-lived global
+    // mapping, so it takes vm_map_ram(): one page of a 1024-page per-CPU vmap block, which
+    // goes to the lazy list when wholly dirty; a purge comes every 16 blocks (~16384 items).
     const result = simulate(
       vmapAlias,
       handoff,
       {
-        items: 20_000,
+        items: 36_000,
         // A slow producer: the consumer keeps up, so an item is unmapped soon after the
         // producer's CPU cached its alias (a fast producer runs ahead and its TLB evicts).
         produce_cycles: 5000,
@@ -142,14 +143,15 @@ describe("coverage scenarios", () => {
     const result = simulate(
       pksKmap,
       workload,
-      { searches: 20 },
+      // Enough strays that several CPUs catch some: one every other injection point.
+      { searches: 20, stray_every: 2 },
       { strategyOptions: { "fault-mode": "strict" } },
     );
     const catches = result.catches ?? [];
     const caught = result.metrics["coverage.caught"];
     expect(caught).toBeGreaterThan(20);
     expect(catches.reduce((sum, entry) => sum + entry.count, 0)).toBe(caught);
-    const kinds = new Set(["map", "access", "unmap", "compute", "complete", "idle"]);
+    const kinds = new Set(["map", "access", "direct-read", "unmap", "compute", "complete", "idle"]);
     for (const entry of catches) {
       expect(entry.cpu).toBeGreaterThanOrEqual(0);
       expect(entry.cpu).toBeLessThan(4);
@@ -191,5 +193,22 @@ describe("coverage scenarios", () => {
     // Only user-owned pages are targets, and those are out of the direct map.
     expect(m["coverage.wild-direct.blocked"]).toBe(m["coverage.wild-direct.injected"]);
     expect(m["coverage.stray-read.blocked"]).toBe(m["coverage.stray-read.injected"]);
+  });
+});
+
+describe("WARN_ONCE reporting vs every caught fault (Weiny v10 memremap.pks_fault_mode)", () => {
+  it("relaxed mode: catches are granted and reported once; strict mode: every catch oopses", () => {
+    const workload = BUILTIN_WORKLOADS["btrfs-debug-ro"];
+    const given = { searches: 20, stray_mix: "wild-direct" };
+    const relaxed = simulate(pksKmap, workload, given).metrics;
+    const strict = simulate(pksKmap, workload, given, {
+      strategyOptions: { "fault-mode": "strict" },
+    }).metrics;
+    expect(relaxed["coverage.caught"]).toBeGreaterThan(1);
+    expect(relaxed["coverage.caught_granted"]).toBe(relaxed["coverage.caught"]);
+    expect(relaxed["coverage.caught_oops"]).toBe(0);
+    expect(relaxed["strategy.warn_once"]).toBe(1);
+    expect(strict["coverage.caught_oops"]).toBe(strict["coverage.caught"]);
+    expect(strict["coverage.caught_granted"]).toBe(0);
   });
 });

@@ -31,6 +31,7 @@ export function stream(
   thread: number,
   cpus = 16,
   strategyMapsRanges = false,
+  strategyDirectMapReads = false,
 ): Operation[] {
   const threads = workload.threads(params, cpus);
   return [
@@ -42,6 +43,7 @@ export function stream(
       params,
       region: workload.region(params),
       strategyMapsRanges,
+      strategyDirectMapReads,
     }),
   ];
 }

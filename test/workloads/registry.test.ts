@@ -137,7 +137,7 @@ describe("workload registry", () => {
     );
     const btrfs = BUILTIN_WORKLOADS["btrfs-metadata"];
     expect(() => resolveWorkloadParams(btrfs, { mapping: "per-folio" })).toThrow(
-      /per-range, per-page/,
+      /per-helper, per-visit, per-search/,
     );
   });
 

@@ -76,6 +76,7 @@ describe("documented shapes", () => {
       pages: 4096,
       keyMode: "access-disable",
       contiguous: true,
+      memory: "device",
     });
   });
 
@@ -102,9 +103,9 @@ describe("documented shapes", () => {
     expect(brackets / 200).toBeLessThan(14);
   });
 
-  it("btrfs-metadata per-range: ~0.5% of helper accesses cross a page boundary, one 4-page map per eb visited", () => {
+  it("btrfs-metadata per-visit: ~0.5% of helper accesses cross a page boundary, one 4-page map per eb visited", () => {
     const workload = BUILTIN_WORKLOADS["btrfs-metadata"];
-    const params = resolveWorkloadParams(workload, { searches: 300, mapping: "per-range" });
+    const params = resolveWorkloadParams(workload, { searches: 300, mapping: "per-visit" });
     const ops = allStreams(workload, params, 11).flat();
     const kinds = countKinds(ops);
     const accesses = ops.filter((op) => op.kind === "access");
@@ -126,10 +127,10 @@ describe("documented shapes", () => {
     ).toBe(true);
   });
 
-  it("btrfs-metadata per-page: no access crosses; a crossing helper becomes one map per page touched", () => {
+  it("btrfs-metadata per-helper: no access crosses; a crossing helper becomes one map per page touched", () => {
     const workload = BUILTIN_WORKLOADS["btrfs-metadata"];
-    const perRange = resolveWorkloadParams(workload, { searches: 100, mapping: "per-range" });
-    const perPage = resolveWorkloadParams(workload, { searches: 100, mapping: "per-page" });
+    const perRange = resolveWorkloadParams(workload, { searches: 100, mapping: "per-visit" });
+    const perPage = resolveWorkloadParams(workload, { searches: 100, mapping: "per-helper" });
     const rangeOps = allStreams(workload, perRange, 5).flat();
     const pageOps = allStreams(workload, perPage, 5).flat();
     expect(pageOps.filter(crosses)).toEqual([]);
@@ -142,7 +143,38 @@ describe("documented shapes", () => {
     expect(pageMaps / (16 * 100)).toBeGreaterThan(15);
   });
 
-  it("btrfs-metadata mapping=api: per-range for range APIs, per-page for one-page APIs", () => {
+  it("btrfs-metadata per-search: each eb on the path mapped once at its visit, all held until the search ends, released leaf first", () => {
+    const workload = BUILTIN_WORKLOADS["btrfs-metadata"];
+    const params = resolveWorkloadParams(workload, { searches: 20, mapping: "per-search" });
+    const ops = stream(workload, params, 9, 0);
+    let live: number[] = [];
+    let maxLive = 0;
+    for (const op of ops) {
+      if (op.kind === "map") {
+        expect(op.count).toBe(EB_PAGES);
+        live.push(op.handle);
+        maxLive = Math.max(maxLive, live.length);
+      } else if (op.kind === "unmap") {
+        // btrfs_release_path() releases nodes[0] (the leaf, mapped last) first: LIFO.
+        expect(op.handle).toBe(live[live.length - 1]);
+        live = live.slice(0, -1);
+      } else if (op.kind === "complete") {
+        expect(live).toEqual([]);
+      }
+    }
+    expect(maxLive).toBe(3); // levels
+    expect(ops.filter((op) => op.kind === "map").length).toBe(20 * 3);
+  });
+
+  it("btrfs-metadata defaults to 6.1's scattered eb pages; contiguous = true is the 6.8+ folio layout", () => {
+    const workload = BUILTIN_WORKLOADS["btrfs-metadata"];
+    expect(workload.region(resolveWorkloadParams(workload)).contiguous).toBe(false);
+    expect(workload.region(resolveWorkloadParams(workload, { contiguous: true })).contiguous).toBe(
+      true,
+    );
+  });
+
+  it("btrfs-metadata mapping=api: per-visit for range APIs, per-helper for one-page APIs", () => {
     const workload = BUILTIN_WORKLOADS["btrfs-metadata"];
     const params = resolveWorkloadParams(workload, { searches: 20 });
     expect(params.mapping).toBe("api");
