@@ -20,7 +20,6 @@ import {
   validateMachineConfig,
 } from "../../core/machine.ts";
 import { machineParamName, parseMachineParam } from "../../core/machine-params.ts";
-import { PACKAGE_ROOT } from "../../core/package-root.ts";
 import { hasPluginExtension, loadPluginExport } from "../../core/plugin-catalog.ts";
 import {
   type CostProfile,
