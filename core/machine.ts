@@ -1106,8 +1106,12 @@ export class Machine {
       const saved = this.#irqPkrsEnter(target);
       work(target);
       this.#irqPkrsExit(target, saved);
+      // The interrupt is taken when it is sent (smp_call_function_many_cond waits for the
+      // handlers, csd_lock_wait): the acknowledgement comes when the handler is done, not
+      // when the target's own simulated clock catches up with the sender's (operation-
+      // granular interleaving can leave a target's clock ahead of the send time).
       const handled = this.now(target) - start;
-      const ack = Math.max(sentAt, start) + handled;
+      const ack = sentAt + handled;
       if (ack > lastAck) lastAck = ack;
     }
     if (local && !serial) work(cpu);

@@ -140,6 +140,8 @@ const xpfoCases: ValidationCase[] = [
     toleranceWhy:
       "fitted point; 10% leaves room for the seed and the 2 MiB split warm-up while still pinning the shootdown model",
     measure: (profile) => xpfoRatio(profile, 4, false),
+    knownMiss:
+      "the shootdown parameters were fitted while an IPI's acknowledgement waited for the target's simulated clock to catch up; since the acknowledgement waits only for the handler (issue 17), 4 CPUs wait less (2.59x -> 2.18x); not re-fitted",
   },
   {
     id: "xpfo-eager-96cpu",

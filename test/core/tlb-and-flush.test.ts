@@ -99,14 +99,18 @@ describe("flush_tlb_kernel_range (arch/x86/mm/tlb.c; kernel-mechanics.md 3.5)", 
     expect(events[Ev.ipis]).toBe(machine.cpus - 1);
   });
 
-  it("is synchronous: the initiator waits for the slowest target, and targets pay the handler", () => {
+  it("is synchronous: the initiator waits for the slowest handler, and targets pay the handler", () => {
     const machine = smallMachine();
-    machine.ledger.clock[2] = 50_000; // CPU 2 is busy far in the future
+    // CPU 2's simulated clock is far ahead (operation-granular interleaving): the IPI still
+    // interrupts it when sent, so the initiator waits for its handler (csd_lock_wait in
+    // smp_call_function_many_cond), not for its clock.
+    machine.ledger.clock[2] = 50_000;
     machine.flushTlbKernelRange(0, machine.vmallocBase, 1);
-    expect(machine.ledger.categoryTotal(Cat.ipi_handle)).toBe(
-      3 * machine.profile.parameters.ipi_handler_cycles.value,
-    );
-    expect(machine.now(0)).toBeGreaterThan(50_000);
+    const handler = machine.profile.parameters.ipi_handler_cycles.value;
+    expect(machine.ledger.categoryTotal(Cat.ipi_handle)).toBe(3 * handler);
+    expect(machine.now(0)).toBeGreaterThanOrEqual(handler);
+    expect(machine.now(0)).toBeLessThan(50_000);
+    expect(machine.ledger.categoryTotal(Cat.ipi_wait)).toBeGreaterThan(0);
   });
 });
 

@@ -41,8 +41,15 @@ describe("mmap-sync (sysbench fileio mmap + sync)", () => {
   it("flush=serial waits longer than concurrent for the same flushes", () => {
     const serial = run(mmapSync, params, { flush: "serial" });
     const concurrent = run(mmapSync, params, { flush: "concurrent" });
-    expect(serial["events.mm_flushes"]).toBe(concurrent["events.mm_flushes"]);
-    expect(serial["cost.cycles.ipi_wait"]).toBeGreaterThan(concurrent["cost.cycles.ipi_wait"]);
+    // How many flushes the run makes depends on timing (which CPUs are still in the mm's
+    // cpumask); the rule is per flush: serial waits for the IPIs after its own flush.
+    expect(serial["events.mm_flushes"]).toBeGreaterThan(0);
+    expect(
+      Math.abs(serial["events.mm_flushes"] / concurrent["events.mm_flushes"] - 1),
+    ).toBeLessThan(0.05);
+    expect(serial["cost.cycles.ipi_wait"] / serial["events.mm_flushes"]).toBeGreaterThan(
+      concurrent["cost.cycles.ipi_wait"] / concurrent["events.mm_flushes"],
+    );
   });
 });
 
