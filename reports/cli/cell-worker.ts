@@ -5,6 +5,7 @@
  * so a cell computes exactly what it would in the main thread.
  */
 import { type CellResult, runComparison } from "../../core/compare.ts";
+import { listChanged, restoreIntrinsics, snapshotIntrinsics } from "../../core/intrinsics.ts";
 import type { CostProfile } from "../../core/profile.ts";
 import { attachWatch } from "../../core/watchdog.ts";
 import { BUILTIN_STRATEGIES, loadStrategyPlugin } from "../../strategies/registry.ts";
@@ -46,8 +47,49 @@ async function cachedModule<M>(
   return module;
 }
 
-/** Runs one cell (the tinypool entry point). */
+/** The built-ins as this worker found them, before any plugin code ran in it. */
+const intrinsics = snapshotIntrinsics();
+
+/** The plugins (not built-ins) among a cell's strategy and workload, or every one loaded here. */
+function pluginsOf(task: CellTask): string[] {
+  const entries = [task.config.strategies[task.strategy], task.config.workloads[task.workload]];
+  const own = entries.filter((entry) => entry.source !== "built-in");
+  if (own.length > 0) return own.map((entry) => `${entry.name} (${entry.source})`);
+  return [...moduleCache.keys()]
+    .map((key) => key.split("\u0000"))
+    .filter(([, source]) => source !== "built-in")
+    .map(([, source, name]) => `${name} (${source})`);
+}
+
+/**
+ * Runs one cell (the tinypool entry point). Built-ins that the cell's plugin code changed
+ * are put back before the next cell, and the cell fails naming the plugin and what it
+ * changed (its numbers were computed with broken built-ins).
+ */
 export default async function runCellTask(task: CellTask): Promise<CellResult> {
+  let cell: CellResult | undefined;
+  let thrown: unknown;
+  try {
+    cell = await runCell(task);
+  } catch (error) {
+    thrown = error;
+  }
+  const changed = restoreIntrinsics(intrinsics);
+  if (changed.length > 0) {
+    const plugins = pluginsOf(task);
+    return {
+      workload: task.config.workloads[task.workload].name,
+      strategy: task.config.strategies[task.strategy].name,
+      status: "error",
+      reason: `plugin ${plugins.join(" or ") || "code"} changed JavaScript built-ins (${listChanged(changed)}); they were put back, and this cell's results are not used`,
+      runs: [],
+    };
+  }
+  if (thrown !== undefined || cell === undefined) throw thrown;
+  return cell;
+}
+
+async function runCell(task: CellTask): Promise<CellResult> {
   const strategyEntry = task.config.strategies[task.strategy];
   const workloadEntry = task.config.workloads[task.workload];
   const strategy = withCostOverrides(

@@ -95,7 +95,11 @@ function addRunOptions(command: Command, schema: z.ZodObject = runFlagsSchema): 
     )
     .option(
       "--cell-timeout <seconds>",
-      "wall-clock limit of a cell that runs plugin code; such cells run in worker threads, and one past the limit is stopped and fails (default 600; 0: no limit, plugin cells run like built-ins)",
+      "wall-clock limit of a cell that runs plugin code; such cells run in worker threads, and one past the limit is stopped and fails (default 600; 0: no limit)",
+    )
+    .option(
+      "--cell-memory <MB>",
+      "heap limit of the worker threads that run plugin cells; a plugin cell past it is stopped and fails alone (default 2048; 0: no limit)",
     )
     .option(
       "--operation-budget <n>",

@@ -201,6 +201,7 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
       options.jobs,
       (done) => bar?.update(done),
       options.cellTimeout,
+      options.cellMemory,
     );
   } finally {
     bar?.stop();

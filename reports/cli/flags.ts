@@ -241,6 +241,7 @@ export const runFlagsSchema = z.object({
   check: flag().optional(),
   operationBudget: wholeNumber(1).optional(),
   cellTimeout: nonNegativeNumber().optional(),
+  cellMemory: wholeNumber(0).optional(),
 });
 
 /** Report formats of `compare`: the renderers, and png (charts into a directory). */

@@ -361,6 +361,8 @@ export async function resolveComparison(options: CompareOptions): Promise<Resolv
     reproduce += ` --operation-budget ${options.operationBudget}`;
   if (options.cellTimeout !== undefined && !options.cellTimeout.setting.startsWith("the default"))
     reproduce += ` --cell-timeout ${options.cellTimeout.ms / 1000}`;
+  if (options.cellMemory !== undefined && !options.cellMemory.setting.startsWith("the default"))
+    reproduce += ` --cell-memory ${options.cellMemory.mb}`;
   return {
     strategies: plannedStrategies,
     workloads: plannedWorkloads,

@@ -396,6 +396,7 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
       base.jobs,
       (done) => bar?.update(done),
       base.cellTimeout,
+      base.cellMemory,
     );
   } finally {
     bar?.stop();

@@ -73,6 +73,14 @@ export interface CellTimeout {
   readonly setting: string;
 }
 
+/** How much memory a cell with user plugins may take. */
+export interface CellMemory {
+  /** Heap limit (V8 old generation) of the worker threads that run such cells, in MB (0: none). */
+  readonly mb: number;
+  /** The flag or setting that chose the limit, for the message (e.g. `--cell-memory 512`). */
+  readonly setting: string;
+}
+
 /** How often a timed cell's watcher looks at its worker, in milliseconds. */
 const WATCH_INTERVAL_MS = 50;
 /** Least time a worker gets to load a timed cell's plugins, in milliseconds. */
@@ -86,6 +94,52 @@ export function runsPlugin(comparison: ResolvedComparison, ref: CellRef): boolea
   );
 }
 
+/** "strategy loops-forever" and/or "workload w": the user plugins a cell runs. */
+function pluginNames(comparison: ResolvedComparison, ref: CellRef): string {
+  const strategy = comparison.config.strategies[ref.strategy];
+  const workload = comparison.config.workloads[ref.workload];
+  return [
+    strategy.source !== "built-in" ? `strategy plugin ${strategy.name} (${strategy.source})` : "",
+    workload.source !== "built-in" ? `workload plugin ${workload.name} (${workload.source})` : "",
+  ]
+    .filter((name) => name !== "")
+    .join(" or ");
+}
+
+/** Where a watched cell was: "in s.onMap (seed 1)", or outside the hooks, or loading. */
+function whereStopped(strategy: string, watch: SharedArrayBuffer): string {
+  const state = readWatch(watch);
+  return !state.started
+    ? "while its plugins were loading"
+    : state.hook !== undefined
+      ? `in ${strategy}.${state.hook} (seed ${state.seed})`
+      : `outside the strategy's hooks (seed ${state.seed}: the workload's generator, the strategy's create, or the model)`;
+}
+
+/** Whether a worker thread was terminated for reaching its heap limit. */
+const outOfMemory = (error: unknown): boolean =>
+  (error as { code?: unknown } | null)?.code === "ERR_WORKER_OUT_OF_MEMORY";
+
+/**
+ * The failed cell of a plugin whose worker broke: it reached the memory limit, or the
+ * plugin's code threw outside the guarded hooks (for example through a built-in it broke).
+ */
+function brokenCell(
+  comparison: ResolvedComparison,
+  ref: CellRef,
+  error: unknown,
+  memory: CellMemory,
+  watch: SharedArrayBuffer,
+): CellResult {
+  const strategy = comparison.config.strategies[ref.strategy].name;
+  const workload = comparison.config.workloads[ref.workload].name;
+  const where = whereStopped(strategy, watch);
+  const reason = outOfMemory(error)
+    ? `ran out of memory: the ${pluginNames(comparison, ref)} went past the cell memory limit of ${memory.mb} MB (${memory.setting}); stopped ${where}`
+    : `the ${pluginNames(comparison, ref)} broke its worker thread ${where}: ${error instanceof Error ? error.message : String(error)}`;
+  return { workload, strategy, status: "error", reason, runs: [] };
+}
+
 /** The failed cell of a plugin that did not finish in time. */
 function timedOutCell(
   comparison: ResolvedComparison,
@@ -95,12 +149,7 @@ function timedOutCell(
 ): CellResult {
   const strategy = comparison.config.strategies[ref.strategy].name;
   const workload = comparison.config.workloads[ref.workload].name;
-  const state = readWatch(watch);
-  const where = !state.started
-    ? "while its plugins were loading"
-    : state.hook !== undefined
-      ? `in ${strategy}.${state.hook} (seed ${state.seed})`
-      : `outside the strategy's hooks (seed ${state.seed}: the workload's generator, the strategy's create, or the model)`;
+  const where = whereStopped(strategy, watch);
   return {
     workload,
     strategy,
@@ -111,10 +160,13 @@ function timedOutCell(
 }
 
 /**
- * Runs the given cells (see the module comment); `onCell` hears each completion. With a
- * timeout, cells that run user plugin code go to worker threads only (at least one, even
- * with `jobs` 1), one at a time per worker, and a cell past the limit has its worker
- * terminated and fails with `status: error`; the other cells are unaffected.
+ * Runs the given cells (see the module comment); `onCell` hears each completion. Cells that
+ * run user plugin code go to worker threads only (at least one, even with `jobs` 1), one at
+ * a time per worker, so that plugin code never runs in this thread. A cell past the
+ * timeout has its worker terminated, a worker past the memory limit is terminated by V8,
+ * and a plugin that breaks its worker otherwise (a built-in it replaced, an exception
+ * outside its hooks) stops it too: each fails that cell alone with `status: error`, naming
+ * the plugin; the other cells are unaffected.
  */
 export async function runCells(
   comparisons: readonly ResolvedComparison[],
@@ -122,6 +174,7 @@ export async function runCells(
   jobsGiven: number | undefined,
   onCell?: (done: number, total: number) => void,
   timeout: CellTimeout = { ms: 0, setting: "" },
+  memory: CellMemory = { mb: 0, setting: "" },
 ): Promise<CellResult[]> {
   const jobs =
     jobsGiven ??
@@ -131,7 +184,7 @@ export async function runCells(
   // Too few cells to keep every thread busy: split them by seed (each seed's run is
   // independent) and put each cell back together in seed order.
   const split = jobs > 1 && refs.length < SPLIT_BELOW_CELLS_PER_JOB * jobs;
-  if (!split) return runParts(comparisons, refs, jobs, onCell, timeout);
+  if (!split) return runParts(comparisons, refs, jobs, onCell, timeout, memory);
   // One part per seed; each cell's parts stand together, in seed order.
   const seedsOf = refs.map((ref) => ref.seeds ?? comparisons[ref.point].config.seeds);
   const parts = refs.flatMap((ref, index) =>
@@ -149,6 +202,7 @@ export async function runCells(
         if (part !== undefined && --remaining[owner[part]] === 0) onCell(++cellsDone, refs.length);
       }),
     timeout,
+    memory,
   );
   return refs.map((_, index) => {
     const first = owner.indexOf(index);
@@ -191,10 +245,11 @@ async function runParts(
   jobs: number,
   onCell: ((done: number, total: number, index?: number) => void) | undefined,
   timeout: CellTimeout,
+  memory: CellMemory,
 ): Promise<CellResult[]> {
   let done = 0;
   const total = refs.length;
-  const isolated = refs.map((ref) => timeout.ms > 0 && runsPlugin(comparisons[ref.point], ref));
+  const isolated = refs.map((ref) => runsPlugin(comparisons[ref.point], ref));
   const anyIsolated = isolated.some(Boolean);
   const here = (ref: CellRef): CellResult => {
     const comparison = comparisons[ref.point];
@@ -232,6 +287,11 @@ async function runParts(
     // once, the worker starts its next cell the moment it finishes one. (Timed cells go one
     // at a time: a cell's clock starts when it is handed over.)
     concurrentTasksPerWorker: anyIsolated ? 1 : 2,
+    // Plugin cells run under the memory limit; built-in cells that share these workers
+    // and reach it (they never come near it) are run again in this thread.
+    ...(anyIsolated && memory.mb > 0
+      ? { resourceLimits: { maxOldGenerationSizeMb: memory.mb } }
+      : {}),
   });
   const cells: CellResult[] = new Array(refs.length);
   // Cells any thread may run, and cells only a worker may run (isolated plugin cells).
@@ -251,7 +311,14 @@ async function runParts(
         ? { operationBudget: comparison.operationBudget }
         : {}),
     };
-    if (!isolated[index]) return (await pool.run(task)) as CellResult;
+    if (!isolated[index]) {
+      try {
+        return (await pool.run(task)) as CellResult;
+      } catch (error) {
+        if (!outOfMemory(error)) throw error;
+        return here(ref);
+      }
+    }
     const watch = new SharedArrayBuffer(WATCH_BYTES);
     const abort = new AbortController();
     // The cell's clock starts once its worker has loaded the plugins and begun the cell;
@@ -262,16 +329,17 @@ async function runParts(
       const now = Date.now();
       if (began === undefined && readWatch(watch).started) began = now;
       const late =
-        began === undefined
+        timeout.ms > 0 &&
+        (began === undefined
           ? now - submitted > Math.max(timeout.ms, LOAD_ALLOWANCE_MS)
-          : now - began > timeout.ms;
+          : now - began > timeout.ms);
       if (late) abort.abort();
     }, WATCH_INTERVAL_MS);
     try {
       return (await pool.run({ ...task, watch }, { signal: abort.signal })) as CellResult;
     } catch (error) {
-      if (!abort.signal.aborted) throw error;
-      return timedOutCell(comparison, ref, timeout, watch);
+      if (abort.signal.aborted) return timedOutCell(comparison, ref, timeout, watch);
+      return brokenCell(comparison, ref, error, memory, watch);
     } finally {
       clearInterval(timer);
     }
