@@ -122,6 +122,10 @@ export function registerCommands(program: Command, toolVersion: string): void {
       `report format: ${COMPARE_FORMATS.join(", ")} (default: from --out's extension, else table); png writes every chart as a PNG file into the --out directory`,
     )
     .option("--out <file>", "write the report to a file (atomically) instead of stdout")
+    .option(
+      "--force-format",
+      "write --format's format even into an --out file whose extension names another format",
+    )
     .option("--from <results.json>", "re-render a saved JSON result instead of running")
     .option(
       "--census <census.json>",
@@ -167,6 +171,10 @@ export function registerCommands(program: Command, toolVersion: string): void {
       `report format: ${SWEEP_REPORT_FORMATS.join(", ")} (default: from --out's extension, else table); json holds every point's result; png writes every chart as a PNG file into the --out directory`,
     )
     .option("--out <file>", "write the report to a file (atomically) instead of stdout")
+    .option(
+      "--force-format",
+      "write --format's format even into an --out file whose extension names another format",
+    )
     .action((flags: SweepFlags) => sweepAction(flags, toolVersion));
 
   program

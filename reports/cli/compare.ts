@@ -13,7 +13,7 @@ import { METRIC_CATALOG, metricSpec } from "../../core/metrics.ts";
 import { DEFAULT_STRAY_EVERY } from "../../workloads/params.ts";
 import { censusBlock, readCensusJson } from "../census/load.ts";
 import { renderSensitivity, sensitivity } from "../claims/sensitivity.ts";
-import { type EmailStyle, metricsByName } from "../render/common.ts";
+import { type EmailStyle, FORMATS, metricsByName } from "../render/common.ts";
 import { type Format, type RenderOptions, rendererFor } from "../render/index.ts";
 import { writePngCharts } from "../render/png.ts";
 import { buildResults, loadResults, type ResultDocument } from "../results.ts";
@@ -21,8 +21,8 @@ import { type CompareFlags, mergeCompareOptions, splitList } from "./config.ts";
 import { gitCommit, resolveComparison } from "./plan.ts";
 import { allCells, runCells } from "./threads.ts";
 
-/** Format implied by an output file's extension, if any. */
-const EXTENSION_FORMATS: Readonly<Record<string, Format>> = {
+/** Format implied by an output file's extension, if any (png: charts, into a directory). */
+export const EXTENSION_FORMATS: Readonly<Record<string, Format | "png">> = {
   ".json": "json",
   ".csv": "csv",
   ".md": "markdown",
@@ -30,13 +30,59 @@ const EXTENSION_FORMATS: Readonly<Record<string, Format>> = {
   ".eml": "email",
   ".html": "html",
   ".htm": "html",
+  ".txt": "table",
+  ".png": "png",
 };
 
-/** The format to render: --format, else the --out extension, else table. */
-export function chooseFormat(format: string | undefined, out: string | undefined): Format {
-  if (format !== undefined) return rendererFor(format).format;
-  if (out !== undefined) return EXTENSION_FORMATS[extname(out).toLowerCase()] ?? "table";
-  return "table";
+/**
+ * The format of a report written to `out`: --format, else the format its extension names
+ * (a name without an extension gets a table). Refused before anything runs, so that no
+ * file gets content its name denies: an extension naming another format than --format
+ * (unless `force`), a .png name without --format (a PNG report is a directory of charts),
+ * and an unknown extension without --format (with the formats and their extensions).
+ */
+export function outputFormat(
+  format: string | undefined,
+  out: string | undefined,
+  force = false,
+): string {
+  if (out === undefined) return format ?? "table";
+  if (format === "png") return format;
+  const extension = extname(out).toLowerCase();
+  const implied = EXTENSION_FORMATS[extension];
+  const known = Object.entries(EXTENSION_FORMATS)
+    .filter(([, name]) => name !== "png")
+    .map(([ending, name]) => `${ending} (${name})`)
+    .join(", ");
+  if (format !== undefined) {
+    if (implied !== undefined && implied !== format && !force) {
+      throw new UserInputError(
+        `--out ${out}: the extension ${extension} names the ${implied} format, but --format is ${format}; use an extension that matches (${known}), or add --force-format to write ${format} into it anyway.`,
+      );
+    }
+    return format;
+  }
+  if (extension === "") return "table";
+  if (implied === "png") {
+    throw new UserInputError(
+      `--out ${out}: a report's text cannot go into a .png file; --format png --out DIR writes the charts as PNG files into a directory, or name a text format with --format or the extension: ${known}.`,
+    );
+  }
+  if (implied === undefined) {
+    throw new UserInputError(
+      `--out ${out}: unknown extension "${extension}"; give --format (${[...FORMATS, "png"].join(", ")}) or one of the extensions ${known}.`,
+    );
+  }
+  return implied;
+}
+
+/** The text format to render: --format, else the --out extension, else table. */
+export function chooseFormat(
+  format: string | undefined,
+  out: string | undefined,
+  force = false,
+): Format {
+  return rendererFor(outputFormat(format, out, force)).format;
 }
 
 /**
@@ -154,6 +200,7 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
       );
     }
     const png = flags.format === "png";
+    if (!png) chooseFormat(flags.format, flags.out, flags.forceFormat);
     if (png) checkPngDirectory(flags.out);
     else checkOutputPath(flags.out);
     const saved = loadResults(flags.from);
@@ -165,20 +212,20 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
       await emitPng(doc, flags.out);
       return;
     }
-    const format = chooseFormat(flags.format, flags.out);
+    const format = chooseFormat(flags.format, flags.out, flags.forceFormat);
     emit(await renderDocument(doc, format, splitList(flags.metrics), flags.style), flags.out);
     return;
   }
   const options = mergeCompareOptions(flags);
-  if (flags.style !== undefined && chooseFormat(options.format, options.out) !== "email") {
+  const png = options.format === "png";
+  const format = png ? "table" : chooseFormat(options.format, options.out, flags.forceFormat);
+  if (flags.style !== undefined && format !== "email") {
     throw new UserInputError("--style applies to --format email only.");
   }
   // Check --metrics before running anything (the document's catalog checks it again).
   for (const name of options.metrics) {
     if (!metricSpec(name)) throw unknownChoiceError("metric", name, [...METRIC_CATALOG.keys()]);
   }
-  const png = options.format === "png";
-  const format = png ? "table" : chooseFormat(options.format, options.out);
   if (png) checkPngDirectory(options.out);
   else checkOutputPath(options.out);
   const census = flags.census !== undefined ? censusBlock(readCensusJson(flags.census)) : undefined;

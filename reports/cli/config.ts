@@ -84,6 +84,8 @@ export interface CompareFlags {
   readonly census?: string;
   /** Also report whether the ranking per workload changes across the cost ranges. */
   readonly sensitivity?: boolean;
+  /** Write --format's format even into an --out file whose extension names another one. */
+  readonly forceFormat?: boolean;
 }
 
 /** One `--set` assignment. */

@@ -256,6 +256,7 @@ export const compareFlagsSchema = runFlagsSchema.extend({
   sensitivity: flag().optional(),
   style: choice("email style", EMAIL_STYLES).optional(),
   metrics: nameList("metric names").optional(),
+  forceFormat: flag().optional(),
 });
 export type CompareFlagValues = z.output<typeof compareFlagsSchema>;
 
@@ -275,6 +276,7 @@ export const sweepFlagsSchema = runFlagsSchema.extend({
   shard: text().optional(),
   format: choice("format", SWEEP_REPORT_FORMATS).optional(),
   out: text().optional(),
+  forceFormat: flag().optional(),
 });
 
 /** `pkslab merge <shards...>`. */
@@ -282,6 +284,7 @@ export const mergeFlagsSchema = z.object({
   format: choice("format", SWEEP_REPORT_FORMATS).optional(),
   out: text().optional(),
   saveDir: text().optional(),
+  forceFormat: flag().optional(),
 });
 
 /** `pkslab list` and `pkslab describe <name>`. */

@@ -19,7 +19,7 @@ import type { StrategyModule } from "../../strategies/api.ts";
 import { PRIMARY_METRIC, SHOWN_METRICS } from "../render/common.ts";
 import { renderSweep, SWEEP_FORMATS, type SweepPoint } from "../render/sweep.ts";
 import { buildResults, type ResolvedConfig, SWEEP_JSON_VERSION } from "../results.ts";
-import { chooseFormat, emit } from "./compare.ts";
+import { emit, outputFormat } from "./compare.ts";
 import { type CompareFlags, mergeCompareOptions, parseAssignment, splitList } from "./config.ts";
 import { gitCommit, type ResolvedComparison, resolveComparison } from "./plan.ts";
 import { allCells, runCells } from "./threads.ts";
@@ -331,7 +331,9 @@ export function parseSweepMetrics(text: string | undefined): string[] {
 /** Runs the sweep and writes the report (and the per-point result files), or one shard. */
 export async function sweepAction(flags: SweepFlags, toolVersion: string): Promise<void> {
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
-  const format = flags.format ?? chooseFormat(undefined, flags.out);
+  const format = shard
+    ? (flags.format ?? "json")
+    : outputFormat(flags.format, flags.out, flags.forceFormat);
   if (shard) {
     if (flags.format !== undefined || flags.saveDir !== undefined) {
       throw new UserInputError(
