@@ -75,7 +75,10 @@ export function registerMergeCommand(program: Command): void {
     )
     .option("--out <file>", "write the report to a file (atomically) instead of stdout")
     .option("--save-dir <dir>", "also save each point's result JSON in this directory")
-    .option("--force-format", "write --format's format even into an --out file whose extension names another format")
+    .option(
+      "--force-format",
+      "write --format's format even into an --out file whose extension names another format",
+    )
     .action((paths: string[], raw: unknown) =>
       mergeAction(paths, parseFlags(mergeFlagsSchema, raw)),
     );
