@@ -126,6 +126,10 @@ export function registerCommands(program: Command, toolVersion: string): void {
       "--force-format",
       "write --format's format even into an --out file whose extension names another format",
     )
+    .option(
+      "--no-date",
+      "leave the run's date out of the JSON result (context.run), so that two runs of one configuration give byte-identical files",
+    )
     .option("--from <results.json>", "re-render a saved JSON result instead of running")
     .option(
       "--census <census.json>",
@@ -174,6 +178,10 @@ export function registerCommands(program: Command, toolVersion: string): void {
     .option(
       "--force-format",
       "write --format's format even into an --out file whose extension names another format",
+    )
+    .option(
+      "--no-date",
+      "leave the run's date out of the JSON result (context.run), so that two runs of one configuration give byte-identical files",
     )
     .action((flags: SweepFlags) => sweepAction(flags, toolVersion));
 

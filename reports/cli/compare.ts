@@ -4,7 +4,6 @@
  * result document in any format without running anything.
  */
 import { existsSync, statSync } from "node:fs";
-import { hostname } from "node:os";
 import { dirname, extname, resolve } from "node:path";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
 import type { CellResult } from "../../core/compare.ts";
@@ -18,7 +17,7 @@ import { type Format, type RenderOptions, rendererFor } from "../render/index.ts
 import { writePngCharts } from "../render/png.ts";
 import { buildResults, loadResults, type ResultDocument } from "../results.ts";
 import { type CompareFlags, mergeCompareOptions, splitList } from "./config.ts";
-import { gitCommit, resolveComparison } from "./plan.ts";
+import { gitCommit, resolveComparison, runContext } from "./plan.ts";
 import { allCells, runCells } from "./threads.ts";
 
 /** Format implied by an output file's extension, if any (png: charts, into a directory). */
@@ -262,7 +261,7 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
       reproduce:
         comparison.reproduce + (flags.census !== undefined ? ` --census ${flags.census}` : ""),
       gitCommit: gitCommit(),
-      run: { date: new Date().toISOString(), host: hostname(), node: process.version },
+      run: runContext(flags.date !== false),
       ...(census ? { census } : {}),
     },
     cells,

@@ -86,6 +86,8 @@ export interface CompareFlags {
   readonly sensitivity?: boolean;
   /** Write --format's format even into an --out file whose extension names another one. */
   readonly forceFormat?: boolean;
+  /** `--no-date` (false): leave the run's date out of context.run. */
+  readonly date?: boolean;
 }
 
 /** One `--set` assignment. */

@@ -257,6 +257,7 @@ export const compareFlagsSchema = runFlagsSchema.extend({
   style: choice("email style", EMAIL_STYLES).optional(),
   metrics: nameList("metric names").optional(),
   forceFormat: flag().optional(),
+  date: flag().optional(),
 });
 export type CompareFlagValues = z.output<typeof compareFlagsSchema>;
 
@@ -277,6 +278,7 @@ export const sweepFlagsSchema = runFlagsSchema.extend({
   format: choice("format", SWEEP_REPORT_FORMATS).optional(),
   out: text().optional(),
   forceFormat: flag().optional(),
+  date: flag().optional(),
 });
 
 /** `pkslab merge <shards...>`. */
@@ -285,6 +287,7 @@ export const mergeFlagsSchema = z.object({
   out: text().optional(),
   saveDir: text().optional(),
   forceFormat: flag().optional(),
+  date: flag().optional(),
 });
 
 /** `pkslab list` and `pkslab describe <name>`. */

@@ -44,6 +44,7 @@ export interface MergeFlags {
   readonly out?: string;
   readonly saveDir?: string;
   readonly forceFormat?: boolean;
+  readonly date?: boolean;
 }
 
 /** Merges shard files and writes the sweep's report and point files. */
@@ -54,7 +55,13 @@ export async function mergeAction(paths: readonly string[], flags: MergeFlags): 
   await writeSweepOutputs(
     merged.parameters,
     merged.metrics,
-    sweepDocuments(merged.toolVersion, merged.gitCommit, merged.points, merged.cells),
+    sweepDocuments(
+      merged.toolVersion,
+      merged.gitCommit,
+      merged.points,
+      merged.cells,
+      flags.date !== false,
+    ),
     format,
     flags.out,
     flags.saveDir,
@@ -75,6 +82,7 @@ export function registerMergeCommand(program: Command): void {
     )
     .option("--out <file>", "write the report to a file (atomically) instead of stdout")
     .option("--save-dir <dir>", "also save each point's result JSON in this directory")
+    .option("--no-date", "leave the run's date out of the JSON results (context.run)")
     .option(
       "--force-format",
       "write --format's format even into an --out file whose extension names another format",

@@ -6,6 +6,7 @@
 
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { hostname } from "node:os";
 import {
   type CellResult,
   type PlannedStrategy,
@@ -425,4 +426,16 @@ export function gitCommit(): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * `context.run` of a result written now: the date (left out with `--no-date`, so that two
+ * runs of one configuration on one host give byte-identical files), the host and Node.
+ */
+export function runContext(dated: boolean): { date?: string; host: string; node: string } {
+  return {
+    ...(dated ? { date: new Date().toISOString() } : {}),
+    host: hostname(),
+    node: process.version,
+  };
 }

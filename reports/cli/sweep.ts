@@ -8,7 +8,6 @@
  */
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
 import type { CellResult } from "../../core/compare.ts";
@@ -21,7 +20,7 @@ import { renderSweep, SWEEP_FORMATS, type SweepPoint } from "../render/sweep.ts"
 import { buildResults, type ResolvedConfig, SWEEP_JSON_VERSION } from "../results.ts";
 import { emit, outputFormat } from "./compare.ts";
 import { type CompareFlags, mergeCompareOptions, parseAssignment, splitList } from "./config.ts";
-import { gitCommit, type ResolvedComparison, resolveComparison } from "./plan.ts";
+import { gitCommit, type ResolvedComparison, resolveComparison, runContext } from "./plan.ts";
 import { allCells, runCells } from "./threads.ts";
 
 /** Flags of `pkslab sweep`: the compare flags plus the swept parameters. */
@@ -157,6 +156,7 @@ export function sweepDocuments(
   commit: string | undefined,
   points: readonly ShardPoint[],
   cells: readonly CellResult[][],
+  dated = true,
 ): SweepPoint[] {
   return points.map((point, index) => ({
     values: point.values,
@@ -169,7 +169,7 @@ export function sweepDocuments(
         strategies: point.strategies as readonly StrategyModule[],
         reproduce: point.reproduce,
         gitCommit: commit,
-        run: { date: new Date().toISOString(), host: hostname(), node: process.version },
+        run: runContext(dated),
       },
       cells[index],
     ),
@@ -430,7 +430,7 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
   await writeSweepOutputs(
     parameters,
     metrics,
-    sweepDocuments(toolVersion, commit, points, byPoint),
+    sweepDocuments(toolVersion, commit, points, byPoint, flags.date !== false),
     format,
     flags.out,
     flags.saveDir,
