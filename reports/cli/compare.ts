@@ -17,8 +17,9 @@ import { type Format, type RenderOptions, rendererFor } from "../render/index.ts
 import { writePngCharts } from "../render/png.ts";
 import { buildResults, loadResults, type ResultDocument } from "../results.ts";
 import { type CompareFlags, mergeCompareOptions, splitList } from "./config.ts";
+import { estimateLine, LONG_RUN_SEED_RUNS } from "./estimate.ts";
 import { gitCommit, resolveComparison, runContext } from "./plan.ts";
-import { allCells, runCells } from "./threads.ts";
+import { allCells, autoJobs, probeMsPerSeedRun, runCells } from "./threads.ts";
 
 /** Format implied by an output file's extension, if any (png: charts, into a directory). */
 export const EXTENSION_FORMATS: Readonly<Record<string, Format | "png">> = {
@@ -230,10 +231,18 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
   const census = flags.census !== undefined ? censusBlock(readCensusJson(flags.census)) : undefined;
   const comparison = await resolveComparison(options);
   const total = comparison.workloads.length * comparison.strategies.length;
+  const refs = allCells([comparison]);
+  const seedRuns = total * comparison.config.seeds.length;
+  if (seedRuns >= LONG_RUN_SEED_RUNS) {
+    const jobs = options.jobs ?? autoJobs(seedRuns);
+    process.stderr.write(
+      estimateLine({ cells: total, seedRuns }, probeMsPerSeedRun([comparison], refs), jobs),
+    );
+  }
   const bar = process.stderr.isTTY
     ? new (await import("cli-progress")).SingleBar({
         stream: process.stderr,
-        format: "comparing [{bar}] {value}/{total} cells  {duration}s",
+        format: "comparing [{bar}] {value}/{total} cells  {duration}s  eta {eta_formatted}",
         hideCursor: true,
         clearOnComplete: true,
       })
@@ -243,7 +252,7 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
   try {
     cells = await runCells(
       [comparison],
-      allCells([comparison]),
+      refs,
       options.jobs,
       (done) => bar?.update(done),
       options.cellTimeout,

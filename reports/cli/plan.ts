@@ -39,6 +39,7 @@ import {
 } from "../../workloads/registry.ts";
 import type { ResolvedConfig } from "../results.ts";
 import { type Assignment, type CompareOptions, DEFAULT_BASELINE } from "./config.ts";
+import { checkRunFits } from "./estimate.ts";
 
 /** A resolved comparison, ready to run. */
 export interface ResolvedComparison {
@@ -341,6 +342,12 @@ export async function resolveComparison(options: CompareOptions): Promise<Resolv
     );
   }
 
+  // Before the seed list is built: a run whose results cannot fit is refused with its size.
+  checkRunFits({
+    cells: plannedStrategies.length * plannedWorkloads.length,
+    seeds: options.seeds,
+    what: `--seeds ${options.seeds}`,
+  });
   const config: ResolvedConfig = {
     strategies: configStrategies,
     workloads: configWorkloads,

@@ -20,8 +20,9 @@ import { renderSweep, SWEEP_FORMATS, type SweepPoint } from "../render/sweep.ts"
 import { buildResults, type ResolvedConfig, SWEEP_JSON_VERSION } from "../results.ts";
 import { emit, outputFormat } from "./compare.ts";
 import { type CompareFlags, mergeCompareOptions, parseAssignment, splitList } from "./config.ts";
+import { checkRunFits, estimateLine, LONG_RUN_SEED_RUNS } from "./estimate.ts";
 import { gitCommit, type ResolvedComparison, resolveComparison, runContext } from "./plan.ts";
-import { allCells, runCells } from "./threads.ts";
+import { allCells, autoJobs, probeMsPerSeedRun, runCells } from "./threads.ts";
 
 /** Flags of `pkslab sweep`: the compare flags plus the swept parameters. */
 export interface SweepFlags extends CompareFlags {
@@ -381,10 +382,27 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
         .map((task, index) => ({ task, index }))
         .filter((t) => t.index % shard.count === shard.index - 1)
     : all.map((task, index) => ({ task, index }));
+  // Each point fits on its own (resolveComparison checked it); the sweep holds them all.
+  checkRunFits({
+    cells: selected.length,
+    seeds: base.seeds,
+    what: `--seeds ${base.seeds} over ${comparisons.length} points`,
+  });
+  const seedRuns = selected.length * base.seeds;
+  if (seedRuns >= LONG_RUN_SEED_RUNS) {
+    const refs = selected.map((s) => s.task);
+    process.stderr.write(
+      estimateLine(
+        { cells: selected.length, seedRuns },
+        probeMsPerSeedRun(comparisons, refs),
+        base.jobs ?? autoJobs(seedRuns),
+      ),
+    );
+  }
   const bar = process.stderr.isTTY
     ? new (await import("cli-progress")).SingleBar({
         stream: process.stderr,
-        format: "sweeping [{bar}] {value}/{total} cells  {duration}s",
+        format: "sweeping [{bar}] {value}/{total} cells  {duration}s  eta {eta_formatted}",
         hideCursor: true,
         clearOnComplete: true,
       })

@@ -375,3 +375,36 @@ async function runParts(
     await pool.destroy();
   }
 }
+
+/**
+ * Wall-clock milliseconds of one seed run, measured by running the first seed of up to
+ * `most` built-in cells in this thread (plugin code never runs here); undefined when every
+ * cell runs a plugin. For the estimate of a long run: it costs 1/seeds of the run.
+ */
+export function probeMsPerSeedRun(
+  comparisons: readonly ResolvedComparison[],
+  refs: readonly CellRef[],
+  most = 8,
+): number | undefined {
+  const builtIn = refs.filter((ref) => !runsPlugin(comparisons[ref.point], ref));
+  if (builtIn.length === 0) return undefined;
+  // Spread over the cells (workloads differ most), not the first few.
+  const step = Math.max(1, Math.floor(builtIn.length / most));
+  const probed = builtIn.filter((_, index) => index % step === 0).slice(0, most);
+  const pass = (): number => {
+    const started = performance.now();
+    for (const ref of probed) {
+      const comparison = comparisons[ref.point];
+      runResolved({
+        ...comparison,
+        config: { ...comparison.config, seeds: [comparison.config.seeds[0]] },
+        workloads: [comparison.workloads[ref.workload]],
+        strategies: [comparison.strategies[ref.strategy]],
+      });
+    }
+    return (performance.now() - started) / probed.length;
+  };
+  // The first pass compiles the model; a long run spends nearly all its time warm.
+  pass();
+  return pass();
+}
