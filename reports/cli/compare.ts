@@ -295,5 +295,19 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
       `pkslab: wrote ${options.out} (${format}, ${cells.length} cell${cells.length === 1 ? "" : "s"}, config ${doc.context.configHash})\n`,
     );
   }
-  if (cells.some((cell) => cell.status === "error")) process.exitCode = 1;
+  reportFailedCells(cells);
+}
+
+/**
+ * Every failed cell on stderr too (the report has them in its notes, which a user piping
+ * stdout to a file does not see), and exit 1.
+ */
+export function reportFailedCells(cells: readonly CellResult[], where = "", failRun = true): void {
+  for (const cell of cells) {
+    if (cell.status !== "error") continue;
+    process.stderr.write(
+      `pkslab: cell ${cell.workload} x ${cell.strategy}${where} failed: ${cell.reason ?? "no reason given"}\n`,
+    );
+    if (failRun) process.exitCode = 1;
+  }
 }

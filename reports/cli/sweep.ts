@@ -18,7 +18,7 @@ import type { StrategyModule } from "../../strategies/api.ts";
 import { PRIMARY_METRIC, SHOWN_METRICS } from "../render/common.ts";
 import { renderSweep, SWEEP_FORMATS, type SweepPoint } from "../render/sweep.ts";
 import { buildResults, type ResolvedConfig, SWEEP_JSON_VERSION } from "../results.ts";
-import { emit, outputFormat } from "./compare.ts";
+import { emit, outputFormat, reportFailedCells } from "./compare.ts";
 import { type CompareFlags, mergeCompareOptions, parseAssignment, splitList } from "./config.ts";
 import { checkRunFits, estimateLine, LONG_RUN_SEED_RUNS } from "./estimate.ts";
 import { gitCommit, type ResolvedComparison, resolveComparison, runContext } from "./plan.ts";
@@ -445,6 +445,10 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
   }
   const byPoint: CellResult[][] = comparisons.map(() => []);
   for (const [index, task] of all.entries()) byPoint[task.point].push(cells[index]);
+  byPoint.forEach((pointCells, point) => {
+    const at = parameters.map((parameter, i) => `${parameter}=${grid[point][i]}`).join(" ");
+    reportFailedCells(pointCells, ` at ${at}`, false);
+  });
   await writeSweepOutputs(
     parameters,
     metrics,

@@ -84,6 +84,10 @@ describe("plugin memory limit", () => {
     expect(doc.results[0].runs).toHaveLength(2);
     expect(doc.results[1].reason).toMatch(/cell memory limit of 160 MB \(--cell-memory 160\)/);
     expect(doc.context.reproduce).toContain("--cell-memory 160");
+    // The failure is on stderr too, not only in the report's notes.
+    expect(run.stderr).toMatch(
+      /^pkslab: cell pmem-dax x allocates-forever failed: ran out of memory: .*--cell-memory 160/m,
+    );
     const bad = await runCli("compare", "--cell-memory", "-5");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--cell-memory must be a whole number >= 0, got "-5"/);
