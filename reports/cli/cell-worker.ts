@@ -8,6 +8,7 @@ import { type CellResult, runComparison } from "../../core/compare.ts";
 import { listChanged, restoreIntrinsics, snapshotIntrinsics } from "../../core/intrinsics.ts";
 import type { CostProfile } from "../../core/profile.ts";
 import { attachWatch } from "../../core/watchdog.ts";
+import { type ConformanceReport, checkPlugin } from "../../strategies/conformance.ts";
 import { BUILTIN_STRATEGIES, loadStrategyPlugin } from "../../strategies/registry.ts";
 import { BUILTIN_WORKLOADS, loadWorkloadPlugin } from "../../workloads/registry.ts";
 import type { ResolvedConfig } from "../results.ts";
@@ -27,6 +28,26 @@ export interface CellTask {
   readonly seeds?: readonly number[];
   /** Where to report the seed and hook in progress, for a watcher that may stop this thread. */
   readonly watch?: SharedArrayBuffer;
+}
+
+/** A conformance run of `pkslab check-plugin`, in a worker so that a hung hook can be stopped. */
+export interface CheckTask {
+  readonly kind: "check";
+  readonly file: string;
+  readonly profile?: CostProfile;
+  readonly watch: SharedArrayBuffer;
+}
+
+/** Runs the conformance suite on a strategy plugin, reporting the hook in progress. */
+async function runCheckTask(task: CheckTask): Promise<ConformanceReport> {
+  const module = await loadStrategyPlugin(task.file);
+  attachWatch(task.watch);
+  try {
+    return checkPlugin(module, task.profile ? { profile: task.profile } : {});
+  } finally {
+    attachWatch(undefined);
+    restoreIntrinsics(intrinsics);
+  }
 }
 
 /** Modules this worker has loaded, by kind, source and name (a worker runs many cells). */
@@ -66,7 +87,10 @@ function pluginsOf(task: CellTask): string[] {
  * are put back before the next cell, and the cell fails naming the plugin and what it
  * changed (its numbers were computed with broken built-ins).
  */
-export default async function runCellTask(task: CellTask): Promise<CellResult> {
+export default async function runCellTask(
+  task: CellTask | CheckTask,
+): Promise<CellResult | ConformanceReport> {
+  if ("kind" in task) return runCheckTask(task);
   let cell: CellResult | undefined;
   let thrown: unknown;
   try {

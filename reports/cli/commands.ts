@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { z } from "zod";
 import { unknownChoiceError } from "../../core/errors.ts";
 import { loadProfile } from "../../core/profile.ts";
-import { checkPlugin, renderConformance } from "../../strategies/conformance.ts";
+import { type ConformanceReport, renderConformance } from "../../strategies/conformance.ts";
 import {
   describeStrategy,
   loadStrategyPlugin,
@@ -23,7 +23,7 @@ import { registerReplayCommand } from "../replay/command.ts";
 import { loadResults } from "../results.ts";
 import { registerValidateCommand } from "../validate/command.ts";
 import { compareAction, emit } from "./compare.ts";
-import { splitList } from "./config.ts";
+import { cellMemoryOf, cellTimeoutOf, splitList } from "./config.ts";
 import {
   COMPARE_FORMATS,
   type CompareFlagValues,
@@ -42,6 +42,11 @@ import { registerMergeCommand } from "./merge.ts";
 import { classifyPlugins } from "./plan.ts";
 import { renderProfile } from "./profile-view.ts";
 import { type SweepFlags, sweepAction } from "./sweep.ts";
+import { runCheckInWorker } from "./threads.ts";
+
+/** What check-plugin says about every plugin: it is code run with the user's privileges. */
+export const PLUGIN_PRIVILEGES =
+  "Note: a plugin is ordinary JavaScript run with your privileges, not in a sandbox. Its code can read and write every file you can, start processes, use the network and read your environment variables. pkslab's worker threads and built-in checks keep a broken plugin from taking a run down; they do not keep a hostile one from doing harm. Run only plugins you have read or trust.";
 
 const collect = (value: string, previous: string[] | undefined): string[] => [
   ...(previous ?? []),
@@ -257,6 +262,14 @@ export function registerCommands(program: Command, toolVersion: string): void {
     )
     .option("--json", "machine-readable output")
     .option("--profile <name|file>", "cost profile to check with (default server-2022)")
+    .option(
+      "--cell-timeout <seconds>",
+      "wall-clock limit of the suite, which runs in a worker thread; past it the worker is stopped and the check fails naming the hook (default 600; 0: no limit)",
+    )
+    .option(
+      "--cell-memory <MB>",
+      "heap limit of the worker thread that runs the suite (default 2048; 0: no limit)",
+    )
     .action(async (file: string, raw: unknown) => {
       const options = parseFlags(checkPluginFlagsSchema, raw);
       const { workloads } = await classifyPlugins([file]);
@@ -272,12 +285,37 @@ export function registerCommands(program: Command, toolVersion: string): void {
         return;
       }
       const module = await loadStrategyPlugin(file);
-      const report = checkPlugin(
-        module,
-        options.profile ? { profile: loadProfile(options.profile) } : {},
+      // In a worker, under the limits of compare's plugin cells: a hook that never returns
+      // is stopped and named instead of hanging the command.
+      const progress = process.stderr.isTTY
+        ? (seconds: number) => process.stderr.write(`\rchecking ${module.name}: ${seconds} s`)
+        : undefined;
+      const outcome = await runCheckInWorker(
+        file,
+        module.name,
+        options.profile ? loadProfile(options.profile) : undefined,
+        cellTimeoutOf(options.cellTimeout, undefined),
+        cellMemoryOf(options.cellMemory, undefined),
+        progress,
       );
+      if (progress) process.stderr.write("\r\x1b[K");
+      const report: ConformanceReport =
+        "report" in outcome
+          ? outcome.report
+          : {
+              strategy: outcome.strategy,
+              passed: false,
+              checks: [
+                { name: "finishes within the limits", passed: false, detail: outcome.failure },
+              ],
+            };
+      if ("failure" in outcome) {
+        process.stderr.write(`pkslab: check-plugin ${outcome.strategy}: ${outcome.failure}\n`);
+      }
       process.stdout.write(
-        options.json ? `${JSON.stringify(report, null, 2)}\n` : renderConformance(report),
+        options.json
+          ? `${JSON.stringify(report, null, 2)}\n`
+          : `${renderConformance(report)}\n${PLUGIN_PRIVILEGES}\n`,
       );
       if (!report.passed) process.exitCode = 1;
     });

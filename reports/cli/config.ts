@@ -131,7 +131,7 @@ export interface CompareOptions {
 export const DEFAULT_CELL_TIMEOUT_SECONDS = 600;
 
 /** The cell timeout from the flag, else the config file, else the default. */
-function cellTimeoutOf(flag: number | undefined, file: number | undefined): CellTimeout {
+export function cellTimeoutOf(flag: number | undefined, file: number | undefined): CellTimeout {
   const seconds = flag ?? file ?? DEFAULT_CELL_TIMEOUT_SECONDS;
   const setting =
     flag !== undefined
@@ -149,7 +149,7 @@ function cellTimeoutOf(flag: number | undefined, file: number | undefined): Cell
 export const DEFAULT_CELL_MEMORY_MB = 2048;
 
 /** The cell memory limit from the flag, else the config file, else the default. */
-function cellMemoryOf(flag: number | undefined, file: number | undefined): CellMemory {
+export function cellMemoryOf(flag: number | undefined, file: number | undefined): CellMemory {
   const mb = flag ?? file ?? DEFAULT_CELL_MEMORY_MB;
   const setting =
     flag !== undefined

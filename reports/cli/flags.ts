@@ -300,6 +300,8 @@ export const catalogFlagsSchema = z.object({
 export const checkPluginFlagsSchema = z.object({
   json: flag().optional(),
   profile: text().optional(),
+  cellTimeout: nonNegativeNumber().optional(),
+  cellMemory: wholeNumber(0).optional(),
 });
 
 /** `pkslab diff <a> <b>`. */
