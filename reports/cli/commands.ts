@@ -1,7 +1,9 @@
 import type { Command } from "commander";
 import type { z } from "zod";
+import { DEFAULT_OPERATION_BUDGET } from "../../core/engine.ts";
 import { unknownChoiceError } from "../../core/errors.ts";
-import { loadProfile } from "../../core/profile.ts";
+import { DEFAULT_MACHINE } from "../../core/machine.ts";
+import { DEFAULT_PROFILE, loadProfile } from "../../core/profile.ts";
 import { type ConformanceReport, renderConformance } from "../../strategies/conformance.ts";
 import {
   describeStrategy,
@@ -17,13 +19,22 @@ import {
 } from "../../workloads/registry.ts";
 import { registerCensusCommand } from "../census/command.ts";
 import { registerClaimsCommand } from "../claims/command.ts";
-import { EMAIL_STYLES, metricsByName } from "../render/common.ts";
+import { EMAIL_STYLES, EXTRA_METRICS, metricsByName } from "../render/common.ts";
 import { renderDiff } from "../render/diff.ts";
 import { registerReplayCommand } from "../replay/command.ts";
 import { loadResults } from "../results.ts";
 import { registerValidateCommand } from "../validate/command.ts";
 import { compareAction, emit } from "./compare.ts";
-import { cellMemoryOf, cellTimeoutOf, splitList } from "./config.ts";
+import {
+  cellMemoryOf,
+  cellTimeoutOf,
+  DEFAULT_BASE_SEED,
+  DEFAULT_BASELINE,
+  DEFAULT_CELL_MEMORY_MB,
+  DEFAULT_CELL_TIMEOUT_SECONDS,
+  DEFAULT_SEEDS,
+  splitList,
+} from "./config.ts";
 import {
   COMPARE_FORMATS,
   type CompareFlagValues,
@@ -42,7 +53,7 @@ import { registerMergeCommand } from "./merge.ts";
 import { classifyPlugins } from "./plan.ts";
 import { renderProfile } from "./profile-view.ts";
 import { type SweepFlags, sweepAction } from "./sweep.ts";
-import { runCheckInWorker } from "./threads.ts";
+import { AUTO_PARALLEL_SEED_RUNS, runCheckInWorker } from "./threads.ts";
 
 /** What check-plugin says about every plugin: it is code run with the user's privileges. */
 export const PLUGIN_PRIVILEGES =
@@ -72,27 +83,30 @@ function addRunOptions(command: Command, schema: z.ZodObject = runFlagsSchema): 
     .option("--strategies <list>", "comma list of strategy names or plugin paths (default: all)")
     .option("--workloads <list>", "comma list of workload names or plugin paths (default: all)")
     .option("--plugin <file>", "load a strategy or workload plugin (repeatable)", collect)
-    .option("--cpus <n>", "online CPUs of the machine (default 16)")
-    .option("--seeds <n>", "seeds per cell (default 5)")
-    .option("--seed <s>", "first seed (default 1)")
+    .option("--cpus <n>", `online CPUs of the machine (default ${DEFAULT_MACHINE.cpus})`)
+    .option("--seeds <n>", `seeds per cell (default ${DEFAULT_SEEDS})`)
+    .option("--seed <s>", `first seed (default ${DEFAULT_BASE_SEED})`)
     .option(
       "--stray-every <n>",
-      "mean operations between injected strays for every workload (default: each workload's stray_every)",
+      "mean operations between injected stray accesses for every workload; 0 injects none, so the coverage columns stay empty (default: each workload's stray_every)",
     )
-    .option("--profile <name|file>", "cost profile (default server-2022)")
+    .option("--profile <name|file>", `cost profile (default ${DEFAULT_PROFILE})`)
     .option(
       "--set <target.param=value>",
       "set a workload parameter, a strategy option or cost, or profile.<parameter> (repeatable)",
       collect,
     )
-    .option("--baseline <strategy>", "strategy the others are compared with (default unprotected)")
+    .option(
+      "--baseline <strategy>",
+      `strategy the others are compared with (default ${DEFAULT_BASELINE})`,
+    )
     .option(
       "--config <file>",
       "JSON or TypeScript file (default export) with the same fields (flags override it)",
     )
     .option(
       "--jobs <n>",
-      "threads that run cells: this one and n - 1 workers (default: every core for runs of 400 or more seed runs, cells x seeds; else 1); results do not depend on it",
+      `threads that run cells: this one and n - 1 workers (default: every core for runs of ${AUTO_PARALLEL_SEED_RUNS} or more seed runs, cells x seeds; else 1); results do not depend on it`,
     )
     .option(
       "--check",
@@ -100,15 +114,15 @@ function addRunOptions(command: Command, schema: z.ZodObject = runFlagsSchema): 
     )
     .option(
       "--cell-timeout <seconds>",
-      "wall-clock limit of a cell that runs plugin code; such cells run in worker threads, and one past the limit is stopped and fails (default 600; 0: no limit)",
+      `wall-clock limit of a cell that runs plugin code; such cells run in worker threads, and one past the limit is stopped and fails (default ${DEFAULT_CELL_TIMEOUT_SECONDS}; 0: no limit)`,
     )
     .option(
       "--cell-memory <MB>",
-      "heap limit of the worker threads that run plugin cells; a plugin cell past it is stopped and fails alone (default 2048; 0: no limit)",
+      `heap limit of the worker threads that run plugin cells; a plugin cell past it is stopped and fails alone (default ${DEFAULT_CELL_MEMORY_MB}; 0: no limit)`,
     )
     .option(
       "--operation-budget <n>",
-      "most workload operations per run; a plugin that loops past it fails its cells (default 5000000)",
+      `most workload operations per run; a plugin that loops past it fails its cells (default ${DEFAULT_OPERATION_BUDGET})`,
     );
 }
 
@@ -150,7 +164,7 @@ export function registerCommands(program: Command, toolVersion: string): void {
     )
     .option(
       "--metrics <list>",
-      "metric columns after cycles/op (comma list of metric names; default: PKRS writes, shootdowns, TLB misses, splits, blocked, false faults, exposure)",
+      `metric columns after cycles/op (comma list of metric names; default: ${EXTRA_METRICS.map((m) => m.long).join(", ")})`,
     )
     // The hook of addRunOptions has parsed every flag with compareFlagsSchema.
     .action((flags: CompareFlagValues) => compareAction(flags, toolVersion));
@@ -261,14 +275,14 @@ export function registerCommands(program: Command, toolVersion: string): void {
       "the plugin file (.ts or .js, default-exporting defineStrategy/defineWorkload)",
     )
     .option("--json", "machine-readable output")
-    .option("--profile <name|file>", "cost profile to check with (default server-2022)")
+    .option("--profile <name|file>", `cost profile to check with (default ${DEFAULT_PROFILE})`)
     .option(
       "--cell-timeout <seconds>",
-      "wall-clock limit of the suite, which runs in a worker thread; past it the worker is stopped and the check fails naming the hook (default 600; 0: no limit)",
+      `wall-clock limit of the suite, which runs in a worker thread; past it the worker is stopped and the check fails naming the hook (default ${DEFAULT_CELL_TIMEOUT_SECONDS}; 0: no limit)`,
     )
     .option(
       "--cell-memory <MB>",
-      "heap limit of the worker thread that runs the suite (default 2048; 0: no limit)",
+      `heap limit of the worker thread that runs the suite (default ${DEFAULT_CELL_MEMORY_MB}; 0: no limit)`,
     )
     .action(async (file: string, raw: unknown) => {
       const options = parseFlags(checkPluginFlagsSchema, raw);
@@ -342,7 +356,7 @@ export function registerCommands(program: Command, toolVersion: string): void {
   program
     .command("profile")
     .description("print the cost profile: every parameter with value, unit, source and confidence")
-    .option("--profile <name|file>", "cost profile", "server-2022")
+    .option("--profile <name|file>", "cost profile", DEFAULT_PROFILE)
     .option("--json", "machine-readable output")
     .action((raw: unknown) => {
       const options = parseFlags(profileFlagsSchema, raw);
