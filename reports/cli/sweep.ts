@@ -447,7 +447,7 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
   for (const [index, task] of all.entries()) byPoint[task.point].push(cells[index]);
   byPoint.forEach((pointCells, point) => {
     const at = parameters.map((parameter, i) => `${parameter}=${grid[point][i]}`).join(" ");
-    reportFailedCells(pointCells, ` at ${at}`, false);
+    reportFailedCells(pointCells, ` at ${at}`);
   });
   await writeSweepOutputs(
     parameters,

@@ -53,7 +53,9 @@ describe("help defaults match the code", () => {
     expect(options.seed).toBe(DEFAULT_BASE_SEED);
     expect(defaultIn(help.get("--profile"))).toBe(DEFAULT_PROFILE);
     expect(defaultIn(help.get("--baseline"))).toBe(DEFAULT_BASELINE);
-    expect(defaultIn(help.get("--cell-timeout"))).toBe(String((options.cellTimeout?.ms ?? 0) / 1000));
+    expect(defaultIn(help.get("--cell-timeout"))).toBe(
+      String((options.cellTimeout?.ms ?? 0) / 1000),
+    );
     expect(options.cellTimeout?.ms).toBe(DEFAULT_CELL_TIMEOUT_SECONDS * 1000);
     expect(defaultIn(help.get("--cell-memory"))).toBe(String(options.cellMemory?.mb));
     expect(options.cellMemory?.mb).toBe(DEFAULT_CELL_MEMORY_MB);

@@ -122,6 +122,30 @@ describe("plugins and the host's built-ins", () => {
     expect(Array.prototype.push).toBe(pushBefore);
   }, 180_000);
 
+  it("sweep: the plugin's cells fail at every point, each printed on stderr with its point, exit 1", async () => {
+    const run = await runCli(
+      "sweep",
+      "--plugin",
+      REPLACES_PUSH,
+      "--strategies",
+      "unprotected,replaces-push",
+      "--workloads",
+      "pmem-dax",
+      "--seeds",
+      "1",
+      ...SMALL_SET,
+      "--param",
+      "cpus=2,4",
+    );
+    expect(run.code).toBe(1);
+    const failed = run.stderr.split("\n").filter((line) => line.startsWith("pkslab: cell "));
+    expect(failed).toHaveLength(2);
+    expect(failed[0]).toMatch(
+      /^pkslab: cell pmem-dax x replaces-push at cpus=2 failed: plugin replaces-push .*Array\.prototype\.push/,
+    );
+    expect(failed[1]).toMatch(/ at cpus=4 failed: /);
+  }, 120_000);
+
   it("a plugin that replaces a built-in when it loads is refused (exit 2), named, and the built-in is put back", async () => {
     const run = spawnCli(
       "compare",
