@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { listChanged, restoreIntrinsics, snapshotIntrinsics } from "./intrinsics.ts";
 
 /**
  * Imports a user file (a strategy or workload plugin, a claims file) written in TypeScript
@@ -12,10 +13,26 @@ import { pathToFileURL } from "node:url";
 export async function importUserModule(file: string): Promise<Record<string, unknown>> {
   // Loaded on first use: most runs load no user file, and tsx's API takes 0.2 s to load.
   const { tsImport } = await import("tsx/esm/api");
-  const namespace = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<
-    string,
-    unknown
-  >;
+  // A module that replaces a built-in when it loads (Array.prototype.push, ...) would break
+  // everything this thread does next: the originals are put back and the module refused.
+  const intrinsics = snapshotIntrinsics();
+  let namespace: Record<string, unknown> = {};
+  let thrown: { error: unknown } | undefined;
+  try {
+    namespace = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<
+      string,
+      unknown
+    >;
+  } catch (error) {
+    thrown = { error };
+  }
+  const changed = restoreIntrinsics(intrinsics);
+  if (changed.length > 0) {
+    throw new Error(
+      `it changed JavaScript built-ins when it loaded (${listChanged(changed)}); they were put back. A plugin must not replace what all code in the process shares.`,
+    );
+  }
+  if (thrown) throw thrown.error;
   const inner = namespace.default;
   // esbuild marks an ES module it compiled to CommonJS with an own `__esModule` property.
   if (inner !== null && typeof inner === "object" && Object.hasOwn(inner, "__esModule")) {

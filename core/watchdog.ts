@@ -18,6 +18,7 @@ const HOOKS = [
   "onContextSwitch",
   "onMigrate",
   "onFinish",
+  "create",
 ] as const;
 
 const HOOK_SLOT = 0;

@@ -254,7 +254,11 @@ export const resultDocumentSchema = z
           })
           .strict(),
         run: z
-          .object({ date: z.string(), host: z.string(), node: z.string() })
+          .object({
+            date: z.string().optional().describe("When the run was made; left out with --no-date"),
+            host: z.string(),
+            node: z.string(),
+          })
           .strict()
           .describe("The only non-deterministic fields of the document"),
       })

@@ -35,6 +35,7 @@ import {
 } from "../core/machine.ts";
 import { type CostProfile, loadProfile } from "../core/profile.ts";
 import { Rng } from "../core/rng.ts";
+import { noteHook } from "../core/watchdog.ts";
 import type {
   Intent,
   KeyMode,
@@ -259,6 +260,8 @@ class Harness {
   call<T>(hook: string, operation: string, run: () => T, check = this.check): T | undefined {
     const previous = this.#operation;
     this.#operation = operation;
+    // A watcher in another thread (check-plugin's timeout) can name the hook that hangs.
+    noteHook(hook);
     try {
       return run();
     } catch (error) {
@@ -270,6 +273,7 @@ class Harness {
       );
       return undefined;
     } finally {
+      noteHook(undefined);
       this.#operation = previous;
     }
   }

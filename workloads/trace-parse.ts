@@ -40,14 +40,28 @@ type AccessorShape =
   /** `off` in this buffer, `src` in `srceb`/`srcstart`, `len`. */
   | "copy"
   /** the whole buffer from `srceb`/`srcstart`, `len` bytes. */
-  | "copy-full";
+  | "copy-full"
+  /** a header field at a fixed offset (`field`, `bytes`): the fsid and chunk-tree-uuid writers. */
+  | "field";
 
 interface AccessorInfo {
   readonly shape: AccessorShape;
   readonly write: boolean;
-  /** Member size in bytes (member shape). */
+  /** Member size in bytes (member shape), or the field's size (field shape). */
   readonly bytes?: number;
+  /** The field's offset in the buffer (field shape). */
+  readonly field?: number;
 }
+
+/**
+ * Offsets in 6.1's `struct btrfs_header` (fs/btrfs/ctree.h, packed): csum[BTRFS_CSUM_SIZE
+ * 32], fsid[BTRFS_FSID_SIZE 16], bytenr (8), flags (8), chunk_tree_uuid[BTRFS_UUID_SIZE 16].
+ * write_extent_buffer_fsid() and write_extent_buffer_chunk_tree_uuid() (fs/btrfs/
+ * extent_io.c) memcpy 16 bytes at these offsets of the buffer's first page.
+ */
+const HEADER_FSID_OFFSET = 32;
+const HEADER_CHUNK_TREE_UUID_OFFSET = 32 + 16 + 8 + 8;
+const HEADER_UUID_BYTES = 16;
 
 function accessorTable(): Map<string, AccessorInfo> {
   const table = new Map<string, AccessorInfo>([
@@ -60,6 +74,19 @@ function accessorTable(): Map<string, AccessorInfo> {
     ["memmove_extent_buffer", { shape: "move", write: true }],
     ["copy_extent_buffer", { shape: "copy", write: true }],
     ["copy_extent_buffer_full", { shape: "copy-full", write: true }],
+    [
+      "write_extent_buffer_fsid",
+      { shape: "field", write: true, field: HEADER_FSID_OFFSET, bytes: HEADER_UUID_BYTES },
+    ],
+    [
+      "write_extent_buffer_chunk_tree_uuid",
+      {
+        shape: "field",
+        write: true,
+        field: HEADER_CHUNK_TREE_UUID_OFFSET,
+        bytes: HEADER_UUID_BYTES,
+      },
+    ],
   ]);
   for (const bits of [8, 16, 32, 64]) {
     const bytes = bits / 8;
@@ -110,6 +137,10 @@ export type TraceLine =
 // may hold spaces and dashes; the PID is the last dash-separated number before the CPU.
 const EVENT_LINE =
   /^\s*(.*?)-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(\d+)\]\s+(?:[^\s:]+\s+)?(\d+\.\d+):\s+([A-Za-z_][\w.]*):\s?(.*)$/;
+// A syscall tracepoint (events/syscalls): `sys_close(fd: b)` on entry, `sys_write -> 0x2`
+// on exit, with no colon after the event's name.
+const SYSCALL_LINE =
+  /^\s*(.*?)-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(\d+)\]\s+(?:[^\s:]+\s+)?(\d+\.\d+):\s+(sys_\w+)(\(.*\)|\s+->\s+\S+)\s*$/;
 const LOST_LINE = /^CPU:(\d+) \[LOST (\d+) EVENTS\]\s*$/;
 const ENTRIES_LINE = /entries-in-buffer\/entries-written:\s*(\d+)\/(\d+)/;
 
@@ -125,7 +156,7 @@ export function parseLine(line: string): TraceLine {
   }
   const lost = LOST_LINE.exec(line);
   if (lost) return { kind: "lost", cpu: Number(lost[1]), count: Number(lost[2]) };
-  const match = EVENT_LINE.exec(line);
+  const match = EVENT_LINE.exec(line) ?? SYSCALL_LINE.exec(line);
   if (!match) return { kind: "bad", reason: "not an ftrace event line" };
   const timestamp = Number(match[4]);
   const cpu = Number(match[3]);
@@ -264,6 +295,18 @@ export interface PhaseStats {
 
 /** Prefix of the capture's phase markers (scripts/capture/guest-init.sh). */
 export const PHASE_MARKER = "pkslab: phase ";
+
+/**
+ * A phase marker in a trace_marker line: the capture's `pkslab: phase NAME`, or any tool's
+ * `phase NAME`, `phase: NAME` or `phase=NAME`, after an optional `TOOL: ` prefix.
+ */
+const GENERIC_PHASE = /^(?:[\w.-]+:\s*)?phase(?:\s*[:=]\s*|\s+)(\S.*)$/i;
+
+/** The phase a trace_marker line's text starts, or undefined. */
+export function phaseName(body: string): string | undefined {
+  if (body.startsWith(PHASE_MARKER)) return body.slice(PHASE_MARKER.length).trim() || undefined;
+  return GENERIC_PHASE.exec(body)?.[1].trim();
+}
 
 /** The trace's own statistics. */
 export interface TraceStats {
@@ -527,9 +570,10 @@ export class TraceBuilder {
         const body = line.body.trim();
         const name = line.event === "tracing_mark_write" ? `marker: ${body}` : line.event;
         this.markers[name] = (this.markers[name] ?? 0) + 1;
-        if (line.event === "tracing_mark_write" && body.startsWith(PHASE_MARKER)) {
+        const phase = line.event === "tracing_mark_write" ? phaseName(body) : undefined;
+        if (phase !== undefined) {
           this.phase = {
-            name: body.slice(PHASE_MARKER.length),
+            name: phase,
             calls: 0,
             searches: 0,
             crossing: 0,
@@ -619,6 +663,12 @@ export class TraceBuilder {
           [id, base + off, len, true],
         ];
         callLength = len;
+        break;
+      }
+      case "field": {
+        const bytes = info.bytes ?? 1;
+        accesses = [[this.bufferId(eb, start), base + (info.field ?? 0), bytes, info.write]];
+        callLength = bytes;
         break;
       }
       case "copy":

@@ -4,9 +4,12 @@
  *   pkslab census --kernel-src <dir> [--format table|markdown|email|csv|json]
  *                 [--out <file>] [--arch all|x86|...] [--sites]
  */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { z } from "zod";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
+import { UserInputError } from "../../core/errors.ts";
 import {
   choice,
   existingDirectory,
@@ -54,6 +57,28 @@ export const censusFlagsSchema = z
     return flags;
   });
 
+/**
+ * What makes `root` not the root of a Linux source tree (empty when it is one): the top-level
+ * Makefile with its `VERSION =` line, and the mm/ or fs/ directory every tree has. A census
+ * of another directory would print all-zero tables that look like a result.
+ */
+export function notLinuxTree(root: string): string[] {
+  const missing: string[] = [];
+  const makefile = join(root, "Makefile");
+  let version = false;
+  try {
+    version =
+      statSync(makefile).isFile() && /^VERSION\s*=\s*\d+/m.test(readFileSync(makefile, "utf8"));
+  } catch {
+    version = false;
+  }
+  if (!version) missing.push("no top-level Makefile with a VERSION line");
+  const isDir = (name: string) =>
+    existsSync(join(root, name)) && statSync(join(root, name)).isDirectory();
+  if (!isDir("mm") && !isDir("fs")) missing.push("no mm/ or fs/ directory");
+  return missing;
+}
+
 /** Checks the options; returns the validated values or throws UserInputError. */
 export function validateCensusOptions(options: CensusCommandOptions): {
   kernelSrc: string;
@@ -62,6 +87,12 @@ export function validateCensusOptions(options: CensusCommandOptions): {
   arch: string;
 } {
   const { kernelSrc, format, out, arch } = parseFlags(censusFlagsSchema, options);
+  const missing = notLinuxTree(kernelSrc);
+  if (missing.length > 0) {
+    throw new UserInputError(
+      `--kernel-src ${kernelSrc}: not a Linux source tree (${missing.join("; ")}); give the root of an unpacked kernel tree (scripts/fetch-linux-source.sh fetches Debian's 6.1 tree).`,
+    );
+  }
   return { kernelSrc, format, out, arch };
 }
 

@@ -5,8 +5,11 @@
  * so a cell computes exactly what it would in the main thread.
  */
 import { type CellResult, runComparison } from "../../core/compare.ts";
+import { NOTHING_SERVED } from "../../core/engine.ts";
+import { listChanged, restoreIntrinsics, snapshotIntrinsics } from "../../core/intrinsics.ts";
 import type { CostProfile } from "../../core/profile.ts";
 import { attachWatch } from "../../core/watchdog.ts";
+import { type ConformanceReport, checkPlugin } from "../../strategies/conformance.ts";
 import { BUILTIN_STRATEGIES, loadStrategyPlugin } from "../../strategies/registry.ts";
 import { BUILTIN_WORKLOADS, loadWorkloadPlugin } from "../../workloads/registry.ts";
 import type { ResolvedConfig } from "../results.ts";
@@ -28,6 +31,26 @@ export interface CellTask {
   readonly watch?: SharedArrayBuffer;
 }
 
+/** A conformance run of `pkslab check-plugin`, in a worker so that a hung hook can be stopped. */
+export interface CheckTask {
+  readonly kind: "check";
+  readonly file: string;
+  readonly profile?: CostProfile;
+  readonly watch: SharedArrayBuffer;
+}
+
+/** Runs the conformance suite on a strategy plugin, reporting the hook in progress. */
+async function runCheckTask(task: CheckTask): Promise<ConformanceReport> {
+  const module = await loadStrategyPlugin(task.file);
+  attachWatch(task.watch);
+  try {
+    return checkPlugin(module, task.profile ? { profile: task.profile } : {});
+  } finally {
+    attachWatch(undefined);
+    restoreIntrinsics(intrinsics);
+  }
+}
+
 /** Modules this worker has loaded, by kind, source and name (a worker runs many cells). */
 const moduleCache = new Map<string, unknown>();
 
@@ -46,8 +69,53 @@ async function cachedModule<M>(
   return module;
 }
 
-/** Runs one cell (the tinypool entry point). */
-export default async function runCellTask(task: CellTask): Promise<CellResult> {
+/** The built-ins as this worker found them, before any plugin code ran in it. */
+const intrinsics = snapshotIntrinsics();
+
+/** The plugins (not built-ins) among a cell's strategy and workload, or every one loaded here. */
+function pluginsOf(task: CellTask): string[] {
+  const entries = [task.config.strategies[task.strategy], task.config.workloads[task.workload]];
+  const own = entries.filter((entry) => entry.source !== "built-in");
+  if (own.length > 0) return own.map((entry) => `${entry.name} (${entry.source})`);
+  return [...moduleCache.keys()]
+    .map((key) => key.split("\u0000"))
+    .filter(([, source]) => source !== "built-in")
+    .map(([, source, name]) => `${name} (${source})`);
+}
+
+/**
+ * Runs one cell (the tinypool entry point). Built-ins that the cell's plugin code changed
+ * are put back before the next cell, and the cell fails naming the plugin and what it
+ * changed (its numbers were computed with broken built-ins).
+ */
+export default async function runCellTask(
+  task: CellTask | CheckTask,
+): Promise<CellResult | ConformanceReport> {
+  if ("kind" in task) return runCheckTask(task);
+  let cell: CellResult | undefined;
+  let thrown: unknown;
+  try {
+    cell = await runCell(task);
+  } catch (error) {
+    thrown = error;
+  }
+  const changed = restoreIntrinsics(intrinsics);
+  if (changed.length > 0) {
+    const plugins = pluginsOf(task);
+    return {
+      workload: task.config.workloads[task.workload].name,
+      strategy: task.config.strategies[task.strategy].name,
+      status: "failed",
+      served: NOTHING_SERVED,
+      reason: `plugin ${plugins.join(" or ") || "code"} changed JavaScript built-ins (${listChanged(changed)}); they were put back, and this cell's results are not used`,
+      runs: [],
+    };
+  }
+  if (thrown !== undefined || cell === undefined) throw thrown;
+  return cell;
+}
+
+async function runCell(task: CellTask): Promise<CellResult> {
   const strategyEntry = task.config.strategies[task.strategy];
   const workloadEntry = task.config.workloads[task.workload];
   const strategy = withCostOverrides(

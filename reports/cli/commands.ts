@@ -1,10 +1,15 @@
 import type { Command } from "commander";
 import type { z } from "zod";
+import { DEFAULT_OPERATION_BUDGET } from "../../core/engine.ts";
 import { unknownChoiceError } from "../../core/errors.ts";
 import { DEFAULT_MACHINE, resolveMachineConfig } from "../../core/machine.ts";
 import { describeMachine, machineParamRows } from "../../core/machine-params.ts";
 import { DEFAULT_PROFILE, loadProfile } from "../../core/profile.ts";
-import { checkPlugin, renderConformance } from "../../strategies/conformance.ts";
+import {
+  type ConformanceReport,
+  checkPlugin,
+  renderConformance,
+} from "../../strategies/conformance.ts";
 import {
   describeStrategy,
   loadStrategyPlugin,
@@ -20,13 +25,22 @@ import {
 } from "../../workloads/registry.ts";
 import { registerCensusCommand } from "../census/command.ts";
 import { registerClaimsCommand } from "../claims/command.ts";
-import { EMAIL_STYLES, metricsByName } from "../render/common.ts";
+import { EMAIL_STYLES, EXTRA_METRICS, metricsByName } from "../render/common.ts";
 import { renderDiff } from "../render/diff.ts";
 import { registerReplayCommand } from "../replay/command.ts";
 import { loadResults } from "../results.ts";
 import { registerValidateCommand } from "../validate/command.ts";
 import { compareAction, emit } from "./compare.ts";
-import { splitList } from "./config.ts";
+import {
+  cellMemoryOf,
+  cellTimeoutOf,
+  DEFAULT_BASE_SEED,
+  DEFAULT_BASELINE,
+  DEFAULT_CELL_MEMORY_MB,
+  DEFAULT_CELL_TIMEOUT_SECONDS,
+  DEFAULT_SEEDS,
+  splitList,
+} from "./config.ts";
 import {
   COMPARE_FORMATS,
   type CompareFlagValues,
@@ -45,6 +59,11 @@ import { registerMergeCommand } from "./merge.ts";
 import { classifyPlugins } from "./plan.ts";
 import { renderProfile } from "./profile-view.ts";
 import { type SweepFlags, sweepAction } from "./sweep.ts";
+import { AUTO_PARALLEL_SEED_RUNS, runCheckInWorker } from "./threads.ts";
+
+/** What check-plugin says about every plugin: it is code run with the user's privileges. */
+export const PLUGIN_PRIVILEGES =
+  "Note: a plugin is ordinary JavaScript run with your privileges, not in a sandbox. Its code can read and write every file you can, start processes, use the network and read your environment variables. pkslab's worker threads and built-in checks keep a broken plugin from taking a run down; they do not keep a hostile one from doing harm. Run only plugins you have read or trust.";
 
 const collect = (value: string, previous: string[] | undefined): string[] => [
   ...(previous ?? []),
@@ -89,27 +108,30 @@ function addRunOptions(command: Command, schema: z.ZodObject = runFlagsSchema): 
       joinLists,
     )
     .option("--plugin <file>", "load a strategy or workload plugin (repeatable)", collect)
-    .option("--cpus <n>", "online CPUs of the machine (default 16)")
-    .option("--seeds <n>", "seeds per cell (default 5)")
-    .option("--seed <s>", "first seed (default 1)")
+    .option("--cpus <n>", `online CPUs of the machine (default ${DEFAULT_MACHINE.cpus})`)
+    .option("--seeds <n>", `seeds per cell (default ${DEFAULT_SEEDS})`)
+    .option("--seed <s>", `first seed (default ${DEFAULT_BASE_SEED})`)
     .option(
       "--stray-every <n>",
-      "mean operations between injected strays for every workload (default: each workload's stray_every)",
+      "mean operations between injected stray accesses for every workload; 0 injects none, so the coverage columns stay empty (default: each workload's stray_every)",
     )
-    .option("--profile <name|file>", "cost profile (default server-2022)")
+    .option("--profile <name|file>", `cost profile (default ${DEFAULT_PROFILE})`)
     .option(
       "--set <target.param=value>",
       "set a workload parameter, a strategy option or cost, or profile.<parameter> (repeatable)",
       collect,
     )
-    .option("--baseline <strategy>", "strategy the others are compared with (default unprotected)")
+    .option(
+      "--baseline <strategy>",
+      `strategy the others are compared with (default ${DEFAULT_BASELINE})`,
+    )
     .option(
       "--config <file>",
       "JSON or TypeScript file (default export) with the same fields (flags override it)",
     )
     .option(
       "--jobs <n>",
-      "threads that run cells: this one and n - 1 workers (default: every core for runs of 400 or more seed runs, cells x seeds; else 1); results do not depend on it",
+      `threads that run cells: this one and n - 1 workers (default: every core for runs of ${AUTO_PARALLEL_SEED_RUNS} or more seed runs, cells x seeds; else 1); results do not depend on it`,
     )
     .option(
       "--check",
@@ -117,11 +139,15 @@ function addRunOptions(command: Command, schema: z.ZodObject = runFlagsSchema): 
     )
     .option(
       "--cell-timeout <seconds>",
-      "wall-clock limit of a cell that runs plugin code; such cells run in worker threads, and one past the limit is stopped and fails (default 600; 0: no limit, plugin cells run like built-ins)",
+      `wall-clock limit of a cell that runs plugin code; such cells run in worker threads, and one past the limit is stopped and fails (default ${DEFAULT_CELL_TIMEOUT_SECONDS}; 0: no limit)`,
+    )
+    .option(
+      "--cell-memory <MB>",
+      `heap limit of the worker threads that run plugin cells; a plugin cell past it is stopped and fails alone (default ${DEFAULT_CELL_MEMORY_MB}; 0: no limit)`,
     )
     .option(
       "--operation-budget <n>",
-      "most workload operations per run; a plugin that loops past it fails its cells (default 5000000)",
+      `most workload operations per run; a plugin that loops past it fails its cells (default ${DEFAULT_OPERATION_BUDGET})`,
     );
 }
 
@@ -140,6 +166,14 @@ export function registerCommands(program: Command, toolVersion: string): void {
       `report format: ${COMPARE_FORMATS.join(", ")} (default: from --out's extension, else table); png writes every chart as a PNG file into the --out directory`,
     )
     .option("--out <file>", "write the report to a file (atomically) instead of stdout")
+    .option(
+      "--force-format",
+      "write --format's format even into an --out file whose extension names another format",
+    )
+    .option(
+      "--no-date",
+      "leave the run's date out of the JSON result (context.run), so that two runs of one configuration give byte-identical files",
+    )
     .option("--from <results.json>", "re-render a saved JSON result instead of running")
     .option(
       "--census <census.json>",
@@ -155,7 +189,7 @@ export function registerCommands(program: Command, toolVersion: string): void {
     )
     .option(
       "--metrics <list>",
-      "metric columns after cycles/op (comma list of metric names; default: PKRS writes, shootdowns, TLB misses, splits, blocked, false faults, exposure)",
+      `metric columns after cycles/op (comma list of metric names; default: ${EXTRA_METRICS.map((m) => m.long).join(", ")})`,
     )
     // The hook of addRunOptions has parsed every flag with compareFlagsSchema.
     .action((flags: CompareFlagValues) => compareAction(flags, toolVersion));
@@ -185,6 +219,14 @@ export function registerCommands(program: Command, toolVersion: string): void {
       `report format: ${SWEEP_REPORT_FORMATS.join(", ")} (default: from --out's extension, else table); json holds every point's result; png writes every chart as a PNG file into the --out directory`,
     )
     .option("--out <file>", "write the report to a file (atomically) instead of stdout")
+    .option(
+      "--force-format",
+      "write --format's format even into an --out file whose extension names another format",
+    )
+    .option(
+      "--no-date",
+      "leave the run's date out of the JSON result (context.run), so that two runs of one configuration give byte-identical files",
+    )
     .action((flags: SweepFlags) => sweepAction(flags, toolVersion));
 
   program
@@ -282,7 +324,15 @@ export function registerCommands(program: Command, toolVersion: string): void {
       "the plugin file (.ts or .js, default-exporting defineStrategy/defineWorkload)",
     )
     .option("--json", "machine-readable output")
-    .option("--profile <name|file>", "cost profile to check with (default server-2022)")
+    .option("--profile <name|file>", `cost profile to check with (default ${DEFAULT_PROFILE})`)
+    .option(
+      "--cell-timeout <seconds>",
+      `wall-clock limit of the suite, which runs in a worker thread; past it the worker is stopped and the check fails naming the hook (default ${DEFAULT_CELL_TIMEOUT_SECONDS}; 0: no limit)`,
+    )
+    .option(
+      "--cell-memory <MB>",
+      `heap limit of the worker thread that runs the suite (default ${DEFAULT_CELL_MEMORY_MB}; 0: no limit)`,
+    )
     .action(async (file: string, raw: unknown) => {
       const options = parseFlags(checkPluginFlagsSchema, raw);
       const { workloads } = await classifyPlugins([file]);
@@ -298,12 +348,37 @@ export function registerCommands(program: Command, toolVersion: string): void {
         return;
       }
       const module = await loadStrategyPlugin(file);
-      const report = checkPlugin(
-        module,
-        options.profile ? { profile: loadProfile(options.profile) } : {},
+      // In a worker, under the limits of compare's plugin cells: a hook that never returns
+      // is stopped and named instead of hanging the command.
+      const progress = process.stderr.isTTY
+        ? (seconds: number) => process.stderr.write(`\rchecking ${module.name}: ${seconds} s`)
+        : undefined;
+      const outcome = await runCheckInWorker(
+        file,
+        module.name,
+        options.profile ? loadProfile(options.profile) : undefined,
+        cellTimeoutOf(options.cellTimeout, undefined),
+        cellMemoryOf(options.cellMemory, undefined),
+        progress,
       );
+      if (progress) process.stderr.write("\r\x1b[K");
+      const report: ConformanceReport =
+        "report" in outcome
+          ? outcome.report
+          : {
+              strategy: outcome.strategy,
+              passed: false,
+              checks: [
+                { name: "finishes within the limits", passed: false, detail: outcome.failure },
+              ],
+            };
+      if ("failure" in outcome) {
+        process.stderr.write(`pkslab: check-plugin ${outcome.strategy}: ${outcome.failure}\n`);
+      }
       process.stdout.write(
-        options.json ? `${JSON.stringify(report, null, 2)}\n` : renderConformance(report),
+        options.json
+          ? `${JSON.stringify(report, null, 2)}\n`
+          : `${renderConformance(report)}\n${PLUGIN_PRIVILEGES}\n`,
       );
       if (!report.passed) process.exitCode = 1;
     });
@@ -330,7 +405,7 @@ export function registerCommands(program: Command, toolVersion: string): void {
   program
     .command("profile")
     .description("print the cost profile: every parameter with value, unit, source and confidence")
-    .option("--profile <name|file>", "cost profile", "server-2022")
+    .option("--profile <name|file>", "cost profile", DEFAULT_PROFILE)
     .option("--json", "machine-readable output")
     .action((raw: unknown) => {
       const options = parseFlags(profileFlagsSchema, raw);

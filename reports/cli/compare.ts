@@ -4,7 +4,6 @@
  * result document in any format without running anything.
  */
 import { existsSync, statSync } from "node:fs";
-import { hostname } from "node:os";
 import { dirname, extname, resolve } from "node:path";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
 import type { CellResult } from "../../core/compare.ts";
@@ -13,16 +12,17 @@ import { METRIC_CATALOG, metricSpec } from "../../core/metrics.ts";
 import { DEFAULT_STRAY_EVERY } from "../../workloads/params.ts";
 import { censusBlock, readCensusJson } from "../census/load.ts";
 import { renderSensitivity, sensitivity } from "../claims/sensitivity.ts";
-import { type EmailStyle, metricsByName } from "../render/common.ts";
+import { type EmailStyle, FORMATS, metricsByName } from "../render/common.ts";
 import { type Format, type RenderOptions, rendererFor } from "../render/index.ts";
 import { writePngCharts } from "../render/png.ts";
 import { buildResults, loadResults, type ResultDocument } from "../results.ts";
 import { type CompareFlags, mergeCompareOptions, splitList } from "./config.ts";
-import { gitCommit, resolveComparison } from "./plan.ts";
-import { allCells, runCells } from "./threads.ts";
+import { estimateLine, LONG_RUN_SEED_RUNS } from "./estimate.ts";
+import { gitCommit, resolveComparison, runContext } from "./plan.ts";
+import { allCells, autoJobs, probeMsPerSeedRun, runCells } from "./threads.ts";
 
-/** Format implied by an output file's extension, if any. */
-const EXTENSION_FORMATS: Readonly<Record<string, Format>> = {
+/** Format implied by an output file's extension, if any (png: charts, into a directory). */
+export const EXTENSION_FORMATS: Readonly<Record<string, Format | "png">> = {
   ".json": "json",
   ".csv": "csv",
   ".md": "markdown",
@@ -30,13 +30,59 @@ const EXTENSION_FORMATS: Readonly<Record<string, Format>> = {
   ".eml": "email",
   ".html": "html",
   ".htm": "html",
+  ".txt": "table",
+  ".png": "png",
 };
 
-/** The format to render: --format, else the --out extension, else table. */
-export function chooseFormat(format: string | undefined, out: string | undefined): Format {
-  if (format !== undefined) return rendererFor(format).format;
-  if (out !== undefined) return EXTENSION_FORMATS[extname(out).toLowerCase()] ?? "table";
-  return "table";
+/**
+ * The format of a report written to `out`: --format, else the format its extension names
+ * (a name without an extension gets a table). Refused before anything runs, so that no
+ * file gets content its name denies: an extension naming another format than --format
+ * (unless `force`), a .png name without --format (a PNG report is a directory of charts),
+ * and an unknown extension without --format (with the formats and their extensions).
+ */
+export function outputFormat(
+  format: string | undefined,
+  out: string | undefined,
+  force = false,
+): string {
+  if (out === undefined) return format ?? "table";
+  if (format === "png") return format;
+  const extension = extname(out).toLowerCase();
+  const implied = EXTENSION_FORMATS[extension];
+  const known = Object.entries(EXTENSION_FORMATS)
+    .filter(([, name]) => name !== "png")
+    .map(([ending, name]) => `${ending} (${name})`)
+    .join(", ");
+  if (format !== undefined) {
+    if (implied !== undefined && implied !== format && !force) {
+      throw new UserInputError(
+        `--out ${out}: the extension ${extension} names the ${implied} format, but --format is ${format}; use an extension that matches (${known}), or add --force-format to write ${format} into it anyway.`,
+      );
+    }
+    return format;
+  }
+  if (extension === "") return "table";
+  if (implied === "png") {
+    throw new UserInputError(
+      `--out ${out}: a report's text cannot go into a .png file; --format png --out DIR writes the charts as PNG files into a directory, or name a text format with --format or the extension: ${known}.`,
+    );
+  }
+  if (implied === undefined) {
+    throw new UserInputError(
+      `--out ${out}: unknown extension "${extension}"; give --format (${[...FORMATS, "png"].join(", ")}) or one of the extensions ${known}.`,
+    );
+  }
+  return implied;
+}
+
+/** The text format to render: --format, else the --out extension, else table. */
+export function chooseFormat(
+  format: string | undefined,
+  out: string | undefined,
+  force = false,
+): Format {
+  return rendererFor(outputFormat(format, out, force)).format;
 }
 
 /**
@@ -154,6 +200,7 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
       );
     }
     const png = flags.format === "png";
+    if (!png) chooseFormat(flags.format, flags.out, flags.forceFormat);
     if (png) checkPngDirectory(flags.out);
     else checkOutputPath(flags.out);
     const saved = loadResults(flags.from);
@@ -165,29 +212,37 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
       await emitPng(doc, flags.out);
       return;
     }
-    const format = chooseFormat(flags.format, flags.out);
+    const format = chooseFormat(flags.format, flags.out, flags.forceFormat);
     emit(await renderDocument(doc, format, splitList(flags.metrics), flags.style), flags.out);
     return;
   }
   const options = mergeCompareOptions(flags);
-  if (flags.style !== undefined && chooseFormat(options.format, options.out) !== "email") {
+  const png = options.format === "png";
+  const format = png ? "table" : chooseFormat(options.format, options.out, flags.forceFormat);
+  if (flags.style !== undefined && format !== "email") {
     throw new UserInputError("--style applies to --format email only.");
   }
   // Check --metrics before running anything (the document's catalog checks it again).
   for (const name of options.metrics) {
     if (!metricSpec(name)) throw unknownChoiceError("metric", name, [...METRIC_CATALOG.keys()]);
   }
-  const png = options.format === "png";
-  const format = png ? "table" : chooseFormat(options.format, options.out);
   if (png) checkPngDirectory(options.out);
   else checkOutputPath(options.out);
   const census = flags.census !== undefined ? censusBlock(readCensusJson(flags.census)) : undefined;
   const comparison = await resolveComparison(options);
   const total = comparison.workloads.length * comparison.strategies.length;
+  const refs = allCells([comparison]);
+  const seedRuns = total * comparison.config.seeds.length;
+  if (seedRuns >= LONG_RUN_SEED_RUNS) {
+    const jobs = options.jobs ?? autoJobs(seedRuns);
+    process.stderr.write(
+      estimateLine({ cells: total, seedRuns }, probeMsPerSeedRun([comparison], refs), jobs),
+    );
+  }
   const bar = process.stderr.isTTY
     ? new (await import("cli-progress")).SingleBar({
         stream: process.stderr,
-        format: "comparing [{bar}] {value}/{total} cells  {duration}s",
+        format: "comparing [{bar}] {value}/{total} cells  {duration}s  eta {eta_formatted}",
         hideCursor: true,
         clearOnComplete: true,
       })
@@ -197,10 +252,11 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
   try {
     cells = await runCells(
       [comparison],
-      allCells([comparison]),
+      refs,
       options.jobs,
       (done) => bar?.update(done),
       options.cellTimeout,
+      options.cellMemory,
     );
   } finally {
     bar?.stop();
@@ -214,7 +270,7 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
       reproduce:
         comparison.reproduce + (flags.census !== undefined ? ` --census ${flags.census}` : ""),
       gitCommit: gitCommit(),
-      run: { date: new Date().toISOString(), host: hostname(), node: process.version },
+      run: runContext(flags.date !== false),
       ...(census ? { census } : {}),
     },
     cells,
@@ -242,9 +298,21 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
       `pkslab: wrote ${options.out} (${format}, ${cells.length} cell${cells.length === 1 ? "" : "s"}, config ${doc.context.configHash})\n`,
     );
   }
-  // Exit 1 when a cell could not be run (plugin error, broken invariant, budget, timeout);
-  // a cell that failed because the kernel would oops is a result, reported as such.
-  if (cells.some((cell) => cell.status === "failed" && cell.served.oopses === 0)) {
-    process.exitCode = 1;
+  reportFailedCells(cells);
+}
+
+/**
+ * Every failed cell on stderr too (the report has them in its notes, which a user piping
+ * stdout to a file does not see). Exit 1 when a cell could not be run (plugin error, broken
+ * invariant, budget, timeout, memory); a cell that failed because the kernel would oops is
+ * a result, reported as such, and does not fail the run.
+ */
+export function reportFailedCells(cells: readonly CellResult[], where = "", failRun = true): void {
+  for (const cell of cells) {
+    if (cell.status !== "failed") continue;
+    process.stderr.write(
+      `pkslab: cell ${cell.workload} x ${cell.strategy}${where} failed: ${cell.reason ?? "no reason given"}\n`,
+    );
+    if (failRun && cell.served.oopses === 0) process.exitCode = 1;
   }
 }

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { schemaKeysAt, UserInputError, zodErrorMessage } from "../../core/errors.ts";
 import { loadErrorMessage } from "../../core/load-module.ts";
 import { type EmailStyle, FORMATS } from "../render/common.ts";
-import type { CellTimeout } from "./threads.ts";
+import type { CellMemory, CellTimeout } from "./threads.ts";
 
 /** Default number of seeds per cell. */
 export const DEFAULT_SEEDS = 5;
@@ -45,6 +45,7 @@ export const compareConfigSchema = z
     check: z.boolean().optional(),
     operationBudget: z.number().int().positive().optional(),
     cellTimeout: z.number().nonnegative().optional(),
+    cellMemory: z.number().int().nonnegative().optional(),
   })
   .strict();
 
@@ -77,10 +78,16 @@ export interface CompareFlags {
   readonly operationBudget?: number;
   /** Wall-clock limit, in seconds, of a cell that runs plugin code (0: none). */
   readonly cellTimeout?: number;
+  /** Heap limit, in MB, of the worker threads that run plugin cells (0: none). */
+  readonly cellMemory?: number;
   /** A `pkslab census --format json` file: adds the adoption table to the report. */
   readonly census?: string;
   /** Also report whether the ranking per workload changes across the cost ranges. */
   readonly sensitivity?: boolean;
+  /** Write --format's format even into an --out file whose extension names another one. */
+  readonly forceFormat?: boolean;
+  /** `--no-date` (false): leave the run's date out of context.run. */
+  readonly date?: boolean;
 }
 
 /** One `--set` assignment. */
@@ -116,13 +123,15 @@ export interface CompareOptions {
   readonly operationBudget?: number;
   /** Wall-clock limit of a cell that runs plugin code (`--cell-timeout`); none when absent. */
   readonly cellTimeout?: CellTimeout;
+  /** Heap limit of the worker threads that run plugin cells (`--cell-memory`). */
+  readonly cellMemory?: CellMemory;
 }
 
 /** Default wall-clock limit of a cell that runs plugin code, in seconds. */
 export const DEFAULT_CELL_TIMEOUT_SECONDS = 600;
 
 /** The cell timeout from the flag, else the config file, else the default. */
-function cellTimeoutOf(flag: number | undefined, file: number | undefined): CellTimeout {
+export function cellTimeoutOf(flag: number | undefined, file: number | undefined): CellTimeout {
   const seconds = flag ?? file ?? DEFAULT_CELL_TIMEOUT_SECONDS;
   const setting =
     flag !== undefined
@@ -131,6 +140,24 @@ function cellTimeoutOf(flag: number | undefined, file: number | undefined): Cell
         ? `cellTimeout ${file} in the config file`
         : `the default --cell-timeout ${DEFAULT_CELL_TIMEOUT_SECONDS}`;
   return { ms: Math.round(seconds * 1000), setting };
+}
+
+/**
+ * Default heap limit of a worker thread that runs plugin cells, in MB: a built-in cell of
+ * the default comparison needs a few tens of MB, one of 100,000 seeds a few hundred.
+ */
+export const DEFAULT_CELL_MEMORY_MB = 2048;
+
+/** The cell memory limit from the flag, else the config file, else the default. */
+export function cellMemoryOf(flag: number | undefined, file: number | undefined): CellMemory {
+  const mb = flag ?? file ?? DEFAULT_CELL_MEMORY_MB;
+  const setting =
+    flag !== undefined
+      ? `--cell-memory ${flag}`
+      : file !== undefined
+        ? `cellMemory ${file} in the config file`
+        : `the default --cell-memory ${DEFAULT_CELL_MEMORY_MB}`;
+  return { mb, setting };
 }
 
 /** Splits a comma list, dropping empty entries. */
@@ -255,5 +282,6 @@ export function mergeCompareOptions(flags: CompareFlags): CompareOptions {
     check: flags.check ?? file.check ?? false,
     operationBudget: flags.operationBudget ?? file.operationBudget,
     cellTimeout: cellTimeoutOf(flags.cellTimeout, file.cellTimeout),
+    cellMemory: cellMemoryOf(flags.cellMemory, file.cellMemory),
   };
 }

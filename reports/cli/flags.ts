@@ -241,6 +241,7 @@ export const runFlagsSchema = z.object({
   check: flag().optional(),
   operationBudget: wholeNumber(1).optional(),
   cellTimeout: nonNegativeNumber().optional(),
+  cellMemory: wholeNumber(0).optional(),
 });
 
 /** Report formats of `compare`: the renderers, and png (charts into a directory). */
@@ -255,6 +256,8 @@ export const compareFlagsSchema = runFlagsSchema.extend({
   sensitivity: flag().optional(),
   style: choice("email style", EMAIL_STYLES).optional(),
   metrics: nameList("metric names").optional(),
+  forceFormat: flag().optional(),
+  date: flag().optional(),
 });
 export type CompareFlagValues = z.output<typeof compareFlagsSchema>;
 
@@ -274,6 +277,8 @@ export const sweepFlagsSchema = runFlagsSchema.extend({
   shard: text().optional(),
   format: choice("format", SWEEP_REPORT_FORMATS).optional(),
   out: text().optional(),
+  forceFormat: flag().optional(),
+  date: flag().optional(),
 });
 
 /** `pkslab merge <shards...>`. */
@@ -281,6 +286,8 @@ export const mergeFlagsSchema = z.object({
   format: choice("format", SWEEP_REPORT_FORMATS).optional(),
   out: text().optional(),
   saveDir: text().optional(),
+  forceFormat: flag().optional(),
+  date: flag().optional(),
 });
 
 /** `pkslab list` and `pkslab describe <name>`. */
@@ -294,6 +301,8 @@ export const catalogFlagsSchema = z.object({
 export const checkPluginFlagsSchema = z.object({
   json: flag().optional(),
   profile: text().optional(),
+  cellTimeout: nonNegativeNumber().optional(),
+  cellMemory: wholeNumber(0).optional(),
 });
 
 /** `pkslab diff <a> <b>`. */

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { UserInputError } from "../../core/errors.ts";
-import { chooseFormat } from "./compare.ts";
+import { outputFormat } from "./compare.ts";
 import { mergeFlagsSchema, parseFlags, SWEEP_REPORT_FORMATS } from "./flags.ts";
 import {
   checkSweepFormat,
@@ -48,11 +48,13 @@ export interface MergeFlags {
   readonly format?: string;
   readonly out?: string;
   readonly saveDir?: string;
+  readonly forceFormat?: boolean;
+  readonly date?: boolean;
 }
 
 /** Merges shard files and writes the sweep's report and point files. */
 export async function mergeAction(paths: readonly string[], flags: MergeFlags): Promise<void> {
-  const format = flags.format ?? chooseFormat(undefined, flags.out);
+  const format = outputFormat(flags.format, flags.out, flags.forceFormat);
   checkSweepFormat(format);
   const merged = combineShards(paths.map(loadShard));
   await writeSweepOutputs(
@@ -64,6 +66,7 @@ export async function mergeAction(paths: readonly string[], flags: MergeFlags): 
       merged.points,
       merged.cells,
       merged.modelHash,
+      flags.date !== false,
     ),
     format,
     flags.out,
@@ -85,6 +88,11 @@ export function registerMergeCommand(program: Command): void {
     )
     .option("--out <file>", "write the report to a file (atomically) instead of stdout")
     .option("--save-dir <dir>", "also save each point's result JSON in this directory")
+    .option("--no-date", "leave the run's date out of the JSON results (context.run)")
+    .option(
+      "--force-format",
+      "write --format's format even into an --out file whose extension names another format",
+    )
     .action((paths: string[], raw: unknown) =>
       mergeAction(paths, parseFlags(mergeFlagsSchema, raw)),
     );

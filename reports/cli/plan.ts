@@ -5,6 +5,7 @@
  */
 
 import { existsSync } from "node:fs";
+import { hostname } from "node:os";
 import {
   type CellResult,
   type PlannedStrategy,
@@ -42,6 +43,7 @@ import {
 } from "../../workloads/registry.ts";
 import type { ResolvedConfig } from "../results.ts";
 import { type Assignment, type CompareOptions, DEFAULT_BASELINE } from "./config.ts";
+import { checkRunFits } from "./estimate.ts";
 
 /** A resolved comparison, ready to run. */
 export interface ResolvedComparison {
@@ -399,6 +401,12 @@ export async function resolveComparison(options: CompareOptions): Promise<Resolv
     );
   }
 
+  // Before the seed list is built: a run whose results cannot fit is refused with its size.
+  checkRunFits({
+    cells: plannedStrategies.length * plannedWorkloads.length,
+    seeds: options.seeds,
+    what: `--seeds ${options.seeds}`,
+  });
   const config: ResolvedConfig = {
     strategies: configStrategies,
     workloads: configWorkloads,
@@ -421,6 +429,8 @@ export async function resolveComparison(options: CompareOptions): Promise<Resolv
     reproduce += ` --operation-budget ${options.operationBudget}`;
   if (options.cellTimeout !== undefined && !options.cellTimeout.setting.startsWith("the default"))
     reproduce += ` --cell-timeout ${options.cellTimeout.ms / 1000}`;
+  if (options.cellMemory !== undefined && !options.cellMemory.setting.startsWith("the default"))
+    reproduce += ` --cell-memory ${options.cellMemory.mb}`;
   return {
     strategies: plannedStrategies,
     workloads: plannedWorkloads,
@@ -472,3 +482,15 @@ export function runResolved(
 
 /** The pkslab checkout's git commit, with `-dirty` when tracked files have changes. */
 export { gitCommit } from "../provenance.ts";
+
+/**
+ * `context.run` of a result written now: the date (left out with `--no-date`, so that two
+ * runs of one configuration on one host give byte-identical files), the host and Node.
+ */
+export function runContext(dated: boolean): { date?: string; host: string; node: string } {
+  return {
+    ...(dated ? { date: new Date().toISOString() } : {}),
+    host: hostname(),
+    node: process.version,
+  };
+}

@@ -8,7 +8,6 @@
  */
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
 import type { CellResult } from "../../core/compare.ts";
@@ -20,10 +19,11 @@ import { modelHash } from "../provenance.ts";
 import { PRIMARY_METRIC, SHOWN_METRICS } from "../render/common.ts";
 import { renderSweep, SWEEP_FORMATS, type SweepPoint, sweepProvenance } from "../render/sweep.ts";
 import { buildResults, type ResolvedConfig, SWEEP_JSON_VERSION } from "../results.ts";
-import { chooseFormat, emit } from "./compare.ts";
+import { emit, outputFormat, reportFailedCells } from "./compare.ts";
 import { type CompareFlags, mergeCompareOptions, parseAssignment, splitList } from "./config.ts";
-import { gitCommit, type ResolvedComparison, resolveComparison } from "./plan.ts";
-import { allCells, runCells } from "./threads.ts";
+import { checkRunFits, estimateLine, LONG_RUN_SEED_RUNS } from "./estimate.ts";
+import { gitCommit, type ResolvedComparison, resolveComparison, runContext } from "./plan.ts";
+import { allCells, autoJobs, probeMsPerSeedRun, runCells } from "./threads.ts";
 
 /** Flags of `pkslab sweep`: the compare flags plus the swept parameters. */
 export interface SweepFlags extends CompareFlags {
@@ -162,6 +162,7 @@ export function sweepDocuments(
   points: readonly ShardPoint[],
   cells: readonly CellResult[][],
   model: string = modelHash(),
+  dated = true,
 ): SweepPoint[] {
   return points.map((point, index) => ({
     values: point.values,
@@ -175,7 +176,7 @@ export function sweepDocuments(
         reproduce: point.reproduce,
         gitCommit: commit,
         modelHash: model,
-        run: { date: new Date().toISOString(), host: hostname(), node: process.version },
+        run: runContext(dated),
       },
       cells[index],
     ),
@@ -347,7 +348,9 @@ export function parseSweepMetrics(text: string | undefined): string[] {
 /** Runs the sweep and writes the report (and the per-point result files), or one shard. */
 export async function sweepAction(flags: SweepFlags, toolVersion: string): Promise<void> {
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
-  const format = flags.format ?? chooseFormat(undefined, flags.out);
+  const format = shard
+    ? (flags.format ?? "json")
+    : outputFormat(flags.format, flags.out, flags.forceFormat);
   if (shard) {
     if (flags.format !== undefined || flags.saveDir !== undefined) {
       throw new UserInputError(
@@ -395,10 +398,27 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
         .map((task, index) => ({ task, index }))
         .filter((t) => t.index % shard.count === shard.index - 1)
     : all.map((task, index) => ({ task, index }));
+  // Each point fits on its own (resolveComparison checked it); the sweep holds them all.
+  checkRunFits({
+    cells: selected.length,
+    seeds: base.seeds,
+    what: `--seeds ${base.seeds} over ${comparisons.length} points`,
+  });
+  const seedRuns = selected.length * base.seeds;
+  if (seedRuns >= LONG_RUN_SEED_RUNS) {
+    const refs = selected.map((s) => s.task);
+    process.stderr.write(
+      estimateLine(
+        { cells: selected.length, seedRuns },
+        probeMsPerSeedRun(comparisons, refs),
+        base.jobs ?? autoJobs(seedRuns),
+      ),
+    );
+  }
   const bar = process.stderr.isTTY
     ? new (await import("cli-progress")).SingleBar({
         stream: process.stderr,
-        format: "sweeping [{bar}] {value}/{total} cells  {duration}s",
+        format: "sweeping [{bar}] {value}/{total} cells  {duration}s  eta {eta_formatted}",
         hideCursor: true,
         clearOnComplete: true,
       })
@@ -412,6 +432,7 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
       base.jobs,
       (done) => bar?.update(done),
       base.cellTimeout,
+      base.cellMemory,
     );
   } finally {
     bar?.stop();
@@ -441,10 +462,14 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
   }
   const byPoint: CellResult[][] = comparisons.map(() => []);
   for (const [index, task] of all.entries()) byPoint[task.point].push(cells[index]);
+  byPoint.forEach((pointCells, point) => {
+    const at = parameters.map((parameter, i) => `${parameter}=${grid[point][i]}`).join(" ");
+    reportFailedCells(pointCells, ` at ${at}`);
+  });
   await writeSweepOutputs(
     parameters,
     metrics,
-    sweepDocuments(toolVersion, commit, points, byPoint),
+    sweepDocuments(toolVersion, commit, points, byPoint, modelHash(), flags.date !== false),
     format,
     flags.out,
     flags.saveDir,

@@ -14,8 +14,10 @@ import {
   type ServedCounts,
   worseStatus,
 } from "../../core/engine.ts";
+import type { CostProfile } from "../../core/profile.ts";
 import { readWatch, WATCH_BYTES } from "../../core/watchdog.ts";
-import type { CellTask } from "./cell-worker.ts";
+import type { ConformanceReport } from "../../strategies/conformance.ts";
+import type { CellTask, CheckTask } from "./cell-worker.ts";
 import { type ResolvedComparison, runResolved } from "./plan.ts";
 
 /** One cell: which comparison (a sweep's point; 0 for compare), workload and strategy. */
@@ -79,6 +81,14 @@ export interface CellTimeout {
   readonly setting: string;
 }
 
+/** How much memory a cell with user plugins may take. */
+export interface CellMemory {
+  /** Heap limit (V8 old generation) of the worker threads that run such cells, in MB (0: none). */
+  readonly mb: number;
+  /** The flag or setting that chose the limit, for the message (e.g. `--cell-memory 512`). */
+  readonly setting: string;
+}
+
 /** How often a timed cell's watcher looks at its worker, in milliseconds. */
 const WATCH_INTERVAL_MS = 50;
 /** Least time a worker gets to load a timed cell's plugins, in milliseconds. */
@@ -92,6 +102,52 @@ export function runsPlugin(comparison: ResolvedComparison, ref: CellRef): boolea
   );
 }
 
+/** "strategy loops-forever" and/or "workload w": the user plugins a cell runs. */
+function pluginNames(comparison: ResolvedComparison, ref: CellRef): string {
+  const strategy = comparison.config.strategies[ref.strategy];
+  const workload = comparison.config.workloads[ref.workload];
+  return [
+    strategy.source !== "built-in" ? `strategy plugin ${strategy.name} (${strategy.source})` : "",
+    workload.source !== "built-in" ? `workload plugin ${workload.name} (${workload.source})` : "",
+  ]
+    .filter((name) => name !== "")
+    .join(" or ");
+}
+
+/** Where a watched cell was: "in s.onMap (seed 1)", or outside the hooks, or loading. */
+function whereStopped(strategy: string, watch: SharedArrayBuffer): string {
+  const state = readWatch(watch);
+  return !state.started
+    ? "while its plugins were loading"
+    : state.hook !== undefined
+      ? `in ${strategy}.${state.hook} (seed ${state.seed})`
+      : `outside the strategy's hooks (seed ${state.seed}: the workload's generator, the strategy's create, or the model)`;
+}
+
+/** Whether a worker thread was terminated for reaching its heap limit. */
+const outOfMemory = (error: unknown): boolean =>
+  (error as { code?: unknown } | null)?.code === "ERR_WORKER_OUT_OF_MEMORY";
+
+/**
+ * The failed cell of a plugin whose worker broke: it reached the memory limit, or the
+ * plugin's code threw outside the guarded hooks (for example through a built-in it broke).
+ */
+function brokenCell(
+  comparison: ResolvedComparison,
+  ref: CellRef,
+  error: unknown,
+  memory: CellMemory,
+  watch: SharedArrayBuffer,
+): CellResult {
+  const strategy = comparison.config.strategies[ref.strategy].name;
+  const workload = comparison.config.workloads[ref.workload].name;
+  const where = whereStopped(strategy, watch);
+  const reason = outOfMemory(error)
+    ? `ran out of memory: the ${pluginNames(comparison, ref)} went past the cell memory limit of ${memory.mb} MB (${memory.setting}); stopped ${where}`
+    : `the ${pluginNames(comparison, ref)} broke its worker thread ${where}: ${error instanceof Error ? error.message : String(error)}`;
+  return { workload, strategy, status: "failed", served: NOTHING_SERVED, reason, runs: [] };
+}
+
 /** The failed cell of a plugin that did not finish in time. */
 function timedOutCell(
   comparison: ResolvedComparison,
@@ -101,12 +157,7 @@ function timedOutCell(
 ): CellResult {
   const strategy = comparison.config.strategies[ref.strategy].name;
   const workload = comparison.config.workloads[ref.workload].name;
-  const state = readWatch(watch);
-  const where = !state.started
-    ? "while its plugins were loading"
-    : state.hook !== undefined
-      ? `in ${strategy}.${state.hook} (seed ${state.seed})`
-      : `outside the strategy's hooks (seed ${state.seed}: the workload's generator, the strategy's create, or the model)`;
+  const where = whereStopped(strategy, watch);
   return {
     workload,
     strategy,
@@ -118,10 +169,13 @@ function timedOutCell(
 }
 
 /**
- * Runs the given cells (see the module comment); `onCell` hears each completion. With a
- * timeout, cells that run user plugin code go to worker threads only (at least one, even
- * with `jobs` 1), one at a time per worker, and a cell past the limit has its worker
- * terminated and fails with `status: error`; the other cells are unaffected.
+ * Runs the given cells (see the module comment); `onCell` hears each completion. Cells that
+ * run user plugin code go to worker threads only (at least one, even with `jobs` 1), one at
+ * a time per worker, so that plugin code never runs in this thread. A cell past the
+ * timeout has its worker terminated, a worker past the memory limit is terminated by V8,
+ * and a plugin that breaks its worker otherwise (a built-in it replaced, an exception
+ * outside its hooks) stops it too: each fails that cell alone with `status: error`, naming
+ * the plugin; the other cells are unaffected.
  */
 export async function runCells(
   comparisons: readonly ResolvedComparison[],
@@ -129,6 +183,7 @@ export async function runCells(
   jobsGiven: number | undefined,
   onCell?: (done: number, total: number) => void,
   timeout: CellTimeout = { ms: 0, setting: "" },
+  memory: CellMemory = { mb: 0, setting: "" },
 ): Promise<CellResult[]> {
   const jobs =
     jobsGiven ??
@@ -138,7 +193,7 @@ export async function runCells(
   // Too few cells to keep every thread busy: split them by seed (each seed's run is
   // independent) and put each cell back together in seed order.
   const split = jobs > 1 && refs.length < SPLIT_BELOW_CELLS_PER_JOB * jobs;
-  if (!split) return runParts(comparisons, refs, jobs, onCell, timeout);
+  if (!split) return runParts(comparisons, refs, jobs, onCell, timeout, memory);
   // One part per seed; each cell's parts stand together, in seed order.
   const seedsOf = refs.map((ref) => ref.seeds ?? comparisons[ref.point].config.seeds);
   const parts = refs.flatMap((ref, index) =>
@@ -156,6 +211,7 @@ export async function runCells(
         if (part !== undefined && --remaining[owner[part]] === 0) onCell(++cellsDone, refs.length);
       }),
     timeout,
+    memory,
   );
   return refs.map((_, index) => {
     const first = owner.indexOf(index);
@@ -203,10 +259,11 @@ async function runParts(
   jobs: number,
   onCell: ((done: number, total: number, index?: number) => void) | undefined,
   timeout: CellTimeout,
+  memory: CellMemory,
 ): Promise<CellResult[]> {
   let done = 0;
   const total = refs.length;
-  const isolated = refs.map((ref) => timeout.ms > 0 && runsPlugin(comparisons[ref.point], ref));
+  const isolated = refs.map((ref) => runsPlugin(comparisons[ref.point], ref));
   const anyIsolated = isolated.some(Boolean);
   const here = (ref: CellRef): CellResult => {
     const comparison = comparisons[ref.point];
@@ -244,6 +301,11 @@ async function runParts(
     // once, the worker starts its next cell the moment it finishes one. (Timed cells go one
     // at a time: a cell's clock starts when it is handed over.)
     concurrentTasksPerWorker: anyIsolated ? 1 : 2,
+    // Plugin cells run under the memory limit; built-in cells that share these workers
+    // and reach it (they never come near it) are run again in this thread.
+    ...(anyIsolated && memory.mb > 0
+      ? { resourceLimits: { maxOldGenerationSizeMb: memory.mb } }
+      : {}),
   });
   const cells: CellResult[] = new Array(refs.length);
   // Cells any thread may run, and cells only a worker may run (isolated plugin cells).
@@ -263,7 +325,14 @@ async function runParts(
         ? { operationBudget: comparison.operationBudget }
         : {}),
     };
-    if (!isolated[index]) return (await pool.run(task)) as CellResult;
+    if (!isolated[index]) {
+      try {
+        return (await pool.run(task)) as CellResult;
+      } catch (error) {
+        if (!outOfMemory(error)) throw error;
+        return here(ref);
+      }
+    }
     const watch = new SharedArrayBuffer(WATCH_BYTES);
     const abort = new AbortController();
     // The cell's clock starts once its worker has loaded the plugins and begun the cell;
@@ -274,16 +343,17 @@ async function runParts(
       const now = Date.now();
       if (began === undefined && readWatch(watch).started) began = now;
       const late =
-        began === undefined
+        timeout.ms > 0 &&
+        (began === undefined
           ? now - submitted > Math.max(timeout.ms, LOAD_ALLOWANCE_MS)
-          : now - began > timeout.ms;
+          : now - began > timeout.ms);
       if (late) abort.abort();
     }, WATCH_INTERVAL_MS);
     try {
       return (await pool.run({ ...task, watch }, { signal: abort.signal })) as CellResult;
     } catch (error) {
-      if (!abort.signal.aborted) throw error;
-      return timedOutCell(comparison, ref, timeout, watch);
+      if (abort.signal.aborted) return timedOutCell(comparison, ref, timeout, watch);
+      return brokenCell(comparison, ref, error, memory, watch);
     } finally {
       clearInterval(timer);
     }
@@ -316,6 +386,109 @@ async function runParts(
     await feeds;
     return cells;
   } finally {
+    await pool.destroy();
+  }
+}
+
+/**
+ * Wall-clock milliseconds of one seed run, measured by running the first seed of up to
+ * `most` built-in cells in this thread (plugin code never runs here); undefined when every
+ * cell runs a plugin. For the estimate of a long run: it costs 1/seeds of the run.
+ */
+export function probeMsPerSeedRun(
+  comparisons: readonly ResolvedComparison[],
+  refs: readonly CellRef[],
+  most = 8,
+): number | undefined {
+  const builtIn = refs.filter((ref) => !runsPlugin(comparisons[ref.point], ref));
+  if (builtIn.length === 0) return undefined;
+  // Spread over the cells (workloads differ most), not the first few.
+  const step = Math.max(1, Math.floor(builtIn.length / most));
+  const probed = builtIn.filter((_, index) => index % step === 0).slice(0, most);
+  const pass = (): number => {
+    const started = performance.now();
+    for (const ref of probed) {
+      const comparison = comparisons[ref.point];
+      runResolved({
+        ...comparison,
+        config: { ...comparison.config, seeds: [comparison.config.seeds[0]] },
+        workloads: [comparison.workloads[ref.workload]],
+        strategies: [comparison.strategies[ref.strategy]],
+      });
+    }
+    return (performance.now() - started) / probed.length;
+  };
+  // The first pass compiles the model; a long run spends nearly all its time warm.
+  pass();
+  return pass();
+}
+
+/** How `check-plugin` ended in its worker: the report, or why the worker was stopped. */
+export type CheckOutcome =
+  | { readonly report: ConformanceReport }
+  | { readonly failure: string; readonly strategy: string };
+
+/**
+ * Runs `check-plugin`'s conformance suite on a strategy plugin in a worker thread, under
+ * the same limits as a plugin's cells in compare: the wall-clock timeout (its clock starts
+ * once the plugin has loaded) and the heap limit. `onTick` hears the seconds elapsed, for
+ * a progress line on a terminal.
+ */
+export async function runCheckInWorker(
+  file: string,
+  strategy: string,
+  profile: CostProfile | undefined,
+  timeout: CellTimeout,
+  memory: CellMemory,
+  onTick?: (seconds: number) => void,
+): Promise<CheckOutcome> {
+  const { default: Tinypool } = await import("tinypool");
+  const pool = new Tinypool({
+    filename: new URL("./cell-worker.mjs", import.meta.url).href,
+    minThreads: 1,
+    maxThreads: 1,
+    ...(memory.mb > 0 ? { resourceLimits: { maxOldGenerationSizeMb: memory.mb } } : {}),
+  });
+  const watch = new SharedArrayBuffer(WATCH_BYTES);
+  const abort = new AbortController();
+  const submitted = Date.now();
+  let began: number | undefined;
+  let lastTick = 0;
+  const timer = setInterval(() => {
+    const now = Date.now();
+    if (began === undefined && readWatch(watch).started) began = now;
+    const seconds = Math.floor((now - submitted) / 1000);
+    if (seconds > lastTick) {
+      lastTick = seconds;
+      onTick?.(seconds);
+    }
+    const late =
+      timeout.ms > 0 &&
+      (began === undefined
+        ? now - submitted > Math.max(timeout.ms, LOAD_ALLOWANCE_MS)
+        : now - began > timeout.ms);
+    if (late) abort.abort();
+  }, WATCH_INTERVAL_MS);
+  const task: CheckTask = { kind: "check", file, watch, ...(profile ? { profile } : {}) };
+  try {
+    return { report: (await pool.run(task, { signal: abort.signal })) as ConformanceReport };
+  } catch (error) {
+    const where = whereStopped(strategy, watch).replace(/ \(seed \d+\)$/, "");
+    if (abort.signal.aborted) {
+      return {
+        strategy,
+        failure: `did not finish within ${timeout.ms / 1000} s (${timeout.setting}): stopped ${where.startsWith("outside") ? "outside the strategy's hooks" : where}; a hook that loops without charging the model can only be stopped this way`,
+      };
+    }
+    if (outOfMemory(error)) {
+      return {
+        strategy,
+        failure: `ran out of memory: went past the memory limit of ${memory.mb} MB (${memory.setting}); stopped ${where.startsWith("outside") ? "outside the strategy's hooks" : where}`,
+      };
+    }
+    throw error;
+  } finally {
+    clearInterval(timer);
     await pool.destroy();
   }
 }

@@ -166,7 +166,9 @@ export function statsRows(stats: TraceStats): [string, string][] {
         ? "0"
         : `${stats.badLines} (${Object.entries(stats.badReasons)
             .map(([reason, n]) => `${reason}: ${n}`)
-            .join("; ")})`,
+            .join(
+              "; ",
+            )}); first at line${stats.badExamples.length === 1 ? "" : "s"} ${stats.badExamples.map((bad) => bad.line).join(", ")}`,
     ],
     [
       "lost events",
@@ -176,7 +178,7 @@ export function statsRows(stats: TraceStats): [string, string][] {
     ["nested memmove->memcpy (counted once)", String(stats.nestedCalls)],
     ["searches", String(stats.searches)],
     [
-      "calls per search",
+      "calls per search (calls inside search sessions)",
       `mean ${stats.callsPerSearch.mean.toFixed(1)}, p50 ${stats.callsPerSearch.p50}, p90 ${stats.callsPerSearch.p90}, max ${stats.callsPerSearch.max}`,
     ],
     ["calls outside searches", String(stats.callsOutsideSearches)],
@@ -322,7 +324,7 @@ export function renderReplay(
     out.push(markdown ? "### Workload phases" : "workload phases");
     out.push(
       textTable(
-        ["phase", "calls", "searches", "calls/search", "crossing", "trace s"],
+        ["phase", "calls", "searches", "all calls/search", "crossing", "trace s"],
         stats.phases.map((phase, i) => {
           const next = stats.phases[i + 1];
           const end = next ? next.firstTimestamp : phase.lastTimestamp;

@@ -113,6 +113,9 @@ for f in memcpy_extent_buffer memmove_extent_buffer; do
 done
 probe copy_extent_buffer copy_extent_buffer "$EBA" 'srceb=%si:x64 srcstart=+0(%si):u64 off=%dx:u64 src=%cx:u64 len=%r8:u64'
 probe copy_extent_buffer_full copy_extent_buffer_full "$EBA" 'srceb=%si:x64 srcstart=+0(%si):u64 len=+8(%di):u64'
+# Header writers: 16 bytes at a fixed offset of struct btrfs_header (fsid, chunk_tree_uuid).
+probe write_extent_buffer_fsid write_extent_buffer_fsid "$EBA"
+probe write_extent_buffer_chunk_tree_uuid write_extent_buffer_chunk_tree_uuid "$EBA"
 for b in 8 16 32 64; do
   probe "btrfs_get_$b" "btrfs_get_$b" "$EBA" 'ptr=%si:u64 off=%dx:u64'
   probe "btrfs_set_$b" "btrfs_set_$b" "$EBA" 'ptr=%si:u64 off=%dx:u64'

@@ -75,4 +75,19 @@ describe("cell timeout", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--cell-timeout must be a non-negative number, got "-1"/);
   }, 120_000);
+
+  it("check-plugin: a looping hook is stopped by --cell-timeout, named, exit 1; the output says what a plugin can reach", async () => {
+    const started = Date.now();
+    const run = await runCli("check-plugin", LOOPS, "--cell-timeout", "1");
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^check-plugin loops-forever: FAIL/);
+    expect(run.stdout).toMatch(
+      /did not finish within 1 s \(--cell-timeout 1\): stopped in loops-forever\.onMap/,
+    );
+    expect(run.stderr).toMatch(/^pkslab: check-plugin loops-forever: did not finish within 1 s/m);
+    expect(run.stdout).toMatch(/run with your privileges.*read and write every file/);
+    const bad = await runCli("check-plugin", LOOPS, "--cell-timeout", "x");
+    expect(bad.code).toBe(2);
+  }, 120_000);
 });

@@ -579,6 +579,60 @@ const CASES: readonly Case[] = [
       /--case: unknown validation case "xpfo-eager-4cpus"\. Did you mean "xpfo-eager-4cpu"\?/,
     out: "txt",
   },
+  // --- a report's name and its format (issue 21)
+  {
+    name: "compare: --out x.png without --format (text would go into a .png)",
+    args: ["compare", ...SMALL, "--out", join(dir, "report.png")],
+    message:
+      /--out .*report\.png: a report's text cannot go into a \.png file; --format png --out DIR/,
+  },
+  {
+    name: "compare: --format json into a .csv name",
+    args: ["compare", ...SMALL, "--format", "json"],
+    message:
+      /--out .*\.csv: the extension \.csv names the csv format, but --format is json; .*--force-format/,
+    out: "csv",
+  },
+  {
+    name: "compare: unknown --out extension without --format, with the formats",
+    args: ["compare", ...SMALL],
+    message:
+      /--out .*\.pdf: unknown extension "\.pdf"; give --format \(table, markdown, email, csv, json, html, png\) or one of the extensions \.json \(json\)/,
+    out: "pdf",
+  },
+  {
+    name: "compare --from: --format csv into a .json name",
+    args: [
+      "compare",
+      "--from",
+      join(import.meta.dirname, "..", "golden", "small.json"),
+      "--format",
+      "csv",
+    ],
+    message: /the extension \.json names the json format, but --format is csv/,
+    out: "json",
+  },
+  {
+    name: "sweep: --format html into a .md name",
+    args: ["sweep", ...SMALL, "--param", "cpus=1,2", "--format", "html"],
+    message: /the extension \.md names the markdown format, but --format is html/,
+    out: "md",
+  },
+  // --- census of a directory that is not a Linux tree (issue 21)
+  {
+    name: "census: an empty directory is not a Linux tree",
+    args: ["census", "--kernel-src", mkdtempSync(join(tmpdir(), "pkslab-empty-"))],
+    message:
+      /--kernel-src .*: not a Linux source tree \(no top-level Makefile with a VERSION line; no mm\/ or fs\/ directory\)/,
+    out: "json",
+  },
+  {
+    name: "census: a tree with arch/ only is not a Linux tree",
+    args: ["census", "--kernel-src", corpus("kernel-tree")],
+    message:
+      /kernel-tree: not a Linux source tree \(no top-level Makefile with a VERSION line; no mm\/ or fs\/ directory\)/,
+    out: "txt",
+  },
   {
     name: "describe: a name with HTML in it",
     args: ["describe", "<b>pmem-dax</b>"],

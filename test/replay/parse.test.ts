@@ -165,3 +165,50 @@ describe("a real capture whose ring buffer overran", () => {
     expect(trace.stats.calls).toBeGreaterThan(200);
   });
 });
+
+describe("what real ftrace output holds (issue 21)", () => {
+  const trace = parseTraceText(readFileSync(fixture("ftrace-mix.txt"), "utf8"), "mix");
+  const { stats } = trace;
+
+  it("syscall tracepoint lines are events, not bad lines", () => {
+    expect(parseLine("  sync-203 [001] ..... 10.0009: sys_fsync(fd: 3)")).toMatchObject({
+      kind: "event",
+      event: "sys_fsync",
+      pid: 203,
+      cpu: 1,
+      body: "(fd: 3)",
+    });
+    expect(parseLine("  cat-9 [000] ..... 1.5: sys_write -> 0x2")).toMatchObject({
+      kind: "event",
+      event: "sys_write",
+    });
+    expect(parseLine("  cat-9 [000] ..... 1.5: sys_write garbage")).toMatchObject({ kind: "bad" });
+    expect(stats.badLines).toBe(0);
+    expect(stats.events).toBe(12);
+    expect(stats.otherEvents).toEqual({ sys_mkdir: 2, sys_fsync: 2 });
+  });
+
+  it("generic trace_marker phase markers start phases", () => {
+    expect(stats.phases.map((phase) => phase.name)).toEqual(["create", "fsync"]);
+    expect(stats.phases.map((phase) => phase.calls)).toEqual([3, 1]);
+  });
+
+  it("the fsid and chunk-tree-uuid writers are accessor writes of 16 bytes at their header offsets", () => {
+    expect(stats.calls).toBe(4);
+    expect(stats.callsByAccessor).toMatchObject({
+      write_extent_buffer_fsid: 1,
+      write_extent_buffer_chunk_tree_uuid: 1,
+    });
+    const cpu0 = trace.cpus.find((cpu) => cpu.cpu === 0);
+    if (!cpu0) throw new Error("no CPU 0 accesses");
+    // btrfs_get_32 at ptr 101, then fsid at offsetof(struct btrfs_header, fsid) = 32 and
+    // chunk_tree_uuid at 64 (fs/btrfs/ctree.h), both written.
+    expect(Array.from(cpu0.offset)).toEqual([101, 32, 64]);
+    expect(Array.from(cpu0.length)).toEqual([4, 16, 16]);
+    expect(Array.from(cpu0.flags).map((flags) => (flags & FLAG_WRITE) !== 0)).toEqual([
+      false,
+      true,
+      true,
+    ]);
+  });
+});

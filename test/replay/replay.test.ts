@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadProfile } from "../../core/profile.ts";
-import { renderReplay, runReplay } from "../../reports/replay/replay.ts";
+import { renderReplay, runReplay, statsRows } from "../../reports/replay/replay.ts";
 import { BUILTIN_STRATEGIES } from "../../strategies/registry.ts";
 import { parseTraceText } from "../../workloads/trace-parse.ts";
 
@@ -181,5 +181,19 @@ describe("per-search buffer budget", () => {
   it("runs out of fixmap slots when a one-page API holds four buffers", () => {
     const [noDirectMap] = run(4);
     expect(noDirectMap.metrics["compat.unsupported_maps"]).toBeGreaterThan(0);
+  });
+});
+
+describe("the text report agrees with the JSON and with itself (issue 21)", () => {
+  it("shows the bad lines' numbers, and labels the two calls-per-search figures apart", () => {
+    const text = readFileSync(
+      join(import.meta.dirname, "..", "fixtures", "traces", "hand-made.txt"),
+      "utf8",
+    );
+    const trace = parseTraceText(text, "hand-made");
+    const rows = new Map(statsRows(trace.stats));
+    expect(rows.get("bad lines")).toMatch(/first at lines 19, 20, 21$/);
+    expect(rows.has("calls per search (calls inside search sessions)")).toBe(true);
+    expect(rows.has("calls per search")).toBe(false);
   });
 });
