@@ -918,6 +918,16 @@ export function runSimulation(spec: RunSpec): RunResult {
     }
   };
 
+  /** A direct-map "mapping" going out of use: its pages through their direct addresses. */
+  const rememberDirectUnmap = (sim: SimThread, pfns: number[], cpu: number) =>
+    rememberUnmap(sim, {
+      vpns: pfns,
+      pfns,
+      cpu,
+      users: [cpu],
+      purges: ledger.events[Ev.vmap_purges],
+    });
+
   /** Keeps a thread's last RECENT_UNMAPS unmaps for the unmap stray classes. */
   const rememberUnmap = (sim: SimThread, gone: Unmapped) => {
     sim.unmapped.push(gone);
@@ -1373,15 +1383,7 @@ export function runSimulation(spec: RunSpec): RunResult {
           strayPoint(cpu, sim, undefined, pfns);
         }
         // The pointer goes out of use: later unmap-class strays may aim through it.
-        if (pfns.length > 0) {
-          rememberUnmap(sim, {
-            vpns: pfns,
-            pfns,
-            cpu,
-            users: [cpu],
-            purges: ledger.events[Ev.vmap_purges],
-          });
-        }
+        if (pfns.length > 0) rememberDirectUnmap(sim, pfns, cpu);
         return;
       }
       case "unmap": {
@@ -1391,13 +1393,7 @@ export function runSimulation(spec: RunSpec): RunResult {
         const mapping = live.get(op.handle);
         if (!mapping) {
           // Refused map: later strays at "its" address go through the direct map.
-          rememberUnmap(sim, {
-            vpns: pfns,
-            pfns,
-            cpu,
-            users: [cpu],
-            purges: ledger.events[Ev.vmap_purges],
-          });
+          rememberDirectUnmap(sim, pfns, cpu);
           return;
         }
         live.delete(op.handle);

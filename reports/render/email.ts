@@ -20,7 +20,7 @@ import {
   unitOf,
   wrapWords,
 } from "./common.ts";
-import { type Row, reportModel } from "./model.ts";
+import { type ReportModel, type Row, reportModel } from "./model.ts";
 
 export { wrapWords };
 
@@ -39,6 +39,20 @@ const COLUMNS = {
   3: { width: 9, paddingLeft: 0, paddingRight: 1, alignment: "right" as const },
   4: { width: 15, paddingLeft: 0, paddingRight: 0, alignment: "right" as const },
 };
+
+/** The legend, glossary, cost lines, provenance and reproduce line; the mail as ASCII. */
+function finish(out: string[], model: ReportModel): string {
+  const wrap = (text: string, indent = "    ") => wrapWords(text, EMAIL_WIDTH, indent);
+  for (const line of model.legend) out.push(...wrap(`  ${line}`));
+  out.push("strategies:");
+  for (const line of model.glossary) out.push(...wrap(`  ${line}`));
+  out.push("costs:");
+  for (const line of model.unverified) out.push(...wrap(`  ${line}`));
+  out.push("");
+  for (const line of model.provenance) out.push(...wrap(line, "  "));
+  out.push(...wrapWords(`reproduce: ${model.reproduce}`, EMAIL_WIDTH, "    ", " \\"));
+  return `${out.map(toAscii).join("\n")}\n`;
+}
 
 /** A relative sd as LKP prints it (in ASCII): "+-  2%" when at least 2%, blank otherwise. */
 function lkpSd(summary: MetricSummary | undefined): string {
@@ -107,15 +121,7 @@ function renderLkp(doc: ResultDocument, options?: RenderOptions): string {
     "%stddev = relative sd over seeds, shown when at least 2%",
     "values are seed means",
   );
-  for (const line of model.legend) out.push(...wrap(`  ${line}`));
-  out.push("strategies:");
-  for (const line of model.glossary) out.push(...wrap(`  ${line}`));
-  out.push("costs:");
-  for (const line of model.unverified) out.push(...wrap(`  ${line}`));
-  out.push("");
-  for (const line of model.provenance) out.push(...wrap(line, "  "));
-  out.push(...wrapWords(`reproduce: ${model.reproduce}`, EMAIL_WIDTH, "    ", " \\"));
-  return `${out.map(toAscii).join("\n")}\n`;
+  return finish(out, model);
 }
 
 function renderEmail(doc: ResultDocument, options?: RenderOptions): string {
@@ -203,15 +209,7 @@ function renderEmail(doc: ResultDocument, options?: RenderOptions): string {
     }
   }
   out.push("", "legend:");
-  for (const line of model.legend) out.push(...wrap(`  ${line}`));
-  out.push("strategies:");
-  for (const line of model.glossary) out.push(...wrap(`  ${line}`));
-  out.push("costs:");
-  for (const line of model.unverified) out.push(...wrap(`  ${line}`));
-  out.push("");
-  for (const line of model.provenance) out.push(...wrap(line, "  "));
-  out.push(...wrapWords(`reproduce: ${model.reproduce}`, EMAIL_WIDTH, "    ", " \\"));
-  return `${out.map(toAscii).join("\n")}\n`;
+  return finish(out, model);
 }
 
 /** The `email` format. */
