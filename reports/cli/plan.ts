@@ -19,7 +19,7 @@ import {
   resolveMachineConfig,
   validateMachineConfig,
 } from "../../core/machine.ts";
-import { machineParamName, parseMachineParam } from "../../core/machine-params.ts";
+import { type Arch, machineParamName, parseMachineParam } from "../../core/machine-params.ts";
 import { hasPluginExtension, loadPluginExport } from "../../core/plugin-catalog.ts";
 import {
   type CostProfile,
@@ -90,7 +90,17 @@ async function selectModules(options: CompareOptions): Promise<{
   workloads: ResolvedWorkload[];
 }> {
   const plugins = await classifyPlugins(options.plugins);
-  const strategies = await resolveStrategies(options.strategies, plugins.strategies);
+  // The machine's architecture decides which architecture-specific built-ins the default
+  // selection includes (a bad value is the usual --set machine error, exit 2).
+  const archSet = options.assignments.filter(
+    (assignment) =>
+      assignment.target === "machine" && machineParamName(assignment.param) === "arch",
+  );
+  const arch =
+    archSet.length > 0
+      ? (parseMachineParam("arch", archSet[archSet.length - 1].value) as Arch)
+      : "x86-64";
+  const strategies = await resolveStrategies(options.strategies, plugins.strategies, arch);
   const workloads = await resolveWorkloads(options.workloads, plugins.workloads);
   return { strategies, workloads };
 }
