@@ -603,8 +603,13 @@ export class Machine {
     const regions2m = Math.ceil(this.pages / (1 << 9));
     this.#split1g = new Uint8Array(regions1g);
     this.#split2m = new Uint8Array(regions2m);
-    if (config.directMapLeaf !== "1g") this.#split1g.fill(1);
-    if (config.directMapLeaf === "4k") this.#split2m.fill(1);
+    if (this.config.directMapLeaf !== "1g") this.#split1g.fill(1);
+    if (this.config.directMapLeaf === "4k") this.#split2m.fill(1);
+    // A large leaf never maps past the end of low memory: the one that would straddle it is 4K.
+    if (this.lowmemPages < this.pages) {
+      if (this.lowmemPages % (1 << 18) !== 0) this.#split1g[this.lowmemPages >>> 18] = 1;
+      if (this.lowmemPages % (1 << 9) !== 0) this.#split2m[this.lowmemPages >>> 9] = 1;
+    }
     this.#vmalloc = new Array(Math.ceil(config.vmallocPages / VMALLOC_CHUNK_PAGES)).fill(undefined);
     this.#vmallocPtePage = new Uint8Array(Math.ceil(config.vmallocPages / 512));
     this.#fixmapPte = new Uint32Array(config.cpus * KM_MAX_IDX);

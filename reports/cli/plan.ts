@@ -19,7 +19,13 @@ import {
   resolveMachineConfig,
   validateMachineConfig,
 } from "../../core/machine.ts";
-import { type Arch, machineParamName, parseMachineParam } from "../../core/machine-params.ts";
+import {
+  ARCHS,
+  type Arch,
+  MACHINE_PARAMS,
+  machineParamName,
+  parseMachineParam,
+} from "../../core/machine-params.ts";
 import { hasPluginExtension, loadPluginExport } from "../../core/plugin-catalog.ts";
 import {
   type CostProfile,
@@ -285,6 +291,16 @@ export async function resolveComparison(options: CompareOptions): Promise<Resolv
   const machineSet: Record<string, unknown> = {};
   for (const { param, value } of byTarget.get("machine") ?? []) {
     machineSet[machineParamName(param)] = parseMachineParam(param, value);
+  }
+  if ((machineSet.arch ?? "x86-64") === "x86-64") {
+    const misplaced = MACHINE_PARAMS.filter(
+      (spec) => spec.offDefaultArch && spec.name !== "arch" && machineSet[spec.name] !== undefined,
+    );
+    if (misplaced.length > 0) {
+      throw new UserInputError(
+        `--set machine.${misplaced[0].name} applies only to machine.arch=x86-32-highmem (valid architectures: ${ARCHS.join(", ")}); add --set machine.arch=x86-32-highmem.`,
+      );
+    }
   }
   if (
     options.cpus !== undefined &&
