@@ -2,8 +2,10 @@
  * capability: a bounded-capability strategy (CHERI-style), the worked example in
  * docs/plugins.md of extending the hardware model through the plugin API.
  *
- * The idea (raised at LSFMM 2022 and in the thread, discussion-history.md on CHERI):
- * instead of lifting a protection key for a whole CPU, the kernel hands the caller a
+ * The idea (a participant raised CHERI-style capabilities in the discussion; Morello Linux
+ * and the CHERI Alliance Linux roadmap, discussion-history.md 1.10, which also notes that
+ * kmap-style bracketed APIs are where bounds could be set): instead of lifting a protection
+ * key for a whole CPU, the kernel hands the caller a
  * capability, a pointer that carries bounds and permissions and a validity tag, covering
  * exactly the mapped range with the permission asked for. Nothing in the page tables
  * changes; the check happens on every access.
@@ -26,7 +28,8 @@
  * address (page_address()), so no PTE is written and no TLB is flushed, ever. Unmap revokes
  * it: for a local capability, which never left the thread, clearing the register is enough;
  * a global or long-term one may have been copied anywhere, so it needs a revocation sweep
- * (Cornucopia-style, amortised per revoked capability).
+ * of memory that may hold copies, amortised per revoked capability (the approach of CHERI
+ * temporal-safety work; no figure in the reference set).
  *
  * Every cost is a guess: no measurement of a CHERI kernel doing this exists in the
  * reference set. All four are unverified parameters with wide ranges for sensitivity.
@@ -64,7 +67,7 @@ export default defineStrategy({
   summary:
     "CHERI-style bounded capabilities: map returns a capability bounded to the range with the asked permission; protected pages have no direct-map capability.",
   citation:
-    "CHERI (Watson et al., Capability Hardware Enhanced RISC Instructions, UCAM-CL-TR-987); Cornucopia revocation (Filardo et al., IEEE S&P 2020); LSFMM 2022 discussion, discussion-history.md",
+    "discussion-history.md 1.10 (Morello Linux, a hybrid CHERI kernel; CHERI Alliance Linux roadmap, https://cheri-alliance.github.io/linux-roadmap/); the hardware enters through machine.addAccessCheck (docs/plugins.md)",
   options: {},
   costs: {
     cap_derive_cycles: {
@@ -88,7 +91,7 @@ export default defineStrategy({
       unit: "cycles/capability",
       confidence: "unverified",
       source:
-        "Revoking a capability that may have been copied (global/long-term): a share of a Cornucopia-style revocation sweep of memory holding capabilities, amortised per revoked capability; a placeholder spanning orders of magnitude in its range.",
+        "Revoking a capability that may have been copied (global/long-term): a share of a revocation sweep of memory that may hold capabilities, amortised per revoked capability; a placeholder spanning orders of magnitude in its range.",
       range: [100, 100000],
     },
     cap_check_cycles: {

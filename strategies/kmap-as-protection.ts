@@ -2,9 +2,9 @@
  * kmap-as-protection: on a 32-bit HIGHMEM machine, high memory has no direct-map entry, so
  * a protected region placed there is unreachable except while a caller holds a kmap of it.
  * Not mapping is the protection; the API is 6.1's own kmap family
- * (include/linux/highmem-internal.h, mm/highmem.c; kernel-mechanics.md 1), a reading of the
- * LSFMM 2022 remark that HIGHMEM already gives "memory that is not mapped unless needed"
- * (discussion-history.md).
+ * (include/linux/highmem-internal.h, mm/highmem.c; kernel-mechanics.md 1.2 and 2). It is
+ * the 32-bit counterpart of no-direct-map: XPFO's authors proposed reusing kmap_high for the
+ * same purpose on 64-bit (kernel-mechanics.md 4.5).
  *
  * Mechanism modelled (Machine primitives kmapLocalPush/kmapLocalPop, kmapHigh/kunmapHigh):
  * - Scope `local`: kmap_local_page() per page: the next per-CPU fixmap slot (stack-ordered,
