@@ -172,7 +172,7 @@ export const MACHINE_PARAMS: readonly MachineParamSpec[] = [
     kind: "choice",
     unit: "-",
     description:
-      "x86-64: the 64-bit machine with the whole of memory in the direct map and PKS; x86-32-highmem: a 32-bit PAE kernel (CONFIG_HIGHMEM, CONFIG_X86_PAE) whose direct map covers only low memory, high memory being reachable only through kmap_local_page() (per-CPU fixmap slots) and kmap() (the pkmap pool), with no PKS (ARCH_HAS_SUPERVISOR_PKEYS is X86_64-only in Weiny's series) and 3-level PAE page walks.",
+      "x86-64: the 64-bit machine with the whole of memory in the direct map and PKS; x86-32-highmem: a 32-bit PAE kernel (CONFIG_HIGHMEM, CONFIG_X86_PAE) whose direct map covers only low memory, high memory being reachable only through kmap_local_page() (per-CPU fixmap slots) and kmap() (the pkmap pool), with no PKS (Weiny v10 restricts PKS to x86_64) and 3-level PAE page walks.",
     source: "model choice (default x86-64)",
     choices: ARCHS,
     offDefaultArch: true,

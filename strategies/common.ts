@@ -225,7 +225,7 @@ export function pgmapKeyedRegion(
     onSetup(region) {
       if (!machine.hasPks) {
         return unsupported(
-          `no PKS on ${machine.arch}: protection keys for supervisor pages are an x86-64 feature (Weiny v10 selects ARCH_HAS_SUPERVISOR_PKEYS only for X86_64; the PKRS MSR exists only in IA-32e paging), so there is no key to lift`,
+          `no PKS on ${machine.arch}: protection keys for supervisor pages are an x86-64 feature (Weiny v10 restricts PKS to x86_64, as 6.1's X86_INTEL_MEMORY_PROTECTION_KEYS is 64-bit only, arch/x86/Kconfig), so there is no key to lift`,
         );
       }
       machine.enablePks(pksInitValue({ [PGMAP_KEY]: resting }));
