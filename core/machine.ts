@@ -427,7 +427,7 @@ export class Machine {
   readonly vmallocBase: number;
   /** The machine's architecture (MACHINE_PARAMS `arch`). */
   readonly arch: Arch;
-  /** Whether the CPU has PKS (x86-64 only: Weiny's ARCH_HAS_SUPERVISOR_PKEYS is X86_64-only). */
+  /** Whether the machine has PKS (x86-64 only: Weiny v10 restricts PKS to x86_64, kernel-mechanics.md 5). */
   readonly hasPks: boolean;
   /** Pages of low memory: pfns below it are in the direct map (all of memory on x86-64). */
   readonly lowmemPages: number;
