@@ -35,6 +35,7 @@ import {
   checkPluginFlagsSchema,
   compareFlagsSchema,
   diffFlagsSchema,
+  machinesFlagsSchema,
   parseFlags,
   profileFlagsSchema,
   runFlagsSchema,
@@ -340,11 +341,10 @@ export function registerCommands(program: Command, toolVersion: string): void {
     )
     .option("--out <file>", "write the report to a file (atomically)")
     .option("--capability <name>", "name of the capability strategy", "capability")
-    .action((x86: string, highmem: string, raw: { out?: string; capability: string }) => {
-      emit(
-        renderMachines(machinesModel(loadResults(x86), loadResults(highmem), raw.capability)),
-        raw.out,
-      );
+    .action((x86: string, highmem: string, raw: unknown) => {
+      const options = parseFlags(machinesFlagsSchema, raw);
+      const model = machinesModel(loadResults(x86), loadResults(highmem), options.capability);
+      emit(renderMachines(model), options.out);
     });
 
   program
