@@ -133,6 +133,14 @@ export default defineStrategy({
 
     return {
       onSetup() {
+        // The capability addresses a page at page_address(): a high page (HIGHMEM machine)
+        // has none, and this plugin does not model capabilities over kmap addresses.
+        if (!region.pfns.every((pfn) => machine.inDirectMap(pfn))) {
+          return {
+            kind: "unsupported",
+            reason: `the region is outside the direct map on ${machine.arch} (high memory): the capability design is modelled on page_address() ranges only (x86-64, or machine.regionMemory = lowmem)`,
+          };
+        }
         // The hardware: every access to a protected page needs a capability that allows it.
         machine.addAccessCheck((cpu, vpn, kind, pfn, probing) => {
           if (pfn < 0 || !isProtected[pfn]) return true; // the default capability covers it

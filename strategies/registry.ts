@@ -155,6 +155,13 @@ const STRATEGY_KIND: CatalogKind<StrategyModule> = {
   load: loadStrategyPlugin,
 };
 
+/** Every built-in by name, the architecture-specific ones included (for workers resolving a name). */
+export function builtinStrategiesByName(): Readonly<Record<string, StrategyModule>> {
+  const out: Record<string, StrategyModule> = { ...BUILTIN_STRATEGIES };
+  for (const [name, entry] of Object.entries(ARCH_STRATEGIES)) out[name] = entry.module;
+  return out;
+}
+
 /** The built-ins followed by the given plugins (loaded and checked for duplicate names). */
 export function strategyCatalog(plugins: readonly string[] = []): Promise<ResolvedStrategy[]> {
   return buildCatalog(

@@ -7,7 +7,7 @@
 import { type CellResult, runComparison } from "../../core/compare.ts";
 import type { CostProfile } from "../../core/profile.ts";
 import { attachWatch } from "../../core/watchdog.ts";
-import { BUILTIN_STRATEGIES, loadStrategyPlugin } from "../../strategies/registry.ts";
+import { builtinStrategiesByName, loadStrategyPlugin } from "../../strategies/registry.ts";
 import { BUILTIN_WORKLOADS, loadWorkloadPlugin } from "../../workloads/registry.ts";
 import type { ResolvedConfig } from "../results.ts";
 import { strayEveryFor, withCostOverrides } from "./plan.ts";
@@ -51,7 +51,7 @@ export default async function runCellTask(task: CellTask): Promise<CellResult> {
   const strategyEntry = task.config.strategies[task.strategy];
   const workloadEntry = task.config.workloads[task.workload];
   const strategy = withCostOverrides(
-    await cachedModule("strategy", strategyEntry, BUILTIN_STRATEGIES, loadStrategyPlugin),
+    await cachedModule("strategy", strategyEntry, builtinStrategiesByName(), loadStrategyPlugin),
     strategyEntry.costOverrides,
   );
   const workload = await cachedModule(

@@ -147,6 +147,21 @@ describe("x86-32-highmem: low memory in the direct map, high memory only through
     }
   });
 
+  it("runs the HIGHMEM built-in beside a plugin (plugin runs resolve every built-in in their workers)", async () => {
+    const run = await runCli(
+      "compare",
+      ...["--plugin", "examples/capability.ts", "--strategies", "kmap-as-protection,capability"],
+      ...["--workloads", "pmem-dax", "--seeds", "1", "--format", "json"],
+      ...["--set", "machine.arch=x86-32-highmem"],
+    );
+    expect(run.code).toBe(0);
+    // The capability plugin addresses pages at page_address(), which high pages lack.
+    expect([...run.stdout.matchAll(/"status": "(\w+)"/g)].map((m) => m[1])).toEqual([
+      "ok",
+      "unsupported",
+    ]);
+  });
+
   it("the unprotected baseline reaches high pages through kmap too", () => {
     const s = setUp(unprotected, { machine: HIGHMEM });
     const mapping = s.map(s.t[0], [0], "write", "local");
