@@ -41,6 +41,7 @@ import {
 } from "./mm.ts";
 import { guardHooks, type HookSite, PluginError } from "./plugin-guard.ts";
 import { CONFIDENCE_LEVELS, type CostProfile } from "./profile.ts";
+import { PAGE_KERNEL } from "./pte.ts";
 import { Rng } from "./rng.ts";
 
 /** User page of the stack exec sets up (any page far from the workloads' own pages). */
@@ -283,21 +284,22 @@ export function placeRegion(
   contiguous: boolean,
   physicalPages: number,
   rng: Rng,
+  basePfn = REGION_BASE_PFN,
 ): Int32Array {
   const pfns = new Int32Array(pages);
-  if (pages > physicalPages - REGION_BASE_PFN) {
+  if (pages > physicalPages - basePfn) {
     throw new RangeError(`region of ${pages} pages does not fit in physical memory`);
   }
   if (contiguous) {
-    for (let i = 0; i < pages; i++) pfns[i] = REGION_BASE_PFN + i;
+    for (let i = 0; i < pages; i++) pfns[i] = basePfn + i;
     return pfns;
   }
-  // Scattered: distinct pages spread over the memory above the first GiB.
-  const span = physicalPages - REGION_BASE_PFN;
+  // Scattered: distinct pages spread over the memory above the base (the first GiB).
+  const span = physicalPages - basePfn;
   const used = new Set<number>();
   for (let i = 0; i < pages; i++) {
     let pfn: number;
-    do pfn = REGION_BASE_PFN + rng.int(0, span - 1);
+    do pfn = basePfn + rng.int(0, span - 1);
     while (used.has(pfn));
     used.add(pfn);
     pfns[i] = pfn;
@@ -413,13 +415,23 @@ export function runSimulation(spec: RunSpec): RunResult {
   const ledger = machine.ledger;
   const regionSpec = spec.workload.region(spec.workloadParams);
   const placementRng = Rng.derive(spec.seed, 1_000_001);
+  // The machine says where a region may live (all of memory above 1 GiB on x86-64; high or
+  // low memory on a HIGHMEM machine).
+  const [regionBase, regionLimit] = machine.regionRange(REGION_BASE_PFN);
   const region: ProtectedRegion = {
-    pfns: placeRegion(regionSpec.pages, regionSpec.contiguous, machine.pages, placementRng),
+    pfns: placeRegion(
+      regionSpec.pages,
+      regionSpec.contiguous,
+      regionLimit,
+      placementRng,
+      regionBase,
+    ),
     keyMode: regionSpec.keyMode,
     contiguous: regionSpec.contiguous,
     device: regionSpec.memory === "device",
   };
   machine.watch(region.pfns);
+  const regionDirectMapped = region.pfns.every((pfn) => machine.inDirectMap(pfn));
 
   // Strategy cost parameters enter the ledger with their provenance.
   const costIds = new Map<string, number>();
@@ -544,7 +556,8 @@ export function runSimulation(spec: RunSpec): RunResult {
         rng: Rng.derive(spec.seed, i),
         params: spec.workloadParams,
         strategyMapsRanges: spec.strategy.mapsRanges ?? false,
-        strategyDirectMapReads: spec.strategy.directMapReads ?? false,
+        // page_address() reads need the pages in the direct map (not high memory).
+        strategyDirectMapReads: (spec.strategy.directMapReads ?? false) && regionDirectMapped,
         region: regionSpec,
       })
       [Symbol.iterator]();
@@ -659,6 +672,10 @@ export function runSimulation(spec: RunSpec): RunResult {
    */
   const directRead = (cpu: number, sim: SimThread, pfn: number) => {
     counters.directReads++;
+    if (!machine.inDirectMap(pfn)) {
+      highRead(cpu, sim, pfn);
+      return;
+    }
     let fault = machine.access(cpu, pfn, READ);
     if (fault === OK) return;
     counters.falseFaults++;
@@ -670,6 +687,27 @@ export function runSimulation(spec: RunSpec): RunResult {
       counters.brokenAccesses++;
       counters.brokenDirectReads++;
       if (resolution === "oops") counters.oopses++;
+    }
+  };
+
+  /**
+   * The same read of a high page (HIGHMEM machine), which has no page_address(): 6.1 reaches
+   * it through kmap_atomic(), a kmap_local fixmap slot (pte_offset_map() with CONFIG_HIGHPTE,
+   * include/linux/pgtable.h). The slot is taken and released around the read.
+   */
+  const highRead = (cpu: number, sim: SimThread, pfn: number) => {
+    const vpn = machine.kmapLocalPush(sim.thread, pfn, PAGE_KERNEL);
+    let fault = vpn < 0 ? FAULT_NOT_PRESENT : machine.access(cpu, vpn, READ);
+    if (vpn >= 0 && fault !== OK) {
+      counters.falseFaults++;
+      const resolution = handleFault(cpu, sim.thread, vpn, false, fault);
+      if (resolution === "retry") fault = machine.access(cpu, vpn, READ);
+      if (resolution === "oops") counters.oopses++;
+    }
+    if (vpn >= 0) machine.kmapLocalPop(sim.thread, vpn);
+    if (fault !== OK) {
+      counters.brokenAccesses++;
+      counters.brokenDirectReads++;
     }
   };
 

@@ -15,6 +15,18 @@ export type FlushMode = (typeof FLUSH_MODES)[number];
 /** How remote TLBs are invalidated: IPIs to each CPU, or AMD's INVLPGB broadcast. */
 export const BROADCAST_MODES = ["ipi", "invlpgb"] as const;
 export type BroadcastMode = (typeof BROADCAST_MODES)[number];
+/** Machine architectures: the x86-64 default and a 32-bit PAE machine with HIGHMEM. */
+export const ARCHS = ["x86-64", "x86-32-highmem"] as const;
+export type Arch = (typeof ARCHS)[number];
+/** Where the protected region lives on a HIGHMEM machine. */
+export const REGION_MEMORY = ["highmem", "lowmem"] as const;
+export type RegionMemory = (typeof REGION_MEMORY)[number];
+/** Defaults of the parameters that exist only on a HIGHMEM machine (see MACHINE_PARAMS). */
+export const HIGHMEM_DEFAULTS = {
+  lowmemMiB: 896,
+  pkmapEntries: 512,
+  regionMemory: "highmem",
+} as const;
 /** Direct-map leaf sizes, as written on the command line. */
 export const DIRECT_MAP_LEAVES = ["4K", "2M", "1G"] as const;
 
@@ -43,6 +55,14 @@ export interface MachineParamSpec {
   readonly max?: number;
   /** The cost-profile parameter that supplies the default (TLB geometry). */
   readonly profileParameter?: string;
+  /**
+   * Only meaningful on a machine of another architecture than the x86-64 default: the
+   * resolved (echoed) configuration of an x86-64 machine leaves it out, so x86-64 results
+   * read exactly as before the parameter existed. `arch` itself is echoed only when set.
+   */
+  readonly offDefaultArch?: boolean;
+  /** The default when the machine defaults do not hold the field (offDefaultArch ones). */
+  readonly fallback?: number | boolean | string;
 }
 
 export const MAX_CPUS = 8192;
@@ -146,6 +166,54 @@ export const MACHINE_PARAMS: readonly MachineParamSpec[] = [
     source: "NR_CPUS_DEFAULT for an SMP x86-64 build without MAXSMP, arch/x86/Kconfig (default 64)",
     min: 1,
     max: MAX_CPUS,
+  },
+  {
+    name: "arch",
+    kind: "choice",
+    unit: "-",
+    description:
+      "x86-64: the 64-bit machine with the whole of memory in the direct map and PKS; x86-32-highmem: a 32-bit PAE kernel (CONFIG_HIGHMEM, CONFIG_X86_PAE) whose direct map covers only low memory, high memory being reachable only through kmap_local_page() (per-CPU fixmap slots) and kmap() (the pkmap pool), with no PKS (Weiny v10 restricts PKS to x86_64) and 3-level PAE page walks.",
+    source: "model choice (default x86-64)",
+    choices: ARCHS,
+    offDefaultArch: true,
+    fallback: "x86-64",
+  },
+  {
+    name: "lowmemMiB",
+    kind: "integer",
+    unit: "MiB",
+    description:
+      "x86-32-highmem only: memory below this is low memory, in the direct map; the rest is high memory.",
+    source:
+      "about 896 MiB with the default 3G/1G split: MAXMEM = VMALLOC_END - PAGE_OFFSET - __VMALLOC_RESERVE (arch/x86/include/asm/pgtable_32_areas.h), __VMALLOC_RESERVE = 128 MiB (arch/x86/mm/pgtable_32.c), PAGE_OFFSET 0xC0000000; the exact figure depends on the fixmap size (default 896)",
+    min: 16,
+    max: 1024,
+    offDefaultArch: true,
+    fallback: HIGHMEM_DEFAULTS.lowmemMiB,
+  },
+  {
+    name: "pkmapEntries",
+    kind: "integer",
+    unit: "entries",
+    description:
+      "x86-32-highmem only: LAST_PKMAP, the size of kmap()'s pkmap pool; when the pool wraps, flush_all_zero_pkmaps() clears every unused entry and flushes the whole pool range on every CPU.",
+    source:
+      "LAST_PKMAP = 512 with CONFIG_X86_PAE, 1024 without (arch/x86/include/asm/pgtable_32_areas.h); Arm: PTRS_PER_PTE (arch/arm/include/asm/highmem.h) (default 512)",
+    min: 16,
+    max: 4096,
+    offDefaultArch: true,
+    fallback: HIGHMEM_DEFAULTS.pkmapEntries,
+  },
+  {
+    name: "regionMemory",
+    kind: "choice",
+    unit: "-",
+    description:
+      "x86-32-highmem only: whether the protected region is placed in high memory (not in the direct map: GFP_HIGHUSER page cache, CONFIG_HIGHPTE page tables) or low memory (in the direct map, like x86-64).",
+    source: "model choice (default highmem)",
+    choices: REGION_MEMORY,
+    offDefaultArch: true,
+    fallback: HIGHMEM_DEFAULTS.regionMemory,
   },
   TLB_SPEC("l1dEntries4k", "entries", "Per-CPU L1 DTLB entries for 4 KiB pages.", 4096),
   TLB_SPEC("l1dEntries2m", "entries", "Per-CPU L1 DTLB entries for 2 MiB pages.", 4096),
@@ -262,7 +330,7 @@ export function machineParamRows(
   profile: CostProfile,
 ): MachineParamRow[] {
   return MACHINE_PARAMS.map((spec) => {
-    const raw = defaults[spec.name];
+    const raw = defaults[spec.name] ?? spec.fallback;
     const entry = spec.profileParameter ? profile.parameters[spec.profileParameter] : undefined;
     const value =
       spec.name === "directMapLeaf"

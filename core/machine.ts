@@ -1,17 +1,22 @@
 import { UserInputError } from "./errors.ts";
 import { Cat, Ev, Ledger } from "./ledger.ts";
 import {
+  ARCHS,
+  type Arch,
   BROADCAST_MODES,
   type BroadcastMode,
   FLUSH_MODES,
   type FlushMode,
+  HIGHMEM_DEFAULTS,
   MACHINE_PARAMS,
   MAX_CPUS,
   profileTlbGeometry,
+  REGION_MEMORY,
+  type RegionMemory,
 } from "./machine-params.ts";
 import { Mm } from "./mm.ts";
 import { PKR_AD, PKR_WD, PKS_KEYS } from "./pkrs.ts";
-import type { CostProfile } from "./profile.ts";
+import type { CostParameter, CostProfile } from "./profile.ts";
 import {
   PAGE_KERNEL,
   PTE_NX,
@@ -40,7 +45,9 @@ export const FAULT_NOT_PRESENT = 1;
 export const FAULT_WRITE_PROTECT = 2;
 export const FAULT_PKEY = 3;
 export const FAULT_NX = 4;
-export const FAULT_NAMES = ["ok", "not-present", "write-protect", "pkey", "nx"] as const;
+/** An access check registered through the extension point (Machine.addAccessCheck) refused the access. */
+export const FAULT_CHECK = 5;
+export const FAULT_NAMES = ["ok", "not-present", "write-protect", "pkey", "nx", "check"] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
 /** Leaf size used for the direct map (Linux x86-64 uses 1 GiB leaves when the CPU has gbpages). */
@@ -86,7 +93,32 @@ export interface MachineConfig {
    * `--set machine.nrCpus=N`.
    */
   readonly nrCpus?: number;
+  /** Architecture (absent: x86-64). See MACHINE_PARAMS `arch`. */
+  readonly arch?: Arch;
+  /** x86-32-highmem: size of low memory, the part in the direct map (absent: 896). */
+  readonly lowmemMiB?: number;
+  /** x86-32-highmem: LAST_PKMAP, entries of kmap()'s pool (absent: 512, PAE). */
+  readonly pkmapEntries?: number;
+  /** x86-32-highmem: whether the protected region is in high or low memory (absent: highmem). */
+  readonly regionMemory?: RegionMemory;
 }
+
+/**
+ * A check the machine runs on every data access after its own permission checks pass: the
+ * extension point through which a plugin adds hardware the model does not have (capability
+ * bounds and permissions, a tag per pointer). Given the accessing CPU, the virtual page, the
+ * access kind and the physical page the translation found, it returns true to let the
+ * access proceed or false to fault it (FAULT_CHECK, reason "check"). It must not change
+ * machine state; it may charge the ledger through Machine.chargeCheck.
+ */
+export type AccessCheck = (
+  cpu: number,
+  vpn: number,
+  kind: AccessKind,
+  pfn: number,
+  /** True when an observer (the invariant checker) only asks: charge nothing. */
+  probing: boolean,
+) => boolean;
 
 /** A machine config with every optional field filled in (TLB geometry from `profile`). */
 export function resolveMachineConfig(
@@ -103,8 +135,17 @@ export function resolveMachineConfig(
     ...geometry,
   };
   // Fields in MACHINE_PARAMS order, so that echoed configurations read the same way.
+  // Parameters of other architectures are left out of an x86-64 machine's configuration,
+  // so that x86-64 results echo exactly the fields they always had.
+  const arch = (given.arch as Arch | undefined) ?? "x86-64";
   const out: Record<string, unknown> = {};
-  for (const spec of MACHINE_PARAMS) out[spec.name] = given[spec.name] ?? fallback[spec.name];
+  for (const spec of MACHINE_PARAMS) {
+    if (spec.offDefaultArch && arch === "x86-64") continue;
+    out[spec.name] = given[spec.name] ?? fallback[spec.name] ?? spec.fallback;
+  }
+  // PAE paging has no 1 GiB leaves (they exist only in 4-level paging): a 32-bit direct
+  // map uses 2 MiB leaves at most.
+  if (arch !== "x86-64" && out.directMapLeaf === "1g") out.directMapLeaf = "2m";
   return out as unknown as Required<MachineConfig>;
 }
 
@@ -183,6 +224,36 @@ export function validateMachineConfig(config: MachineConfig): void {
       );
     }
   }
+  if (config.arch !== undefined && !ARCHS.includes(config.arch)) {
+    throw new UserInputError(
+      `machine.arch must be one of ${ARCHS.join(", ")}; got ${String(config.arch)}.`,
+    );
+  }
+  if (config.regionMemory !== undefined && !REGION_MEMORY.includes(config.regionMemory)) {
+    throw new UserInputError(
+      `machine.regionMemory must be one of ${REGION_MEMORY.join(", ")}; got ${String(config.regionMemory)}.`,
+    );
+  }
+  if ((config.arch ?? "x86-64") === "x86-32-highmem") {
+    // PAE addresses 36 bits of physical memory: 64 GiB.
+    if (memoryGiB > 64) {
+      throw new UserInputError(
+        `machine.memoryGiB must be at most 64 on x86-32-highmem (PAE's 36-bit physical addresses); got ${memoryGiB}.`,
+      );
+    }
+    const lowmem = config.lowmemMiB ?? HIGHMEM_DEFAULTS.lowmemMiB;
+    if (!Number.isInteger(lowmem) || lowmem < 16 || lowmem > 1024 || lowmem >= memoryGiB * 1024) {
+      throw new UserInputError(
+        `machine.lowmemMiB must be a whole number from 16 to 1024 MiB and below machine.memoryGiB; got ${String(lowmem)}.`,
+      );
+    }
+    const pool = config.pkmapEntries ?? HIGHMEM_DEFAULTS.pkmapEntries;
+    if (!Number.isInteger(pool) || pool < 16 || pool > 4096) {
+      throw new UserInputError(
+        `machine.pkmapEntries must be a whole number from 16 to 4096; got ${String(pool)}.`,
+      );
+    }
+  }
   const minCpus = config.invlpgbMinCpus;
   if (minCpus !== undefined && (!Number.isInteger(minCpus) || minCpus < 1 || minCpus > MAX_CPUS)) {
     throw new UserInputError(
@@ -190,6 +261,36 @@ export function validateMachineConfig(config: MachineConfig): void {
     );
   }
 }
+
+/** PAE page-walk depth by leaf size (PDPT, PD, PT): 3 levels for 4 KiB, 2 for 2 MiB. */
+const WALK_LEVELS_PAE = [3, 2, 1] as const;
+
+/**
+ * Software costs of the HIGHMEM pkmap pool, which the x86-64 cost profiles do not carry:
+ * registered in the ledger (owner `machine:x86-32-highmem`) only on a HIGHMEM machine, so
+ * x86-64 results list exactly the profile's parameters. No measurement exists in the
+ * reference set: both are unverified placeholders, swept by sensitivity like any other.
+ */
+export const HIGHMEM_COSTS: Readonly<
+  Record<"pkmap_lookup_cycles" | "pkmap_scan_entry_cycles", CostParameter>
+> = {
+  pkmap_lookup_cycles: {
+    value: 20,
+    unit: "cycles/call",
+    confidence: "unverified",
+    source:
+      "page_address() of a high page in kmap_high()/kunmap_high(): hash of the struct page into page_address_htable, its bucket spinlock and a short list walk (mm/highmem.c page_address, set_page_address); placeholder, no figure in the reference set.",
+    range: [5, 100],
+  },
+  pkmap_scan_entry_cycles: {
+    value: 1,
+    unit: "cycles/entry",
+    confidence: "unverified",
+    source:
+      "One pkmap_count[] entry examined by map_new_virtual()'s search or flush_all_zero_pkmaps()'s sweep (a load and a compare, mm/highmem.c); placeholder.",
+    range: [0.5, 4],
+  },
+};
 
 /** Above this many pending stale windows, a full flush looks them up from the TLB side. */
 const STALE_PROBE_LIMIT = 64;
@@ -324,6 +425,15 @@ export class Machine {
   /** Physical pages (4 KiB). */
   readonly pages: number;
   readonly vmallocBase: number;
+  /** The machine's architecture (MACHINE_PARAMS `arch`). */
+  readonly arch: Arch;
+  /** Whether the machine has PKS (x86-64 only: Weiny v10 restricts PKS to x86_64, kernel-mechanics.md 5). */
+  readonly hasPks: boolean;
+  /** Pages of low memory: pfns below it are in the direct map (all of memory on x86-64). */
+  readonly lowmemPages: number;
+  /** First vpn of the pkmap pool (kmap(), x86-32-highmem) and its size (LAST_PKMAP; 0 on x86-64). */
+  readonly pkmapBase: number;
+  readonly pkmapPages: number;
   readonly fixmapBase: number;
   readonly vaLimit: number;
 
@@ -366,6 +476,25 @@ export class Machine {
   readonly #vmallocPtePage: Uint8Array;
   readonly #fixmapPte: Uint32Array;
   readonly #fixmapPfn: Int32Array;
+  readonly #walkLevels: readonly number[];
+  /** pkmap_count[]: 0 free, 1 mapped but unused (flushed at the next wrap), n + 1 with n users. */
+  readonly #pkmapCount: Int32Array;
+  readonly #pkmapPfn: Int32Array;
+  readonly #pkmapPte: Uint32Array;
+  /** page_address() of high pages: pfn -> pkmap entry. */
+  readonly #pkmapOf = new Map<number, number>();
+  /** last_pkmap_nr of mm/highmem.c. */
+  #lastPkmap = 0;
+  #pkmapLookup = -1;
+  #pkmapScan = -1;
+  /** kmap() calls that found the page already in the pool (no PTE write). */
+  pkmapHits = 0;
+  /** kmap() calls that installed a new pkmap entry. */
+  pkmapInstalls = 0;
+  /** flush_all_zero_pkmaps() calls that cleared entries and flushed every CPU. */
+  pkmapWrapFlushes = 0;
+  /** Extension-point access checks (addAccessCheck), in registration order. */
+  readonly #accessChecks: AccessCheck[] = [];
 
   // Locks with queueing in simulated time.
   readonly #lockNames: string[] = [];
@@ -444,7 +573,18 @@ export class Machine {
     this.pages = config.memoryGiB << 18;
     this.#pendingStale = new StaleWindows(this.pages);
     this.vmallocBase = Math.ceil(this.pages / (1 << 18)) * (1 << 18);
-    this.fixmapBase = this.vmallocBase + config.vmallocPages;
+    this.arch = config.arch ?? "x86-64";
+    const highmem = this.arch === "x86-32-highmem";
+    this.hasPks = !highmem;
+    this.lowmemPages = highmem ? (config.lowmemMiB ?? HIGHMEM_DEFAULTS.lowmemMiB) << 8 : this.pages;
+    this.#walkLevels = highmem ? WALK_LEVELS_PAE : WALK_LEVELS;
+    this.pkmapBase = this.vmallocBase + config.vmallocPages;
+    this.pkmapPages = highmem ? (config.pkmapEntries ?? HIGHMEM_DEFAULTS.pkmapEntries) : 0;
+    this.#pkmapCount = new Int32Array(this.pkmapPages);
+    this.#pkmapPfn = new Int32Array(this.pkmapPages).fill(-1);
+    this.#pkmapPte = new Uint32Array(this.pkmapPages);
+    if (highmem) this.#registerHighmemCosts();
+    this.fixmapBase = this.pkmapBase + this.pkmapPages;
     this.vaLimit = this.fixmapBase + config.cpus * KM_MAX_IDX;
 
     this.pkrs = new Uint32Array(config.cpus);
@@ -463,8 +603,13 @@ export class Machine {
     const regions2m = Math.ceil(this.pages / (1 << 9));
     this.#split1g = new Uint8Array(regions1g);
     this.#split2m = new Uint8Array(regions2m);
-    if (config.directMapLeaf !== "1g") this.#split1g.fill(1);
-    if (config.directMapLeaf === "4k") this.#split2m.fill(1);
+    if (this.config.directMapLeaf !== "1g") this.#split1g.fill(1);
+    if (this.config.directMapLeaf === "4k") this.#split2m.fill(1);
+    // A large leaf never maps past the end of low memory: the one that would straddle it is 4K.
+    if (this.lowmemPages < this.pages) {
+      if (this.lowmemPages % (1 << 18) !== 0) this.#split1g[this.lowmemPages >>> 18] = 1;
+      if (this.lowmemPages % (1 << 9) !== 0) this.#split2m[this.lowmemPages >>> 9] = 1;
+    }
     this.#vmalloc = new Array(Math.ceil(config.vmallocPages / VMALLOC_CHUNK_PAGES)).fill(undefined);
     this.#vmallocPtePage = new Uint8Array(Math.ceil(config.vmallocPages / 512));
     this.#fixmapPte = new Uint32Array(config.cpus * KM_MAX_IDX);
@@ -567,6 +712,7 @@ export class Machine {
 
   /** Current direct-map PTE bits of `pfn`. */
   directPte(pfn: number): number {
+    if (pfn >= this.lowmemPages) return 0; // high memory: not in the direct map
     const chunk = this.#directPte[pfn >>> CHUNK_SHIFT];
     return chunk === undefined ? PAGE_KERNEL : chunk[pfn & CHUNK_MASK] ^ PAGE_KERNEL;
   }
@@ -575,11 +721,16 @@ export class Machine {
   walkPfn = -1;
   pteOf(vpn: number): number {
     if (vpn < this.pages) {
+      if (vpn >= this.lowmemPages) {
+        // High memory: no direct-map entry.
+        this.walkPfn = -1;
+        return 0;
+      }
       this.walkPfn = vpn;
       const chunk = this.#directPte[vpn >>> CHUNK_SHIFT];
       return chunk === undefined ? PAGE_KERNEL : chunk[vpn & CHUNK_MASK] ^ PAGE_KERNEL;
     }
-    if (vpn >= this.vmallocBase && vpn < this.fixmapBase) {
+    if (vpn >= this.vmallocBase && vpn < this.pkmapBase) {
       const index = vpn - this.vmallocBase;
       const chunk = this.#vmalloc[index >>> VMALLOC_CHUNK_SHIFT];
       if (chunk === undefined) {
@@ -595,12 +746,36 @@ export class Machine {
       this.walkPfn = this.#fixmapPfn[index];
       return this.#fixmapPte[index];
     }
+    if (vpn >= this.pkmapBase && vpn < this.fixmapBase) {
+      const index = vpn - this.pkmapBase;
+      this.walkPfn = this.#pkmapPfn[index];
+      return this.#pkmapPte[index];
+    }
     this.walkPfn = -1;
     return 0;
   }
 
   isVmalloc(vpn: number): boolean {
-    return vpn >= this.vmallocBase && vpn < this.fixmapBase;
+    return vpn >= this.vmallocBase && vpn < this.pkmapBase;
+  }
+
+  /** Whether `pfn` has a direct-map entry (low memory; every page on x86-64). */
+  inDirectMap(pfn: number): boolean {
+    return pfn >= 0 && pfn < this.lowmemPages;
+  }
+
+  /**
+   * Where the engine places a protected region: pages [base, limit). x86-64 and HIGHMEM with
+   * regionMemory = highmem: from `defaultBase` (or the end of low memory, if higher) to the
+   * end of memory; HIGHMEM with regionMemory = lowmem: from 256 MiB to the end of low
+   * memory (a model choice: clear of the kernel image and early allocations).
+   */
+  regionRange(defaultBase: number): [number, number] {
+    if (this.arch === "x86-64") return [defaultBase, this.pages];
+    if ((this.config.regionMemory ?? HIGHMEM_DEFAULTS.regionMemory) === "lowmem") {
+      return [Math.min(1 << 16, this.lowmemPages >>> 1), this.lowmemPages];
+    }
+    return [Math.max(defaultBase, this.lowmemPages), this.pages];
   }
 
   /**
@@ -657,16 +832,39 @@ export class Machine {
         this.isVmalloc(vpn) &&
         !this.#vmallocPtePage[(vpn - this.vmallocBase) >>> 9]
           ? 3
-          : WALK_LEVELS[size];
+          : this.#walkLevels[size];
       this.lastWalkLevels = levels;
       ledger.count(Ev.tlb_misses);
       ledger.charge(cpu, Cat.tlb_walk, this.#p.page_walk_level_cycles, levels);
       if ((pte & PTE_PRESENT) === 0) return FAULT_NOT_PRESENT;
       tlb.insert(cpu, size, vpn, pte, pfn);
     }
-    const fault = this.#permission(cpu, pte, kind);
+    let fault = this.#permission(cpu, pte, kind);
+    if (
+      fault === OK &&
+      this.#accessChecks.length > 0 &&
+      !this.#checksPass(cpu, vpn, kind, pfn, false)
+    )
+      fault = FAULT_CHECK;
     if (fault === OK) this.lastPfn = pfn;
     return fault;
+  }
+
+  #checksPass(cpu: number, vpn: number, kind: AccessKind, pfn: number, probing: boolean): boolean {
+    for (const check of this.#accessChecks) if (!check(cpu, vpn, kind, pfn, probing)) return false;
+    return true;
+  }
+
+  /**
+   * The machine model's extension point for hardware it does not have: registers a check
+   * run on every data access and instruction fetch whose translation and permissions
+   * (present, R/W, NX, PKS) passed, after them. A check that returns false faults the
+   * access with FAULT_CHECK ("check"), which reaches the strategy's onFault like any #PF.
+   * Strategies register checks through StrategyContext.addAccessCheck; examples/capability.ts
+   * uses it for capability bounds and permissions.
+   */
+  addAccessCheck(check: AccessCheck): void {
+    this.#accessChecks.push(check);
   }
 
   /**
@@ -693,13 +891,23 @@ export class Machine {
    */
   probeAccess(cpu: number, vpn: number, kind: AccessKind): number {
     let pte: number;
+    let pfn: number;
     if (this.tlb.probe(cpu, vpn) >= 0) {
       pte = this.tlb.hitPte;
+      pfn = this.tlb.hitPfn;
     } else {
       pte = this.pteOf(vpn);
+      pfn = this.walkPfn;
       if ((pte & PTE_PRESENT) === 0) return FAULT_NOT_PRESENT;
     }
-    return this.#permission(cpu, pte, kind);
+    const fault = this.#permission(cpu, pte, kind);
+    if (
+      fault === OK &&
+      this.#accessChecks.length > 0 &&
+      !this.#checksPass(cpu, vpn, kind, pfn, true)
+    )
+      return FAULT_CHECK;
+    return fault;
   }
 
   /**
@@ -731,6 +939,7 @@ export class Machine {
    * thread.pkrs for every thread. Boot-time work, not charged.
    */
   enablePks(initValue: number): void {
+    if (!this.hasPks) throw new Error(`enablePks: a ${this.arch} machine has no PKS`);
     this.pksInitValue = initValue >>> 0;
     for (let cpu = 0; cpu < this.cpus; cpu++) {
       this.#accrueExposure(cpu);
@@ -862,10 +1071,16 @@ export class Machine {
       const slot = (index & VMALLOC_CHUNK_MASK) << 1;
       chunk[slot] = pte;
       chunk[slot + 1] = pfn;
-    } else {
+    } else if (vpn >= this.fixmapBase) {
       const index = vpn - this.fixmapBase;
       this.#fixmapPte[index] = pte;
       this.#fixmapPfn[index] = pfn;
+    } else if (vpn >= this.pkmapBase) {
+      const index = vpn - this.pkmapBase;
+      this.#pkmapPte[index] = pte;
+      this.#pkmapPfn[index] = pfn;
+    } else {
+      throw new RangeError(`vpn ${vpn} is not a kernel mapping the model holds`);
     }
     this.ledger.count(Ev.pte_writes);
     this.ledger.charge(cpu, Cat.pte_write, this.#p.pte_write_cycles);
@@ -881,6 +1096,8 @@ export class Machine {
       if (chunk !== undefined) chunk[(index & VMALLOC_CHUNK_MASK) << 1] = 0;
     } else if (vpn >= this.fixmapBase && vpn < this.vaLimit) {
       this.#fixmapPte[vpn - this.fixmapBase] = 0;
+    } else if (vpn >= this.pkmapBase && vpn < this.fixmapBase) {
+      this.#pkmapPte[vpn - this.pkmapBase] = 0;
     } else {
       throw new Error("clearKernelPte: not a vmalloc or fixmap address");
     }
@@ -932,6 +1149,10 @@ export class Machine {
     if (pfn < 0 || count < 1 || pfn + count > this.pages) {
       throw new RangeError(`direct-map change [${pfn}, ${pfn + count}) is outside physical memory`);
     }
+    // High pages have no linear mapping to change: set_memory.c's page-array and
+    // __set_pages_p/np paths skip PageHighMem pages (arch/x86/mm/pat/set_memory.c).
+    if (pfn >= this.lowmemPages) return;
+    if (pfn + count > this.lowmemPages) count = this.lowmemPages - pfn;
     const set = change.set ?? 0;
     let clear = change.clear ?? 0;
     let setBits = set;
@@ -986,6 +1207,9 @@ export class Machine {
     if (pfn < 0 || count < 1 || pfn + count > this.pages) {
       throw new RangeError(`device range [${pfn}, ${pfn + count}) is outside physical memory`);
     }
+    // No linear mapping is created above low memory (HIGHMEM): the range is reached by kmap.
+    if (pfn >= this.lowmemPages) return;
+    if (pfn + count > this.lowmemPages) count = this.lowmemPages - pfn;
     const end = pfn + count;
     let clear = change.clear ?? 0;
     let setBits = change.set ?? 0;
@@ -1465,6 +1689,128 @@ export class Machine {
     this.invlpg(cpu, vpn);
     thread.kmapDepth--;
     thread.migrateDisable--;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // kmap() on the pkmap pool (x86-32-highmem; mm/highmem.c kmap_high, kunmap_high).
+
+  #registerHighmemCosts(): void {
+    const owner = "machine:x86-32-highmem";
+    this.#pkmapLookup = this.ledger.registerParameter(
+      "pkmap_lookup_cycles",
+      owner,
+      HIGHMEM_COSTS.pkmap_lookup_cycles,
+    );
+    this.#pkmapScan = this.ledger.registerParameter(
+      "pkmap_scan_entry_cycles",
+      owner,
+      HIGHMEM_COSTS.pkmap_scan_entry_cycles,
+    );
+  }
+
+  /** vpn of pkmap entry `nr` (PKMAP_ADDR(nr)). */
+  pkmapVpn(nr: number): number {
+    return this.pkmapBase + nr;
+  }
+
+  /** pkmap_count[nr] (for tests and reports): 0 free, 1 mapped unused, n + 1 with n users. */
+  pkmapCount(nr: number): number {
+    return this.#pkmapCount[nr];
+  }
+
+  /**
+   * kmap_high(): under the global kmap_lock, page_address() finds the page's pkmap entry if
+   * it has one; otherwise map_new_virtual() advances last_pkmap_nr to the next free entry,
+   * calling flush_all_zero_pkmaps() each time the search wraps to entry 0, and installs a
+   * PTE (set_pte_at, no flush: the entry was not present). The entry's count goes up.
+   * Returns the vpn, or -1 when every entry is in use: the kernel would sleep on
+   * pkmap_map_wait until a kunmap(), which the caller must treat as not served.
+   */
+  kmapHigh(cpu: number, pfn: number, pte: number): number {
+    if (this.pkmapPages === 0)
+      throw new Error(`kmapHigh: a ${this.arch} machine has no pkmap pool`);
+    if (this.inDirectMap(pfn)) throw new Error("kmapHigh: a low page is reached at page_address()");
+    const lock = this.lockId("kmap_lock");
+    this.acquire(cpu, lock);
+    this.ledger.charge(cpu, Cat.kmap_slot, this.#pkmapLookup);
+    let nr = this.#pkmapOf.get(pfn);
+    if (nr !== undefined) {
+      this.pkmapHits++;
+    } else {
+      let left = this.pkmapPages;
+      let scanned = 0;
+      for (;;) {
+        this.#lastPkmap = (this.#lastPkmap + 1) % this.pkmapPages;
+        scanned++;
+        if (this.#lastPkmap === 0) {
+          this.#flushAllZeroPkmaps(cpu);
+          left = this.pkmapPages;
+        }
+        if (this.#pkmapCount[this.#lastPkmap] === 0) break;
+        if (--left === 0) {
+          this.ledger.charge(cpu, Cat.kmap_slot, this.#pkmapScan, scanned);
+          this.release(cpu, lock);
+          return -1;
+        }
+      }
+      this.ledger.charge(cpu, Cat.kmap_slot, this.#pkmapScan, scanned);
+      nr = this.#lastPkmap;
+      this.setKernelPte(cpu, this.pkmapVpn(nr), pfn, pte);
+      this.#pkmapCount[nr] = 1;
+      this.#pkmapOf.set(pfn, nr);
+      this.pkmapInstalls++;
+    }
+    this.#pkmapCount[nr]++;
+    this.release(cpu, lock);
+    return this.pkmapVpn(nr);
+  }
+
+  /**
+   * kunmap_high(): under kmap_lock, the entry's count goes down. Nothing is cleared or
+   * flushed: an entry whose count drops to 1 stays mapped (and cached in TLBs) until the
+   * pool next wraps.
+   */
+  kunmapHigh(cpu: number, vpn: number, evict = false): void {
+    const nr = vpn - this.pkmapBase;
+    if (nr < 0 || nr >= this.pkmapPages || this.#pkmapCount[nr] < 2) {
+      throw new Error(`kunmap_high: vpn ${vpn} is not a kmap()ed pkmap entry (the kernel BUGs)`);
+    }
+    const lock = this.lockId("kmap_lock");
+    this.acquire(cpu, lock);
+    this.ledger.charge(cpu, Cat.kmap_slot, this.#pkmapLookup);
+    this.#pkmapCount[nr]--;
+    if (evict && this.#pkmapCount[nr] === 1) {
+      // Not 6.1: the last user's kunmap() clears the entry at once and flushes it on every
+      // CPU (flush_tlb_kernel_range of one page), so no stale pkmap address outlives it.
+      this.#pkmapCount[nr] = 0;
+      this.clearKernelPte(cpu, vpn);
+      this.#pkmapOf.delete(this.#pkmapPfn[nr]);
+      this.#pkmapPfn[nr] = -1;
+      this.flushTlbKernelRange(cpu, vpn, 1);
+    }
+    this.release(cpu, lock);
+  }
+
+  /**
+   * flush_all_zero_pkmaps(), under kmap_lock: every entry with count 1 (mapped, no user) is
+   * cleared and forgotten; if any was, one flush_tlb_kernel_range() over the whole pool runs
+   * on every CPU (by IPI: a full flush, the pool being above the single-page ceiling).
+   */
+  #flushAllZeroPkmaps(cpu: number): void {
+    this.ledger.charge(cpu, Cat.kmap_slot, this.#pkmapScan, this.pkmapPages);
+    let flush = false;
+    for (let nr = 0; nr < this.pkmapPages; nr++) {
+      if (this.#pkmapCount[nr] !== 1) continue;
+      this.#pkmapCount[nr] = 0;
+      this.clearKernelPte(cpu, this.pkmapVpn(nr));
+      this.#pkmapOf.delete(this.#pkmapPfn[nr]);
+      this.#pkmapPfn[nr] = -1;
+      flush = true;
+    }
+    if (flush) {
+      this.pkmapWrapFlushes++;
+      this.flushTlbKernelRange(cpu, this.pkmapBase, this.pkmapPages);
+    }
   }
 
   // ---------------------------------------------------------------------------------------

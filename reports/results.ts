@@ -15,7 +15,7 @@ import { z } from "zod";
 import type { CellResult } from "../core/compare.ts";
 import { RUN_STATUSES } from "../core/engine.ts";
 import { UserInputError } from "../core/errors.ts";
-import { BROADCAST_MODES, FLUSH_MODES } from "../core/machine-params.ts";
+import { ARCHS, BROADCAST_MODES, FLUSH_MODES, REGION_MEMORY } from "../core/machine-params.ts";
 import { catalogFor } from "../core/metrics.ts";
 import { CONFIDENCE_LEVELS, type CostProfile } from "../core/profile.ts";
 import type { StrategyModule } from "../strategies/api.ts";
@@ -87,6 +87,11 @@ const configSchema = z
         stlbEntries: z.number().int().optional(),
         stlbEntries1g: z.number().int().optional(),
         stlbWays: z.number().int().optional(),
+        // Issue 20: present only on a machine of another architecture than x86-64.
+        arch: z.enum(ARCHS).optional(),
+        lowmemMiB: z.number().int().optional(),
+        pkmapEntries: z.number().int().optional(),
+        regionMemory: z.enum(REGION_MEMORY).optional(),
       })
       .strict(),
     seeds: z.array(z.number().int()),

@@ -140,7 +140,7 @@ export interface FaultEvent {
   readonly vpn: number;
   readonly write: boolean;
   /** The #PF reason: "not-present", "write-protect" or "pkey". */
-  readonly reason: "not-present" | "write-protect" | "pkey" | "nx";
+  readonly reason: "not-present" | "write-protect" | "pkey" | "nx" | "check";
 }
 
 /**
@@ -152,7 +152,13 @@ export type FaultResolution = "retry" | "oops";
 
 /** Everything a strategy instance may use. @public */
 export interface StrategyContext {
-  /** The shared machine: its public primitives are the only way to act on hardware state. */
+  /**
+   * The shared machine: its public primitives are the only way to act on hardware state.
+   * Its architecture (`machine.arch`, `machine.hasPks`, `machine.inDirectMap(pfn)`) is what a
+   * strategy queries to decide what it means on that machine. Hardware the model lacks enters
+   * through `machine.addAccessCheck(check)`, the access-check extension point
+   * (docs/plugins.md).
+   */
   readonly machine: Machine;
   /** The protected region of this run. */
   readonly region: ProtectedRegion;

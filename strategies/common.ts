@@ -3,9 +3,9 @@
  * through its public primitives; nothing charges a cycle by itself.
  */
 import type { Vmalloc } from "../core/kernel/vmalloc.ts";
-import type { Machine, Thread } from "../core/machine.ts";
+import { KM_MAX_IDX, KMAP_LOCAL_MAX_NESTING, type Machine, type Thread } from "../core/machine.ts";
 import { type KeyRights, pkrsWith, pksInitValue } from "../core/pkrs.ts";
-import { PTE_PRESENT, PTE_WRITABLE, pteKey } from "../core/pte.ts";
+import { PAGE_KERNEL, PTE_PRESENT, PTE_WRITABLE, pteKey } from "../core/pte.ts";
 import type {
   FaultEvent,
   FaultResolution,
@@ -76,6 +76,72 @@ export function contiguousRuns(pfns: ArrayLike<number>): [number, number][] {
 }
 
 /** Direct-map virtual page numbers of `pfns`: page_address() is PAGE_OFFSET + pfn · 4096. */
+/**
+ * The pages of `pfns` that have a direct-map entry (all of them on x86-64; the low ones on a
+ * HIGHMEM machine, where high pages have no linear mapping to protect or change).
+ */
+export function inDirectMap(machine: Machine, pfns: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < pfns.length; i++) if (machine.inDirectMap(pfns[i])) out.push(pfns[i]);
+  return out;
+}
+
+/** How a HIGHMEM mapping was made, handed back at unmap. */
+export interface HighmemMapState {
+  readonly via: "kmap-local" | "kmap";
+}
+
+/**
+ * Maps `pfns` the way 6.1 reaches high memory (include/linux/highmem-internal.h, mm/highmem.c):
+ * `kmap-local` is kmap_local_page() per page (a low page is page_address() with no slot; a
+ * high one takes the next per-CPU fixmap slot, stack-ordered, and writes its PTE);
+ * `kmap` is kmap() per page (low: page_address(); high: kmap_high() on the pkmap pool).
+ * A request the kernel could not serve (the 15-slot kmap_local nesting limit; a full pkmap
+ * pool, where kmap() would sleep) is rolled back and refused.
+ */
+export function highmemMap(
+  machine: Machine,
+  thread: Thread,
+  cpu: number,
+  pfns: readonly number[],
+  via: HighmemMapState["via"],
+): Outcome<{ vpns: number[]; contiguous: boolean; state: HighmemMapState }> {
+  const vpns: number[] = [];
+  for (const pfn of pfns) {
+    let vpn: number;
+    if (machine.inDirectMap(pfn)) vpn = pfn;
+    else if (via === "kmap-local") vpn = machine.kmapLocalPush(thread, pfn, PAGE_KERNEL);
+    else vpn = machine.kmapHigh(cpu, pfn, PAGE_KERNEL);
+    if (vpn < 0) {
+      highmemUnmap(machine, thread, cpu, vpns, via);
+      return unsupported(
+        via === "kmap-local"
+          ? `kmap_local nesting limit: ${thread.kmapDepth} of ${KMAP_LOCAL_MAX_NESTING} slots in use (KM_MAX_IDX = ${KM_MAX_IDX}, include/asm-generic/kmap_size.h)`
+          : `pkmap pool full: all ${machine.pkmapPages} LAST_PKMAP entries in use, kmap() would sleep on pkmap_map_wait (mm/highmem.c map_new_virtual)`,
+      );
+    }
+    vpns.push(vpn);
+  }
+  return ok({ vpns, contiguous: consecutive(vpns), state: { via } });
+}
+
+/** Undoes highmemMap: kunmap_local() in reverse (LIFO) order, or kunmap() of each page. */
+export function highmemUnmap(
+  machine: Machine,
+  thread: Thread,
+  cpu: number,
+  vpns: readonly number[],
+  via: HighmemMapState["via"],
+  evict = false,
+): void {
+  for (let i = vpns.length - 1; i >= 0; i--) {
+    const vpn = vpns[i];
+    if (vpn < machine.pages) continue; // a low page: page_address(), nothing to undo
+    if (via === "kmap-local") machine.kmapLocalPop(thread, vpn);
+    else machine.kunmapHigh(cpu, vpn, evict);
+  }
+}
+
 export function directMapVpns(pfns: readonly number[]): number[] {
   return pfns.slice();
 }
@@ -157,6 +223,11 @@ export function pgmapKeyedRegion(
 ): Required<Pick<StrategyHooks, "onSetup" | "onPagesProtect" | "onPagesRelease">> {
   return {
     onSetup(region) {
+      if (!machine.hasPks) {
+        return unsupported(
+          `no PKS on ${machine.arch}: protection keys for supervisor pages are an x86-64 feature (Weiny v10 restricts PKS to x86_64, as 6.1's X86_INTEL_MEMORY_PROTECTION_KEYS is 64-bit only, arch/x86/Kconfig), so there is no key to lift`,
+        );
+      }
       machine.enablePks(pksInitValue({ [PGMAP_KEY]: resting }));
       // PMEM: the key is set in the PTEs memremap_pages() creates (V10 "memremap_pages: Set
       // PKS pkey in PTEs if requested"); RAM: the key is put on the existing direct map.

@@ -49,6 +49,7 @@ import {
   consecutive,
   contiguousRuns,
   flushDirectSpan,
+  inDirectMap,
   ok,
   protectAtMemremap,
   range,
@@ -121,7 +122,9 @@ export default defineStrategy({
         for (let vpn = low; vpn <= high; vpn++) machine.invlpg(cpu, vpn);
       }
     };
-    const invalidate = (cpu: number, pfns: ArrayLike<number>) => {
+    const invalidate = (cpu: number, all: ArrayLike<number>) => {
+      // High pages (HIGHMEM machine) are already out of the direct map: nothing to do.
+      const pfns = inDirectMap(machine, all);
       for (const [first, count] of contiguousRuns(pfns)) {
         machine.changeDirectMap(cpu, first, count, { clear: INVALID });
       }
@@ -135,7 +138,9 @@ export default defineStrategy({
         invalidate(0, region.pfns);
         return ok();
       },
-      onPagesProtect(cpu, pfns) {
+      onPagesProtect(cpu, all) {
+        const pfns = inDirectMap(machine, all);
+        if (pfns.length === 0) return ok();
         if (deferred) {
           for (const [first, count] of contiguousRuns(pfns)) {
             machine.changeDirectMap(cpu, first, count, { clear: INVALID });

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { UserInputError } from "../core/errors.ts";
+import type { Arch } from "../core/machine-params.ts";
 import {
   buildCatalog,
   type CatalogKind,
@@ -15,6 +16,7 @@ import {
 } from "../core/plugin-catalog.ts";
 import { CONFIDENCE_LEVELS } from "../core/profile.ts";
 import type { CostParameterSpec, OptionSpec, OptionValues, StrategyModule } from "./api.ts";
+import kmapAsProtection from "./kmap-as-protection.ts";
 import kmapLocalRange from "./kmap-local-range.ts";
 import noDirectMap from "./no-direct-map.ts";
 import { optionKind, optionSpecProblems, resolveOptions } from "./options.ts";
@@ -30,6 +32,16 @@ export const BUILTIN_STRATEGIES = {
   "no-direct-map": noDirectMap,
   "kmap-local-range": kmapLocalRange,
 } as const satisfies Record<string, StrategyModule>;
+
+/**
+ * Built-in strategies that mean something only on another architecture than x86-64: they
+ * resolve by name on any machine (on x86-64 their setup is unsupported, with the reason),
+ * and join the default selection only on their architecture, so that x86-64 comparisons
+ * keep the five x86-64 candidates.
+ */
+export const ARCH_STRATEGIES: Readonly<Record<string, { module: StrategyModule; arch: Arch }>> = {
+  "kmap-as-protection": { module: kmapAsProtection, arch: "x86-32-highmem" },
+};
 
 /** Name of a built-in strategy. */
 export type BuiltinStrategy = keyof typeof BUILTIN_STRATEGIES;
@@ -143,11 +155,21 @@ const STRATEGY_KIND: CatalogKind<StrategyModule> = {
   load: loadStrategyPlugin,
 };
 
+/** Every built-in by name, the architecture-specific ones included (for workers resolving a name). */
+export function builtinStrategiesByName(): Readonly<Record<string, StrategyModule>> {
+  const out: Record<string, StrategyModule> = { ...BUILTIN_STRATEGIES };
+  for (const [name, entry] of Object.entries(ARCH_STRATEGIES)) out[name] = entry.module;
+  return out;
+}
+
 /** The built-ins followed by the given plugins (loaded and checked for duplicate names). */
 export function strategyCatalog(plugins: readonly string[] = []): Promise<ResolvedStrategy[]> {
   return buildCatalog(
     STRATEGY_KIND,
-    BUILTIN_STRATEGY_NAMES.map((name) => BUILTIN_STRATEGIES[name]),
+    [
+      ...BUILTIN_STRATEGY_NAMES.map((name) => BUILTIN_STRATEGIES[name]),
+      ...Object.values(ARCH_STRATEGIES).map((entry) => entry.module),
+    ],
     plugins,
   );
 }
@@ -161,8 +183,19 @@ export function strategyCatalog(plugins: readonly string[] = []): Promise<Resolv
 export async function resolveStrategies(
   namesOrPaths: readonly string[],
   plugins: readonly string[] = [],
+  arch: Arch = "x86-64",
 ): Promise<ResolvedStrategy[]> {
-  return selectFromCatalog(STRATEGY_KIND, await strategyCatalog(plugins), namesOrPaths);
+  const selected = await selectFromCatalog(
+    STRATEGY_KIND,
+    await strategyCatalog(plugins),
+    namesOrPaths,
+  );
+  if (namesOrPaths.length > 0) return selected;
+  // The default selection: architecture-specific built-ins only on their architecture.
+  return selected.filter((entry) => {
+    const special = ARCH_STRATEGIES[entry.module.name];
+    return !special || entry.source !== "built-in" || special.arch === arch;
+  });
 }
 
 /** Resolves a strategy's option values (defaults filled in, unknown keys refused). */

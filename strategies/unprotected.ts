@@ -14,7 +14,15 @@
  */
 
 import { defineStrategy } from "./api.ts";
-import { consecutive, directMapVpns, ok } from "./common.ts";
+import {
+  consecutive,
+  directMapVpns,
+  type HighmemMapState,
+  highmemMap,
+  highmemUnmap,
+  ok,
+  sleepsInAtomic,
+} from "./common.ts";
 
 export default defineStrategy({
   name: "unprotected",
@@ -28,19 +36,49 @@ export default defineStrategy({
   restoresProtection: false,
   mapsRanges: true,
   directMapReads: true,
-  create() {
+  create({ machine }) {
     let mappings = 0;
+    let highMaps = 0;
     return {
       onSetup: () => ok(),
       onPagesProtect: () => ok(),
       onPagesRelease: () => ok(),
       onMap(request) {
         mappings++;
-        const vpns = directMapVpns(request.pfns);
-        return ok({ vpns, contiguous: consecutive(vpns) });
+        const { cpu, thread, pfns } = request;
+        if (pfns.every((pfn) => machine.inDirectMap(pfn))) {
+          const vpns = directMapVpns(pfns);
+          return ok({ vpns, contiguous: consecutive(vpns) });
+        }
+        // HIGHMEM: a high page is reached only through kmap (CONFIG_HIGHMEM paths of
+        // include/linux/highmem-internal.h): kmap_local_page() for a local caller, kmap()
+        // (which may sleep) for a global or long-term one.
+        highMaps++;
+        if (request.scope === "local") return highmemMap(machine, thread, cpu, pfns, "kmap-local");
+        if (request.context === "atomic") {
+          return sleepsInAtomic(
+            "kmap()",
+            "include/linux/highmem-internal.h: kmap() calls might_sleep()",
+          );
+        }
+        return highmemMap(machine, thread, cpu, pfns, "kmap");
       },
-      onUnmap: () => ok(),
-      onFinish: () => ({ mappings }),
+      onUnmap(request) {
+        const state = request.mapping.state as HighmemMapState | undefined;
+        if (state)
+          highmemUnmap(machine, request.thread, request.cpu, request.mapping.vpns, state.via);
+        return ok();
+      },
+      onFinish: (): Readonly<Record<string, number>> =>
+        machine.arch === "x86-64"
+          ? { mappings }
+          : {
+              mappings,
+              high_maps: highMaps,
+              pkmap_hits: machine.pkmapHits,
+              pkmap_installs: machine.pkmapInstalls,
+              pkmap_wrap_flushes: machine.pkmapWrapFlushes,
+            },
     };
   },
 });

@@ -46,6 +46,7 @@ import {
   consecutive,
   directMapProtectBits,
   directMapVpns,
+  inDirectMap,
   ok,
   protectAtMemremap,
   range,
@@ -117,20 +118,28 @@ export default defineStrategy({
       onSetup(protectedRegion) {
         // PMEM: mapped read-only / not present by memremap_pages() from the start.
         if (protectAtMemremap(machine, protectedRegion, { clear: protect })) return ok();
-        setPagesArray(machine, allocator(), 0, protectedRegion.pfns, { clear: protect });
+        // On a HIGHMEM machine, high pages have no direct-map entry: nothing to protect.
+        const low = inDirectMap(machine, protectedRegion.pfns);
+        if (low.length > 0) setPagesArray(machine, allocator(), 0, low, { clear: protect });
         return ok();
       },
       onPagesProtect(cpu, pfns) {
-        setPagesArray(machine, allocator(), cpu, pfns, { clear: protect });
+        const low = inDirectMap(machine, pfns);
+        if (low.length > 0) setPagesArray(machine, allocator(), cpu, low, { clear: protect });
         return ok();
       },
       onPagesRelease(cpu, pfns) {
-        setPagesArray(machine, allocator(), cpu, pfns, { set: protect });
+        const low = inDirectMap(machine, pfns);
+        if (low.length > 0) setPagesArray(machine, allocator(), cpu, low, { set: protect });
         return ok();
       },
       onMap(request) {
         const { cpu, pfns } = request;
-        if (request.intent === "read" && region.keyMode === "write-disable") {
+        if (
+          request.intent === "read" &&
+          region.keyMode === "write-disable" &&
+          pfns.every((pfn) => machine.inDirectMap(pfn))
+        ) {
           // The direct map is read-only, not absent: a reader uses page_address() and no
           // alias is built; only writes need the writable alias.
           directReads++;

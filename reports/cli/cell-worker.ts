@@ -10,7 +10,7 @@ import { listChanged, restoreIntrinsics, snapshotIntrinsics } from "../../core/i
 import type { CostProfile } from "../../core/profile.ts";
 import { attachWatch } from "../../core/watchdog.ts";
 import { type ConformanceReport, checkPlugin } from "../../strategies/conformance.ts";
-import { BUILTIN_STRATEGIES, loadStrategyPlugin } from "../../strategies/registry.ts";
+import { builtinStrategiesByName, loadStrategyPlugin } from "../../strategies/registry.ts";
 import { BUILTIN_WORKLOADS, loadWorkloadPlugin } from "../../workloads/registry.ts";
 import type { ResolvedConfig } from "../results.ts";
 import { strayEveryFor, withCostOverrides } from "./plan.ts";
@@ -119,7 +119,7 @@ async function runCell(task: CellTask): Promise<CellResult> {
   const strategyEntry = task.config.strategies[task.strategy];
   const workloadEntry = task.config.workloads[task.workload];
   const strategy = withCostOverrides(
-    await cachedModule("strategy", strategyEntry, BUILTIN_STRATEGIES, loadStrategyPlugin),
+    await cachedModule("strategy", strategyEntry, builtinStrategiesByName(), loadStrategyPlugin),
     strategyEntry.costOverrides,
   );
   const workload = await cachedModule(

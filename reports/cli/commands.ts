@@ -23,6 +23,7 @@ import { registerCensusCommand } from "../census/command.ts";
 import { registerClaimsCommand } from "../claims/command.ts";
 import { EMAIL_STYLES, EXTRA_METRICS, metricsByName } from "../render/common.ts";
 import { renderDiff } from "../render/diff.ts";
+import { machinesModel, renderMachines } from "../render/machines.ts";
 import { registerReplayCommand } from "../replay/command.ts";
 import { loadResults } from "../results.ts";
 import { registerValidateCommand } from "../validate/command.ts";
@@ -44,6 +45,7 @@ import {
   checkPluginFlagsSchema,
   compareFlagsSchema,
   diffFlagsSchema,
+  machinesFlagsSchema,
   parseFlags,
   profileFlagsSchema,
   runFlagsSchema,
@@ -396,6 +398,24 @@ export function registerCommands(program: Command, toolVersion: string): void {
       const names = splitList(options.metrics);
       const metrics = names.length > 0 ? metricsByName(docB, names) : undefined;
       emit(renderDiff(docA, docB, metrics), options.out);
+    });
+
+  program
+    .command("machines")
+    .description(
+      "cross-machine section from two saved JSON results: per workload the best x86-64 design, the best x86-32-highmem design and the capability design (cost and coverage), and which workloads change winner",
+    )
+    .argument("<x86>", "an x86-64 result (compare --plugin examples/capability.ts --format json)")
+    .argument(
+      "<highmem>",
+      "an x86-32-highmem result (compare --set machine.arch=x86-32-highmem --format json)",
+    )
+    .option("--out <file>", "write the report to a file (atomically)")
+    .option("--capability <name>", "name of the capability strategy", "capability")
+    .action((x86: string, highmem: string, raw: unknown) => {
+      const options = parseFlags(machinesFlagsSchema, raw);
+      const model = machinesModel(loadResults(x86), loadResults(highmem), options.capability);
+      emit(renderMachines(model), options.out);
     });
 
   program

@@ -311,6 +311,12 @@ export const diffFlagsSchema = z.object({
   metrics: nameList("metric names").optional(),
 });
 
+/** `pkslab machines`. */
+export const machinesFlagsSchema = z.object({
+  out: outPath().optional(),
+  capability: text(),
+});
+
 /** `pkslab profile`. */
 export const profileFlagsSchema = z.object({
   profile: text(),

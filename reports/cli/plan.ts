@@ -20,7 +20,13 @@ import {
   resolveMachineConfig,
   validateMachineConfig,
 } from "../../core/machine.ts";
-import { machineParamName, parseMachineParam } from "../../core/machine-params.ts";
+import {
+  ARCHS,
+  type Arch,
+  MACHINE_PARAMS,
+  machineParamName,
+  parseMachineParam,
+} from "../../core/machine-params.ts";
 import { hasPluginExtension, loadPluginExport } from "../../core/plugin-catalog.ts";
 import {
   type CostProfile,
@@ -92,7 +98,17 @@ async function selectModules(options: CompareOptions): Promise<{
   workloads: ResolvedWorkload[];
 }> {
   const plugins = await classifyPlugins(options.plugins);
-  const strategies = await resolveStrategies(options.strategies, plugins.strategies);
+  // The machine's architecture decides which architecture-specific built-ins the default
+  // selection includes (a bad value is the usual --set machine error, exit 2).
+  const archSet = options.assignments.filter(
+    (assignment) =>
+      assignment.target === "machine" && machineParamName(assignment.param) === "arch",
+  );
+  const arch =
+    archSet.length > 0
+      ? (parseMachineParam("arch", archSet[archSet.length - 1].value) as Arch)
+      : "x86-64";
+  const strategies = await resolveStrategies(options.strategies, plugins.strategies, arch);
   const workloads = await resolveWorkloads(options.workloads, plugins.workloads);
   return { strategies, workloads };
 }
@@ -277,6 +293,16 @@ export async function resolveComparison(options: CompareOptions): Promise<Resolv
   const machineSet: Record<string, unknown> = {};
   for (const { param, value } of byTarget.get("machine") ?? []) {
     machineSet[machineParamName(param)] = parseMachineParam(param, value);
+  }
+  if ((machineSet.arch ?? "x86-64") === "x86-64") {
+    const misplaced = MACHINE_PARAMS.filter(
+      (spec) => spec.offDefaultArch && spec.name !== "arch" && machineSet[spec.name] !== undefined,
+    );
+    if (misplaced.length > 0) {
+      throw new UserInputError(
+        `--set machine.${misplaced[0].name} applies only to machine.arch=x86-32-highmem (valid architectures: ${ARCHS.join(", ")}); add --set machine.arch=x86-32-highmem.`,
+      );
+    }
   }
   if (
     options.cpus !== undefined &&

@@ -29,7 +29,12 @@ describe("machine parameters on the command line (--set machine.<param>=<value>)
       const resolved = resolveMachineConfig(DEFAULT_MACHINE, profile);
       expect(resolved.stlbEntries).toBe(profile.parameters.stlb_entries.value);
       expect(resolved.l1dEntries4k).toBe(profile.parameters.l1d_entries_4k.value);
-      expect(Object.keys(resolved)).toEqual(MACHINE_PARAMS.map((p) => p.name));
+      // An x86-64 machine echoes the fields it always had; HIGHMEM-only ones are left out.
+      expect(Object.keys(resolved)).toEqual(
+        MACHINE_PARAMS.filter((p) => !p.offDefaultArch).map((p) => p.name),
+      );
+      const highmem = resolveMachineConfig({ ...DEFAULT_MACHINE, arch: "x86-32-highmem" }, profile);
+      expect(Object.keys(highmem)).toEqual(MACHINE_PARAMS.map((p) => p.name));
     }
     const machine = new Machine(
       { ...DEFAULT_MACHINE, cpus: 2, stlbEntries: 64, stlbWays: 4 },
@@ -43,6 +48,10 @@ describe("machine parameters on the command line (--set machine.<param>=<value>)
     ["machine.directMapLeaf=3M", "4K, 2M, 1G"],
     ["machine.broadcast=carrier-pigeon", "ipi, invlpgb"],
     ["machine.bogus=1", "directMapLeaf"],
+    ["machine.arch=arm64", "x86-64, x86-32-highmem"],
+    ["machine.arch=x86-32", "x86-64, x86-32-highmem"],
+    ["machine.regionMemory=everywhere", "highmem, lowmem"],
+    ["machine.lowmemMiB=512", "x86-32-highmem"],
   ] as const) {
     it(`--set ${set}: exit 2, one error naming the valid values, nothing written`, async () => {
       const out = join(mkdtempSync(join(tmpdir(), "pkslab-machine-")), "r.json");
