@@ -90,23 +90,36 @@ function cellOf(
 
 /**
  * The common ground of a comparison: the workloads on which the baseline and every
- * compared strategy are ok, and why each other workload is left out.
+ * compared strategy are ok, and why each other workload is left out. A strategy that is
+ * ok on no workload at all (it cannot run on this machine: pks-kmap without PKS) gets no
+ * overall figure and does not empty the common ground of the others: it is `absent`.
+ * The baseline is always required.
  */
 export function commonGround(
   strategies: readonly string[],
   results: readonly CellReport[],
-): { workloads: string[]; excluded: { workload: string; reason: string }[] } {
+  baseline?: string,
+): {
+  workloads: string[];
+  excluded: { workload: string; reason: string }[];
+  absent: string[];
+} {
   const workloads: string[] = [];
   const excluded: { workload: string; reason: string }[] = [];
-  for (const workload of workloadNames(results)) {
-    const notOk = strategies
+  const names = workloadNames(results);
+  const okSomewhere = (name: string) =>
+    names.some((workload) => cellOf(results, workload, name)?.status === "ok");
+  const absent = strategies.filter((name) => name !== baseline && !okSomewhere(name));
+  const present = strategies.filter((name) => !absent.includes(name));
+  for (const workload of names) {
+    const notOk = present
       .map((name) => ({ name, cell: cellOf(results, workload, name) }))
       .filter(({ cell }) => cell?.status !== "ok")
       .map(({ name, cell }) => `${name} ${cell ? cell.status : "did not run"}`);
     if (notOk.length === 0) workloads.push(workload);
     else excluded.push({ workload, reason: notOk.join(", ") });
   }
-  return { workloads, excluded };
+  return { workloads, excluded, absent };
 }
 
 /** Seeds every given cell ran, in the first cell's order. */
@@ -127,7 +140,7 @@ export function overallVerdicts(
   strategies: readonly string[],
   results: readonly CellReport[],
 ): OverallVerdict[] {
-  const ground = commonGround(strategies, results);
+  const ground = commonGround(strategies, results, baseline);
   const all = workloadNames(results);
   return strategies
     .filter((name) => name !== baseline)
@@ -136,7 +149,9 @@ export function overallVerdicts(
         ok: all.filter((w) => cellOf(results, w, strategy)?.status === "ok").length,
         of: all.length,
       };
-      const pairs = ground.workloads.map((w) => ({
+      // A strategy ok nowhere gets no figure (it is named absent, not averaged in).
+      const used = ground.absent.includes(strategy) ? [] : ground.workloads;
+      const pairs = used.map((w) => ({
         base: cellOf(results, w, baseline) as CellReport,
         mine: cellOf(results, w, strategy) as CellReport,
       }));
@@ -209,14 +224,14 @@ export function unverifiedBasis(
     .map(([name]) => name)
     .sort();
   const strategies = [...new Set(results.map((cell) => cell.strategy))];
-  const ground = commonGround(strategies, results);
+  const ground = commonGround(strategies, results, baseline);
   const byParameter = new Map<string, number>();
   let total = 0;
   for (const workload of ground.workloads) {
     const base = cellOf(results, workload, baseline);
     if (!base) continue;
     for (const strategy of strategies) {
-      if (strategy === baseline) continue;
+      if (strategy === baseline || ground.absent.includes(strategy)) continue;
       const mine = cellOf(results, workload, strategy);
       if (!mine) continue;
       const metrics = new Set(

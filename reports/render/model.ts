@@ -321,12 +321,15 @@ function provenanceOf(doc: ResultDocument): string[] {
 
 function overallOf(doc: ResultDocument): ReportModel["overall"] {
   if (doc.overall.length === 0) return undefined;
-  const first = doc.overall[0];
+  // The entries share the common ground; an absent strategy's entry has no figure.
+  const first = doc.overall.find((entry) => entry.change !== null) ?? doc.overall[0];
   const n = first.n;
-  const title =
-    first.workloads.length > 0
-      ? `overall: cycles/op vs ${doc.context.config.baseline} over the ${first.workloads.length} workload${first.workloads.length === 1 ? "" : "s"} every strategy served (geometric mean; ${PAIRED_METHOD}, n = ${n}, 95%)`
-      : `overall: no workload on which every strategy is ok, so no overall figure`;
+  const anyFigure = doc.overall.some((entry) => entry.change !== null);
+  const title = anyFigure
+    ? `overall: cycles/op vs ${doc.context.config.baseline} over the ${first.workloads.length} workload${first.workloads.length === 1 ? "" : "s"} every strategy served (geometric mean; ${PAIRED_METHOD}, n = ${n}, 95%)${doc.overall.some((e) => e.served.ok === 0) ? "; strategies ok on no workload are left out" : ""}`
+    : doc.overall.every((entry) => entry.served.ok === 0)
+      ? "overall: no compared strategy is ok on any workload, so no overall figure"
+      : "overall: no workload on which every strategy is ok, so no overall figure";
   const lines = doc.overall.map((entry): OverallLine => {
     const has = entry.change !== null;
     return {
@@ -342,6 +345,11 @@ function overallOf(doc: ResultDocument): ReportModel["overall"] {
     };
   });
   const excluded = first.excluded.map((entry) => `${entry.workload} (${entry.reason})`);
+  // Strategies ok on no workload (they cannot run here): no figure, named.
+  const absent = doc.overall.filter((entry) => entry.served.ok === 0).map((e) => e.strategy);
+  if (absent.length > 0) {
+    excluded.push(`${absent.join(", ")}: ok on no workload, so no overall figure`);
+  }
   return { title, lines, excluded };
 }
 

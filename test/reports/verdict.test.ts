@@ -111,13 +111,23 @@ describe("overall over common ground (property)", () => {
           }
         }
         const overall = overallVerdicts("base", strategies, results);
-        const ground = commonGround(strategies, results);
+        const ground = commonGround(strategies, results, "base");
+        // A strategy ok on no workload is absent: no figure, and it does not constrain.
+        const okSomewhere = (s: string) =>
+          results.some((c) => c.strategy === s && c.status === "ok");
+        expect(ground.absent).toEqual(strategies.filter((s) => s !== "base" && !okSomewhere(s)));
         for (const entry of overall) {
           expect(entry.workloads).toEqual(ground.workloads);
           for (const w of entry.workloads) {
             for (const s of strategies) {
+              if (ground.absent.includes(s)) continue;
               expect(results.find((c) => c.workload === w && c.strategy === s)?.status).toBe("ok");
             }
+          }
+          if (ground.absent.includes(entry.strategy)) {
+            expect(entry.change).toBeNull();
+            expect(entry.served.ok).toBe(0);
+            continue;
           }
           expect([...entry.workloads, ...entry.excluded.map((e) => e.workload)].sort()).toEqual(
             [...workloads].sort(),
