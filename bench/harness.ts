@@ -75,6 +75,7 @@ export function measureProcess(
   args: readonly string[],
   cwd: string,
   env: Record<string, string> = {},
+  timeoutMs?: number,
 ): { wallMs: number; peakRss: number; stdout: string; status: number | null } {
   const dir = mkdtempSync(join(tmpdir(), "pkslab-bench-"));
   const rssFile = join(dir, "rss");
@@ -83,6 +84,7 @@ export function measureProcess(
     cwd,
     encoding: "utf8",
     maxBuffer: 1 << 28,
+    ...(timeoutMs ? { timeout: timeoutMs, killSignal: "SIGKILL" as const } : {}),
     env: { ...process.env, ...env, PKSLAB_BENCH_RSS: rssFile },
   });
   const wallMs = performance.now() - start;

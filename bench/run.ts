@@ -2,7 +2,7 @@
  * Benchmarks of the simulator itself (host wall-clock and memory, noisy; never mixed with
  * model metrics, never asserted in tests). `npm run bench` prints one table; `npm run bench
  * -- --json <file>` also writes the same rows as JSON. `--only a,b` runs some sections
- * (access, mapping, compare, scale, census); `--reps <n>` sets the repetitions of the
+ * (targets, access, mapping, compare, scale, census); `--reps <n>` sets the repetitions of the
  * process-level measurements (default 3, medians reported).
  *
  * - access: simulated accesses per second through Machine.access (TLB lookup, walk on
@@ -17,9 +17,34 @@
  * - scale: time and memory as CPUs go 16 -> 1024, simulated memory 4 -> 64 GiB, and the
  *   workload's operations double.
  * - census: the full Debian 6.1 tree (PKSLAB_KERNEL_SRC or ~/.cache/pkslab/linux-source-6.1).
+ * - targets: every target of issue 19 with its goal and MET / NOT MET, beside a raw
+ *   typed-array loop run in this process: end-to-end simulated accesses per second of the
+ *   default comparison (also per workload) as a share of the raw loop; the default compare's
+ *   wall time with start-up (start-up apart); compare --sensitivity on the default matrix;
+ *   claims; validate; replay of the excerpt repeated to 400,000 and 4,000,000 lines (a
+ *   synthetic trace; peak RSS of both); the speed-up of 2 threads on a 200-cell sweep with
+ *   identical outputs; machine state per simulated page. `--limit <s>` stops a long child
+ *   (default 900 s; a stopped one is NOT MET). Printed as a table of its own; the JSON rows
+ *   carry `goal` and `met`.
  */
-import { existsSync, writeFileSync } from "node:fs";
-import { availableParallelism, homedir, cpus as hostCpus, loadavg, totalmem } from "node:os";
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
+import {
+  availableParallelism,
+  homedir,
+  cpus as hostCpus,
+  loadavg,
+  tmpdir,
+  totalmem,
+} from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
@@ -29,6 +54,8 @@ import { REGION_BASE_PFN, runSimulation } from "../core/engine.ts";
 import { DEFAULT_MACHINE, Machine, type MachineConfig, READ, WRITE } from "../core/machine.ts";
 import { loadProfile } from "../core/profile.ts";
 import { Rng } from "../core/rng.ts";
+import { mergeCompareOptions } from "../reports/cli/config.ts";
+import { resolveComparison, runResolved } from "../reports/cli/plan.ts";
 import { autoJobs } from "../reports/cli/threads.ts";
 import { BUILTIN_STRATEGIES } from "../strategies/registry.ts";
 import { BUILTIN_WORKLOADS, resolveWorkloadParams } from "../workloads/registry.ts";
@@ -54,6 +81,9 @@ interface Row {
   readonly value: number;
   readonly unit: string;
   readonly note?: string;
+  /** For the targets of issue 19: the goal as text, and whether the figure meets it. */
+  readonly goal?: string;
+  readonly met?: boolean;
 }
 const rows: Row[] = [];
 const add = (section: string, task: string, value: number, unit: string, note?: string) => {
@@ -441,6 +471,233 @@ async function scaleSection(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------
+// The targets of issue 19, each with its goal and whether it is met (never asserted).
+
+const targets: Row[] = [];
+/** A figure with a goal: `atMost` or `atLeast` (in `unit`). */
+function target(
+  task: string,
+  value: number,
+  unit: string,
+  goal: { readonly atMost?: number; readonly atLeast?: number },
+  note?: string,
+): void {
+  const met =
+    Number.isFinite(value) &&
+    (goal.atMost === undefined || value <= goal.atMost) &&
+    (goal.atLeast === undefined || value >= goal.atLeast);
+  const text =
+    goal.atMost !== undefined ? `<= ${goal.atMost} ${unit}` : `>= ${goal.atLeast} ${unit}`;
+  const row: Row = {
+    section: "targets",
+    task,
+    value,
+    unit,
+    goal: text,
+    met,
+    ...(note ? { note } : {}),
+  };
+  rows.push(row);
+  targets.push(row);
+  process.stderr.write(
+    `  targets: ${task} = ${format(value)} ${unit} (goal ${text}: ${met ? "MET" : "NOT MET"})${note ? ` (${note})` : ""}\n`,
+  );
+}
+
+/** Wall-clock limit of one long child process (compare --sensitivity, the 4M-event replay). */
+const LIMIT_S = Number(flag("--limit") ?? 900);
+
+/**
+ * A synthetic trace of `events` event lines: the excerpt's header, then its event lines
+ * over and over, each repetition shifted in time past the previous one (the trace stays
+ * ordered in time). Written to `file`; returns the number of event lines.
+ */
+function syntheticTrace(file: string, events: number): number {
+  const text = readFileSync(join(ROOT, "test/fixtures/traces/capture-excerpt.txt"), "latin1");
+  const lines = text.split("\n").filter((line) => line !== "");
+  const header = lines.filter((line) => line.startsWith("#"));
+  const body = lines.filter((line) => !line.startsWith("#"));
+  const stamp = /^(.*?\s)(\d+)\.(\d{6}):/;
+  const parsed = body.map((line) => {
+    const m = stamp.exec(line);
+    if (!m) throw new Error(`bench: no timestamp in the excerpt line ${line}`);
+    return {
+      head: m[1],
+      micros: Number(m[2]) * 1e6 + Number(m[3]),
+      rest: line.slice(m[0].length),
+    };
+  });
+  const span = parsed[parsed.length - 1].micros - parsed[0].micros + 1000;
+  const fd = openSync(file, "w");
+  const out: string[] = [...header];
+  let written = 0;
+  for (let round = 0; written < events; round++) {
+    for (const line of parsed) {
+      if (written >= events) break;
+      const t = line.micros + round * span;
+      const seconds = Math.floor(t / 1e6);
+      const micros = String(t - seconds * 1e6).padStart(6, "0");
+      out.push(`${line.head}${seconds}.${micros}:${line.rest}`);
+      written++;
+      if (out.length >= 50_000) {
+        writeSync(fd, `${out.join("\n")}\n`);
+        out.length = 0;
+      }
+    }
+  }
+  if (out.length > 0) writeSync(fd, `${out.join("\n")}\n`);
+  closeSync(fd);
+  return written;
+}
+
+async function targetsSection(): Promise<void> {
+  const cores = availableParallelism();
+  // The raw typed-array loop (see the access section), in this process.
+  const raw = new Machine(DEFAULT_MACHINE, profile);
+  const rng = new Rng(42);
+  const vpns = new Int32Array(ACCESSES);
+  for (let i = 0; i < ACCESSES; i++) vpns[i] = rng.int(0, raw.pages - 1);
+  const rawPerSecond =
+    (ACCESSES * 1000) / (await timeIt("raw", rawLoopFor(vpns, raw.pages, raw.pkrs[0])));
+  add("targets", "raw reference loop (this process)", rawPerSecond, "accesses/s");
+  targets.push(rows[rows.length - 1]);
+
+  // End to end: every seed run of the default comparison, in this thread, workload by
+  // workload; simulated accesses (steady state, events.accesses) over the wall time of the runs.
+  const comparison = await resolveComparison(mergeCompareOptions({} as never));
+  let accesses = 0;
+  let wallMs = 0;
+  for (const workload of comparison.workloads) {
+    const start = performance.now();
+    const cells = runResolved({ ...comparison, workloads: [workload] });
+    const ms = performance.now() - start;
+    let count = 0;
+    for (const cell of cells)
+      for (const run of cell.runs) count += run.metrics["events.accesses"] ?? 0;
+    accesses += count;
+    wallMs += ms;
+    const rate = (count * 1000) / ms;
+    add(
+      "targets",
+      `end to end, ${workload.module.name}`,
+      rate,
+      "accesses/s",
+      `${((100 * rate) / rawPerSecond).toFixed(2)}% of raw; ${format(ms)} ms`,
+    );
+    targets.push(rows[rows.length - 1]);
+  }
+  const endToEnd = (accesses * 1000) / wallMs;
+  target(
+    "end-to-end simulated accesses/s of the default comparison, % of the raw loop",
+    (100 * endToEnd) / rawPerSecond,
+    "%",
+    { atLeast: 10 },
+    `${format(endToEnd)} accesses/s; ${format(accesses)} accesses in ${format(wallMs / 1000)} s`,
+  );
+
+  // Start-up, and the default compare as a user runs it (start-up included).
+  measureProcess(["bin/pkslab.mjs", "--version"], ROOT); // may build the bundle
+  const startups: number[] = [];
+  for (let i = 0; i < Math.max(reps, 3); i++) {
+    startups.push(measureProcess(["bin/pkslab.mjs", "--version"], ROOT).wallMs);
+  }
+  const startup = median(startups) / 1000;
+  add("targets", "start-up (pkslab --version)", startup, "s", "median");
+  const compares: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const out = measureProcess(["bin/pkslab.mjs", "compare", "--format", "csv"], ROOT);
+    if (out.status !== 0) throw new Error(`pkslab compare exited with ${out.status}`);
+    compares.push(out.wallMs);
+  }
+  target(
+    "default pkslab compare, wall incl. start-up",
+    median(compares) / 1000,
+    "s",
+    { atMost: 1.5 },
+    `median of ${reps}; start-up ${format(startup)} s`,
+  );
+
+  const once = (args: string[], limit = LIMIT_S) => {
+    const out = measureProcess(["bin/pkslab.mjs", ...args], ROOT, {}, limit * 1000);
+    return out.status === 0 ? out.wallMs / 1000 : Number.NaN;
+  };
+  const sensitivity = once(["compare", "--sensitivity", "--format", "csv"]);
+  target(
+    "compare --sensitivity, default matrix",
+    sensitivity,
+    "s",
+    { atMost: 60 },
+    Number.isNaN(sensitivity) ? `failed or stopped after ${LIMIT_S} s (--limit)` : "one run",
+  );
+  const claims = once(["claims", "--format", "json"]);
+  target("claims", claims, "s", { atMost: 3 }, "one run");
+  const validates: number[] = [];
+  for (let i = 0; i < reps; i++) validates.push(once(["validate", "--format", "json"]));
+  target("validate", median(validates), "s", { atMost: 1 }, `median of ${reps}`);
+
+  // Replay: the excerpt's events repeated to 400,000 and to 4,000,000 lines.
+  const dir = mkdtempSync(join(tmpdir(), "pkslab-bench-trace-"));
+  try {
+    let rss400k = Number.NaN;
+    for (const [lines, goal] of [
+      [400_000, 3],
+      [4_000_000, 15],
+    ] as const) {
+      const file = join(dir, `trace-${lines}.txt`);
+      syntheticTrace(file, lines);
+      const out = measureProcess(
+        ["bin/pkslab.mjs", "replay", file, "--format", "json"],
+        ROOT,
+        {},
+        LIMIT_S * 1000,
+      );
+      const seconds = out.status === 0 ? out.wallMs / 1000 : Number.NaN;
+      rmSync(file, { force: true });
+      const rss = out.peakRss / 2 ** 20;
+      if (lines === 400_000) rss400k = rss;
+      target(
+        `replay, ${lines / 1000}k-line trace (the excerpt repeated), incl. parsing`,
+        seconds,
+        "s",
+        { atMost: goal },
+        `peak RSS ${format(rss)} MiB${lines > 400_000 ? `, ${format(rss / rss400k)}x that of 400k lines` : ""}`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  // Two threads on 200 cells (the sweep of the sweep section), outputs compared.
+  const sweep = [
+    "bin/pkslab.mjs",
+    "sweep",
+    "--param",
+    "profile.wrmsr_pkrs_cycles=1,16,64,256",
+    "--seeds",
+    "3",
+    "--format",
+    "csv",
+  ];
+  const many = measureProcess([...sweep, "--jobs", String(Math.max(2, cores))], ROOT);
+  const one = measureProcess([...sweep, "--jobs", "1"], ROOT);
+  const same = many.status === 0 && one.status === 0 && many.stdout === one.stdout;
+  target(
+    `speed-up, --jobs ${Math.max(2, cores)} vs --jobs 1, 200-cell sweep`,
+    same ? one.wallMs / many.wallMs : Number.NaN,
+    "x",
+    { atLeast: 1.8 },
+    `${format(many.wallMs / 1000)} s vs ${format(one.wallMs / 1000)} s; outputs ${same ? "identical" : "DIFFER"}`,
+  );
+
+  // Machine state per simulated page: 16 GiB, every PTE changed and every page watched.
+  machineBytes(4);
+  const { touched, pages } = machineBytes(16);
+  target("machine state per simulated page (16 GiB, all touched)", touched / pages, "bytes/page", {
+    atMost: 32,
+  });
+}
+
+// ---------------------------------------------------------------------------------------
 // Census of a real kernel tree.
 
 async function censusSection(): Promise<void> {
@@ -466,6 +723,7 @@ async function censusSection(): Promise<void> {
 
 // ---------------------------------------------------------------------------------------
 
+if (wanted("targets")) await targetsSection();
 if (wanted("access")) await accessSection();
 if (wanted("mapping")) await mappingSection();
 if (wanted("scale")) await scaleSection();
@@ -483,6 +741,19 @@ console.table(
     note: row.note ?? "",
   })),
 );
+if (targets.length > 0) {
+  console.log("\nTargets of issue 19 (goal, and whether this run meets it):");
+  console.table(
+    targets.map((row) => ({
+      task: row.task,
+      value: format(row.value),
+      unit: row.unit,
+      goal: row.goal ?? "",
+      met: row.met === undefined ? "" : row.met ? "MET" : "NOT MET",
+      note: row.note ?? "",
+    })),
+  );
+}
 const host = {
   cpu: hostCpus()[0]?.model ?? "unknown",
   cores: availableParallelism(),
