@@ -282,7 +282,18 @@ export const resultDocumentSchema = z
     overall: z.array(overallSchema),
     unverified: unverifiedSchema,
     glossary: z
-      .array(z.object({ strategy: z.string(), summary: z.string() }).strict())
+      .array(
+        z
+          .object({
+            strategy: z.string(),
+            summary: z.string(),
+            proposed: z
+              .array(z.string())
+              .optional()
+              .describe("Mechanisms the strategy assumes that the x86-64 6.1 kernel lacks"),
+          })
+          .strict(),
+      )
       .describe("One line per strategy of the report: what it is"),
     census: censusBlockSchema.optional(),
   })
@@ -480,10 +491,15 @@ export function buildResults(inputs: ResultInputs, cells: readonly CellResult[])
       results,
     ),
     unverified: unverifiedBasis(costProfile, baseline, results),
-    glossary: inputs.config.strategies.map(({ name }) => ({
-      strategy: name,
-      summary: inputs.strategies.find((module) => module.name === name)?.summary ?? "",
-    })),
+    glossary: inputs.config.strategies.map(({ name }) => {
+      const module = inputs.strategies.find((candidate) => candidate.name === name);
+      const proposed = module?.proposed ?? [];
+      return {
+        strategy: name,
+        summary: module?.summary ?? "",
+        ...(proposed.length > 0 ? { proposed: [...proposed] } : {}),
+      };
+    }),
     ...(inputs.census ? { census: inputs.census } : {}),
   };
 }

@@ -288,7 +288,10 @@ function legendOf(doc: ResultDocument, columns: readonly Column[]): string[] {
 }
 
 function glossaryOf(doc: ResultDocument): string[] {
-  return doc.glossary.map((entry) => `${entry.strategy}: ${entry.summary}`);
+  return doc.glossary.map(
+    (entry) =>
+      `${entry.strategy}: ${entry.summary}${entry.proposed && entry.proposed.length > 0 ? ` Proposed, not in 6.1: ${entry.proposed.join("; ")}.` : ""}`,
+  );
 }
 
 function unverifiedOf(doc: ResultDocument): string[] {

@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { renderDocument } from "../../reports/cli/compare.ts";
 import { runCli, validResults } from "./helpers.ts";
 
 const FIXTURE = join(import.meta.dirname, "fixtures", "refuses-some.ts");
@@ -69,6 +70,29 @@ describe("honest verdicts end to end", () => {
     // refuses-some is ok on no workload: no overall figure, named as such.
     expect(text).toContain("overall: no compared strategy is ok on any workload");
     expect(text).toContain("refuses-some: ok on no workload, so no overall figure");
+  });
+
+  it("labels mechanisms 6.1 does not have as proposed, in the JSON glossary and the text", async () => {
+    const run = await runCli(
+      "compare",
+      "--workloads",
+      "pmem-dax",
+      "--strategies",
+      "unprotected,kmap-local-range",
+      "--seeds",
+      "1",
+      "--cpus",
+      "2",
+      "--format",
+      "json",
+    );
+    const doc = validResults(run.stdout);
+    const entry = doc.glossary.find((g) => g.strategy === "kmap-local-range");
+    expect(entry?.proposed?.length).toBeGreaterThan(0);
+    expect(doc.glossary.find((g) => g.strategy === "unprotected")?.proposed).toBeUndefined();
+    const text = (await renderDocument(doc, "email")).replace(/\n {2,}/g, " ");
+    expect(text).toMatch(/kmap-local-range: [^\n]*Proposed, not in 6\.1: /);
+    expect(text).not.toMatch(/unprotected: [^\n]*Proposed/);
   });
 
   it("gives every strategy of a workload the same stream and the same strays", async () => {
