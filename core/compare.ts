@@ -1,5 +1,6 @@
-import type { OptionValues, StrategyModule } from "../strategies/api.ts";
-import type { WorkloadModule } from "../workloads/api.ts";
+import type { OptionValues } from "./contract/options.ts";
+import type { StrategyModule } from "./contract/strategy.ts";
+import type { WorkloadModule } from "./contract/workload.ts";
 import {
   NOTHING_SERVED,
   type RunMetrics,

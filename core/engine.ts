@@ -1,20 +1,20 @@
+import type { OptionValues } from "./contract/options.ts";
 import type {
   FaultEvent,
   Mapping,
-  OptionValues,
   ProtectedRegion,
   Scope,
   StrategyContext,
   StrategyHooks,
   StrategyModule,
-} from "../strategies/api.ts";
+} from "./contract/strategy.ts";
+import { DEFAULT_STRAY_EVERY, parseStrayMix } from "./contract/stray.ts";
 import {
   type Operation,
   STRAY_CLASSES,
   type StrayClass,
   type WorkloadModule,
-} from "../workloads/api.ts";
-import { DEFAULT_STRAY_EVERY, parseStrayMix } from "../workloads/params.ts";
+} from "./contract/workload.ts";
 import { ledgerViolations } from "./invariants.ts";
 import type { VmallocOptions } from "./kernel/vmalloc.ts";
 import { Vmalloc } from "./kernel/vmalloc.ts";

@@ -9,7 +9,7 @@
  *
  * @packageDocumentation
  */
-import { STRAY_CLASSES, type StrayClass } from "../workloads/api.ts";
+import { STRAY_CLASSES, type StrayClass } from "./contract/workload.ts";
 import { COST_CATEGORIES, type CostCategory, EVENT_NAMES, type EventName } from "./ledger.ts";
 import { CONFIDENCE_LEVELS } from "./profile.ts";
 

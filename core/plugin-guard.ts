@@ -1,4 +1,4 @@
-import type { FaultResolution, Mapping, Outcome, StrategyHooks } from "../strategies/api.ts";
+import type { FaultResolution, Mapping, Outcome, StrategyHooks } from "./contract/strategy.ts";
 import { noteHook } from "./watchdog.ts";
 
 /** A strategy plugin broke the hook contract: its cells fail with this reason. */

@@ -69,8 +69,10 @@
  *
  * One `complete` per search.
  */
+
+import type { OptionSpec } from "../core/contract/options.ts";
+import type { Intent } from "../core/contract/strategy.ts";
 import type { Rng } from "../core/rng.ts";
-import type { Intent, OptionSpec } from "../strategies/api.ts";
 import { defineWorkload, type Operation } from "./api.ts";
 import {
   booleanParam,

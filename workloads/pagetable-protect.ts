@@ -36,7 +36,7 @@
  *
  * One `complete` per fault or per range operation.
  */
-import type { OpContext } from "../strategies/api.ts";
+import type { OpContext } from "../core/contract/strategy.ts";
 import { defineWorkload, type Operation } from "./api.ts";
 import {
   booleanParam,

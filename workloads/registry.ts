@@ -10,6 +10,13 @@
  * @packageDocumentation
  */
 import { z } from "zod";
+import {
+  type OptionSpec,
+  type OptionValues,
+  optionKind,
+  optionSpecProblems,
+  resolveOptions,
+} from "../core/contract/options.ts";
 import { UserInputError } from "../core/errors.ts";
 import {
   buildCatalog,
@@ -18,8 +25,6 @@ import {
   PLUGIN_EXTENSIONS,
   selectFromCatalog,
 } from "../core/plugin-catalog.ts";
-import type { OptionSpec, OptionValues } from "../strategies/api.ts";
-import { optionKind, optionSpecProblems, resolveOptions } from "../strategies/options.ts";
 import type { WorkloadModule } from "./api.ts";
 import btrfsDebugRo from "./btrfs-debug-ro.ts";
 import btrfsMetadata from "./btrfs-metadata.ts";

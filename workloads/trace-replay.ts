@@ -28,7 +28,8 @@
  * Nothing else of the kernel's work is replayed: `call_cycles` of compute per call (0 by
  * default) stands for the helper's own work, which the trace does not time.
  */
-import type { Intent, OptionSpec } from "../strategies/api.ts";
+import type { OptionSpec } from "../core/contract/options.ts";
+import type { Intent } from "../core/contract/strategy.ts";
 import { defineWorkload, type Operation, type ThreadContext, type WorkloadModule } from "./api.ts";
 import { handleOf, numberParam, PAGE_BYTES, strayParams, stringParam } from "./params.ts";
 import type { CpuAccesses, TraceData } from "./trace-parse.ts";

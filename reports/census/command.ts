@@ -18,7 +18,7 @@ import {
   parseFlags,
   reject,
   text,
-} from "../cli/flags.ts";
+} from "../flag-schema.ts";
 import { runCensus } from "./census.ts";
 import { CENSUS_FORMATS, type CensusFormat, renderCensus } from "./render.ts";
 import { listArchitectures } from "./scan.ts";

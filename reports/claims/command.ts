@@ -12,7 +12,7 @@ import { z } from "zod";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
 import { UserInputError } from "../../core/errors.ts";
 import { loadProfile } from "../../core/profile.ts";
-import { choice, flag, outPath, parseFlags, text, texts, wholeNumber } from "../cli/flags.ts";
+import { choice, flag, outPath, parseFlags, text, texts, wholeNumber } from "../flag-schema.ts";
 import { type Claim, LSFMM_CLAIMS } from "./claims.ts";
 import { DEFAULT_CLAIMS_CPUS, evaluateClaims } from "./evaluate.ts";
 import { CLAIMS_FORMATS, claimsProvenance, renderClaims } from "./render.ts";

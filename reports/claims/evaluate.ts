@@ -11,8 +11,8 @@ import { Vmalloc } from "../../core/kernel/vmalloc.ts";
 import { DEFAULT_MACHINE, Machine } from "../../core/machine.ts";
 import { type CostProfile, loadProfile, overrideProfile } from "../../core/profile.ts";
 import { Rng } from "../../core/rng.ts";
-import setMemoryRo from "../../examples/set-memory-ro.ts";
 import type { StrategyModule } from "../../strategies/api.ts";
+import { COUNTERFACTUAL_STRATEGIES } from "../../strategies/counterfactual/index.ts";
 import { BUILTIN_STRATEGIES, resolveStrategyOptions } from "../../strategies/registry.ts";
 import type { WorkloadModule } from "../../workloads/api.ts";
 import { BUILTIN_WORKLOADS, resolveWorkloadParams } from "../../workloads/registry.ts";
@@ -27,13 +27,14 @@ import {
   VERDICTS,
   type Verdict,
 } from "./claims.ts";
-import pageAddress from "./page-address.ts";
 
-/** Strategies a claim may name: the built-ins, the set-memory-ro example, page-address. */
+/**
+ * Strategies a claim may name: the built-ins and the counterfactuals (set-memory-ro,
+ * page-address; strategies/counterfactual/).
+ */
 export const CLAIM_STRATEGIES: Readonly<Record<string, StrategyModule>> = {
   ...BUILTIN_STRATEGIES,
-  "set-memory-ro": setMemoryRo,
-  "page-address": pageAddress,
+  ...COUNTERFACTUAL_STRATEGIES,
 };
 
 /**

@@ -9,6 +9,7 @@ import { extname, resolve } from "node:path";
 import { z } from "zod";
 import { schemaKeysAt, UserInputError, zodErrorMessage } from "../../core/errors.ts";
 import { loadErrorMessage } from "../../core/load-module.ts";
+import { splitList } from "../flag-schema.ts";
 import { type EmailStyle, FORMATS } from "../render/common.ts";
 import type { CellMemory, CellTimeout } from "./threads.ts";
 
@@ -160,12 +161,7 @@ export function cellMemoryOf(flag: number | undefined, file: number | undefined)
   return { mb, setting };
 }
 
-/** Splits a comma list, dropping empty entries. */
-export function splitList(value: string | readonly string[] | undefined): string[] {
-  if (value === undefined) return [];
-  const parts = typeof value === "string" ? value.split(",") : value.flatMap((v) => v.split(","));
-  return parts.map((part) => part.trim()).filter((part) => part !== "");
-}
+export { splitList } from "../flag-schema.ts";
 
 /** Parses `target.param=value`; a malformed one is a UserInputError showing the shape. */
 export function parseAssignment(text: string): Assignment {

@@ -15,7 +15,6 @@ import { DEFAULT_PROFILE, loadProfile } from "../../core/profile.ts";
 import { resolveStrategies } from "../../strategies/registry.ts";
 import { readTraceFile } from "../../workloads/trace-parse.ts";
 import { REPLAY_MAPPINGS, type ReplayMapping, traceThreads } from "../../workloads/trace-replay.ts";
-import { splitList } from "../cli/config.ts";
 import {
   choice,
   choiceList,
@@ -25,9 +24,10 @@ import {
   outPath,
   parseFlags,
   reject,
+  splitList,
   text,
   wholeNumber,
-} from "../cli/flags.ts";
+} from "../flag-schema.ts";
 import {
   REPLAY_FORMATS,
   type ReplayFormat,

@@ -10,7 +10,7 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
 import { BUILTIN_PROFILES, loadProfile } from "../../core/profile.ts";
-import { choice, flag, outPath, parseFlags, reject } from "../cli/flags.ts";
+import { choice, flag, outPath, parseFlags, reject } from "../flag-schema.ts";
 import { VALIDATION_CASES } from "./cases.ts";
 import { fitOpteron, fitServer } from "./fit.ts";
 import { renderValidation, VALIDATE_FORMATS } from "./render.ts";

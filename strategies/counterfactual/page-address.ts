@@ -7,7 +7,7 @@
  * "One apparent option is the page_address() macro, but that will not work due to the lack
  * of an unmap operation." (Weiny, LWN 894531)
  */
-import { defineStrategy } from "../../strategies/api.ts";
+import { defineStrategy } from "../api.ts";
 import {
   consecutive,
   directMapVpns,
@@ -16,7 +16,7 @@ import {
   PgmapProtection,
   pgmapKeyedRegion,
   restingRights,
-} from "../../strategies/common.ts";
+} from "../common.ts";
 
 export default defineStrategy({
   name: "page-address",

@@ -1,0 +1,145 @@
+/**
+ * The import direction of the tree (docs/architecture.md): the contracts sit at the bottom
+ * in core/contract, so the model never imports the plugin folders; strategies and
+ * workloads are independent of each other and of the reports; the analyses do not import
+ * the CLI; nothing in the product imports an example.
+ */
+import { describe, expect, it } from "vitest";
+import { PACKAGE_ROOT } from "../../core/package-root.ts";
+import {
+  forbiddenImports,
+  type ImportRule,
+  importEdges,
+  importSpecifiers,
+  readSources,
+} from "./import-graph.ts";
+
+const RULES: readonly ImportRule[] = [
+  {
+    name: "core imports nothing above it",
+    from: /^core\//,
+    to: /^(strategies|workloads|reports|examples)\//,
+  },
+  {
+    name: "strategies import neither workloads nor reports",
+    from: /^strategies\//,
+    to: /^(workloads|reports)\//,
+  },
+  {
+    name: "workloads import neither strategies nor reports",
+    from: /^workloads\//,
+    to: /^(strategies|reports)\//,
+  },
+  {
+    name: "analyses never import the CLI",
+    from: /^reports\/(census|claims|validate|replay)\//,
+    to: /^reports\/cli\//,
+  },
+  {
+    name: "the product never imports an example",
+    from: /^(core|strategies|workloads|reports)\//,
+    to: /^examples\//,
+  },
+];
+
+const SOURCE_DIRS = ["core", "strategies", "workloads", "reports", "examples"];
+
+describe("import direction", () => {
+  const files = readSources(PACKAGE_ROOT, SOURCE_DIRS);
+  const edges = importEdges(files);
+
+  it("reads the real graph: every source, and edges the tree is known to have", () => {
+    expect(files.has("core/engine.ts")).toBe(true);
+    expect(files.has("reports/cli/cell-worker.mjs")).toBe(true);
+    const has = (from: string, to: string) => edges.some((e) => e.from === from && e.to === to);
+    // A value import, a multi-line type import, a re-export, each resolved from its folder.
+    expect(has("core/engine.ts", "core/contract/stray.ts")).toBe(true);
+    expect(has("core/engine.ts", "core/contract/strategy.ts")).toBe(true);
+    expect(has("strategies/api.ts", "core/contract/strategy.ts")).toBe(true);
+    expect(has("examples/set-memory-ro.ts", "strategies/counterfactual/set-memory-ro.ts")).toBe(
+      true,
+    );
+    expect(has("reports/claims/evaluate.ts", "strategies/counterfactual/index.ts")).toBe(true);
+    // Every edge inside the tree names a file that exists.
+    const dangling = edges
+      .filter((e) => SOURCE_DIRS.some((dir) => e.to.startsWith(`${dir}/`)))
+      .filter((e) => !files.has(e.to) && !e.to.endsWith(".json"))
+      .map((e) => `${e.from} -> ${e.to}`);
+    expect(dangling).toEqual([]);
+  });
+
+  it("has no forbidden import", () => {
+    expect(forbiddenImports(files, RULES)).toEqual([]);
+  });
+
+  it("fails when a forbidden import is added, in every form an import can take", () => {
+    const forms = [
+      'import type { Operation } from "../workloads/api.ts";',
+      'import { STRAY_CLASSES } from "../workloads/api.ts";',
+      'import {\n  type Operation,\n  STRAY_CLASSES,\n} from "../workloads/api.ts";',
+      'export { defineWorkload } from "../workloads/api.ts";',
+      'export * from "../workloads/api.ts";',
+      'export type { Operation } from "../workloads/api.ts";',
+      'import "../workloads/api.ts";',
+      'const api = await import("../workloads/api.ts");',
+    ];
+    for (const form of forms) {
+      const synthetic = new Map(files);
+      synthetic.set("core/engine.ts", `${form}\n${files.get("core/engine.ts")}`);
+      expect(forbiddenImports(synthetic, RULES), form).toEqual([
+        "core/engine.ts -> workloads/api.ts (core imports nothing above it)",
+      ]);
+    }
+  });
+
+  it("fails on each rule, for a file added anywhere in a folder", () => {
+    const added: [string, string, string][] = [
+      ["core/contract/new.ts", "../../strategies/registry.ts", "core imports nothing above it"],
+      [
+        "strategies/new.ts",
+        "../workloads/params.ts",
+        "strategies import neither workloads nor reports",
+      ],
+      [
+        "strategies/counterfactual/new.ts",
+        "../../reports/results.ts",
+        "strategies import neither workloads nor reports",
+      ],
+      [
+        "workloads/new.ts",
+        "../strategies/options.ts",
+        "workloads import neither strategies nor reports",
+      ],
+      ["reports/validate/new.ts", "../cli/flags.ts", "analyses never import the CLI"],
+      [
+        "reports/claims/new.ts",
+        "../../examples/set-memory-ro.ts",
+        "the product never imports an example",
+      ],
+    ];
+    for (const [path, specifier, rule] of added) {
+      const synthetic = new Map(files);
+      synthetic.set(path, `import x from "${specifier}";\n`);
+      const found = forbiddenImports(synthetic, RULES);
+      expect(
+        found.some((line) => line.startsWith(`${path} -> `) && line.endsWith(`(${rule})`)),
+        path,
+      ).toBe(true);
+    }
+  });
+
+  it("allows the arrows that point down, and ignores imports named in comments and packages", () => {
+    const allowed = new Map([
+      ["strategies/x.ts", 'import { Machine } from "../core/machine.ts";'],
+      ["reports/cli/x.ts", 'import { runCensus } from "../census/command.ts";'],
+      ["examples/x.ts", 'import { defineStrategy } from "../strategies/api.ts";'],
+      [
+        "core/x.ts",
+        '// import { a } from "../reports/results.ts";\n/* import "../strategies/api.ts"; */',
+      ],
+      ["workloads/x.ts", 'import { z } from "zod";'],
+    ]);
+    expect(forbiddenImports(allowed, RULES)).toEqual([]);
+    expect(importSpecifiers(allowed.get("core/x.ts") ?? "")).toEqual([]);
+  });
+});
