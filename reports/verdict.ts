@@ -29,18 +29,7 @@ function bySeed(cell: Cell, metric: string): Map<number, number> {
  * no seed pairs up; a partial candidate gets its change but is never significant.
  */
 export function vsBaselineOf(base: Cell, cell: Cell): PairedVerdict | undefined {
-  if (base.status !== "ok") return undefined;
-  if (cell.status !== "ok" && cell.status !== "partial") return undefined;
-  const baseValues = bySeed(base, PRIMARY_METRIC);
-  const pairs: [number, number][] = [];
-  for (const run of cell.runs) {
-    const b = baseValues.get(run.seed);
-    if (b !== undefined) pairs.push([b, run.metrics[PRIMARY_METRIC] ?? 0]);
-  }
-  const paired = pairedRatio(
-    pairs.map(([b]) => b),
-    pairs.map(([, c]) => c),
-  );
+  const paired = pairedChangeOf(base, cell, PRIMARY_METRIC);
   if (!paired) return undefined;
   return {
     metric: PRIMARY_METRIC,
@@ -50,7 +39,7 @@ export function vsBaselineOf(base: Cell, cell: Cell): PairedVerdict | undefined 
     n: paired.n,
     method: PAIRED_METHOD,
     confidence: 0.95,
-    significant: paired.significant && cell.status === "ok",
+    significant: paired.significant,
   };
 }
 
@@ -188,8 +177,8 @@ export function overallVerdicts(
     });
 }
 
-/** Mean over a cell's seeds of a metric per workload operation. */
-function meanPerOp(cell: CellReport, metric: string): number {
+/** Mean over a cell's seeds of a metric per workload operation (0 without runs). */
+export function meanPerOp(cell: Pick<CellReport, "runs">, metric: string): number {
   if (cell.runs.length === 0) return 0;
   let sum = 0;
   for (const run of cell.runs) {

@@ -141,8 +141,8 @@ function renderEmail(doc: ResultDocument, options?: RenderOptions): string {
     const metrics = [
       {
         short: "cycles/op",
-        base: base?.shown ? base.primary.split(" ")[0] : "-",
-        of: (row: Row) => row.primary.split(" ")[0],
+        base: base?.primaryMean ?? "-",
+        of: (row: Row) => row.primaryMean,
       },
       ...model.columns.map((column, index) => ({
         short: column.short,

@@ -9,9 +9,9 @@
  * `partial` cell gets its numbers with a mark and its counts, never a star.
  */
 
-import type { CellReport, MetricSummary, ResultDocument } from "../results.ts";
+import { type CellReport, type MetricSummary, type ResultDocument, seedLabel } from "../results.ts";
 import { PAIRED_METHOD } from "../stats.ts";
-import { PRIMARY_METRIC } from "../verdict.ts";
+import { meanPerOp, PRIMARY_METRIC } from "../verdict.ts";
 import {
   allMetrics,
   baselineCell,
@@ -51,6 +51,8 @@ export interface Row {
   readonly shown: boolean;
   /** cycles/op with its 95% CI over seeds, or the status when not shown. */
   readonly primary: string;
+  /** cycles/op alone ("-" when not shown). */
+  readonly primaryMean: string;
   /** "base", "+23.4%" or "" (not comparable). */
   readonly change: string;
   /** The paired 95% interval of the change: "[+22.8, +25.8]", or "". */
@@ -142,16 +144,6 @@ function columnsOf(doc: ResultDocument, options?: RenderOptions): Column[] {
     });
 }
 
-/** Seed mean of a metric per operation. */
-export function perOpMean(cell: CellReport, metric: string): number | undefined {
-  if (cell.runs.length === 0) return undefined;
-  let sum = 0;
-  for (const run of cell.runs) {
-    sum += (run.metrics[metric] ?? 0) / Math.max(1, run.metrics["run.operations"] ?? 0);
-  }
-  return sum / cell.runs.length;
-}
-
 function meanOf(summary: MetricSummary | undefined): number | undefined {
   return summary?.mean === null || summary?.mean === undefined ? undefined : summary.mean;
 }
@@ -165,7 +157,7 @@ function rowOf(cell: CellReport, base: CellReport | undefined, columns: readonly
     !shown
       ? undefined
       : column.perOp
-        ? perOpMean(cell, column.metric)
+        ? meanPerOp(cell, column.metric)
         : meanOf(cell.summary[column.metric]),
   );
   const paired = cell.vsBaseline;
@@ -176,6 +168,7 @@ function rowOf(cell: CellReport, base: CellReport | undefined, columns: readonly
     label,
     shown,
     primary: shown ? formatWithCi(cell.summary[PRIMARY_METRIC]) : cell.status,
+    primaryMean: shown ? formatNumber(meanOf(cell.summary[PRIMARY_METRIC])) : "-",
     change: isBaseline ? "base" : shown && paired ? percent(paired.change) : "",
     interval:
       !isBaseline && shown && paired && paired.n >= 2 ? interval(paired.ciLow, paired.ciHigh) : "",
@@ -376,7 +369,7 @@ export function reportModel(doc: ResultDocument, options?: RenderOptions): Repor
   return {
     header: [
       `${context.tool.name} ${context.tool.version}  commit ${commitLabel(context.gitCommit)}  config ${context.configHash}`,
-      `profile ${context.costProfile.name}  seeds ${seedsLabel(config.seeds)} (${config.seeds.length})  cpus ${config.machine.cpus}  baseline ${config.baseline}`,
+      `profile ${context.costProfile.name}  seeds ${seedLabel(config.seeds)} (${config.seeds.length})  cpus ${config.machine.cpus}  baseline ${config.baseline}`,
       context.disclaimer,
     ],
     columns,
@@ -388,11 +381,4 @@ export function reportModel(doc: ResultDocument, options?: RenderOptions): Repor
     provenance: provenanceOf(doc),
     reproduce: context.reproduce,
   };
-}
-
-function seedsLabel(seeds: readonly number[]): string {
-  if (seeds.length === 0) return "none";
-  const consecutive = seeds.every((seed, i) => i === 0 || seed === seeds[i - 1] + 1);
-  if (consecutive && seeds.length > 2) return `${seeds[0]}-${seeds[seeds.length - 1]}`;
-  return seeds.join(",");
 }
