@@ -36,6 +36,45 @@ describe("comparison charts", () => {
     expect(svg).toMatch(/<path|<rect/);
   });
 
+  it("the overview colours the paired ratio on a log scale, and a cell with no number is grey with its status", () => {
+    const copy = structuredClone(doc);
+    const cell = copy.results.find(
+      (c) => c.workload === "btrfs-metadata" && c.strategy === "pks-kmap",
+    )!;
+    cell.status = "unsupported";
+    delete cell.vsBaseline;
+    const chart = comparisonCharts(copy).find((c) => c.name === "overview")!;
+    const spec = chart.spec as unknown as {
+      data: {
+        values: { workload: string; strategy: string; ratio: number | null; label: string }[];
+      };
+      layer: {
+        mark: { fill?: string };
+        encoding: { color?: { scale?: { type?: string; domainMid?: number } } };
+      }[];
+    };
+    const ratioLayer = spec.layer.find((layer) => layer.encoding.color?.scale);
+    expect(ratioLayer?.encoding.color?.scale).toMatchObject({ type: "log", domainMid: 1 });
+    expect(spec.layer.some((layer) => layer.mark.fill !== undefined)).toBe(true);
+    const values = spec.data.values;
+    const none = values.find((v) => v.workload === "btrfs-metadata")!;
+    expect(none.ratio).toBeNull();
+    expect(none.label).toBe("unsupported");
+    // The ok cell's colour is its paired change, as a ratio.
+    const ok = values.find((v) => v.workload === "pmem-dax")!;
+    const paired = doc.results.find((c) => c.workload === "pmem-dax" && c.strategy === "pks-kmap")!;
+    expect(ok.ratio).toBeCloseTo(1 + (paired.vsBaseline?.change ?? Number.NaN), 12);
+  });
+
+  it("the cycles chart draws no bar for a cell that did not do its work", () => {
+    const copy = structuredClone(doc);
+    copy.results.find((c) => c.workload === "pmem-dax" && c.strategy === "pks-kmap")!.status =
+      "failed";
+    const chart = comparisonCharts(copy).find((c) => c.name === "pmem-dax-cycles")!;
+    const values = (chart.spec as { data: { values: { strategy: string }[] } }).data.values;
+    expect(values.map((v) => v.strategy)).toEqual(["unprotected"]);
+  });
+
   it("the cost breakdown stacks ledger categories whose sum is cycles/op", () => {
     const cell = doc.results.find((c) => c.strategy === "pks-kmap")!;
     const chart = comparisonCharts(doc).find((c) => c.name === `${cell.workload}-breakdown`)!;

@@ -12,6 +12,7 @@ import {
   commonGround,
   overallVerdicts,
   PRIMARY_METRIC,
+  unverifiedBasis,
   vsBaselineOf,
 } from "../../reports/verdict.ts";
 
@@ -166,5 +167,38 @@ describe("overall over common ground (property)", () => {
     expect(entry.excluded).toEqual([{ workload: "w3", reason: "a unsupported" }]);
     expect(entry.min).toBeCloseTo(1, 12);
     expect(entry.max).toBeCloseTo(7, 12);
+  });
+});
+
+describe("unverifiedBasis (how much of the verdict rests on unverified costs)", () => {
+  const profile = {
+    parameters: { measured: { confidence: "verified" }, guess: { confidence: "unverified" } },
+    strategyParameters: { a: { own_guess: { confidence: "unverified" } } },
+  };
+  const withCosts = (strategy: string, costs: Record<string, number>): CellReport => ({
+    ...cell("w", strategy, "ok", [1]),
+    runs: [1, 2].map((seed) => ({
+      seed,
+      metrics: { [PRIMARY_METRIC]: 1, "run.operations": 10, ...costs },
+    })),
+  });
+
+  it("counts unverified parameters and shares the candidates' changes among them", () => {
+    const results = [
+      withCosts("base", { "cost.param.measured": 100 }),
+      // +300 cycles: 100 from a verified parameter, 200 from an unverified one.
+      withCosts("a", { "cost.param.measured": 200, "cost.param.guess": 200 }),
+    ];
+    const basis = unverifiedBasis(profile, "base", results);
+    expect(basis).toMatchObject({ parameters: 2, of: 3, names: ["guess", "own_guess"] });
+    expect(basis.share).toBeCloseTo(2 / 3, 12);
+    expect(basis.leaning).toEqual([{ parameter: "guess", share: expect.closeTo(2 / 3, 12) }]);
+  });
+
+  it("has no share without a workload every strategy served", () => {
+    const results = [withCosts("base", {}), { ...withCosts("a", {}), status: "partial" as const }];
+    const basis = unverifiedBasis(profile, "base", results);
+    expect(basis.share).toBeNull();
+    expect(basis.leaning).toEqual([]);
   });
 });
