@@ -1,17 +1,13 @@
 import { UserInputError } from "./errors.ts";
 import { Cat, Ev, Ledger } from "./ledger.ts";
 import {
-  ARCHS,
   type Arch,
-  BROADCAST_MODES,
   type BroadcastMode,
-  FLUSH_MODES,
   type FlushMode,
   HIGHMEM_DEFAULTS,
   MACHINE_PARAMS,
   MAX_CPUS,
   profileTlbGeometry,
-  REGION_MEMORY,
   type RegionMemory,
 } from "./machine-params.ts";
 import { Mm } from "./mm.ts";
@@ -170,95 +166,50 @@ const VMALLOC_CHUNK_SHIFT = 16;
 const VMALLOC_CHUNK_PAGES = 1 << VMALLOC_CHUNK_SHIFT;
 const VMALLOC_CHUNK_MASK = VMALLOC_CHUNK_PAGES - 1;
 
-/** Checks a machine configuration, naming the offending field. */
+/**
+ * Checks a machine configuration, naming the offending field: every field against its
+ * spec in MACHINE_PARAMS (range, choices, kind), then the rules between fields.
+ */
 export function validateMachineConfig(config: MachineConfig): void {
-  const { cpus, memoryGiB, vmallocPages } = config;
-  if (!Number.isInteger(cpus) || cpus < 1 || cpus > MAX_CPUS) {
-    throw new UserInputError(`machine.cpus must be an integer from 1 to ${MAX_CPUS}; got ${cpus}.`);
-  }
-  if (
-    config.nrCpus !== undefined &&
-    (!Number.isInteger(config.nrCpus) || config.nrCpus < 1 || config.nrCpus > MAX_CPUS)
-  ) {
-    throw new UserInputError(
-      `machine.nrCpus must be an integer from 1 to ${MAX_CPUS}; got ${config.nrCpus}.`,
-    );
-  }
-  if (!Number.isInteger(memoryGiB) || memoryGiB < 1 || memoryGiB > 1024) {
-    throw new UserInputError(
-      `machine.memoryGiB must be an integer from 1 to 1024; got ${memoryGiB}.`,
-    );
-  }
-  if (!Number.isInteger(vmallocPages) || vmallocPages < 4096 || vmallocPages > 1 << 26) {
-    throw new UserInputError(
-      `machine.vmallocPages must be an integer from 4096 to ${1 << 26}; got ${vmallocPages}.`,
-    );
-  }
-  if (!["1g", "2m", "4k"].includes(config.directMapLeaf)) {
-    throw new UserInputError(
-      `machine.directMapLeaf must be one of 4K, 2M, 1G; got ${config.directMapLeaf}.`,
-    );
-  }
-  if (config.flush !== undefined && !FLUSH_MODES.includes(config.flush)) {
-    throw new UserInputError(
-      `machine.flush must be one of ${FLUSH_MODES.join(", ")}; got ${String(config.flush)}.`,
-    );
-  }
-  if (config.broadcast !== undefined && !BROADCAST_MODES.includes(config.broadcast)) {
-    throw new UserInputError(
-      `machine.broadcast must be one of ${BROADCAST_MODES.join(", ")}; got ${String(config.broadcast)}.`,
-    );
-  }
+  const given = config as unknown as Record<string, unknown>;
   for (const spec of MACHINE_PARAMS) {
-    if (spec.kind !== "integer" || spec.profileParameter === undefined) continue;
-    const value = (config as unknown as Record<string, unknown>)[spec.name];
+    const value = given[spec.name];
+    // cpus, memoryGiB, directMapLeaf, vmallocPages and cr0wp are always there.
     if (value === undefined) continue;
-    if (
-      typeof value !== "number" ||
-      !Number.isInteger(value) ||
-      value < (spec.min ?? 0) ||
-      value > (spec.max ?? Number.MAX_SAFE_INTEGER)
-    ) {
-      throw new UserInputError(
-        `machine.${spec.name} must be a whole number from ${spec.min} to ${spec.max} (${spec.unit}); got ${String(value)}.`,
-      );
+    if (spec.kind === "integer") {
+      const low = spec.min ?? 0;
+      const high = spec.max ?? Number.MAX_SAFE_INTEGER;
+      if (typeof value !== "number" || !Number.isInteger(value) || value < low || value > high) {
+        throw new UserInputError(
+          `machine.${spec.name} must be an integer from ${low} to ${high}; got ${String(value)}.`,
+        );
+      }
+    } else if (spec.kind === "choice") {
+      // directMapLeaf is held in lower case ("1g"), written in upper case ("1G").
+      const choices = spec.choices ?? [];
+      const known = choices.some((choice) => choice.toLowerCase() === String(value).toLowerCase());
+      if (typeof value !== "string" || !known) {
+        throw new UserInputError(
+          `machine.${spec.name} must be one of ${choices.join(", ")}; got ${String(value)}.`,
+        );
+      }
+    } else if (typeof value !== "boolean") {
+      throw new UserInputError(`machine.${spec.name} must be true or false; got ${String(value)}.`);
     }
-  }
-  if (config.arch !== undefined && !ARCHS.includes(config.arch)) {
-    throw new UserInputError(
-      `machine.arch must be one of ${ARCHS.join(", ")}; got ${String(config.arch)}.`,
-    );
-  }
-  if (config.regionMemory !== undefined && !REGION_MEMORY.includes(config.regionMemory)) {
-    throw new UserInputError(
-      `machine.regionMemory must be one of ${REGION_MEMORY.join(", ")}; got ${String(config.regionMemory)}.`,
-    );
   }
   if ((config.arch ?? "x86-64") === "x86-32-highmem") {
     // PAE addresses 36 bits of physical memory: 64 GiB.
-    if (memoryGiB > 64) {
+    if (config.memoryGiB > 64) {
       throw new UserInputError(
-        `machine.memoryGiB must be at most 64 on x86-32-highmem (PAE's 36-bit physical addresses); got ${memoryGiB}.`,
+        `machine.memoryGiB must be at most 64 on x86-32-highmem (PAE's 36-bit physical addresses); got ${config.memoryGiB}.`,
       );
     }
     const lowmem = config.lowmemMiB ?? HIGHMEM_DEFAULTS.lowmemMiB;
-    if (!Number.isInteger(lowmem) || lowmem < 16 || lowmem > 1024 || lowmem >= memoryGiB * 1024) {
+    if (lowmem >= config.memoryGiB * 1024) {
       throw new UserInputError(
-        `machine.lowmemMiB must be a whole number from 16 to 1024 MiB and below machine.memoryGiB; got ${String(lowmem)}.`,
+        `machine.lowmemMiB must be below machine.memoryGiB; got ${lowmem} MiB of ${config.memoryGiB} GiB.`,
       );
     }
-    const pool = config.pkmapEntries ?? HIGHMEM_DEFAULTS.pkmapEntries;
-    if (!Number.isInteger(pool) || pool < 16 || pool > 4096) {
-      throw new UserInputError(
-        `machine.pkmapEntries must be a whole number from 16 to 4096; got ${String(pool)}.`,
-      );
-    }
-  }
-  const minCpus = config.invlpgbMinCpus;
-  if (minCpus !== undefined && (!Number.isInteger(minCpus) || minCpus < 1 || minCpus > MAX_CPUS)) {
-    throw new UserInputError(
-      `machine.invlpgbMinCpus must be a whole number from 1 to ${MAX_CPUS}; got ${String(minCpus)}.`,
-    );
   }
 }
 
