@@ -228,6 +228,9 @@ const COMPUTE_STREAM = 3_000_007;
 /** Unmaps per thread that cross-cpu-stale strays choose from. */
 const RECENT_UNMAPS = 8;
 
+/** Pages per alloc_pages_bulk_array*() call in vm_area_alloc_pages() (mm/vmalloc.c, 6.1). */
+const VMALLOC_BULK_MAX = 100;
+
 /** First physical page of the protected region: start of the second GiB. */
 export const REGION_BASE_PFN = 1 << 18;
 
@@ -242,6 +245,8 @@ interface LiveMapping {
   readonly scope: Scope;
   /** Region index of the first mapped page. */
   readonly firstPage: number;
+  /** The pages were allocated with the mapping (vmalloc) and are freed with it. */
+  readonly allocated: boolean;
 }
 
 interface Unmapped {
@@ -997,7 +1002,9 @@ export function runSimulation(spec: RunSpec): RunResult {
   for (let page = region.pfns.length - 1; page >= 0; page--) ptFree.push(page);
   let ptHandle = -1;
   const pteWriteId = machine.parameterId("pte_write_cycles");
-  const pageFreeId = machine.parameterId("page_alloc_cycles");
+  const pageFreeId = machine.parameterId("page_free_cycles");
+  const bulkCallId = machine.parameterId("page_alloc_bulk_call_cycles");
+  const bulkPageId = machine.parameterId("page_alloc_bulk_page_cycles");
   const switchId = machine.parameterId("context_switch_cycles");
 
   /**
@@ -1049,7 +1056,7 @@ export function runSimulation(spec: RunSpec): RunResult {
       );
     }
     ledger.count(Ev.pt_allocs);
-    ledger.charge(cpu, Cat.pt_alloc, machine.parameterId("pagetable_alloc_cycles"));
+    ledger.charge(cpu, Cat.pt_alloc, machine.parameterId("page_alloc_cycles"));
     ptWrite(cpu, sim, page, 0, PTRS_PER_PTE, PTRS_PER_PTE, "sleepable");
     return page;
   };
@@ -1382,7 +1389,18 @@ export function runSimulation(spec: RunSpec): RunResult {
           unsupportedReasons.add(`${op.scope}: ${outcome.reason}`);
           return;
         }
+        const allocated = op.allocate === true;
+        if (allocated) {
+          // vmalloc(): __vmalloc_area_node() -> vm_area_alloc_pages() takes order-0 pages
+          // with alloc_pages_bulk_array*(), at most 100 per call, after the area is
+          // allocated and outside every vmap lock (mm/vmalloc.c, 6.1).
+          for (let left = op.count; left > 0; left -= VMALLOC_BULK_MAX) {
+            ledger.charge(cpu, Cat.page_alloc, bulkCallId);
+          }
+          ledger.charge(cpu, Cat.page_alloc, bulkPageId, op.count);
+        }
         live.set(op.handle, {
+          allocated,
           firstPage: op.page,
           handle: op.handle,
           mapping: outcome.value,
@@ -1441,6 +1459,10 @@ export function runSimulation(spec: RunSpec): RunResult {
           unsupportedReasons.add(`unmap: ${unmapped.reason}`);
         } else if (checking) {
           checkProtectionBack(cpu, thread, mapping);
+        }
+        if (mapping.allocated) {
+          // vfree() -> __vunmap(): after the mapping is gone, __free_pages() per page.
+          ledger.charge(cpu, Cat.page_alloc, pageFreeId, mapping.pfns.length);
         }
         rememberUnmap(sim, {
           vpns: mapping.mapping.vpns,

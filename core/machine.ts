@@ -490,7 +490,7 @@ export class Machine {
         "ipi_send_base_cycles",
         "ipi_per_target_cycles",
         "ipi_handler_cycles",
-        "pagetable_alloc_cycles",
+        "page_alloc_cycles",
         "context_switch_cycles",
         "migration_cycles",
         "fault_entry_exit_cycles",
@@ -997,7 +997,7 @@ export class Machine {
     if (this.#vmallocPtePage[table]) return;
     this.#vmallocPtePage[table] = 1;
     this.ledger.count(Ev.pt_allocs);
-    this.ledger.charge(cpu, Cat.pt_alloc, this.#p.pagetable_alloc_cycles);
+    this.ledger.charge(cpu, Cat.pt_alloc, this.#p.page_alloc_cycles);
   }
 
   /**
@@ -1068,7 +1068,7 @@ export class Machine {
     // split_large_page() allocates the new table page (alloc_pages(GFP_KERNEL, 0)) before
     // __split_large_page() takes pgd_lock (arch/x86/mm/pat/set_memory.c).
     this.ledger.count(Ev.pt_allocs);
-    this.ledger.charge(cpu, Cat.pt_alloc, this.#p.pagetable_alloc_cycles);
+    this.ledger.charge(cpu, Cat.pt_alloc, this.#p.page_alloc_cycles);
     this.acquire(cpu, lock);
     if (size === SIZE_1G) {
       this.#split1g[pfn >>> 18] = 1;

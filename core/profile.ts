@@ -51,7 +51,6 @@ export const REQUIRED_PARAMETERS = [
   "ipi_send_base_cycles",
   "ipi_per_target_cycles",
   "ipi_handler_cycles",
-  "pagetable_alloc_cycles",
   "context_switch_cycles",
   "migration_cycles",
   "fault_entry_exit_cycles",
@@ -70,7 +69,7 @@ export type RequiredParameter = (typeof REQUIRED_PARAMETERS)[number];
 
 /**
  * Parameters added after profiles were first written (issue 18: the TLB hierarchy, kernel
- * entry, per-mm flushes, INVLPGB). A profile file that lacks one gets server-2022's entry,
+ * entry, per-mm flushes, INVLPGB, the page allocator's bulk and free paths). A profile file that lacks one gets server-2022's entry,
  * marked unverified and saying so, so that older profile files keep loading.
  */
 export const ADDED_PARAMETERS = [
@@ -88,7 +87,19 @@ export const ADDED_PARAMETERS = [
   "invlpgb_cycles",
   "invlpgb_max_pages",
   "tlbsync_cycles",
+  "page_free_cycles",
+  "page_alloc_bulk_call_cycles",
+  "page_alloc_bulk_page_cycles",
 ] as const;
+
+/**
+ * Parameters that were merged into others: a profile that still defines one is refused
+ * rather than silently ignored, with what replaced it.
+ */
+export const RETIRED_PARAMETERS: Readonly<Record<string, string>> = {
+  pagetable_alloc_cycles:
+    "page-table pages are order-0 page allocations, charged page_alloc_cycles (issue 18); rename it to page_alloc_cycles",
+};
 
 const BUILTIN_DIRECTORY = join(PACKAGE_ROOT, "core", "profiles");
 /** Names of the cost profiles shipped with pkslab. */
@@ -109,6 +120,13 @@ export function parseProfile(data: unknown, origin: string): CostProfile {
     throw new UserInputError(
       `cost profile ${origin}: missing parameter(s) ${missing.join(", ")}; every profile must define: ${REQUIRED_PARAMETERS.join(", ")}.`,
     );
+  }
+  for (const [name, replacement] of Object.entries(RETIRED_PARAMETERS)) {
+    if (name in result.data.parameters) {
+      throw new UserInputError(
+        `cost profile ${origin}: parameter ${name} is no longer used: ${replacement}`,
+      );
+    }
   }
   for (const [name, parameter] of Object.entries(result.data.parameters)) {
     if (parameter.range && parameter.range[0] > parameter.range[1]) {

@@ -12,7 +12,8 @@
  *   the old allocator, a flat ~2,900 ns/op with lazy purge and per-CPU blocks;
  * - E10/E11 (REZKI19, REZKI25): test_vmalloc fix_size_alloc_test = vmalloc(3 pages),
  *   write one byte, vfree, ~0.97 µs/op; 16 KiB single thread 0.91–1.16 µs/op. Run with
- *   `pages=3 touch=first` (or 4) and `threads=1`.
+ *   `pages=3 touch=first source=vmalloc` (or 4) and `threads=1`: the pages are then
+ *   allocated with each mapping and freed with it, as vmalloc()/vfree() do.
  * Defaults follow Piggin: 4 pages, every page touched, one thread per CPU; vary
  * `threads` (1, 2, 4, 8 on an 8-CPU machine) to reproduce the scaling curve.
  *
@@ -65,6 +66,13 @@ export default defineWorkload({
         "Scope asked for: long-term or global, i.e. the vmap path of aliasing strategies.",
       choices: ["long-term", "global", "local"],
     },
+    source: {
+      default: "vmap",
+      unit: "-",
+      description:
+        "Where the mapped pages come from: vmap (pages the caller has: vmap()/vm_map_ram(), Piggin) or vmalloc (allocated with the mapping and freed with it: vmalloc()/vfree(), test_vmalloc).",
+      choices: ["vmap", "vmalloc"],
+    },
     touch: {
       default: "all",
       unit: "-",
@@ -92,12 +100,22 @@ export default defineWorkload({
     const fixed = booleanParam(params, "fixed_size");
     const scope = stringParam(params, "scope") as "long-term" | "global" | "local";
     const all = stringParam(params, "touch") === "all";
+    const allocate = stringParam(params, "source") === "vmalloc";
     const regionPages = numberParam(params, "region_pages");
     for (let i = 0; i < loops; i++) {
       const handle = handleOf(thread, threads, i);
       const count = fixed ? maxPages : rng.int(1, maxPages);
       const page = rng.int(0, regionPages - count);
-      yield { kind: "map", handle, page, count, intent: "write", scope, context: "sleepable" };
+      yield {
+        kind: "map",
+        handle,
+        page,
+        count,
+        intent: "write",
+        scope,
+        context: "sleepable",
+        allocate,
+      };
       const touched = all ? count : 1;
       for (let p = 0; p < touched; p++) {
         yield { kind: "access", handle, offset: p * 4096, length: all ? 8 : 1, write: true };

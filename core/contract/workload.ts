@@ -43,6 +43,14 @@ export type Operation =
        * under a spinlock or with preemption/page faults disabled.
        */
       readonly context?: OpContext;
+      /**
+       * The pages are allocated for this mapping and freed with it, as `vmalloc()` and
+       * `vfree()` do (default false: the caller maps pages it already has, as `vmap()`,
+       * `vm_map_ram()` and `kmap()` do). The engine charges the page allocator for a
+       * mapping the strategy made, whichever strategy made it: the caller's work, not
+       * the protection API's.
+       */
+      readonly allocate?: boolean;
     }
   /** Read or write `length` bytes at byte `offset` of a mapping (may cross page boundaries). */
   | {

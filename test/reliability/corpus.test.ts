@@ -147,6 +147,13 @@ const CASES: readonly Case[] = [
     out: "json",
   },
   {
+    name: "profile: a retired parameter is refused with its replacement, not ignored",
+    args: ["compare", "--profile", corpus("profile-retired-parameter.json"), ...SMALL],
+    message:
+      /profile-retired-parameter\.json: parameter pagetable_alloc_cycles .*page_alloc_cycles/,
+    out: "json",
+  },
+  {
     name: "profile: negative value",
     args: ["profile", "--profile", corpus("profile-negative-value.json")],
     message: /profile-negative-value\.json: parameters\.invlpg_cycles\.value: Too small/,

@@ -1,0 +1,166 @@
+/**
+ * vmalloc's page allocation (issue 18, item 6): a map operation with `allocate` charges
+ * vm_area_alloc_pages()'s bulk allocation when the strategy made the mapping, and
+ * __vunmap()'s per-page frees at its unmap; the caller's work, the same whichever
+ * strategy serves it.
+ */
+import { describe, expect, it } from "vitest";
+import { runSimulation } from "../../core/engine.ts";
+import { DEFAULT_MACHINE } from "../../core/machine.ts";
+import { loadProfile, parseProfile, RETIRED_PARAMETERS } from "../../core/profile.ts";
+import type { Scope, StrategyModule } from "../../strategies/api.ts";
+import pksKmap from "../../strategies/pks-kmap.ts";
+import { resolveStrategyOptions } from "../../strategies/registry.ts";
+import unprotected from "../../strategies/unprotected.ts";
+import vmapAlias from "../../strategies/vmap-alias.ts";
+import { defineWorkload, type Operation } from "../../workloads/api.ts";
+import { resolveWorkloadParams } from "../../workloads/registry.ts";
+import vmapChurn from "../../workloads/vmap-churn.ts";
+
+const profile = loadProfile();
+const p = profile.parameters;
+
+function scripted(ops: Operation[]) {
+  return defineWorkload({
+    name: "scripted",
+    version: "1.0.0",
+    summary: "fixed operations",
+    citation: "test",
+    params: {},
+    region: () => ({ pages: 512, keyMode: "access-disable", contiguous: true }),
+    threads: () => 1,
+    *generate() {
+      yield* ops;
+    },
+  });
+}
+
+function run(ops: Operation[], strategy: StrategyModule = unprotected) {
+  return runSimulation({
+    machine: { ...DEFAULT_MACHINE, cpus: 4, memoryGiB: 4 },
+    profile,
+    strategy,
+    strategyOptions: resolveStrategyOptions(strategy),
+    workload: scripted(ops),
+    workloadParams: { stray_every: 0 },
+    seed: 1,
+    strayEvery: 0,
+    checkInvariants: true,
+  }).metrics;
+}
+
+function mapUnmap(count: number, allocate: boolean, scope: Scope = "long-term"): Operation[] {
+  return [
+    { kind: "map", handle: 1, page: 0, count, intent: "write", scope, allocate },
+    { kind: "access", handle: 1, offset: 0, length: 1, write: true },
+    { kind: "unmap", handle: 1 },
+    { kind: "complete" },
+  ];
+}
+
+const bulkCall = p.page_alloc_bulk_call_cycles.value;
+const bulkPage = p.page_alloc_bulk_page_cycles.value;
+const free = p.page_free_cycles.value;
+
+describe("vmalloc page allocation", () => {
+  it("charges one bulk call, a per-page take and a per-page free, and nothing without allocate", () => {
+    for (const count of [1, 3, 16]) {
+      const withPages = run(mapUnmap(count, true));
+      const without = run(mapUnmap(count, false));
+      expect(withPages["cost.param.page_alloc_bulk_call_cycles"]).toBe(bulkCall);
+      expect(withPages["cost.param.page_alloc_bulk_page_cycles"]).toBe(bulkPage * count);
+      expect(withPages["cost.param.page_free_cycles"]).toBe(free * count);
+      expect(withPages["cost.total_cycles"] - without["cost.total_cycles"]).toBe(
+        bulkCall + (bulkPage + free) * count,
+      );
+      expect(without["cost.param.page_alloc_bulk_page_cycles"] ?? 0).toBe(0);
+      expect(without["cost.param.page_free_cycles"] ?? 0).toBe(0);
+    }
+  });
+
+  it("takes at most 100 pages per bulk call, as vm_area_alloc_pages() does", () => {
+    const metrics = run(mapUnmap(250, true));
+    expect(metrics["cost.param.page_alloc_bulk_call_cycles"]).toBe(3 * bulkCall);
+    expect(metrics["cost.param.page_alloc_bulk_page_cycles"]).toBe(250 * bulkPage);
+  });
+
+  it("is the caller's work: every strategy that serves the map pays the same for it", () => {
+    // pks-kmap maps one page per call and only locally (kmap_local_page()).
+    const cases: [StrategyModule, number, Scope][] = [
+      [unprotected, 3, "long-term"],
+      [vmapAlias, 3, "long-term"],
+      [pksKmap, 1, "local"],
+      [unprotected, 1, "local"],
+    ];
+    for (const [strategy, count, scope] of cases) {
+      const extra =
+        run(mapUnmap(count, true, scope), strategy)["cost.cycles.page_alloc"] -
+        run(mapUnmap(count, false, scope), strategy)["cost.cycles.page_alloc"];
+      expect({ strategy: strategy.name, count, extra }).toEqual({
+        strategy: strategy.name,
+        count,
+        extra: bulkCall + count * (bulkPage + free),
+      });
+    }
+  });
+
+  it("charges nothing for a map the strategy refused", () => {
+    // vmap() may sleep, so vmap-alias refuses a map asked for in atomic context.
+    const ops: Operation[] = [
+      {
+        kind: "map",
+        handle: 1,
+        page: 0,
+        count: 3,
+        intent: "write",
+        scope: "long-term",
+        context: "atomic",
+        allocate: true,
+      },
+      { kind: "unmap", handle: 1 },
+      { kind: "complete" },
+    ];
+    const metrics = run(ops, vmapAlias);
+    expect(metrics["compat.unsupported_maps"]).toBe(1);
+    expect(metrics["cost.param.page_alloc_bulk_page_cycles"] ?? 0).toBe(0);
+    expect(metrics["cost.param.page_free_cycles"] ?? 0).toBe(0);
+  });
+
+  it("vmap-churn allocates only with source=vmalloc (test_vmalloc), not for Piggin's vmap shape", () => {
+    const churn = (source: string) =>
+      runSimulation({
+        machine: { ...DEFAULT_MACHINE, cpus: 4, memoryGiB: 4 },
+        profile,
+        strategy: unprotected,
+        strategyOptions: resolveStrategyOptions(unprotected),
+        workload: vmapChurn,
+        workloadParams: resolveWorkloadParams(vmapChurn, {
+          loops: 10,
+          threads: 1,
+          pages: 3,
+          source,
+          stray_every: 0,
+        }),
+        seed: 1,
+        strayEvery: 0,
+      }).metrics;
+    const vmalloc = churn("vmalloc");
+    expect(vmalloc["cost.param.page_alloc_bulk_call_cycles"]).toBe(10 * bulkCall);
+    expect(vmalloc["cost.param.page_free_cycles"]).toBe(30 * free);
+    expect(churn("vmap")["cost.param.page_free_cycles"] ?? 0).toBe(0);
+  });
+});
+
+describe("profiles", () => {
+  it("refuse a retired parameter rather than ignore it", () => {
+    const data = structuredClone(profile) as unknown as {
+      parameters: Record<string, unknown>;
+    };
+    for (const name of Object.keys(RETIRED_PARAMETERS)) {
+      const copy = structuredClone(data);
+      copy.parameters[name] = { ...p.page_alloc_cycles };
+      expect(() => parseProfile(copy, "test")).toThrow(name);
+    }
+    expect(() => parseProfile(structuredClone(data), "test")).not.toThrow();
+  });
+});
