@@ -24,14 +24,22 @@ import pksKmap from "./pks-kmap.ts";
 import unprotected from "./unprotected.ts";
 import vmapAlias from "./vmap-alias.ts";
 
-/** The built-in strategies, by name. */
-export const BUILTIN_STRATEGIES = {
+const BUILTINS = {
   unprotected,
   "pks-kmap": pksKmap,
   "vmap-alias": vmapAlias,
   "no-direct-map": noDirectMap,
   "kmap-local-range": kmapLocalRange,
-} as const satisfies Record<string, StrategyModule>;
+} satisfies Record<string, StrategyModule>;
+
+/** Name of a built-in strategy. */
+export type BuiltinStrategy = keyof typeof BUILTINS;
+
+/**
+ * The built-in strategies, by name, as plain modules: what the engine and the CLI hold;
+ * each module's own file keeps its typed options.
+ */
+export const BUILTIN_STRATEGIES: Readonly<Record<BuiltinStrategy, StrategyModule>> = BUILTINS;
 
 /**
  * Built-in strategies that mean something only on another architecture than x86-64: they
@@ -42,9 +50,6 @@ export const BUILTIN_STRATEGIES = {
 export const ARCH_STRATEGIES: Readonly<Record<string, { module: StrategyModule; arch: Arch }>> = {
   "kmap-as-protection": { module: kmapAsProtection, arch: "x86-32-highmem" },
 };
-
-/** Name of a built-in strategy. */
-export type BuiltinStrategy = keyof typeof BUILTIN_STRATEGIES;
 
 /** Names of the built-ins, in registry order. */
 export const BUILTIN_STRATEGY_NAMES = Object.keys(BUILTIN_STRATEGIES) as BuiltinStrategy[];

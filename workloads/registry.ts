@@ -12,7 +12,9 @@
 import { z } from "zod";
 import {
   type OptionSpec,
+  type OptionSpecs,
   type OptionValues,
+  type OptionValuesOf,
   optionKind,
   optionSpecProblems,
   resolveOptions,
@@ -41,8 +43,7 @@ import tlbFlushBench from "./tlb-flush-bench.ts";
 import vmapChurn from "./vmap-churn.ts";
 import xpfoChurn from "./xpfo-churn.ts";
 
-/** The built-in workloads, by name (the names are part of the interface). */
-export const BUILTIN_WORKLOADS = {
+const BUILTINS = {
   "pmem-dax": pmemDax,
   "pagetable-protect": pagetableProtect,
   "btrfs-metadata": btrfsMetadata,
@@ -56,7 +57,15 @@ export const BUILTIN_WORKLOADS = {
   lmbench,
   "mmap-sync": mmapSync,
   "tlb-flush-bench": tlbFlushBench,
-} as const satisfies Record<string, WorkloadModule>;
+} satisfies Record<string, WorkloadModule>;
+
+export type BuiltinWorkload = keyof typeof BUILTINS;
+
+/**
+ * The built-in workloads, by name (the names are part of the interface), as plain modules:
+ * what the engine and the CLI hold; each module's own file keeps its typed parameters.
+ */
+export const BUILTIN_WORKLOADS: Readonly<Record<BuiltinWorkload, WorkloadModule>> = BUILTINS;
 
 /**
  * Built-ins that reproduce one published experiment each (issue 18) and run only when
@@ -68,8 +77,6 @@ export const EXPERIMENT_WORKLOADS: ReadonlySet<string> = new Set([
   "mmap-sync",
   "tlb-flush-bench",
 ]);
-
-export type BuiltinWorkload = keyof typeof BUILTIN_WORKLOADS;
 
 /** Built-in names in registry order. */
 export const BUILTIN_WORKLOAD_NAMES = Object.keys(BUILTIN_WORKLOADS) as BuiltinWorkload[];
@@ -221,7 +228,7 @@ export async function resolveWorkloads(
 }
 
 /** A module's parameter specs, with the stray parameters added when it does not declare them. */
-export function workloadParamSpecs(module: WorkloadModule): Readonly<Record<string, OptionSpec>> {
+export function workloadParamSpecs<P extends OptionSpecs>(module: WorkloadModule<P>): OptionSpecs {
   const specs: Record<string, OptionSpec> = { ...module.params };
   for (const [name, spec] of Object.entries(STRAY_PARAMS)) specs[name] ??= spec;
   return specs;
@@ -233,10 +240,18 @@ export function workloadParamSpecs(module: WorkloadModule): Readonly<Record<stri
  * parameter and the valid choices. Integer-valued parameters (integer default, unit other
  * than "ratio") must be given integers; `stray_mix` must name known stray classes.
  */
+export function resolveWorkloadParams<P extends OptionSpecs>(
+  module: WorkloadModule<P>,
+  given?: Readonly<Record<string, unknown>>,
+): OptionValuesOf<P>;
 export function resolveWorkloadParams(
   module: WorkloadModule,
+  given?: Readonly<Record<string, unknown>>,
+): OptionValues;
+export function resolveWorkloadParams<P extends OptionSpecs>(
+  module: WorkloadModule<P>,
   given: Readonly<Record<string, unknown>> = {},
-): OptionValues {
+): OptionValuesOf<P> {
   const specs = workloadParamSpecs(module);
   const values = resolveOptions("workload", module.name, specs, given);
   for (const [key, spec] of Object.entries(specs)) {
@@ -253,7 +268,8 @@ export function resolveWorkloadParams(
     }
   }
   if (typeof values.stray_mix === "string") parseStrayMix(values.stray_mix);
-  return values;
+  // `specs` holds every spec of P (and the stray parameters), so `values` has P's shape.
+  return values as OptionValuesOf<P>;
 }
 
 /** JSON-able description of one parameter. */
