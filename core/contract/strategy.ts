@@ -198,7 +198,8 @@ export interface CoverageClaims {
  * A strategy plugin: metadata as data plus a factory of hooks. `O` is the type of its
  * declared option specs; `create` receives the options parsed to the types they declare
  * ({@link OptionValuesOf}). Without `O` (a module of any options, as the engine and the
- * registry hold them), the options are plain {@link OptionValues}.
+ * registry hold them), the options are plain {@link OptionValues}; a typed module is one
+ * of those (`create` is a method, so its parameter is compared both ways).
  * @public
  */
 export interface StrategyModule<O extends OptionSpecs = OptionSpecs> {

@@ -218,7 +218,8 @@ export interface ThreadContext<V extends OptionValues = OptionValues> {
  * types they declare ({@link OptionValuesOf}): resolved by the registry
  * (workloads/registry.ts `resolveWorkloadParams`) before any of them runs. Without `P`
  * (a workload of any parameters, as the engine holds it), they are plain
- * {@link OptionValues}.
+ * {@link OptionValues}; a typed module is one of those (its hooks are methods, so their
+ * parameters are compared both ways).
  * @public
  */
 export interface WorkloadModule<P extends OptionSpecs = OptionSpecs> {
