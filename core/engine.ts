@@ -1,12 +1,13 @@
 import type { OptionValues } from "./contract/options.ts";
-import type {
-  FaultEvent,
-  Mapping,
-  ProtectedRegion,
-  Scope,
-  StrategyContext,
-  StrategyHooks,
-  StrategyModule,
+import {
+  type FaultEvent,
+  type Mapping,
+  type ProtectedRegion,
+  resolveStrategyOptions,
+  type Scope,
+  type StrategyContext,
+  type StrategyHooks,
+  type StrategyModule,
 } from "./contract/strategy.ts";
 import { DEFAULT_STRAY_EVERY, parseStrayMix } from "./contract/stray.ts";
 import {
@@ -52,6 +53,11 @@ export interface RunSpec {
   readonly machine: MachineConfig;
   readonly profile: CostProfile;
   readonly strategy: StrategyModule;
+  /**
+   * The strategy's option values as given (already resolved, or partial): the engine
+   * resolves them against the strategy's specs before `create`, so the strategy receives
+   * every option parsed and typed (core/contract/strategy.ts resolveStrategyOptions).
+   */
   readonly strategyOptions: OptionValues;
   readonly workload: WorkloadModule;
   readonly workloadParams: OptionValues;
@@ -454,7 +460,9 @@ export function runSimulation(spec: RunSpec): RunResult {
   const context: StrategyContext = {
     machine,
     region,
-    options: spec.strategyOptions,
+    // The one place a run's strategy gets its options: parsed against its specs here, so
+    // that no strategy resolves or casts its own.
+    options: resolveStrategyOptions(spec.strategy, spec.strategyOptions),
     vmalloc(options: VmallocOptions) {
       vmalloc ??= new Vmalloc(machine, options);
       return vmalloc;

@@ -6,16 +6,22 @@
  *
  * The contract itself (the types below) lives in core/contract/, under the engine that
  * calls it; this module re-exports it and adds `defineStrategy`.
- * A plugin module default-exports `defineStrategy({...})`.
+ * A plugin module default-exports `defineStrategy({...})`: its `options` specs type the
+ * `context.options` that `create` receives, parsed and checked before `create` runs.
  *
  * @packageDocumentation
  */
+import type { OptionSpecs } from "../core/contract/options.ts";
 import type { StrategyModule } from "../core/contract/strategy.ts";
 
-export type {
-  OptionKind,
-  OptionSpec,
-  OptionValues,
+export {
+  defineOptions,
+  type OptionKind,
+  type OptionSpec,
+  type OptionSpecs,
+  type OptionValue,
+  type OptionValues,
+  type OptionValuesOf,
 } from "../core/contract/options.ts";
 export type {
   CostParameterSpec,
@@ -37,9 +43,15 @@ export type {
 } from "../core/contract/strategy.ts";
 
 /**
- * Identity helper that type-checks a strategy definition.
+ * Identity helper that type-checks a strategy definition and types its options: `O` is
+ * inferred from the `options` object (kept literal, so `choices` become a union of
+ * string literals), and `create(context)` gets `context.options` as
+ * {@link OptionValuesOf}<O>: numbers as `number`, booleans as `boolean`, choices as their
+ * union. Reading an undeclared option, or using one as another kind, does not compile.
  * @public
  */
-export function defineStrategy(module: StrategyModule): StrategyModule {
+export function defineStrategy<const O extends OptionSpecs>(
+  module: StrategyModule<O>,
+): StrategyModule<O> {
   return module;
 }

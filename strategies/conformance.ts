@@ -18,6 +18,8 @@
  * write-disable, physically contiguous and scattered). A violation names the scenario,
  * the hook and the operation that caused it.
  */
+
+import { resolveStrategyOptions } from "../core/contract/strategy.ts";
 import { placeRegion } from "../core/engine.ts";
 import type { VmallocOptions } from "../core/kernel/vmalloc.ts";
 import { Vmalloc } from "../core/kernel/vmalloc.ts";
@@ -47,7 +49,6 @@ import type {
   StrategyHooks,
   StrategyModule,
 } from "./api.ts";
-import { resolveOptions } from "./options.ts";
 import { validateStrategyModule } from "./registry.ts";
 
 /** The result of one conformance check. */
@@ -706,7 +707,8 @@ export function checkPlugin(
   let options: OptionValues;
   try {
     validateStrategyModule(module, name);
-    options = resolveOptions("strategy", name, module.options, config.options ?? {});
+    // Resolved once, here, as the engine does: the strategy's create gets them parsed.
+    options = resolveStrategyOptions(module, config.options ?? {});
   } catch (error) {
     return {
       strategy: name,

@@ -28,7 +28,7 @@
  * page is in the direct map, so not mapping protects nothing: setup is unsupported (use
  * no-direct-map, which removes pages from the direct map).
  */
-import { defineStrategy, type OptionSpec } from "./api.ts";
+import { defineOptions, defineStrategy } from "./api.ts";
 import {
   type HighmemMapState,
   highmemMap,
@@ -37,11 +37,10 @@ import {
   sleepsInAtomic,
   unsupported,
 } from "./common.ts";
-import { resolveOptions } from "./options.ts";
 
 const NAME = "kmap-as-protection";
 
-const OPTIONS = {
+const OPTIONS = defineOptions({
   kunmap: {
     default: "lazy",
     unit: "-",
@@ -49,7 +48,7 @@ const OPTIONS = {
       "lazy: 6.1's kunmap_high(), the pkmap entry stays mapped until the pool wraps; eager: the last kunmap() clears the entry and flushes it on every CPU (not in any kernel).",
     choices: ["lazy", "eager"],
   },
-} as const satisfies Record<string, OptionSpec>;
+});
 
 export default defineStrategy({
   name: NAME,
@@ -70,7 +69,7 @@ export default defineStrategy({
   ],
   create(context) {
     const { machine, region } = context;
-    const options = resolveOptions("strategy", NAME, OPTIONS, context.options);
+    const { options } = context;
     const eager = options.kunmap === "eager";
     let localMaps = 0;
     let kmaps = 0;

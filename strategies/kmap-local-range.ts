@@ -41,7 +41,7 @@
  */
 import { KMAP_LOCAL_MAX_NESTING, type Thread } from "../core/machine.ts";
 import { PAGE_KERNEL, withKey } from "../core/pte.ts";
-import { defineStrategy, type OptionSpec } from "./api.ts";
+import { defineOptions, defineStrategy } from "./api.ts";
 import {
   consecutive,
   directMapVpns,
@@ -49,16 +49,14 @@ import {
   PGMAP_KEY,
   PgmapFaultHandler,
   PgmapProtection,
-  type PksFaultMode,
   pgmapKeyedRegion,
   restingRights,
   unsupported,
 } from "./common.ts";
-import { resolveOptions } from "./options.ts";
 
 const NAME = "kmap-local-range";
 
-const OPTIONS = {
+const OPTIONS = defineOptions({
   contiguity: {
     default: "fixmap-window",
     unit: "-",
@@ -73,7 +71,7 @@ const OPTIONS = {
       "PMEM key fault callback: relaxed warns once and grants read-write to the faulting thread (v10 default); strict oopses.",
     choices: ["relaxed", "strict"],
   },
-} as const satisfies Record<string, OptionSpec>;
+});
 
 interface RangeState {
   readonly window: boolean;
@@ -103,11 +101,11 @@ export default defineStrategy({
   ],
   create(context) {
     const { machine, region } = context;
-    const options = resolveOptions("strategy", NAME, OPTIONS, context.options);
+    const { options } = context;
     const window = options.contiguity === "fixmap-window";
     const resting = restingRights(region.keyMode);
     const pgmap = new PgmapProtection(machine, PGMAP_KEY, resting, true);
-    const faults = new PgmapFaultHandler(machine, PGMAP_KEY, options["fault-mode"] as PksFaultMode);
+    const faults = new PgmapFaultHandler(machine, PGMAP_KEY, options["fault-mode"]);
     /** Live ranges of each thread, innermost last (the LIFO stack). */
     const stacks = new Map<Thread, RangeState[]>();
     const levels = (thread: Thread) =>

@@ -44,7 +44,7 @@
  */
 import { KMAP_LOCAL_MAX_NESTING } from "../core/machine.ts";
 import { PAGE_KERNEL, PTE_PRESENT, PTE_WRITABLE } from "../core/pte.ts";
-import { defineStrategy, type OptionSpec } from "./api.ts";
+import { defineOptions, defineStrategy } from "./api.ts";
 import {
   consecutive,
   contiguousRuns,
@@ -56,12 +56,11 @@ import {
   sleepsInAtomic,
   unsupported,
 } from "./common.ts";
-import { resolveOptions } from "./options.ts";
 
 const NAME = "no-direct-map";
 const INVALID = PTE_PRESENT | PTE_WRITABLE;
 
-const OPTIONS = {
+const OPTIONS = defineOptions({
   flush: {
     default: "immediate",
     unit: "-",
@@ -69,7 +68,7 @@ const OPTIONS = {
       "immediate: one flush_tlb_kernel_range() shootdown per page-churn call (XPFO v7 without deferral, secretmem); deferred: local flush plus per-CPU flush-pending flags, each other CPU flushing at its next context switch (XPFO v7/v8 deferred flush).",
     choices: ["immediate", "deferred"],
   },
-} as const satisfies Record<string, OptionSpec>;
+});
 
 interface MapState {
   /** Fixmap slots (true) or a vmalloc-area alias (false). */
@@ -97,7 +96,7 @@ export default defineStrategy({
   ],
   create(context) {
     const { machine } = context;
-    const options = resolveOptions("strategy", NAME, OPTIONS, context.options);
+    const { options } = context;
     const deferred = options.flush === "deferred";
     /** XPFO's per-CPU "flush pending" flags (deferred mode). */
     const pending = new Uint8Array(machine.cpus);

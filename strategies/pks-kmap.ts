@@ -40,7 +40,7 @@
  *   context switch and exception entry/exit (core/machine.ts usePkrsCache).
  * - devmap_protected() (a static branch and two loads) is not charged.
  */
-import { defineStrategy, type OptionSpec } from "./api.ts";
+import { defineOptions, defineStrategy } from "./api.ts";
 import {
   consecutive,
   directMapVpns,
@@ -48,17 +48,15 @@ import {
   PGMAP_KEY,
   PgmapFaultHandler,
   PgmapProtection,
-  type PksFaultMode,
   pgmapKeyedRegion,
   restingRights,
   sleepsInAtomic,
   unsupported,
 } from "./common.ts";
-import { resolveOptions } from "./options.ts";
 
 const NAME = "pks-kmap";
 
-const OPTIONS = {
+const OPTIONS = defineOptions({
   "fault-mode": {
     default: "relaxed",
     unit: "-",
@@ -72,7 +70,7 @@ const OPTIONS = {
     description:
       "Use the per-CPU pkrs_cache to skip a WRMSR when IA32_PKRS already holds the value (pks_write_pkrs).",
   },
-} as const satisfies Record<string, OptionSpec>;
+});
 
 export default defineStrategy({
   name: NAME,
@@ -92,21 +90,16 @@ export default defineStrategy({
   ],
   create(context) {
     const { machine, region } = context;
-    const options = resolveOptions("strategy", NAME, OPTIONS, context.options);
+    const { options } = context;
     const resting = restingRights(region.keyMode);
-    const pgmap = new PgmapProtection(
-      machine,
-      PGMAP_KEY,
-      resting,
-      options["pkrs-cache"] as boolean,
-    );
-    const faults = new PgmapFaultHandler(machine, PGMAP_KEY, options["fault-mode"] as PksFaultMode);
+    const pgmap = new PgmapProtection(machine, PGMAP_KEY, resting, options["pkrs-cache"]);
+    const faults = new PgmapFaultHandler(machine, PGMAP_KEY, options["fault-mode"]);
     const keyedRegion = pgmapKeyedRegion(machine, resting);
     let globalMaps = 0;
     return {
       ...keyedRegion,
       onSetup(protectedRegion) {
-        machine.usePkrsCache = options["pkrs-cache"] as boolean;
+        machine.usePkrsCache = options["pkrs-cache"];
         return keyedRegion.onSetup(protectedRegion);
       },
       onMap(request) {

@@ -1,37 +1,47 @@
 /**
- * The strategy registry: the built-ins in one map, user plugins loaded from a file path
- * (`--plugin ./my-strategy.ts`, TypeScript or JavaScript), validation of a module's shape,
- * resolution of the strategies a command asks for, and the metadata printed by
+ * The strategy registry: the built-ins in one map, and the strategy kind of the generic
+ * {@link Registry} (core/registry.ts: user plugins loaded from a file path, `--plugin
+ * ./my-strategy.ts`, the catalog, selection with a did-you-mean): validation of a strategy
+ * module's shape, the architecture-specific default selection, and the metadata printed by
  * `pkslab list` / `pkslab describe`.
  */
 import { z } from "zod";
 import { UserInputError } from "../core/errors.ts";
 import type { Arch } from "../core/machine-params.ts";
-import {
-  buildCatalog,
-  type CatalogKind,
-  loadPluginExport,
-  PLUGIN_EXTENSIONS,
-  selectFromCatalog,
-} from "../core/plugin-catalog.ts";
 import { CONFIDENCE_LEVELS } from "../core/profile.ts";
-import type { CostParameterSpec, OptionSpec, OptionValues, StrategyModule } from "./api.ts";
+import {
+  moduleShapeError,
+  type OptionMetadata,
+  optionMetadata,
+  optionSpecSchema,
+  Registry,
+  type RegistryEntry,
+} from "../core/registry.ts";
+import type { CostParameterSpec, StrategyModule } from "./api.ts";
 import kmapAsProtection from "./kmap-as-protection.ts";
 import kmapLocalRange from "./kmap-local-range.ts";
 import noDirectMap from "./no-direct-map.ts";
-import { optionKind, optionSpecProblems, resolveOptions } from "./options.ts";
+import { optionSpecProblems } from "./options.ts";
 import pksKmap from "./pks-kmap.ts";
 import unprotected from "./unprotected.ts";
 import vmapAlias from "./vmap-alias.ts";
 
-/** The built-in strategies, by name. */
-export const BUILTIN_STRATEGIES = {
+const BUILTINS = {
   unprotected,
   "pks-kmap": pksKmap,
   "vmap-alias": vmapAlias,
   "no-direct-map": noDirectMap,
   "kmap-local-range": kmapLocalRange,
-} as const satisfies Record<string, StrategyModule>;
+} satisfies Record<string, StrategyModule>;
+
+/** Name of a built-in strategy. */
+export type BuiltinStrategy = keyof typeof BUILTINS;
+
+/**
+ * The built-in strategies, by name, as plain modules: what the engine and the CLI hold;
+ * each module's own file keeps its typed options.
+ */
+export const BUILTIN_STRATEGIES: Readonly<Record<BuiltinStrategy, StrategyModule>> = BUILTINS;
 
 /**
  * Built-in strategies that mean something only on another architecture than x86-64: they
@@ -43,34 +53,14 @@ export const ARCH_STRATEGIES: Readonly<Record<string, { module: StrategyModule; 
   "kmap-as-protection": { module: kmapAsProtection, arch: "x86-32-highmem" },
 };
 
-/** Name of a built-in strategy. */
-export type BuiltinStrategy = keyof typeof BUILTIN_STRATEGIES;
-
 /** Names of the built-ins, in registry order. */
 export const BUILTIN_STRATEGY_NAMES = Object.keys(BUILTIN_STRATEGIES) as BuiltinStrategy[];
 
-/** A strategy together with where it came from. */
-export interface ResolvedStrategy {
-  readonly module: StrategyModule;
-  /** `built-in` or the plugin's absolute path. */
-  readonly source: string;
-}
-
-/** File name extensions a plugin may have. */
+/** A strategy together with where it came from (`built-in` or the plugin's absolute path). */
+export type ResolvedStrategy = RegistryEntry<StrategyModule>;
 
 const KEBAB = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
-
-const optionSpecSchema = z
-  .object({
-    default: z.union([z.number(), z.boolean(), z.string()]),
-    unit: z.string().min(1, 'needs a unit (use "-" when unitless)'),
-    description: z.string().min(1, "needs a description"),
-    choices: z.array(z.string()).optional(),
-    min: z.number().optional(),
-    max: z.number().optional(),
-  })
-  .strict();
 
 const costSpecSchema = z
   .object({
@@ -115,16 +105,10 @@ const strategySchema = z
 export function validateStrategyModule(value: unknown, origin: string): StrategyModule {
   const result = strategySchema.safeParse(value);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue.path.length > 0 ? issue.path.join(".") : "(the default export)";
-    const message =
-      issue.code === "unrecognized_keys"
-        ? `unknown field(s) ${issue.keys.join(", ")}${issue.path.length === 0 ? `; the fields are ${Object.keys(strategySchema.shape).join(", ")}` : ""}`
-        : issue.code === "invalid_type" && issue.input === undefined
-          ? `missing (${issue.message})`
-          : issue.message;
-    throw new UserInputError(`strategy plugin ${origin}: ${where}: ${message}`);
+    throw moduleShapeError("strategy", origin, result.error, Object.keys(strategySchema.shape));
   }
+  // The schema checked every field; `create` is a function (its parameter types are the
+  // plugin's business, checked by the conformance kit).
   const module = value as StrategyModule;
   const problems = optionSpecProblems(module.options);
   for (const [name, cost] of Object.entries(module.costs)) {
@@ -139,39 +123,39 @@ export function validateStrategyModule(value: unknown, origin: string): Strategy
 }
 
 /**
+ * The strategy registry: every built-in, the architecture-specific ones after the
+ * candidates, and plugin files (`defineStrategy({ ... })` default exports).
+ */
+export const STRATEGIES = new Registry<StrategyModule>(
+  {
+    noun: "strategy",
+    folder: "strategies",
+    define: "defineStrategy({ ... })",
+    validate: validateStrategyModule,
+  },
+  [
+    ...BUILTIN_STRATEGY_NAMES.map((name) => BUILTIN_STRATEGIES[name]),
+    ...Object.values(ARCH_STRATEGIES).map((entry) => entry.module),
+  ],
+);
+
+/**
  * Loads a strategy plugin from a file (`.ts` runs under tsx, like the CLI; `.js`/`.mjs`
  * anywhere). The default export must be a strategy module (`defineStrategy({...})`).
  * Every failure is a {@link UserInputError} that names the file and the problem.
  */
-export async function loadStrategyPlugin(path: string): Promise<StrategyModule> {
-  const exported = await loadPluginExport(path, "strategy plugin", "defineStrategy({ ... })");
-  return validateStrategyModule(exported, path);
+export function loadStrategyPlugin(path: string): Promise<StrategyModule> {
+  return STRATEGIES.load(path);
 }
-
-const STRATEGY_KIND: CatalogKind<StrategyModule> = {
-  noun: "strategy",
-  folder: "strategies",
-  extensions: PLUGIN_EXTENSIONS,
-  load: loadStrategyPlugin,
-};
 
 /** Every built-in by name, the architecture-specific ones included (for workers resolving a name). */
 export function builtinStrategiesByName(): Readonly<Record<string, StrategyModule>> {
-  const out: Record<string, StrategyModule> = { ...BUILTIN_STRATEGIES };
-  for (const [name, entry] of Object.entries(ARCH_STRATEGIES)) out[name] = entry.module;
-  return out;
+  return Object.fromEntries(STRATEGIES.builtins.map((module) => [module.name, module]));
 }
 
 /** The built-ins followed by the given plugins (loaded and checked for duplicate names). */
 export function strategyCatalog(plugins: readonly string[] = []): Promise<ResolvedStrategy[]> {
-  return buildCatalog(
-    STRATEGY_KIND,
-    [
-      ...BUILTIN_STRATEGY_NAMES.map((name) => BUILTIN_STRATEGIES[name]),
-      ...Object.values(ARCH_STRATEGIES).map((entry) => entry.module),
-    ],
-    plugins,
-  );
+  return STRATEGIES.catalog(plugins);
 }
 
 /**
@@ -185,11 +169,7 @@ export async function resolveStrategies(
   plugins: readonly string[] = [],
   arch: Arch = "x86-64",
 ): Promise<ResolvedStrategy[]> {
-  const selected = await selectFromCatalog(
-    STRATEGY_KIND,
-    await strategyCatalog(plugins),
-    namesOrPaths,
-  );
+  const selected = await STRATEGIES.select(await strategyCatalog(plugins), namesOrPaths);
   if (namesOrPaths.length > 0) return selected;
   // The default selection: architecture-specific built-ins only on their architecture.
   return selected.filter((entry) => {
@@ -199,12 +179,7 @@ export async function resolveStrategies(
 }
 
 /** Resolves a strategy's option values (defaults filled in, unknown keys refused). */
-export function resolveStrategyOptions(
-  module: StrategyModule,
-  given: Readonly<Record<string, unknown>> = {},
-): OptionValues {
-  return resolveOptions("strategy", module.name, module.options, given);
-}
+export { resolveStrategyOptions } from "../core/contract/strategy.ts";
 
 /** JSON-able metadata of a strategy, for `pkslab list --json` and `pkslab describe --json`. */
 export interface StrategyMetadata {
@@ -218,18 +193,7 @@ export interface StrategyMetadata {
   readonly mapsRanges: boolean;
   readonly directMapReads: boolean;
   readonly proposed: string[];
-  readonly options: Record<
-    string,
-    {
-      kind: "number" | "boolean" | "string";
-      default: number | boolean | string;
-      unit: string;
-      description: string;
-      choices?: string[];
-      min?: number;
-      max?: number;
-    }
-  >;
+  readonly options: Record<string, OptionMetadata>;
   readonly costs: Record<
     string,
     {
@@ -244,18 +208,7 @@ export interface StrategyMetadata {
 
 /** The metadata of a strategy as plain data. */
 export function strategyMetadata(module: StrategyModule, source = "built-in"): StrategyMetadata {
-  const options: StrategyMetadata["options"] = {};
-  for (const [name, spec] of Object.entries<OptionSpec>(module.options)) {
-    options[name] = {
-      kind: optionKind(spec),
-      default: spec.default,
-      unit: spec.unit,
-      description: spec.description,
-      ...(spec.choices ? { choices: [...spec.choices] } : {}),
-      ...(spec.min !== undefined ? { min: spec.min } : {}),
-      ...(spec.max !== undefined ? { max: spec.max } : {}),
-    };
-  }
+  const options = optionMetadata(module.options);
   const costs: StrategyMetadata["costs"] = {};
   for (const [name, cost] of Object.entries<CostParameterSpec>(module.costs)) {
     costs[name] = {

@@ -41,7 +41,7 @@
  */
 import type { Vmalloc } from "../core/kernel/vmalloc.ts";
 import { PAGE_KERNEL, PAGE_KERNEL_RO } from "../core/pte.ts";
-import { defineStrategy, type OptionSpec } from "./api.ts";
+import { defineOptions, defineStrategy } from "./api.ts";
 import {
   consecutive,
   directMapProtectBits,
@@ -54,11 +54,10 @@ import {
   sleepsInAtomic,
   unsupported,
 } from "./common.ts";
-import { resolveOptions } from "./options.ts";
 
 const NAME = "vmap-alias";
 
-const OPTIONS = {
+const OPTIONS = defineOptions({
   flush: {
     default: "lazy",
     unit: "-",
@@ -73,7 +72,7 @@ const OPTIONS = {
       "vmalloc VA allocator: global-lock (6.1 global trees and spinlocks) or per-cpu-nodes (6.9 vmap nodes).",
     choices: ["global-lock", "per-cpu-nodes"],
   },
-} as const satisfies Record<string, OptionSpec>;
+});
 
 interface AliasState {
   /** vm_map_ram() (true) or vmap() (false). */
@@ -100,13 +99,13 @@ export default defineStrategy({
   ],
   create(context) {
     const { machine, region } = context;
-    const options = resolveOptions("strategy", NAME, OPTIONS, context.options);
+    const { options } = context;
     const lazy = options.flush === "lazy";
     let vmalloc: Vmalloc | undefined;
     const allocator = () => {
       vmalloc ??= context.vmalloc({
-        flush: options.flush as "lazy" | "eager",
-        allocator: options.allocator as "global-lock" | "per-cpu-nodes",
+        flush: options.flush,
+        allocator: options.allocator,
       });
       return vmalloc;
     };

@@ -1,15 +1,26 @@
 /**
  * The workload plugin API. A workload is what the kernel does with protected memory: a
  * protected region and, per thread, a deterministic stream of operations drawn from the
- * run's seeded PRNG. A plugin module default-exports `defineWorkload({...})`.
+ * run's seeded PRNG. A plugin module default-exports `defineWorkload({...})`: its `params`
+ * specs type the parameters `region`, `threads` and `generate` receive, parsed and checked
+ * before any of them runs.
  *
  * The contract itself (the types below) lives in core/contract/, under the engine that
  * runs it; this module re-exports it and adds `defineWorkload`.
  *
  * @packageDocumentation
  */
+import type { OptionSpecs } from "../core/contract/options.ts";
 import type { WorkloadModule } from "../core/contract/workload.ts";
 
+export {
+  defineOptions,
+  type OptionSpec,
+  type OptionSpecs,
+  type OptionValue,
+  type OptionValues,
+  type OptionValuesOf,
+} from "../core/contract/options.ts";
 export {
   type Operation,
   type RegionSpec,
@@ -19,7 +30,16 @@ export {
   type WorkloadModule,
 } from "../core/contract/workload.ts";
 
-/** Identity helper that type-checks a workload definition. @public */
-export function defineWorkload(module: WorkloadModule): WorkloadModule {
+/**
+ * Identity helper that type-checks a workload definition and types its parameters: `P` is
+ * inferred from the `params` object (kept literal, so `choices` become a union of string
+ * literals), and `region`, `threads` and `generate` get the parameters as
+ * {@link OptionValuesOf}<P>. Reading an undeclared parameter, or using one as another
+ * kind, does not compile.
+ * @public
+ */
+export function defineWorkload<const P extends OptionSpecs>(
+  module: WorkloadModule<P>,
+): WorkloadModule<P> {
   return module;
 }

@@ -26,7 +26,7 @@
  */
 import { defineWorkload, type Operation } from "./api.ts";
 import { EB_PAGES, SEARCH_PARAMS, searchOps, searchShape } from "./btrfs-metadata.ts";
-import { booleanParam, handleOf, numberParam, strayParams, threadCount } from "./params.ts";
+import { handleOf, strayParams, threadCount } from "./params.ts";
 
 export default defineWorkload({
   name: "btrfs-debug-ro",
@@ -50,9 +50,9 @@ export default defineWorkload({
     }),
   },
   region: (params) => ({
-    pages: numberParam(params, "ebs") * EB_PAGES,
+    pages: params.ebs * EB_PAGES,
     keyMode: "write-disable",
-    contiguous: booleanParam(params, "contiguous"),
+    contiguous: params.contiguous,
   }),
   threads: threadCount,
   *generate({
@@ -66,7 +66,7 @@ export default defineWorkload({
     const shape = searchShape(params, strategyMapsRanges, strategyDirectMapReads);
     let next = 0;
     const nextHandle = () => handleOf(thread, threads, next++);
-    const searches = numberParam(params, "searches");
+    const searches = params.searches;
     for (let i = 0; i < searches; i++) yield* searchOps(rng, shape, nextHandle);
   },
 });

@@ -70,21 +70,10 @@
  * One `complete` per search.
  */
 
-import type { OptionSpec } from "../core/contract/options.ts";
 import type { Intent } from "../core/contract/strategy.ts";
 import type { Rng } from "../core/rng.ts";
-import { defineWorkload, type Operation } from "./api.ts";
-import {
-  booleanParam,
-  handleOf,
-  jitter,
-  numberParam,
-  PAGE_BYTES,
-  strayParams,
-  stringParam,
-  THREADS_PARAM,
-  threadCount,
-} from "./params.ts";
+import { defineOptions, defineWorkload, type Operation, type OptionValuesOf } from "./api.ts";
+import { handleOf, jitter, PAGE_BYTES, strayParams, THREADS_PARAM, threadCount } from "./params.ts";
 
 /** Pages per extent buffer at the default nodesize (16 KiB). */
 export const EB_PAGES = 4;
@@ -274,7 +263,7 @@ export function* searchOps(
 }
 
 /** Parameters shared by btrfs-metadata and btrfs-debug-ro. */
-export const SEARCH_PARAMS: Record<string, OptionSpec> = {
+export const SEARCH_PARAMS = defineOptions({
   searches: {
     default: 30,
     unit: "searches/thread",
@@ -346,26 +335,29 @@ export const SEARCH_PARAMS: Record<string, OptionSpec> = {
     min: 0,
     max: 10_000,
   },
-};
+});
 
 /** Reads a SearchShape from resolved parameters. */
 export function searchShape(
-  params: Readonly<Record<string, number | boolean | string>>,
+  params: OptionValuesOf<typeof SEARCH_PARAMS> & {
+    /** btrfs-debug-ro's parameter; a stream without it maps its reads. */
+    readonly reads?: "api" | "page-address" | "map";
+  },
   strategyMapsRanges = false,
   strategyDirectMapReads = false,
 ): SearchShape {
-  const mapping = stringParam(params, "mapping") as MappingParam;
-  const reads = typeof params.reads === "string" ? params.reads : "map";
+  const mapping: MappingParam = params.mapping;
+  const reads = params.reads ?? "map";
   return {
-    ebs: numberParam(params, "ebs"),
-    levels: numberParam(params, "levels"),
-    writeRatio: numberParam(params, "write_ratio"),
-    itemReadRatio: numberParam(params, "item_read_ratio"),
-    memberReads: numberParam(params, "member_reads"),
+    ebs: params.ebs,
+    levels: params.levels,
+    writeRatio: params.write_ratio,
+    itemReadRatio: params.item_read_ratio,
+    memberReads: params.member_reads,
     mapping: mapping === "api" ? (strategyMapsRanges ? "per-visit" : "per-helper") : mapping,
     directReads: reads === "page-address" || (reads === "api" && strategyDirectMapReads),
-    searchCycles: numberParam(params, "search_cycles"),
-    touches: numberParam(params, "touches"),
+    searchCycles: params.search_cycles,
+    touches: params.touches,
   };
 }
 
@@ -377,16 +369,16 @@ export default defineWorkload({
     "LWN 894531 (Bacik: 16KB metadata blocks; Wilcox: kmap_local_range); K:fs/btrfs/extent_io.c read_extent_buffer, K:fs/btrfs/struct-funcs.c (kernel-mechanics.md §8)",
   params: { ...SEARCH_PARAMS, ...strayParams() },
   region: (params) => ({
-    pages: numberParam(params, "ebs") * EB_PAGES,
+    pages: params.ebs * EB_PAGES,
     keyMode: "access-disable",
-    contiguous: booleanParam(params, "contiguous"),
+    contiguous: params.contiguous,
   }),
   threads: threadCount,
   *generate({ thread, threads, rng, params, strategyMapsRanges }): Generator<Operation> {
     const shape = searchShape(params, strategyMapsRanges);
     let next = 0;
     const nextHandle = () => handleOf(thread, threads, next++);
-    const searches = numberParam(params, "searches");
+    const searches = params.searches;
     for (let i = 0; i < searches; i++) yield* searchOps(rng, shape, nextHandle);
   },
 });

@@ -22,7 +22,7 @@
  * One `complete` per item consumed.
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import { handleOf, jitter, numberParam, PAGE_BYTES, strayParams } from "./params.ts";
+import { handleOf, jitter, PAGE_BYTES, strayParams } from "./params.ts";
 
 export default defineWorkload({
   name: "cross-cpu-handoff",
@@ -91,23 +91,23 @@ export default defineWorkload({
     ...strayParams(),
   },
   region: (params) => ({
-    pages: numberParam(params, "pages"),
+    pages: params.pages,
     keyMode: "access-disable",
     // Physical layout is not what this workload is about: one keyed pool, one split at setup.
     contiguous: true,
   }),
   threads: (params, cpus) => {
-    const threads = numberParam(params, "threads") || cpus;
+    const threads = params.threads || cpus;
     return Math.max(2, threads - (threads % 2));
   },
   *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const items = numberParam(params, "items");
-    const pages = numberParam(params, "pages");
-    const bytes = numberParam(params, "item_bytes");
-    const writeRatio = numberParam(params, "consumer_write_ratio");
-    const produceCycles = numberParam(params, "produce_cycles");
-    const consumeCycles = numberParam(params, "consume_cycles");
-    const touches = numberParam(params, "touches");
+    const items = params.items;
+    const pages = params.pages;
+    const bytes = params.item_bytes;
+    const writeRatio = params.consumer_write_ratio;
+    const produceCycles = params.produce_cycles;
+    const consumeCycles = params.consume_cycles;
+    const touches = params.touches;
     const producer = thread % 2 === 0;
     for (let k = 0; k < items; k++) {
       if (producer) {

@@ -31,7 +31,7 @@
  * One `complete` per LMbench iteration (one fault, one fork+exit, ...).
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import { numberParam, strayParams, stringParam } from "./params.ts";
+import { strayParams } from "./params.ts";
 
 export const LMBENCH_TESTS = ["page-fault", "fork-exit", "fork-exec", "syscall", "shell"] as const;
 type LmbenchTest = (typeof LMBENCH_TESTS)[number];
@@ -171,26 +171,26 @@ export default defineWorkload({
     ...strayParams(),
   },
   region: (params) => ({
-    pages: numberParam(params, "pages"),
+    pages: params.pages,
     keyMode: "write-disable",
     contiguous: true,
   }),
-  threads: (params) => numberParam(params, "threads"),
+  threads: (params) => params.threads,
   *generate({ thread, rng, params }): Generator<Operation> {
-    const test = stringParam(params, "test") as LmbenchTest;
-    const ops = numberParam(params, "ops");
-    const filePages = numberParam(params, "file_pages");
-    const faultAround = numberParam(params, "fault_around");
-    const anonPages = numberParam(params, "anon_pages");
-    const programFaults = numberParam(params, "program_faults");
-    const shellFaults = numberParam(params, "shell_faults");
-    const cowFaults = numberParam(params, "cow_faults");
-    const faultCycles = numberParam(params, "fault_cycles");
-    const forkCycles = numberParam(params, "fork_cycles");
-    const execCycles = numberParam(params, "exec_cycles");
-    const exitCycles = numberParam(params, "exit_cycles");
-    const waitCycles = numberParam(params, "wait_cycles");
-    const userCycles = numberParam(params, "user_cycles");
+    const test: LmbenchTest = params.test;
+    const ops = params.ops;
+    const filePages = params.file_pages;
+    const faultAround = params.fault_around;
+    const anonPages = params.anon_pages;
+    const programFaults = params.program_faults;
+    const shellFaults = params.shell_faults;
+    const cowFaults = params.cow_faults;
+    const faultCycles = params.fault_cycles;
+    const forkCycles = params.fork_cycles;
+    const execCycles = params.exec_cycles;
+    const exitCycles = params.exit_cycles;
+    const waitCycles = params.wait_cycles;
+    const userCycles = params.user_cycles;
 
     // Every thread is its own process: mm ids are unique per thread.
     const base = (thread + 1) * 1_000_000;

@@ -19,7 +19,7 @@
  * One `complete` per record appended.
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import { handleOf, jitter, numberParam, strayParams, threadsOrPerCpu } from "./params.ts";
+import { handleOf, jitter, strayParams, threadsOrPerCpu } from "./params.ts";
 
 export default defineWorkload({
   name: "long-term-map",
@@ -101,22 +101,22 @@ export default defineWorkload({
     ...strayParams(),
   },
   region: (params) => ({
-    pages: numberParam(params, "pages"),
+    pages: params.pages,
     keyMode: "access-disable",
     // Physical layout is not what this workload is about: one keyed pool, one split at setup.
     contiguous: true,
   }),
   threads: threadsOrPerCpu(2),
   *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const records = numberParam(params, "records");
-    const ringPages = Math.min(numberParam(params, "ring_pages"), numberParam(params, "pages"));
-    const recordBytes = Math.min(numberParam(params, "record_bytes"), ringPages * 4096);
-    const perSleep = numberParam(params, "records_per_sleep");
-    const sleepCycles = numberParam(params, "sleep_cycles");
-    const perMap = numberParam(params, "records_per_map");
-    const recordCycles = numberParam(params, "record_cycles");
-    const touches = numberParam(params, "touches");
-    const pages = numberParam(params, "pages");
+    const records = params.records;
+    const ringPages = Math.min(params.ring_pages, params.pages);
+    const recordBytes = Math.min(params.record_bytes, ringPages * 4096);
+    const perSleep = params.records_per_sleep;
+    const sleepCycles = params.sleep_cycles;
+    const perMap = params.records_per_map;
+    const recordCycles = params.record_cycles;
+    const touches = params.touches;
+    const pages = params.pages;
     const ringBytes = ringPages * 4096;
     let next = 0;
     let handle = -1;

@@ -17,7 +17,7 @@
  * One `complete` per write request.
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import { numberParam, strayParams } from "./params.ts";
+import { strayParams } from "./params.ts";
 
 /** User page where the file mapping starts. */
 const FILE_BASE = 1 << 20;
@@ -98,19 +98,19 @@ export default defineWorkload({
     ...strayParams(),
   },
   region: (params) => ({
-    pages: numberParam(params, "pages"),
+    pages: params.pages,
     keyMode: "write-disable",
     contiguous: true,
   }),
-  threads: (params) => numberParam(params, "threads"),
+  threads: (params) => params.threads,
   *generate({ rng, params }): Generator<Operation> {
-    const requests = numberParam(params, "requests");
-    const filePages = numberParam(params, "file_pages");
-    const block = Math.min(numberParam(params, "block_pages"), filePages);
-    const syncEvery = numberParam(params, "sync_every");
-    const faultCycles = numberParam(params, "fault_cycles");
-    const writebackCycles = numberParam(params, "writeback_cycles");
-    const userCycles = numberParam(params, "user_cycles");
+    const requests = params.requests;
+    const filePages = params.file_pages;
+    const block = Math.min(params.block_pages, filePages);
+    const syncEvery = params.sync_every;
+    const faultCycles = params.fault_cycles;
+    const writebackCycles = params.writeback_cycles;
+    const userCycles = params.user_cycles;
     yield { kind: "use-mm", mm: 1 };
     const blocks = Math.max(1, Math.floor(filePages / block));
     let sinceSync = 0;

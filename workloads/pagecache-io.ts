@@ -23,16 +23,7 @@
  * One `complete` per read or write request.
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import {
-  booleanParam,
-  handleOf,
-  jitter,
-  numberParam,
-  PAGE_BYTES,
-  strayParams,
-  THREADS_PARAM,
-  threadCount,
-} from "./params.ts";
+import { handleOf, jitter, PAGE_BYTES, strayParams, THREADS_PARAM, threadCount } from "./params.ts";
 
 export default defineWorkload({
   name: "pagecache-io",
@@ -107,20 +98,20 @@ export default defineWorkload({
     ...strayParams(),
   },
   region: (params) => ({
-    pages: numberParam(params, "pages"),
+    pages: params.pages,
     keyMode: "access-disable",
-    contiguous: booleanParam(params, "contiguous"),
+    contiguous: params.contiguous,
   }),
   threads: threadCount,
   *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const requests = numberParam(params, "requests");
-    const pages = numberParam(params, "pages");
-    const meanPages = numberParam(params, "request_pages");
-    const writeRatio = numberParam(params, "write_ratio");
-    const alignedRatio = numberParam(params, "aligned_ratio");
-    const requestCycles = numberParam(params, "request_cycles");
-    const pageCycles = numberParam(params, "page_cycles");
-    const touches = numberParam(params, "touches");
+    const requests = params.requests;
+    const pages = params.pages;
+    const meanPages = params.request_pages;
+    const writeRatio = params.write_ratio;
+    const alignedRatio = params.aligned_ratio;
+    const requestCycles = params.request_cycles;
+    const pageCycles = params.page_cycles;
+    const touches = params.touches;
     let next = 0;
     for (let i = 0; i < requests; i++) {
       const write = rng.chance(writeRatio);

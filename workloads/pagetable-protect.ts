@@ -38,15 +38,7 @@
  */
 import type { OpContext } from "../core/contract/strategy.ts";
 import { defineWorkload, type Operation } from "./api.ts";
-import {
-  booleanParam,
-  handleOf,
-  jitter,
-  numberParam,
-  strayParams,
-  THREADS_PARAM,
-  threadCount,
-} from "./params.ts";
+import { handleOf, jitter, strayParams, THREADS_PARAM, threadCount } from "./params.ts";
 
 /** PTEs per page-table page (x86-64, 8-byte entries). */
 const PTRS_PER_PTE = 512;
@@ -148,24 +140,24 @@ export default defineWorkload({
     ...strayParams(),
   },
   region: (params) => ({
-    pages: numberParam(params, "pages"),
+    pages: params.pages,
     keyMode: "write-disable",
     contiguous: true,
   }),
   threads: threadCount,
   *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const ops = numberParam(params, "ops");
-    const pages = numberParam(params, "pages");
-    const faultRatio = numberParam(params, "fault_ratio");
-    const faultAround = numberParam(params, "fault_around");
-    const anonRatio = numberParam(params, "anon_ratio");
-    const rangeMean = numberParam(params, "range_ptes");
-    const tableAllocRatio = numberParam(params, "table_alloc_ratio");
-    const faultCycles = numberParam(params, "fault_cycles");
-    const rangeCycles = numberParam(params, "range_cycles");
-    const touches = numberParam(params, "touches");
-    const tableReads = booleanParam(params, "table_reads");
-    const gupFastRatio = numberParam(params, "gup_fast_ratio");
+    const ops = params.ops;
+    const pages = params.pages;
+    const faultRatio = params.fault_ratio;
+    const faultAround = params.fault_around;
+    const anonRatio = params.anon_ratio;
+    const rangeMean = params.range_ptes;
+    const tableAllocRatio = params.table_alloc_ratio;
+    const faultCycles = params.fault_cycles;
+    const rangeCycles = params.range_cycles;
+    const touches = params.touches;
+    const tableReads = params.table_reads;
+    const gupFastRatio = params.gup_fast_ratio;
     let next = 0;
 
     /** A walker reading `bytes` of table `page` at `offset` through the direct map: no map call. */

@@ -1,13 +1,14 @@
 /**
  * Workload parameters: the stray-injection parameters every workload carries
- * (`stray_every`, `stray_mix`), small typed readers the generators use, and building blocks
- * shared by the built-in workloads. The stray parameters are part of the contract
- * (core/contract/stray.ts, re-exported here). Resolution of user-given values (unknown keys,
- * types, ranges, choices) is core/contract/options.ts; see workloads/registry.ts.
+ * (`stray_every`, `stray_mix`) and building blocks shared by the built-in workloads. The
+ * stray parameters are part of the contract (core/contract/stray.ts, re-exported here).
+ * Generators read their parameters directly (`params.requests`): resolution of user-given
+ * values (unknown keys, types, ranges, choices) happens before, in workloads/registry.ts
+ * through core/contract/options.ts, and the values are typed by their specs.
  *
  * @packageDocumentation
  */
-import type { OptionSpec, OptionValues } from "../core/contract/options.ts";
+import type { NumberOptionSpec } from "../core/contract/options.ts";
 
 export {
   DEFAULT_STRAY_EVERY,
@@ -17,32 +18,10 @@ export {
 } from "../core/contract/stray.ts";
 
 // -------------------------------------------------------------------------------------------
-// Typed readers for generators (a wrong kind here is a programming error, not user input).
-
-export function numberParam(params: OptionValues, name: string): number {
-  const value = params[name];
-  if (typeof value !== "number") throw new TypeError(`workload parameter ${name} is not a number`);
-  return value;
-}
-
-export function stringParam(params: OptionValues, name: string): string {
-  const value = params[name];
-  if (typeof value !== "string") throw new TypeError(`workload parameter ${name} is not a string`);
-  return value;
-}
-
-export function booleanParam(params: OptionValues, name: string): boolean {
-  const value = params[name];
-  if (typeof value !== "boolean")
-    throw new TypeError(`workload parameter ${name} is not a boolean`);
-  return value;
-}
-
-// -------------------------------------------------------------------------------------------
 // Shared building blocks of the built-in workloads.
 
 /** The `threads` parameter: 0 means one thread per online CPU. */
-export const THREADS_PARAM: OptionSpec = {
+export const THREADS_PARAM: NumberOptionSpec = {
   default: 0,
   unit: "threads",
   description:
@@ -53,8 +32,8 @@ export const THREADS_PARAM: OptionSpec = {
 
 /** The `threads` parameter, or `perCpu` threads per CPU when it is 0 (the default). */
 export function threadsOrPerCpu(perCpu: number) {
-  return (params: OptionValues, cpus: number): number => {
-    const threads = numberParam(params, "threads");
+  return (params: { readonly threads: number }, cpus: number): number => {
+    const threads = params.threads;
     return threads > 0 ? threads : perCpu * cpus;
   };
 }

@@ -24,15 +24,7 @@
  * write the whole 4 KiB → unmap. 5 stream operations per request.
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import {
-  handleOf,
-  jitter,
-  numberParam,
-  PAGE_BYTES,
-  strayParams,
-  THREADS_PARAM,
-  threadCount,
-} from "./params.ts";
+import { handleOf, jitter, PAGE_BYTES, strayParams, THREADS_PARAM, threadCount } from "./params.ts";
 
 export default defineWorkload({
   name: "pmem-dax",
@@ -81,7 +73,7 @@ export default defineWorkload({
     ...strayParams(),
   },
   region: (params) => ({
-    pages: numberParam(params, "pages"),
+    pages: params.pages,
     keyMode: "access-disable",
     contiguous: true,
     // A PMEM namespace: memremap_pages() maps it, with the protection from the start.
@@ -89,11 +81,11 @@ export default defineWorkload({
   }),
   threads: threadCount,
   *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const requests = numberParam(params, "requests");
-    const pages = numberParam(params, "pages");
-    const writeRatio = numberParam(params, "write_ratio");
-    const cycles = numberParam(params, "request_cycles");
-    const touches = numberParam(params, "request_touches");
+    const requests = params.requests;
+    const pages = params.pages;
+    const writeRatio = params.write_ratio;
+    const cycles = params.request_cycles;
+    const touches = params.request_touches;
     for (let i = 0; i < requests; i++) {
       const handle = handleOf(thread, threads, i);
       const write = rng.chance(writeRatio);

@@ -24,7 +24,7 @@
  * One `complete` per critical section (map..unmap).
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import { handleOf, jitter, numberParam, strayParams, threadsOrPerCpu } from "./params.ts";
+import { handleOf, jitter, strayParams, threadsOrPerCpu } from "./params.ts";
 
 export default defineWorkload({
   name: "preempt-migrate",
@@ -94,20 +94,20 @@ export default defineWorkload({
     ...strayParams(),
   },
   region: (params) => ({
-    pages: numberParam(params, "pages"),
+    pages: params.pages,
     keyMode: "access-disable",
     // Physical layout is not what this workload is about: one keyed pool, one split at setup.
     contiguous: true,
   }),
   threads: threadsOrPerCpu(2),
   *generate({ thread, threads, cpus, rng, params }): Generator<Operation> {
-    const sections = numberParam(params, "sections");
-    const depth = numberParam(params, "depth");
-    const preemptRatio = numberParam(params, "preempt_ratio");
-    const migrateRatio = numberParam(params, "migrate_ratio");
-    const sectionCycles = numberParam(params, "section_cycles");
-    const touches = numberParam(params, "touches");
-    const pages = numberParam(params, "pages");
+    const sections = params.sections;
+    const depth = params.depth;
+    const preemptRatio = params.preempt_ratio;
+    const migrateRatio = params.migrate_ratio;
+    const sectionCycles = params.section_cycles;
+    const touches = params.touches;
+    const pages = params.pages;
     let next = 0;
     for (let s = 0; s < sections; s++) {
       const held: number[] = [];

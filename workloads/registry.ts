@@ -1,7 +1,9 @@
 /**
- * The workload registry: the built-in workloads by name, loading of user workload
- * plugins from a path (like strategies), selection of the workloads a command asks for,
- * parameter resolution, and the metadata `pkslab list` / `pkslab describe` print.
+ * The workload registry: the built-in workloads by name, and the workload kind of the
+ * generic {@link Registry} (core/registry.ts: plugins loaded from a path, the catalog,
+ * selection with a did-you-mean): validation of a workload module, the default selection
+ * (experiments only when named), parameter resolution, and the metadata `pkslab list` /
+ * `pkslab describe` print.
  *
  * Every workload has the coverage-model parameters `stray_every` and `stray_mix`: the
  * built-ins declare them (some with their own defaults); a plugin that does not gets the
@@ -12,19 +14,22 @@
 import { z } from "zod";
 import {
   type OptionSpec,
+  type OptionSpecs,
   type OptionValues,
+  type OptionValuesOf,
   optionKind,
   optionSpecProblems,
   resolveOptions,
 } from "../core/contract/options.ts";
 import { UserInputError } from "../core/errors.ts";
 import {
-  buildCatalog,
-  type CatalogKind,
-  loadPluginExport,
-  PLUGIN_EXTENSIONS,
-  selectFromCatalog,
-} from "../core/plugin-catalog.ts";
+  moduleShapeError,
+  type OptionMetadata,
+  optionMetadata,
+  optionSpecSchema,
+  Registry,
+  type RegistryEntry,
+} from "../core/registry.ts";
 import type { WorkloadModule } from "./api.ts";
 import btrfsDebugRo from "./btrfs-debug-ro.ts";
 import btrfsMetadata from "./btrfs-metadata.ts";
@@ -41,8 +46,7 @@ import tlbFlushBench from "./tlb-flush-bench.ts";
 import vmapChurn from "./vmap-churn.ts";
 import xpfoChurn from "./xpfo-churn.ts";
 
-/** The built-in workloads, by name (the names are part of the interface). */
-export const BUILTIN_WORKLOADS = {
+const BUILTINS = {
   "pmem-dax": pmemDax,
   "pagetable-protect": pagetableProtect,
   "btrfs-metadata": btrfsMetadata,
@@ -56,7 +60,15 @@ export const BUILTIN_WORKLOADS = {
   lmbench,
   "mmap-sync": mmapSync,
   "tlb-flush-bench": tlbFlushBench,
-} as const satisfies Record<string, WorkloadModule>;
+} satisfies Record<string, WorkloadModule>;
+
+export type BuiltinWorkload = keyof typeof BUILTINS;
+
+/**
+ * The built-in workloads, by name (the names are part of the interface), as plain modules:
+ * what the engine and the CLI hold; each module's own file keeps its typed parameters.
+ */
+export const BUILTIN_WORKLOADS: Readonly<Record<BuiltinWorkload, WorkloadModule>> = BUILTINS;
 
 /**
  * Built-ins that reproduce one published experiment each (issue 18) and run only when
@@ -69,35 +81,17 @@ export const EXPERIMENT_WORKLOADS: ReadonlySet<string> = new Set([
   "tlb-flush-bench",
 ]);
 
-export type BuiltinWorkload = keyof typeof BUILTIN_WORKLOADS;
-
 /** Built-in names in registry order. */
 export const BUILTIN_WORKLOAD_NAMES = Object.keys(BUILTIN_WORKLOADS) as BuiltinWorkload[];
 
 /** A workload and where it came from: "built-in" or the plugin file's absolute path. */
-export interface ResolvedWorkload {
-  readonly module: WorkloadModule;
-  readonly source: string;
-}
-
-/** File name endings accepted for workload plugins. */
+export type ResolvedWorkload = RegistryEntry<WorkloadModule>;
 
 const isFunction = (what: string) =>
   z.custom<(...args: never[]) => unknown>(
     (value) => typeof value === "function",
     `must be ${what}`,
   );
-
-const paramSchema = z
-  .object({
-    default: z.union([z.number(), z.boolean(), z.string()]),
-    unit: z.string().min(1, "needs a unit (use - when unitless)"),
-    description: z.string().min(1, "needs a description"),
-    choices: z.array(z.string()).readonly().optional(),
-    min: z.number().optional(),
-    max: z.number().optional(),
-  })
-  .strict();
 
 const workloadSchema = z
   .object({
@@ -114,7 +108,7 @@ const workloadSchema = z
     citation: z.string().min(1, "needs a citation (what kernel path or measurement it models)"),
     params: z.record(
       z.string().regex(/^[a-z][a-z0-9_]*$/, "parameter names are snake_case"),
-      paramSchema,
+      optionSpecSchema,
     ),
     region: isFunction("a function (params) => { pages, keyMode, contiguous }"),
     threads: isFunction("a function (params, cpus) => number of threads"),
@@ -138,10 +132,10 @@ const regionSchema = z
 export function validateWorkloadModule(value: unknown, origin: string): WorkloadModule {
   const result = workloadSchema.safeParse(value);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue.path.length > 0 ? issue.path.join(".") : "(the default export)";
-    throw new UserInputError(`workload plugin ${origin}: ${where}: ${issue.message}`);
+    throw moduleShapeError("workload", origin, result.error, Object.keys(workloadSchema.shape));
   }
+  // The schema checked every field; region, threads and generate are functions, and the
+  // first two are tried at the defaults below.
   const module = value as WorkloadModule;
   const problems = optionSpecProblems(module.params).map((problem) =>
     problem.replace(/^option /, "parameter "),
@@ -180,25 +174,24 @@ export function validateWorkloadModule(value: unknown, origin: string): Workload
  * TypeScript files load through tsx (as the CLI runs). Every failure is a UserInputError
  * that names the file and the problem.
  */
-export async function loadWorkloadPlugin(path: string): Promise<WorkloadModule> {
-  const exported = await loadPluginExport(path, "workload plugin", "defineWorkload({ ... })");
-  return validateWorkloadModule(exported, path);
+export function loadWorkloadPlugin(path: string): Promise<WorkloadModule> {
+  return WORKLOADS.load(path);
 }
 
-const WORKLOAD_KIND: CatalogKind<WorkloadModule> = {
-  noun: "workload",
-  folder: "workloads",
-  extensions: PLUGIN_EXTENSIONS,
-  load: loadWorkloadPlugin,
-};
+/** The workload registry: the built-ins and plugin files (`defineWorkload({ ... })`). */
+export const WORKLOADS = new Registry<WorkloadModule>(
+  {
+    noun: "workload",
+    folder: "workloads",
+    define: "defineWorkload({ ... })",
+    validate: validateWorkloadModule,
+  },
+  BUILTIN_WORKLOAD_NAMES.map((name) => BUILTIN_WORKLOADS[name]),
+);
 
 /** The built-ins, then the workloads of `plugins` (paths), checked for clashing names. */
 export function workloadCatalog(plugins: readonly string[] = []): Promise<ResolvedWorkload[]> {
-  return buildCatalog(
-    WORKLOAD_KIND,
-    BUILTIN_WORKLOAD_NAMES.map((name) => BUILTIN_WORKLOADS[name]),
-    plugins,
-  );
+  return WORKLOADS.catalog(plugins);
 }
 
 /**
@@ -217,11 +210,11 @@ export async function resolveWorkloads(
       (entry) => entry.source !== "built-in" || !EXPERIMENT_WORKLOADS.has(entry.module.name),
     );
   }
-  return selectFromCatalog(WORKLOAD_KIND, catalog, namesOrPaths);
+  return WORKLOADS.select(catalog, namesOrPaths);
 }
 
 /** A module's parameter specs, with the stray parameters added when it does not declare them. */
-export function workloadParamSpecs(module: WorkloadModule): Readonly<Record<string, OptionSpec>> {
+export function workloadParamSpecs<P extends OptionSpecs>(module: WorkloadModule<P>): OptionSpecs {
   const specs: Record<string, OptionSpec> = { ...module.params };
   for (const [name, spec] of Object.entries(STRAY_PARAMS)) specs[name] ??= spec;
   return specs;
@@ -233,10 +226,18 @@ export function workloadParamSpecs(module: WorkloadModule): Readonly<Record<stri
  * parameter and the valid choices. Integer-valued parameters (integer default, unit other
  * than "ratio") must be given integers; `stray_mix` must name known stray classes.
  */
+export function resolveWorkloadParams<P extends OptionSpecs>(
+  module: WorkloadModule<P>,
+  given?: Readonly<Record<string, unknown>>,
+): OptionValuesOf<P>;
 export function resolveWorkloadParams(
   module: WorkloadModule,
+  given?: Readonly<Record<string, unknown>>,
+): OptionValues;
+export function resolveWorkloadParams<P extends OptionSpecs>(
+  module: WorkloadModule<P>,
   given: Readonly<Record<string, unknown>> = {},
-): OptionValues {
+): OptionValuesOf<P> {
   const specs = workloadParamSpecs(module);
   const values = resolveOptions("workload", module.name, specs, given);
   for (const [key, spec] of Object.entries(specs)) {
@@ -253,19 +254,12 @@ export function resolveWorkloadParams(
     }
   }
   if (typeof values.stray_mix === "string") parseStrayMix(values.stray_mix);
-  return values;
+  // `specs` holds every spec of P (and the stray parameters), so `values` has P's shape.
+  return values as OptionValuesOf<P>;
 }
 
 /** JSON-able description of one parameter. */
-export interface WorkloadParamMetadata {
-  readonly kind: "number" | "boolean" | "string";
-  readonly default: number | boolean | string;
-  readonly unit: string;
-  readonly description: string;
-  readonly choices?: string[];
-  readonly min?: number;
-  readonly max?: number;
-}
+export type WorkloadParamMetadata = OptionMetadata;
 
 /** JSON-able metadata of a workload, for `pkslab list --json` / `describe --json`. */
 export interface WorkloadMetadata {
@@ -283,18 +277,7 @@ export interface WorkloadMetadata {
 
 /** The metadata of a workload as plain data. */
 export function workloadMetadata(module: WorkloadModule, source = "built-in"): WorkloadMetadata {
-  const params: Record<string, WorkloadParamMetadata> = {};
-  for (const [name, spec] of Object.entries(workloadParamSpecs(module))) {
-    params[name] = {
-      kind: optionKind(spec),
-      default: spec.default,
-      unit: spec.unit,
-      description: spec.description,
-      ...(spec.choices ? { choices: [...spec.choices] } : {}),
-      ...(spec.min !== undefined ? { min: spec.min } : {}),
-      ...(spec.max !== undefined ? { max: spec.max } : {}),
-    };
-  }
+  const params = optionMetadata(workloadParamSpecs(module));
   const defaults = resolveWorkloadParams(module);
   const region = module.region(defaults);
   return {

@@ -16,7 +16,7 @@
  * One `complete` per loop (will-it-scale's iteration counter).
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import { jitter, numberParam, strayParams, THREADS_PARAM, threadCount } from "./params.ts";
+import { jitter, strayParams, THREADS_PARAM, threadCount } from "./params.ts";
 
 /** Pages of each thread's region (1 MiB). */
 const REGION_PAGES = 256;
@@ -70,16 +70,16 @@ export default defineWorkload({
     ...strayParams(),
   },
   region: (params) => ({
-    pages: numberParam(params, "pages"),
+    pages: params.pages,
     keyMode: "write-disable",
     contiguous: true,
   }),
   threads: threadCount,
   *generate({ thread, rng, params }): Generator<Operation> {
-    const loops = numberParam(params, "loops");
-    const faultCycles = numberParam(params, "fault_cycles");
-    const madviseCycles = numberParam(params, "madvise_cycles");
-    const userCycles = numberParam(params, "user_cycles");
+    const loops = params.loops;
+    const faultCycles = params.fault_cycles;
+    const madviseCycles = params.madvise_cycles;
+    const userCycles = params.user_cycles;
     yield { kind: "use-mm", mm: 1 };
     // Each thread's region in its own 2 MiB (its own page-table page).
     const base = (thread + 1) * 512;

@@ -28,10 +28,9 @@
  * Nothing else of the kernel's work is replayed: `call_cycles` of compute per call (0 by
  * default) stands for the helper's own work, which the trace does not time.
  */
-import type { OptionSpec } from "../core/contract/options.ts";
 import type { Intent } from "../core/contract/strategy.ts";
-import { defineWorkload, type Operation, type ThreadContext, type WorkloadModule } from "./api.ts";
-import { handleOf, numberParam, PAGE_BYTES, strayParams, stringParam } from "./params.ts";
+import { defineOptions, defineWorkload, type Operation, type WorkloadModule } from "./api.ts";
+import { handleOf, PAGE_BYTES, strayParams } from "./params.ts";
 import type { CpuAccesses, TraceData } from "./trace-parse.ts";
 import {
   FLAG_CALL,
@@ -45,13 +44,13 @@ export const REPLAY_MAPPINGS = ["per-call", "per-search"] as const;
 export type ReplayMapping = (typeof REPLAY_MAPPINGS)[number];
 
 /** Parameters of the replay workload. */
-export const REPLAY_PARAMS: Record<string, OptionSpec> = {
+export const REPLAY_PARAMS = defineOptions({
   mapping: {
     default: "per-call",
     unit: "-",
     description:
       "per-call maps the pages each accessor call touches (kmap-per-accessor); per-search maps each buffer once per search session (range API).",
-    choices: [...REPLAY_MAPPINGS],
+    choices: REPLAY_MAPPINGS,
   },
   held_buffers: {
     default: 3,
@@ -69,7 +68,7 @@ export const REPLAY_PARAMS: Record<string, OptionSpec> = {
     max: 1_000_000,
   },
   ...strayParams({ every: 0 }),
-};
+});
 
 interface Call {
   /** First and one-past-last access index of the call. */
@@ -266,21 +265,16 @@ export function traceWorkload(trace: TraceData): WorkloadModule {
       contiguous: true,
     }),
     threads: () => threads,
-    generate({
-      thread,
-      threads: count,
-      params,
-      strategyMapsRanges,
-    }: ThreadContext): Iterable<Operation> {
+    generate({ thread, threads: count, params, strategyMapsRanges }): Iterable<Operation> {
       let next = 0;
       const nextHandle = () => handleOf(thread, count, next++);
       return replayCpu(
         byCpu.get(thread),
-        stringParam(params, "mapping") as ReplayMapping,
+        params.mapping,
         pagesPerBuffer,
         strategyMapsRanges,
-        numberParam(params, "held_buffers"),
-        numberParam(params, "call_cycles"),
+        params.held_buffers,
+        params.call_cycles,
         nextHandle,
       );
     },

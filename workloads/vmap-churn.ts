@@ -22,15 +22,7 @@
  * One `complete` per map+touch+unmap.
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import {
-  booleanParam,
-  handleOf,
-  numberParam,
-  strayParams,
-  stringParam,
-  THREADS_PARAM,
-  threadCount,
-} from "./params.ts";
+import { handleOf, strayParams, THREADS_PARAM, threadCount } from "./params.ts";
 
 export default defineWorkload({
   name: "vmap-churn",
@@ -89,19 +81,19 @@ export default defineWorkload({
     ...strayParams(),
   },
   region: (params) => ({
-    pages: numberParam(params, "region_pages"),
+    pages: params.region_pages,
     keyMode: "access-disable",
     contiguous: true,
   }),
   threads: threadCount,
   *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const loops = numberParam(params, "loops");
-    const maxPages = numberParam(params, "pages");
-    const fixed = booleanParam(params, "fixed_size");
-    const scope = stringParam(params, "scope") as "long-term" | "global" | "local";
-    const all = stringParam(params, "touch") === "all";
-    const allocate = stringParam(params, "source") === "vmalloc";
-    const regionPages = numberParam(params, "region_pages");
+    const loops = params.loops;
+    const maxPages = params.pages;
+    const fixed = params.fixed_size;
+    const scope = params.scope;
+    const all = params.touch === "all";
+    const allocate = params.source === "vmalloc";
+    const regionPages = params.region_pages;
     for (let i = 0; i < loops; i++) {
       const handle = handleOf(thread, threads, i);
       const count = fixed ? maxPages : rng.int(1, maxPages);

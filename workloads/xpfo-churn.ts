@@ -47,16 +47,7 @@
  * One `complete` per user page lifetime.
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import {
-  booleanParam,
-  handleOf,
-  jitter,
-  numberParam,
-  strayParams,
-  stringParam,
-  THREADS_PARAM,
-  threadCount,
-} from "./params.ts";
+import { handleOf, jitter, strayParams, THREADS_PARAM, threadCount } from "./params.ts";
 
 export default defineWorkload({
   name: "xpfo-churn",
@@ -128,23 +119,23 @@ export default defineWorkload({
     ...strayParams(),
   },
   region: (params) => ({
-    pages: numberParam(params, "pages"),
+    pages: params.pages,
     keyMode: "access-disable",
-    contiguous: booleanParam(params, "contiguous"),
+    contiguous: params.contiguous,
   }),
   threads: threadCount,
   *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const allocations = numberParam(params, "allocations");
-    const pages = numberParam(params, "pages");
-    const batched = stringParam(params, "flush") === "batched";
-    const kernelAccessRatio = numberParam(params, "kernel_access_ratio");
-    const kernelCycles = numberParam(params, "kernel_cycles");
-    const touches = numberParam(params, "touches");
+    const allocations = params.allocations;
+    const pages = params.pages;
+    const batched = params.flush === "batched";
+    const kernelAccessRatio = params.kernel_access_ratio;
+    const kernelCycles = params.kernel_cycles;
+    const touches = params.touches;
     // Each thread (a CPU's page allocator) cycles through its own slice of the region.
     const slice = Math.max(1, Math.floor(pages / threads));
     const base = (thread * slice) % pages;
     const span = Math.min(slice, pages - base);
-    const batch = batched ? Math.min(numberParam(params, "batch"), span) : 1;
+    const batch = batched ? Math.min(params.batch, span) : 1;
     let cursor = 0;
     let next = 0;
     let done = 0;

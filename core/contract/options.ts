@@ -33,8 +33,57 @@ export interface OptionSpec {
   readonly max?: number;
 }
 
-/** Resolved option values, by name. @public */
+/** Resolved option values, by name, when nothing more is known of the specs. @public */
 export type OptionValues = Readonly<Record<string, number | boolean | string>>;
+
+/** An option spec whose values are numbers. @public */
+export type NumberOptionSpec = OptionSpec & { readonly default: number };
+/** An option spec whose values are booleans. @public */
+export type BooleanOptionSpec = OptionSpec & { readonly default: boolean };
+/** An option spec whose values are strings (free text, or one of `choices`). @public */
+export type StringOptionSpec = OptionSpec & { readonly default: string };
+
+/** A module's declared options (or parameters), by name. @public */
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+
+/**
+ * The type of the parsed value of one option, read from its spec: the union of its
+ * `choices` when it has them (`choices: ["lazy", "eager"]` gives `"lazy" | "eager"`), else
+ * the kind of its default (`number`, `boolean` or `string`). A spec whose default is not
+ * known more precisely than {@link OptionSpec} gives any option value.
+ * @public
+ */
+export type OptionValue<S extends OptionSpec> = S extends {
+  readonly choices: readonly (infer C extends string)[];
+}
+  ? C
+  : [S["default"]] extends [number]
+    ? number
+    : [S["default"]] extends [boolean]
+      ? boolean
+      : [S["default"]] extends [string]
+        ? string
+        : number | boolean | string;
+
+/**
+ * The parsed values of a set of option specs, by name, each typed by its spec
+ * ({@link OptionValue}). This is what a strategy's `context.options` and a workload's
+ * `params` are: resolved before the module sees them, so it reads them without casts.
+ * @public
+ */
+export type OptionValuesOf<O extends OptionSpecs> = {
+  readonly [K in keyof O]: OptionValue<O[K]>;
+};
+
+/**
+ * Declares a set of option specs outside a `defineStrategy`/`defineWorkload` call (to share
+ * them, or to name them), keeping their literal types so that {@link OptionValuesOf} can
+ * read the choices and kinds. Returns its argument.
+ * @public
+ */
+export function defineOptions<const O extends OptionSpecs>(specs: O): O {
+  return specs;
+}
 
 /** Who owns a set of options, for error messages. */
 export type OptionOwnerKind = "strategy" | "workload";
@@ -138,12 +187,12 @@ function coerce(owner: string, key: string, spec: OptionSpec, given: unknown): V
  * range or a string outside its choices is a {@link UserInputError} naming the owner and
  * the key, with the valid choices.
  */
-export function resolveOptions(
+export function resolveOptions<O extends OptionSpecs>(
   ownerKind: OptionOwnerKind,
   ownerName: string,
-  specs: Readonly<Record<string, OptionSpec>>,
+  specs: O,
   given: Readonly<Record<string, unknown>> = {},
-): OptionValues {
+): OptionValuesOf<O> {
   const owner = `${ownerKind} ${ownerName}`;
   const keys = Object.keys(specs);
   for (const key of Object.keys(given)) {
@@ -161,7 +210,9 @@ export function resolveOptions(
         ? coerce(owner, key, spec, given[key])
         : spec.default;
   }
-  return resolved;
+  // Every key of `specs` now holds a value of its spec's kind, within its choices: the
+  // shape OptionValuesOf<O> states, which TypeScript cannot follow through the loop.
+  return resolved as OptionValuesOf<O>;
 }
 
 /**

@@ -12,7 +12,12 @@
 import type { Vmalloc, VmallocOptions } from "../kernel/vmalloc.ts";
 import type { Machine, Thread } from "../machine.ts";
 import type { Confidence } from "../profile.ts";
-import type { OptionSpec, OptionValues } from "./options.ts";
+import {
+  type OptionSpecs,
+  type OptionValues,
+  type OptionValuesOf,
+  resolveOptions,
+} from "./options.ts";
 
 /**
  * A software cost the model does not have (an allocator, a lookup), declared by the
@@ -127,8 +132,12 @@ export interface FaultEvent {
  */
 export type FaultResolution = "retry" | "oops";
 
-/** Everything a strategy instance may use. @public */
-export interface StrategyContext {
+/**
+ * Everything a strategy instance may use. `V` is the type of its parsed options (from the
+ * module's option specs, see {@link StrategyModule}).
+ * @public
+ */
+export interface StrategyContext<V extends OptionValues = OptionValues> {
   /**
    * The shared machine: its public primitives are the only way to act on hardware state.
    * Its architecture (`machine.arch`, `machine.hasPks`, `machine.inDirectMap(pfn)`) is what a
@@ -139,8 +148,12 @@ export interface StrategyContext {
   readonly machine: Machine;
   /** The protected region of this run. */
   readonly region: ProtectedRegion;
-  /** Resolved option values. */
-  readonly options: OptionValues;
+  /**
+   * The option values, already resolved against the module's specs before `create` runs:
+   * every declared option present (given or default), of its kind, within its choices and
+   * bounds; unknown keys were refused. Typed by the specs, so no cast is needed.
+   */
+  readonly options: V;
   /** The kernel's vmalloc allocator (created on first call; one per run). */
   vmalloc(options: VmallocOptions): Vmalloc;
   /** Charges `count` times a cost parameter this strategy declared in `costs`. */
@@ -182,10 +195,14 @@ export interface CoverageClaims {
 }
 
 /**
- * A strategy plugin: metadata as data plus a factory of hooks.
+ * A strategy plugin: metadata as data plus a factory of hooks. `O` is the type of its
+ * declared option specs; `create` receives the options parsed to the types they declare
+ * ({@link OptionValuesOf}). Without `O` (a module of any options, as the engine and the
+ * registry hold them), the options are plain {@link OptionValues}; a typed module is one
+ * of those (`create` is a method, so its parameter is compared both ways).
  * @public
  */
-export interface StrategyModule {
+export interface StrategyModule<O extends OptionSpecs = OptionSpecs> {
   /** Unique, kebab-case. */
   readonly name: string;
   /** Semver of the strategy itself; printed in every report. */
@@ -195,7 +212,7 @@ export interface StrategyModule {
   /** The mechanism it models and where it comes from (patch, message-id, file:function). */
   readonly citation: string;
   /** Declared options; unknown option keys are errors. */
-  readonly options: Readonly<Record<string, OptionSpec>>;
+  readonly options: O;
   /** Software cost parameters this strategy charges, with provenance. */
   readonly costs: Readonly<Record<string, CostParameterSpec>>;
   /** Scopes the strategy claims to support (checked by `check-plugin`). */
@@ -223,6 +240,20 @@ export interface StrategyModule {
    * it comes from. `describe` lists them so a reader does not take them for 6.1 behaviour.
    */
   readonly proposed?: readonly string[];
-  /** Called once per run. */
-  create(context: StrategyContext): StrategyHooks;
+  /** Called once per run, with the options resolved ({@link resolveStrategyOptions}). */
+  create(context: StrategyContext<OptionValuesOf<O>>): StrategyHooks;
+}
+
+/**
+ * Resolves a strategy's given option values against its specs: defaults filled in, values
+ * converted to their kind and checked; an unknown key, a wrong type, a number out of range
+ * or a string outside its choices is a UserInputError naming the strategy and the option.
+ * The callers of `create` (the engine, the conformance kit) pass its result as
+ * `context.options`, so a strategy never resolves its own options.
+ */
+export function resolveStrategyOptions<O extends OptionSpecs>(
+  module: StrategyModule<O>,
+  given: Readonly<Record<string, unknown>> = {},
+): OptionValuesOf<O> {
+  return resolveOptions("strategy", module.name, module.options, given);
 }

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import { UserInputError, unknownChoiceError } from "../errors.ts";
-import type { OptionSpec } from "./options.ts";
+import type { NumberOptionSpec, StringOptionSpec } from "./options.ts";
 import { STRAY_CLASSES, type StrayClass } from "./workload.ts";
 
 /**
@@ -21,9 +21,10 @@ export const DEFAULT_STRAY_EVERY = 20;
  * `strayParams(...)` into their `params`; plugin workloads that do not declare them get
  * these defaults from the registry (and the engine falls back to the same values).
  */
-export function strayParams(
-  defaults: { every?: number; mix?: readonly StrayClass[] } = {},
-): Record<"stray_every" | "stray_mix", OptionSpec> {
+export function strayParams(defaults: { every?: number; mix?: readonly StrayClass[] } = {}): {
+  readonly stray_every: NumberOptionSpec;
+  readonly stray_mix: StringOptionSpec;
+} {
   return {
     stray_every: {
       default: defaults.every ?? DEFAULT_STRAY_EVERY,

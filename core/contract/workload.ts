@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 import type { Rng } from "../rng.ts";
-import type { OptionSpec, OptionValues } from "./options.ts";
+import type { OptionSpecs, OptionValues, OptionValuesOf } from "./options.ts";
 import type { Intent, KeyMode, OpContext, Scope } from "./strategy.ts";
 
 /** Stray-access classes the coverage model injects (names are part of the result contract). @public */
@@ -188,8 +188,12 @@ export interface RegionSpec {
   readonly memory?: "ram" | "device";
 }
 
-/** Inputs of a thread's generator. @public */
-export interface ThreadContext {
+/**
+ * Inputs of a thread's generator. `V` is the type of the workload's parsed parameters
+ * (from its parameter specs, see {@link WorkloadModule}).
+ * @public
+ */
+export interface ThreadContext<V extends OptionValues = OptionValues> {
   /** This thread's index, 0-based. */
   readonly thread: number;
   /** Number of threads in the run. */
@@ -198,8 +202,11 @@ export interface ThreadContext {
   readonly cpus: number;
   /** The thread's own PRNG stream, derived from the run seed and the thread index. */
   readonly rng: Rng;
-  /** Resolved workload parameters. */
-  readonly params: OptionValues;
+  /**
+   * The workload parameters, resolved before the run (every declared parameter present,
+   * of its kind, within its choices and bounds), typed by the specs.
+   */
+  readonly params: V;
   /**
    * Whether the strategy under test maps multi-page ranges in one call (StrategyModule
    * `mapsRanges`): lets a workload write its callers the way each API allows.
@@ -213,8 +220,17 @@ export interface ThreadContext {
   readonly region: RegionSpec;
 }
 
-/** A workload plugin: metadata as data plus generators. @public */
-export interface WorkloadModule {
+/**
+ * A workload plugin: metadata as data plus generators. `P` is the type of its declared
+ * parameter specs; `region`, `threads` and `generate` receive the parameters parsed to the
+ * types they declare ({@link OptionValuesOf}): resolved by the registry
+ * (workloads/registry.ts `resolveWorkloadParams`) before any of them runs. Without `P`
+ * (a workload of any parameters, as the engine holds it), they are plain
+ * {@link OptionValues}; a typed module is one of those (its hooks are methods, so their
+ * parameters are compared both ways).
+ * @public
+ */
+export interface WorkloadModule<P extends OptionSpecs = OptionSpecs> {
   /** Unique, kebab-case. */
   readonly name: string;
   readonly version: string;
@@ -222,11 +238,11 @@ export interface WorkloadModule {
   /** Grounding: the discussion, patch or code the shape comes from. */
   readonly citation: string;
   /** Parameters with defaults, units and descriptions. */
-  readonly params: Readonly<Record<string, OptionSpec>>;
+  readonly params: P;
   /** The protected region for the given parameters. */
-  region(params: OptionValues): RegionSpec;
+  region(params: OptionValuesOf<P>): RegionSpec;
   /** Number of threads (thread i starts on CPU i mod cpus). */
-  threads(params: OptionValues, cpus: number): number;
+  threads(params: OptionValuesOf<P>, cpus: number): number;
   /** The operation stream of one thread. */
-  generate(context: ThreadContext): Iterable<Operation>;
+  generate(context: ThreadContext<OptionValuesOf<P>>): Iterable<Operation>;
 }

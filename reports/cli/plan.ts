@@ -27,13 +27,13 @@ import {
   machineParamName,
   parseMachineParam,
 } from "../../core/machine-params.ts";
-import { hasPluginExtension, loadPluginExport } from "../../core/plugin-catalog.ts";
 import {
   type CostProfile,
   DEFAULT_PROFILE,
   loadProfile,
   overrideProfile,
 } from "../../core/profile.ts";
+import { hasPluginExtension, loadPluginExport } from "../../core/registry.ts";
 import type { OptionValues, StrategyModule } from "../../strategies/api.ts";
 import {
   type ResolvedStrategy,

@@ -1,3 +1,4 @@
+import { resolveStrategyOptions } from "../../core/contract/strategy.ts";
 import { placeRegion } from "../../core/engine.ts";
 import { Vmalloc, type VmallocOptions } from "../../core/kernel/vmalloc.ts";
 import { Cat, Ev, type EventName } from "../../core/ledger.ts";
@@ -14,7 +15,6 @@ import type {
   StrategyHooks,
   StrategyModule,
 } from "../../strategies/api.ts";
-import { resolveOptions } from "../../strategies/options.ts";
 
 export interface Setup {
   readonly machine: Machine;
@@ -80,7 +80,7 @@ export function setUp(module: StrategyModule, config: SetupOptions = {}): Setup 
   const hooks = module.create({
     machine,
     region,
-    options: resolveOptions("strategy", module.name, module.options, config.options ?? {}),
+    options: resolveStrategyOptions(module, config.options ?? {}),
     vmalloc(options: VmallocOptions) {
       vmalloc ??= new Vmalloc(machine, options);
       return vmalloc;

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Ev } from "../../core/ledger.ts";
 import { FAULT_NOT_PRESENT, OK, READ, WRITE } from "../../core/machine.ts";
 import { SIZE_1G, SIZE_4K } from "../../core/pte.ts";
+import type { StrategyModule } from "../../strategies/api.ts";
 import noDirectMap from "../../strategies/no-direct-map.ts";
 import unprotected from "../../strategies/unprotected.ts";
 import { events, moved, setUp } from "./helpers.ts";
@@ -65,7 +66,7 @@ describe("no-direct-map (XPFO/secretmem style)", () => {
 
   it("the fragmentation costs TLB misses and deeper walks for unprotected pages next to the region", () => {
     // Unprotected neighbours: the 64 pages after the region, in the same 2M leaf.
-    const touchNeighbours = (strategy: typeof noDirectMap) => {
+    const touchNeighbours = (strategy: StrategyModule) => {
       const s = setUp(strategy, { pages: 8 });
       const first = s.region.pfns[7] + 1;
       for (let pass = 0; pass < 2; pass++) {
