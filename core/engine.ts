@@ -20,6 +20,16 @@ import type { VmallocOptions } from "./kernel/vmalloc.ts";
 import { Vmalloc } from "./kernel/vmalloc.ts";
 import { Cat, COST_CATEGORIES, EVENT_NAMES, Ev } from "./ledger.ts";
 import {
+  type Mm,
+  PTE_BYTES,
+  PTRS_PER_PTE,
+  UPTE_ANON,
+  UPTE_DIRTY,
+  UPTE_PRESENT,
+  UPTE_WRITE,
+} from "./machine/mm.ts";
+import { PAGE_KERNEL } from "./machine/pte.ts";
+import {
   FAULT_NAMES,
   FAULT_NOT_PRESENT,
   Machine,
@@ -30,18 +40,8 @@ import {
   Thread as ThreadClass,
   WRITE,
 } from "./machine.ts";
-import {
-  type Mm,
-  PTE_BYTES,
-  PTRS_PER_PTE,
-  UPTE_ANON,
-  UPTE_DIRTY,
-  UPTE_PRESENT,
-  UPTE_WRITE,
-} from "./mm.ts";
 import { guardHooks, type HookSite, PluginError } from "./plugin-guard.ts";
 import { CONFIDENCE_LEVELS, type CostProfile } from "./profile.ts";
-import { PAGE_KERNEL } from "./pte.ts";
 import { Rng } from "./rng.ts";
 
 /** User page of the stack exec sets up (any page far from the workloads' own pages). */

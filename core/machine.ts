@@ -1,5 +1,6 @@
 import { UserInputError } from "./errors.ts";
 import { Cat, Ev, Ledger } from "./ledger.ts";
+import { Mm } from "./machine/mm.ts";
 import {
   type Arch,
   type BroadcastMode,
@@ -9,10 +10,8 @@ import {
   MAX_CPUS,
   profileTlbGeometry,
   type RegionMemory,
-} from "./machine-params.ts";
-import { Mm } from "./mm.ts";
-import { PKR_AD, PKR_WD, PKS_KEYS } from "./pkrs.ts";
-import type { CostParameter, CostProfile } from "./profile.ts";
+} from "./machine/params.ts";
+import { PKR_AD, PKR_WD, PKS_KEYS } from "./machine/pkrs.ts";
 import {
   PAGE_KERNEL,
   PTE_NX,
@@ -26,8 +25,9 @@ import {
   SIZE_4K,
   SIZE_SHIFT,
   WALK_LEVELS,
-} from "./pte.ts";
-import { Tlb } from "./tlb.ts";
+} from "./machine/pte.ts";
+import { Tlb } from "./machine/tlb.ts";
+import type { CostParameter, CostProfile } from "./profile.ts";
 
 /** Kinds of memory access the access check distinguishes. */
 export const READ = 0;

@@ -39,8 +39,9 @@
  *   (LIFO) order.
  * - Page churn changes keys as in pks-kmap (set_memory_pks()-style, with a flush).
  */
+
+import { PAGE_KERNEL, withKey } from "../core/machine/pte.ts";
 import { KMAP_LOCAL_MAX_NESTING, type Thread } from "../core/machine.ts";
-import { PAGE_KERNEL, withKey } from "../core/pte.ts";
 import { defineStrategy, type OptionSpec } from "./api.ts";
 import {
   consecutive,

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { UserInputError } from "../core/errors.ts";
-import type { Arch } from "../core/machine-params.ts";
+import type { Arch } from "../core/machine/params.ts";
 import {
   buildCatalog,
   type CatalogKind,

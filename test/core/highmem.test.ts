@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Ev } from "../../core/ledger.ts";
+import { PAGE_KERNEL } from "../../core/machine/pte.ts";
 import {
   DEFAULT_MACHINE,
   FAULT_NOT_PRESENT,
@@ -11,7 +12,6 @@ import {
   WRITE,
 } from "../../core/machine.ts";
 import { loadProfile } from "../../core/profile.ts";
-import { PAGE_KERNEL } from "../../core/pte.ts";
 import kmapAsProtection from "../../strategies/kmap-as-protection.ts";
 import pksKmap from "../../strategies/pks-kmap.ts";
 import unprotected from "../../strategies/unprotected.ts";
