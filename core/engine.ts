@@ -20,16 +20,6 @@ import type { VmallocOptions } from "./kernel/vmalloc.ts";
 import { Vmalloc } from "./kernel/vmalloc.ts";
 import { Cat, COST_CATEGORIES, EVENT_NAMES, Ev } from "./ledger.ts";
 import {
-  type Mm,
-  PTE_BYTES,
-  PTRS_PER_PTE,
-  UPTE_ANON,
-  UPTE_DIRTY,
-  UPTE_PRESENT,
-  UPTE_WRITE,
-} from "./machine/mm.ts";
-import { PAGE_KERNEL } from "./machine/pte.ts";
-import {
   FAULT_NAMES,
   FAULT_NOT_PRESENT,
   Machine,
@@ -39,7 +29,17 @@ import {
   type Thread,
   Thread as ThreadClass,
   WRITE,
-} from "./machine.ts";
+} from "./machine/index.ts";
+import {
+  type Mm,
+  PTE_BYTES,
+  PTRS_PER_PTE,
+  UPTE_ANON,
+  UPTE_DIRTY,
+  UPTE_PRESENT,
+  UPTE_WRITE,
+} from "./machine/mm.ts";
+import { PAGE_KERNEL } from "./machine/pte.ts";
 import { guardHooks, type HookSite, PluginError } from "./plugin-guard.ts";
 import { CONFIDENCE_LEVELS, type CostProfile } from "./profile.ts";
 import { Rng } from "./rng.ts";

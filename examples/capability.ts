@@ -43,7 +43,7 @@
  * that way. Physically scattered pages
  * get one capability per page (a capability bounds one contiguous range).
  */
-import { type Thread, WRITE } from "../core/machine.ts";
+import { type Thread, WRITE } from "../core/machine/index.ts";
 import { defineStrategy, type Outcome } from "../strategies/api.ts";
 
 const OK: Outcome = { kind: "ok", value: undefined };

@@ -3,9 +3,14 @@
  * through its public primitives; nothing charges a cycle by itself.
  */
 import type { Vmalloc } from "../core/kernel/vmalloc.ts";
+import {
+  KM_MAX_IDX,
+  KMAP_LOCAL_MAX_NESTING,
+  type Machine,
+  type Thread,
+} from "../core/machine/index.ts";
 import { type KeyRights, pkrsWith, pksInitValue } from "../core/machine/pkrs.ts";
 import { PAGE_KERNEL, PTE_PRESENT, PTE_WRITABLE, pteKey } from "../core/machine/pte.ts";
-import { KM_MAX_IDX, KMAP_LOCAL_MAX_NESTING, type Machine, type Thread } from "../core/machine.ts";
 import type {
   FaultEvent,
   FaultResolution,

@@ -40,8 +40,8 @@
  * - Page churn changes keys as in pks-kmap (set_memory_pks()-style, with a flush).
  */
 
+import { KMAP_LOCAL_MAX_NESTING, type Thread } from "../core/machine/index.ts";
 import { PAGE_KERNEL, withKey } from "../core/machine/pte.ts";
-import { KMAP_LOCAL_MAX_NESTING, type Thread } from "../core/machine.ts";
 import { defineStrategy, type OptionSpec } from "./api.ts";
 import {
   consecutive,

@@ -15,18 +15,18 @@ import {
 } from "../../core/compare.ts";
 import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
 import {
+  DEFAULT_MACHINE,
+  type MachineConfig,
+  resolveMachineConfig,
+  validateMachineConfig,
+} from "../../core/machine/index.ts";
+import {
   ARCHS,
   type Arch,
   MACHINE_PARAMS,
   machineParamName,
   parseMachineParam,
 } from "../../core/machine/params.ts";
-import {
-  DEFAULT_MACHINE,
-  type MachineConfig,
-  resolveMachineConfig,
-  validateMachineConfig,
-} from "../../core/machine.ts";
 import { hasPluginExtension, loadPluginExport } from "../../core/plugin-catalog.ts";
 import {
   type CostProfile,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { Ev } from "../../core/ledger.ts";
-import { PAGE_KERNEL } from "../../core/machine/pte.ts";
 import {
   DEFAULT_MACHINE,
   FAULT_NOT_PRESENT,
@@ -10,7 +9,8 @@ import {
   OK,
   READ,
   WRITE,
-} from "../../core/machine.ts";
+} from "../../core/machine/index.ts";
+import { PAGE_KERNEL } from "../../core/machine/pte.ts";
 import { loadProfile } from "../../core/profile.ts";
 import kmapAsProtection from "../../strategies/kmap-as-protection.ts";
 import pksKmap from "../../strategies/pks-kmap.ts";

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { Cat, Ev } from "../../core/ledger.ts";
 import {
+  FAULT_NOT_PRESENT,
+  KMAP_LOCAL_MAX_NESTING,
+  OK,
+  READ,
+  WRITE,
+} from "../../core/machine/index.ts";
+import {
   PAGE_KERNEL,
   PTE_PRESENT,
   PTE_WRITABLE,
@@ -9,7 +16,6 @@ import {
   SIZE_4K,
 } from "../../core/machine/pte.ts";
 import { Tlb } from "../../core/machine/tlb.ts";
-import { FAULT_NOT_PRESENT, KMAP_LOCAL_MAX_NESTING, OK, READ, WRITE } from "../../core/machine.ts";
 import { PAGE, smallMachine } from "./helpers.ts";
 
 describe("TLB (per CPU, per page size, LRU)", () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Cat, Ev } from "../../core/ledger.ts";
+import { READ } from "../../core/machine/index.ts";
 import { SIZE_1G, SIZE_2M, SIZE_4K } from "../../core/machine/pte.ts";
 import { Tlb } from "../../core/machine/tlb.ts";
-import { READ } from "../../core/machine.ts";
 import { Rng } from "../../core/rng.ts";
 import { smallMachine } from "./helpers.ts";
 
