@@ -180,7 +180,7 @@ export function protectAtMemremap(
  * for the *_noalias variants), the attribute change on every page (splitting large
  * leaves as needed), then one cpa_flush() over the page list if anything changed: a full
  * flush on every CPU above the 33-page ceiling, otherwise one IPI with an INVLPG per page
- * on every CPU (core/machine.ts flushTlbKernelPages).
+ * on every CPU (core/machine/shootdown.ts flushTlbKernelPages).
  * Returns whether anything changed.
  */
 export function setPagesArray(

@@ -34,9 +34,9 @@
  *
  * Simplifications:
  * - Fixmap slot VAs descend as the index grows (__fix_to_virt, modelled by
- *   core/machine.ts fixmapVpn), so the window fills its slots from the last page to the
- *   first to give ascending addresses (kernel-mechanics.md 8.1), and unmaps in the reverse
- *   (LIFO) order.
+ *   core/machine/page-tables.ts fixmapVpn), so the window fills its slots from the last
+ *   page to the first to give ascending addresses (kernel-mechanics.md 8.1), and unmaps in
+ *   the reverse (LIFO) order.
  * - Page churn changes keys as in pks-kmap (set_memory_pks()-style, with a flush).
  */
 

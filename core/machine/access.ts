@@ -41,7 +41,7 @@ export type FaultName = (typeof FAULT_NAMES)[number];
  * bounds and permissions, a tag per pointer). Given the accessing CPU, the virtual page, the
  * access kind and the physical page the translation found, it returns true to let the
  * access proceed or false to fault it (FAULT_CHECK, reason "check"). It must not change
- * machine state; it may charge the ledger through Machine.chargeCheck.
+ * machine state; it may charge its cost through the strategy context's `charge`.
  */
 export type AccessCheck = (
   cpu: number,
@@ -52,6 +52,7 @@ export type AccessCheck = (
   probing: boolean,
 ) => boolean;
 
+/** Layer 4 of the machine: the permission check (reads the TLB and the page tables only). */
 export class Access extends PageTables {
   /** Extension-point access checks (addAccessCheck), in registration order. */
   readonly #accessChecks: AccessCheck[] = [];

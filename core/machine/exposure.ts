@@ -107,6 +107,7 @@ function bump(counts: Map<number, number>, key: number, by: number): void {
   else counts.set(key, next);
 }
 
+/** Layer 5 of the machine: exposure and stale-window accounting for coverage. */
 export class Exposure extends Access {
   // Exposure accounting (coverage): pages being watched and page-cycles of exposure per CPU.
   /** 1: the page is protected (watched for exposure); 1 GiB chunks, allocated on first use. */

@@ -37,6 +37,7 @@ export const HIGHMEM_COSTS: Readonly<
   },
 };
 
+/** Layer 9 of the machine: kmap_local slots and the HIGHMEM pkmap pool. */
 export class Kmap extends PageTableWrites {
   /** pkmap_count[]: 0 free, 1 mapped but unused (flushed at the next wrap), n + 1 with n users. */
   readonly #pkmapCount: Int32Array;

@@ -7,6 +7,7 @@
 import { Cat, Ev } from "../ledger.ts";
 import { MachineState } from "./state.ts";
 
+/** Layer 2 of the machine: named locks queueing in simulated time (uses state only). */
 export class Locks extends MachineState {
   readonly #lockNames: string[] = [];
   #lockFreeAt = new Float64Array(16);

@@ -26,6 +26,7 @@ import {
 } from "./pte.ts";
 import { Shootdown } from "./shootdown.ts";
 
+/** Layer 8 of the machine: charged PTE writes and the direct map's CPA (splits flush). */
 export class PageTableWrites extends Shootdown {
   #ensurePtePage(cpu: number, vpn: number): void {
     const table = (vpn - this.vmallocBase) >>> 9;

@@ -22,6 +22,7 @@ export const VMALLOC_CHUNK_MASK = VMALLOC_CHUNK_PAGES - 1;
 /** PAE page-walk depth by leaf size (PDPT, PD, PT): 3 levels for 4 KiB, 2 for 2 MiB. */
 const WALK_LEVELS_PAE = [3, 2, 1] as const;
 
+/** Layer 3 of the machine: the kernel page table's storage and its free lookups. */
 export class PageTables extends Locks {
   /**
    * Direct-map PTE of each page, stored XOR PAGE_KERNEL so that zero means "boot state", in

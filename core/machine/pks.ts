@@ -8,6 +8,7 @@ import { Cat, Ev } from "../ledger.ts";
 import { Exposure } from "./exposure.ts";
 import type { Thread } from "./state.ts";
 
+/** Layer 6 of the machine: PKRS writes and the kernel entry and exit paths around them. */
 export class Pks extends Exposure {
   /**
    * pks_setup() on every CPU: CR4.PKS on, PKRS = PKS_INIT_VALUE, and INIT_THREAD's

@@ -7,6 +7,7 @@ import { Cat, Ev } from "../ledger.ts";
 import { Kmap } from "./kmap.ts";
 import type { Thread } from "./state.ts";
 
+/** Layer 10 of the machine: workqueues, kworkers, context switch and migration. */
 export class Sched extends Kmap {
   // Workqueues: schedule_work() on a bound workqueue (system_wq) queues the item on the
   // local CPU's kworker, which runs it later as a thread of its own (kernel/workqueue.c

@@ -13,6 +13,7 @@ import { Mm } from "./mm.ts";
 import { Pks } from "./pks.ts";
 import type { Thread } from "./state.ts";
 
+/** Layer 7 of the machine: TLB flushes, IPIs, INVLPGB and the user address spaces. */
 export class Shootdown extends Pks {
   /** cpu_tlbstate.loaded_mm per CPU: the Mm id whose translations it may cache, -1 for init_mm. */
   readonly loadedMm: Int32Array;

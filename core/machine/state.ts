@@ -47,10 +47,10 @@ export class Thread {
 }
 
 /**
- * What every layer of the machine stands on. Virtual addresses are page numbers (vpn) in
- * one compact space: direct map `[0, pages)`, vmalloc `[vmallocBase, +vmallocPages)`, the
- * pkmap pool (x86-32-highmem only), then the per-CPU fixmap (kmap_local) slots up to
- * `vaLimit`.
+ * Layer 1 of the machine, what every other layer stands on. Virtual addresses are page
+ * numbers (vpn) in one compact space: direct map `[0, pages)`, vmalloc `[vmallocBase,
+ * +vmallocPages)`, the pkmap pool (x86-32-highmem only), then the per-CPU fixmap
+ * (kmap_local) slots up to `vaLimit`.
  */
 export class MachineState {
   /** The configuration with every optional field resolved (TLB geometry from the profile). */
