@@ -39,7 +39,6 @@
  *   the reverse (LIFO) order.
  * - Page churn changes keys as in pks-kmap (set_memory_pks()-style, with a flush).
  */
-
 import { KMAP_LOCAL_MAX_NESTING, type Thread } from "../core/machine/index.ts";
 import { PAGE_KERNEL, withKey } from "../core/machine/pte.ts";
 import { defineStrategy, type OptionSpec } from "./api.ts";
