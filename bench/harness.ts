@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { REGION_BASE_PFN } from "../core/engine.ts";
 import { Vmalloc } from "../core/kernel/vmalloc.ts";
 import { Cat } from "../core/ledger.ts";
-import { Machine, type MachineConfig } from "../core/machine.ts";
+import { Machine, type MachineConfig } from "../core/machine/index.ts";
 import type { CostProfile } from "../core/profile.ts";
 import type { ProtectedRegion, StrategyHooks, StrategyModule } from "../strategies/api.ts";
 import { resolveStrategyOptions } from "../strategies/registry.ts";

@@ -51,7 +51,13 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Bench } from "tinybench";
 import { REGION_BASE_PFN, runSimulation } from "../core/engine.ts";
-import { DEFAULT_MACHINE, Machine, type MachineConfig, READ, WRITE } from "../core/machine.ts";
+import {
+  DEFAULT_MACHINE,
+  Machine,
+  type MachineConfig,
+  READ,
+  WRITE,
+} from "../core/machine/index.ts";
 import { loadProfile } from "../core/profile.ts";
 import { Rng } from "../core/rng.ts";
 import { mergeCompareOptions } from "../reports/cli/config.ts";

@@ -9,7 +9,7 @@ import {
   type ServedCounts,
   worseStatus,
 } from "./engine.ts";
-import type { MachineConfig } from "./machine.ts";
+import type { MachineConfig } from "./machine/index.ts";
 import type { CostProfile } from "./profile.ts";
 import { noteSeed } from "./watchdog.ts";
 

@@ -30,7 +30,7 @@ import {
   type Thread,
   Thread as ThreadClass,
   WRITE,
-} from "./machine.ts";
+} from "./machine/index.ts";
 import {
   type Mm,
   PTE_BYTES,
@@ -39,10 +39,10 @@ import {
   UPTE_DIRTY,
   UPTE_PRESENT,
   UPTE_WRITE,
-} from "./mm.ts";
+} from "./machine/mm.ts";
+import { PAGE_KERNEL } from "./machine/pte.ts";
 import { guardHooks, type HookSite, PluginError } from "./plugin-guard.ts";
 import { CONFIDENCE_LEVELS, type CostProfile } from "./profile.ts";
-import { PAGE_KERNEL } from "./pte.ts";
 import { Rng } from "./rng.ts";
 
 /** User page of the stack exec sets up (any page far from the workloads' own pages). */

@@ -1,5 +1,5 @@
 import { Cat, COST_CATEGORIES, Ev } from "./ledger.ts";
-import type { Machine } from "./machine.ts";
+import type { Machine } from "./machine/index.ts";
 
 /** Relative tolerance for sums of floating-point cycle counts. */
 const EPSILON = 1e-9;

@@ -11,7 +11,7 @@
  * changes; the check happens on every access.
  *
  * Hardware it needs, which the machine model does not have, entered through the model's
- * documented extension point `machine.addAccessCheck(check)` (core/machine.ts), not an edit
+ * documented extension point `machine.addAccessCheck(check)` (core/machine/access.ts), not an edit
  * of core/:
  * - a tag per pointer: the capabilities a thread holds (in registers and on its stack) are
  *   the tagged pointers it may use; a `local` capability is held by the mapping thread
@@ -43,7 +43,7 @@
  * that way. Physically scattered pages
  * get one capability per page (a capability bounds one contiguous range).
  */
-import { type Thread, WRITE } from "../core/machine.ts";
+import { type Thread, WRITE } from "../core/machine/index.ts";
 import { defineStrategy, type Outcome } from "../strategies/api.ts";
 
 const OK: Outcome = { kind: "ok", value: undefined };

@@ -15,7 +15,7 @@ import { z } from "zod";
 import type { CellResult } from "../core/compare.ts";
 import { RUN_STATUSES } from "../core/engine.ts";
 import { UserInputError } from "../core/errors.ts";
-import { ARCHS, BROADCAST_MODES, FLUSH_MODES, REGION_MEMORY } from "../core/machine-params.ts";
+import { ARCHS, BROADCAST_MODES, FLUSH_MODES, REGION_MEMORY } from "../core/machine/params.ts";
 import { catalogFor } from "../core/metrics.ts";
 import { CONFIDENCE_LEVELS, type CostProfile } from "../core/profile.ts";
 import type { StrategyModule } from "../strategies/api.ts";

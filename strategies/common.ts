@@ -3,9 +3,14 @@
  * through its public primitives; nothing charges a cycle by itself.
  */
 import type { Vmalloc } from "../core/kernel/vmalloc.ts";
-import { KM_MAX_IDX, KMAP_LOCAL_MAX_NESTING, type Machine, type Thread } from "../core/machine.ts";
-import { type KeyRights, pkrsWith, pksInitValue } from "../core/pkrs.ts";
-import { PAGE_KERNEL, PTE_PRESENT, PTE_WRITABLE, pteKey } from "../core/pte.ts";
+import {
+  KM_MAX_IDX,
+  KMAP_LOCAL_MAX_NESTING,
+  type Machine,
+  type Thread,
+} from "../core/machine/index.ts";
+import { type KeyRights, pkrsWith, pksInitValue } from "../core/machine/pkrs.ts";
+import { PAGE_KERNEL, PTE_PRESENT, PTE_WRITABLE, pteKey } from "../core/machine/pte.ts";
 import type {
   FaultEvent,
   FaultResolution,
@@ -175,7 +180,7 @@ export function protectAtMemremap(
  * for the *_noalias variants), the attribute change on every page (splitting large
  * leaves as needed), then one cpa_flush() over the page list if anything changed: a full
  * flush on every CPU above the 33-page ceiling, otherwise one IPI with an INVLPG per page
- * on every CPU (core/machine.ts flushTlbKernelPages).
+ * on every CPU (core/machine/shootdown.ts flushTlbKernelPages).
  * Returns whether anything changed.
  */
 export function setPagesArray(

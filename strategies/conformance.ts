@@ -34,7 +34,7 @@ import {
   READ,
   type Thread,
   WRITE,
-} from "../core/machine.ts";
+} from "../core/machine/index.ts";
 import { type CostProfile, loadProfile } from "../core/profile.ts";
 import { Rng } from "../core/rng.ts";
 import { noteHook } from "../core/watchdog.ts";

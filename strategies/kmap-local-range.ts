@@ -34,13 +34,13 @@
  *
  * Simplifications:
  * - Fixmap slot VAs descend as the index grows (__fix_to_virt, modelled by
- *   core/machine.ts fixmapVpn), so the window fills its slots from the last page to the
- *   first to give ascending addresses (kernel-mechanics.md 8.1), and unmaps in the reverse
- *   (LIFO) order.
+ *   core/machine/page-tables.ts fixmapVpn), so the window fills its slots from the last
+ *   page to the first to give ascending addresses (kernel-mechanics.md 8.1), and unmaps in
+ *   the reverse (LIFO) order.
  * - Page churn changes keys as in pks-kmap (set_memory_pks()-style, with a flush).
  */
-import { KMAP_LOCAL_MAX_NESTING, type Thread } from "../core/machine.ts";
-import { PAGE_KERNEL, withKey } from "../core/pte.ts";
+import { KMAP_LOCAL_MAX_NESTING, type Thread } from "../core/machine/index.ts";
+import { PAGE_KERNEL, withKey } from "../core/machine/pte.ts";
 import { defineOptions, defineStrategy } from "./api.ts";
 import {
   consecutive,

@@ -42,8 +42,8 @@
  * descend, as real fixmap slots do, so they are not one contiguous range.
  * Simplification: the vmap aliases use 6.1's lazy, global-lock vmalloc.
  */
-import { KMAP_LOCAL_MAX_NESTING } from "../core/machine.ts";
-import { PAGE_KERNEL, PTE_PRESENT, PTE_WRITABLE } from "../core/pte.ts";
+import { KMAP_LOCAL_MAX_NESTING } from "../core/machine/index.ts";
+import { PAGE_KERNEL, PTE_PRESENT, PTE_WRITABLE } from "../core/machine/pte.ts";
 import { defineOptions, defineStrategy } from "./api.ts";
 import {
   consecutive,

@@ -20,7 +20,7 @@
  *   (`directMapReads`), which callers such as btrfs-debug-ro take by default.
  * - The lift belongs to the thread on its CPU: the model's context switch loads
  *   thread.pkrs (x86_pkrs_load in __switch_to, V10 13/44) and exception entry starts from
- *   PKS_INIT_VALUE (aux pt_regs), so both come from core/machine.ts.
+ *   PKS_INIT_VALUE (aux pt_regs), so both come from core/machine/ (sched.ts, pks.ts).
  * - `kmap()` (scope `global`) is deliberately unchanged in v10: it returns page_address()
  *   without lifting the key, so "accessing that mapping will cause a fault" (V10 cover
  *   letter). The fault reaches the PMEM key callback: `relaxed` (default,
@@ -37,7 +37,7 @@
  *   no flush); a RAM region (page cache, btrfs metadata, page tables) gets it by changing
  *   the direct map, which splits the large leaves around it at setup (with their flushes).
  * - `pkrs-cache = false` removes the per-CPU cache from every PKRS write: the kmap paths,
- *   context switch and exception entry/exit (core/machine.ts usePkrsCache).
+ *   context switch and exception entry/exit (core/machine/state.ts usePkrsCache).
  * - devmap_protected() (a static branch and two loads) is not charged.
  */
 import { defineOptions, defineStrategy } from "./api.ts";

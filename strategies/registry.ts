@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { UserInputError } from "../core/errors.ts";
-import type { Arch } from "../core/machine-params.ts";
+import type { Arch } from "../core/machine/params.ts";
 import { CONFIDENCE_LEVELS } from "../core/profile.ts";
 import {
   moduleShapeError,

@@ -40,7 +40,7 @@
  * list with the tree-descent cost, drain worker on the kworker of the CPU that queued it).
  */
 import type { Vmalloc } from "../core/kernel/vmalloc.ts";
-import { PAGE_KERNEL, PAGE_KERNEL_RO } from "../core/pte.ts";
+import { PAGE_KERNEL, PAGE_KERNEL_RO } from "../core/machine/pte.ts";
 import { defineOptions, defineStrategy } from "./api.ts";
 import {
   consecutive,

@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 import type { Vmalloc, VmallocOptions } from "../kernel/vmalloc.ts";
-import type { Machine, Thread } from "../machine.ts";
+import type { Machine, Thread } from "../machine/index.ts";
 import type { Confidence } from "../profile.ts";
 import {
   type OptionSpecs,

@@ -1,5 +1,5 @@
 import { Cat, Ev } from "../ledger.ts";
-import type { Machine } from "../machine.ts";
+import type { Machine } from "../machine/index.ts";
 
 /**
  * How unmapped vmalloc space is flushed: `lazy` is the 2008 rewrite (Piggin) kept in 6.1,

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { type CellResult, type ComparisonPlan, runComparison } from "../../core/compare.ts";
 import { placeRegion } from "../../core/engine.ts";
 import { Vmalloc } from "../../core/kernel/vmalloc.ts";
-import { DEFAULT_MACHINE, Machine } from "../../core/machine.ts";
+import { DEFAULT_MACHINE, Machine } from "../../core/machine/index.ts";
 import { type CostProfile, loadProfile, overrideProfile } from "../../core/profile.ts";
 import { Rng } from "../../core/rng.ts";
 import type { StrategyModule } from "../../strategies/api.ts";

@@ -2,8 +2,8 @@ import type { Command } from "commander";
 import type { z } from "zod";
 import { DEFAULT_OPERATION_BUDGET } from "../../core/engine.ts";
 import { unknownChoiceError } from "../../core/errors.ts";
-import { DEFAULT_MACHINE, resolveMachineConfig } from "../../core/machine.ts";
-import { describeMachine, machineParamRows } from "../../core/machine-params.ts";
+import { DEFAULT_MACHINE, resolveMachineConfig } from "../../core/machine/index.ts";
+import { describeMachine, machineParamRows } from "../../core/machine/params.ts";
 import { DEFAULT_PROFILE, loadProfile } from "../../core/profile.ts";
 import { type ConformanceReport, renderConformance } from "../../strategies/conformance.ts";
 import {

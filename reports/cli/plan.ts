@@ -19,14 +19,14 @@ import {
   type MachineConfig,
   resolveMachineConfig,
   validateMachineConfig,
-} from "../../core/machine.ts";
+} from "../../core/machine/index.ts";
 import {
   ARCHS,
   type Arch,
   MACHINE_PARAMS,
   machineParamName,
   parseMachineParam,
-} from "../../core/machine-params.ts";
+} from "../../core/machine/params.ts";
 import {
   type CostProfile,
   DEFAULT_PROFILE,

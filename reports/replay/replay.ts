@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { type RunStatus, runSimulation } from "../../core/engine.ts";
-import { DEFAULT_MACHINE, type MachineConfig } from "../../core/machine.ts";
+import { DEFAULT_MACHINE, type MachineConfig } from "../../core/machine/index.ts";
 import type { CostProfile } from "../../core/profile.ts";
 import type { StrategyModule } from "../../strategies/api.ts";
 import { resolveOptions } from "../../strategies/options.ts";

@@ -4,7 +4,7 @@
  * Everything is deterministic (fixed seed, strays off: they do not charge costs anyway).
  */
 import { type RunMetrics, runSimulation } from "../../core/engine.ts";
-import { DEFAULT_MACHINE, Machine, type MachineConfig } from "../../core/machine.ts";
+import { DEFAULT_MACHINE, Machine, type MachineConfig } from "../../core/machine/index.ts";
 import type { CostProfile } from "../../core/profile.ts";
 import type { OptionValues } from "../../strategies/api.ts";
 import { BUILTIN_STRATEGIES, resolveStrategyOptions } from "../../strategies/registry.ts";

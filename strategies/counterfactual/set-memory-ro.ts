@@ -25,7 +25,7 @@
  * unverified placeholder; kmap_flush_unused() is a no-op on x86-64 (no HIGHMEM); pages that
  * are not physically contiguous take one set_memory_*() call per contiguous run.
  */
-import { PTE_PRESENT, PTE_WRITABLE } from "../../core/pte.ts";
+import { PTE_PRESENT, PTE_WRITABLE } from "../../core/machine/pte.ts";
 import { defineStrategy, type Outcome } from "../api.ts";
 
 const OK: Outcome = { kind: "ok", value: undefined };

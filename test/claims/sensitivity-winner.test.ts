@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CellResult, ComparisonPlan } from "../../core/compare.ts";
 import { NOTHING_SERVED } from "../../core/engine.ts";
-import { DEFAULT_MACHINE } from "../../core/machine.ts";
+import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import { loadProfile } from "../../core/profile.ts";
 import { renderSensitivity, sensitivity } from "../../reports/claims/sensitivity.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Ev } from "../../core/ledger.ts";
-import { PTE_WRITABLE } from "../../core/pte.ts";
+import { PTE_WRITABLE } from "../../core/machine/pte.ts";
 import { setPagesArray } from "../../strategies/common.ts";
 import { smallMachine } from "./helpers.ts";
 

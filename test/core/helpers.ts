@@ -1,4 +1,4 @@
-import { DEFAULT_MACHINE, Machine, type MachineConfig } from "../../core/machine.ts";
+import { DEFAULT_MACHINE, Machine, type MachineConfig } from "../../core/machine/index.ts";
 import { loadProfile } from "../../core/profile.ts";
 
 /** A small machine for unit tests: 4 CPUs, 4 GiB, default profile. */

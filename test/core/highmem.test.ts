@@ -9,9 +9,9 @@ import {
   OK,
   READ,
   WRITE,
-} from "../../core/machine.ts";
+} from "../../core/machine/index.ts";
+import { PAGE_KERNEL } from "../../core/machine/pte.ts";
 import { loadProfile } from "../../core/profile.ts";
-import { PAGE_KERNEL } from "../../core/pte.ts";
 import kmapAsProtection from "../../strategies/kmap-as-protection.ts";
 import pksKmap from "../../strategies/pks-kmap.ts";
 import unprotected from "../../strategies/unprotected.ts";

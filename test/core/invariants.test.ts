@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runSimulation } from "../../core/engine.ts";
-import { DEFAULT_MACHINE } from "../../core/machine.ts";
-import { pkrsWith, pksInitValue } from "../../core/pkrs.ts";
+import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
+import { pkrsWith, pksInitValue } from "../../core/machine/pkrs.ts";
 import { loadProfile } from "../../core/profile.ts";
 import { defineStrategy, type StrategyModule } from "../../strategies/api.ts";
 import { BUILTIN_STRATEGIES } from "../../strategies/registry.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runSimulation } from "../../core/engine.ts";
-import { DEFAULT_MACHINE, type MachineConfig } from "../../core/machine.ts";
+import { DEFAULT_MACHINE, type MachineConfig } from "../../core/machine/index.ts";
 import { loadProfile } from "../../core/profile.ts";
 import type { StrategyModule } from "../../strategies/api.ts";
 import pksKmap from "../../strategies/pks-kmap.ts";

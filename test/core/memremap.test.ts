@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Ev } from "../../core/ledger.ts";
-import { FAULT_PKEY, OK, READ } from "../../core/machine.ts";
-import { pteKey } from "../../core/pte.ts";
+import { FAULT_PKEY, OK, READ } from "../../core/machine/index.ts";
+import { pteKey } from "../../core/machine/pte.ts";
 import { BUILTIN_STRATEGIES } from "../../strategies/registry.ts";
 import { BUILTIN_WORKLOADS } from "../../workloads/registry.ts";
 import { simulate } from "../workloads/helpers.ts";

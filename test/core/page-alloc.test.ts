@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { runSimulation } from "../../core/engine.ts";
-import { DEFAULT_MACHINE } from "../../core/machine.ts";
+import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import { loadProfile, parseProfile, RETIRED_PARAMETERS } from "../../core/profile.ts";
 import type { Scope, StrategyModule } from "../../strategies/api.ts";
 import pksKmap from "../../strategies/pks-kmap.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runComparison } from "../../core/compare.ts";
-import { DEFAULT_MACHINE } from "../../core/machine.ts";
+import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import { loadProfile } from "../../core/profile.ts";
 import { defineStrategy, type StrategyHooks, type StrategyModule } from "../../strategies/api.ts";
 import { BUILTIN_STRATEGIES } from "../../strategies/registry.ts";

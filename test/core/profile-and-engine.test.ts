@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { runSimulation } from "../../core/engine.ts";
 import { UserInputError } from "../../core/errors.ts";
-import { DEFAULT_MACHINE } from "../../core/machine.ts";
-import { pkrsWith, pksInitValue } from "../../core/pkrs.ts";
+import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
+import { pkrsWith, pksInitValue } from "../../core/machine/pkrs.ts";
 import {
   loadProfile,
   overrideProfile,

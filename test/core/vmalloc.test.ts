@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { fls, lazyMaxPages, Vmalloc, vmapBlockPages } from "../../core/kernel/vmalloc.ts";
 import { Ev } from "../../core/ledger.ts";
-import { FAULT_NOT_PRESENT, OK, WRITE } from "../../core/machine.ts";
-import { PAGE_KERNEL } from "../../core/pte.ts";
+import { FAULT_NOT_PRESENT, OK, WRITE } from "../../core/machine/index.ts";
+import { PAGE_KERNEL } from "../../core/machine/pte.ts";
 import { PAGE, smallMachine } from "./helpers.ts";
 
 describe("lazy_max_pages() = fls(num_online_cpus()) * 32 MiB / PAGE_SIZE (mm/vmalloc.c)", () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { DEFAULT_OPERATION_BUDGET } from "../../core/engine.ts";
-import { DEFAULT_MACHINE } from "../../core/machine.ts";
+import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import { DEFAULT_PROFILE } from "../../core/profile.ts";
 import {
   DEFAULT_BASE_SEED,

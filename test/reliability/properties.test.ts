@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { runSimulation } from "../../core/engine.ts";
-import { DEFAULT_MACHINE } from "../../core/machine.ts";
+import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import { loadProfile } from "../../core/profile.ts";
 import { type CompareOptions, DEFAULT_BASELINE } from "../../reports/cli/config.ts";
 import { resolveComparison, runResolved } from "../../reports/cli/plan.ts";

@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_MACHINE, Machine, resolveMachineConfig } from "../../core/machine.ts";
-import { MACHINE_PARAMS, parseMachineParam } from "../../core/machine-params.ts";
+import { DEFAULT_MACHINE, Machine, resolveMachineConfig } from "../../core/machine/index.ts";
+import { MACHINE_PARAMS, parseMachineParam } from "../../core/machine/params.ts";
 import { loadProfile } from "../../core/profile.ts";
 import { runCli } from "./helpers.ts";
 

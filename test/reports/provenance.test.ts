@@ -59,8 +59,8 @@ describe("the model hash", () => {
     expect(modelHash(changed)).not.toBe(here);
     // A renamed file with the same content is another model too (paths are hashed).
     const renamed = copyModel();
-    cpSync(join(renamed, "core", "tlb.ts"), join(renamed, "core", "tlb2.ts"));
-    rmSync(join(renamed, "core", "tlb.ts"));
+    cpSync(join(renamed, "core", "machine", "tlb.ts"), join(renamed, "core", "machine", "tlb2.ts"));
+    rmSync(join(renamed, "core", "machine", "tlb.ts"));
     expect(modelHash(renamed)).not.toBe(here);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FAULT_CHECK, OK, READ, WRITE } from "../../core/machine.ts";
+import { FAULT_CHECK, OK, READ, WRITE } from "../../core/machine/index.ts";
 import { checkPlugin } from "../../strategies/conformance.ts";
 import { loadStrategyPlugin } from "../../strategies/registry.ts";
 import { runCli } from "../reports/helpers.ts";

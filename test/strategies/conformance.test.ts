@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pkrsWith } from "../../core/pkrs.ts";
+import { pkrsWith } from "../../core/machine/pkrs.ts";
 import exampleSetMemoryRo from "../../examples/set-memory-ro.ts";
 import { defineStrategy, type StrategyModule } from "../../strategies/api.ts";
 import { checkPlugin, renderConformance } from "../../strategies/conformance.ts";

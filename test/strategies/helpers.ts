@@ -2,7 +2,12 @@ import { resolveStrategyOptions } from "../../core/contract/strategy.ts";
 import { placeRegion } from "../../core/engine.ts";
 import { Vmalloc, type VmallocOptions } from "../../core/kernel/vmalloc.ts";
 import { Cat, Ev, type EventName } from "../../core/ledger.ts";
-import { DEFAULT_MACHINE, Machine, type MachineConfig, type Thread } from "../../core/machine.ts";
+import {
+  DEFAULT_MACHINE,
+  Machine,
+  type MachineConfig,
+  type Thread,
+} from "../../core/machine/index.ts";
 import { loadProfile } from "../../core/profile.ts";
 import { Rng } from "../../core/rng.ts";
 import type {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Ev } from "../../core/ledger.ts";
-import { FAULT_NOT_PRESENT, OK, READ, WRITE } from "../../core/machine.ts";
-import { SIZE_1G, SIZE_4K } from "../../core/pte.ts";
+import { FAULT_NOT_PRESENT, OK, READ, WRITE } from "../../core/machine/index.ts";
+import { SIZE_1G, SIZE_4K } from "../../core/machine/pte.ts";
 import type { StrategyModule } from "../../strategies/api.ts";
 import noDirectMap from "../../strategies/no-direct-map.ts";
 import unprotected from "../../strategies/unprotected.ts";

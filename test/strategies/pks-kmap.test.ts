@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { runSimulation } from "../../core/engine.ts";
 import { Cat } from "../../core/ledger.ts";
-import { DEFAULT_MACHINE, FAULT_PKEY, OK, READ, WRITE } from "../../core/machine.ts";
-import { pkrsRights } from "../../core/pkrs.ts";
+import { DEFAULT_MACHINE, FAULT_PKEY, OK, READ, WRITE } from "../../core/machine/index.ts";
+import { pkrsRights } from "../../core/machine/pkrs.ts";
 import { loadProfile } from "../../core/profile.ts";
 import pksKmap from "../../strategies/pks-kmap.ts";
 import { defineWorkload, type Operation } from "../../workloads/api.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { OK, READ, WRITE } from "../../core/machine.ts";
+import { OK, READ, WRITE } from "../../core/machine/index.ts";
 import kmapLocalRange from "../../strategies/kmap-local-range.ts";
 import pksKmap from "../../strategies/pks-kmap.ts";
 import { BUILTIN_STRATEGIES } from "../../strategies/registry.ts";

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { lazyMaxPages } from "../../core/kernel/vmalloc.ts";
-import { FAULT_NOT_PRESENT, FAULT_WRITE_PROTECT, OK, READ, WRITE } from "../../core/machine.ts";
+import {
+  FAULT_NOT_PRESENT,
+  FAULT_WRITE_PROTECT,
+  OK,
+  READ,
+  WRITE,
+} from "../../core/machine/index.ts";
 import vmapAlias from "../../strategies/vmap-alias.ts";
 import { events, moved, setUp } from "./helpers.ts";
 

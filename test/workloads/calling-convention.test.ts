@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runSimulation } from "../../core/engine.ts";
-import { DEFAULT_MACHINE } from "../../core/machine.ts";
+import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import { loadProfile } from "../../core/profile.ts";
 import { BUILTIN_STRATEGIES } from "../../strategies/registry.ts";
 import { BUILTIN_WORKLOADS, resolveWorkloadParams } from "../../workloads/registry.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runSimulation } from "../../core/engine.ts";
-import { DEFAULT_MACHINE, type MachineConfig } from "../../core/machine.ts";
+import { DEFAULT_MACHINE, type MachineConfig } from "../../core/machine/index.ts";
 import { loadProfile } from "../../core/profile.ts";
 import unprotected from "../../strategies/unprotected.ts";
 import type { WorkloadModule } from "../../workloads/api.ts";

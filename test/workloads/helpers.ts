@@ -1,5 +1,5 @@
 import { type RunResult, type RunSpec, runSimulation } from "../../core/engine.ts";
-import { DEFAULT_MACHINE } from "../../core/machine.ts";
+import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import { loadProfile } from "../../core/profile.ts";
 import { Rng } from "../../core/rng.ts";
 import type { OptionValues, StrategyModule } from "../../strategies/api.ts";

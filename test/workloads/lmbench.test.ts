@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runSimulation } from "../../core/engine.ts";
-import { DEFAULT_MACHINE } from "../../core/machine.ts";
+import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import { loadProfile } from "../../core/profile.ts";
 import type { StrategyModule } from "../../strategies/api.ts";
 import pksKmap from "../../strategies/pks-kmap.ts";

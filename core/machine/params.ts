@@ -6,8 +6,8 @@
  * TLB geometry defaults come from the cost profile (the profile names the CPU it models
  * and cites each size); the other defaults are DEFAULT_MACHINE's.
  */
-import { UserInputError, unknownChoiceError } from "./errors.ts";
-import type { CostProfile } from "./profile.ts";
+import { UserInputError, unknownChoiceError } from "../errors.ts";
+import type { CostProfile } from "../profile.ts";
 
 /** How a multi-CPU TLB flush orders the local flush and the remote IPIs. */
 export const FLUSH_MODES = ["serial", "concurrent"] as const;

@@ -1,7 +1,11 @@
-/** validateMachineConfig checks every field against its spec in core/machine-params.ts. */
+/** validateMachineConfig checks every field against its spec in core/machine/params.ts. */
 import { describe, expect, it } from "vitest";
-import { DEFAULT_MACHINE, type MachineConfig, validateMachineConfig } from "../../core/machine.ts";
-import { MACHINE_PARAMS } from "../../core/machine-params.ts";
+import {
+  DEFAULT_MACHINE,
+  type MachineConfig,
+  validateMachineConfig,
+} from "../../../core/machine/index.ts";
+import { MACHINE_PARAMS } from "../../../core/machine/params.ts";
 
 const bad = (patch: Record<string, unknown>) => () =>
   validateMachineConfig({ ...DEFAULT_MACHINE, ...patch } as unknown as MachineConfig);

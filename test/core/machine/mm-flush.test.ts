@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { Cat, Ev } from "../../core/ledger.ts";
-import { type Machine, READ } from "../../core/machine.ts";
-import { pkrsWith, pksInitValue } from "../../core/pkrs.ts";
-import { PAGE, smallMachine } from "./helpers.ts";
+import { Cat, Ev } from "../../../core/ledger.ts";
+import { type Machine, READ } from "../../../core/machine/index.ts";
+import { pkrsWith, pksInitValue } from "../../../core/machine/pkrs.ts";
+import { PAGE, smallMachine } from "../helpers.ts";
 
 /** Runs a thread of address space `mm` on `cpu` (switch_mm loads it there). */
 function runMm(machine: Machine, cpu: number, mm: number) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Ev } from "../../core/ledger.ts";
+import { Ev } from "../../../core/ledger.ts";
 import {
   FAULT_NX,
   FAULT_PKEY,
@@ -8,10 +8,10 @@ import {
   OK,
   READ,
   WRITE,
-} from "../../core/machine.ts";
-import { MSR_IA32_PKRS, pkrsRights, pkrsWith, pksInitValue } from "../../core/pkrs.ts";
-import { PTE_NX, PTE_PRESENT, PTE_WRITABLE, toX86Pte, withKey } from "../../core/pte.ts";
-import { PAGE, smallMachine } from "./helpers.ts";
+} from "../../../core/machine/index.ts";
+import { MSR_IA32_PKRS, pkrsRights, pkrsWith, pksInitValue } from "../../../core/machine/pkrs.ts";
+import { PTE_NX, PTE_PRESENT, PTE_WRITABLE, toX86Pte, withKey } from "../../../core/machine/pte.ts";
+import { PAGE, smallMachine } from "../helpers.ts";
 
 const KEY = 1;
 

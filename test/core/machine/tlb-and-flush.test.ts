@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { Cat, Ev } from "../../core/ledger.ts";
-import { FAULT_NOT_PRESENT, KMAP_LOCAL_MAX_NESTING, OK, READ, WRITE } from "../../core/machine.ts";
+import { Cat, Ev } from "../../../core/ledger.ts";
+import {
+  FAULT_NOT_PRESENT,
+  KMAP_LOCAL_MAX_NESTING,
+  OK,
+  READ,
+  WRITE,
+} from "../../../core/machine/index.ts";
 import {
   PAGE_KERNEL,
   PTE_PRESENT,
@@ -8,9 +14,9 @@ import {
   SIZE_1G,
   SIZE_2M,
   SIZE_4K,
-} from "../../core/pte.ts";
-import { Tlb } from "../../core/tlb.ts";
-import { PAGE, smallMachine } from "./helpers.ts";
+} from "../../../core/machine/pte.ts";
+import { Tlb } from "../../../core/machine/tlb.ts";
+import { PAGE, smallMachine } from "../helpers.ts";
 
 describe("TLB (per CPU, per page size, LRU)", () => {
   it("keeps a stale entry usable after the PTE is cleared, until INVLPG (no flush, no effect)", () => {

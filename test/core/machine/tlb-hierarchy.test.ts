@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { Cat, Ev } from "../../core/ledger.ts";
-import { READ } from "../../core/machine.ts";
-import { SIZE_1G, SIZE_2M, SIZE_4K } from "../../core/pte.ts";
-import { Rng } from "../../core/rng.ts";
-import { Tlb } from "../../core/tlb.ts";
-import { smallMachine } from "./helpers.ts";
+import { Cat, Ev } from "../../../core/ledger.ts";
+import { READ } from "../../../core/machine/index.ts";
+import { SIZE_1G, SIZE_2M, SIZE_4K } from "../../../core/machine/pte.ts";
+import { Tlb } from "../../../core/machine/tlb.ts";
+import { Rng } from "../../../core/rng.ts";
+import { smallMachine } from "../helpers.ts";
 
 /** Fully associative levels so that eviction order is LRU, not set placement. */
 const tiny = () =>

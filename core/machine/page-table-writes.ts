@@ -1,0 +1,252 @@
+/**
+ * Page-table writes, each charged: set_pte_at()/pte_clear() on vmalloc, fixmap and pkmap
+ * addresses (no flush: the caller flushes), and the direct map's CPA core: a large leaf
+ * split one level with its flush_tlb_all() under pgd_lock, an attribute change over a
+ * range (splitting only the leaves it does not cover whole), and memremap_pages() creating
+ * a device range's entries with their key or protection.
+ */
+import { Cat, Ev } from "../ledger.ts";
+import {
+  CHUNK_MASK,
+  CHUNK_PAGES,
+  CHUNK_SHIFT,
+  VMALLOC_CHUNK_MASK,
+  VMALLOC_CHUNK_PAGES,
+  VMALLOC_CHUNK_SHIFT,
+} from "./page-tables.ts";
+import {
+  PAGE_KERNEL,
+  PTE_PKEY_MASK,
+  PTE_PKEY_SHIFT,
+  PTE_PRESENT,
+  PTE_WRITABLE,
+  SIZE_1G,
+  SIZE_4K,
+  SIZE_SHIFT,
+} from "./pte.ts";
+import { Shootdown } from "./shootdown.ts";
+
+/** Layer 8 of the machine: charged PTE writes and the direct map's CPA (splits flush). */
+export class PageTableWrites extends Shootdown {
+  #ensurePtePage(cpu: number, vpn: number): void {
+    const table = (vpn - this.vmallocBase) >>> 9;
+    if (this.vmallocPtePage[table]) return;
+    this.vmallocPtePage[table] = 1;
+    this.ledger.count(Ev.pt_allocs);
+    this.ledger.charge(cpu, Cat.pt_alloc, this.param.page_alloc_cycles);
+  }
+
+  /**
+   * set_pte_at() on a vmalloc or fixmap vpn: no TLB flush (the entry was not present, and
+   * x86 never caches not-present entries). Allocates the PTE page on first use in vmalloc.
+   */
+  setKernelPte(cpu: number, vpn: number, pfn: number, pte: number): void {
+    if (vpn < this.pages) throw new Error("setKernelPte: use changeDirectMap for the direct map");
+    if (vpn >= this.vaLimit)
+      throw new RangeError(`vpn ${vpn} is outside the modelled address space`);
+    if (pfn < 0 || pfn >= this.pages) throw new RangeError(`pfn ${pfn} is outside physical memory`);
+    const old = this.pteOf(vpn);
+    if (old & PTE_PRESENT) this.noteStale(cpu, vpn, this.walkPfn);
+    if (this.isVmalloc(vpn)) {
+      this.#ensurePtePage(cpu, vpn);
+      const index = vpn - this.vmallocBase;
+      let chunk = this.vmallocPtes[index >>> VMALLOC_CHUNK_SHIFT];
+      if (chunk === undefined) {
+        chunk = new Int32Array(VMALLOC_CHUNK_PAGES * 2);
+        this.vmallocPtes[index >>> VMALLOC_CHUNK_SHIFT] = chunk;
+      }
+      const slot = (index & VMALLOC_CHUNK_MASK) << 1;
+      chunk[slot] = pte;
+      chunk[slot + 1] = pfn;
+    } else if (vpn >= this.fixmapBase) {
+      const index = vpn - this.fixmapBase;
+      this.fixmapPte[index] = pte;
+      this.fixmapPfn[index] = pfn;
+    } else if (vpn >= this.pkmapBase) {
+      const index = vpn - this.pkmapBase;
+      this.pkmapPte[index] = pte;
+      this.pkmapPfn[index] = pfn;
+    } else {
+      throw new RangeError(`vpn ${vpn} is not a kernel mapping the model holds`);
+    }
+    this.ledger.count(Ev.pte_writes);
+    this.ledger.charge(cpu, Cat.pte_write, this.param.pte_write_cycles);
+  }
+
+  /** pte_clear() on a vmalloc or fixmap vpn. No flush: TLBs may keep the old entry. */
+  clearKernelPte(cpu: number, vpn: number): void {
+    const old = this.pteOf(vpn);
+    if (old & PTE_PRESENT) this.noteStale(cpu, vpn, this.walkPfn);
+    if (this.isVmalloc(vpn)) {
+      const index = vpn - this.vmallocBase;
+      const chunk = this.vmallocPtes[index >>> VMALLOC_CHUNK_SHIFT];
+      if (chunk !== undefined) chunk[(index & VMALLOC_CHUNK_MASK) << 1] = 0;
+    } else if (vpn >= this.fixmapBase && vpn < this.vaLimit) {
+      this.fixmapPte[vpn - this.fixmapBase] = 0;
+    } else if (vpn >= this.pkmapBase && vpn < this.fixmapBase) {
+      this.pkmapPte[vpn - this.pkmapBase] = 0;
+    } else {
+      throw new Error("clearKernelPte: not a vmalloc or fixmap address");
+    }
+    this.ledger.count(Ev.pte_writes);
+    this.ledger.charge(cpu, Cat.pte_write, this.param.pte_write_cycles);
+  }
+
+  /**
+   * Splits the direct-map large leaf covering `pfn` one level (1G→2M or 2M→4K), as
+   * __split_large_page does: allocate a page-table page, install it, then flush_tlb_all()
+   * (IPI to every CPU) under pgd_lock. 6.1 never merges it back.
+   */
+  splitDirectMap(cpu: number, pfn: number): void {
+    const size = this.directLeafSize(pfn);
+    if (size === SIZE_4K) return;
+    const lock = this.lockId("pgd_lock");
+    // split_large_page() allocates the new table page (alloc_pages(GFP_KERNEL, 0)) before
+    // __split_large_page() takes pgd_lock (arch/x86/mm/pat/set_memory.c).
+    this.ledger.count(Ev.pt_allocs);
+    this.ledger.charge(cpu, Cat.pt_alloc, this.param.page_alloc_cycles);
+    this.acquire(cpu, lock);
+    if (size === SIZE_1G) {
+      this.split1g[pfn >>> 18] = 1;
+      this.ledger.count(Ev.direct_map_splits_1g);
+    } else {
+      this.split2m[pfn >>> 9] = 1;
+      this.ledger.count(Ev.direct_map_splits_2m);
+    }
+    this.ledger.count(Ev.direct_map_splits);
+    this.ledger.count(Ev.pte_writes);
+    this.ledger.charge(cpu, Cat.pte_write, this.param.pte_write_cycles);
+    this.flushTlbAll(cpu);
+    this.release(cpu, lock);
+  }
+
+  /**
+   * Changes direct-map attributes of `count` pages from `pfn` (the CPA core,
+   * __change_page_attr): a large leaf is kept only when the change covers all of it,
+   * otherwise it is split first (with its flush). Does not flush for the attribute change
+   * itself: callers flush (set_memory_*) or not (set_direct_map_*_noflush).
+   * `set` and `clear` are PTE bits; `key` replaces the protection key when given.
+   */
+  changeDirectMap(
+    cpu: number,
+    pfn: number,
+    count: number,
+    change: { set?: number; clear?: number; key?: number },
+  ): void {
+    if (pfn < 0 || count < 1 || pfn + count > this.pages) {
+      throw new RangeError(`direct-map change [${pfn}, ${pfn + count}) is outside physical memory`);
+    }
+    // High pages have no linear mapping to change: set_memory.c's page-array and
+    // __set_pages_p/np paths skip PageHighMem pages (arch/x86/mm/pat/set_memory.c).
+    if (pfn >= this.lowmemPages) return;
+    if (pfn + count > this.lowmemPages) count = this.lowmemPages - pfn;
+    const set = change.set ?? 0;
+    let clear = change.clear ?? 0;
+    let setBits = set;
+    if (change.key !== undefined) {
+      if (!Number.isInteger(change.key) || change.key < 0 || change.key > 15) {
+        throw new RangeError(`protection key ${change.key} is outside 0..15`);
+      }
+      clear |= PTE_PKEY_MASK;
+      setBits |= change.key << PTE_PKEY_SHIFT;
+    }
+    let page = pfn;
+    const end = pfn + count;
+    while (page < end) {
+      const size = this.directLeafSize(page);
+      const span = 1 << SIZE_SHIFT[size];
+      const leafStart = page - (page % span);
+      const current = this.directPte(page);
+      const wanted = (current & ~clear) | setBits;
+      if (wanted === current) {
+        // Same protection: nothing to change and no reason to split.
+        page = Math.min(leafStart + span, end);
+        continue;
+      }
+      if (size !== SIZE_4K && (leafStart < pfn || leafStart + span > end)) {
+        this.splitDirectMap(cpu, page);
+        continue; // re-examine at the smaller size
+      }
+      // One leaf write covers the whole leaf.
+      for (let p = leafStart; p < leafStart + span; p++) this.#setDirect(cpu, p, wanted);
+      this.ledger.count(Ev.pte_writes);
+      this.ledger.charge(cpu, Cat.pte_write, this.param.pte_write_cycles);
+      page = leafStart + span;
+    }
+  }
+
+  /**
+   * memremap_pages() → arch_add_memory() → init_memory_mapping(start, end, pgprot) for a
+   * device range (PMEM): its direct-map entries are created with `change` applied (a pkey
+   * with Weiny v10's "memremap_pages: Set PKS pkey in PTEs if requested", read-only, or not
+   * present), as large as the range's alignment allows (split_mem_range(): 2M leaves, 4K at
+   * unaligned ends, 1G only for a whole GiB). Nothing existing is split and nothing is
+   * flushed: the entries are new. The model keeps device pages inside its physical page
+   * array, so the rest of the covering GiB is mapped with 2M leaves from then on.
+   * One PTE write is charged per leaf created.
+   */
+  memremapPages(
+    cpu: number,
+    pfn: number,
+    count: number,
+    change: { set?: number; clear?: number; key?: number },
+  ): void {
+    if (pfn < 0 || count < 1 || pfn + count > this.pages) {
+      throw new RangeError(`device range [${pfn}, ${pfn + count}) is outside physical memory`);
+    }
+    // No linear mapping is created above low memory (HIGHMEM): the range is reached by kmap.
+    if (pfn >= this.lowmemPages) return;
+    if (pfn + count > this.lowmemPages) count = this.lowmemPages - pfn;
+    const end = pfn + count;
+    let clear = change.clear ?? 0;
+    let setBits = change.set ?? 0;
+    if (change.key !== undefined) {
+      clear |= PTE_PKEY_MASK;
+      setBits |= change.key << PTE_PKEY_SHIFT;
+    }
+    for (let g = pfn >>> 18; g <= (end - 1) >>> 18; g++) {
+      const start1g = g << 18;
+      if (start1g < pfn || start1g + (1 << 18) > end) this.split1g[g] = 1;
+    }
+    for (let m = pfn >>> 9; m <= (end - 1) >>> 9; m++) {
+      const start2m = m << 9;
+      if (this.split1g[start2m >>> 18] && (start2m < pfn || start2m + 512 > end)) {
+        this.split2m[m] = 1;
+      }
+    }
+    let page = pfn;
+    while (page < end) {
+      const span = 1 << SIZE_SHIFT[this.directLeafSize(page)];
+      const leafEnd = Math.min(page - (page % span) + span, end);
+      for (let p = page; p < leafEnd; p++) {
+        this.#setDirect(cpu, p, (this.directPte(p) & ~clear) | setBits);
+      }
+      this.ledger.count(Ev.pte_writes);
+      this.ledger.charge(cpu, Cat.pte_write, this.param.pte_write_cycles);
+      page = leafEnd;
+    }
+  }
+
+  #setDirect(cpu: number, pfn: number, pte: number): void {
+    const old = this.directPte(pfn);
+    if (old === pte) return;
+    if (this.isWatched(pfn)) {
+      const oldWritable = (old & (PTE_PRESENT | PTE_WRITABLE)) === (PTE_PRESENT | PTE_WRITABLE);
+      const newWritable = (pte & (PTE_PRESENT | PTE_WRITABLE)) === (PTE_PRESENT | PTE_WRITABLE);
+      const oldKey = (old & PTE_PKEY_MASK) >>> PTE_PKEY_SHIFT;
+      const newKey = (pte & PTE_PKEY_MASK) >>> PTE_PKEY_SHIFT;
+      if (oldWritable !== newWritable || oldKey !== newKey) {
+        this.accrueAllExposure();
+        if (oldWritable) this.watchedWritable[oldKey]--;
+        if (newWritable) this.watchedWritable[newKey]++;
+        if (oldWritable && !newWritable) this.noteStale(cpu, pfn, pfn);
+      }
+    }
+    let chunk = this.directPtes[pfn >>> CHUNK_SHIFT];
+    if (chunk === undefined) {
+      chunk = new Uint32Array(CHUNK_PAGES);
+      this.directPtes[pfn >>> CHUNK_SHIFT] = chunk;
+    }
+    chunk[pfn & CHUNK_MASK] = pte ^ PAGE_KERNEL;
+  }
+}
