@@ -24,7 +24,7 @@ const ENTRY_POINTS = {
   main: "reports/cli/main.ts",
   // Named like the tsx shim next to the sources, so that `new URL("./cell-worker.mjs",
   // import.meta.url)` finds the bundled worker when it runs from the bundle.
-  "cell-worker": "reports/cli/cell-worker.ts",
+  "cell-worker": "reports/run/cell-worker.ts",
 };
 /** Bundles (of other source states) kept whatever their age. */
 const KEEP = 3;

@@ -16,10 +16,11 @@ import { type EmailStyle, FORMATS, metricsByName } from "../render/common.ts";
 import { type Format, type RenderOptions, rendererFor } from "../render/index.ts";
 import { writePngCharts } from "../render/png.ts";
 import { buildResults, loadResults, type ResultDocument } from "../results.ts";
-import { type CompareFlags, mergeCompareOptions, splitList } from "./config.ts";
-import { estimateLine, LONG_RUN_SEED_RUNS } from "./estimate.ts";
-import { gitCommit, resolveComparison, runContext } from "./plan.ts";
-import { allCells, autoJobs, probeMsPerSeedRun, runCells } from "./threads.ts";
+import { allCells, probeMsPerSeedRun, runCells } from "../run/cells.ts";
+import { type CompareFlags, mergeCompareOptions, splitList } from "../run/config.ts";
+import { estimateLine, LONG_RUN_SEED_RUNS } from "../run/estimate.ts";
+import { gitCommit, resolveComparison, runContext } from "../run/plan.ts";
+import { autoJobs } from "../run/pool.ts";
 
 /** Format implied by an output file's extension, if any (png: charts, into a directory). */
 export const EXTENSION_FORMATS: Readonly<Record<string, Format | "png">> = {

@@ -19,11 +19,17 @@ import { modelHash } from "../provenance.ts";
 import { PRIMARY_METRIC, SHOWN_METRICS } from "../render/common.ts";
 import { renderSweep, SWEEP_FORMATS, type SweepPoint, sweepProvenance } from "../render/sweep.ts";
 import { buildResults, type ResolvedConfig, SWEEP_JSON_VERSION } from "../results.ts";
+import { allCells, probeMsPerSeedRun, runCells } from "../run/cells.ts";
+import {
+  type CompareFlags,
+  mergeCompareOptions,
+  parseAssignment,
+  splitList,
+} from "../run/config.ts";
+import { checkRunFits, estimateLine, LONG_RUN_SEED_RUNS } from "../run/estimate.ts";
+import { gitCommit, type ResolvedComparison, resolveComparison, runContext } from "../run/plan.ts";
+import { autoJobs } from "../run/pool.ts";
 import { emit, outputFormat, reportFailedCells } from "./compare.ts";
-import { type CompareFlags, mergeCompareOptions, parseAssignment, splitList } from "./config.ts";
-import { checkRunFits, estimateLine, LONG_RUN_SEED_RUNS } from "./estimate.ts";
-import { gitCommit, type ResolvedComparison, resolveComparison, runContext } from "./plan.ts";
-import { allCells, autoJobs, probeMsPerSeedRun, runCells } from "./threads.ts";
 
 /** Flags of `pkslab sweep`: the compare flags plus the swept parameters. */
 export interface SweepFlags extends CompareFlags {

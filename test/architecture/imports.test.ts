@@ -50,7 +50,7 @@ describe("import direction", () => {
 
   it("reads the real graph: every source, and edges the tree is known to have", () => {
     expect(files.has("core/engine.ts")).toBe(true);
-    expect(files.has("reports/cli/cell-worker.mjs")).toBe(true);
+    expect(files.has("reports/run/cell-worker.mjs")).toBe(true);
     const has = (from: string, to: string) => edges.some((e) => e.from === from && e.to === to);
     // A value import, a multi-line type import, a re-export, each resolved from its folder.
     expect(has("core/engine.ts", "core/contract/stray.ts")).toBe(true);
