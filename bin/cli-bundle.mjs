@@ -25,6 +25,10 @@ const ENTRY_POINTS = {
   // Named like the tsx shim next to the sources, so that `new URL("./cell-worker.mjs",
   // import.meta.url)` finds the bundled worker when it runs from the bundle.
   "cell-worker": "reports/run/cell-worker.ts",
+  // The analyses' task modules the worker imports (taskModule in reports/run/tasks.ts
+  // finds them as ./<name>.mjs beside the bundle's chunks).
+  "validate-case": "reports/validate/validate-case.ts",
+  "claims-run": "reports/claims/claims-run.ts",
 };
 /** Bundles (of other source states) kept whatever their age. */
 const KEEP = 3;

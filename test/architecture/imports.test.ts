@@ -66,7 +66,7 @@ describe("import direction", () => {
     expect(has("examples/set-memory-ro.ts", "strategies/counterfactual/set-memory-ro.ts")).toBe(
       true,
     );
-    expect(has("reports/claims/evaluate.ts", "strategies/counterfactual/index.ts")).toBe(true);
+    expect(has("reports/claims/plan.ts", "strategies/counterfactual/index.ts")).toBe(true);
     // Every edge inside the tree names a file that exists.
     const dangling = edges
       .filter((e) => SOURCE_DIRS.some((dir) => e.to.startsWith(`${dir}/`)))
