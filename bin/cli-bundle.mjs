@@ -29,6 +29,7 @@ const ENTRY_POINTS = {
   // finds them as ./<name>.mjs beside the bundle's chunks).
   "validate-case": "reports/validate/validate-case.ts",
   "claims-run": "reports/claims/claims-run.ts",
+  "replay-cell": "reports/replay/replay-cell.ts",
 };
 /** Bundles (of other source states) kept whatever their age. */
 const KEEP = 3;
