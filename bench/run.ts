@@ -21,7 +21,8 @@
  *   typed-array loop run in this process: end-to-end simulated accesses per second of the
  *   default comparison (also per workload) as a share of the raw loop; the default compare's
  *   wall time with start-up (start-up apart); compare --sensitivity on the default matrix;
- *   claims; validate; replay of the excerpt repeated to 400,000 and 4,000,000 lines (a
+ *   claims; validate; the speed-up of --jobs on validate and claims (outputs compared);
+ *   replay of the excerpt repeated to 400,000 and 4,000,000 lines (a
  *   synthetic trace; peak RSS of both); the speed-up of 2 threads on a 200-cell sweep with
  *   identical outputs; machine state per simulated page. `--limit <s>` stops a long child
  *   (default 900 s; a stopped one is NOT MET). Printed as a table of its own; the JSON rows
@@ -60,9 +61,9 @@ import {
 } from "../core/machine/index.ts";
 import { loadProfile } from "../core/profile.ts";
 import { Rng } from "../core/rng.ts";
-import { mergeCompareOptions } from "../reports/cli/config.ts";
-import { resolveComparison, runResolved } from "../reports/cli/plan.ts";
-import { autoJobs } from "../reports/cli/threads.ts";
+import { mergeCompareOptions } from "../reports/run/config.ts";
+import { resolveComparison, runResolved } from "../reports/run/plan.ts";
+import { autoJobs } from "../reports/run/pool.ts";
 import { BUILTIN_STRATEGIES } from "../strategies/registry.ts";
 import { BUILTIN_WORKLOADS, resolveWorkloadParams } from "../workloads/registry.ts";
 import { measureProcess, median, scopeOf, strategyBench } from "./harness.ts";
@@ -640,6 +641,34 @@ async function targetsSection(): Promise<void> {
   const validates: number[] = [];
   for (let i = 0; i < reps; i++) validates.push(once(["validate", "--format", "json"]));
   target("validate", median(validates), "s", { atMost: 1 }, `median of ${reps}`);
+
+  // --jobs on validate and claims (the runner of reports/run): interleaved, outputs compared.
+  for (const command of ["validate", "claims"]) {
+    const walls: Record<string, number[]> = { many: [], one: [] };
+    let same = true;
+    for (let i = 0; i < reps; i++) {
+      const outs = (["many", "one"] as const).map((which) => {
+        const jobs = which === "many" ? String(Math.max(2, cores)) : "1";
+        const out = measureProcess(
+          ["bin/pkslab.mjs", command, "--format", "json", "--jobs", jobs],
+          ROOT,
+          {},
+          LIMIT_S * 1000,
+        );
+        walls[which].push(out.status === 0 ? out.wallMs : Number.NaN);
+        return out.stdout;
+      });
+      same &&= outs[0] === outs[1];
+    }
+    add(
+      "targets",
+      `${command}, --jobs ${Math.max(2, cores)} vs --jobs 1`,
+      median(walls.one) / median(walls.many),
+      "x",
+      `medians of ${reps}: ${format(median(walls.many) / 1000)} s vs ${format(median(walls.one) / 1000)} s; outputs ${same ? "identical" : "DIFFER"}; load ${loadavg()[0].toFixed(2)}`,
+    );
+    targets.push(rows[rows.length - 1]);
+  }
 
   // Replay: the excerpt's events repeated to 400,000 and to 4,000,000 lines.
   const dir = mkdtempSync(join(tmpdir(), "pkslab-bench-trace-"));

@@ -24,7 +24,12 @@ const ENTRY_POINTS = {
   main: "reports/cli/main.ts",
   // Named like the tsx shim next to the sources, so that `new URL("./cell-worker.mjs",
   // import.meta.url)` finds the bundled worker when it runs from the bundle.
-  "cell-worker": "reports/cli/cell-worker.ts",
+  "cell-worker": "reports/run/cell-worker.ts",
+  // The analyses' task modules the worker imports (taskModule in reports/run/tasks.ts
+  // finds them as ./<name>.mjs beside the bundle's chunks).
+  "validate-case": "reports/validate/validate-case.ts",
+  "claims-run": "reports/claims/claims-run.ts",
+  "replay-cell": "reports/replay/replay-cell.ts",
 };
 /** Bundles (of other source states) kept whatever their age. */
 const KEEP = 3;

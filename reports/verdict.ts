@@ -8,7 +8,12 @@
  */
 import type { CellResult } from "../core/compare.ts";
 import { PARAMETER_METRIC_PREFIX } from "../core/metrics.ts";
-import type { CellReport, OverallVerdict, PairedVerdict, UnverifiedBasis } from "./results.ts";
+import type {
+  CellReport,
+  OverallVerdict,
+  PairedVerdict,
+  UnverifiedBasis,
+} from "./result-schema.ts";
 import { median, PAIRED_METHOD, type PairedChange, pairedLogs, pairedRatio } from "./stats.ts";
 
 /** The primary metric of every verdict: steady-state cycles per workload operation. */

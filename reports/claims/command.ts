@@ -5,7 +5,7 @@
  *
  *   pkslab claims [--format table|markdown|email|json] [--out <file>] [--claims <file>...]
  *                 [--no-builtin] [--no-robustness] [--profile <name|file>] [--cpus <n>]
- *                 [--seeds <n>]
+ *                 [--seeds <n>] [--jobs <n>]
  */
 import { type Command, Option } from "commander";
 import { z } from "zod";
@@ -13,8 +13,10 @@ import { writeFileAtomic } from "../../core/atomic-write.ts";
 import { UserInputError } from "../../core/errors.ts";
 import { loadProfile } from "../../core/profile.ts";
 import { choice, flag, outPath, parseFlags, text, texts, wholeNumber } from "../flag-schema.ts";
+import { AUTO_PARALLEL_SEED_RUNS } from "../run/pool.ts";
+import { startProgress } from "../run/progress.ts";
 import { type Claim, LSFMM_CLAIMS } from "./claims.ts";
-import { DEFAULT_CLAIMS_CPUS, evaluateClaims } from "./evaluate.ts";
+import { type ClaimsReport, DEFAULT_CLAIMS_CPUS, evaluateClaims } from "./evaluate.ts";
 import { CLAIMS_FORMATS, claimsProvenance, renderClaims } from "./render.ts";
 import { loadClaimsFile } from "./user.ts";
 
@@ -38,6 +40,7 @@ export const claimsFlagsSchema = z.object({
   profile: text().optional(),
   cpus: wholeNumber(2, 256),
   seeds: wholeNumber(1, 30),
+  jobs: wholeNumber(1).optional(),
 });
 
 /** Adds the `claims` subcommand to the main program. */
@@ -67,6 +70,10 @@ export function registerClaimsCommand(program: Command): void {
         1,
       ),
     )
+    .option(
+      "--jobs <n>",
+      `threads that run the cells: this one and n - 1 workers (default: every core for ${AUTO_PARALLEL_SEED_RUNS} or more seed runs, which the robustness sweep has; else 1); results do not depend on it`,
+    )
     .action(async (raw: unknown) => {
       const flags = parseFlags(claimsFlagsSchema, raw);
       const { format, out } = flags;
@@ -83,19 +90,23 @@ export function registerClaimsCommand(program: Command): void {
         ids.add(claim.id);
       }
       const started = Date.now();
-      const report = evaluateClaims({
-        claims,
-        config: {
-          profile: loadProfile(flags.profile),
-          cpus: flags.cpus,
-          seeds: Array.from({ length: flags.seeds }, (_, i) => i + 1),
-        },
-        robustness: flags.robustness,
-        onVariant: (done, total) => {
-          if (process.stderr.isTTY) process.stderr.write(`\rclaims: robustness ${done}/${total}`);
-        },
-      });
-      if (process.stderr.isTTY && flags.robustness) process.stderr.write("\n");
+      const bar = await startProgress("claims", "runs");
+      let report: ClaimsReport;
+      try {
+        report = await evaluateClaims({
+          claims,
+          config: {
+            profile: loadProfile(flags.profile),
+            cpus: flags.cpus,
+            seeds: Array.from({ length: flags.seeds }, (_, i) => i + 1),
+          },
+          robustness: flags.robustness,
+          ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
+          onProgress: (done, total) => bar.update(done, total),
+        });
+      } finally {
+        bar.stop();
+      }
       const text = renderClaims(
         report,
         format,

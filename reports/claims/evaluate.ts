@@ -8,17 +8,14 @@ import { createHash } from "node:crypto";
 import { type CellResult, type ComparisonPlan, runComparison } from "../../core/compare.ts";
 import { placeRegion } from "../../core/engine.ts";
 import { Vmalloc } from "../../core/kernel/vmalloc.ts";
-import { DEFAULT_MACHINE, Machine } from "../../core/machine/index.ts";
-import { type CostProfile, loadProfile, overrideProfile } from "../../core/profile.ts";
+import { Machine } from "../../core/machine/index.ts";
+import type { CostProfile } from "../../core/profile.ts";
 import { Rng } from "../../core/rng.ts";
 import type { StrategyModule } from "../../strategies/api.ts";
-import { COUNTERFACTUAL_STRATEGIES } from "../../strategies/counterfactual/index.ts";
-import { BUILTIN_STRATEGIES, resolveStrategyOptions } from "../../strategies/registry.ts";
-import type { WorkloadModule } from "../../workloads/api.ts";
-import { BUILTIN_WORKLOADS, resolveWorkloadParams } from "../../workloads/registry.ts";
 import { canonicalJson } from "../provenance.ts";
+import { autoJobs, runTasks, type SharedTask } from "../run/pool.ts";
+import { taskModule } from "../run/tasks.ts";
 import {
-  CLAIM_WORKLOADS,
   type Claim,
   type ClaimCell,
   type ClaimDecision,
@@ -27,109 +24,32 @@ import {
   VERDICTS,
   type Verdict,
 } from "./claims.ts";
+import {
+  applyVariant,
+  CLAIM_WORKLOAD_PARAMS,
+  type ClaimRunInput,
+  type ClaimsConfig,
+  claimCells,
+  claimNeeds,
+  claimsPlan,
+  defaultClaimsConfig,
+  type ProfileVariant,
+  runClaimRun,
+} from "./plan.ts";
 
-/**
- * Strategies a claim may name: the built-ins and the counterfactuals (set-memory-ro,
- * page-address; strategies/counterfactual/).
- */
-export const CLAIM_STRATEGIES: Readonly<Record<string, StrategyModule>> = {
-  ...BUILTIN_STRATEGIES,
-  ...COUNTERFACTUAL_STRATEGIES,
-};
-
-/**
- * Small streams so that the robustness sweep (dozens of profile variants) stays within a
- * minute or two: each workload's own size parameter, reduced; everything else default.
- */
-export const CLAIM_WORKLOAD_PARAMS: Readonly<Record<string, Record<string, unknown>>> = {
-  "pmem-dax": { requests: 60 },
-  "pagetable-protect": { ops: 12 },
-  "btrfs-metadata": { searches: 10 },
-  "btrfs-debug-ro": { searches: 10 },
-  "pagecache-io": { requests: 30 },
-  "long-term-map": { records: 64 },
-  "cross-cpu-handoff": { items: 60 },
-  "preempt-migrate": { sections: 15 },
-  "xpfo-churn": { allocations: 40 },
-  "vmap-churn": { loops: 50 },
-};
-
-export interface ClaimsConfig {
-  readonly profile: CostProfile;
-  readonly cpus: number;
-  readonly seeds: readonly number[];
-}
-
-export const DEFAULT_CLAIMS_CPUS = 4;
-
-export function defaultClaimsConfig(profile: CostProfile = loadProfile()): ClaimsConfig {
-  return { profile, cpus: DEFAULT_CLAIMS_CPUS, seeds: [1] };
-}
-
-/** The workloads and strategies a set of claims reads. */
-export function claimNeeds(claims: readonly Claim[]): {
-  workloads: string[];
-  strategies: string[];
-} {
-  const workloads = new Set<string>();
-  const strategies = new Set<string>();
-  for (const claim of claims) {
-    for (const w of claim.workloads === "all" ? CLAIM_WORKLOADS : claim.workloads) workloads.add(w);
-    for (const s of claim.strategies) strategies.add(s);
-  }
-  const order = (list: readonly string[], set: Set<string>) => [
-    ...list.filter((x) => set.has(x)),
-    ...[...set].filter((x) => !list.includes(x)).sort(),
-  ];
-  return {
-    workloads: order(CLAIM_WORKLOADS, workloads),
-    strategies: order(Object.keys(CLAIM_STRATEGIES), strategies),
-  };
-}
-
-function workloadModule(name: string): WorkloadModule {
-  const module = (BUILTIN_WORKLOADS as Record<string, WorkloadModule>)[name];
-  if (!module) throw new Error(`claims: unknown workload ${name}`);
-  return module;
-}
-
-function strategyModule(name: string): StrategyModule {
-  const module = CLAIM_STRATEGIES[name];
-  if (!module) throw new Error(`claims: unknown strategy ${name}`);
-  return module;
-}
-
-/** The comparison plan of a set of claims (one shared run of every cell they read). */
-export function claimsPlan(claims: readonly Claim[], config: ClaimsConfig): ComparisonPlan {
-  const needs = claimNeeds(claims);
-  return {
-    strategies: needs.strategies.map((name) => {
-      const module = strategyModule(name);
-      return { module, options: resolveStrategyOptions(module) };
-    }),
-    workloads: needs.workloads.map((name) => {
-      const module = workloadModule(name);
-      return { module, params: resolveWorkloadParams(module, CLAIM_WORKLOAD_PARAMS[name] ?? {}) };
-    }),
-    seeds: config.seeds,
-    machine: { ...DEFAULT_MACHINE, cpus: config.cpus },
-    profile: config.profile,
-    strayEvery: 20,
-  };
-}
-
-/** The (workload, strategy) pairs the claims read: only those cells are run. */
-export function claimCells(claims: readonly Claim[]): Map<string, Set<string>> {
-  const pairs = new Map<string, Set<string>>();
-  for (const claim of claims) {
-    for (const w of claim.workloads === "all" ? CLAIM_WORKLOADS : claim.workloads) {
-      const set = pairs.get(w) ?? new Set<string>();
-      for (const s of claim.strategies) set.add(s);
-      pairs.set(w, set);
-    }
-  }
-  return pairs;
-}
+export {
+  applyVariant,
+  CLAIM_STRATEGIES,
+  CLAIM_WORKLOAD_PARAMS,
+  type ClaimsConfig,
+  claimCells,
+  claimNeeds,
+  claimsPlan,
+  DEFAULT_CLAIMS_CPUS,
+  defaultClaimsConfig,
+  type ProfileVariant,
+  withStrategyCosts,
+} from "./plan.ts";
 
 /** Runs the cells of the plan that the claims read, workload-major, in plan order. */
 export function runClaimCells(claims: readonly Claim[], plan: ComparisonPlan): CellResult[] {
@@ -238,15 +158,6 @@ export function decideAll(claims: readonly Claim[], results: ClaimResults): Clai
   });
 }
 
-/** One variant of the robustness sweep: profile values and strategy cost values changed. */
-export interface ProfileVariant {
-  readonly label: string;
-  /** Profile parameter values changed from the profile. */
-  readonly changes: Readonly<Record<string, number>>;
-  /** Strategy cost parameters changed, by strategy name (costs a strategy declares itself). */
-  readonly strategyCosts?: Readonly<Record<string, Readonly<Record<string, number>>>>;
-}
-
 /** Parameters that change no charged cycle (unit conversion only) are not swept. */
 const NOT_SWEPT = new Set(["clock_ghz"]);
 
@@ -317,31 +228,6 @@ export function sweepVariants(
   return variants;
 }
 
-/** A strategy module with some of its declared cost values replaced. */
-export function withStrategyCosts(
-  module: StrategyModule,
-  values: Readonly<Record<string, number>> | undefined,
-): StrategyModule {
-  if (!values || Object.keys(values).length === 0) return module;
-  const costs = { ...module.costs };
-  for (const [name, value] of Object.entries(values)) {
-    costs[name] = { ...costs[name], value, confidence: "unverified" };
-  }
-  return { ...module, costs };
-}
-
-/** Applies a variant to a plan: profile overrides and strategy cost overrides. */
-export function applyVariant(plan: ComparisonPlan, variant: ProfileVariant): ComparisonPlan {
-  return {
-    ...plan,
-    profile: overrideProfile(plan.profile, variant.changes),
-    strategies: plan.strategies.map((s) => ({
-      ...s,
-      module: withStrategyCosts(s.module, variant.strategyCosts?.[s.module.name]),
-    })),
-  };
-}
-
 /** A profile variant under which a verdict differs. */
 export interface Flip {
   readonly label: string;
@@ -393,9 +279,15 @@ export interface EvaluateOptions {
   readonly config?: ClaimsConfig;
   /** Run the robustness sweep (default true). */
   readonly robustness?: boolean;
-  readonly onVariant?: (done: number, total: number, label: string) => void;
+  /** Hears the runs of the claims' cells complete (every configuration and variant). */
+  readonly onProgress?: (done: number, total: number) => void;
   /** Other machine sizes to decide the claims on, with the robustness sweep (default [16]). */
   readonly alsoCpus?: readonly number[];
+  /**
+   * Threads that run the cells (`--jobs`); chosen from the number of seed runs as compare
+   * chooses it when absent (reports/run/pool.ts autoJobs). The report does not depend on it.
+   */
+  readonly jobs?: number;
 }
 
 /** The CPU counts the claims are also decided on (the default comparison runs 16 CPUs). */
@@ -404,22 +296,98 @@ export const DEFAULT_ALSO_CPUS: readonly number[] = [16];
 /** Bisection steps when locating the value at which a one-parameter variant flips a verdict. */
 const THRESHOLD_STEPS = 5;
 
+/** The worker-side module of a claims run (claims-run.ts). */
+const CLAIMS_RUN = taskModule(import.meta.url, "claims-run");
+
+/** One decision of claims: on a machine size, under a variant of the cost parameters. */
+interface ClaimsJob {
+  readonly claims: readonly Claim[];
+  readonly cpus: number;
+  readonly variant?: ProfileVariant;
+}
+
 /**
- * Where between the profile value and the variant's value the verdict of `claim` changes
- * (bisection on that claim's cells only). Undefined for joint corners.
+ * Decides each job's claims on its own plan. All the jobs' cells go to the runner at once
+ * (one task per workload of a job, its cells in plan order), so `jobs` threads share them;
+ * each job's cells come back in runClaimCells order, whatever thread ran them.
  */
-function threshold(
+async function decideJobs(
+  jobs: readonly ClaimsJob[],
+  config: ClaimsConfig,
+  threads: number | undefined,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ClaimDecision[][]> {
+  const plans = jobs.map((job) => {
+    const base = claimsPlan(job.claims, { ...config, cpus: job.cpus });
+    return job.variant ? applyVariant(base, job.variant) : base;
+  });
+  const tasks: SharedTask<CellResult[]>[] = [];
+  const owner: number[] = [];
+  let seedRuns = 0;
+  jobs.forEach((job, index) => {
+    const plan = plans[index];
+    const pairs = claimCells(job.claims);
+    for (const workload of plan.workloads) {
+      const wanted = pairs.get(workload.module.name);
+      const strategies = plan.strategies
+        .map((s) => s.module.name)
+        .filter((name) => wanted?.has(name));
+      if (strategies.length === 0) continue;
+      const costs = job.variant?.strategyCosts;
+      const input: ClaimRunInput = {
+        workload: workload.module.name,
+        strategies,
+        cpus: job.cpus,
+        seeds: plan.seeds,
+        profile: plan.profile,
+        ...(costs !== undefined ? { strategyCosts: costs } : {}),
+      };
+      tasks.push({
+        task: { kind: "module", module: CLAIMS_RUN, input },
+        here: () => runClaimRun(input),
+      });
+      owner.push(index);
+      seedRuns += strategies.length * plan.seeds.length;
+    }
+  });
+  const results = await runTasks(tasks, {
+    jobs: threads ?? autoJobs(seedRuns),
+    ...(onProgress ? { onDone: (done: number, total: number) => onProgress(done, total) } : {}),
+  });
+  const cells: CellResult[][] = jobs.map(() => []);
+  results.forEach((result, index) => {
+    cells[owner[index]].push(...result);
+  });
+  return jobs.map((job, index) => decideAll(job.claims, claimResults(plans[index], cells[index])));
+}
+
+/** A bisection of the value at which a one-parameter variant flips a claim's verdict. */
+interface Bisection {
+  readonly claim: Claim;
+  readonly baseVerdict: Verdict;
+  readonly parameter: string;
+  readonly from: number;
+  readonly to: number;
+  readonly integer: boolean;
+  readonly at: (value: number) => ProfileVariant;
+  same: number;
+  flipped: number;
+  /** The value to decide at next; undefined once the bisection has ended. */
+  mid?: number;
+}
+
+/** The bisection of a flip (undefined for joint corners and unknown strategies). */
+function bisection(
   claim: Claim,
   config: ClaimsConfig,
   variant: ProfileVariant,
   baseVerdict: Verdict,
-): Pick<Flip, "parameter" | "threshold" | "direction"> {
+): Bisection | undefined {
   const profileNames = Object.keys(variant.changes);
   const strategyEntries = Object.entries(variant.strategyCosts ?? {}).flatMap(([strategy, costs]) =>
     Object.entries(costs).map(([name, value]) => ({ strategy, name, value })),
   );
-  if (profileNames.length + strategyEntries.length !== 1) return {};
-  const base = claimsPlan([claim], config);
+  if (profileNames.length + strategyEntries.length !== 1) return undefined;
   let parameter: string;
   let from: number;
   let to: number;
@@ -431,67 +399,111 @@ function threshold(
     at = (value) => ({ label: "", changes: { [parameter]: value } });
   } else {
     const { strategy, name, value } = strategyEntries[0];
+    const base = claimsPlan([claim], config);
     const module = base.strategies.find((s) => s.module.name === strategy)?.module;
-    if (!module) return {};
+    if (!module) return undefined;
     parameter = `${strategy}.${name}`;
     from = module.costs[name].value;
     to = value;
     at = (v) => ({ label: "", changes: {}, strategyCosts: { [strategy]: { [name]: v } } });
   }
   const integer = Number.isInteger(from) && Number.isInteger(to);
-  const verdictAt = (value: number) => {
-    const plan = applyVariant(base, at(value));
-    return decideAll([claim], claimResults(plan, runClaimCells([claim], plan)))[0].verdict;
-  };
-  let same = from;
-  let flipped = to;
+  return { claim, baseVerdict, parameter, from, to, integer, at, same: from, flipped: to };
+}
+
+/** The next value a bisection decides at, or undefined when it cannot narrow further. */
+function nextMid(b: Bisection): number | undefined {
+  let mid = (b.same + b.flipped) / 2;
+  if (b.integer) mid = Math.round(mid);
+  return mid === b.same || mid === b.flipped ? undefined : mid;
+}
+
+/**
+ * Where between the profile value and the variant's value each flip's verdict changes
+ * (bisection on that claim's cells only, THRESHOLD_STEPS steps). The bisections advance
+ * together, one step per round, so that each round's runs share the threads.
+ */
+async function thresholds(
+  bisections: readonly (Bisection | undefined)[],
+  config: ClaimsConfig,
+  threads: number | undefined,
+): Promise<Pick<Flip, "parameter" | "threshold" | "direction">[]> {
+  const active = bisections.filter((b): b is Bisection => b !== undefined);
   for (let step = 0; step < THRESHOLD_STEPS; step++) {
-    let mid = (same + flipped) / 2;
-    if (integer) mid = Math.round(mid);
-    if (mid === same || mid === flipped) break;
-    if (verdictAt(mid) === baseVerdict) same = mid;
-    else flipped = mid;
+    for (const b of active) b.mid = nextMid(b);
+    const round = active.filter((b) => b.mid !== undefined);
+    if (round.length === 0) break;
+    const decisions = await decideJobs(
+      round.map((b) => ({ claims: [b.claim], cpus: config.cpus, variant: b.at(b.mid as number) })),
+      config,
+      threads,
+    );
+    round.forEach((b, index) => {
+      if (decisions[index][0].verdict === b.baseVerdict) b.same = b.mid as number;
+      else b.flipped = b.mid as number;
+    });
+    // A bisection that could not narrow stops for good, as a loop of its own would.
+    for (const b of active.filter((b) => b.mid === undefined)) active.splice(active.indexOf(b), 1);
   }
-  return { parameter, threshold: flipped, direction: to > from ? "above" : "below" };
+  return bisections.map((b) =>
+    b === undefined
+      ? {}
+      : {
+          parameter: b.parameter,
+          threshold: b.flipped,
+          direction: b.to > b.from ? "above" : "below",
+        },
+  );
 }
 
 /** Runs the claims' shared comparison, decides each claim and (by default) its robustness. */
-export function evaluateClaims(options: EvaluateOptions = {}): ClaimsReport {
+export async function evaluateClaims(options: EvaluateOptions = {}): Promise<ClaimsReport> {
   const claims = options.claims ?? LSFMM_CLAIMS;
   const config = options.config ?? defaultClaimsConfig();
-  const run = (variant?: ProfileVariant, cpus = config.cpus) => {
-    const base = claimsPlan(claims, { ...config, cpus });
-    const plan = variant ? applyVariant(base, variant) : base;
-    return decideAll(claims, claimResults(plan, runClaimCells(claims, plan)));
-  };
-  const base = run();
   // The machine size is not a cost parameter: verdicts at other CPU counts are reported
   // beside the robustness result, not folded into it.
   const otherCpus =
     options.robustness === false
       ? []
       : (options.alsoCpus ?? DEFAULT_ALSO_CPUS).filter((n) => n !== config.cpus);
-  const atCpus = otherCpus.map((cpus) => ({ cpus, decisions: run(undefined, cpus) }));
   const modules = claimsPlan(claims, config).strategies.map((s) => s.module);
   const swept =
     options.robustness === false
       ? []
       : [...sweptParameters(config.profile), ...sweptStrategyCosts(modules)];
   const variants = options.robustness === false ? [] : sweepVariants(config.profile, modules);
-  const flips: Flip[][] = claims.map(() => []);
+  // The base decision, the other machine sizes and every variant: one batch of cells.
+  const decided = await decideJobs(
+    [
+      { claims, cpus: config.cpus },
+      ...otherCpus.map((cpus) => ({ claims, cpus })),
+      ...variants.map((variant) => ({ claims, cpus: config.cpus, variant })),
+    ],
+    config,
+    options.jobs,
+    options.onProgress,
+  );
+  const base = decided[0];
+  const atCpus = otherCpus.map((cpus, index) => ({ cpus, decisions: decided[1 + index] }));
+  const flipped: { claim: number; variant: ProfileVariant; decision: ClaimDecision }[] = [];
   variants.forEach((variant, index) => {
-    const decisions = run(variant);
-    decisions.forEach((decision, i) => {
-      if (decision.verdict !== base[i].verdict) {
-        flips[i].push({
-          label: variant.label,
-          verdict: decision.verdict,
-          evidence: decision.evidence,
-          ...threshold(claims[i], config, variant, base[i].verdict),
-        });
-      }
+    decided[1 + otherCpus.length + index].forEach((decision, i) => {
+      if (decision.verdict !== base[i].verdict) flipped.push({ claim: i, variant, decision });
     });
-    options.onVariant?.(index + 1, variants.length, variant.label);
+  });
+  const found = await thresholds(
+    flipped.map((f) => bisection(claims[f.claim], config, f.variant, base[f.claim].verdict)),
+    config,
+    options.jobs,
+  );
+  const flips: Flip[][] = claims.map(() => []);
+  flipped.forEach((f, index) => {
+    flips[f.claim].push({
+      label: f.variant.label,
+      verdict: f.decision.verdict,
+      evidence: f.decision.evidence,
+      ...found[index],
+    });
   });
   return {
     profile: config.profile.name,

@@ -26,18 +26,18 @@ import { renderDiff } from "../render/diff.ts";
 import { machinesModel, renderMachines } from "../render/machines.ts";
 import { registerReplayCommand } from "../replay/command.ts";
 import { loadResults } from "../results.ts";
-import { registerValidateCommand } from "../validate/command.ts";
-import { compareAction, emit } from "./compare.ts";
+import { runCheckInWorker } from "../run/check.ts";
+import { DEFAULT_BASE_SEED, DEFAULT_BASELINE, DEFAULT_SEEDS, splitList } from "../run/config.ts";
 import {
   cellMemoryOf,
   cellTimeoutOf,
-  DEFAULT_BASE_SEED,
-  DEFAULT_BASELINE,
   DEFAULT_CELL_MEMORY_MB,
   DEFAULT_CELL_TIMEOUT_SECONDS,
-  DEFAULT_SEEDS,
-  splitList,
-} from "./config.ts";
+} from "../run/limits.ts";
+import { classifyPlugins } from "../run/plan.ts";
+import { AUTO_PARALLEL_SEED_RUNS } from "../run/pool.ts";
+import { registerValidateCommand } from "../validate/command.ts";
+import { compareAction, emit } from "./compare.ts";
 import {
   COMPARE_FORMATS,
   type CompareFlagValues,
@@ -54,10 +54,8 @@ import {
   validateOptionsHook,
 } from "./flags.ts";
 import { registerMergeCommand } from "./merge.ts";
-import { classifyPlugins } from "./plan.ts";
 import { renderProfile } from "./profile-view.ts";
 import { type SweepFlags, sweepAction } from "./sweep.ts";
-import { AUTO_PARALLEL_SEED_RUNS, runCheckInWorker } from "./threads.ts";
 
 /** What check-plugin says about every plugin: it is code run with the user's privileges. */
 export const PLUGIN_PRIVILEGES =

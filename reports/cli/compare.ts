@@ -16,10 +16,12 @@ import { type EmailStyle, FORMATS, metricsByName } from "../render/common.ts";
 import { type Format, type RenderOptions, rendererFor } from "../render/index.ts";
 import { writePngCharts } from "../render/png.ts";
 import { buildResults, loadResults, type ResultDocument } from "../results.ts";
-import { type CompareFlags, mergeCompareOptions, splitList } from "./config.ts";
-import { estimateLine, LONG_RUN_SEED_RUNS } from "./estimate.ts";
-import { gitCommit, resolveComparison, runContext } from "./plan.ts";
-import { allCells, autoJobs, probeMsPerSeedRun, runCells } from "./threads.ts";
+import { allCells, probeMsPerSeedRun, runCells } from "../run/cells.ts";
+import { type CompareFlags, mergeCompareOptions, splitList } from "../run/config.ts";
+import { estimateLine, LONG_RUN_SEED_RUNS } from "../run/estimate.ts";
+import { gitCommit, resolveComparison, runContext } from "../run/plan.ts";
+import { autoJobs } from "../run/pool.ts";
+import { startProgress } from "../run/progress.ts";
 
 /** Format implied by an output file's extension, if any (png: charts, into a directory). */
 export const EXTENSION_FORMATS: Readonly<Record<string, Format | "png">> = {
@@ -239,27 +241,19 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
       estimateLine({ cells: total, seedRuns }, probeMsPerSeedRun([comparison], refs), jobs),
     );
   }
-  const bar = process.stderr.isTTY
-    ? new (await import("cli-progress")).SingleBar({
-        stream: process.stderr,
-        format: "comparing [{bar}] {value}/{total} cells  {duration}s  eta {eta_formatted}",
-        hideCursor: true,
-        clearOnComplete: true,
-      })
-    : undefined;
-  bar?.start(total, 0);
+  const bar = await startProgress("comparing", "cells", total);
   let cells: CellResult[];
   try {
     cells = await runCells(
       [comparison],
       refs,
       options.jobs,
-      (done) => bar?.update(done),
+      (done) => bar.update(done),
       options.cellTimeout,
       options.cellMemory,
     );
   } finally {
-    bar?.stop();
+    bar.stop();
   }
   const doc = buildResults(
     {

@@ -29,7 +29,7 @@ import {
 } from "../flag-schema.ts";
 import { EMAIL_STYLES, FORMATS } from "../render/common.ts";
 import { SWEEP_FORMATS } from "../render/sweep.ts";
-import { parseAssignment } from "./config.ts";
+import { parseAssignment } from "../run/config.ts";
 
 export {
   choice,

@@ -19,11 +19,18 @@ import { modelHash } from "../provenance.ts";
 import { PRIMARY_METRIC, SHOWN_METRICS } from "../render/common.ts";
 import { renderSweep, SWEEP_FORMATS, type SweepPoint, sweepProvenance } from "../render/sweep.ts";
 import { buildResults, type ResolvedConfig, SWEEP_JSON_VERSION } from "../results.ts";
+import { allCells, probeMsPerSeedRun, runCells } from "../run/cells.ts";
+import {
+  type CompareFlags,
+  mergeCompareOptions,
+  parseAssignment,
+  splitList,
+} from "../run/config.ts";
+import { checkRunFits, estimateLine, LONG_RUN_SEED_RUNS } from "../run/estimate.ts";
+import { gitCommit, type ResolvedComparison, resolveComparison, runContext } from "../run/plan.ts";
+import { autoJobs } from "../run/pool.ts";
+import { startProgress } from "../run/progress.ts";
 import { emit, outputFormat, reportFailedCells } from "./compare.ts";
-import { type CompareFlags, mergeCompareOptions, parseAssignment, splitList } from "./config.ts";
-import { checkRunFits, estimateLine, LONG_RUN_SEED_RUNS } from "./estimate.ts";
-import { gitCommit, type ResolvedComparison, resolveComparison, runContext } from "./plan.ts";
-import { allCells, autoJobs, probeMsPerSeedRun, runCells } from "./threads.ts";
 
 /** Flags of `pkslab sweep`: the compare flags plus the swept parameters. */
 export interface SweepFlags extends CompareFlags {
@@ -415,27 +422,19 @@ export async function sweepAction(flags: SweepFlags, toolVersion: string): Promi
       ),
     );
   }
-  const bar = process.stderr.isTTY
-    ? new (await import("cli-progress")).SingleBar({
-        stream: process.stderr,
-        format: "sweeping [{bar}] {value}/{total} cells  {duration}s  eta {eta_formatted}",
-        hideCursor: true,
-        clearOnComplete: true,
-      })
-    : undefined;
-  bar?.start(selected.length, 0);
+  const bar = await startProgress("sweeping", "cells", selected.length);
   let cells: CellResult[];
   try {
     cells = await runCells(
       comparisons,
       selected.map((s) => s.task),
       base.jobs,
-      (done) => bar?.update(done),
+      (done) => bar.update(done),
       base.cellTimeout,
       base.cellMemory,
     );
   } finally {
-    bar?.stop();
+    bar.stop();
   }
   const commit = gitCommit();
   if (shard) {

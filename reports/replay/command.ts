@@ -5,7 +5,7 @@
  *
  *   pkslab replay <trace> [--mapping per-call,per-search] [--strategies a,b]
  *                 [--format table|markdown|json] [--out <file>] [--cpus N] [--seed N]
- *                 [--set held_buffers=3] [--profile name|file] [--check]
+ *                 [--set held_buffers=3] [--profile name|file] [--check] [--jobs N]
  */
 import type { Command } from "commander";
 import { z } from "zod";
@@ -48,6 +48,7 @@ export interface ReplayCommandOptions {
   set?: string[];
   profile?: string;
   check?: boolean;
+  jobs?: string;
 }
 
 /** `--set NAME=VALUE` of the replay workload (a number where the value reads as one). */
@@ -76,6 +77,7 @@ export const replayFlagsSchema = z.object({
   set: z.array(replayParameter()).optional(),
   profile: text().optional(),
   check: flag().optional(),
+  jobs: wholeNumber(1).optional(),
 });
 
 /** Checks the options; returns the validated values or throws UserInputError. */
@@ -91,6 +93,7 @@ export function validateReplayOptions(
   cpus: number | undefined;
   seed: number;
   params: Record<string, number | string>;
+  jobs: number | undefined;
 } {
   const flags = parseFlags(replayFlagsSchema, { ...options, trace }, { trace: "trace" });
   return {
@@ -102,6 +105,7 @@ export function validateReplayOptions(
     cpus: flags.cpus,
     seed: flags.seed,
     params: Object.fromEntries(flags.set ?? []),
+    jobs: flags.jobs,
   };
 }
 
@@ -131,7 +135,7 @@ export async function replayAction(trace: string, options: ReplayCommandOptions)
       `replay: warning: the trace lost ${data.stats.lostEvents} events; statistics undercount\n`,
     );
   }
-  const result = runReplay(data, {
+  const result = await runReplay(data, {
     strategies,
     mappings: valid.mappings,
     profile,
@@ -139,6 +143,7 @@ export async function replayAction(trace: string, options: ReplayCommandOptions)
     seed: valid.seed,
     params: valid.params,
     checkInvariants: options.check === true,
+    ...(valid.jobs !== undefined ? { jobs: valid.jobs } : {}),
   });
   process.stderr.write(
     `replay: ${result.cells.length} runs in ${((performance.now() - parsed) / 1000).toFixed(1)} s\n`,
@@ -187,5 +192,9 @@ export function registerReplayCommand(program: Command): void {
     )
     .option("--profile <name|file>", "cost profile", DEFAULT_PROFILE)
     .option("--check", "run the model's invariant checker")
+    .option(
+      "--jobs <n>",
+      "threads that run the cells (strategy x mapping, each the whole trace): this one and n - 1 workers (default 1); results do not depend on it",
+    )
     .action(replayAction);
 }

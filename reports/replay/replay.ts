@@ -4,18 +4,12 @@
  * plus the trace's own statistics (workloads/trace-parse.ts).
  */
 import { createHash } from "node:crypto";
-import { type RunStatus, runSimulation } from "../../core/engine.ts";
-import { DEFAULT_MACHINE, type MachineConfig } from "../../core/machine/index.ts";
 import type { CostProfile } from "../../core/profile.ts";
 import type { StrategyModule } from "../../strategies/api.ts";
-import { resolveOptions } from "../../strategies/options.ts";
+import { builtinStrategiesByName } from "../../strategies/registry.ts";
+import type { WorkloadModule } from "../../workloads/api.ts";
 import { LENGTH_BUCKETS, type TraceData, type TraceStats } from "../../workloads/trace-parse.ts";
-import {
-  REPLAY_PARAMS,
-  type ReplayMapping,
-  traceThreads,
-  traceWorkload,
-} from "../../workloads/trace-replay.ts";
+import { type ReplayMapping, traceThreads, traceWorkload } from "../../workloads/trace-replay.ts";
 import {
   canonicalJson,
   commandLine,
@@ -25,21 +19,22 @@ import {
   toolVersion,
 } from "../provenance.ts";
 import { formatNumber } from "../render/common.ts";
+import { runTasks, type SharedTask } from "../run/pool.ts";
+import { taskModule } from "../run/tasks.ts";
+import {
+  REPLAY_METRICS,
+  type ReplayCell,
+  type ReplayCellInput,
+  replayCell,
+} from "./replay-cell.ts";
+
+export { REPLAY_METRICS, type ReplayCell } from "./replay-cell.ts";
+
+/** The worker-side module of a replay cell (replay-cell.ts). */
+const REPLAY_CELL = taskModule(import.meta.url, "replay-cell");
 
 export const REPLAY_FORMATS = ["table", "markdown", "json"] as const;
 export type ReplayFormat = (typeof REPLAY_FORMATS)[number];
-
-/** Metrics the replay report shows, per call. */
-export const REPLAY_METRICS = [
-  { metric: "cost.cycles_per_op", label: "cycles/call" },
-  { metric: "events.pkrs_writes", label: "PKRS wr/call", perOp: true },
-  { metric: "events.tlb_misses", label: "TLB miss/call", perOp: true },
-  { metric: "events.shootdowns", label: "shootdowns" },
-  { metric: "events.direct_map_splits", label: "splits" },
-  { metric: "compat.unsupported_maps", label: "unsupp. maps" },
-  { metric: "compat.false_faults", label: "false faults" },
-  { metric: "exposure.page_cycles", label: "exposure" },
-] as const;
 
 export interface ReplayOptions {
   readonly strategies: readonly StrategyModule[];
@@ -51,16 +46,11 @@ export interface ReplayOptions {
   /** Workload parameters other than `mapping` (held_buffers, call_cycles, stray_every...). */
   readonly params?: Readonly<Record<string, unknown>>;
   readonly checkInvariants?: boolean;
-}
-
-export interface ReplayCell {
-  readonly mapping: ReplayMapping;
-  readonly strategy: string;
-  readonly status: RunStatus;
-  readonly reason?: string;
-  /** Raw metrics of the run (totals) plus `per_op.<metric>` for the counted events. */
-  readonly metrics: Readonly<Record<string, number>>;
-  readonly elapsedMs: number;
+  /**
+   * Threads that run the cells (`--jobs`); 1 when absent (a replay has a few cells, each the
+   * whole trace). Strategies that are not built-ins always run in this thread.
+   */
+  readonly jobs?: number;
 }
 
 export interface ReplayResult {
@@ -76,60 +66,40 @@ export interface ReplayResult {
   readonly cells: readonly ReplayCell[];
 }
 
-/** Runs every strategy under every mapping on the trace (mapping-major, fixed order). */
-export function runReplay(trace: TraceData, options: ReplayOptions): ReplayResult {
-  const workload = traceWorkload(trace);
+/**
+ * Runs every strategy under every mapping on the trace (mapping-major, fixed order), on the
+ * runner (reports/run): each cell on its own, so the result does not depend on `jobs`.
+ */
+export async function runReplay(trace: TraceData, options: ReplayOptions): Promise<ReplayResult> {
   const cpus = options.cpus ?? Math.max(1, traceThreads(trace));
-  const machine: MachineConfig = { ...DEFAULT_MACHINE, cpus };
   const seed = options.seed ?? 1;
-  const cells: ReplayCell[] = [];
+  const builtins = builtinStrategiesByName();
+  // Worker threads rebuild strategies by name: only built-ins can go there.
+  const shareable = options.strategies.every((s) => builtins[s.name] === s);
+  let workload: WorkloadModule | undefined;
+  const tasks: SharedTask<ReplayCell>[] = [];
   for (const mapping of options.mappings) {
-    const params = resolveOptions("workload", workload.name, REPLAY_PARAMS, {
-      ...options.params,
-      mapping,
-    });
     for (const strategy of options.strategies) {
-      const started = performance.now();
-      let cell: ReplayCell;
-      try {
-        const result = runSimulation({
-          machine,
-          profile: options.profile,
-          strategy,
-          strategyOptions: resolveOptions("strategy", strategy.name, strategy.options, {}),
-          workload,
-          workloadParams: params,
-          seed,
-          operationBudget: Number.MAX_SAFE_INTEGER,
-          checkInvariants: options.checkInvariants,
-        });
-        const metrics: Record<string, number> = { ...result.metrics };
-        const ops = metrics["run.operations"] ?? 0;
-        for (const { metric } of REPLAY_METRICS) {
-          if (metric in metrics && ops > 0) metrics[`per_op.${metric}`] = metrics[metric] / ops;
-        }
-        const violation = result.violations?.[0];
-        cell = {
-          mapping,
-          strategy: strategy.name,
-          status: violation ? "failed" : result.status,
-          reason: violation ? `invariant violated: ${violation}` : result.reason,
-          metrics,
-          elapsedMs: performance.now() - started,
-        };
-      } catch (error) {
-        cell = {
-          mapping,
-          strategy: strategy.name,
-          status: "failed",
-          reason: (error as Error).message,
-          metrics: {},
-          elapsedMs: performance.now() - started,
-        };
-      }
-      cells.push(cell);
+      const input: ReplayCellInput = {
+        trace,
+        mapping,
+        strategy: strategy.name,
+        cpus,
+        seed,
+        params: { ...options.params },
+        profile: options.profile,
+        checkInvariants: options.checkInvariants === true,
+      };
+      tasks.push({
+        task: { kind: "module", module: REPLAY_CELL, input },
+        here: () => {
+          workload ??= traceWorkload(trace);
+          return replayCell(input, strategy, workload);
+        },
+      });
     }
   }
+  const cells = await runTasks(tasks, { jobs: shareable ? (options.jobs ?? 1) : 1 });
   return {
     trace: trace.source,
     profile: options.profile.name,

@@ -4,13 +4,13 @@
  * case was used for fitting. Exit code 1 when a case fails.
  *
  *   pkslab validate [--format table|markdown|email|csv|json] [--out <file>] [--case <id>...]
- *                   [--profile-file <name>=<path>]
+ *                   [--profile-file <name>=<path>] [--jobs <n>]
  */
 import type { Command } from "commander";
 import { z } from "zod";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
 import { BUILTIN_PROFILES, loadProfile } from "../../core/profile.ts";
-import { choice, flag, outPath, parseFlags, reject } from "../flag-schema.ts";
+import { choice, flag, outPath, parseFlags, reject, wholeNumber } from "../flag-schema.ts";
 import { VALIDATION_CASES } from "./cases.ts";
 import { fitOpteron, fitServer } from "./fit.ts";
 import { renderValidation, VALIDATE_FORMATS } from "./render.ts";
@@ -52,6 +52,7 @@ export const validateFlagsSchema = z.object({
     )
     .optional(),
   profileFile: z.array(profileFile()).optional(),
+  jobs: wholeNumber(1).optional(),
 });
 
 /**
@@ -99,8 +100,12 @@ export function registerValidateCommand(program: Command): void {
       "run the cases of built-in profile <name> on the profile file <path> instead (repeatable)",
       collect,
     )
+    .option(
+      "--jobs <n>",
+      "threads that run the cases: this one and n - 1 workers (default 1: the cases take about a second, less than a worker takes to start); results do not depend on it",
+    )
     .option("--refit", "redo the fits on the current model and print the values (about a minute)")
-    .action((raw: unknown) => {
+    .action(async (raw: unknown) => {
       const flags = parseFlags(validateFlagsSchema, raw);
       if (flags.refit) {
         process.stdout.write(refitText());
@@ -110,8 +115,9 @@ export function registerValidateCommand(program: Command): void {
       const replacements = new Map(
         (flags.profileFile ?? []).map(([name, path]) => [name, loadProfile(path)]),
       );
-      const report = runValidation({
+      const report = await runValidation({
         cases: flags.case,
+        ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
         profileFor: (name) => replacements.get(name) ?? loadProfile(name),
         profileFiles: Object.fromEntries(flags.profileFile ?? []),
       });

@@ -7,7 +7,10 @@ import { createHash } from "node:crypto";
 import { unknownChoiceError } from "../../core/errors.ts";
 import { type CostProfile, loadProfile } from "../../core/profile.ts";
 import { canonicalJson } from "../provenance.ts";
+import { runTasks } from "../run/pool.ts";
+import { taskModule } from "../run/tasks.ts";
 import { VALIDATION_CASES, type ValidationCase } from "./cases.ts";
+import measureCase, { type CaseInput } from "./validate-case.ts";
 
 /**
  * What a case's pass is evidence of:
@@ -89,7 +92,15 @@ export interface ValidationOptions {
   readonly onCase?: (done: number, total: number, id: string) => void;
   /** The files that replace built-in profiles (recorded in the report for its reproduce line). */
   readonly profileFiles?: Readonly<Record<string, string>>;
+  /**
+   * Threads that run the cases (`--jobs`); 1 when absent: the cases take about a second in
+   * all, less than a worker thread takes to start (docs/performance.md).
+   */
+  readonly jobs?: number;
 }
+
+/** The worker-side module of a case (validate-case.ts). */
+const CASE_TASK = taskModule(import.meta.url, "validate-case");
 
 /** The case ids a `fittedTo` field names (comma or plus separated). */
 export function fittedCases(fittedTo: string | undefined): string[] {
@@ -118,7 +129,11 @@ export function selectCases(ids?: readonly string[]): ValidationCase[] {
   });
 }
 
-export function runValidation(options: ValidationOptions = {}): ValidationReport {
+/**
+ * Runs the cases on the runner (reports/run: `jobs` threads, each case computed on its
+ * own, so the report does not depend on `jobs`) and builds the report in case order.
+ */
+export async function runValidation(options: ValidationOptions = {}): Promise<ValidationReport> {
   const selected = selectCases(options.cases);
   const profiles = new Map<string, CostProfile>();
   const profileFor = (name: string) => {
@@ -129,10 +144,23 @@ export function runValidation(options: ValidationOptions = {}): ValidationReport
     }
     return profile;
   };
+  const models = await runTasks(
+    selected.map((item) => {
+      const input: CaseInput = { id: item.id, profile: profileFor(item.profile) };
+      return {
+        task: { kind: "module", module: CASE_TASK, input },
+        here: () => measureCase(input),
+      };
+    }),
+    {
+      jobs: options.jobs ?? 1,
+      onDone: (done, total, index) => options.onCase?.(done, total, selected[index].id),
+    },
+  );
   const rows: ValidationRow[] = [];
-  for (const item of selected) {
+  for (const [index, item] of selected.entries()) {
     const profile = profileFor(item.profile);
-    const model = item.measure(profile);
+    const model = models[index];
     const ratio = model / item.published.value;
     const fittedParameters = parametersFittedTo(profile, item.id);
     rows.push({
@@ -163,7 +191,6 @@ export function runValidation(options: ValidationOptions = {}): ValidationReport
       ...(item.knownMiss ? { knownMiss: item.knownMiss } : {}),
       ...(item.inputCheck ? { inputCheck: item.inputCheck } : {}),
     });
-    options.onCase?.(rows.length, selected.length, item.id);
   }
   const fits: ValidationReport["fits"][number][] = [];
   for (const [name, profile] of [...profiles.entries()].sort(([a], [b]) => a.localeCompare(b))) {

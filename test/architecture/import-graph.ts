@@ -85,3 +85,84 @@ export function readSources(root: string, dirs: readonly string[]): Map<string, 
   for (const dir of dirs) walk(dir);
   return files;
 }
+
+/**
+ * The import cycles among the files matching `scope` (edges to files outside it are
+ * ignored): one line per strongly connected component of more than one file (or a file
+ * that imports itself), as "a -> b -> ... -> a" starting from its first file in sorted
+ * order, following the smallest next file; sorted.
+ */
+export function importCycles(files: ReadonlyMap<string, string>, scope: RegExp): string[] {
+  const next = new Map<string, string[]>();
+  for (const edge of importEdges(files)) {
+    if (!scope.test(edge.from) || !scope.test(edge.to) || !files.has(edge.to)) continue;
+    const list = next.get(edge.from) ?? [];
+    if (!list.includes(edge.to)) list.push(edge.to);
+    next.set(edge.from, list);
+  }
+  for (const list of next.values()) list.sort();
+  // Tarjan's strongly connected components.
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const components: string[][] = [];
+  let counter = 0;
+  const visit = (file: string): void => {
+    index.set(file, counter);
+    low.set(file, counter);
+    counter++;
+    stack.push(file);
+    onStack.add(file);
+    for (const to of next.get(file) ?? []) {
+      if (!index.has(to)) {
+        visit(to);
+        low.set(file, Math.min(low.get(file) as number, low.get(to) as number));
+      } else if (onStack.has(to)) {
+        low.set(file, Math.min(low.get(file) as number, index.get(to) as number));
+      }
+    }
+    if (low.get(file) === index.get(file)) {
+      const component: string[] = [];
+      let member: string;
+      do {
+        member = stack.pop() as string;
+        onStack.delete(member);
+        component.push(member);
+      } while (member !== file);
+      components.push(component.sort());
+    }
+  };
+  for (const file of [...files.keys()].filter((f) => scope.test(f)).sort()) {
+    if (!index.has(file)) visit(file);
+  }
+  const cycles: string[] = [];
+  for (const component of components) {
+    const members = new Set(component);
+    const start = component[0];
+    if (component.length === 1 && !(next.get(start) ?? []).includes(start)) continue;
+    // A path back to the start inside the component (breadth first, smallest files first).
+    const previous = new Map<string, string>();
+    const queue = [start];
+    let end: string | undefined;
+    while (queue.length > 0 && end === undefined) {
+      const file = queue.shift() as string;
+      for (const to of next.get(file) ?? []) {
+        if (!members.has(to)) continue;
+        if (to === start) {
+          end = file;
+          break;
+        }
+        if (!previous.has(to)) {
+          previous.set(to, file);
+          queue.push(to);
+        }
+      }
+    }
+    const path = [start];
+    for (let at = end as string; at !== start; at = previous.get(at) as string)
+      path.splice(1, 0, at);
+    cycles.push([...path, start].join(" -> "));
+  }
+  return cycles.sort();
+}

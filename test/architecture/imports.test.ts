@@ -2,13 +2,15 @@
  * The import direction of the tree (docs/architecture.md): the contracts sit at the bottom
  * in core/contract, so the model never imports the plugin folders; strategies and
  * workloads are independent of each other and of the reports; the analyses do not import
- * the CLI; nothing in the product imports an example.
+ * the CLI, and the runner (reports/run) imports neither; nothing in the product imports an
+ * example; reports/ has no import cycle.
  */
 import { describe, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../../core/package-root.ts";
 import {
   forbiddenImports,
   type ImportRule,
+  importCycles,
   importEdges,
   importSpecifiers,
   readSources,
@@ -36,6 +38,11 @@ const RULES: readonly ImportRule[] = [
     to: /^reports\/cli\//,
   },
   {
+    name: "the runner imports neither the CLI nor an analysis",
+    from: /^reports\/run\//,
+    to: /^reports\/(cli|census|claims|validate|replay)\//,
+  },
+  {
     name: "the product never imports an example",
     from: /^(core|strategies|workloads|reports)\//,
     to: /^examples\//,
@@ -50,7 +57,7 @@ describe("import direction", () => {
 
   it("reads the real graph: every source, and edges the tree is known to have", () => {
     expect(files.has("core/engine.ts")).toBe(true);
-    expect(files.has("reports/cli/cell-worker.mjs")).toBe(true);
+    expect(files.has("reports/run/cell-worker.mjs")).toBe(true);
     const has = (from: string, to: string) => edges.some((e) => e.from === from && e.to === to);
     // A value import, a multi-line type import, a re-export, each resolved from its folder.
     expect(has("core/engine.ts", "core/contract/stray.ts")).toBe(true);
@@ -59,7 +66,7 @@ describe("import direction", () => {
     expect(has("examples/set-memory-ro.ts", "strategies/counterfactual/set-memory-ro.ts")).toBe(
       true,
     );
-    expect(has("reports/claims/evaluate.ts", "strategies/counterfactual/index.ts")).toBe(true);
+    expect(has("reports/claims/plan.ts", "strategies/counterfactual/index.ts")).toBe(true);
     // Every edge inside the tree names a file that exists.
     const dangling = edges
       .filter((e) => SOURCE_DIRS.some((dir) => e.to.startsWith(`${dir}/`)))
@@ -111,6 +118,17 @@ describe("import direction", () => {
         "workloads import neither strategies nor reports",
       ],
       ["reports/validate/new.ts", "../cli/flags.ts", "analyses never import the CLI"],
+      ["reports/claims/new.ts", "../cli/commands.ts", "analyses never import the CLI"],
+      [
+        "reports/run/new.ts",
+        "../cli/compare.ts",
+        "the runner imports neither the CLI nor an analysis",
+      ],
+      [
+        "reports/run/new.ts",
+        "../claims/evaluate.ts",
+        "the runner imports neither the CLI nor an analysis",
+      ],
       [
         "reports/claims/new.ts",
         "../../examples/set-memory-ro.ts",
@@ -141,5 +159,40 @@ describe("import direction", () => {
     ]);
     expect(forbiddenImports(allowed, RULES)).toEqual([]);
     expect(importSpecifiers(allowed.get("core/x.ts") ?? "")).toEqual([]);
+  });
+
+  it("has no import cycle in reports/", () => {
+    expect(importCycles(files, /^reports\//)).toEqual([]);
+  });
+
+  it("fails on an import cycle, naming its files in order, type-only imports included", () => {
+    const cycles: [string, string, string][] = [
+      // The cycle the CLI had: the limits config.ts needs came from the runner.
+      [
+        "reports/run/limits.ts",
+        'import type { ResolvedComparison } from "./plan.ts";',
+        "reports/run/config.ts -> reports/run/limits.ts -> reports/run/plan.ts -> reports/run/config.ts",
+      ],
+      // The verdict reading the document's builder instead of its schema.
+      [
+        "reports/verdict.ts",
+        'import { buildResults } from "./results.ts";',
+        "reports/results.ts -> reports/verdict.ts -> reports/results.ts",
+      ],
+      ["reports/stats.ts", 'export * from "./stats.ts";', "reports/stats.ts -> reports/stats.ts"],
+    ];
+    for (const [path, line, cycle] of cycles) {
+      const synthetic = new Map(files);
+      synthetic.set(path, `${line}\n${files.get(path)}`);
+      expect(importCycles(synthetic, /^reports\//), path).toEqual([cycle]);
+    }
+    // A cycle outside the scope is not this check's.
+    const outside = new Map(files);
+    outside.set("core/rng.ts", `import "./errors.ts";\n${files.get("core/rng.ts")}`);
+    outside.set("core/errors.ts", `import "./rng.ts";\n${files.get("core/errors.ts")}`);
+    expect(importCycles(outside, /^reports\//)).toEqual([]);
+    expect(importCycles(outside, /^core\//)).toEqual([
+      "core/errors.ts -> core/rng.ts -> core/errors.ts",
+    ]);
   });
 });

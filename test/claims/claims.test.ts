@@ -202,8 +202,8 @@ describe("each LSFMM claim's predicate, on synthetic results", () => {
 
 describe("pkslab claims on the model", () => {
   let report: ClaimsReport;
-  beforeAll(() => {
-    report = evaluateClaims({ robustness: false });
+  beforeAll(async () => {
+    report = await evaluateClaims({ robustness: false });
   }, 120_000);
 
   /** The model's current verdicts (server-2022, 4 CPUs): a change here is a finding. */
@@ -228,8 +228,8 @@ describe("pkslab claims on the model", () => {
     expect(outcome.quote.length).toBeGreaterThan(10);
   });
 
-  it("the output is deterministic", () => {
-    const again = evaluateClaims({ robustness: false });
+  it("the output is deterministic", async () => {
+    const again = await evaluateClaims({ robustness: false });
     for (const format of ["table", "markdown", "email", "json"] as const) {
       expect(renderClaims(again, format)).toBe(renderClaims(report, format));
     }
@@ -239,7 +239,7 @@ describe("pkslab claims on the model", () => {
     }
   }, 120_000);
 
-  it("the robustness sweep names the parameter that flips a verdict, at a value that flips it", () => {
+  it("the robustness sweep names the parameter that flips a verdict, at a value that flips it, on any number of threads", async () => {
     const config = defaultClaimsConfig();
     const probe: Claim = { ...claim("pks-local-cpu"), workloads: ["pmem-dax"] };
     const cost = (profile = config.profile) => {
@@ -265,9 +265,11 @@ describe("pkslab claims on the model", () => {
     };
     // Robust by construction: unprotected charges no protection cycle whatever the costs.
     const steady: Claim = { ...claim("kmap-does-nothing"), id: "steady", workloads: ["pmem-dax"] };
-    const a = evaluateClaims({ claims: [fragile, steady], config });
-    const b = evaluateClaims({ claims: [fragile, steady], config });
-    expect(renderClaims(a, "json")).toBe(renderClaims(b, "json"));
+    const a = await evaluateClaims({ claims: [fragile, steady], config, jobs: 1 });
+    // On two threads (the variants' runs and the threshold bisections spread over them):
+    // the same report, thresholds included.
+    const b = await evaluateClaims({ claims: [fragile, steady], config, jobs: 2 });
+    expect(renderClaims(b, "json")).toBe(renderClaims(a, "json"));
     const [f, r] = a.claims;
     expect(f.verdict).toBe("supported");
     expect(r.verdict).toBe("supported");
@@ -332,7 +334,7 @@ describe("user claims files and sensitivity", () => {
       }),
     );
     const claims = await loadClaimsFile(file);
-    const result = evaluateClaims({ claims, robustness: false });
+    const result = await evaluateClaims({ claims, robustness: false });
     expect(result.claims[0].verdict).toBe("supported");
     expect(result.claims[0].evidence[0]).toMatch(
       /cross-cpu-handoff\/pks-kmap compat.false_faults = \d+ >/,
@@ -411,7 +413,7 @@ describe("user claims files and sensitivity", () => {
   it("a TypeScript claims file (the docs/claims.md example) is loaded and decided", async () => {
     const claims = await loadClaimsFile(join(import.meta.dirname, "fixtures", "range-writes.ts"));
     expect(claims.map((c) => c.id)).toEqual(["range-saves-writes-everywhere"]);
-    const result = evaluateClaims({ claims, robustness: false });
+    const result = await evaluateClaims({ claims, robustness: false });
     expect(result.claims[0].verdict).toBe("supported");
     expect(result.claims[0].evidence).toHaveLength(3);
   }, 60_000);

@@ -65,6 +65,25 @@ describe("the CLI bundle", () => {
     expect(bundled.stdout.split("\n").length).toBeGreaterThan(100);
   });
 
+  it("runs the analyses' task modules on its worker threads (validate, claims, replay)", () => {
+    const json = (text: string) => text.replace(/"gitCommit": "[^"]*"/g, '"gitCommit": ""');
+    // Four cases and ten workload runs: enough for the runner to start a worker.
+    const cases = ["p19-flush-1page", "p19-flush-2pages", "e10-fix-size", "e11-16k"];
+    const runs = [
+      ["validate", "--format", "json", ...cases.flatMap((id) => ["--case", id])],
+      ["claims", "--no-robustness", "--format", "json"],
+      ["replay", "test/fixtures/traces/hand-made.txt", "--format", "json"],
+    ];
+    for (const args of runs) {
+      const threaded = pkslab([...args, "--jobs", "2"]);
+      const sources = pkslab([...args, "--jobs", "1"], { PKSLAB_NO_BUNDLE: "1" });
+      expect(threaded.code, threaded.stderr).toBe(0);
+      expect(sources.code, sources.stderr).toBe(0);
+      expect(json(threaded.stdout)).toBe(json(sources.stdout));
+      expect(threaded.stdout.length).toBeGreaterThan(500);
+    }
+  }, 120_000);
+
   it("loads a TypeScript strategy plugin and reports user errors as the sources do", () => {
     const plugin = pkslab([
       "compare",

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { CellResult } from "../../core/compare.ts";
 import { NOTHING_SERVED } from "../../core/engine.ts";
-import { AUTO_PARALLEL_SEED_RUNS, autoJobs, joinSeedParts } from "../../reports/cli/threads.ts";
+import { joinSeedParts } from "../../reports/run/cells.ts";
+import { AUTO_PARALLEL_SEED_RUNS, autoJobs } from "../../reports/run/pool.ts";
 
 const run = (seed: number) => ({ seed, metrics: { "cost.cycles_per_op": seed } });
 const part = (seed: number, extra: Partial<CellResult> = {}): CellResult => ({

@@ -6,16 +6,15 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_OPERATION_BUDGET } from "../../core/engine.ts";
 import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import { DEFAULT_PROFILE } from "../../core/profile.ts";
+import { EXTRA_METRICS } from "../../reports/render/common.ts";
 import {
   DEFAULT_BASE_SEED,
   DEFAULT_BASELINE,
-  DEFAULT_CELL_MEMORY_MB,
-  DEFAULT_CELL_TIMEOUT_SECONDS,
   DEFAULT_SEEDS,
   mergeCompareOptions,
-} from "../../reports/cli/config.ts";
-import { AUTO_PARALLEL_SEED_RUNS } from "../../reports/cli/threads.ts";
-import { EXTRA_METRICS } from "../../reports/render/common.ts";
+} from "../../reports/run/config.ts";
+import { DEFAULT_CELL_MEMORY_MB, DEFAULT_CELL_TIMEOUT_SECONDS } from "../../reports/run/limits.ts";
+import { AUTO_PARALLEL_SEED_RUNS } from "../../reports/run/pool.ts";
 import { runCli } from "../reports/helpers.ts";
 
 /** Each option's help text, by flag, from `pkslab <command> --help` (lines joined). */

@@ -6,9 +6,9 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { mergeCompareOptions } from "../../reports/cli/config.ts";
-import { resolveComparison } from "../../reports/cli/plan.ts";
-import { allCells, runCells } from "../../reports/cli/threads.ts";
+import { allCells, runCells } from "../../reports/run/cells.ts";
+import { mergeCompareOptions } from "../../reports/run/config.ts";
+import { resolveComparison } from "../../reports/run/plan.ts";
 import { runCli } from "../reports/helpers.ts";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");

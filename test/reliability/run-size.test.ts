@@ -6,15 +6,15 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { mergeCompareOptions } from "../../reports/cli/config.ts";
+import { allCells, probeMsPerSeedRun } from "../../reports/run/cells.ts";
+import { mergeCompareOptions } from "../../reports/run/config.ts";
 import {
   BYTES_PER_SEED_RUN,
   checkRunFits,
   estimateLine,
   resultMemoryBudget,
-} from "../../reports/cli/estimate.ts";
-import { resolveComparison } from "../../reports/cli/plan.ts";
-import { allCells, probeMsPerSeedRun } from "../../reports/cli/threads.ts";
+} from "../../reports/run/estimate.ts";
+import { resolveComparison } from "../../reports/run/plan.ts";
 import { runCli } from "../reports/helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pkslab-size-"));

@@ -32,6 +32,8 @@ describe("pkslab replay options", () => {
     bad(handMade, { set: ["held_buffers"] });
     bad(handMade, { set: ["mapping=per-call"] });
     bad(handMade, { out: "/nonexistent/dir/out.json" });
+    bad(handMade, { jobs: "0" });
+    bad(handMade, { jobs: "1.5" });
   });
 
   it("runs end to end through commander and writes JSON with --out", async () => {
@@ -55,4 +57,30 @@ describe("pkslab replay options", () => {
       "per-search",
     ]);
   });
+
+  it("writes the same JSON whatever --jobs", async () => {
+    const excerpt = join(import.meta.dirname, "..", "fixtures", "traces", "capture-excerpt.txt");
+    const dir = mkdtempSync(join(tmpdir(), "pkslab-replay-jobs-"));
+    const stderr = process.stderr.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    const texts: string[] = [];
+    try {
+      for (const jobs of ["1", "2"]) {
+        const program = new Command("pkslab").exitOverride();
+        registerReplayCommand(program);
+        const out = join(dir, `replay-${jobs}.json`);
+        await program.parseAsync(
+          ["replay", excerpt, "--out", out, "--format", "json", "--jobs", jobs],
+          {
+            from: "user",
+          },
+        );
+        texts.push(readFileSync(out, "utf8"));
+      }
+    } finally {
+      process.stderr.write = stderr;
+    }
+    expect(JSON.parse(texts[0]).cells.length).toBeGreaterThanOrEqual(4);
+    expect(texts[1]).toBe(texts[0]);
+  }, 60_000);
 });

@@ -75,8 +75,8 @@ describe("replay of the hand-made excerpt, statistics computed by hand", () => {
     expect(stats.pagesPerBuffer).toBe(4);
   });
 
-  it("replays under pks-kmap with the PKRS writes counted by hand", () => {
-    const result = runReplay(trace, {
+  it("replays under pks-kmap with the PKRS writes counted by hand", async () => {
+    const result = await runReplay(trace, {
       strategies: [BUILTIN_STRATEGIES["pks-kmap"]],
       mappings: ["per-call", "per-search"],
       profile,
@@ -96,8 +96,8 @@ describe("replay of the hand-made excerpt, statistics computed by hand", () => {
     expect(perSearch.metrics["per_op.events.pkrs_writes"]).toBe(1);
   });
 
-  it("runs every strategy under both mappings and renders every format", () => {
-    const result = runReplay(trace, {
+  it("runs every strategy under both mappings and renders every format, the same on two threads", async () => {
+    const result = await runReplay(trace, {
       strategies: Object.values(BUILTIN_STRATEGIES),
       mappings: ["per-call", "per-search"],
       profile,
@@ -117,6 +117,14 @@ describe("replay of the hand-made excerpt, statistics computed by hand", () => {
     const json = JSON.parse(renderReplay(result, "json"));
     expect(json.stats.calls).toBe(8);
     expect(json.cells).toHaveLength(result.cells.length);
+    const threaded = await runReplay(trace, {
+      strategies: Object.values(BUILTIN_STRATEGIES),
+      mappings: ["per-call", "per-search"],
+      profile,
+      checkInvariants: true,
+      jobs: 2,
+    });
+    expect(renderReplay(threaded, "json")).toBe(renderReplay(result, "json"));
   });
 });
 
@@ -130,8 +138,8 @@ describe("replay of a captured excerpt", () => {
     expect(trace.cpus.length).toBe(2);
   });
 
-  it("per-search needs no more PKRS writes than per-call under pks-kmap", () => {
-    const result = runReplay(trace, {
+  it("per-search needs no more PKRS writes than per-call under pks-kmap", async () => {
+    const result = await runReplay(trace, {
       strategies: [BUILTIN_STRATEGIES["pks-kmap"]],
       mappings: ["per-call", "per-search"],
       profile,
@@ -158,28 +166,30 @@ describe("per-search buffer budget", () => {
     "",
   ].join("\n");
   const trace = parseTraceText(text);
-  const run = (held: number) =>
-    runReplay(trace, {
-      strategies: [BUILTIN_STRATEGIES["no-direct-map"], BUILTIN_STRATEGIES["kmap-local-range"]],
-      mappings: ["per-search"],
-      profile,
-      params: { held_buffers: held },
-      checkInvariants: true,
-    }).cells;
+  const run = async (held: number) =>
+    (
+      await runReplay(trace, {
+        strategies: [BUILTIN_STRATEGIES["no-direct-map"], BUILTIN_STRATEGIES["kmap-local-range"]],
+        mappings: ["per-search"],
+        profile,
+        params: { held_buffers: held },
+        checkInvariants: true,
+      })
+    ).cells;
 
-  it("holds three 4-page buffers within the 15 kmap_local slots, replacing LIFO", () => {
+  it("holds three 4-page buffers within the 15 kmap_local slots, replacing LIFO", async () => {
     expect(trace.stats.callsPerSearch.max).toBe(10);
     expect(trace.stats.crossingCalls).toBe(5);
     expect(trace.stats.pagesPerBuffer).toBe(4);
-    for (const cell of run(3)) {
+    for (const cell of await run(3)) {
       expect(cell.status, `${cell.strategy}: ${cell.reason}`).toBe("ok");
       expect(cell.metrics["compat.unsupported_maps"]).toBe(0);
       expect(cell.metrics["compat.unsupported_unmaps"]).toBe(0);
     }
   });
 
-  it("runs out of fixmap slots when a one-page API holds four buffers", () => {
-    const [noDirectMap] = run(4);
+  it("runs out of fixmap slots when a one-page API holds four buffers", async () => {
+    const [noDirectMap] = await run(4);
     expect(noDirectMap.metrics["compat.unsupported_maps"]).toBeGreaterThan(0);
   });
 });

@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { UserInputError } from "../../core/errors.ts";
 import { registerClaimsCommand } from "../../reports/claims/command.ts";
-import { registerValidateCommand } from "../../reports/validate/command.ts";
+import { registerValidateCommand, VALIDATION_CASES } from "../../reports/validate/command.ts";
 
 function program(): Command {
   const p = new Command("pkslab").exitOverride();
@@ -63,7 +64,33 @@ describe("pkslab validate / claims commands", () => {
       /expected <built-in profile name>=<path/,
     );
     await expect(run(["claims", "--no-builtin"])).rejects.toThrow(/no claims to check/);
+    for (const command of ["validate", "claims"]) {
+      for (const jobs of ["0", "1.5", "two"]) {
+        const refused = run([command, "--jobs", jobs]);
+        await expect(refused, `${command} --jobs ${jobs}`).rejects.toBeInstanceOf(UserInputError);
+        await expect(refused).rejects.toThrow(/--jobs/);
+      }
+    }
   });
+
+  it("validate and claims write the same JSON whatever --jobs", async () => {
+    // One at a time: run() captures stdout.
+    const validate: { out: string; code: number | undefined }[] = [];
+    for (const jobs of ["1", "2"])
+      validate.push(await run(["validate", "--format", "json", "--jobs", jobs]));
+    expect(JSON.parse(validate[0].out).rows).toHaveLength(VALIDATION_CASES.length);
+    expect(validate[1].out).toBe(validate[0].out);
+    expect(validate[1].code).toBe(validate[0].code);
+    // Without the robustness sweep: the base comparison's cells, one run per workload.
+    const claims: string[] = [];
+    for (const jobs of ["1", "2"]) {
+      claims.push(
+        (await run(["claims", "--no-robustness", "--format", "json", "--jobs", jobs])).out,
+      );
+    }
+    expect(JSON.parse(claims[0]).claims).toHaveLength(8);
+    expect(claims[1]).toBe(claims[0]);
+  }, 120_000);
 
   it("claims --no-robustness prints every LSFMM claim with a verdict", async () => {
     const { out } = await run(["claims", "--no-robustness", "--format", "json"]);

@@ -32,8 +32,8 @@ const KNOWN_MISSES = new Set([
 describe("pkslab validate: every case", () => {
   it.each(VALIDATION_CASES.map((c) => [c.id]))(
     "%s reproduces its published result within tolerance",
-    (id) => {
-      const report = runValidation({ cases: [id] });
+    async (id) => {
+      const report = await runValidation({ cases: [id] });
       const row = report.rows[0];
       expect(row.id).toBe(id);
       expect(Number.isFinite(row.model)).toBe(true);
@@ -72,7 +72,7 @@ describe("pkslab validate: fitting is declared, and checks can fail", () => {
     }
   });
 
-  it("each published quantity counts once: a case with another case's model run declares that it repeats it", () => {
+  it("each published quantity counts once: a case with another case's model run declares that it repeats it", async () => {
     const seen = new Map<string, string>();
     VALIDATION_CASES.forEach((c, index) => {
       for (const id of c.reuses?.cases ?? []) {
@@ -85,7 +85,7 @@ describe("pkslab validate: fitting is declared, and checks can fail", () => {
       if (first !== undefined) expect(c.reuses?.cases, `${c.id} repeats ${first}`).toContain(first);
       else seen.set(key, c.id);
     });
-    const report = runValidation({
+    const report = await runValidation({
       cases: ["xpfo-deferred-batched-4cpu", "xpfo-v9-4cpu", "p19-flush-1page"],
     });
     expect(report.roles.validation).toEqual({ cases: 1, passed: 1 });
@@ -116,7 +116,7 @@ describe("pkslab validate: fitting is declared, and checks can fail", () => {
     expect(loadProfile("server-2022").parameters.ipi_send_base_cycles.source).toMatch(/\b1276\b/);
   });
 
-  it("a broken server profile fails the shootdown and flush cases", () => {
+  it("a broken server profile fails the shootdown and flush cases, on worker threads too", async () => {
     const broken = (name: string) => {
       const profile = loadProfile(name);
       if (name !== "server-2022") return profile;
@@ -125,21 +125,22 @@ describe("pkslab validate: fitting is declared, and checks can fail", () => {
         invlpg_cycles: 880,
       });
     };
-    const report = runValidation({
-      cases: ["p19-flush-2pages", "xpfo-eager-96cpu", "e8-lazy-per-cpu-8threads"],
-      profileFor: broken,
-    });
+    const cases = ["p19-flush-2pages", "xpfo-eager-96cpu", "e8-lazy-per-cpu-8threads", "e11-16k"];
+    const report = await runValidation({ cases, profileFor: broken });
     const result = Object.fromEntries(report.rows.map((row) => [row.id, row.pass]));
     expect(result["p19-flush-2pages"]).toBe(false);
     expect(result["xpfo-eager-96cpu"]).toBe(false);
     // The Opteron case runs on its own profile, untouched.
     expect(result["e8-lazy-per-cpu-8threads"]).toBe(true);
     expect(report.failed).toBe(2);
+    // The worker threads get the broken profile itself, not its name: the same report.
+    const threaded = await runValidation({ cases, profileFor: broken, jobs: 2 });
+    expect(threaded).toEqual(report);
   }, 60_000);
 
-  it("renders every format deterministically, naming input checks and validations", () => {
-    const report = runValidation({ cases: ["p19-flush-1page", "p19-flush-2pages"] });
-    const again = runValidation({ cases: ["p19-flush-1page", "p19-flush-2pages"] });
+  it("renders every format deterministically, naming input checks and validations", async () => {
+    const report = await runValidation({ cases: ["p19-flush-1page", "p19-flush-2pages"] });
+    const again = await runValidation({ cases: ["p19-flush-1page", "p19-flush-2pages"] });
     for (const format of ["table", "markdown", "email", "csv", "json"] as const) {
       expect(renderValidation(report, format)).toBe(renderValidation(again, format));
     }
@@ -157,8 +158,8 @@ describe("pkslab validate: fitting is declared, and checks can fail", () => {
     expect(json.roles.validation).toEqual({ cases: 1, passed: 1 });
   });
 
-  it("refuses an unknown case id with the valid choices", () => {
-    expect(() => runValidation({ cases: ["xpfo-eagre-4cpu"] })).toThrow(/Did you mean/);
+  it("refuses an unknown case id with the valid choices", async () => {
+    await expect(runValidation({ cases: ["xpfo-eagre-4cpu"] })).rejects.toThrow(/Did you mean/);
   });
 });
 

@@ -1,43 +1,20 @@
 /**
- * Worker side of a parallel comparison (tinypool): runs one (workload, strategy) cell over
- * all seeds. The worker rebuilds the strategy and workload from the resolved configuration
- * (built-ins by name, plugins by path, with their options, parameters and cost overrides),
- * so a cell computes exactly what it would in the main thread.
+ * Worker side of the runner (pool.ts, tinypool). A cell task runs one (workload, strategy)
+ * cell over its seeds: the worker rebuilds the strategy and workload from the resolved
+ * configuration (built-ins by name, plugins by path, with their options, parameters and
+ * cost overrides), so a cell computes exactly what it would in the main thread. A module
+ * task calls an analysis's task module (validate's cases, claims' runs); a check task runs
+ * check-plugin's conformance suite.
  */
 import { type CellResult, runComparison } from "../../core/compare.ts";
 import { NOTHING_SERVED } from "../../core/engine.ts";
 import { listChanged, restoreIntrinsics, snapshotIntrinsics } from "../../core/intrinsics.ts";
-import type { CostProfile } from "../../core/profile.ts";
 import { attachWatch } from "../../core/watchdog.ts";
 import { type ConformanceReport, checkPlugin } from "../../strategies/conformance.ts";
 import { builtinStrategiesByName, loadStrategyPlugin } from "../../strategies/registry.ts";
 import { BUILTIN_WORKLOADS, loadWorkloadPlugin } from "../../workloads/registry.ts";
-import type { ResolvedConfig } from "../results.ts";
 import { strayEveryFor, withCostOverrides } from "./plan.ts";
-
-/** One unit of work: a cell of a resolved configuration. */
-export interface CellTask {
-  readonly config: ResolvedConfig;
-  readonly profile: CostProfile;
-  readonly workload: number;
-  readonly strategy: number;
-  /** Run the invariant checker (`--check`). */
-  readonly checkInvariants?: boolean;
-  /** Operation budget per run (`--operation-budget`). */
-  readonly operationBudget?: number;
-  /** Only these seeds (a cell split by seed); all of the configuration's when absent. */
-  readonly seeds?: readonly number[];
-  /** Where to report the seed and hook in progress, for a watcher that may stop this thread. */
-  readonly watch?: SharedArrayBuffer;
-}
-
-/** A conformance run of `pkslab check-plugin`, in a worker so that a hung hook can be stopped. */
-export interface CheckTask {
-  readonly kind: "check";
-  readonly file: string;
-  readonly profile?: CostProfile;
-  readonly watch: SharedArrayBuffer;
-}
+import type { CellTask, CheckTask, ModuleTask, WorkerTask } from "./tasks.ts";
 
 /** Runs the conformance suite on a strategy plugin, reporting the hook in progress. */
 async function runCheckTask(task: CheckTask): Promise<ConformanceReport> {
@@ -49,6 +26,12 @@ async function runCheckTask(task: CheckTask): Promise<ConformanceReport> {
     attachWatch(undefined);
     restoreIntrinsics(intrinsics);
   }
+}
+
+/** Runs an analysis's task: the default export of its module, on the task's input. */
+async function runModuleTask(task: ModuleTask): Promise<unknown> {
+  const module = (await import(task.module)) as { default: (input: unknown) => unknown };
+  return module.default(task.input);
 }
 
 /** Modules this worker has loaded, by kind, source and name (a worker runs many cells). */
@@ -88,10 +71,9 @@ function pluginsOf(task: CellTask): string[] {
  * are put back before the next cell, and the cell fails naming the plugin and what it
  * changed (its numbers were computed with broken built-ins).
  */
-export default async function runCellTask(
-  task: CellTask | CheckTask,
-): Promise<CellResult | ConformanceReport> {
-  if ("kind" in task) return runCheckTask(task);
+export default async function runCellTask(task: WorkerTask): Promise<unknown> {
+  if (task.kind === "check") return runCheckTask(task);
+  if (task.kind === "module") return runModuleTask(task);
   let cell: CellResult | undefined;
   let thrown: unknown;
   try {

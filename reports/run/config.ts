@@ -11,7 +11,7 @@ import { schemaKeysAt, UserInputError, zodErrorMessage } from "../../core/errors
 import { loadErrorMessage } from "../../core/load-module.ts";
 import { splitList } from "../flag-schema.ts";
 import { type EmailStyle, FORMATS } from "../render/common.ts";
-import type { CellMemory, CellTimeout } from "./threads.ts";
+import { type CellMemory, type CellTimeout, cellMemoryOf, cellTimeoutOf } from "./limits.ts";
 
 /** Default number of seeds per cell. */
 export const DEFAULT_SEEDS = 5;
@@ -126,39 +126,6 @@ export interface CompareOptions {
   readonly cellTimeout?: CellTimeout;
   /** Heap limit of the worker threads that run plugin cells (`--cell-memory`). */
   readonly cellMemory?: CellMemory;
-}
-
-/** Default wall-clock limit of a cell that runs plugin code, in seconds. */
-export const DEFAULT_CELL_TIMEOUT_SECONDS = 600;
-
-/** The cell timeout from the flag, else the config file, else the default. */
-export function cellTimeoutOf(flag: number | undefined, file: number | undefined): CellTimeout {
-  const seconds = flag ?? file ?? DEFAULT_CELL_TIMEOUT_SECONDS;
-  const setting =
-    flag !== undefined
-      ? `--cell-timeout ${flag}`
-      : file !== undefined
-        ? `cellTimeout ${file} in the config file`
-        : `the default --cell-timeout ${DEFAULT_CELL_TIMEOUT_SECONDS}`;
-  return { ms: Math.round(seconds * 1000), setting };
-}
-
-/**
- * Default heap limit of a worker thread that runs plugin cells, in MB: a built-in cell of
- * the default comparison needs a few tens of MB, one of 100,000 seeds a few hundred.
- */
-export const DEFAULT_CELL_MEMORY_MB = 2048;
-
-/** The cell memory limit from the flag, else the config file, else the default. */
-export function cellMemoryOf(flag: number | undefined, file: number | undefined): CellMemory {
-  const mb = flag ?? file ?? DEFAULT_CELL_MEMORY_MB;
-  const setting =
-    flag !== undefined
-      ? `--cell-memory ${flag}`
-      : file !== undefined
-        ? `cellMemory ${file} in the config file`
-        : `the default --cell-memory ${DEFAULT_CELL_MEMORY_MB}`;
-  return { mb, setting };
 }
 
 export { splitList } from "../flag-schema.ts";

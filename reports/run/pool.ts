@@ -1,0 +1,203 @@
+/**
+ * The one runner: runs tasks on `jobs` threads, this one (already loaded and warm) and
+ * `jobs - 1` worker threads (tinypool, cell-worker.ts), all taking tasks from one queue.
+ * Every task is computed on its own from plain data, so the results do not depend on
+ * `jobs` or on which thread ran which task; they come back in the order the tasks were
+ * given. compare and sweep (cells.ts), validate and claims all run through it.
+ */
+import { availableParallelism } from "node:os";
+import { setFlagsFromString } from "node:v8";
+import { readWatch, WATCH_BYTES } from "../../core/watchdog.ts";
+import { type CellMemory, type CellTimeout, NO_MEMORY_LIMIT, NO_TIMEOUT } from "./limits.ts";
+import type { WorkerTask } from "./tasks.ts";
+
+/** Tasks below which everything runs in this thread (a worker's start-up is not worth it). */
+export const MIN_PARALLEL_CELLS = 4;
+
+/**
+ * Seed runs (cells x seeds) from which `--jobs` defaults to every core. Each worker is a new
+ * V8 isolate that compiles the model afresh (seconds of CPU); on this project's 2-core
+ * machine two threads broke even at about the default comparison (250 runs) and won 1.25x
+ * to 1.4x at 600 (docs/performance.md).
+ */
+export const AUTO_PARALLEL_SEED_RUNS = 400;
+
+/** Threads for a run of `seedRuns` seed runs when `--jobs` is not given. */
+export function autoJobs(seedRuns: number, cores = availableParallelism()): number {
+  return seedRuns >= AUTO_PARALLEL_SEED_RUNS ? Math.max(1, cores) : 1;
+}
+
+let backgroundCompilationOff = false;
+
+/**
+ * With worker threads the cores are busy with cells, and V8's background compiler threads
+ * (one set per isolate) only compete with them: measured on 2 cores, a 200-cell sweep on two
+ * threads took 13.6 s with them and 12.0 s without (15.1 s on one thread). Turned off for
+ * the rest of the process (it is a process-wide V8 flag; only this one is safe to change
+ * after start-up: the garbage collector's crash V8).
+ */
+function turnOffBackgroundCompilation(): void {
+  if (backgroundCompilationOff) return;
+  setFlagsFromString("--no-concurrent-recompilation");
+  backgroundCompilationOff = true;
+}
+
+/** How often a timed task's watcher looks at its worker, in milliseconds. */
+export const WATCH_INTERVAL_MS = 50;
+/** Least time a worker gets to load a timed task's plugins, in milliseconds. */
+export const LOAD_ALLOWANCE_MS = 30_000;
+
+/** Whether a worker thread was terminated for reaching its heap limit. */
+export const outOfMemory = (error: unknown): boolean =>
+  (error as { code?: unknown } | null)?.code === "ERR_WORKER_OUT_OF_MEMORY";
+
+/** A task that runs user plugin code: only ever in a worker, one at a time, watched. */
+export interface IsolatedTask<R> {
+  /** The task for the worker; the runner adds the watch buffer. */
+  readonly task: WorkerTask;
+  /** The result of a task stopped for running past the timeout. */
+  timedOut(watch: SharedArrayBuffer): R;
+  /** The result of a task whose worker broke (past the heap limit, or plugin code threw). */
+  broken(error: unknown, watch: SharedArrayBuffer): R;
+}
+
+/** A task of built-in code: runs in this thread or in a worker, with the same result. */
+export interface SharedTask<R> {
+  readonly task: WorkerTask;
+  /** Computes the task in this thread. */
+  here(): R;
+}
+
+export type RunnerTask<R> = SharedTask<R> | IsolatedTask<R>;
+
+const isIsolated = <R>(task: RunnerTask<R>): task is IsolatedTask<R> => !("here" in task);
+
+/** How to run a list of tasks. */
+export interface RunOptions {
+  /** Threads in all, this one included (isolated tasks get a worker even with 1). */
+  readonly jobs: number;
+  /** Hears each completion: tasks done, of total, and the index of the task just done. */
+  readonly onDone?: (done: number, total: number, index: number) => void;
+  /** Wall-clock limit of an isolated task (its clock starts once its plugins have loaded). */
+  readonly timeout?: CellTimeout;
+  /** Heap limit of the worker threads when there are isolated tasks. */
+  readonly memory?: CellMemory;
+}
+
+/**
+ * Runs the tasks (see the module comment). Isolated tasks go to worker threads only (at
+ * least one, even with `jobs` 1), one at a time per worker, so that plugin code never runs
+ * in this thread; a task past the timeout has its worker terminated, a worker past the
+ * memory limit is terminated by V8, and either fails that task alone. A shared task that
+ * reaches the memory limit in a shared worker is run again in this thread.
+ */
+export async function runTasks<R>(
+  tasks: readonly RunnerTask<R>[],
+  options: RunOptions,
+): Promise<R[]> {
+  const { jobs, onDone } = options;
+  const timeout = options.timeout ?? NO_TIMEOUT;
+  const memory = options.memory ?? NO_MEMORY_LIMIT;
+  let done = 0;
+  const total = tasks.length;
+  const isolated = tasks.map(isIsolated);
+  const anyIsolated = isolated.some(Boolean);
+  if (!anyIsolated && (jobs <= 1 || tasks.length < MIN_PARALLEL_CELLS)) {
+    return tasks.map((task, index) => {
+      const result = (task as SharedTask<R>).here();
+      onDone?.(++done, total, index);
+      return result;
+    });
+  }
+  const workers = Math.max(1, Math.min(jobs - 1, tasks.length));
+  // With one job, the only worker runs plugin tasks while this thread waits: the compiler
+  // threads then have a core to themselves.
+  if (jobs > 1) turnOffBackgroundCompilation();
+  const { default: Tinypool } = await import("tinypool");
+  const pool = new Tinypool({
+    // Next to this module: the tsx shim beside the sources, or the bundled worker when the
+    // CLI runs from its bundle (bin/cli-bundle.mjs).
+    filename: new URL("./cell-worker.mjs", import.meta.url).href,
+    minThreads: workers,
+    maxThreads: workers,
+    // Tinypool hands a worker its next task only when this thread's event loop runs, which
+    // it does not while this thread runs a task of its own: with two tasks handed over at
+    // once, the worker starts its next task the moment it finishes one. (Timed tasks go one
+    // at a time: a task's clock starts when it is handed over.)
+    concurrentTasksPerWorker: anyIsolated ? 1 : 2,
+    // Plugin tasks run under the memory limit; built-in tasks that share these workers
+    // and reach it (they never come near it) are run again in this thread.
+    ...(anyIsolated && memory.mb > 0
+      ? { resourceLimits: { maxOldGenerationSizeMb: memory.mb } }
+      : {}),
+  });
+  const results: R[] = new Array(tasks.length);
+  // Tasks any thread may run, and tasks only a worker may run (isolated plugin tasks).
+  const shared = tasks.map((_, index) => index).filter((index) => !isolated[index]);
+  const workerOnly = tasks.map((_, index) => index).filter((index) => isolated[index]);
+  const runInWorker = async (index: number): Promise<R> => {
+    const task = tasks[index];
+    if (!isIsolated(task)) {
+      try {
+        return (await pool.run(task.task)) as R;
+      } catch (error) {
+        if (!outOfMemory(error)) throw error;
+        return task.here();
+      }
+    }
+    const watch = new SharedArrayBuffer(WATCH_BYTES);
+    const abort = new AbortController();
+    // The task's clock starts once its worker has loaded the plugins and begun the task;
+    // loading gets its own allowance (a plugin module may hang at its top level, too).
+    const submitted = Date.now();
+    let began: number | undefined;
+    const timer = setInterval(() => {
+      const now = Date.now();
+      if (began === undefined && readWatch(watch).started) began = now;
+      const late =
+        timeout.ms > 0 &&
+        (began === undefined
+          ? now - submitted > Math.max(timeout.ms, LOAD_ALLOWANCE_MS)
+          : now - began > timeout.ms);
+      if (late) abort.abort();
+    }, WATCH_INTERVAL_MS);
+    try {
+      return (await pool.run({ ...task.task, watch }, { signal: abort.signal })) as R;
+    } catch (error) {
+      if (abort.signal.aborted) return task.timedOut(watch);
+      return task.broken(error, watch);
+    } finally {
+      clearInterval(timer);
+    }
+  };
+  const inWorker = async (): Promise<void> => {
+    for (;;) {
+      const index = workerOnly.shift() ?? shared.shift();
+      if (index === undefined) return;
+      results[index] = await runInWorker(index);
+      onDone?.(++done, total, index);
+    }
+  };
+  try {
+    // Two tasks in flight per worker (see concurrentTasksPerWorker above).
+    const feeds = Promise.all(
+      Array.from({ length: anyIsolated ? workers : workers * 2 }, inWorker),
+    );
+    let failed = false;
+    feeds.catch(() => {
+      failed = true;
+    });
+    // With jobs 1 this thread only hands plugin tasks to their worker.
+    while (jobs > 1 && shared.length > 0 && !failed) {
+      const index = shared.shift() as number;
+      results[index] = (tasks[index] as SharedTask<R>).here();
+      onDone?.(++done, total, index);
+      // Let finished workers pick up their next tasks.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await feeds;
+    return results;
+  } finally {
+    await pool.destroy();
+  }
+}
