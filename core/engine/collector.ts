@@ -9,8 +9,25 @@ import { ledgerViolations } from "../invariants.ts";
 import { COST_CATEGORIES, EVENT_NAMES, Ev } from "../ledger.ts";
 import { CONFIDENCE_LEVELS } from "../profile.ts";
 import type { RunMetrics, RunResult } from "./spec.ts";
-import type { LedgerSnapshot, RunState } from "./state.ts";
+import type { Counters, LedgerSnapshot, RunState } from "./state.ts";
 import { runStatus, type ServedCounts } from "./status.ts";
+
+/** The coverage and compat metrics that are one counter each, in catalog order. */
+const COUNTER_METRICS: readonly (readonly [string, keyof Counters])[] = [
+  ["coverage.caught", "caught"],
+  ["coverage.caught_oops", "caughtOops"],
+  ["coverage.caught_granted", "caughtGranted"],
+  ["compat.false_faults", "falseFaults"],
+  ["compat.false_faults_granted", "falseFaultsGranted"],
+  ["compat.false_faults_oops", "falseFaultsOops"],
+  ["compat.broken_accesses", "brokenAccesses"],
+  ["compat.direct_reads", "directReads"],
+  ["compat.broken_direct_reads", "brokenDirectReads"],
+  ["compat.unsupported_maps", "unsupportedMaps"],
+  ["compat.unsupported_unmaps", "unsupportedUnmaps"],
+  ["compat.skipped_accesses", "skippedAccesses"],
+  ["compat.refused_page_moves", "refusedPageMoves"],
+];
 
 /** The ledger's totals now (at the end of setup). */
 export function snapshotLedger(ledger: RunState["ledger"]): LedgerSnapshot {
@@ -143,19 +160,7 @@ function outcomeMetrics(run: RunState, metrics: RunMetrics): void {
   metrics["coverage.not_applicable"] = counters.strayNotApplicable;
   metrics["coverage.blocked_ratio"] = injected > 0 ? blocked / injected : 0;
   metrics["coverage.caught_ratio"] = injected > 0 ? counters.faultedStrays / injected : 0;
-  metrics["coverage.caught"] = counters.caught;
-  metrics["coverage.caught_oops"] = counters.caughtOops;
-  metrics["coverage.caught_granted"] = counters.caughtGranted;
-  metrics["compat.false_faults"] = counters.falseFaults;
-  metrics["compat.false_faults_granted"] = counters.falseFaultsGranted;
-  metrics["compat.false_faults_oops"] = counters.falseFaultsOops;
-  metrics["compat.broken_accesses"] = counters.brokenAccesses;
-  metrics["compat.direct_reads"] = counters.directReads;
-  metrics["compat.broken_direct_reads"] = counters.brokenDirectReads;
-  metrics["compat.unsupported_maps"] = counters.unsupportedMaps;
-  metrics["compat.unsupported_unmaps"] = counters.unsupportedUnmaps;
-  metrics["compat.skipped_accesses"] = counters.skippedAccesses;
-  metrics["compat.refused_page_moves"] = counters.refusedPageMoves;
+  for (const [name, counter] of COUNTER_METRICS) metrics[name] = counters[counter];
   // Exposure: page-cycles over the protected page-time of the steady state (every region
   // page, on every CPU, from the workload's start to that CPU's last cycle).
   const exposure = machine.totalExposure();

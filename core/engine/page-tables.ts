@@ -12,7 +12,7 @@ import { Cat, Ev } from "../ledger.ts";
 import { Thread } from "../machine/index.ts";
 import { type Mm, PTE_BYTES, PTRS_PER_PTE } from "../machine/mm.ts";
 import { accessOp, mapOp, unmapOp } from "./mapping-ops.ts";
-import type { RunState, SimThread } from "./state.ts";
+import type { Op, RunState, SimThread } from "./state.ts";
 
 /** The page-table pages and the cost parameters the lifetime operations charge. */
 export function startPageTables(run: RunState): void {
@@ -24,6 +24,9 @@ export function startPageTables(run: RunState): void {
   run.bulkPageId = machine.parameterId("page_alloc_bulk_page_cycles");
   run.switchId = machine.parameterId("context_switch_cycles");
 }
+
+/** What every page-table write window maps: one page, for writing, on this CPU only. */
+const WINDOW = { count: 1, intent: "write", scope: "local" } as const;
 
 /** What the interpreter records of an operation it executes, for a window's own three. */
 function enter(run: RunState, cpu: number, op: Operation): void {
@@ -51,27 +54,19 @@ export function ptWrite(
   if (ptes <= 0) return;
   const kind = run.lastOpKind[cpu];
   const handle = run.ptHandle--;
-  const map = {
-    kind: "map",
-    handle,
-    page,
-    count: 1,
-    intent: "write",
-    scope: "local",
-    context,
-  } as const;
+  const map: Op<"map"> = { kind: "map", handle, page, ...WINDOW, context };
   enter(run, cpu, map);
   mapOp(run, cpu, sim, map);
-  const access = {
+  const access: Op<"access"> = {
     kind: "access",
     handle,
     offset: slot * PTE_BYTES,
     length: Math.min(ptes, PTRS_PER_PTE - slot) * PTE_BYTES,
     write: true,
-  } as const;
+  };
   enter(run, cpu, access);
   accessOp(run, cpu, sim, access);
-  const unmap = { kind: "unmap", handle } as const;
+  const unmap: Op<"unmap"> = { kind: "unmap", handle };
   enter(run, cpu, unmap);
   unmapOp(run, cpu, sim, unmap);
   run.ledger.count(Ev.pte_writes, writes);

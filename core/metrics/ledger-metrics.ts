@@ -6,7 +6,7 @@
  */
 import { COST_CATEGORIES, type CostCategory, EVENT_NAMES, type EventName } from "../ledger.ts";
 import { CONFIDENCE_LEVELS } from "../profile.ts";
-import type { MetricDirection, MetricSpec } from "./spec.ts";
+import type { MetricSpec } from "./spec.ts";
 
 const CATEGORY_DESCRIPTIONS: Record<CostCategory, string> = {
   work: "unrelated work the workload does (compute operations)",
@@ -35,66 +35,54 @@ const CATEGORY_DESCRIPTIONS: Record<CostCategory, string> = {
   tlb_broadcast: "INVLPGB broadcast invalidations and the TLBSYNC wait (broadcast=invlpgb)",
 };
 
-const EVENT_SPECS: Record<EventName, { description: string; direction: MetricDirection }> = {
-  accesses: { description: "simulated data accesses (legitimate and compute)", direction: "none" },
-  pkrs_writes: { description: "WRMSR(IA32_PKRS) executed", direction: "lower" },
-  pkrs_writes_skipped: {
-    description: "PKRS writes avoided because pkrs_cache already held the value",
-    direction: "none",
-  },
-  ipis: { description: "inter-processor interrupts delivered", direction: "lower" },
-  shootdowns: {
-    description: "cross-CPU TLB shootdowns (flush_tlb_kernel_range/flush_tlb_all)",
-    direction: "lower",
-  },
-  invlpg: { description: "INVLPG executed, on any CPU", direction: "lower" },
-  full_flushes: { description: "full TLB flushes executed, on any CPU", direction: "lower" },
-  tlb_misses: { description: "TLB misses (page walks)", direction: "lower" },
-  stlb_hits: { description: "L1 DTLB misses that hit the STLB", direction: "lower" },
-  pte_writes: { description: "kernel PTE writes", direction: "lower" },
-  direct_map_splits: {
-    description: "direct-map large-page splits (any level)",
-    direction: "lower",
-  },
-  direct_map_splits_1g: { description: "direct-map 1 GiB → 2 MiB splits", direction: "lower" },
-  direct_map_splits_2m: { description: "direct-map 2 MiB → 4 KiB splits", direction: "lower" },
-  pt_allocs: { description: "page-table pages allocated", direction: "lower" },
-  vmap_purges: { description: "lazy vmap purges (each a global flush)", direction: "lower" },
-  faults: {
-    description:
-      "exceptions entered (#PF entry/exit charged): false faults of legitimate kernel accesses, user page faults (fault operations) and exception kernel-entry operations",
-    direction: "lower",
-  },
-  context_switches: { description: "context switches", direction: "none" },
-  migrations: { description: "thread migrations performed", direction: "none" },
-  migrations_deferred: {
-    description: "migrations refused because the thread had migration disabled (kmap_local)",
-    direction: "lower",
-  },
-  lock_contended: { description: "lock acquisitions that had to wait", direction: "lower" },
-  lock_sleeps: { description: "sleeping-lock waits", direction: "lower" },
-  syscalls: { description: "system calls entered (kernel-entry via syscall)", direction: "none" },
-  interrupts: {
-    description: "interrupts and exceptions entered by kernel-entry operations",
-    direction: "none",
-  },
-  user_faults: {
-    description: "user page faults handled (fault operations: PTE installs in the mm's tables)",
-    direction: "none",
-  },
-  mm_flushes: {
-    description: "flush_tlb_mm_range() calls (user TLB flushes of one mm)",
-    direction: "lower",
-  },
-  user_full_flushes: {
-    description: "full non-global flushes of an mm (CR3 write, flush_tlb_local) on any CPU",
-    direction: "lower",
-  },
-  invlpgb: { description: "INVLPGB broadcast invalidations issued", direction: "lower" },
-  forks: { description: "address spaces copied by fork", direction: "none" },
-  execs: { description: "address spaces built by exec", direction: "none" },
-  exits: { description: "address spaces torn down (exit_mmap)", direction: "none" },
+/** What each ledger event counts. */
+const EVENT_DESCRIPTIONS: Record<EventName, string> = {
+  accesses: "simulated data accesses (legitimate and compute)",
+  pkrs_writes: "WRMSR(IA32_PKRS) executed",
+  pkrs_writes_skipped: "PKRS writes avoided because pkrs_cache already held the value",
+  ipis: "inter-processor interrupts delivered",
+  shootdowns: "cross-CPU TLB shootdowns (flush_tlb_kernel_range/flush_tlb_all)",
+  invlpg: "INVLPG executed, on any CPU",
+  full_flushes: "full TLB flushes executed, on any CPU",
+  tlb_misses: "TLB misses (page walks)",
+  stlb_hits: "L1 DTLB misses that hit the STLB",
+  pte_writes: "kernel PTE writes",
+  direct_map_splits: "direct-map large-page splits (any level)",
+  direct_map_splits_1g: "direct-map 1 GiB → 2 MiB splits",
+  direct_map_splits_2m: "direct-map 2 MiB → 4 KiB splits",
+  pt_allocs: "page-table pages allocated",
+  vmap_purges: "lazy vmap purges (each a global flush)",
+  faults:
+    "exceptions entered (#PF entry/exit charged): false faults of legitimate kernel accesses, user page faults (fault operations) and exception kernel-entry operations",
+  context_switches: "context switches",
+  migrations: "thread migrations performed",
+  migrations_deferred: "migrations refused because the thread had migration disabled (kmap_local)",
+  lock_contended: "lock acquisitions that had to wait",
+  lock_sleeps: "sleeping-lock waits",
+  syscalls: "system calls entered (kernel-entry via syscall)",
+  interrupts: "interrupts and exceptions entered by kernel-entry operations",
+  user_faults: "user page faults handled (fault operations: PTE installs in the mm's tables)",
+  mm_flushes: "flush_tlb_mm_range() calls (user TLB flushes of one mm)",
+  user_full_flushes: "full non-global flushes of an mm (CR3 write, flush_tlb_local) on any CPU",
+  invlpgb: "INVLPGB broadcast invalidations issued",
+  forks: "address spaces copied by fork",
+  execs: "address spaces built by exec",
+  exits: "address spaces torn down (exit_mmap)",
 };
+
+/** Events that describe the run (direction "none"); of every other event, fewer is better. */
+const DESCRIPTIVE_EVENTS: ReadonlySet<EventName> = new Set<EventName>([
+  "accesses",
+  "pkrs_writes_skipped",
+  "context_switches",
+  "migrations",
+  "syscalls",
+  "interrupts",
+  "user_faults",
+  "forks",
+  "execs",
+  "exits",
+]);
 
 /** cost.*, setup.* and events.*, in catalog order. */
 export const LEDGER_METRICS: readonly MetricSpec[] = [
@@ -169,8 +157,8 @@ export const LEDGER_METRICS: readonly MetricSpec[] = [
     (name): MetricSpec => ({
       name: `events.${name}`,
       unit: "count",
-      description: EVENT_SPECS[name].description,
-      direction: EVENT_SPECS[name].direction,
+      description: EVENT_DESCRIPTIONS[name],
+      direction: DESCRIPTIVE_EVENTS.has(name) ? "none" : "lower",
     }),
   ),
 ];
