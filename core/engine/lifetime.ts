@@ -30,6 +30,7 @@ import type { Op, RunState, SimThread } from "./state.ts";
 /** User page of the stack exec sets up (any page far from the workloads' own pages). */
 const STACK_PAGE = 1 << 30;
 
+/** A syscall, exception or interrupt entered (and PKRS saved, per the machine). */
 export function kernelEntryOp(
   run: RunState,
   cpu: number,
@@ -42,6 +43,7 @@ export function kernelEntryOp(
   else run.machine.interruptEnter(cpu);
 }
 
+/** The innermost open kernel entry left. */
 export function kernelExitOp(run: RunState, cpu: number, sim: SimThread): void {
   const via = sim.entries.pop();
   if (via === undefined) {
@@ -58,6 +60,7 @@ export function closeEntries(run: RunState, cpu: number, sim: SimThread): void {
   }
 }
 
+/** User-mode time: no kernel mapping may be live (checked). */
 export function userOp(run: RunState, cpu: number, sim: SimThread, op: Op<"user">): void {
   if (run.checking) {
     if (sim.entries.length > 0) {
@@ -95,6 +98,7 @@ function fault(run: RunState, cpu: number, sim: SimThread, op: Op<"fault">, mm: 
   run.machine.exceptionExit(cpu);
 }
 
+/** A user page fault in the thread's address space, or in a forked child's. */
 export function faultOp(run: RunState, cpu: number, sim: SimThread, op: Op<"fault">): void {
   if (op.mm !== undefined && op.mm !== sim.thread.mm) {
     const id = op.mm;
@@ -106,6 +110,7 @@ export function faultOp(run: RunState, cpu: number, sim: SimThread, op: Op<"faul
   }
 }
 
+/** A user access: a fault only when the PTE does not allow it yet. */
 export function touchOp(run: RunState, cpu: number, sim: SimThread, op: Op<"touch">): void {
   const mm = ownMm(run, cpu, sim);
   const pte = mm.ptes.get(op.page) ?? 0;
@@ -113,6 +118,7 @@ export function touchOp(run: RunState, cpu: number, sim: SimThread, op: Op<"touc
   fault(run, cpu, sim, { ...op, kind: "fault" }, mm);
 }
 
+/** The thread switches to another address space (a kthread's use_mm). */
 export function useMmOp(run: RunState, cpu: number, sim: SimThread, op: Op<"use-mm">): void {
   const thread = sim.thread;
   if (thread.mm === op.mm) return;
@@ -199,6 +205,7 @@ export function execOp(run: RunState, cpu: number, sim: SimThread, op: Op<"exec"
   else asProcess(run, cpu, mm.id, build);
 }
 
+/** The thread's address space released, or a forked child's torn down. */
 export function exitOp(run: RunState, cpu: number, sim: SimThread, op: Op<"exit">): void {
   const id = op.mm ?? sim.thread.mm;
   if (id === sim.thread.mm) {

@@ -14,6 +14,7 @@ import { rememberDirectUnmap, rememberUnmap, setOwned, strayPoint } from "./stra
 /** Pages per alloc_pages_bulk_array*() call in vm_area_alloc_pages() (mm/vmalloc.c, 6.1). */
 const VMALLOC_BULK_MAX = 100;
 
+/** A map request to the strategy; the stream's mapping is open whether it serves it or not. */
 export function mapOp(run: RunState, cpu: number, sim: SimThread, op: Op<"map">): void {
   const { counters, hooks, ledger } = run;
   const thread = sim.thread;
@@ -64,6 +65,7 @@ export function mapOp(run: RunState, cpu: number, sim: SimThread, op: Op<"map">)
   });
 }
 
+/** Legitimate accesses through a mapping, page by page, each a stray point. */
 export function accessOp(run: RunState, cpu: number, sim: SimThread, op: Op<"access">): void {
   const pfns = run.intendedLive.get(op.handle);
   if (!pfns) return; // not a mapping of the stream (a workload bug); nothing to do
@@ -77,6 +79,7 @@ export function accessOp(run: RunState, cpu: number, sim: SimThread, op: Op<"acc
   }
 }
 
+/** page_address() reads of region pages with no map call, each a stray point. */
 export function directReadOp(
   run: RunState,
   cpu: number,
@@ -100,6 +103,7 @@ export function directReadOp(
   if (pfns.length > 0) rememberDirectUnmap(run, sim, pfns, cpu);
 }
 
+/** An unmap request to the strategy; the mapping becomes a target of the unmap strays. */
 export function unmapOp(run: RunState, cpu: number, sim: SimThread, op: Op<"unmap">): void {
   const pfns = run.intendedLive.get(op.handle);
   if (!pfns) return;
@@ -156,6 +160,7 @@ function checkProtectionBack(run: RunState, cpu: number, thread: Thread, gone: L
   });
 }
 
+/** Unrelated work: derived cycles and reads of unprotected memory; a stray point. */
 export function computeOp(run: RunState, cpu: number, sim: SimThread, op: Op<"compute">): void {
   const { machine } = run;
   strayPoint(run, cpu, sim);

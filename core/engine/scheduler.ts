@@ -124,6 +124,7 @@ export function idleCpu(run: RunState, cpu: number, earliest: number): void {
   run.ledger.clock[cpu] = waitingOnly ? earliest + 1000 : wake;
 }
 
+/** The thread gives its CPU to the next runnable thread of the run queue. */
 export function yieldOp(run: RunState, cpu: number, sim: SimThread): void {
   const queue = run.runQueues[cpu];
   const others = queue.filter((other) => other !== sim && runnable(run, other, cpu));
@@ -132,14 +133,17 @@ export function yieldOp(run: RunState, cpu: number, sim: SimThread): void {
   queue.push(queue.splice(queue.indexOf(sim), 1)[0]);
 }
 
+/** The thread sleeps for `op.cycles` of its CPU's clock. */
 export function sleepOp(run: RunState, cpu: number, sim: SimThread, op: Op<"sleep">): void {
   sim.sleepingUntil = run.machine.now(cpu) + op.cycles;
 }
 
+/** The thread waits until another thread's stream maps `op.handle`. */
 export function waitForOp(run: RunState, sim: SimThread, op: Op<"wait-for">): void {
   if (!run.intendedLive.has(op.handle)) sim.waitingFor = op.handle;
 }
 
+/** The thread moves to another CPU (not while migration is disabled). */
 export function migrateOp(run: RunState, cpu: number, sim: SimThread, op: Op<"migrate">): void {
   const { machine } = run;
   const thread = sim.thread;

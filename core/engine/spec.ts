@@ -44,8 +44,9 @@ export interface RunSpec {
   readonly checkInvariants?: boolean;
 }
 
-/** Default bound on workload operations per run, and on model charges per operation. */
+/** Default bound on workload operations per run. */
 export const DEFAULT_OPERATION_BUDGET = 5_000_000;
+/** Model charges an operation may make on average before the run stops (a looping plugin). */
 export const CHARGES_PER_OPERATION = 100;
 
 /** Outcome counts of one stray-access class. */
