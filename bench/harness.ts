@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { REGION_BASE_PFN } from "../core/engine.ts";
+import { REGION_BASE_PFN } from "../core/engine/index.ts";
 import { Vmalloc } from "../core/kernel/vmalloc.ts";
 import { Cat } from "../core/ledger.ts";
 import { Machine, type MachineConfig } from "../core/machine/index.ts";

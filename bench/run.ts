@@ -51,7 +51,7 @@ import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Bench } from "tinybench";
-import { REGION_BASE_PFN, runSimulation } from "../core/engine.ts";
+import { REGION_BASE_PFN, runSimulation } from "../core/engine/index.ts";
 import {
   DEFAULT_MACHINE,
   Machine,

@@ -8,7 +8,7 @@ import {
   runSimulation,
   type ServedCounts,
   worseStatus,
-} from "./engine.ts";
+} from "./engine/index.ts";
 import type { MachineConfig } from "./machine/index.ts";
 import type { CostProfile } from "./profile.ts";
 import { noteSeed } from "./watchdog.ts";

@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import { z } from "zod";
-import { RUN_STATUSES } from "../core/engine.ts";
+import { RUN_STATUSES } from "../core/engine/index.ts";
 import { ARCHS, BROADCAST_MODES, FLUSH_MODES, REGION_MEMORY } from "../core/machine/params.ts";
 import { CONFIDENCE_LEVELS } from "../core/profile.ts";
 import { provenanceSchema } from "./provenance.ts";

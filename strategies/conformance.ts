@@ -20,7 +20,7 @@
  */
 
 import { resolveStrategyOptions } from "../core/contract/strategy.ts";
-import { placeRegion } from "../core/engine.ts";
+import { placeRegion } from "../core/engine/index.ts";
 import type { VmallocOptions } from "../core/kernel/vmalloc.ts";
 import { Vmalloc } from "../core/kernel/vmalloc.ts";
 import { Cat, COST_CATEGORIES } from "../core/ledger.ts";

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { type CellResult, type ComparisonPlan, runComparison } from "../../core/compare.ts";
-import { placeRegion } from "../../core/engine.ts";
+import { placeRegion } from "../../core/engine/index.ts";
 import { Vmalloc } from "../../core/kernel/vmalloc.ts";
 import { Machine } from "../../core/machine/index.ts";
 import type { CostProfile } from "../../core/profile.ts";

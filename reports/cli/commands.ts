@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { z } from "zod";
-import { DEFAULT_OPERATION_BUDGET } from "../../core/engine.ts";
+import { DEFAULT_OPERATION_BUDGET } from "../../core/engine/index.ts";
 import { unknownChoiceError } from "../../core/errors.ts";
 import { DEFAULT_MACHINE, resolveMachineConfig } from "../../core/machine/index.ts";
 import { describeMachine, machineParamRows } from "../../core/machine/params.ts";

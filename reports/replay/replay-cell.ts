@@ -4,8 +4,8 @@
  * calls replayCell in this thread, so a cell does not depend on where it ran.
  */
 
-import type { RunStatus } from "../../core/engine.ts";
-import { runSimulation } from "../../core/engine.ts";
+import type { RunStatus } from "../../core/engine/index.ts";
+import { runSimulation } from "../../core/engine/index.ts";
 import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import type { CostProfile } from "../../core/profile.ts";
 import type { StrategyModule } from "../../strategies/api.ts";

@@ -7,7 +7,7 @@
  * check-plugin's conformance suite.
  */
 import { type CellResult, runComparison } from "../../core/compare.ts";
-import { NOTHING_SERVED } from "../../core/engine.ts";
+import { NOTHING_SERVED } from "../../core/engine/index.ts";
 import { listChanged, restoreIntrinsics, snapshotIntrinsics } from "../../core/intrinsics.ts";
 import { attachWatch } from "../../core/watchdog.ts";
 import { type ConformanceReport, checkPlugin } from "../../strategies/conformance.ts";

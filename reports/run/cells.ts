@@ -11,7 +11,7 @@ import {
   type RunStatus,
   type ServedCounts,
   worseStatus,
-} from "../../core/engine.ts";
+} from "../../core/engine/index.ts";
 import { readWatch } from "../../core/watchdog.ts";
 import { type CellMemory, type CellTimeout, NO_MEMORY_LIMIT, NO_TIMEOUT } from "./limits.ts";
 import { type ResolvedComparison, runResolved } from "./plan.ts";

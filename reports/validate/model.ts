@@ -3,7 +3,7 @@
  * shape of one published experiment and returns the quantity the publication reports.
  * Everything is deterministic (fixed seed, strays off: they do not charge costs anyway).
  */
-import { type RunMetrics, runSimulation } from "../../core/engine.ts";
+import { type RunMetrics, runSimulation } from "../../core/engine/index.ts";
 import { DEFAULT_MACHINE, Machine, type MachineConfig } from "../../core/machine/index.ts";
 import type { CostProfile } from "../../core/profile.ts";
 import type { OptionValues } from "../../strategies/api.ts";

@@ -56,12 +56,12 @@ describe("import direction", () => {
   const edges = importEdges(files);
 
   it("reads the real graph: every source, and edges the tree is known to have", () => {
-    expect(files.has("core/engine.ts")).toBe(true);
+    expect(files.has("core/engine/index.ts")).toBe(true);
     expect(files.has("reports/run/cell-worker.mjs")).toBe(true);
     const has = (from: string, to: string) => edges.some((e) => e.from === from && e.to === to);
     // A value import, a multi-line type import, a re-export, each resolved from its folder.
-    expect(has("core/engine.ts", "core/contract/stray.ts")).toBe(true);
-    expect(has("core/engine.ts", "core/contract/strategy.ts")).toBe(true);
+    expect(has("core/engine/strays.ts", "core/contract/stray.ts")).toBe(true);
+    expect(has("core/engine/state.ts", "core/contract/strategy.ts")).toBe(true);
     expect(has("strategies/api.ts", "core/contract/strategy.ts")).toBe(true);
     expect(has("examples/set-memory-ro.ts", "strategies/counterfactual/set-memory-ro.ts")).toBe(
       true,
@@ -92,9 +92,9 @@ describe("import direction", () => {
     ];
     for (const form of forms) {
       const synthetic = new Map(files);
-      synthetic.set("core/engine.ts", `${form}\n${files.get("core/engine.ts")}`);
+      synthetic.set("core/compare.ts", `${form}\n${files.get("core/compare.ts")}`);
       expect(forbiddenImports(synthetic, RULES), form).toEqual([
-        "core/engine.ts -> workloads/api.ts (core imports nothing above it)",
+        "core/compare.ts -> workloads/api.ts (core imports nothing above it)",
       ]);
     }
   });

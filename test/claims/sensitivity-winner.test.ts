@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CellResult, ComparisonPlan } from "../../core/compare.ts";
-import { NOTHING_SERVED } from "../../core/engine.ts";
+import { NOTHING_SERVED } from "../../core/engine/index.ts";
 import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import { loadProfile } from "../../core/profile.ts";
 import { renderSensitivity, sensitivity } from "../../reports/claims/sensitivity.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runSimulation } from "../../core/engine.ts";
+import { runSimulation } from "../../core/engine/index.ts";
 import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import { loadProfile } from "../../core/profile.ts";
 import noDirectMap from "../../strategies/no-direct-map.ts";

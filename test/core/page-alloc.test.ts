@@ -5,7 +5,7 @@
  * strategy serves it.
  */
 import { describe, expect, it } from "vitest";
-import { runSimulation } from "../../core/engine.ts";
+import { runSimulation } from "../../core/engine/index.ts";
 import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import { loadProfile, parseProfile, RETIRED_PARAMETERS } from "../../core/profile.ts";
 import type { Scope, StrategyModule } from "../../strategies/api.ts";

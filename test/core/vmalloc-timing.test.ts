@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runSimulation } from "../../core/engine.ts";
+import { runSimulation } from "../../core/engine/index.ts";
 import { Vmalloc } from "../../core/kernel/vmalloc.ts";
 import { Cat, Ev } from "../../core/ledger.ts";
 import { DEFAULT_MACHINE } from "../../core/machine/index.ts";

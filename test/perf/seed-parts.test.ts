@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CellResult } from "../../core/compare.ts";
-import { NOTHING_SERVED } from "../../core/engine.ts";
+import { NOTHING_SERVED } from "../../core/engine/index.ts";
 import { joinSeedParts } from "../../reports/run/cells.ts";
 import { AUTO_PARALLEL_SEED_RUNS, autoJobs } from "../../reports/run/pool.ts";
 

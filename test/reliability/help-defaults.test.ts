@@ -3,7 +3,7 @@
  * listed a "splits" column that the table does not show).
  */
 import { describe, expect, it } from "vitest";
-import { DEFAULT_OPERATION_BUDGET } from "../../core/engine.ts";
+import { DEFAULT_OPERATION_BUDGET } from "../../core/engine/index.ts";
 import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import { DEFAULT_PROFILE } from "../../core/profile.ts";
 import { EXTRA_METRICS } from "../../reports/render/common.ts";

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { runSimulation } from "../../core/engine.ts";
+import { runSimulation } from "../../core/engine/index.ts";
 import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import { loadProfile } from "../../core/profile.ts";
 import { buildResults } from "../../reports/results.ts";

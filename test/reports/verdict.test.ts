@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { RUN_STATUSES, type RunStatus } from "../../core/engine.ts";
+import { RUN_STATUSES, type RunStatus } from "../../core/engine/index.ts";
 import type { CellReport } from "../../reports/results.ts";
 import { pairedRatio } from "../../reports/stats.ts";
 import {

@@ -1,5 +1,5 @@
 import { resolveStrategyOptions } from "../../core/contract/strategy.ts";
-import { placeRegion } from "../../core/engine.ts";
+import { placeRegion } from "../../core/engine/index.ts";
 import { Vmalloc, type VmallocOptions } from "../../core/kernel/vmalloc.ts";
 import { Cat, Ev, type EventName } from "../../core/ledger.ts";
 import {

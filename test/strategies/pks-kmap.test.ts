@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runSimulation } from "../../core/engine.ts";
+import { runSimulation } from "../../core/engine/index.ts";
 import { Cat } from "../../core/ledger.ts";
 import { DEFAULT_MACHINE, FAULT_PKEY, OK, READ, WRITE } from "../../core/machine/index.ts";
 import { pkrsRights } from "../../core/machine/pkrs.ts";

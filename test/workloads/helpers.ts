@@ -1,4 +1,4 @@
-import { type RunResult, type RunSpec, runSimulation } from "../../core/engine.ts";
+import { type RunResult, type RunSpec, runSimulation } from "../../core/engine/index.ts";
 import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import { loadProfile } from "../../core/profile.ts";
 import { Rng } from "../../core/rng.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RUN_STATUSES } from "../../core/engine.ts";
+import { RUN_STATUSES } from "../../core/engine/index.ts";
 import { COST_CATEGORIES, EVENT_NAMES } from "../../core/ledger.ts";
 import { catalogFor, METRIC_CATALOG, metricSpec } from "../../core/metrics.ts";
 import { BUILTIN_STRATEGIES } from "../../strategies/registry.ts";
