@@ -6,7 +6,7 @@
  * vega-lite specs compiled to vega and rendered to SVG in Node, then inlined.
  */
 import type { TopLevelSpec } from "vega-lite";
-import type { CostEntry, ResultDocument } from "../results.ts";
+import type { CostEntry, ResultDocument } from "../results/results.ts";
 import {
   adoptionRows,
   adoptionTitle,

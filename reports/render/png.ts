@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import type { TopLevelSpec } from "vega-lite";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
-import type { ResultDocument } from "../results.ts";
+import type { ResultDocument } from "../results/results.ts";
 import { comparisonCharts, specToSvg } from "./html.ts";
 import { type SweepData, sweepCharts } from "./sweep.ts";
 

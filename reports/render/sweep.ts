@@ -6,11 +6,16 @@
  */
 import { getBorderCharacters, table } from "table";
 import type { TopLevelSpec } from "vega-lite";
-import { type ContextStyle, type Provenance, provenance, renderContext } from "../provenance.ts";
-import type { ResultDocument } from "../results.ts";
-import { seedLabel } from "../results.ts";
-import { PAIRED_METHOD } from "../stats.ts";
-import { pairedChangeOf } from "../verdict.ts";
+import {
+  type ContextStyle,
+  type Provenance,
+  provenance,
+  renderContext,
+} from "../results/provenance.ts";
+import type { ResultDocument } from "../results/results.ts";
+import { seedLabel } from "../results/results.ts";
+import { PAIRED_METHOD } from "../results/stats.ts";
+import { pairedChangeOf } from "../results/verdict.ts";
 import { ciHalf, delta, formatNumber, versionLines, wrapWords } from "./common.ts";
 import { csvField } from "./csv.ts";
 import { EMAIL_WIDTH, toAscii } from "./email.ts";

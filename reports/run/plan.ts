@@ -47,7 +47,7 @@ import {
   resolveWorkloadParams,
   resolveWorkloads,
 } from "../../workloads/registry.ts";
-import type { ResolvedConfig } from "../results.ts";
+import type { ResolvedConfig } from "../results/results.ts";
 import { type Assignment, type CompareOptions, DEFAULT_BASELINE } from "./config.ts";
 import { checkRunFits } from "./estimate.ts";
 
@@ -507,7 +507,7 @@ export function runResolved(
 }
 
 /** The pkslab checkout's git commit, with `-dirty` when tracked files have changes. */
-export { gitCommit } from "../provenance.ts";
+export { gitCommit } from "../results/provenance.ts";
 
 /**
  * `context.run` of a result written now: the date (left out with `--no-date`, so that two

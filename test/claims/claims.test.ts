@@ -8,7 +8,7 @@ import {
   type Claim,
   type ClaimResults,
   LSFMM_CLAIMS,
-} from "../../reports/claims/claims.ts";
+} from "../../reports/analyses/claims/claims.ts";
 import {
   type ClaimsReport,
   claimResults,
@@ -17,10 +17,10 @@ import {
   evaluateClaims,
   runClaimCells,
   sweepVariants,
-} from "../../reports/claims/evaluate.ts";
-import { renderClaims } from "../../reports/claims/render.ts";
-import { renderSensitivity, sensitivity } from "../../reports/claims/sensitivity.ts";
-import { jsonClaim, loadClaimsFile } from "../../reports/claims/user.ts";
+} from "../../reports/analyses/claims/evaluate.ts";
+import { renderClaims } from "../../reports/analyses/claims/render.ts";
+import { renderSensitivity, sensitivity } from "../../reports/analyses/claims/sensitivity.ts";
+import { jsonClaim, loadClaimsFile } from "../../reports/analyses/claims/user.ts";
 
 /** Synthetic results: every listed cell ok with the given metrics. */
 function fake(
