@@ -30,7 +30,8 @@ import {
   scanSource,
 } from "../reports/analyses/census/lexer.ts";
 import { parseCensusJson } from "../reports/analyses/census/load.ts";
-import { CENSUS_FORMATS, renderCensus } from "../reports/analyses/census/render.ts";
+import { renderCensus } from "../reports/analyses/census/render.ts";
+import { CENSUS_FORMATS } from "../reports/analyses/census/report.ts";
 
 /** [api, class, line] triples for a snippet. */
 function matches(source: string): [string, string, number][] {

@@ -16,7 +16,7 @@
 import type { Command } from "commander";
 import { z } from "zod";
 import { EMAIL_STYLES, FORMATS } from "../render/common.ts";
-import { SWEEP_FORMATS } from "../render/sweep.ts";
+import { SWEEP_FORMATS } from "../render/sweep-common.ts";
 import { parseAssignment } from "../run/config.ts";
 import {
   choice,

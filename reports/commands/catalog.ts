@@ -14,7 +14,7 @@ import {
   workloadCatalog,
   workloadMetadata,
 } from "../../workloads/registry.ts";
-import { classifyPlugins } from "../run/plan.ts";
+import { classifyPlugins } from "../run/modules.ts";
 
 /** Flags of `pkslab list` and `pkslab describe`. */
 export interface CatalogFlags {

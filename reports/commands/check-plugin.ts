@@ -9,7 +9,7 @@ import { loadStrategyPlugin } from "../../strategies/registry.ts";
 import { loadWorkloadPlugin, workloadMetadata } from "../../workloads/registry.ts";
 import { runCheckInWorker } from "../run/check.ts";
 import { cellMemoryOf, cellTimeoutOf } from "../run/limits.ts";
-import { classifyPlugins } from "../run/plan.ts";
+import { classifyPlugins } from "../run/modules.ts";
 
 /** What check-plugin says about every plugin: it is code run with the user's privileges. */
 export const PLUGIN_PRIVILEGES =

@@ -7,7 +7,7 @@
 import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
 import { METRIC_CATALOG, metricSpec } from "../../core/metrics.ts";
 import { PRIMARY_METRIC, SHOWN_METRICS } from "../render/common.ts";
-import { SWEEP_FORMATS } from "../render/sweep.ts";
+import { SWEEP_FORMATS } from "../render/sweep-common.ts";
 import { parseAssignment, splitList } from "../run/config.ts";
 
 /** Most values of one swept parameter. */

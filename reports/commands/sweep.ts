@@ -13,12 +13,8 @@ import { writeFileAtomic } from "../../core/atomic-write.ts";
 import type { CellResult } from "../../core/compare.ts";
 import { UserInputError } from "../../core/errors.ts";
 import type { StrategyModule } from "../../strategies/api.ts";
-import {
-  renderSweep,
-  type SWEEP_FORMATS,
-  type SweepPoint,
-  sweepProvenance,
-} from "../render/sweep.ts";
+import { renderSweep } from "../render/sweep.ts";
+import { type SWEEP_FORMATS, type SweepPoint, sweepProvenance } from "../render/sweep-common.ts";
 import { modelHash } from "../results/provenance.ts";
 import { buildResults, SWEEP_JSON_VERSION } from "../results/results.ts";
 import { allCells, probeMsPerSeedRun, runCells } from "../run/cells.ts";

@@ -20,12 +20,14 @@ import {
   text,
 } from "../../run/flag-schema.ts";
 import { runCensus } from "./census.ts";
-import { CENSUS_FORMATS, type CensusFormat, renderCensus } from "./render.ts";
+import { renderCensus } from "./render.ts";
+import { CENSUS_FORMATS, type CensusFormat } from "./report.ts";
 import { listArchitectures } from "./scan.ts";
 
 export type { CensusOptions, CensusResult } from "./census.ts";
 export { runCensus } from "./census.ts";
-export { CENSUS_FORMATS, type CensusFormat, renderCensus } from "./render.ts";
+export { renderCensus } from "./render.ts";
+export { CENSUS_FORMATS, type CensusFormat } from "./report.ts";
 
 export interface CensusCommandOptions {
   kernelSrc?: string;

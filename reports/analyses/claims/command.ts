@@ -23,13 +23,15 @@ import {
 } from "../../run/flag-schema.ts";
 import { AUTO_PARALLEL_SEED_RUNS } from "../../run/pool.ts";
 import { startProgress } from "../../run/progress.ts";
-import { type Claim, LSFMM_CLAIMS } from "./claims.ts";
+import type { Claim } from "./claims.ts";
 import { type ClaimsReport, DEFAULT_CLAIMS_CPUS, evaluateClaims } from "./evaluate.ts";
+import { LSFMM_CLAIMS } from "./lsfmm.ts";
 import { CLAIMS_FORMATS, claimsProvenance, renderClaims } from "./render.ts";
 import { loadClaimsFile } from "./user.ts";
 
-export { type Claim, type ClaimResults, LSFMM_CLAIMS, type Verdict } from "./claims.ts";
+export type { Claim, ClaimResults, Verdict } from "./claims.ts";
 export { type ClaimsReport, evaluateClaims } from "./evaluate.ts";
+export { LSFMM_CLAIMS } from "./lsfmm.ts";
 export { CLAIMS_FORMATS, renderClaims } from "./render.ts";
 export { renderSensitivity, type SensitivityReport, sensitivity } from "./sensitivity.ts";
 

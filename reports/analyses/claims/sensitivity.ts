@@ -6,13 +6,8 @@
  * strategies by mean cycles/op changes, and under which parameter values.
  */
 import { type CellResult, type ComparisonPlan, runComparison } from "../../../core/compare.ts";
-import {
-  applyVariant,
-  type ProfileVariant,
-  sweepVariants,
-  sweptParameters,
-  sweptStrategyCosts,
-} from "./evaluate.ts";
+import { applyVariant, type ProfileVariant } from "./evaluate.ts";
+import { sweepVariants, sweptParameters, sweptStrategyCosts } from "./variants.ts";
 
 export interface RankingChange {
   readonly variant: string;

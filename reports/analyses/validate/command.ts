@@ -16,7 +16,8 @@ import { fitOpteron, fitServer } from "./fit.ts";
 import { renderValidation, VALIDATE_FORMATS } from "./render.ts";
 import { runValidation } from "./validate.ts";
 
-export { VALIDATION_CASES, type ValidationCase } from "./cases.ts";
+export type { ValidationCase } from "./case.ts";
+export { VALIDATION_CASES } from "./cases.ts";
 export { renderValidation, VALIDATE_FORMATS } from "./render.ts";
 export { runValidation, type ValidationReport, type ValidationRow } from "./validate.ts";
 

@@ -6,7 +6,8 @@
  * case ids, so that every change to a profile is a reviewed diff).
  */
 import { type CostProfile, loadProfile, overrideProfile } from "../../../core/profile.ts";
-import { e8LatencyNs, vmallocLatencyNs, XPFO_KERNEL_CYCLES, xpfoRatio } from "./cases.ts";
+import { e8LatencyNs, vmallocLatencyNs } from "./cases-flush.ts";
+import { XPFO_KERNEL_CYCLES, xpfoRatio } from "./cases-xpfo.ts";
 import { rangeFlushCycles } from "./model.ts";
 
 /** Bisection for an increasing (or, with `decreasing`, decreasing) function of one value. */

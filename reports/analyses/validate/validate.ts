@@ -9,7 +9,8 @@ import { type CostProfile, loadProfile } from "../../../core/profile.ts";
 import { canonicalJson } from "../../results/provenance.ts";
 import { runTasks } from "../../run/pool.ts";
 import { taskModule } from "../../run/tasks.ts";
-import { VALIDATION_CASES, type ValidationCase } from "./cases.ts";
+import type { ValidationCase } from "./case.ts";
+import { VALIDATION_CASES } from "./cases.ts";
 import measureCase, { type CaseInput } from "./validate-case.ts";
 
 /**
