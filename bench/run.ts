@@ -742,7 +742,7 @@ async function censusSection(): Promise<void> {
     add("census", "Debian 6.1 tree", Number.NaN, "s", `not present at ${tree}`);
     return;
   }
-  const { runCensus } = await import("../reports/census/census.ts");
+  const { runCensus } = await import("../reports/analyses/census/census.ts");
   const times = [];
   let rss = 0;
   for (let i = 0; i < Math.max(1, Math.min(reps, 2)); i++) {

@@ -27,9 +27,9 @@ const ENTRY_POINTS = {
   "cell-worker": "reports/run/cell-worker.ts",
   // The analyses' task modules the worker imports (taskModule in reports/run/tasks.ts
   // finds them as ./<name>.mjs beside the bundle's chunks).
-  "validate-case": "reports/validate/validate-case.ts",
-  "claims-run": "reports/claims/claims-run.ts",
-  "replay-cell": "reports/replay/replay-cell.ts",
+  "validate-case": "reports/analyses/validate/validate-case.ts",
+  "claims-run": "reports/analyses/claims/claims-run.ts",
+  "replay-cell": "reports/analyses/replay/replay-cell.ts",
 };
 /** Bundles (of other source states) kept whatever their age. */
 const KEEP = 3;

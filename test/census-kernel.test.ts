@@ -4,9 +4,9 @@
  * scripts/fetch-linux-source.sh). The kernel source is never part of the repository.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { BTRFS_CROSS_PAGE_HELPERS } from "../reports/census/adoption.ts";
-import { type CensusResult, runCensus } from "../reports/census/census.ts";
-import { renderCensus } from "../reports/census/render.ts";
+import { BTRFS_CROSS_PAGE_HELPERS } from "../reports/analyses/census/adoption.ts";
+import { type CensusResult, runCensus } from "../reports/analyses/census/census.ts";
+import { renderCensus } from "../reports/analyses/census/render.ts";
 
 const kernelSrc = process.env.PKSLAB_KERNEL_SRC;
 

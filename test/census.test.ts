@@ -18,12 +18,20 @@ import {
   BUILTIN_ADOPTION_RULES,
   type CensusAdoptionRule,
   parseCensusAdoptionRule,
-} from "../reports/census/adoption.ts";
-import { type CensusResult, runCensus } from "../reports/census/census.ts";
-import { registerCensusCommand, validateCensusOptions } from "../reports/census/command.ts";
-import { parseCensusJson } from "../reports/census/load.ts";
-import { CENSUS_FORMATS, renderCensus } from "../reports/census/render.ts";
-import { blankCommentsAndLiterals, type FileMatch, scanSource } from "../reports/census/scan.ts";
+} from "../reports/analyses/census/adoption.ts";
+import { type CensusResult, runCensus } from "../reports/analyses/census/census.ts";
+import {
+  registerCensusCommand,
+  validateCensusOptions,
+} from "../reports/analyses/census/command.ts";
+import {
+  blankCommentsAndLiterals,
+  type FileMatch,
+  scanSource,
+} from "../reports/analyses/census/lexer.ts";
+import { parseCensusJson } from "../reports/analyses/census/load.ts";
+import { renderCensus } from "../reports/analyses/census/render.ts";
+import { CENSUS_FORMATS } from "../reports/analyses/census/report.ts";
 
 /** [api, class, line] triples for a snippet. */
 function matches(source: string): [string, string, number][] {

@@ -1,6 +1,6 @@
 /**
  * Every command's flags as one zod schema each. The building blocks they share (and the
- * analyses' commands use) are in reports/flag-schema.ts, re-exported here. A
+ * analyses' commands use) are in reports/run/flag-schema.ts, re-exported here. A
  * command hands commander's raw option object (plus its arguments) to {@link parseFlags} at
  * the start of its action; a bad value becomes one UserInputError (exit 2) that names the
  * flag, the value, what was expected and, for a name, the valid choices with a suggestion:
@@ -10,11 +10,14 @@
  *   --out /tmp/none/r.json: directory /tmp/none does not exist.
  *
  * Unknown flags stay commander's job. The sweep-specific options (--param, --vary, --metric,
- * --save-dir, --shard, sweep's --format) are checked by reports/cli/sweep.ts; the run
+ * --save-dir, --shard, sweep's --format) are checked by reports/commands/sweep-grid.ts; the run
  * options sweep shares with compare go through {@link runFlagsSchema}.
  */
 import type { Command } from "commander";
 import { z } from "zod";
+import { EMAIL_STYLES, FORMATS } from "../render/common.ts";
+import { SWEEP_FORMATS } from "../render/sweep-common.ts";
+import { parseAssignment } from "../run/config.ts";
 import {
   choice,
   flag,
@@ -26,10 +29,7 @@ import {
   text,
   texts,
   wholeNumber,
-} from "../flag-schema.ts";
-import { EMAIL_STYLES, FORMATS } from "../render/common.ts";
-import { SWEEP_FORMATS } from "../render/sweep.ts";
-import { parseAssignment } from "../run/config.ts";
+} from "../run/flag-schema.ts";
 
 export {
   choice,
@@ -47,7 +47,7 @@ export {
   text,
   texts,
   wholeNumber,
-} from "../flag-schema.ts";
+} from "../run/flag-schema.ts";
 
 /** `--set TARGET.PARAM=VALUE` (the shape only; the target and value are resolved later). */
 export function assignment() {
@@ -98,7 +98,7 @@ export const runFlagsSchema = z.object({
 /** Report formats of `compare`: the renderers, and png (charts into a directory). */
 export const COMPARE_FORMATS = [...FORMATS, "png"] as const;
 
-/** `pkslab compare`. (--out is checked in reports/cli/compare.ts: png wants a directory.) */
+/** `pkslab compare`. (--out is checked in reports/commands/output.ts: png wants a directory.) */
 export const compareFlagsSchema = runFlagsSchema.extend({
   format: choice("format", COMPARE_FORMATS).optional(),
   out: text().optional(),
@@ -117,7 +117,7 @@ export const SWEEP_REPORT_FORMATS = [...SWEEP_FORMATS, "json", "png"] as const;
 
 /**
  * `pkslab sweep`: the run options and its own. The swept parameters, metrics and shard are
- * parsed in reports/cli/sweep.ts (parseSweepAxes, parseSweepMetrics, parseShard), which
+ * parsed in reports/commands/ (parseSweepAxes, parseSweepMetrics in sweep-grid.ts, parseShard in shards.ts), which
  * know the targets and the metric catalog.
  */
 export const sweepFlagsSchema = runFlagsSchema.extend({

@@ -4,11 +4,11 @@
  * version, config hash, cost profile, seeds, and the model-results disclaimer).
  */
 import { unknownChoiceError } from "../../core/errors.ts";
-import { commitLabel } from "../provenance.ts";
-import type { CellReport, MetricSummary, ResultDocument } from "../results.ts";
-import type { Summary } from "../stats.ts";
-import { significant } from "../stats.ts";
-import { PRIMARY_METRIC } from "../verdict.ts";
+import { commitLabel } from "../results/provenance.ts";
+import type { CellReport, MetricSummary, ResultDocument } from "../results/results.ts";
+import type { Summary } from "../results/stats.ts";
+import { significant } from "../results/stats.ts";
+import { PRIMARY_METRIC } from "../results/verdict.ts";
 
 /** Output formats of `pkslab compare --format`. */
 export const FORMATS = ["table", "markdown", "email", "csv", "json", "html"] as const;

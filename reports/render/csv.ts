@@ -4,7 +4,7 @@
  * their work). The identification lines, the legend and every cell's status come first as
  * `#` comments (pandas `comment="#"`, R `comment.char="#"`).
  */
-import type { ResultDocument } from "../results.ts";
+import type { ResultDocument } from "../results/results.ts";
 import type { Renderer } from "./common.ts";
 import { reportModel } from "./model.ts";
 

@@ -6,7 +6,7 @@
  */
 import { getBorderCharacters, table } from "table";
 import { UserInputError } from "../../core/errors.ts";
-import { canonicalJson, type ResultDocument, seedLabel } from "../results.ts";
+import { canonicalJson, type ResultDocument, seedLabel } from "../results/results.ts";
 import { delta, formatNumber, SHOWN_METRICS, type ShownMetric, unitOf } from "./common.ts";
 
 function describe(label: string, doc: ResultDocument): string {

@@ -5,7 +5,7 @@
  * 95% CIs do not overlap. Ends with a legend and the command that reproduces it.
  */
 import { getBorderCharacters, table } from "table";
-import type { MetricSummary, ResultDocument } from "../results.ts";
+import type { MetricSummary, ResultDocument } from "../results/results.ts";
 import {
   adoptionRows,
   adoptionTitle,

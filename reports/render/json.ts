@@ -1,5 +1,5 @@
-/** The JSON report: the result document itself (reports/schema/results.schema.json). */
-import type { ResultDocument } from "../results.ts";
+/** The JSON report: the result document itself (reports/results/schema/results.schema.json). */
+import type { ResultDocument } from "../results/results.ts";
 import type { Renderer } from "./common.ts";
 
 /** The `json` format. */

@@ -6,8 +6,8 @@
  * reports print; only ok cells compete or are shown ("never show a number for work that was
  * not done").
  */
-import type { ResultDocument } from "../results.ts";
-import { PRIMARY_METRIC } from "../verdict.ts";
+import type { ResultDocument } from "../results/results.ts";
+import { PRIMARY_METRIC } from "../results/verdict.ts";
 import { type Column, type Row, reportModel, type Section } from "./model.ts";
 
 /** One design's entry in a workload line: absent when no ok cell qualifies. */

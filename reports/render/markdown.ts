@@ -1,5 +1,5 @@
 /** The markdown report: one GitHub table per workload, hyperfine-style `mean ± CI` cells. */
-import type { ResultDocument } from "../results.ts";
+import type { ResultDocument } from "../results/results.ts";
 import { adoptionRows, adoptionTitle, type Renderer, type RenderOptions } from "./common.ts";
 import { reportModel } from "./model.ts";
 

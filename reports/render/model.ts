@@ -9,9 +9,14 @@
  * `partial` cell gets its numbers with a mark and its counts, never a star.
  */
 
-import { type CellReport, type MetricSummary, type ResultDocument, seedLabel } from "../results.ts";
-import { PAIRED_METHOD } from "../stats.ts";
-import { meanPerOp, PRIMARY_METRIC } from "../verdict.ts";
+import {
+  type CellReport,
+  type MetricSummary,
+  type ResultDocument,
+  seedLabel,
+} from "../results/results.ts";
+import { PAIRED_METHOD } from "../results/stats.ts";
+import { meanPerOp, PRIMARY_METRIC } from "../results/verdict.ts";
 import {
   allMetrics,
   baselineCell,

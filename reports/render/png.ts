@@ -7,9 +7,10 @@ import { join } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import type { TopLevelSpec } from "vega-lite";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
-import type { ResultDocument } from "../results.ts";
-import { comparisonCharts, specToSvg } from "./html.ts";
-import { type SweepData, sweepCharts } from "./sweep.ts";
+import type { ResultDocument } from "../results/results.ts";
+import { comparisonCharts, specToSvg } from "./charts.ts";
+import { sweepCharts } from "./sweep-charts.ts";
+import type { SweepData } from "./sweep-common.ts";
 
 /** A file name from a chart name: lower-case letters, digits and dashes only. */
 function fileName(name: string): string {

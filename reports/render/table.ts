@@ -6,7 +6,7 @@
  * on unverified costs and the provenance. Fits 120 columns.
  */
 import { getBorderCharacters, table } from "table";
-import type { ResultDocument } from "../results.ts";
+import type { ResultDocument } from "../results/results.ts";
 import {
   adoptionRows,
   adoptionTitle,

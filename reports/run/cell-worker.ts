@@ -13,7 +13,8 @@ import { attachWatch } from "../../core/watchdog.ts";
 import { type ConformanceReport, checkPlugin } from "../../strategies/conformance.ts";
 import { builtinStrategiesByName, loadStrategyPlugin } from "../../strategies/registry.ts";
 import { BUILTIN_WORKLOADS, loadWorkloadPlugin } from "../../workloads/registry.ts";
-import { strayEveryFor, withCostOverrides } from "./plan.ts";
+import { withCostOverrides } from "./modules.ts";
+import { strayEveryFor } from "./plan.ts";
 import type { CellTask, CheckTask, ModuleTask, WorkerTask } from "./tasks.ts";
 
 /** Runs the conformance suite on a strategy plugin, reporting the hook in progress. */

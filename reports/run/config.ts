@@ -9,8 +9,8 @@ import { extname, resolve } from "node:path";
 import { z } from "zod";
 import { schemaKeysAt, UserInputError, zodErrorMessage } from "../../core/errors.ts";
 import { loadErrorMessage } from "../../core/load-module.ts";
-import { splitList } from "../flag-schema.ts";
 import { type EmailStyle, FORMATS } from "../render/common.ts";
+import { splitList } from "./flag-schema.ts";
 import { type CellMemory, type CellTimeout, cellMemoryOf, cellTimeoutOf } from "./limits.ts";
 
 /** Default number of seeds per cell. */
@@ -128,7 +128,7 @@ export interface CompareOptions {
   readonly cellMemory?: CellMemory;
 }
 
-export { splitList } from "../flag-schema.ts";
+export { splitList } from "./flag-schema.ts";
 
 /** Parses `target.param=value`; a malformed one is a UserInputError showing the shape. */
 export function parseAssignment(text: string): Assignment {

@@ -1,10 +1,3 @@
-/**
- * From merged compare options to a fully resolved comparison: strategies and workloads
- * (built-ins and plugins), their options and parameters after `--set`, the machine, the
- * cost profile after overrides, the seeds, and the command line that reproduces it.
- */
-
-import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import {
   type CellResult,
@@ -22,7 +15,6 @@ import {
 } from "../../core/machine/index.ts";
 import {
   ARCHS,
-  type Arch,
   MACHINE_PARAMS,
   machineParamName,
   parseMachineParam,
@@ -33,23 +25,16 @@ import {
   loadProfile,
   overrideProfile,
 } from "../../core/profile.ts";
-import { hasPluginExtension, loadPluginExport } from "../../core/registry.ts";
-import type { OptionValues, StrategyModule } from "../../strategies/api.ts";
-import {
-  type ResolvedStrategy,
-  resolveStrategies,
-  resolveStrategyOptions,
-} from "../../strategies/registry.ts";
+import type { OptionValues } from "../../strategies/api.ts";
+import { resolveStrategyOptions } from "../../strategies/registry.ts";
 import type { WorkloadModule } from "../../workloads/api.ts";
 import { DEFAULT_STRAY_EVERY } from "../../workloads/params.ts";
-import {
-  type ResolvedWorkload,
-  resolveWorkloadParams,
-  resolveWorkloads,
-} from "../../workloads/registry.ts";
-import type { ResolvedConfig } from "../results.ts";
+import { resolveWorkloadParams } from "../../workloads/registry.ts";
+import type { ResolvedConfig } from "../results/results.ts";
 import { type Assignment, type CompareOptions, DEFAULT_BASELINE } from "./config.ts";
 import { checkRunFits } from "./estimate.ts";
+import { profileOverrides, selectModules, withCostOverrides } from "./modules.ts";
+import { reproduceCommand } from "./reproduce.ts";
 
 /** A resolved comparison, ready to run. */
 export interface ResolvedComparison {
@@ -63,177 +48,6 @@ export interface ResolvedComparison {
   readonly checkInvariants?: boolean;
   /** Operation budget per run (`--operation-budget`); the engine's default when absent. */
   readonly operationBudget?: number;
-}
-
-/** Whether a plugin file default-exports a strategy or a workload (by its hooks). */
-async function pluginKind(path: string): Promise<"strategy" | "workload"> {
-  // A missing file or a wrong ending: the strategy loader names the problem.
-  if (!existsSync(path) || !hasPluginExtension(path)) return "strategy";
-  // Its kind is unknown until it loads, so the messages claim none.
-  const exported = await loadPluginExport(
-    path,
-    "plugin",
-    "defineStrategy({ ... })` or `export default defineWorkload({ ... })",
-  );
-  return exported !== null && typeof exported === "object" && "generate" in exported
-    ? "workload"
-    : "strategy";
-}
-
-/** Splits `--plugin` files into strategy plugins and workload plugins. */
-export async function classifyPlugins(
-  plugins: readonly string[],
-): Promise<{ strategies: string[]; workloads: string[] }> {
-  const strategies: string[] = [];
-  const workloads: string[] = [];
-  for (const path of plugins) {
-    ((await pluginKind(path)) === "workload" ? workloads : strategies).push(path);
-  }
-  return { strategies, workloads };
-}
-
-/** The strategies and workloads a run selects: built-ins, --plugin files (sorted by kind) and paths. */
-async function selectModules(options: CompareOptions): Promise<{
-  strategies: ResolvedStrategy[];
-  workloads: ResolvedWorkload[];
-}> {
-  const plugins = await classifyPlugins(options.plugins);
-  // The machine's architecture decides which architecture-specific built-ins the default
-  // selection includes (a bad value is the usual --set machine error, exit 2).
-  const archSet = options.assignments.filter(
-    (assignment) =>
-      assignment.target === "machine" && machineParamName(assignment.param) === "arch",
-  );
-  const arch =
-    archSet.length > 0
-      ? (parseMachineParam("arch", archSet[archSet.length - 1].value) as Arch)
-      : "x86-64";
-  const strategies = await resolveStrategies(options.strategies, plugins.strategies, arch);
-  const workloads = await resolveWorkloads(options.workloads, plugins.workloads);
-  return { strategies, workloads };
-}
-
-function profileOverrides(assignments: readonly Assignment[]): Record<string, number> {
-  const overrides: Record<string, number> = {};
-  for (const { param, value } of assignments) {
-    const number = typeof value === "number" ? value : Number(value);
-    if (
-      typeof value === "boolean" ||
-      (typeof value === "string" && value.trim() === "") ||
-      !Number.isFinite(number)
-    ) {
-      throw new UserInputError(`--set profile.${param}: "${String(value)}" is not a number.`);
-    }
-    overrides[param] = number;
-  }
-  return overrides;
-}
-
-/** A strategy whose declared cost parameters are replaced by `--set strategy.cost=V`. */
-export function withCostOverrides(
-  module: StrategyModule,
-  overrides: Readonly<Record<string, number>>,
-): StrategyModule {
-  if (Object.keys(overrides).length === 0) return module;
-  const costs = { ...module.costs };
-  for (const [name, value] of Object.entries(overrides)) {
-    const original = costs[name];
-    if (!Number.isFinite(value) || value < 0) {
-      throw new UserInputError(
-        `--set ${module.name}.${name}: ${value} is not a finite non-negative number.`,
-      );
-    }
-    costs[name] = {
-      ...original,
-      value,
-      confidence: "unverified",
-      source: `set on the command line (declared value ${original.value} ${original.unit}: ${original.source})`,
-    };
-  }
-  return { ...module, costs };
-}
-
-function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_./:=,@+-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
-}
-
-function valueText(value: number | boolean | string): string {
-  return String(value);
-}
-
-/** Longest comma list one flag of a reproduce line carries (lines then wrap at spaces). */
-const LIST_WORD = 40;
-
-/** `--flag a,b --flag c,d`: the list in pieces of at most LIST_WORD characters (flags join). */
-export function pushList(words: string[], flag: string, names: readonly string[]): void {
-  let piece = "";
-  for (const name of names) {
-    if (piece !== "" && piece.length + 1 + name.length > LIST_WORD) {
-      words.push(flag, piece);
-      piece = name;
-    } else piece = piece === "" ? name : `${piece},${name}`;
-  }
-  if (piece !== "" || names.length === 0) words.push(flag, piece);
-}
-
-/** The `npx pkslab compare ...` command line that reruns a resolved configuration. */
-export function reproduceCommand(
-  config: ResolvedConfig,
-  defaults: {
-    strategyOptions: Readonly<Record<string, OptionValues>>;
-    workloadParams: Readonly<Record<string, OptionValues>>;
-    /** Machine fields that differ from their defaults (`--set machine.<field>=<value>`). */
-    machine?: Readonly<Record<string, number | boolean | string>>;
-  },
-): string {
-  const words = ["npx", "pkslab", "compare"];
-  const plugins = [
-    ...config.strategies.map((s) => s.source),
-    ...config.workloads.map((w) => w.source),
-  ].filter((source) => source !== "built-in");
-  for (const plugin of plugins) words.push("--plugin", plugin);
-  pushList(
-    words,
-    "--strategies",
-    config.strategies.map((s) => s.name),
-  );
-  pushList(
-    words,
-    "--workloads",
-    config.workloads.map((w) => w.name),
-  );
-  words.push("--cpus", String(config.machine.cpus));
-  const seeds = config.seeds;
-  words.push("--seeds", String(seeds.length), "--seed", String(seeds[0] ?? 1));
-  words.push("--profile", config.profile);
-  if (config.strayEvery !== null) words.push("--stray-every", String(config.strayEvery));
-  words.push("--baseline", config.baseline);
-  for (const workload of config.workloads) {
-    const base = defaults.workloadParams[workload.name] ?? {};
-    for (const [param, value] of Object.entries(workload.params)) {
-      if (param === "stray_every" && config.strayEvery !== null) continue;
-      if (base[param] !== value)
-        words.push("--set", `${workload.name}.${param}=${valueText(value)}`);
-    }
-  }
-  for (const strategy of config.strategies) {
-    const base = defaults.strategyOptions[strategy.name] ?? {};
-    for (const [option, value] of Object.entries(strategy.options)) {
-      if (base[option] !== value)
-        words.push("--set", `${strategy.name}.${option}=${valueText(value)}`);
-    }
-    for (const [cost, value] of Object.entries(strategy.costOverrides)) {
-      words.push("--set", `${strategy.name}.${cost}=${value}`);
-    }
-  }
-  for (const [param, value] of Object.entries(config.profileOverrides)) {
-    words.push("--set", `profile.${param}=${value}`);
-  }
-  for (const [field, value] of Object.entries(defaults.machine ?? {})) {
-    const text = field === "directMapLeaf" ? String(value).toUpperCase() : String(value);
-    words.push("--set", `machine.${field}=${text}`);
-  }
-  return words.map(shellQuote).join(" ");
 }
 
 /**
@@ -507,7 +321,7 @@ export function runResolved(
 }
 
 /** The pkslab checkout's git commit, with `-dirty` when tracked files have changes. */
-export { gitCommit } from "../provenance.ts";
+export { gitCommit } from "../results/provenance.ts";
 
 /**
  * `context.run` of a result written now: the date (left out with `--no-date`, so that two

@@ -4,7 +4,7 @@
  * named by the module that computes it. Every task is plain data (structured-cloned).
  */
 import type { CostProfile } from "../../core/profile.ts";
-import type { ResolvedConfig } from "../results.ts";
+import type { ResolvedConfig } from "../results/results.ts";
 
 /** One cell of a resolved configuration (compare, sweep). */
 export interface CellTask {

@@ -3,11 +3,11 @@
  *
  *   npx tsx scripts/capture/replay.ts <trace> [the options of `pkslab replay`]
  *
- * Same options and output as `pkslab replay` (reports/replay/command.ts).
+ * Same options and output as `pkslab replay` (reports/analyses/replay/command.ts).
  */
 import { Command, CommanderError } from "commander";
 import { UserInputError } from "../../core/errors.ts";
-import { registerReplayCommand } from "../../reports/replay/command.ts";
+import { registerReplayCommand } from "../../reports/analyses/replay/command.ts";
 
 const program = new Command("pkslab").exitOverride();
 registerReplayCommand(program);

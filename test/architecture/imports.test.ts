@@ -34,13 +34,28 @@ const RULES: readonly ImportRule[] = [
   },
   {
     name: "analyses never import the CLI",
-    from: /^reports\/(census|claims|validate|replay)\//,
+    from: /^reports\/analyses\//,
+    to: /^reports\/(cli|commands)\//,
+  },
+  {
+    name: "the commands never import the CLI",
+    from: /^reports\/commands\//,
     to: /^reports\/cli\//,
   },
   {
     name: "the runner imports neither the CLI nor an analysis",
     from: /^reports\/run\//,
-    to: /^reports\/(cli|census|claims|validate|replay)\//,
+    to: /^reports\/(cli|commands|analyses)\//,
+  },
+  {
+    name: "the renderers run nothing",
+    from: /^reports\/render\//,
+    to: /^reports\/(cli|commands|analyses|run)\//,
+  },
+  {
+    name: "the result document imports only core",
+    from: /^reports\/results\//,
+    to: /^(strategies|workloads|reports\/(cli|commands|analyses|run|render))\//,
   },
   {
     name: "the product never imports an example",
@@ -66,7 +81,7 @@ describe("import direction", () => {
     expect(has("examples/set-memory-ro.ts", "strategies/counterfactual/set-memory-ro.ts")).toBe(
       true,
     );
-    expect(has("reports/claims/plan.ts", "strategies/counterfactual/index.ts")).toBe(true);
+    expect(has("reports/analyses/claims/plan.ts", "strategies/counterfactual/index.ts")).toBe(true);
     // Every edge inside the tree names a file that exists.
     const dangling = edges
       .filter((e) => SOURCE_DIRS.some((dir) => e.to.startsWith(`${dir}/`)))
@@ -117,21 +132,35 @@ describe("import direction", () => {
         "../strategies/options.ts",
         "workloads import neither strategies nor reports",
       ],
-      ["reports/validate/new.ts", "../cli/flags.ts", "analyses never import the CLI"],
-      ["reports/claims/new.ts", "../cli/commands.ts", "analyses never import the CLI"],
+      ["reports/analyses/validate/new.ts", "../../cli/flags.ts", "analyses never import the CLI"],
+      ["reports/analyses/claims/new.ts", "../../cli/commands.ts", "analyses never import the CLI"],
+      [
+        "reports/analyses/census/new.ts",
+        "../../commands/output.ts",
+        "analyses never import the CLI",
+      ],
+      ["reports/commands/new.ts", "../cli/flags.ts", "the commands never import the CLI"],
       [
         "reports/run/new.ts",
-        "../cli/compare.ts",
+        "../commands/compare.ts",
         "the runner imports neither the CLI nor an analysis",
+      ],
+      ["reports/render/new.ts", "../run/plan.ts", "the renderers run nothing"],
+      ["reports/render/new.ts", "../analyses/claims/claims.ts", "the renderers run nothing"],
+      ["reports/results/new.ts", "../render/model.ts", "the result document imports only core"],
+      [
+        "reports/results/new.ts",
+        "../../strategies/registry.ts",
+        "the result document imports only core",
       ],
       [
         "reports/run/new.ts",
-        "../claims/evaluate.ts",
+        "../analyses/claims/evaluate.ts",
         "the runner imports neither the CLI nor an analysis",
       ],
       [
-        "reports/claims/new.ts",
-        "../../examples/set-memory-ro.ts",
+        "reports/analyses/claims/new.ts",
+        "../../../examples/set-memory-ro.ts",
         "the product never imports an example",
       ],
     ];
@@ -149,7 +178,9 @@ describe("import direction", () => {
   it("allows the arrows that point down, and ignores imports named in comments and packages", () => {
     const allowed = new Map([
       ["strategies/x.ts", 'import { Machine } from "../core/machine/index.ts";'],
-      ["reports/cli/x.ts", 'import { runCensus } from "../census/command.ts";'],
+      ["reports/cli/x.ts", 'import { runCensus } from "../analyses/census/command.ts";'],
+      ["reports/commands/x.ts", 'import { sensitivity } from "../analyses/claims/sensitivity.ts";'],
+      ["reports/render/x.ts", 'import { loadResults } from "../results/results.ts";'],
       ["examples/x.ts", 'import { defineStrategy } from "../strategies/api.ts";'],
       [
         "core/x.ts",
@@ -175,11 +206,15 @@ describe("import direction", () => {
       ],
       // The verdict reading the document's builder instead of its schema.
       [
-        "reports/verdict.ts",
+        "reports/results/verdict.ts",
         'import { buildResults } from "./results.ts";',
-        "reports/results.ts -> reports/verdict.ts -> reports/results.ts",
+        "reports/results/results.ts -> reports/results/verdict.ts -> reports/results/results.ts",
       ],
-      ["reports/stats.ts", 'export * from "./stats.ts";', "reports/stats.ts -> reports/stats.ts"],
+      [
+        "reports/results/stats.ts",
+        'export * from "./stats.ts";',
+        "reports/results/stats.ts -> reports/results/stats.ts",
+      ],
     ];
     for (const [path, line, cycle] of cycles) {
       const synthetic = new Map(files);

@@ -7,20 +7,19 @@ import {
   CLAIM_WORKLOADS,
   type Claim,
   type ClaimResults,
-  LSFMM_CLAIMS,
-} from "../../reports/claims/claims.ts";
+} from "../../reports/analyses/claims/claims.ts";
+import { claimResults, runClaimCells } from "../../reports/analyses/claims/decide.ts";
 import {
   type ClaimsReport,
-  claimResults,
   claimsPlan,
   defaultClaimsConfig,
   evaluateClaims,
-  runClaimCells,
-  sweepVariants,
-} from "../../reports/claims/evaluate.ts";
-import { renderClaims } from "../../reports/claims/render.ts";
-import { renderSensitivity, sensitivity } from "../../reports/claims/sensitivity.ts";
-import { jsonClaim, loadClaimsFile } from "../../reports/claims/user.ts";
+} from "../../reports/analyses/claims/evaluate.ts";
+import { LSFMM_CLAIMS } from "../../reports/analyses/claims/lsfmm.ts";
+import { renderClaims } from "../../reports/analyses/claims/render.ts";
+import { renderSensitivity, sensitivity } from "../../reports/analyses/claims/sensitivity.ts";
+import { jsonClaim, loadClaimsFile } from "../../reports/analyses/claims/user.ts";
+import { sweepVariants } from "../../reports/analyses/claims/variants.ts";
 
 /** Synthetic results: every listed cell ok with the given metrics. */
 function fake(

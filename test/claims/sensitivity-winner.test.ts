@@ -3,7 +3,7 @@ import type { CellResult, ComparisonPlan } from "../../core/compare.ts";
 import { NOTHING_SERVED } from "../../core/engine/index.ts";
 import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import { loadProfile } from "../../core/profile.ts";
-import { renderSensitivity, sensitivity } from "../../reports/claims/sensitivity.ts";
+import { renderSensitivity, sensitivity } from "../../reports/analyses/claims/sensitivity.ts";
 
 /**
  * The sensitivity report tells a change of winner (the cheapest candidate other than the

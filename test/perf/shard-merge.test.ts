@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseShard } from "../../reports/cli/sweep.ts";
+import { parseShard } from "../../reports/commands/shards.ts";
 import { runCli } from "../reports/helpers.ts";
 
 const SWEEP = [

@@ -5,8 +5,10 @@
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { UserInputError } from "../../core/errors.ts";
-import { censusFlagsSchema } from "../../reports/census/command.ts";
-import { claimsFlagsSchema } from "../../reports/claims/command.ts";
+import { censusFlagsSchema } from "../../reports/analyses/census/command.ts";
+import { claimsFlagsSchema } from "../../reports/analyses/claims/command.ts";
+import { replayFlagsSchema } from "../../reports/analyses/replay/command.ts";
+import { validateFlagsSchema } from "../../reports/analyses/validate/command.ts";
 import {
   catalogFlagsSchema,
   checkPluginFlagsSchema,
@@ -21,8 +23,6 @@ import {
   validateOptionsHook,
 } from "../../reports/cli/flags.ts";
 import { buildProgram } from "../../reports/cli/main.ts";
-import { replayFlagsSchema } from "../../reports/replay/command.ts";
-import { validateFlagsSchema } from "../../reports/validate/command.ts";
 
 const keysOf = (schema: { shape: object } | { in: { shape: object } }) =>
   Object.keys("shape" in schema ? schema.shape : schema.in.shape);

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { runSimulation } from "../../core/engine/index.ts";
 import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import { loadProfile } from "../../core/profile.ts";
-import { buildResults } from "../../reports/results.ts";
+import { buildResults } from "../../reports/results/results.ts";
 import { type CompareOptions, DEFAULT_BASELINE } from "../../reports/run/config.ts";
 import { resolveComparison, runResolved } from "../../reports/run/plan.ts";
 import type { OptionSpec, OptionValues, Scope, StrategyModule } from "../../strategies/api.ts";

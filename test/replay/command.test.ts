@@ -4,7 +4,10 @@ import { join } from "node:path";
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { UserInputError } from "../../core/errors.ts";
-import { registerReplayCommand, validateReplayOptions } from "../../reports/replay/command.ts";
+import {
+  registerReplayCommand,
+  validateReplayOptions,
+} from "../../reports/analyses/replay/command.ts";
 
 const handMade = join(import.meta.dirname, "..", "fixtures", "traces", "hand-made.txt");
 const defaults = { mapping: "per-call,per-search", format: "table", seed: "1" };

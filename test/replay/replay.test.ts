@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadProfile } from "../../core/profile.ts";
-import { renderReplay, runReplay, statsRows } from "../../reports/replay/replay.ts";
+import { renderReplay, runReplay, statsRows } from "../../reports/analyses/replay/replay.ts";
 import { BUILTIN_STRATEGIES } from "../../strategies/registry.ts";
 import { parseTraceText } from "../../workloads/trace-parse.ts";
 

@@ -2,12 +2,12 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCensus } from "../../reports/census/census.ts";
-import { censusBlock, parseCensusJson } from "../../reports/census/load.ts";
-import { renderCensus } from "../../reports/census/render.ts";
-import { renderDocument } from "../../reports/cli/compare.ts";
+import { runCensus } from "../../reports/analyses/census/census.ts";
+import { censusBlock, parseCensusJson } from "../../reports/analyses/census/load.ts";
+import { renderCensus } from "../../reports/analyses/census/render.ts";
+import { renderDocument } from "../../reports/commands/output.ts";
 import { EMAIL_WIDTH } from "../../reports/render/email.ts";
-import { parseResults, type ResultDocument } from "../../reports/results.ts";
+import { parseResults, type ResultDocument } from "../../reports/results/results.ts";
 import { GOLDEN_DIR, validResults } from "./helpers.ts";
 
 /** A two-file tree: one kmap() call and two page_address() calls outside any kmap. */

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { comparisonCharts, specToSvg } from "../../reports/render/html.ts";
+import { comparisonCharts, specToSvg } from "../../reports/render/charts.ts";
 import { writePngCharts } from "../../reports/render/png.ts";
-import { parseResults } from "../../reports/results.ts";
+import { parseResults } from "../../reports/results/results.ts";
 import { GOLDEN_DIR } from "./helpers.ts";
 
 const doc = parseResults(

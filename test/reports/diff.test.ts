@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configDifferences, renderDiff } from "../../reports/render/diff.ts";
-import { parseResults, type ResultDocument, summarizeCell } from "../../reports/results.ts";
+import { parseResults, type ResultDocument, summarizeCell } from "../../reports/results/results.ts";
 import { expectGolden, GOLDEN_DIR } from "./helpers.ts";
 
 const a = parseResults(

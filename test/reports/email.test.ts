@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { renderDocument } from "../../reports/cli/compare.ts";
+import { renderDocument } from "../../reports/commands/output.ts";
 import { delta, formatNumber } from "../../reports/render/common.ts";
 import { EMAIL_WIDTH, wrapWords } from "../../reports/render/email.ts";
-import { parseResults, type ResultDocument } from "../../reports/results.ts";
+import { parseResults, type ResultDocument } from "../../reports/results/results.ts";
 import { expectGolden, GOLDEN_DIR, runCli } from "./helpers.ts";
 
 const doc = parseResults(

@@ -8,9 +8,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { renderDocument } from "../../reports/cli/compare.ts";
+import { renderDocument } from "../../reports/commands/output.ts";
 import { FORMATS } from "../../reports/render/index.ts";
-import { parseResults, type ResultDocument } from "../../reports/results.ts";
+import { parseResults, type ResultDocument } from "../../reports/results/results.ts";
 import { expectGolden, GOLDEN_DIR, normalizeRun, runCli, SMALL_ARGS } from "./helpers.ts";
 
 const SMALL_JSON = join(GOLDEN_DIR, "small.json");

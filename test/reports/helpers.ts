@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import Ajv2020 from "ajv/dist/2020.js";
 import { expect, vi } from "vitest";
 import { main } from "../../reports/cli/main.ts";
-import { parseResults, type ResultDocument } from "../../reports/results.ts";
+import { parseResults, type ResultDocument } from "../../reports/results/results.ts";
 
 /** Where golden files live. Update them only deliberately: UPDATE_GOLDEN=1 npx vitest run test/reports */
 export const GOLDEN_DIR = join(import.meta.dirname, "..", "golden");
@@ -81,7 +81,7 @@ export async function runCli(...args: string[]): Promise<CliRun> {
 const validateSchema = new Ajv2020({ allErrors: true, strict: false }).compile(
   JSON.parse(
     readFileSync(
-      join(import.meta.dirname, "..", "..", "reports", "schema", "results.schema.json"),
+      join(import.meta.dirname, "..", "..", "reports", "results", "schema", "results.schema.json"),
       "utf8",
     ),
   ),

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { renderDocument } from "../../reports/cli/compare.ts";
+import { renderDocument } from "../../reports/commands/output.ts";
 import { runCli, validResults } from "./helpers.ts";
 
 const FIXTURE = join(import.meta.dirname, "fixtures", "refuses-some.ts");

@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { renderDocument } from "../../reports/cli/compare.ts";
+import { renderDocument } from "../../reports/commands/output.ts";
 import { escapeHtml } from "../../reports/render/html.ts";
-import { parseResults } from "../../reports/results.ts";
+import { parseResults } from "../../reports/results/results.ts";
 import { expectGolden, GOLDEN_DIR, withOfflinePage } from "./helpers.ts";
 
 const doc = parseResults(

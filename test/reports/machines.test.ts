@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { machinesModel, renderMachines } from "../../reports/render/machines.ts";
-import { loadResults } from "../../reports/results.ts";
+import { loadResults } from "../../reports/results/results.ts";
 import { runCli } from "./helpers.ts";
 
 const SMALL = ["--workloads", "pmem-dax,btrfs-debug-ro", "--seeds", "2", "--cpus", "4"];

@@ -1,11 +1,16 @@
 /**
  * Every analysis (replay, sweep, validate, claims, census) carries the context block of
- * reports/provenance.ts: tool version, commit (with -dirty), config and model hashes, the
+ * reports/results/provenance.ts: tool version, commit (with -dirty), config and model hashes, the
  * disclaimer, and a reproduce line that, run, prints the same output.
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { commitLabel, gitCommit, joinReproduce, modelHash } from "../../reports/provenance.ts";
+import {
+  commitLabel,
+  gitCommit,
+  joinReproduce,
+  modelHash,
+} from "../../reports/results/provenance.ts";
 import { runCli } from "./helpers.ts";
 
 /** The reproduce line of a text output, joined back from its ` \` continuations. */

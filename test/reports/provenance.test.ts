@@ -1,5 +1,5 @@
 /**
- * Provenance (reports/provenance.ts): the model hash identifies the source of core/,
+ * Provenance (reports/results/provenance.ts): the model hash identifies the source of core/,
  * strategies/ and workloads/ and feeds the config hash; the commit carries a -dirty mark
  * when tracked files differ from it; the reproduce line is wrapped at spaces only.
  */
@@ -18,8 +18,8 @@ import {
   modelHash,
   reproduceLines,
   wrapAtSpaces,
-} from "../../reports/provenance.ts";
-import { configHash, parseResults } from "../../reports/results.ts";
+} from "../../reports/results/provenance.ts";
+import { configHash, parseResults } from "../../reports/results/results.ts";
 import { GOLDEN_DIR } from "./helpers.ts";
 
 const temps: string[] = [];

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
-import { resultsJsonSchema, sweepJsonSchema } from "../../reports/results.ts";
+import { resultsJsonSchema, sweepJsonSchema } from "../../reports/results/results.ts";
 import { GOLDEN_DIR, runCli, SMALL_ARGS } from "./helpers.ts";
 
 const SCHEMA_PATH = join(
@@ -10,11 +10,12 @@ const SCHEMA_PATH = join(
   "..",
   "..",
   "reports",
+  "results",
   "schema",
   "results.schema.json",
 );
 // Regenerate deliberately: UPDATE_SCHEMA=1 npx vitest run test/reports/schema.test.ts, then
-// npx biome check --write reports/schema.
+// npx biome check --write reports/results/schema.
 const SWEEP_SCHEMA_PATH = join(SCHEMA_PATH, "..", "sweep.schema.json");
 if (process.env.UPDATE_SCHEMA === "1") {
   writeFileSync(SCHEMA_PATH, `${JSON.stringify(resultsJsonSchema(), null, 2)}\n`);
@@ -29,7 +30,7 @@ function expectValid(doc: unknown): void {
 }
 
 describe("the result JSON Schema", () => {
-  it("is the schema generated from reports/results.ts (regenerate the file when the contract changes)", () => {
+  it("is the schema generated from reports/results/results.ts (regenerate the file when the contract changes)", () => {
     expect(shipped).toEqual(resultsJsonSchema());
   });
 

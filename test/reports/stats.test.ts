@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { differenceCi, geometricMean, significant, summarize, t95 } from "../../reports/stats.ts";
+import {
+  differenceCi,
+  geometricMean,
+  significant,
+  summarize,
+  t95,
+} from "../../reports/results/stats.ts";
 
 describe("seed statistics on known inputs", () => {
   it("gives mean, sd and a Student-t 95% CI", () => {

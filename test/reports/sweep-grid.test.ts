@@ -2,7 +2,11 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { gridPoints, parseSweepAxes, parseSweepMetrics } from "../../reports/cli/sweep.ts";
+import {
+  gridPoints,
+  parseSweepAxes,
+  parseSweepMetrics,
+} from "../../reports/commands/sweep-grid.ts";
 import { matchesResultSchema, runCli, withOfflinePage } from "./helpers.ts";
 
 const SMALL = [

@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
-import { parseSweepValues } from "../../reports/cli/sweep.ts";
+import { parseSweepValues } from "../../reports/commands/sweep-grid.ts";
 import { runCli } from "./helpers.ts";
 
 const schema = JSON.parse(
   readFileSync(
-    join(import.meta.dirname, "..", "..", "reports", "schema", "results.schema.json"),
+    join(import.meta.dirname, "..", "..", "reports", "results", "schema", "results.schema.json"),
     "utf8",
   ),
 );

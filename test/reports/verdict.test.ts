@@ -6,15 +6,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RUN_STATUSES, type RunStatus } from "../../core/engine/index.ts";
-import type { CellReport } from "../../reports/results.ts";
-import { pairedRatio } from "../../reports/stats.ts";
+import type { CellReport } from "../../reports/results/results.ts";
+import { pairedRatio } from "../../reports/results/stats.ts";
 import {
   commonGround,
   overallVerdicts,
   PRIMARY_METRIC,
   unverifiedBasis,
   vsBaselineOf,
-} from "../../reports/verdict.ts";
+} from "../../reports/results/verdict.ts";
 
 describe("pairedRatio (paired t on per-seed log ratios)", () => {
   it("matches a hand-computed example: n = 3, t(2) = 4.303", () => {

@@ -6,9 +6,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { renderDocument } from "../../reports/cli/compare.ts";
+import { renderDocument } from "../../reports/commands/output.ts";
 import { formatHalf, formatNumber } from "../../reports/render/common.ts";
-import { parseResults, type ResultDocument, summarizeCell } from "../../reports/results.ts";
+import { parseResults, type ResultDocument, summarizeCell } from "../../reports/results/results.ts";
 import { GOLDEN_DIR } from "./helpers.ts";
 
 const small = parseResults(

@@ -4,8 +4,11 @@ import { join } from "node:path";
 import { Command } from "commander";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { UserInputError } from "../../core/errors.ts";
-import { registerClaimsCommand } from "../../reports/claims/command.ts";
-import { registerValidateCommand, VALIDATION_CASES } from "../../reports/validate/command.ts";
+import { registerClaimsCommand } from "../../reports/analyses/claims/command.ts";
+import {
+  registerValidateCommand,
+  VALIDATION_CASES,
+} from "../../reports/analyses/validate/command.ts";
 
 function program(): Command {
   const p = new Command("pkslab").exitOverride();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { loadProfile, overrideProfile } from "../../core/profile.ts";
-import { VALIDATION_CASES } from "../../reports/validate/cases.ts";
-import { renderValidation } from "../../reports/validate/render.ts";
-import { fittedCases, runValidation } from "../../reports/validate/validate.ts";
+import { VALIDATION_CASES } from "../../reports/analyses/validate/cases.ts";
+import { renderValidation } from "../../reports/analyses/validate/render.ts";
+import { fittedCases, runValidation } from "../../reports/analyses/validate/validate.ts";
 
 /** Cases whose profile parameters were fitted to them: input checks, not validations. */
 const FITTED = new Set([
@@ -21,7 +21,7 @@ const FITTED = new Set([
 const REPEATS = new Set(["xpfo-v9-4cpu", "xpfo-v9-96cpu", "xpfo-deferred-scaling"]);
 /** Cases that check unverified inputs rather than predict (input checks, like fitted ones). */
 const INPUT_CHECKS = new Set(["e17-invlpgb-tlb-share"]);
-/** Cases the model is known to miss (issue 18's E17: see reports/validate/cases.ts). */
+/** Cases the model is known to miss (issue 18's E17: see reports/analyses/validate/cases.ts). */
 const KNOWN_MISSES = new Set([
   "xpfo-eager-4cpu",
   "e17-ipi-tlb-share",
@@ -165,13 +165,15 @@ describe("pkslab validate: fitting is declared, and checks can fail", () => {
 
 describe("fit helpers", () => {
   it("bisect finds the value where an increasing or decreasing function meets the target", async () => {
-    const { bisect } = await import("../../reports/validate/fit.ts");
+    const { bisect } = await import("../../reports/analyses/validate/fit.ts");
     expect(bisect((x) => 2 * x + 1, 7, 0, 10, 30)).toBeCloseTo(3, 5);
     expect(bisect((x) => 10 - x, 4, 0, 10, 30, true)).toBeCloseTo(6, 5);
   });
 
   it("linearMinimax balances the worst relative errors of Piggin's eager points", async () => {
-    const { E8_EAGER_POINTS, linearMinimax } = await import("../../reports/validate/fit.ts");
+    const { E8_EAGER_POINTS, linearMinimax } = await import(
+      "../../reports/analyses/validate/fit.ts"
+    );
     const line = linearMinimax(E8_EAGER_POINTS);
     expect(line.error).toBeCloseTo(0.194, 2);
     expect(line.a).toBeCloseTo(17_550, -2);

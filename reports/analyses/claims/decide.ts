@@ -1,0 +1,314 @@
+/**
+ * Deciding claims: a claim's cells run (on the runner's threads, through claims-run.ts),
+ * their seed means, the predicate applied, and for a verdict a one-parameter variant flips,
+ * the bisection of the value at which it flips.
+ */
+
+import { type CellResult, type ComparisonPlan, runComparison } from "../../../core/compare.ts";
+import { placeRegion } from "../../../core/engine/index.ts";
+import { Vmalloc } from "../../../core/kernel/vmalloc.ts";
+import { Machine } from "../../../core/machine/index.ts";
+import { Rng } from "../../../core/rng.ts";
+import { autoJobs, runTasks, type SharedTask } from "../../run/pool.ts";
+import { taskModule } from "../../run/tasks.ts";
+import {
+  type Claim,
+  type ClaimCell,
+  type ClaimDecision,
+  type ClaimResults,
+  VERDICTS,
+  type Verdict,
+} from "./claims.ts";
+import {
+  applyVariant,
+  type ClaimRunInput,
+  type ClaimsConfig,
+  claimCells,
+  claimsPlan,
+  type ProfileVariant,
+  runClaimRun,
+} from "./plan.ts";
+
+/** Runs the cells of the plan that the claims read, workload-major, in plan order. */
+export function runClaimCells(claims: readonly Claim[], plan: ComparisonPlan): CellResult[] {
+  const pairs = claimCells(claims);
+  const cells: CellResult[] = [];
+  for (const workload of plan.workloads) {
+    const wanted = pairs.get(workload.module.name);
+    const strategies = plan.strategies.filter((s) => wanted?.has(s.module.name));
+    if (strategies.length === 0) continue;
+    cells.push(...runComparison({ ...plan, workloads: [workload], strategies }));
+  }
+  return cells;
+}
+
+/** Seed-mean metrics of a cell. */
+function meanMetrics(cell: CellResult): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (cell.runs.length === 0) return out;
+  for (const name of Object.keys(cell.runs[0].metrics)) {
+    let sum = 0;
+    for (const run of cell.runs) sum += run.metrics[name] ?? 0;
+    out[name] = sum / cell.runs.length;
+  }
+  return out;
+}
+
+/** Shootdowns a strategy's onSetup issues for a workload's region (boot-time work). */
+function setupShootdowns(plan: ComparisonPlan, workload: string, strategy: string): number {
+  const planned = plan.workloads.find((w) => w.module.name === workload);
+  const chosen = plan.strategies.find((s) => s.module.name === strategy);
+  if (!planned || !chosen) return 0;
+  const machine = new Machine(plan.machine, plan.profile);
+  const spec = planned.module.region(planned.params);
+  const region = {
+    pfns: placeRegion(
+      spec.pages,
+      spec.contiguous,
+      machine.pages,
+      Rng.derive(plan.seeds[0] ?? 1, 1_000_001),
+    ),
+    keyMode: spec.keyMode,
+    contiguous: spec.contiguous,
+  };
+  machine.watch(region.pfns);
+  let vmalloc: Vmalloc | undefined;
+  const hooks = chosen.module.create({
+    machine,
+    region,
+    options: chosen.options,
+    vmalloc(options) {
+      vmalloc ??= new Vmalloc(machine, options);
+      return vmalloc;
+    },
+    charge() {},
+  });
+  hooks.onSetup?.(region);
+  return machine.ledger.eventCounts().shootdowns;
+}
+
+/** Wraps a comparison's cells for the claims' predicates. */
+export function claimResults(plan: ComparisonPlan, cells: readonly CellResult[]): ClaimResults {
+  const byKey = new Map<string, ClaimCell>();
+  for (const cell of cells) {
+    byKey.set(`${cell.workload}|${cell.strategy}`, {
+      status: cell.status,
+      reason: cell.reason,
+      metrics: meanMetrics(cell),
+    });
+  }
+  const setups = new Map<string, number>();
+  return {
+    workloads: plan.workloads.map((w) => w.module.name),
+    cell: (workload, strategy) => byKey.get(`${workload}|${strategy}`),
+    setupShootdowns(workload, strategy) {
+      const key = `${workload}|${strategy}`;
+      let value = setups.get(key);
+      if (value === undefined) {
+        value = setupShootdowns(plan, workload, strategy);
+        setups.set(key, value);
+      }
+      return value;
+    },
+  };
+}
+
+/** Decides every claim on one profile; a predicate that throws is "not decidable". */
+export function decideAll(claims: readonly Claim[], results: ClaimResults): ClaimDecision[] {
+  return claims.map((claim) => {
+    try {
+      const decision = claim.decide(results);
+      if (!VERDICTS.includes(decision?.verdict)) {
+        return {
+          verdict: "not decidable" as Verdict,
+          evidence: [
+            `the predicate returned the verdict ${JSON.stringify(decision?.verdict)}; expected one of ${VERDICTS.join(", ")}`,
+          ],
+        };
+      }
+      return decision;
+    } catch (error) {
+      return {
+        verdict: "not decidable" as Verdict,
+        evidence: [`the predicate failed: ${(error as Error).message}`],
+      };
+    }
+  });
+}
+
+/** One decision of claims: on a machine size, under a variant of the cost parameters. */
+interface ClaimsJob {
+  readonly claims: readonly Claim[];
+  readonly cpus: number;
+  readonly variant?: ProfileVariant;
+}
+
+/** The worker-side module of a claims run (claims-run.ts). */
+const CLAIMS_RUN = taskModule(import.meta.url, "claims-run");
+
+/**
+ * Decides each job's claims on its own plan. All the jobs' cells go to the runner at once
+ * (one task per workload of a job, its cells in plan order), so `jobs` threads share them;
+ * each job's cells come back in runClaimCells order, whatever thread ran them.
+ */
+export async function decideJobs(
+  jobs: readonly ClaimsJob[],
+  config: ClaimsConfig,
+  threads: number | undefined,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ClaimDecision[][]> {
+  const plans = jobs.map((job) => {
+    const base = claimsPlan(job.claims, { ...config, cpus: job.cpus });
+    return job.variant ? applyVariant(base, job.variant) : base;
+  });
+  const tasks: SharedTask<CellResult[]>[] = [];
+  const owner: number[] = [];
+  let seedRuns = 0;
+  jobs.forEach((job, index) => {
+    const plan = plans[index];
+    const pairs = claimCells(job.claims);
+    for (const workload of plan.workloads) {
+      const wanted = pairs.get(workload.module.name);
+      const strategies = plan.strategies
+        .map((s) => s.module.name)
+        .filter((name) => wanted?.has(name));
+      if (strategies.length === 0) continue;
+      const costs = job.variant?.strategyCosts;
+      const input: ClaimRunInput = {
+        workload: workload.module.name,
+        strategies,
+        cpus: job.cpus,
+        seeds: plan.seeds,
+        profile: plan.profile,
+        ...(costs !== undefined ? { strategyCosts: costs } : {}),
+      };
+      tasks.push({
+        task: { kind: "module", module: CLAIMS_RUN, input },
+        here: () => runClaimRun(input),
+      });
+      owner.push(index);
+      seedRuns += strategies.length * plan.seeds.length;
+    }
+  });
+  const results = await runTasks(tasks, {
+    jobs: threads ?? autoJobs(seedRuns),
+    ...(onProgress ? { onDone: (done: number, total: number) => onProgress(done, total) } : {}),
+  });
+  const cells: CellResult[][] = jobs.map(() => []);
+  results.forEach((result, index) => {
+    cells[owner[index]].push(...result);
+  });
+  return jobs.map((job, index) => decideAll(job.claims, claimResults(plans[index], cells[index])));
+}
+
+/** A profile variant under which a verdict differs. */
+export interface Flip {
+  readonly label: string;
+  readonly verdict: Verdict;
+  readonly evidence: readonly string[];
+  /**
+   * For a one-parameter variant: the parameter, and the value (found by bisection between
+   * the profile value and the range end) past which the verdict changes.
+   */
+  readonly parameter?: string;
+  readonly threshold?: number;
+  readonly direction?: "above" | "below";
+}
+
+/** A bisection of the value at which a one-parameter variant flips a claim's verdict. */
+interface Bisection {
+  readonly claim: Claim;
+  readonly baseVerdict: Verdict;
+  readonly parameter: string;
+  readonly from: number;
+  readonly to: number;
+  readonly integer: boolean;
+  readonly at: (value: number) => ProfileVariant;
+  same: number;
+  flipped: number;
+  /** The value to decide at next; undefined once the bisection has ended. */
+  mid?: number;
+}
+
+/** The bisection of a flip (undefined for joint corners and unknown strategies). */
+export function bisection(
+  claim: Claim,
+  config: ClaimsConfig,
+  variant: ProfileVariant,
+  baseVerdict: Verdict,
+): Bisection | undefined {
+  const profileNames = Object.keys(variant.changes);
+  const strategyEntries = Object.entries(variant.strategyCosts ?? {}).flatMap(([strategy, costs]) =>
+    Object.entries(costs).map(([name, value]) => ({ strategy, name, value })),
+  );
+  if (profileNames.length + strategyEntries.length !== 1) return undefined;
+  let parameter: string;
+  let from: number;
+  let to: number;
+  let at: (value: number) => ProfileVariant;
+  if (profileNames.length === 1) {
+    parameter = profileNames[0];
+    from = config.profile.parameters[parameter].value;
+    to = variant.changes[parameter];
+    at = (value) => ({ label: "", changes: { [parameter]: value } });
+  } else {
+    const { strategy, name, value } = strategyEntries[0];
+    const base = claimsPlan([claim], config);
+    const module = base.strategies.find((s) => s.module.name === strategy)?.module;
+    if (!module) return undefined;
+    parameter = `${strategy}.${name}`;
+    from = module.costs[name].value;
+    to = value;
+    at = (v) => ({ label: "", changes: {}, strategyCosts: { [strategy]: { [name]: v } } });
+  }
+  const integer = Number.isInteger(from) && Number.isInteger(to);
+  return { claim, baseVerdict, parameter, from, to, integer, at, same: from, flipped: to };
+}
+
+/** The next value a bisection decides at, or undefined when it cannot narrow further. */
+function nextMid(b: Bisection): number | undefined {
+  let mid = (b.same + b.flipped) / 2;
+  if (b.integer) mid = Math.round(mid);
+  return mid === b.same || mid === b.flipped ? undefined : mid;
+}
+
+/** Bisection steps when locating the value at which a one-parameter variant flips a verdict. */
+const THRESHOLD_STEPS = 5;
+
+/**
+ * Where between the profile value and the variant's value each flip's verdict changes
+ * (bisection on that claim's cells only, THRESHOLD_STEPS steps). The bisections advance
+ * together, one step per round, so that each round's runs share the threads.
+ */
+export async function thresholds(
+  bisections: readonly (Bisection | undefined)[],
+  config: ClaimsConfig,
+  threads: number | undefined,
+): Promise<Pick<Flip, "parameter" | "threshold" | "direction">[]> {
+  const active = bisections.filter((b): b is Bisection => b !== undefined);
+  for (let step = 0; step < THRESHOLD_STEPS; step++) {
+    for (const b of active) b.mid = nextMid(b);
+    const round = active.filter((b) => b.mid !== undefined);
+    if (round.length === 0) break;
+    const decisions = await decideJobs(
+      round.map((b) => ({ claims: [b.claim], cpus: config.cpus, variant: b.at(b.mid as number) })),
+      config,
+      threads,
+    );
+    round.forEach((b, index) => {
+      if (decisions[index][0].verdict === b.baseVerdict) b.same = b.mid as number;
+      else b.flipped = b.mid as number;
+    });
+    // A bisection that could not narrow stops for good, as a loop of its own would.
+    for (const b of active.filter((b) => b.mid === undefined)) active.splice(active.indexOf(b), 1);
+  }
+  return bisections.map((b) =>
+    b === undefined
+      ? {}
+      : {
+          parameter: b.parameter,
+          threshold: b.flipped,
+          direction: b.to > b.from ? "above" : "below",
+        },
+  );
+}
