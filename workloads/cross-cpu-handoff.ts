@@ -22,7 +22,8 @@
  * One `complete` per item consumed.
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import { handleOf, jitter, PAGE_BYTES, strayParams } from "./params.ts";
+import * as spec from "./common/params.ts";
+import { handleOf, jitter, keyedPool, PAGE_BYTES } from "./common/streams.ts";
 
 export default defineWorkload({
   name: "cross-cpu-handoff",
@@ -31,13 +32,7 @@ export default defineWorkload({
   citation:
     "Wilcox 20200919173906.GQ32101@casper.infradead.org (kmap addresses passed to other tasks); Weiny V10 20220419170649.1022246-1-ira.weiny@intel.com (kmap() unsupported under PKS)",
   params: {
-    items: {
-      default: 300,
-      unit: "items/pair",
-      description: "Items each producer hands to its consumer.",
-      min: 1,
-      max: 10_000_000,
-    },
+    items: spec.perThread(300, "items/pair", "Items each producer hands to its consumer."),
     threads: {
       default: 0,
       unit: "threads",
@@ -46,13 +41,7 @@ export default defineWorkload({
       min: 0,
       max: 65_536,
     },
-    pages: {
-      default: 2048,
-      unit: "pages",
-      description: "Protected region the handed pages come from.",
-      min: 1,
-      max: 1 << 20,
-    },
+    pages: spec.pages(2048, "Protected region the handed pages come from."),
     item_bytes: {
       default: PAGE_BYTES,
       unit: "bytes",
@@ -60,42 +49,23 @@ export default defineWorkload({
       min: 1,
       max: PAGE_BYTES,
     },
-    consumer_write_ratio: {
-      default: 0.3,
-      unit: "ratio",
-      description: "Fraction of items the consumer also updates (completion status, checksums).",
-      min: 0,
-      max: 1,
-    },
-    produce_cycles: {
-      default: 3000,
-      unit: "cycles",
-      description: "Mean unrelated work per item on the producer (request set-up, queue_work).",
-      min: 0,
-      max: 10_000_000,
-    },
-    consume_cycles: {
-      default: 1500,
-      unit: "cycles",
-      description: "Mean unrelated work per item on the consumer (work item dispatch, completion).",
-      min: 0,
-      max: 10_000_000,
-    },
-    touches: {
-      default: 4,
-      unit: "accesses",
-      description: "Reads of unprotected kernel memory per item on each side.",
-      min: 0,
-      max: 10_000,
-    },
-    ...strayParams(),
+    consumer_write_ratio: spec.ratio(
+      0.3,
+      "Fraction of items the consumer also updates (completion status, checksums).",
+    ),
+    produce_cycles: spec.cycles(
+      3000,
+      "Mean unrelated work per item on the producer (request set-up, queue_work).",
+    ),
+    consume_cycles: spec.cycles(
+      1500,
+      "Mean unrelated work per item on the consumer (work item dispatch, completion).",
+    ),
+    touches: spec.touches(4, "Reads of unprotected kernel memory per item on each side."),
+    ...spec.strayParams(),
   },
-  region: (params) => ({
-    pages: params.pages,
-    keyMode: "access-disable",
-    // Physical layout is not what this workload is about: one keyed pool, one split at setup.
-    contiguous: true,
-  }),
+  // Physical layout is not what this workload is about: one keyed pool, one split at setup.
+  region: keyedPool("access-disable"),
   threads: (params, cpus) => {
     const threads = params.threads || cpus;
     return Math.max(2, threads - (threads % 2));

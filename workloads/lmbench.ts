@@ -31,13 +31,16 @@
  * One `complete` per LMbench iteration (one fault, one fork+exit, ...).
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import { strayParams } from "./params.ts";
+import * as spec from "./common/params.ts";
+import { pageTablePool, syscall } from "./common/streams.ts";
 
 export const LMBENCH_TESTS = ["page-fault", "fork-exit", "fork-exec", "syscall", "shell"] as const;
 type LmbenchTest = (typeof LMBENCH_TESTS)[number];
 
 /** PTEs per page-table page. */
 const PTRS_PER_PTE = 512;
+/** Upper bound of the per-call work parameters (fork, exec, exit, wait, user time). */
+const MAX_CALL_CYCLES = 100_000_000;
 
 export default defineWorkload({
   name: "lmbench",
@@ -54,13 +57,7 @@ export default defineWorkload({
         "Which LMbench test each operation follows: page-fault = lat_pagefault (touch one unmapped page of a mapped file: #PF entry, do_read_fault -> do_fault_around -> filemap_map_pages installs up to fault_around PTEs in one protected table, exit); fork-exit = lat_proc fork (copy_page_range copies anonymous PTEs per table and write-protects the parent's, flush_tlb_mm, the child's exit_mmap zaps and frees its tables, the parent waits; its next writes COW-fault); fork-exec = lat_proc exec (as fork-exit, the child execve()s a small program that faults its pages in and exits); syscall = lat_syscall null (getppid: entry, trivial handler, exit); shell = lat_proc shell (fork, the child execs /bin/sh, which execs the program, faults, runs and exits).",
       choices: LMBENCH_TESTS,
     },
-    ops: {
-      default: 200,
-      unit: "ops/thread",
-      description: "LMbench iterations each thread runs.",
-      min: 1,
-      max: 10_000_000,
-    },
+    ops: spec.perThread(200, "ops/thread", "LMbench iterations each thread runs."),
     threads: {
       default: 1,
       unit: "threads",
@@ -68,13 +65,11 @@ export default defineWorkload({
       min: 1,
       max: 8192,
     },
-    pages: {
-      default: 1024,
-      unit: "pages",
-      description: "Page-table pages in the protected pool (all processes' tables come from it).",
-      min: 16,
-      max: 1 << 20,
-    },
+    pages: spec.pages(
+      1024,
+      "Page-table pages in the protected pool (all processes' tables come from it).",
+      16,
+    ),
     file_pages: {
       default: 4096,
       unit: "user pages",
@@ -122,59 +117,38 @@ export default defineWorkload({
       min: 0,
       max: 1000,
     },
-    fault_cycles: {
-      default: 800,
-      unit: "cycles",
-      description:
-        "Handler work per fault besides entry/exit and PTE writes (VMA lookup, page-cache lookups, rmap and refcounts); placeholder, no published figure.",
-      min: 0,
-      max: 10_000_000,
-    },
-    fork_cycles: {
-      default: 20_000,
-      unit: "cycles",
-      description:
-        "copy_process work besides the page tables (task, credentials, files, signals, VMA copies); placeholder.",
-      min: 0,
-      max: 100_000_000,
-    },
-    exec_cycles: {
-      default: 30_000,
-      unit: "cycles",
-      description:
-        "execve work besides the address space (open, ELF parsing, mmap of the segments, argument copying); placeholder.",
-      min: 0,
-      max: 100_000_000,
-    },
-    exit_cycles: {
-      default: 10_000,
-      unit: "cycles",
-      description: "do_exit work besides exit_mmap (files, signals, reparenting); placeholder.",
-      min: 0,
-      max: 100_000_000,
-    },
-    wait_cycles: {
-      default: 2_000,
-      unit: "cycles",
-      description: "wait4 reaping the child (release_task); placeholder.",
-      min: 0,
-      max: 100_000_000,
-    },
-    user_cycles: {
-      default: 100,
-      unit: "cycles",
-      description:
-        "User-mode time per iteration of the benchmark loop (and of the exec'd program's run).",
-      min: 0,
-      max: 100_000_000,
-    },
-    ...strayParams(),
+    fault_cycles: spec.cycles(
+      800,
+      "Handler work per fault besides entry/exit and PTE writes (VMA lookup, page-cache lookups, rmap and refcounts); placeholder, no published figure.",
+    ),
+    fork_cycles: spec.cycles(
+      20_000,
+      "copy_process work besides the page tables (task, credentials, files, signals, VMA copies); placeholder.",
+      MAX_CALL_CYCLES,
+    ),
+    exec_cycles: spec.cycles(
+      30_000,
+      "execve work besides the address space (open, ELF parsing, mmap of the segments, argument copying); placeholder.",
+      MAX_CALL_CYCLES,
+    ),
+    exit_cycles: spec.cycles(
+      10_000,
+      "do_exit work besides exit_mmap (files, signals, reparenting); placeholder.",
+      MAX_CALL_CYCLES,
+    ),
+    wait_cycles: spec.cycles(
+      2_000,
+      "wait4 reaping the child (release_task); placeholder.",
+      MAX_CALL_CYCLES,
+    ),
+    user_cycles: spec.cycles(
+      100,
+      "User-mode time per iteration of the benchmark loop (and of the exec'd program's run).",
+      MAX_CALL_CYCLES,
+    ),
+    ...spec.strayParams(),
   },
-  region: (params) => ({
-    pages: params.pages,
-    keyMode: "write-disable",
-    contiguous: true,
-  }),
+  region: pageTablePool,
   threads: (params) => params.threads,
   *generate({ thread, rng, params }): Generator<Operation> {
     const test: LmbenchTest = params.test;
@@ -203,12 +177,9 @@ export default defineWorkload({
       yield { kind: "fault", page, write: true, anon: true, cycles: faultCycles };
     }
 
-    const syscall = function* (cycles: number, body: Operation[] = []): Generator<Operation> {
-      yield { kind: "kernel-entry", via: "syscall" };
-      if (cycles > 0) yield { kind: "compute", cycles, touches: 0 };
-      yield* body;
-      yield { kind: "kernel-exit" };
-    };
+    /** A system call whose handler works `cycles` (none when 0), then does `body`. */
+    const call = (cycles: number, body: Operation[] = []): Generator<Operation> =>
+      syscall(cycles > 0 ? [{ kind: "compute", cycles, touches: 0 }, ...body] : body);
 
     /** The program an exec starts (in address space `mm`): its faults, its run, its exit. */
     const program = function* (mm: number, faults: number): Generator<Operation> {
@@ -242,13 +213,13 @@ export default defineWorkload({
       yield { kind: "user", cycles: userCycles };
       switch (test) {
         case "syscall":
-          yield* syscall(50);
+          yield* call(50);
           break;
         case "page-fault": {
           if (order.length === 0) {
             if (i > 0) {
               // munmap + mmap of the file between passes (not a timed iteration in LMbench).
-              yield* syscall(0, [
+              yield* call(0, [
                 { kind: "zap", page: filePage, count: windows * faultAround, mode: "clear" },
               ]);
             }
@@ -272,17 +243,17 @@ export default defineWorkload({
         case "fork-exec":
         case "shell": {
           const child = nextMm++;
-          yield* syscall(forkCycles, [{ kind: "fork", child }]);
+          yield* call(forkCycles, [{ kind: "fork", child }]);
           let last = child;
           if (test !== "fork-exit") {
             const exec = (from: number, faults: number): Operation[] => {
               const mm = nextMm++;
               last = mm;
               return [
-                { kind: "kernel-entry", via: "syscall" },
-                { kind: "compute", cycles: execCycles, touches: 0 },
-                { kind: "exec", mm, from, ptes: 2 },
-                { kind: "kernel-exit" },
+                ...syscall([
+                  { kind: "compute", cycles: execCycles, touches: 0 },
+                  { kind: "exec", mm, from, ptes: 2 },
+                ]),
                 ...program(mm, faults),
               ];
             };
@@ -293,8 +264,8 @@ export default defineWorkload({
               yield* exec(child, programFaults);
             }
           }
-          yield* syscall(exitCycles, [{ kind: "exit", mm: last }]);
-          yield* syscall(waitCycles);
+          yield* call(exitCycles, [{ kind: "exit", mm: last }]);
+          yield* call(waitCycles);
           yield* parentCow();
           break;
         }

@@ -13,6 +13,7 @@ import {
   runComparison,
   seedList,
 } from "../../core/compare.ts";
+import { DEFAULT_STRAY_EVERY } from "../../core/contract/stray.ts";
 import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
 import {
   DEFAULT_MACHINE,
@@ -41,7 +42,6 @@ import {
   resolveStrategyOptions,
 } from "../../strategies/registry.ts";
 import type { WorkloadModule } from "../../workloads/api.ts";
-import { DEFAULT_STRAY_EVERY } from "../../workloads/params.ts";
 import {
   type ResolvedWorkload,
   resolveWorkloadParams,

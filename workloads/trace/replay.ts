@@ -30,7 +30,8 @@
  */
 import type { Intent } from "../../core/contract/strategy.ts";
 import { defineOptions, defineWorkload, type Operation, type WorkloadModule } from "../api.ts";
-import { handleOf, PAGE_BYTES, strayParams } from "../params.ts";
+import * as spec from "../common/params.ts";
+import { handleOf, PAGE_BYTES } from "../common/streams.ts";
 import {
   type CpuAccesses,
   FLAG_CALL,
@@ -68,7 +69,7 @@ export const REPLAY_PARAMS = defineOptions({
     min: 0,
     max: 1_000_000,
   },
-  ...strayParams({ every: 0 }),
+  ...spec.strayParams({ every: 0 }),
 });
 
 interface Call {
