@@ -1,3 +1,4 @@
+import { createStrategyContext } from "./contract/context.ts";
 import type { OptionValues } from "./contract/options.ts";
 import {
   type FaultEvent,
@@ -17,8 +18,6 @@ import {
   type WorkloadModule,
 } from "./contract/workload.ts";
 import { ledgerViolations } from "./invariants.ts";
-import type { VmallocOptions } from "./kernel/vmalloc.ts";
-import { Vmalloc } from "./kernel/vmalloc.ts";
 import { Cat, COST_CATEGORIES, EVENT_NAMES, Ev } from "./ledger.ts";
 import {
   FAULT_NAMES,
@@ -444,39 +443,23 @@ export function runSimulation(spec: RunSpec): RunResult {
   machine.watch(region.pfns);
   const regionDirectMapped = region.pfns.every((pfn) => machine.inDirectMap(pfn));
 
-  // Strategy cost parameters enter the ledger with their provenance.
-  const costIds = new Map<string, number>();
-  for (const [name, cost] of Object.entries(spec.strategy.costs)) {
-    const id = ledger.registerParameter(name, `strategy:${spec.strategy.name}`, {
-      value: cost.value,
-      unit: cost.unit,
-      confidence: cost.confidence,
-      source: cost.source,
-      range: cost.range ? [cost.range[0], cost.range[1]] : undefined,
-    });
-    costIds.set(name, id);
-  }
-  let vmalloc: Vmalloc | undefined;
-  const context: StrategyContext = {
+  // The context `create` gets (core/contract/context.ts; the conformance kit builds the
+  // same), its cost parameters entered in the ledger with their provenance. The one place a
+  // run's strategy gets its options: parsed against its specs here, so that no strategy
+  // resolves or casts its own.
+  const context: StrategyContext = createStrategyContext(
     machine,
     region,
-    // The one place a run's strategy gets its options: parsed against its specs here, so
-    // that no strategy resolves or casts its own.
-    options: resolveStrategyOptions(spec.strategy, spec.strategyOptions),
-    vmalloc(options: VmallocOptions) {
-      vmalloc ??= new Vmalloc(machine, options);
-      return vmalloc;
+    spec.strategy,
+    resolveStrategyOptions(spec.strategy, spec.strategyOptions),
+    ({ parameter, count, undeclared }) => {
+      throw new Error(
+        undeclared
+          ? `strategy ${spec.strategy.name} charged undeclared cost parameter "${parameter}"`
+          : `strategy ${spec.strategy.name} charged "${parameter}" ${count} times`,
+      );
     },
-    charge(cpu, parameter, count = 1) {
-      const id = costIds.get(parameter);
-      if (id === undefined) {
-        throw new Error(
-          `strategy ${spec.strategy.name} charged undeclared cost parameter "${parameter}"`,
-        );
-      }
-      ledger.charge(cpu, Cat.strategy, id, count);
-    },
-  };
+  );
   // What the engine is doing, for plugin error messages (formatted only on error).
   let siteOperation: Operation | undefined;
   let siteCpu = 0;

@@ -6,6 +6,7 @@
  *
  * @packageDocumentation
  */
+export * from "./context.ts";
 export * from "./options.ts";
 export * from "./strategy.ts";
 export * from "./stray.ts";

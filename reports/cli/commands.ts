@@ -5,7 +5,7 @@ import { unknownChoiceError } from "../../core/errors.ts";
 import { DEFAULT_MACHINE, resolveMachineConfig } from "../../core/machine/index.ts";
 import { describeMachine, machineParamRows } from "../../core/machine/params.ts";
 import { DEFAULT_PROFILE, loadProfile } from "../../core/profile.ts";
-import { type ConformanceReport, renderConformance } from "../../strategies/conformance.ts";
+import { type ConformanceReport, renderConformance } from "../../strategies/conformance/index.ts";
 import {
   describeStrategy,
   loadStrategyPlugin,
