@@ -41,26 +41,11 @@
  */
 import { KMAP_LOCAL_MAX_NESTING, type Thread } from "../core/machine/index.ts";
 import { PAGE_KERNEL, withKey } from "../core/machine/pte.ts";
-import { defineOptions, defineStrategy } from "./api.ts";
+import { defineStrategy } from "./api.ts";
 import { choice } from "./common/options.ts";
 import { mapped, ok, unsupported } from "./common/outcomes.ts";
 import { consecutive, directMapVpns } from "./common/pages.ts";
 import { PGMAP_KEY, pgmapLift } from "./common/pgmap.ts";
-
-const NAME = "kmap-local-range";
-
-const OPTIONS = defineOptions({
-  contiguity: choice(
-    ["physical-only", "fixmap-window"],
-    "fixmap-window",
-    "How a physically scattered range gets one contiguous address: physical-only refuses it; fixmap-window maps it through n per-CPU kmap_local slots.",
-  ),
-  "fault-mode": choice(
-    ["relaxed", "strict"],
-    "relaxed",
-    "PMEM key fault callback: relaxed warns once and grants read-write to the faulting thread (v10 default); strict oopses.",
-  ),
-});
 
 interface RangeState {
   readonly window: boolean;
@@ -71,13 +56,24 @@ interface RangeState {
 }
 
 export default defineStrategy({
-  name: NAME,
+  name: "kmap-local-range",
   version: "1.0.0",
   summary:
     "Wilcox's kmap_local_range(): one PKS lift per multi-page range; direct map when physically contiguous, else a per-CPU fixmap window.",
   citation:
     "LWN 894531 (LSFMM 2022, Wilcox/Bacik); Weiny on LKML 2 Jun 2022 (Ypjjt87qL+ROFBtM@iweiny-desk3); Weiny v10 PKS core 20220419170649.1022246-1-ira.weiny@intel.com; mm/highmem.c kmap_local slots; kernel-mechanics.md 1.2, 8.1",
-  options: OPTIONS,
+  options: {
+    contiguity: choice(
+      ["physical-only", "fixmap-window"],
+      "fixmap-window",
+      "How a physically scattered range gets one contiguous address: physical-only refuses it; fixmap-window maps it through n per-CPU kmap_local slots.",
+    ),
+    "fault-mode": choice(
+      ["relaxed", "strict"],
+      "relaxed",
+      "PMEM key fault callback: relaxed warns once and grants read-write to the faulting thread (v10 default); strict oopses.",
+    ),
+  },
   costs: {},
   supports: { local: true, global: false, longTerm: false },
   restoresProtection: true,

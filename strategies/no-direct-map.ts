@@ -44,7 +44,7 @@
  */
 import { KMAP_LOCAL_MAX_NESTING } from "../core/machine/index.ts";
 import { PAGE_KERNEL, PTE_PRESENT, PTE_WRITABLE } from "../core/machine/pte.ts";
-import { defineOptions, defineStrategy } from "./api.ts";
+import { defineStrategy } from "./api.ts";
 import { flushDirectSpan, protectAtMemremap } from "./common/direct-map.ts";
 import { topFixmapSlot } from "./common/highmem.ts";
 import { choice } from "./common/options.ts";
@@ -52,16 +52,7 @@ import { mapped, ok, unsupported } from "./common/outcomes.ts";
 import { contiguousRuns, inDirectMap, pfnSpan } from "./common/pages.ts";
 import { mapAlias, unmapAlias, vmapInAtomic } from "./common/vmap.ts";
 
-const NAME = "no-direct-map";
 const INVALID = PTE_PRESENT | PTE_WRITABLE;
-
-const OPTIONS = defineOptions({
-  flush: choice(
-    ["immediate", "deferred"],
-    "immediate",
-    "immediate: one flush_tlb_kernel_range() shootdown per page-churn call (XPFO v7 without deferral, secretmem); deferred: local flush plus per-CPU flush-pending flags, each other CPU flushing at its next context switch (XPFO v7/v8 deferred flush).",
-  ),
-});
 
 interface MapState {
   /** Fixmap slots (true) or a vmalloc-area alias (false). */
@@ -71,13 +62,19 @@ interface MapState {
 }
 
 export default defineStrategy({
-  name: NAME,
+  name: "no-direct-map",
   version: "1.0.0",
   summary:
     "XPFO/secretmem style: protected pages leave the direct map; local maps use per-CPU fixmap slots, global/long-term a vmap alias.",
   citation:
     "LWN 894531 (LSFMM 2022); XPFO RFC v9 cover.1554248001.git.khalid.aziz@oracle.com; mm/secretmem.c; arch/x86/mm/pat/set_memory.c set_direct_map_*_noflush; mm/highmem.c kmap_local; kernel-mechanics.md 1.2, 3, 4",
-  options: OPTIONS,
+  options: {
+    flush: choice(
+      ["immediate", "deferred"],
+      "immediate",
+      "immediate: one flush_tlb_kernel_range() shootdown per page-churn call (XPFO v7 without deferral, secretmem); deferred: local flush plus per-CPU flush-pending flags, each other CPU flushing at its next context switch (XPFO v7/v8 deferred flush).",
+    ),
+  },
   costs: {},
   supports: { local: true, global: true, longTerm: true },
   restoresProtection: true,

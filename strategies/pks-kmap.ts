@@ -40,36 +40,32 @@
  *   context switch and exception entry/exit (core/machine/state.ts usePkrsCache).
  * - devmap_protected() (a static branch and two loads) is not charged.
  */
-import { defineOptions, defineStrategy } from "./api.ts";
+import { defineStrategy } from "./api.ts";
 import { choice } from "./common/options.ts";
 import { mapped, ok, sleepsInAtomic, unsupported } from "./common/outcomes.ts";
 import { directMapVpns } from "./common/pages.ts";
 import { pgmapLift } from "./common/pgmap.ts";
 
-const NAME = "pks-kmap";
-
-const OPTIONS = defineOptions({
-  "fault-mode": choice(
-    ["relaxed", "strict"],
-    "relaxed",
-    "memremap.pks_fault_mode: relaxed warns once and grants read-write to the faulting thread (v10 default); strict oopses.",
-  ),
-  "pkrs-cache": {
-    default: true,
-    unit: "-",
-    description:
-      "Use the per-CPU pkrs_cache to skip a WRMSR when IA32_PKRS already holds the value (pks_write_pkrs).",
-  },
-});
-
 export default defineStrategy({
-  name: NAME,
+  name: "pks-kmap",
   version: "1.0.0",
   summary:
     "Weiny v10: kmap_local_page()/kmap_atomic() lift a PKS key for the calling thread on its CPU; no PTE or TLB work; kmap() faults.",
   citation:
     "Ira Weiny, [PATCH V10 00/44] PKS/PMEM: Add Stray Write Protection, 20220419170649.1022246-1-ira.weiny@intel.com (33/44 kmap hooks, 13/44 PKRS on context switch, memremap.pks_fault_mode); kernel-mechanics.md 6",
-  options: OPTIONS,
+  options: {
+    "fault-mode": choice(
+      ["relaxed", "strict"],
+      "relaxed",
+      "memremap.pks_fault_mode: relaxed warns once and grants read-write to the faulting thread (v10 default); strict oopses.",
+    ),
+    "pkrs-cache": {
+      default: true,
+      unit: "-",
+      description:
+        "Use the per-CPU pkrs_cache to skip a WRMSR when IA32_PKRS already holds the value (pks_write_pkrs).",
+    },
+  },
   costs: {},
   supports: { local: true, global: false, longTerm: false },
   restoresProtection: true,

@@ -41,27 +41,12 @@
  */
 import type { Vmalloc } from "../core/kernel/vmalloc.ts";
 import { PAGE_KERNEL, PAGE_KERNEL_RO } from "../core/machine/pte.ts";
-import { defineOptions, defineStrategy } from "./api.ts";
+import { defineStrategy } from "./api.ts";
 import { directMapProtectBits, protectAtMemremap, setPagesArray } from "./common/direct-map.ts";
 import { choice } from "./common/options.ts";
 import { mapped, ok } from "./common/outcomes.ts";
 import { directMapVpns, inDirectMap } from "./common/pages.ts";
 import { mapAlias, unmapAlias, vmapInAtomic } from "./common/vmap.ts";
-
-const NAME = "vmap-alias";
-
-const OPTIONS = defineOptions({
-  flush: choice(
-    ["lazy", "eager"],
-    "lazy",
-    "lazy: vm_map_ram() blocks and vmap() with lazy purging past lazy_max_pages() (6.1); eager: plain vmap()/vunmap() flushing on every unmap (before the optimization).",
-  ),
-  allocator: choice(
-    ["global-lock", "per-cpu-nodes"],
-    "global-lock",
-    "vmalloc VA allocator: global-lock (6.1 global trees and spinlocks) or per-cpu-nodes (6.9 vmap nodes).",
-  ),
-});
 
 interface AliasState {
   /** vm_map_ram() (true) or vmap() (false). */
@@ -71,13 +56,24 @@ interface AliasState {
 }
 
 export default defineStrategy({
-  name: NAME,
+  name: "vmap-alias",
   version: "1.0.0",
   summary:
     "Optimized vmap(): protected pages read-only/not-present in the direct map; each map makes a writable vmalloc alias, purged lazily.",
   citation:
     "LWN 894531 (LSFMM 2022, Wilcox on optimizing vmap()); mm/vmalloc.c 6.1 vmap/vunmap/vm_map_ram/lazy purge; arch/x86/mm/pat/set_memory.c set_memory_ro/np; kernel-mechanics.md 3, 4.2",
-  options: OPTIONS,
+  options: {
+    flush: choice(
+      ["lazy", "eager"],
+      "lazy",
+      "lazy: vm_map_ram() blocks and vmap() with lazy purging past lazy_max_pages() (6.1); eager: plain vmap()/vunmap() flushing on every unmap (before the optimization).",
+    ),
+    allocator: choice(
+      ["global-lock", "per-cpu-nodes"],
+      "global-lock",
+      "vmalloc VA allocator: global-lock (6.1 global trees and spinlocks) or per-cpu-nodes (6.9 vmap nodes).",
+    ),
+  },
   costs: {},
   supports: { local: true, global: true, longTerm: true },
   restoresProtection: true,

@@ -71,42 +71,49 @@ export default defineWorkload({
     return Math.max(2, threads - (threads % 2));
   },
   *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const items = params.items;
-    const pages = params.pages;
-    const bytes = params.item_bytes;
-    const writeRatio = params.consumer_write_ratio;
-    const produceCycles = params.produce_cycles;
-    const consumeCycles = params.consume_cycles;
-    const touches = params.touches;
     const producer = thread % 2 === 0;
-    for (let k = 0; k < items; k++) {
+    for (let k = 0; k < params.items; k++) {
       if (producer) {
         const handle = handleOf(thread, threads, k);
-        yield { kind: "compute", cycles: jitter(rng, produceCycles), touches };
+        yield {
+          kind: "compute",
+          cycles: jitter(rng, params.produce_cycles),
+          touches: params.touches,
+        };
         yield {
           kind: "map",
           handle,
-          page: rng.int(0, pages - 1),
+          page: rng.int(0, params.pages - 1),
           count: 1,
           intent: "write",
           scope: "global",
           // kmap() calls might_sleep(): a sleepable caller.
           context: "sleepable",
         };
-        yield { kind: "access", handle, offset: 0, length: bytes, write: true };
+        yield { kind: "access", handle, offset: 0, length: params.item_bytes, write: true };
       } else {
         const handle = handleOf(thread - 1, threads, k);
         // The item is queued after the fill. A map is visible at once, so waiting for
         // item k itself could overtake the producer's fill; its map of item k+1 comes
         // after that fill in its stream. The last item has no successor to wait for.
-        const queued = k + 1 < items ? handleOf(thread - 1, threads, k + 1) : handle;
+        const queued = k + 1 < params.items ? handleOf(thread - 1, threads, k + 1) : handle;
         yield { kind: "wait-for", handle: queued };
-        yield { kind: "access", handle, offset: 0, length: bytes, write: false };
-        if (rng.chance(writeRatio)) {
-          yield { kind: "access", handle, offset: 0, length: Math.min(64, bytes), write: true };
+        yield { kind: "access", handle, offset: 0, length: params.item_bytes, write: false };
+        if (rng.chance(params.consumer_write_ratio)) {
+          yield {
+            kind: "access",
+            handle,
+            offset: 0,
+            length: Math.min(64, params.item_bytes),
+            write: true,
+          };
         }
         yield { kind: "unmap", handle };
-        yield { kind: "compute", cycles: jitter(rng, consumeCycles), touches };
+        yield {
+          kind: "compute",
+          cycles: jitter(rng, params.consume_cycles),
+          touches: params.touches,
+        };
         yield { kind: "complete" };
       }
     }

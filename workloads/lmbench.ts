@@ -35,7 +35,6 @@ import * as spec from "./common/params.ts";
 import { pageTablePool, syscall } from "./common/streams.ts";
 
 export const LMBENCH_TESTS = ["page-fault", "fork-exit", "fork-exec", "syscall", "shell"] as const;
-type LmbenchTest = (typeof LMBENCH_TESTS)[number];
 
 /** PTEs per page-table page. */
 const PTRS_PER_PTE = 512;
@@ -151,30 +150,16 @@ export default defineWorkload({
   region: pageTablePool,
   threads: (params) => params.threads,
   *generate({ thread, rng, params }): Generator<Operation> {
-    const test: LmbenchTest = params.test;
-    const ops = params.ops;
-    const filePages = params.file_pages;
-    const faultAround = params.fault_around;
-    const anonPages = params.anon_pages;
-    const programFaults = params.program_faults;
-    const shellFaults = params.shell_faults;
-    const cowFaults = params.cow_faults;
-    const faultCycles = params.fault_cycles;
-    const forkCycles = params.fork_cycles;
-    const execCycles = params.exec_cycles;
-    const exitCycles = params.exit_cycles;
-    const waitCycles = params.wait_cycles;
-    const userCycles = params.user_cycles;
-
     // Every thread is its own process: mm ids are unique per thread.
     const base = (thread + 1) * 1_000_000;
     let nextMm = base + 1;
     yield { kind: "use-mm", mm: base };
     // The forking process's resident anonymous pages (faulted in before the loop; the
     // syscall and page-fault tests never copy them, so they skip this).
-    const forks = test === "fork-exit" || test === "fork-exec" || test === "shell";
-    for (let page = 0; forks && page < anonPages; page++) {
-      yield { kind: "fault", page, write: true, anon: true, cycles: faultCycles };
+    const forks =
+      params.test === "fork-exit" || params.test === "fork-exec" || params.test === "shell";
+    for (let page = 0; forks && page < params.anon_pages; page++) {
+      yield { kind: "fault", page, write: true, anon: true, cycles: params.fault_cycles };
     }
 
     /** A system call whose handler works `cycles` (none when 0), then does `body`. */
@@ -189,29 +174,35 @@ export default defineWorkload({
         yield {
           kind: "fault",
           mm,
-          page: anon ? PTRS_PER_PTE * 8 + i : i * faultAround,
+          page: anon ? PTRS_PER_PTE * 8 + i : i * params.fault_around,
           write: anon,
           anon,
-          ptes: anon ? 1 : faultAround,
-          cycles: faultCycles,
+          ptes: anon ? 1 : params.fault_around,
+          cycles: params.fault_cycles,
         };
       }
     };
 
     const parentCow = function* (): Generator<Operation> {
-      for (let i = 0; i < cowFaults; i++) {
-        yield { kind: "fault", page: i % anonPages, write: true, anon: true, cycles: faultCycles };
+      for (let i = 0; i < params.cow_faults; i++) {
+        yield {
+          kind: "fault",
+          page: i % params.anon_pages,
+          write: true,
+          anon: true,
+          cycles: params.fault_cycles,
+        };
       }
     };
 
     // lat_pagefault: windows of the file in a random order, remapped after a full pass.
     const filePage = PTRS_PER_PTE * 64;
-    const windows = Math.max(1, Math.floor(filePages / faultAround));
+    const windows = Math.max(1, Math.floor(params.file_pages / params.fault_around));
     let order: number[] = [];
 
-    for (let i = 0; i < ops; i++) {
-      yield { kind: "user", cycles: userCycles };
-      switch (test) {
+    for (let i = 0; i < params.ops; i++) {
+      yield { kind: "user", cycles: params.user_cycles };
+      switch (params.test) {
         case "syscall":
           yield* call(50);
           break;
@@ -220,7 +211,12 @@ export default defineWorkload({
             if (i > 0) {
               // munmap + mmap of the file between passes (not a timed iteration in LMbench).
               yield* call(0, [
-                { kind: "zap", page: filePage, count: windows * faultAround, mode: "clear" },
+                {
+                  kind: "zap",
+                  page: filePage,
+                  count: windows * params.fault_around,
+                  mode: "clear",
+                },
               ]);
             }
             order = Array.from({ length: windows }, (_, w) => w);
@@ -232,10 +228,10 @@ export default defineWorkload({
           const window = order.pop() as number;
           yield {
             kind: "fault",
-            page: filePage + window * faultAround,
+            page: filePage + window * params.fault_around,
             write: false,
-            ptes: faultAround,
-            cycles: faultCycles,
+            ptes: params.fault_around,
+            cycles: params.fault_cycles,
           };
           break;
         }
@@ -243,29 +239,29 @@ export default defineWorkload({
         case "fork-exec":
         case "shell": {
           const child = nextMm++;
-          yield* call(forkCycles, [{ kind: "fork", child }]);
+          yield* call(params.fork_cycles, [{ kind: "fork", child }]);
           let last = child;
-          if (test !== "fork-exit") {
+          if (params.test !== "fork-exit") {
             const exec = (from: number, faults: number): Operation[] => {
               const mm = nextMm++;
               last = mm;
               return [
                 ...syscall([
-                  { kind: "compute", cycles: execCycles, touches: 0 },
+                  { kind: "compute", cycles: params.exec_cycles, touches: 0 },
                   { kind: "exec", mm, from, ptes: 2 },
                 ]),
                 ...program(mm, faults),
               ];
             };
-            if (test === "shell") {
-              yield* exec(child, shellFaults);
-              yield* exec(last, programFaults);
+            if (params.test === "shell") {
+              yield* exec(child, params.shell_faults);
+              yield* exec(last, params.program_faults);
             } else {
-              yield* exec(child, programFaults);
+              yield* exec(child, params.program_faults);
             }
           }
-          yield* call(exitCycles, [{ kind: "exit", mm: last }]);
-          yield* call(waitCycles);
+          yield* call(params.exit_cycles, [{ kind: "exit", mm: last }]);
+          yield* call(params.wait_cycles);
           yield* parentCow();
           break;
         }

@@ -73,24 +73,17 @@ export default defineWorkload({
   region: keyedPool("access-disable"),
   threads: spec.threadsOrPerCpu(2),
   *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const records = params.records;
     const ringPages = Math.min(params.ring_pages, params.pages);
     const recordBytes = Math.min(params.record_bytes, ringPages * 4096);
-    const perSleep = params.records_per_sleep;
-    const sleepCycles = params.sleep_cycles;
-    const perMap = params.records_per_map;
-    const recordCycles = params.record_cycles;
-    const touches = params.touches;
-    const pages = params.pages;
     const ringBytes = ringPages * 4096;
     let next = 0;
     let handle = -1;
     let head = 0;
-    for (let i = 0; i < records; i++) {
-      if (i % perMap === 0) {
+    for (let i = 0; i < params.records; i++) {
+      if (i % params.records_per_map === 0) {
         if (handle >= 0) yield { kind: "unmap", handle };
         handle = handleOf(thread, threads, next++);
-        const page = rng.int(0, pages - ringPages);
+        const page = rng.int(0, params.pages - ringPages);
         yield {
           kind: "map",
           handle,
@@ -102,12 +95,13 @@ export default defineWorkload({
         };
         head = 0;
       }
-      yield { kind: "compute", cycles: jitter(rng, recordCycles), touches };
+      yield { kind: "compute", cycles: jitter(rng, params.record_cycles), touches: params.touches };
       if (head + recordBytes > ringBytes) head = 0;
       yield { kind: "access", handle, offset: head, length: recordBytes, write: true };
       head += recordBytes;
       yield { kind: "complete" };
-      if ((i + 1) % perSleep === 0) yield { kind: "sleep", cycles: jitter(rng, sleepCycles) };
+      if ((i + 1) % params.records_per_sleep === 0)
+        yield { kind: "sleep", cycles: jitter(rng, params.sleep_cycles) };
     }
     if (handle >= 0) yield { kind: "unmap", handle };
   },

@@ -80,30 +80,28 @@ export default defineWorkload({
   region: pageTablePool,
   threads: (params) => params.threads,
   *generate({ rng, params }): Generator<Operation> {
-    const requests = params.requests;
-    const filePages = params.file_pages;
-    const block = Math.min(params.block_pages, filePages);
-    const syncEvery = params.sync_every;
-    const faultCycles = params.fault_cycles;
-    const writebackCycles = params.writeback_cycles;
-    const userCycles = params.user_cycles;
+    const block = Math.min(params.block_pages, params.file_pages);
     yield { kind: "use-mm", mm: 1 };
-    const blocks = Math.max(1, Math.floor(filePages / block));
+    const blocks = Math.max(1, Math.floor(params.file_pages / block));
     let sinceSync = 0;
-    for (let i = 0; i < requests; i++) {
-      yield { kind: "user", cycles: userCycles };
+    for (let i = 0; i < params.requests; i++) {
+      yield { kind: "user", cycles: params.user_cycles };
       const first = FILE_BASE + rng.int(0, blocks - 1) * block;
       for (let page = first; page < first + block; page++) {
-        yield { kind: "touch", page, write: true, cycles: faultCycles };
+        yield { kind: "touch", page, write: true, cycles: params.fault_cycles };
       }
-      if (++sinceSync === syncEvery) {
+      if (++sinceSync === params.sync_every) {
         sinceSync = 0;
         // The dirty pages are not known to the stream (other threads dirty them too): the
         // write-back cost is charged per page the engine write-protects, approximated here
         // by the pages this thread dirtied since its last sync.
         yield* syscall([
-          { kind: "compute", cycles: writebackCycles * syncEvery * block, touches: 0 },
-          { kind: "zap", page: FILE_BASE, count: filePages, mode: "wrprotect" },
+          {
+            kind: "compute",
+            cycles: params.writeback_cycles * params.sync_every * block,
+            touches: 0,
+          },
+          { kind: "zap", page: FILE_BASE, count: params.file_pages, mode: "wrprotect" },
         ]);
       }
       yield { kind: "complete" };

@@ -69,25 +69,17 @@ export default defineWorkload({
   region: keyedPool("access-disable"),
   threads: spec.threadCount,
   *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const requests = params.requests;
-    const pages = params.pages;
-    const meanPages = params.request_pages;
-    const writeRatio = params.write_ratio;
-    const alignedRatio = params.aligned_ratio;
-    const requestCycles = params.request_cycles;
-    const pageCycles = params.page_cycles;
-    const touches = params.touches;
     let next = 0;
-    for (let i = 0; i < requests; i++) {
-      const write = rng.chance(writeRatio);
-      const count = Math.min(pages, rng.int(1, 2 * meanPages - 1));
-      const first = rng.int(0, pages - count);
-      const aligned = rng.chance(alignedRatio);
+    for (let i = 0; i < params.requests; i++) {
+      const write = rng.chance(params.write_ratio);
+      const count = Math.min(params.pages, rng.int(1, 2 * params.request_pages - 1));
+      const first = rng.int(0, params.pages - count);
+      const aligned = rng.chance(params.aligned_ratio);
       // Byte range within [first page, first + count pages).
       const head = aligned ? 0 : rng.int(0, PAGE_BYTES - 1);
       const tail = aligned ? 0 : rng.int(0, PAGE_BYTES - 1);
-      const cycles = jitter(rng, requestCycles) + pageCycles * count;
-      yield { kind: "compute", cycles, touches };
+      const cycles = jitter(rng, params.request_cycles) + params.page_cycles * count;
+      yield { kind: "compute", cycles, touches: params.touches };
       for (let p = 0; p < count; p++) {
         const start = p === 0 ? head : 0;
         const end = p === count - 1 ? PAGE_BYTES - tail : PAGE_BYTES;

@@ -112,28 +112,20 @@ export default defineWorkload({
   region: pageTablePool,
   threads: spec.threadCount,
   *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const ops = params.ops;
-    const pages = params.pages;
-    const faultRatio = params.fault_ratio;
-    const faultAround = params.fault_around;
-    const anonRatio = params.anon_ratio;
-    const rangeMean = params.range_ptes;
-    const tableAllocRatio = params.table_alloc_ratio;
-    const faultCycles = params.fault_cycles;
-    const rangeCycles = params.range_cycles;
-    const touches = params.touches;
-    const tableReads = params.table_reads;
-    const gupFastRatio = params.gup_fast_ratio;
     let next = 0;
 
     /** A walker reading `bytes` of table `page` at `offset` through the direct map: no map call. */
     function* walkRead(page: number, offset: number, bytes: number): Generator<Operation> {
-      if (tableReads) yield { kind: "direct-read", page, offset, length: bytes };
+      if (params.table_reads) yield { kind: "direct-read", page, offset, length: bytes };
     }
 
     /** The upper levels of a walk: the PMD entry, in another table page of the pool. */
     function* walkUpper(): Generator<Operation> {
-      yield* walkRead(rng.int(0, pages - 1), rng.int(0, PTRS_PER_PTE - 1) * PTE_BYTES, PTE_BYTES);
+      yield* walkRead(
+        rng.int(0, params.pages - 1),
+        rng.int(0, PTRS_PER_PTE - 1) * PTE_BYTES,
+        PTE_BYTES,
+      );
     }
 
     /**
@@ -156,11 +148,11 @@ export default defineWorkload({
 
     /** `count` consecutive PTE updates from a random slot; a run past the end of a table continues in another table. */
     function* run(count: number): Generator<Operation> {
-      let page = rng.int(0, pages - 1);
+      let page = rng.int(0, params.pages - 1);
       let slot = rng.int(0, PTRS_PER_PTE - 1);
       for (let i = 0; i < count; i++) {
         if (slot === PTRS_PER_PTE) {
-          page = rng.int(0, pages - 1);
+          page = rng.int(0, params.pages - 1);
           slot = 0;
         }
         // The walker reads the old entry (pte_none()/`ptent = *pte`), then the setter writes.
@@ -170,28 +162,36 @@ export default defineWorkload({
       }
     }
 
-    for (let i = 0; i < ops; i++) {
-      if (tableReads && rng.chance(gupFastRatio)) {
+    for (let i = 0; i < params.ops; i++) {
+      if (params.table_reads && rng.chance(params.gup_fast_ratio)) {
         // GUP-fast: lockless_pages_from_mm() -> gup_pte_range(), no lock and no map call.
         yield* walkUpper();
-        const page = rng.int(0, pages - 1);
-        const ptes = Math.min(faultAround, PTRS_PER_PTE);
+        const page = rng.int(0, params.pages - 1);
+        const ptes = Math.min(params.fault_around, PTRS_PER_PTE);
         const slot = rng.int(0, PTRS_PER_PTE - ptes);
         yield* walkRead(page, slot * PTE_BYTES, ptes * PTE_BYTES);
       }
-      if (rng.chance(faultRatio)) {
-        yield { kind: "compute", cycles: jitter(rng, faultCycles), touches };
-        if (rng.chance(tableAllocRatio)) {
+      if (rng.chance(params.fault_ratio)) {
+        yield {
+          kind: "compute",
+          cycles: jitter(rng, params.fault_cycles),
+          touches: params.touches,
+        };
+        if (rng.chance(params.table_alloc_ratio)) {
           // A fresh table page: zeroed inside the bracket (alloc_table_node's memset).
-          yield* bracketed(rng.int(0, pages - 1), 0, 4096, "sleepable");
+          yield* bracketed(rng.int(0, params.pages - 1), 0, 4096, "sleepable");
         }
-        const ptes = rng.chance(anonRatio) ? 1 : rng.int(1, faultAround);
+        const ptes = rng.chance(params.anon_ratio) ? 1 : rng.int(1, params.fault_around);
         yield* walkUpper(); // __handle_mm_fault(): pmd_offset() before pte_offset_map_lock()
         yield* run(ptes);
       } else {
-        yield { kind: "compute", cycles: jitter(rng, rangeCycles), touches };
+        yield {
+          kind: "compute",
+          cycles: jitter(rng, params.range_cycles),
+          touches: params.touches,
+        };
         yield* walkUpper(); // zap_pmd_range()/change_pmd_range() read the PMD entry
-        yield* run(rng.int(1, 2 * rangeMean - 1));
+        yield* run(rng.int(1, 2 * params.range_ptes - 1));
       }
       yield { kind: "complete" };
     }

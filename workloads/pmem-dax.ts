@@ -52,17 +52,16 @@ export default defineWorkload({
   region: keyedPool("access-disable", "device"),
   threads: spec.threadCount,
   *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const requests = params.requests;
-    const pages = params.pages;
-    const writeRatio = params.write_ratio;
-    const cycles = params.request_cycles;
-    const touches = params.request_touches;
-    for (let i = 0; i < requests; i++) {
+    for (let i = 0; i < params.requests; i++) {
       const handle = handleOf(thread, threads, i);
-      const write = rng.chance(writeRatio);
-      yield { kind: "compute", cycles: jitter(rng, cycles), touches };
+      const write = rng.chance(params.write_ratio);
+      yield {
+        kind: "compute",
+        cycles: jitter(rng, params.request_cycles),
+        touches: params.request_touches,
+      };
       const map = {
-        page: rng.int(0, pages - 1),
+        page: rng.int(0, params.pages - 1),
         count: 1,
         intent: write ? "write" : "read",
         scope: "local",

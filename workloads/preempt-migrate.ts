@@ -65,21 +65,14 @@ export default defineWorkload({
   region: keyedPool("access-disable"),
   threads: spec.threadsOrPerCpu(2),
   *generate({ thread, threads, cpus, rng, params }): Generator<Operation> {
-    const sections = params.sections;
-    const depth = params.depth;
-    const preemptRatio = params.preempt_ratio;
-    const migrateRatio = params.migrate_ratio;
-    const sectionCycles = params.section_cycles;
-    const touches = params.touches;
-    const pages = params.pages;
     let next = 0;
-    for (let s = 0; s < sections; s++) {
+    for (let s = 0; s < params.sections; s++) {
       const held: number[] = [];
-      const count = rng.int(1, depth);
+      const count = rng.int(1, params.depth);
       for (let i = 0; i < count; i++) {
         const handle = handleOf(thread, threads, next++);
         held.push(handle);
-        const page = rng.int(0, pages - 1);
+        const page = rng.int(0, params.pages - 1);
         yield {
           kind: "map",
           handle,
@@ -92,9 +85,9 @@ export default defineWorkload({
         };
         yield { kind: "access", handle, offset: rng.int(0, 4032), length: 64, write: true };
       }
-      if (rng.chance(preemptRatio)) {
+      if (rng.chance(params.preempt_ratio)) {
         yield { kind: "yield" };
-        if (cpus > 1 && rng.chance(migrateRatio)) {
+        if (cpus > 1 && rng.chance(params.migrate_ratio)) {
           yield { kind: "migrate", cpu: rng.int(0, cpus - 1) };
         }
         // Back on a CPU: touch every held mapping again.
@@ -104,7 +97,11 @@ export default defineWorkload({
       }
       // LIFO unmap, as kunmap_local requires.
       for (let i = held.length - 1; i >= 0; i--) yield { kind: "unmap", handle: held[i] };
-      yield { kind: "compute", cycles: jitter(rng, sectionCycles), touches };
+      yield {
+        kind: "compute",
+        cycles: jitter(rng, params.section_cycles),
+        touches: params.touches,
+      };
       yield { kind: "complete" };
     }
   },

@@ -51,24 +51,20 @@ export default defineWorkload({
   region: pageTablePool,
   threads: spec.threadCount,
   *generate({ thread, rng, params }): Generator<Operation> {
-    const loops = params.loops;
-    const faultCycles = params.fault_cycles;
-    const madviseCycles = params.madvise_cycles;
-    const userCycles = params.user_cycles;
     yield { kind: "use-mm", mm: 1 };
     // Each thread's region in its own 2 MiB (its own page-table page).
     const base = (thread + 1) * 512;
-    for (let i = 0; i < loops; i++) {
+    for (let i = 0; i < params.loops; i++) {
       const offset = i % REGION_PAGES;
       const page = base + offset;
       // Loop overhead varies a little from loop to loop (the only random part of the stream).
-      yield { kind: "user", cycles: jitter(rng, userCycles) };
-      yield { kind: "touch", page, write: true, anon: true, cycles: faultCycles };
+      yield { kind: "user", cycles: jitter(rng, params.user_cycles) };
+      yield { kind: "touch", page, write: true, anon: true, cycles: params.fault_cycles };
       yield* syscall([
-        { kind: "compute", cycles: madviseCycles, touches: 0 },
+        { kind: "compute", cycles: params.madvise_cycles, touches: 0 },
         { kind: "zap", page, count: 1, mode: "clear" },
       ]);
-      yield { kind: "touch", page, write: false, anon: true, cycles: faultCycles };
+      yield { kind: "touch", page, write: false, anon: true, cycles: params.fault_cycles };
       yield { kind: "complete" };
       if (offset === REGION_PAGES - 1) {
         // munmap of the 1 MiB region and the next mmap.

@@ -81,24 +81,19 @@ export default defineWorkload({
   }),
   threads: spec.threadCount,
   *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const loops = params.loops;
-    const maxPages = params.pages;
-    const fixed = params.fixed_size;
-    const scope = params.scope;
     const all = params.touch === "all";
     const allocate = params.source === "vmalloc";
-    const regionPages = params.region_pages;
-    for (let i = 0; i < loops; i++) {
+    for (let i = 0; i < params.loops; i++) {
       const handle = handleOf(thread, threads, i);
-      const count = fixed ? maxPages : rng.int(1, maxPages);
-      const page = rng.int(0, regionPages - count);
+      const count = params.fixed_size ? params.pages : rng.int(1, params.pages);
+      const page = rng.int(0, params.region_pages - count);
       yield {
         kind: "map",
         handle,
         page,
         count,
         intent: "write",
-        scope,
+        scope: params.scope,
         context: "sleepable",
         allocate,
       };

@@ -102,28 +102,23 @@ export default defineWorkload({
   region: keyedPool("access-disable"),
   threads: spec.threadCount,
   *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const allocations = params.allocations;
-    const pages = params.pages;
     const batched = params.flush === "batched";
-    const kernelAccessRatio = params.kernel_access_ratio;
-    const kernelCycles = params.kernel_cycles;
-    const touches = params.touches;
     // Each thread (a CPU's page allocator) cycles through its own slice of the region.
-    const slice = Math.max(1, Math.floor(pages / threads));
-    const base = (thread * slice) % pages;
-    const span = Math.min(slice, pages - base);
+    const slice = Math.max(1, Math.floor(params.pages / threads));
+    const base = (thread * slice) % params.pages;
+    const span = Math.min(slice, params.pages - base);
     const batch = batched ? Math.min(params.batch, span) : 1;
     let cursor = 0;
     let next = 0;
     let done = 0;
-    while (done < allocations) {
-      const count = Math.min(batch, allocations - done, span - cursor);
+    while (done < params.allocations) {
+      const count = Math.min(batch, params.allocations - done, span - cursor);
       const first = base + cursor;
       cursor = (cursor + count) % span;
       yield { kind: "protect-pages", page: first, count };
       for (let i = 0; i < count; i++) {
         const page = first + i;
-        if (rng.chance(kernelAccessRatio)) {
+        if (rng.chance(params.kernel_access_ratio)) {
           const handle = handleOf(thread, threads, next++);
           const write = rng.chance(0.5);
           const map = {
@@ -135,7 +130,11 @@ export default defineWorkload({
           } as const;
           yield* mapAccessUnmap(handle, map, 0, 4096, write);
         }
-        yield { kind: "compute", cycles: jitter(rng, kernelCycles), touches };
+        yield {
+          kind: "compute",
+          cycles: jitter(rng, params.kernel_cycles),
+          touches: params.touches,
+        };
         yield { kind: "complete" };
       }
       yield { kind: "release-pages", page: first, count };

@@ -7,7 +7,7 @@
 import { FAULT_NAMES, FAULT_NOT_PRESENT, OK, WRITE } from "../../core/machine/index.ts";
 import type { Intent, Scope, StrategyModule } from "../api.ts";
 import type { Harness, Live } from "./harness.ts";
-import { CONFORMANCE_REGION_PAGES, SCOPE_CHECK } from "./scenarios.ts";
+import { type CheckKey, CONFORMANCE_REGION_PAGES, SCOPE_CHECK } from "./scenarios.ts";
 
 export function primaryScope(module: StrategyModule): Scope | undefined {
   if (module.supports.local) return "local";
@@ -92,12 +92,23 @@ export function checkNesting(h: Harness, scope: Scope): void {
   h.protectedAt([0, 1, 2, 3, 4], [0, 1], "after every nested mapping was unmapped (LIFO)");
 }
 
+/**
+ * Thread t0 maps region pages 0-1 for writing on CPU 0, checks its accesses (`before`),
+ * and CPU 0 switches to t2: the start of the context-switch and migration checks.
+ */
+function holdAndSwitchAway(h: Harness, scope: Scope, check: CheckKey, before: string) {
+  const [t0, , t2] = h.threads;
+  const held = h.mapSome(t0, [0, 1], "write", scope, check);
+  if (!held) return undefined;
+  h.legit(0, held, before);
+  h.switchTo(0, t2);
+  return held;
+}
+
 export function checkContextSwitch(h: Harness, scope: Scope): void {
   const [t0, , t2] = h.threads;
-  const held = h.mapSome(t0, [0, 1], "write", scope, "contextSwitch");
+  const held = holdAndSwitchAway(h, scope, "contextSwitch", "before the switch");
   if (!held) return;
-  h.legit(0, held, "before the switch");
-  h.switchTo(0, t2);
   const other = h.mapSome(t2, [2], "write", scope, "contextSwitch");
   if (other) {
     h.legit(0, other, "by another thread while the first holds its mapping");
@@ -113,11 +124,9 @@ export function checkContextSwitch(h: Harness, scope: Scope): void {
 }
 
 export function checkMigration(h: Harness, scope: Scope): void {
-  const [t0, , t2] = h.threads;
-  const held = h.mapSome(t0, [0, 1], "write", scope, "migration");
+  const [t0] = h.threads;
+  const held = holdAndSwitchAway(h, scope, "migration", "before migration");
   if (!held) return;
-  h.legit(0, held, "before migration");
-  h.switchTo(0, t2);
   if (h.machine.migrate(t0, 2)) {
     h.findings.note("migration", "migrated while holding a mapping");
     h.call("onMigrate", "onMigrate(thread 0 → CPU 2)", () => h.hooks?.onMigrate?.(t0, 0, 2));
