@@ -32,15 +32,8 @@ import type { Intent } from "../../core/contract/strategy.ts";
 import { defineOptions, defineWorkload, type Operation, type WorkloadModule } from "../api.ts";
 import * as spec from "../common/params.ts";
 import { handleOf, PAGE_BYTES } from "../common/streams.ts";
-import {
-  type CpuAccesses,
-  FLAG_CALL,
-  FLAG_IN_SYSCALL,
-  FLAG_SESSION,
-  FLAG_SYSCALL,
-  FLAG_WRITE,
-  type TraceData,
-} from "./data.ts";
+import type { CpuAccesses, TraceData } from "./data.ts";
+import { FLAG_CALL, FLAG_IN_SYSCALL, FLAG_SESSION, FLAG_SYSCALL, FLAG_WRITE } from "./data.ts";
 
 export const REPLAY_MAPPINGS = ["per-call", "per-search"] as const;
 export type ReplayMapping = (typeof REPLAY_MAPPINGS)[number];
