@@ -28,36 +28,25 @@
  * page is in the direct map, so not mapping protects nothing: setup is unsupported (use
  * no-direct-map, which removes pages from the direct map).
  */
-import { defineOptions, defineStrategy } from "./api.ts";
-import {
-  type HighmemMapState,
-  highmemMap,
-  highmemUnmap,
-  ok,
-  sleepsInAtomic,
-  unsupported,
-} from "./common.ts";
-
-const NAME = "kmap-as-protection";
-
-const OPTIONS = defineOptions({
-  kunmap: {
-    default: "lazy",
-    unit: "-",
-    description:
-      "lazy: 6.1's kunmap_high(), the pkmap entry stays mapped until the pool wraps; eager: the last kunmap() clears the entry and flushes it on every CPU (not in any kernel).",
-    choices: ["lazy", "eager"],
-  },
-});
+import { defineStrategy } from "./api.ts";
+import { type HighmemMapState, highmemMap, highmemUnmap, topFixmapSlot } from "./common/highmem.ts";
+import { choice } from "./common/options.ts";
+import { ok, sleepsInAtomic, unsupported } from "./common/outcomes.ts";
 
 export default defineStrategy({
-  name: NAME,
+  name: "kmap-as-protection",
   version: "1.0.0",
   summary:
     "HIGHMEM: the region lives in high memory, unmapped except while kmapped (kmap_local_page() fixmap slots, kmap() pkmap pool); x86-64: unsupported.",
   citation:
     "mm/highmem.c kmap_high/kunmap_high/flush_all_zero_pkmaps/__kmap_local_pfn_prot/kunmap_local_indexed; include/linux/highmem-internal.h; arch/x86/include/asm/pgtable_32_areas.h LAST_PKMAP; kernel-mechanics.md 1",
-  options: OPTIONS,
+  options: {
+    kunmap: choice(
+      ["lazy", "eager"],
+      "lazy",
+      "lazy: 6.1's kunmap_high(), the pkmap entry stays mapped until the pool wraps; eager: the last kunmap() clears the entry and flushes it on every CPU (not in any kernel).",
+    ),
+  },
   costs: {},
   supports: { local: true, global: true, longTerm: true },
   restoresProtection: true,
@@ -68,8 +57,7 @@ export default defineStrategy({
     "with kunmap = eager, a kunmap() that clears and flushes its pkmap entry at once (6.1 leaves it until the pool wraps)",
   ],
   create(context) {
-    const { machine, region } = context;
-    const { options } = context;
+    const { machine, region, options } = context;
     const eager = options.kunmap === "eager";
     let localMaps = 0;
     let kmaps = 0;
@@ -109,16 +97,11 @@ export default defineStrategy({
       onUnmap(request) {
         const { cpu, thread, mapping } = request;
         const state = mapping.state as HighmemMapState;
-        if (state.via === "kmap-local") {
-          const top = thread.kmapDepth - 1;
-          if (
-            top < 0 ||
-            machine.fixmapVpn(thread.cpu, top) !== mapping.vpns[mapping.vpns.length - 1]
-          ) {
-            return unsupported(
-              `kunmap_local() out of order on thread ${thread.id}: local mappings are a stack (LIFO)`,
-            );
-          }
+        const last = mapping.vpns[mapping.vpns.length - 1];
+        if (state.via === "kmap-local" && !topFixmapSlot(machine, thread, last)) {
+          return unsupported(
+            `kunmap_local() out of order on thread ${thread.id}: local mappings are a stack (LIFO)`,
+          );
         }
         highmemUnmap(machine, thread, cpu, mapping.vpns, state.via, eager);
         return ok();

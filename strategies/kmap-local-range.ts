@@ -41,37 +41,11 @@
  */
 import { KMAP_LOCAL_MAX_NESTING, type Thread } from "../core/machine/index.ts";
 import { PAGE_KERNEL, withKey } from "../core/machine/pte.ts";
-import { defineOptions, defineStrategy } from "./api.ts";
-import {
-  consecutive,
-  directMapVpns,
-  ok,
-  PGMAP_KEY,
-  PgmapFaultHandler,
-  PgmapProtection,
-  pgmapKeyedRegion,
-  restingRights,
-  unsupported,
-} from "./common.ts";
-
-const NAME = "kmap-local-range";
-
-const OPTIONS = defineOptions({
-  contiguity: {
-    default: "fixmap-window",
-    unit: "-",
-    description:
-      "How a physically scattered range gets one contiguous address: physical-only refuses it; fixmap-window maps it through n per-CPU kmap_local slots.",
-    choices: ["physical-only", "fixmap-window"],
-  },
-  "fault-mode": {
-    default: "relaxed",
-    unit: "-",
-    description:
-      "PMEM key fault callback: relaxed warns once and grants read-write to the faulting thread (v10 default); strict oopses.",
-    choices: ["relaxed", "strict"],
-  },
-});
+import { defineStrategy } from "./api.ts";
+import { choice } from "./common/options.ts";
+import { mapped, ok, unsupported } from "./common/outcomes.ts";
+import { consecutive, directMapVpns } from "./common/pages.ts";
+import { PGMAP_KEY, pgmapLift } from "./common/pgmap.ts";
 
 interface RangeState {
   readonly window: boolean;
@@ -82,13 +56,24 @@ interface RangeState {
 }
 
 export default defineStrategy({
-  name: NAME,
+  name: "kmap-local-range",
   version: "1.0.0",
   summary:
     "Wilcox's kmap_local_range(): one PKS lift per multi-page range; direct map when physically contiguous, else a per-CPU fixmap window.",
   citation:
     "LWN 894531 (LSFMM 2022, Wilcox/Bacik); Weiny on LKML 2 Jun 2022 (Ypjjt87qL+ROFBtM@iweiny-desk3); Weiny v10 PKS core 20220419170649.1022246-1-ira.weiny@intel.com; mm/highmem.c kmap_local slots; kernel-mechanics.md 1.2, 8.1",
-  options: OPTIONS,
+  options: {
+    contiguity: choice(
+      ["physical-only", "fixmap-window"],
+      "fixmap-window",
+      "How a physically scattered range gets one contiguous address: physical-only refuses it; fixmap-window maps it through n per-CPU kmap_local slots.",
+    ),
+    "fault-mode": choice(
+      ["relaxed", "strict"],
+      "relaxed",
+      "PMEM key fault callback: relaxed warns once and grants read-write to the faulting thread (v10 default); strict oopses.",
+    ),
+  },
   costs: {},
   supports: { local: true, global: false, longTerm: false },
   restoresProtection: true,
@@ -100,12 +85,10 @@ export default defineStrategy({
     "the PKS core and pgmap_set_readwrite() of Weiny's v10 series, not merged",
   ],
   create(context) {
-    const { machine, region } = context;
-    const { options } = context;
+    const { machine, region, options } = context;
     const window = options.contiguity === "fixmap-window";
-    const resting = restingRights(region.keyMode);
-    const pgmap = new PgmapProtection(machine, PGMAP_KEY, resting, true);
-    const faults = new PgmapFaultHandler(machine, PGMAP_KEY, options["fault-mode"]);
+    const key = pgmapLift(machine, region.keyMode, options["fault-mode"], true);
+    const pgmap = key.protection;
     /** Live ranges of each thread, innermost last (the LIFO stack). */
     const stacks = new Map<Thread, RangeState[]>();
     const levels = (thread: Thread) =>
@@ -115,7 +98,7 @@ export default defineStrategy({
     let maxLevels = 0;
     let readsWithoutLift = 0;
     return {
-      ...pgmapKeyedRegion(machine, resting),
+      ...key.hooks,
       onMap(request) {
         if (request.scope !== "local") {
           return unsupported(
@@ -158,7 +141,7 @@ export default defineStrategy({
         stack.push(state);
         stacks.set(thread, stack);
         maxLevels = Math.max(maxLevels, used + need);
-        return ok({ vpns, contiguous: consecutive(vpns), state });
+        return mapped(vpns, state);
       },
       onUnmap(request) {
         const { thread, mapping } = request;
@@ -178,15 +161,12 @@ export default defineStrategy({
         if (state.lifted) pgmap.restore(thread);
         return ok();
       },
-      onFault: (fault) => faults.handle(fault),
       onFinish: () => ({
         direct_ranges: directRanges,
         window_ranges: windowRanges,
         max_levels: maxLevels,
         reads_without_lift: readsWithoutLift,
-        relaxed_grants: faults.grants,
-        warn_once: faults.warnings,
-        fault_oopses: faults.oopses,
+        ...key.faultCounters(),
       }),
     };
   },

@@ -44,31 +44,15 @@
  */
 import { KMAP_LOCAL_MAX_NESTING } from "../core/machine/index.ts";
 import { PAGE_KERNEL, PTE_PRESENT, PTE_WRITABLE } from "../core/machine/pte.ts";
-import { defineOptions, defineStrategy } from "./api.ts";
-import {
-  consecutive,
-  contiguousRuns,
-  flushDirectSpan,
-  inDirectMap,
-  ok,
-  protectAtMemremap,
-  range,
-  sleepsInAtomic,
-  unsupported,
-} from "./common.ts";
+import { defineStrategy } from "./api.ts";
+import { flushDirectSpan, protectAtMemremap } from "./common/direct-map.ts";
+import { topFixmapSlot } from "./common/highmem.ts";
+import { choice } from "./common/options.ts";
+import { mapped, ok, unsupported } from "./common/outcomes.ts";
+import { contiguousRuns, inDirectMap, pfnSpan } from "./common/pages.ts";
+import { mapAlias, unmapAlias, vmapInAtomic } from "./common/vmap.ts";
 
-const NAME = "no-direct-map";
 const INVALID = PTE_PRESENT | PTE_WRITABLE;
-
-const OPTIONS = defineOptions({
-  flush: {
-    default: "immediate",
-    unit: "-",
-    description:
-      "immediate: one flush_tlb_kernel_range() shootdown per page-churn call (XPFO v7 without deferral, secretmem); deferred: local flush plus per-CPU flush-pending flags, each other CPU flushing at its next context switch (XPFO v7/v8 deferred flush).",
-    choices: ["immediate", "deferred"],
-  },
-});
 
 interface MapState {
   /** Fixmap slots (true) or a vmalloc-area alias (false). */
@@ -78,13 +62,19 @@ interface MapState {
 }
 
 export default defineStrategy({
-  name: NAME,
+  name: "no-direct-map",
   version: "1.0.0",
   summary:
     "XPFO/secretmem style: protected pages leave the direct map; local maps use per-CPU fixmap slots, global/long-term a vmap alias.",
   citation:
     "LWN 894531 (LSFMM 2022); XPFO RFC v9 cover.1554248001.git.khalid.aziz@oracle.com; mm/secretmem.c; arch/x86/mm/pat/set_memory.c set_direct_map_*_noflush; mm/highmem.c kmap_local; kernel-mechanics.md 1.2, 3, 4",
-  options: OPTIONS,
+  options: {
+    flush: choice(
+      ["immediate", "deferred"],
+      "immediate",
+      "immediate: one flush_tlb_kernel_range() shootdown per page-churn call (XPFO v7 without deferral, secretmem); deferred: local flush plus per-CPU flush-pending flags, each other CPU flushing at its next context switch (XPFO v7/v8 deferred flush).",
+    ),
+  },
   costs: {},
   supports: { local: true, global: true, longTerm: true },
   restoresProtection: true,
@@ -95,8 +85,7 @@ export default defineStrategy({
     "XPFO-style removal of protected pages from the direct map: RFC v9, not merged (cover.1554248001.git.khalid.aziz@oracle.com)",
   ],
   create(context) {
-    const { machine } = context;
-    const { options } = context;
+    const { machine, options } = context;
     const deferred = options.flush === "deferred";
     /** XPFO's per-CPU "flush pending" flags (deferred mode). */
     const pending = new Uint8Array(machine.cpus);
@@ -108,17 +97,11 @@ export default defineStrategy({
     /** The initiator's own flush in deferred mode: INVLPG over the span, or a full local flush. */
     const flushLocalSpan = (cpu: number, pfns: ArrayLike<number>) => {
       if (pfns.length === 0) return;
-      let low = Number.POSITIVE_INFINITY;
-      let high = Number.NEGATIVE_INFINITY;
-      for (let i = 0; i < pfns.length; i++) {
-        low = Math.min(low, pfns[i]);
-        high = Math.max(high, pfns[i]);
-      }
-      const span = high - low + 1;
+      const { low, span } = pfnSpan(pfns);
       if (span > machine.profile.parameters.tlb_single_page_flush_ceiling.value) {
         machine.flushLocalAll(cpu);
       } else {
-        for (let vpn = low; vpn <= high; vpn++) machine.invlpg(cpu, vpn);
+        for (let vpn = low; vpn < low + span; vpn++) machine.invlpg(cpu, vpn);
       }
     };
     const invalidate = (cpu: number, all: ArrayLike<number>) => {
@@ -177,34 +160,24 @@ export default defineStrategy({
           slotMaps++;
           maxSlots = Math.max(maxSlots, thread.kmapDepth);
           const state: MapState = { slots: true };
-          return ok({ vpns, contiguous: consecutive(vpns), state });
+          return mapped(vpns, state);
         }
-        if (request.context === "atomic") {
-          return sleepsInAtomic(
-            "vm_map_ram()/vmap()",
-            "mm/vmalloc.c: alloc_vmap_area() calls might_sleep(), new_vmap_block() allocates with GFP_KERNEL",
-          );
-        }
+        if (request.context === "atomic") return vmapInAtomic();
         // A short-lived handed-off (global) mapping takes vm_map_ram(); long-term takes vmap().
         const ram = scope === "global";
-        const vpn = ram
-          ? vmalloc().vmMapRam(cpu, pfns, PAGE_KERNEL)
-          : vmalloc().vmap(cpu, pfns, PAGE_KERNEL);
-        if (vpn < 0) return unsupported("vmalloc space exhausted");
-        aliasMaps++;
         const state: MapState = { slots: false, ram };
-        return ok({ vpns: range(vpn, pfns.length), contiguous: true, state });
+        const outcome = mapAlias(vmalloc(), cpu, pfns, PAGE_KERNEL, ram, state);
+        if (outcome.kind === "ok") aliasMaps++;
+        return outcome;
       },
       onUnmap(request) {
         const { cpu, thread, mapping } = request;
         const state = mapping.state as MapState;
         if (!state.slots) {
-          if (state.ram) vmalloc().vmUnmapRam(cpu, mapping.vpns[0], mapping.vpns.length);
-          else vmalloc().vunmap(cpu, mapping.vpns[0]);
+          unmapAlias(vmalloc(), cpu, mapping, state.ram ?? false);
           return ok();
         }
-        const top = mapping.vpns[mapping.vpns.length - 1];
-        if (thread.kmapDepth < 1 || machine.fixmapVpn(thread.cpu, thread.kmapDepth - 1) !== top) {
+        if (!topFixmapSlot(machine, thread, mapping.vpns[mapping.vpns.length - 1])) {
           return unsupported(
             `kunmap_local() out of order on thread ${thread.id}: fixmap slots are a stack (LIFO)`,
           );

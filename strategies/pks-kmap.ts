@@ -40,46 +40,32 @@
  *   context switch and exception entry/exit (core/machine/state.ts usePkrsCache).
  * - devmap_protected() (a static branch and two loads) is not charged.
  */
-import { defineOptions, defineStrategy } from "./api.ts";
-import {
-  consecutive,
-  directMapVpns,
-  ok,
-  PGMAP_KEY,
-  PgmapFaultHandler,
-  PgmapProtection,
-  pgmapKeyedRegion,
-  restingRights,
-  sleepsInAtomic,
-  unsupported,
-} from "./common.ts";
-
-const NAME = "pks-kmap";
-
-const OPTIONS = defineOptions({
-  "fault-mode": {
-    default: "relaxed",
-    unit: "-",
-    description:
-      "memremap.pks_fault_mode: relaxed warns once and grants read-write to the faulting thread (v10 default); strict oopses.",
-    choices: ["relaxed", "strict"],
-  },
-  "pkrs-cache": {
-    default: true,
-    unit: "-",
-    description:
-      "Use the per-CPU pkrs_cache to skip a WRMSR when IA32_PKRS already holds the value (pks_write_pkrs).",
-  },
-});
+import { defineStrategy } from "./api.ts";
+import { choice } from "./common/options.ts";
+import { mapped, ok, sleepsInAtomic, unsupported } from "./common/outcomes.ts";
+import { directMapVpns } from "./common/pages.ts";
+import { pgmapLift } from "./common/pgmap.ts";
 
 export default defineStrategy({
-  name: NAME,
+  name: "pks-kmap",
   version: "1.0.0",
   summary:
     "Weiny v10: kmap_local_page()/kmap_atomic() lift a PKS key for the calling thread on its CPU; no PTE or TLB work; kmap() faults.",
   citation:
     "Ira Weiny, [PATCH V10 00/44] PKS/PMEM: Add Stray Write Protection, 20220419170649.1022246-1-ira.weiny@intel.com (33/44 kmap hooks, 13/44 PKRS on context switch, memremap.pks_fault_mode); kernel-mechanics.md 6",
-  options: OPTIONS,
+  options: {
+    "fault-mode": choice(
+      ["relaxed", "strict"],
+      "relaxed",
+      "memremap.pks_fault_mode: relaxed warns once and grants read-write to the faulting thread (v10 default); strict oopses.",
+    ),
+    "pkrs-cache": {
+      default: true,
+      unit: "-",
+      description:
+        "Use the per-CPU pkrs_cache to skip a WRMSR when IA32_PKRS already holds the value (pks_write_pkrs).",
+    },
+  },
   costs: {},
   supports: { local: true, global: false, longTerm: false },
   restoresProtection: true,
@@ -89,18 +75,15 @@ export default defineStrategy({
     "Weiny's PKS/PMEM v10 series (kmap_local_page() lifting the key, PKRS context switch and exception handling), posted April 2022, not merged",
   ],
   create(context) {
-    const { machine, region } = context;
-    const { options } = context;
-    const resting = restingRights(region.keyMode);
-    const pgmap = new PgmapProtection(machine, PGMAP_KEY, resting, options["pkrs-cache"]);
-    const faults = new PgmapFaultHandler(machine, PGMAP_KEY, options["fault-mode"]);
-    const keyedRegion = pgmapKeyedRegion(machine, resting);
+    const { machine, region, options } = context;
+    const key = pgmapLift(machine, region.keyMode, options["fault-mode"], options["pkrs-cache"]);
+    const pgmap = key.protection;
     let globalMaps = 0;
     return {
-      ...keyedRegion,
+      ...key.hooks,
       onSetup(protectedRegion) {
         machine.usePkrsCache = options["pkrs-cache"];
-        return keyedRegion.onSetup(protectedRegion);
+        return key.hooks.onSetup(protectedRegion);
       },
       onMap(request) {
         const vpns = directMapVpns(request.pfns);
@@ -118,14 +101,10 @@ export default defineStrategy({
           }
           // kmap(): page_address() with the key left in place; accesses fault.
           globalMaps++;
-          return ok({ vpns, contiguous: consecutive(vpns), state: { global: true } });
+          return mapped(vpns, { global: true });
         }
         for (let i = 0; i < request.pfns.length; i++) pgmap.readwrite(request.thread);
-        return ok({
-          vpns,
-          contiguous: consecutive(vpns),
-          state: { global: false, pages: request.pfns.length },
-        });
+        return mapped(vpns, { global: false, pages: request.pfns.length });
       },
       onUnmap(request) {
         const state = request.mapping.state as { global: boolean; pages?: number };
@@ -139,13 +118,10 @@ export default defineStrategy({
         }
         return ok();
       },
-      onFault: (fault) => faults.handle(fault),
       onFinish: () => ({
         max_nesting: pgmap.maxNesting,
         kmap_global_maps: globalMaps,
-        relaxed_grants: faults.grants,
-        warn_once: faults.warnings,
-        fault_oopses: faults.oopses,
+        ...key.faultCounters(),
       }),
     };
   },

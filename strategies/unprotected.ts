@@ -14,15 +14,9 @@
  */
 
 import { defineStrategy } from "./api.ts";
-import {
-  consecutive,
-  directMapVpns,
-  type HighmemMapState,
-  highmemMap,
-  highmemUnmap,
-  ok,
-  sleepsInAtomic,
-} from "./common.ts";
+import { type HighmemMapState, highmemMap, highmemUnmap } from "./common/highmem.ts";
+import { ok, sleepsInAtomic } from "./common/outcomes.ts";
+import { consecutive, directMapVpns } from "./common/pages.ts";
 
 export default defineStrategy({
   name: "unprotected",

@@ -41,38 +41,12 @@
  */
 import type { Vmalloc } from "../core/kernel/vmalloc.ts";
 import { PAGE_KERNEL, PAGE_KERNEL_RO } from "../core/machine/pte.ts";
-import { defineOptions, defineStrategy } from "./api.ts";
-import {
-  consecutive,
-  directMapProtectBits,
-  directMapVpns,
-  inDirectMap,
-  ok,
-  protectAtMemremap,
-  range,
-  setPagesArray,
-  sleepsInAtomic,
-  unsupported,
-} from "./common.ts";
-
-const NAME = "vmap-alias";
-
-const OPTIONS = defineOptions({
-  flush: {
-    default: "lazy",
-    unit: "-",
-    description:
-      "lazy: vm_map_ram() blocks and vmap() with lazy purging past lazy_max_pages() (6.1); eager: plain vmap()/vunmap() flushing on every unmap (before the optimization).",
-    choices: ["lazy", "eager"],
-  },
-  allocator: {
-    default: "global-lock",
-    unit: "-",
-    description:
-      "vmalloc VA allocator: global-lock (6.1 global trees and spinlocks) or per-cpu-nodes (6.9 vmap nodes).",
-    choices: ["global-lock", "per-cpu-nodes"],
-  },
-});
+import { defineStrategy } from "./api.ts";
+import { directMapProtectBits, protectAtMemremap, setPagesArray } from "./common/direct-map.ts";
+import { choice } from "./common/options.ts";
+import { mapped, ok } from "./common/outcomes.ts";
+import { directMapVpns, inDirectMap } from "./common/pages.ts";
+import { mapAlias, unmapAlias, vmapInAtomic } from "./common/vmap.ts";
 
 interface AliasState {
   /** vm_map_ram() (true) or vmap() (false). */
@@ -82,13 +56,24 @@ interface AliasState {
 }
 
 export default defineStrategy({
-  name: NAME,
+  name: "vmap-alias",
   version: "1.0.0",
   summary:
     "Optimized vmap(): protected pages read-only/not-present in the direct map; each map makes a writable vmalloc alias, purged lazily.",
   citation:
     "LWN 894531 (LSFMM 2022, Wilcox on optimizing vmap()); mm/vmalloc.c 6.1 vmap/vunmap/vm_map_ram/lazy purge; arch/x86/mm/pat/set_memory.c set_memory_ro/np; kernel-mechanics.md 3, 4.2",
-  options: OPTIONS,
+  options: {
+    flush: choice(
+      ["lazy", "eager"],
+      "lazy",
+      "lazy: vm_map_ram() blocks and vmap() with lazy purging past lazy_max_pages() (6.1); eager: plain vmap()/vunmap() flushing on every unmap (before the optimization).",
+    ),
+    allocator: choice(
+      ["global-lock", "per-cpu-nodes"],
+      "global-lock",
+      "vmalloc VA allocator: global-lock (6.1 global trees and spinlocks) or per-cpu-nodes (6.9 vmap nodes).",
+    ),
+  },
   costs: {},
   supports: { local: true, global: true, longTerm: true },
   restoresProtection: true,
@@ -98,8 +83,7 @@ export default defineStrategy({
     "the 'optimized vmap()' of LSFMM 2022: no posted patch; the model uses 6.1's vmap()/vm_map_ram() as they are",
   ],
   create(context) {
-    const { machine, region } = context;
-    const { options } = context;
+    const { machine, region, options } = context;
     const lazy = options.flush === "lazy";
     let vmalloc: Vmalloc | undefined;
     const allocator = () => {
@@ -144,32 +128,26 @@ export default defineStrategy({
           directReads++;
           const vpns = directMapVpns(pfns);
           const state: AliasState = { ram: false, direct: true };
-          return ok({ vpns, contiguous: consecutive(vpns), state });
+          return mapped(vpns, state);
         }
-        if (request.context === "atomic") {
-          return sleepsInAtomic(
-            "vm_map_ram()/vmap()",
-            "mm/vmalloc.c: alloc_vmap_area() calls might_sleep(), new_vmap_block() allocates with GFP_KERNEL",
-          );
-        }
+        if (request.context === "atomic") return vmapInAtomic();
         const pte = request.intent === "write" ? PAGE_KERNEL : PAGE_KERNEL_RO;
         // vm_map_ram() is for short-lived mappings and its alias lives in init_mm, usable
         // from any CPU (vb_free() finds the block through the vmap_blocks xarray), so a
         // handed-off `global` mapping uses it too; only `long-term` takes vmap().
         const ram = lazy && request.scope !== "long-term";
-        const vpn = ram ? allocator().vmMapRam(cpu, pfns, pte) : allocator().vmap(cpu, pfns, pte);
-        if (vpn < 0) return unsupported("vmalloc space exhausted");
+        const state: AliasState = { ram };
+        const outcome = mapAlias(allocator(), cpu, pfns, pte, ram, state);
+        if (outcome.kind !== "ok") return outcome;
         aliases++;
         if (ram) ramAliases++;
-        const state: AliasState = { ram };
-        return ok({ vpns: range(vpn, pfns.length), contiguous: true, state });
+        return outcome;
       },
       onUnmap(request) {
         const { cpu, mapping } = request;
         const state = mapping.state as AliasState;
         if (state.direct) return ok();
-        if (state.ram) allocator().vmUnmapRam(cpu, mapping.vpns[0], mapping.vpns.length);
-        else allocator().vunmap(cpu, mapping.vpns[0]);
+        unmapAlias(allocator(), cpu, mapping, state.ram);
         return ok();
       },
       onFinish: () => ({

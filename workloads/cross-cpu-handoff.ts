@@ -22,7 +22,8 @@
  * One `complete` per item consumed.
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import { handleOf, jitter, PAGE_BYTES, strayParams } from "./params.ts";
+import * as spec from "./common/params.ts";
+import { handleOf, jitter, keyedPool, PAGE_BYTES } from "./common/streams.ts";
 
 export default defineWorkload({
   name: "cross-cpu-handoff",
@@ -31,13 +32,7 @@ export default defineWorkload({
   citation:
     "Wilcox 20200919173906.GQ32101@casper.infradead.org (kmap addresses passed to other tasks); Weiny V10 20220419170649.1022246-1-ira.weiny@intel.com (kmap() unsupported under PKS)",
   params: {
-    items: {
-      default: 300,
-      unit: "items/pair",
-      description: "Items each producer hands to its consumer.",
-      min: 1,
-      max: 10_000_000,
-    },
+    items: spec.perThread(300, "items/pair", "Items each producer hands to its consumer."),
     threads: {
       default: 0,
       unit: "threads",
@@ -46,13 +41,7 @@ export default defineWorkload({
       min: 0,
       max: 65_536,
     },
-    pages: {
-      default: 2048,
-      unit: "pages",
-      description: "Protected region the handed pages come from.",
-      min: 1,
-      max: 1 << 20,
-    },
+    pages: spec.pages(2048, "Protected region the handed pages come from."),
     item_bytes: {
       default: PAGE_BYTES,
       unit: "bytes",
@@ -60,83 +49,71 @@ export default defineWorkload({
       min: 1,
       max: PAGE_BYTES,
     },
-    consumer_write_ratio: {
-      default: 0.3,
-      unit: "ratio",
-      description: "Fraction of items the consumer also updates (completion status, checksums).",
-      min: 0,
-      max: 1,
-    },
-    produce_cycles: {
-      default: 3000,
-      unit: "cycles",
-      description: "Mean unrelated work per item on the producer (request set-up, queue_work).",
-      min: 0,
-      max: 10_000_000,
-    },
-    consume_cycles: {
-      default: 1500,
-      unit: "cycles",
-      description: "Mean unrelated work per item on the consumer (work item dispatch, completion).",
-      min: 0,
-      max: 10_000_000,
-    },
-    touches: {
-      default: 4,
-      unit: "accesses",
-      description: "Reads of unprotected kernel memory per item on each side.",
-      min: 0,
-      max: 10_000,
-    },
-    ...strayParams(),
+    consumer_write_ratio: spec.ratio(
+      0.3,
+      "Fraction of items the consumer also updates (completion status, checksums).",
+    ),
+    produce_cycles: spec.cycles(
+      3000,
+      "Mean unrelated work per item on the producer (request set-up, queue_work).",
+    ),
+    consume_cycles: spec.cycles(
+      1500,
+      "Mean unrelated work per item on the consumer (work item dispatch, completion).",
+    ),
+    touches: spec.touches(4, "Reads of unprotected kernel memory per item on each side."),
+    ...spec.strayParams(),
   },
-  region: (params) => ({
-    pages: params.pages,
-    keyMode: "access-disable",
-    // Physical layout is not what this workload is about: one keyed pool, one split at setup.
-    contiguous: true,
-  }),
+  // Physical layout is not what this workload is about: one keyed pool, one split at setup.
+  region: keyedPool("access-disable"),
   threads: (params, cpus) => {
     const threads = params.threads || cpus;
     return Math.max(2, threads - (threads % 2));
   },
   *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const items = params.items;
-    const pages = params.pages;
-    const bytes = params.item_bytes;
-    const writeRatio = params.consumer_write_ratio;
-    const produceCycles = params.produce_cycles;
-    const consumeCycles = params.consume_cycles;
-    const touches = params.touches;
     const producer = thread % 2 === 0;
-    for (let k = 0; k < items; k++) {
+    for (let k = 0; k < params.items; k++) {
       if (producer) {
         const handle = handleOf(thread, threads, k);
-        yield { kind: "compute", cycles: jitter(rng, produceCycles), touches };
+        yield {
+          kind: "compute",
+          cycles: jitter(rng, params.produce_cycles),
+          touches: params.touches,
+        };
         yield {
           kind: "map",
           handle,
-          page: rng.int(0, pages - 1),
+          page: rng.int(0, params.pages - 1),
           count: 1,
           intent: "write",
           scope: "global",
           // kmap() calls might_sleep(): a sleepable caller.
           context: "sleepable",
         };
-        yield { kind: "access", handle, offset: 0, length: bytes, write: true };
+        yield { kind: "access", handle, offset: 0, length: params.item_bytes, write: true };
       } else {
         const handle = handleOf(thread - 1, threads, k);
         // The item is queued after the fill. A map is visible at once, so waiting for
         // item k itself could overtake the producer's fill; its map of item k+1 comes
         // after that fill in its stream. The last item has no successor to wait for.
-        const queued = k + 1 < items ? handleOf(thread - 1, threads, k + 1) : handle;
+        const queued = k + 1 < params.items ? handleOf(thread - 1, threads, k + 1) : handle;
         yield { kind: "wait-for", handle: queued };
-        yield { kind: "access", handle, offset: 0, length: bytes, write: false };
-        if (rng.chance(writeRatio)) {
-          yield { kind: "access", handle, offset: 0, length: Math.min(64, bytes), write: true };
+        yield { kind: "access", handle, offset: 0, length: params.item_bytes, write: false };
+        if (rng.chance(params.consumer_write_ratio)) {
+          yield {
+            kind: "access",
+            handle,
+            offset: 0,
+            length: Math.min(64, params.item_bytes),
+            write: true,
+          };
         }
         yield { kind: "unmap", handle };
-        yield { kind: "compute", cycles: jitter(rng, consumeCycles), touches };
+        yield {
+          kind: "compute",
+          cycles: jitter(rng, params.consume_cycles),
+          touches: params.touches,
+        };
         yield { kind: "complete" };
       }
     }

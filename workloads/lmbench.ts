@@ -31,13 +31,15 @@
  * One `complete` per LMbench iteration (one fault, one fork+exit, ...).
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import { strayParams } from "./params.ts";
+import * as spec from "./common/params.ts";
+import { pageTablePool, syscall } from "./common/streams.ts";
 
 export const LMBENCH_TESTS = ["page-fault", "fork-exit", "fork-exec", "syscall", "shell"] as const;
-type LmbenchTest = (typeof LMBENCH_TESTS)[number];
 
 /** PTEs per page-table page. */
 const PTRS_PER_PTE = 512;
+/** Upper bound of the per-call work parameters (fork, exec, exit, wait, user time). */
+const MAX_CALL_CYCLES = 100_000_000;
 
 export default defineWorkload({
   name: "lmbench",
@@ -54,13 +56,7 @@ export default defineWorkload({
         "Which LMbench test each operation follows: page-fault = lat_pagefault (touch one unmapped page of a mapped file: #PF entry, do_read_fault -> do_fault_around -> filemap_map_pages installs up to fault_around PTEs in one protected table, exit); fork-exit = lat_proc fork (copy_page_range copies anonymous PTEs per table and write-protects the parent's, flush_tlb_mm, the child's exit_mmap zaps and frees its tables, the parent waits; its next writes COW-fault); fork-exec = lat_proc exec (as fork-exit, the child execve()s a small program that faults its pages in and exits); syscall = lat_syscall null (getppid: entry, trivial handler, exit); shell = lat_proc shell (fork, the child execs /bin/sh, which execs the program, faults, runs and exits).",
       choices: LMBENCH_TESTS,
     },
-    ops: {
-      default: 200,
-      unit: "ops/thread",
-      description: "LMbench iterations each thread runs.",
-      min: 1,
-      max: 10_000_000,
-    },
+    ops: spec.perThread(200, "ops/thread", "LMbench iterations each thread runs."),
     threads: {
       default: 1,
       unit: "threads",
@@ -68,13 +64,11 @@ export default defineWorkload({
       min: 1,
       max: 8192,
     },
-    pages: {
-      default: 1024,
-      unit: "pages",
-      description: "Page-table pages in the protected pool (all processes' tables come from it).",
-      min: 16,
-      max: 1 << 20,
-    },
+    pages: spec.pages(
+      1024,
+      "Page-table pages in the protected pool (all processes' tables come from it).",
+      16,
+    ),
     file_pages: {
       default: 4096,
       unit: "user pages",
@@ -122,93 +116,55 @@ export default defineWorkload({
       min: 0,
       max: 1000,
     },
-    fault_cycles: {
-      default: 800,
-      unit: "cycles",
-      description:
-        "Handler work per fault besides entry/exit and PTE writes (VMA lookup, page-cache lookups, rmap and refcounts); placeholder, no published figure.",
-      min: 0,
-      max: 10_000_000,
-    },
-    fork_cycles: {
-      default: 20_000,
-      unit: "cycles",
-      description:
-        "copy_process work besides the page tables (task, credentials, files, signals, VMA copies); placeholder.",
-      min: 0,
-      max: 100_000_000,
-    },
-    exec_cycles: {
-      default: 30_000,
-      unit: "cycles",
-      description:
-        "execve work besides the address space (open, ELF parsing, mmap of the segments, argument copying); placeholder.",
-      min: 0,
-      max: 100_000_000,
-    },
-    exit_cycles: {
-      default: 10_000,
-      unit: "cycles",
-      description: "do_exit work besides exit_mmap (files, signals, reparenting); placeholder.",
-      min: 0,
-      max: 100_000_000,
-    },
-    wait_cycles: {
-      default: 2_000,
-      unit: "cycles",
-      description: "wait4 reaping the child (release_task); placeholder.",
-      min: 0,
-      max: 100_000_000,
-    },
-    user_cycles: {
-      default: 100,
-      unit: "cycles",
-      description:
-        "User-mode time per iteration of the benchmark loop (and of the exec'd program's run).",
-      min: 0,
-      max: 100_000_000,
-    },
-    ...strayParams(),
+    fault_cycles: spec.cycles(
+      800,
+      "Handler work per fault besides entry/exit and PTE writes (VMA lookup, page-cache lookups, rmap and refcounts); placeholder, no published figure.",
+    ),
+    fork_cycles: spec.cycles(
+      20_000,
+      "copy_process work besides the page tables (task, credentials, files, signals, VMA copies); placeholder.",
+      MAX_CALL_CYCLES,
+    ),
+    exec_cycles: spec.cycles(
+      30_000,
+      "execve work besides the address space (open, ELF parsing, mmap of the segments, argument copying); placeholder.",
+      MAX_CALL_CYCLES,
+    ),
+    exit_cycles: spec.cycles(
+      10_000,
+      "do_exit work besides exit_mmap (files, signals, reparenting); placeholder.",
+      MAX_CALL_CYCLES,
+    ),
+    wait_cycles: spec.cycles(
+      2_000,
+      "wait4 reaping the child (release_task); placeholder.",
+      MAX_CALL_CYCLES,
+    ),
+    user_cycles: spec.cycles(
+      100,
+      "User-mode time per iteration of the benchmark loop (and of the exec'd program's run).",
+      MAX_CALL_CYCLES,
+    ),
+    ...spec.strayParams(),
   },
-  region: (params) => ({
-    pages: params.pages,
-    keyMode: "write-disable",
-    contiguous: true,
-  }),
+  region: pageTablePool,
   threads: (params) => params.threads,
   *generate({ thread, rng, params }): Generator<Operation> {
-    const test: LmbenchTest = params.test;
-    const ops = params.ops;
-    const filePages = params.file_pages;
-    const faultAround = params.fault_around;
-    const anonPages = params.anon_pages;
-    const programFaults = params.program_faults;
-    const shellFaults = params.shell_faults;
-    const cowFaults = params.cow_faults;
-    const faultCycles = params.fault_cycles;
-    const forkCycles = params.fork_cycles;
-    const execCycles = params.exec_cycles;
-    const exitCycles = params.exit_cycles;
-    const waitCycles = params.wait_cycles;
-    const userCycles = params.user_cycles;
-
     // Every thread is its own process: mm ids are unique per thread.
     const base = (thread + 1) * 1_000_000;
     let nextMm = base + 1;
     yield { kind: "use-mm", mm: base };
     // The forking process's resident anonymous pages (faulted in before the loop; the
     // syscall and page-fault tests never copy them, so they skip this).
-    const forks = test === "fork-exit" || test === "fork-exec" || test === "shell";
-    for (let page = 0; forks && page < anonPages; page++) {
-      yield { kind: "fault", page, write: true, anon: true, cycles: faultCycles };
+    const forks =
+      params.test === "fork-exit" || params.test === "fork-exec" || params.test === "shell";
+    for (let page = 0; forks && page < params.anon_pages; page++) {
+      yield { kind: "fault", page, write: true, anon: true, cycles: params.fault_cycles };
     }
 
-    const syscall = function* (cycles: number, body: Operation[] = []): Generator<Operation> {
-      yield { kind: "kernel-entry", via: "syscall" };
-      if (cycles > 0) yield { kind: "compute", cycles, touches: 0 };
-      yield* body;
-      yield { kind: "kernel-exit" };
-    };
+    /** A system call whose handler works `cycles` (none when 0), then does `body`. */
+    const call = (cycles: number, body: Operation[] = []): Generator<Operation> =>
+      syscall(cycles > 0 ? [{ kind: "compute", cycles, touches: 0 }, ...body] : body);
 
     /** The program an exec starts (in address space `mm`): its faults, its run, its exit. */
     const program = function* (mm: number, faults: number): Generator<Operation> {
@@ -218,38 +174,49 @@ export default defineWorkload({
         yield {
           kind: "fault",
           mm,
-          page: anon ? PTRS_PER_PTE * 8 + i : i * faultAround,
+          page: anon ? PTRS_PER_PTE * 8 + i : i * params.fault_around,
           write: anon,
           anon,
-          ptes: anon ? 1 : faultAround,
-          cycles: faultCycles,
+          ptes: anon ? 1 : params.fault_around,
+          cycles: params.fault_cycles,
         };
       }
     };
 
     const parentCow = function* (): Generator<Operation> {
-      for (let i = 0; i < cowFaults; i++) {
-        yield { kind: "fault", page: i % anonPages, write: true, anon: true, cycles: faultCycles };
+      for (let i = 0; i < params.cow_faults; i++) {
+        yield {
+          kind: "fault",
+          page: i % params.anon_pages,
+          write: true,
+          anon: true,
+          cycles: params.fault_cycles,
+        };
       }
     };
 
     // lat_pagefault: windows of the file in a random order, remapped after a full pass.
     const filePage = PTRS_PER_PTE * 64;
-    const windows = Math.max(1, Math.floor(filePages / faultAround));
+    const windows = Math.max(1, Math.floor(params.file_pages / params.fault_around));
     let order: number[] = [];
 
-    for (let i = 0; i < ops; i++) {
-      yield { kind: "user", cycles: userCycles };
-      switch (test) {
+    for (let i = 0; i < params.ops; i++) {
+      yield { kind: "user", cycles: params.user_cycles };
+      switch (params.test) {
         case "syscall":
-          yield* syscall(50);
+          yield* call(50);
           break;
         case "page-fault": {
           if (order.length === 0) {
             if (i > 0) {
               // munmap + mmap of the file between passes (not a timed iteration in LMbench).
-              yield* syscall(0, [
-                { kind: "zap", page: filePage, count: windows * faultAround, mode: "clear" },
+              yield* call(0, [
+                {
+                  kind: "zap",
+                  page: filePage,
+                  count: windows * params.fault_around,
+                  mode: "clear",
+                },
               ]);
             }
             order = Array.from({ length: windows }, (_, w) => w);
@@ -261,10 +228,10 @@ export default defineWorkload({
           const window = order.pop() as number;
           yield {
             kind: "fault",
-            page: filePage + window * faultAround,
+            page: filePage + window * params.fault_around,
             write: false,
-            ptes: faultAround,
-            cycles: faultCycles,
+            ptes: params.fault_around,
+            cycles: params.fault_cycles,
           };
           break;
         }
@@ -272,29 +239,29 @@ export default defineWorkload({
         case "fork-exec":
         case "shell": {
           const child = nextMm++;
-          yield* syscall(forkCycles, [{ kind: "fork", child }]);
+          yield* call(params.fork_cycles, [{ kind: "fork", child }]);
           let last = child;
-          if (test !== "fork-exit") {
+          if (params.test !== "fork-exit") {
             const exec = (from: number, faults: number): Operation[] => {
               const mm = nextMm++;
               last = mm;
               return [
-                { kind: "kernel-entry", via: "syscall" },
-                { kind: "compute", cycles: execCycles, touches: 0 },
-                { kind: "exec", mm, from, ptes: 2 },
-                { kind: "kernel-exit" },
+                ...syscall([
+                  { kind: "compute", cycles: params.exec_cycles, touches: 0 },
+                  { kind: "exec", mm, from, ptes: 2 },
+                ]),
                 ...program(mm, faults),
               ];
             };
-            if (test === "shell") {
-              yield* exec(child, shellFaults);
-              yield* exec(last, programFaults);
+            if (params.test === "shell") {
+              yield* exec(child, params.shell_faults);
+              yield* exec(last, params.program_faults);
             } else {
-              yield* exec(child, programFaults);
+              yield* exec(child, params.program_faults);
             }
           }
-          yield* syscall(exitCycles, [{ kind: "exit", mm: last }]);
-          yield* syscall(waitCycles);
+          yield* call(params.exit_cycles, [{ kind: "exit", mm: last }]);
+          yield* call(params.wait_cycles);
           yield* parentCow();
           break;
         }

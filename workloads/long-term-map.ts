@@ -19,7 +19,8 @@
  * One `complete` per record appended.
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import { handleOf, jitter, strayParams, threadsOrPerCpu } from "./params.ts";
+import * as spec from "./common/params.ts";
+import { handleOf, jitter, keyedPool } from "./common/streams.ts";
 
 export default defineWorkload({
   name: "long-term-map",
@@ -28,20 +29,8 @@ export default defineWorkload({
   citation:
     "LWN 894531 (vmap for long-term mappings); Weiny V10 cover 20220419170649.1022246-1-ira.weiny@intel.com; Chinner 20220818002521.GB3144495@dread.disaster.area",
   params: {
-    records: {
-      default: 200,
-      unit: "records/thread",
-      description: "Records each thread appends.",
-      min: 1,
-      max: 10_000_000,
-    },
-    threads: {
-      default: 0,
-      unit: "threads",
-      description: "Threads (thread i starts on CPU i mod cpus); 0 = two per CPU.",
-      min: 0,
-      max: 65_536,
-    },
+    records: spec.perThread(200, "records/thread", "Records each thread appends."),
+    threads: spec.TWO_PER_CPU_THREADS,
     ring_pages: {
       default: 8,
       unit: "pages",
@@ -63,13 +52,11 @@ export default defineWorkload({
       min: 1,
       max: 1_000_000,
     },
-    sleep_cycles: {
-      default: 20_000,
-      unit: "cycles",
-      description: "Mean sleep with the mapping held (I/O wait, consumer wake-up).",
-      min: 0,
-      max: 1_000_000_000,
-    },
+    sleep_cycles: spec.cycles(
+      20_000,
+      "Mean sleep with the mapping held (I/O wait, consumer wake-up).",
+      1_000_000_000,
+    ),
     records_per_map: {
       default: 100,
       unit: "records",
@@ -77,55 +64,26 @@ export default defineWorkload({
       min: 1,
       max: 1_000_000_000,
     },
-    record_cycles: {
-      default: 400,
-      unit: "cycles",
-      description: "Mean unrelated work per record (formatting, timestamps).",
-      min: 0,
-      max: 10_000_000,
-    },
-    touches: {
-      default: 2,
-      unit: "accesses",
-      description: "Reads of unprotected kernel memory per record.",
-      min: 0,
-      max: 10_000,
-    },
-    pages: {
-      default: 1024,
-      unit: "pages",
-      description: "Protected region the rings are carved from.",
-      min: 1,
-      max: 1 << 20,
-    },
-    ...strayParams(),
+    record_cycles: spec.cycles(400, "Mean unrelated work per record (formatting, timestamps)."),
+    touches: spec.touches(2, "Reads of unprotected kernel memory per record."),
+    pages: spec.pages(1024, "Protected region the rings are carved from."),
+    ...spec.strayParams(),
   },
-  region: (params) => ({
-    pages: params.pages,
-    keyMode: "access-disable",
-    // Physical layout is not what this workload is about: one keyed pool, one split at setup.
-    contiguous: true,
-  }),
-  threads: threadsOrPerCpu(2),
+  // Physical layout is not what this workload is about: one keyed pool, one split at setup.
+  region: keyedPool("access-disable"),
+  threads: spec.threadsOrPerCpu(2),
   *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const records = params.records;
     const ringPages = Math.min(params.ring_pages, params.pages);
     const recordBytes = Math.min(params.record_bytes, ringPages * 4096);
-    const perSleep = params.records_per_sleep;
-    const sleepCycles = params.sleep_cycles;
-    const perMap = params.records_per_map;
-    const recordCycles = params.record_cycles;
-    const touches = params.touches;
-    const pages = params.pages;
     const ringBytes = ringPages * 4096;
     let next = 0;
     let handle = -1;
     let head = 0;
-    for (let i = 0; i < records; i++) {
-      if (i % perMap === 0) {
+    for (let i = 0; i < params.records; i++) {
+      if (i % params.records_per_map === 0) {
         if (handle >= 0) yield { kind: "unmap", handle };
         handle = handleOf(thread, threads, next++);
-        const page = rng.int(0, pages - ringPages);
+        const page = rng.int(0, params.pages - ringPages);
         yield {
           kind: "map",
           handle,
@@ -137,12 +95,13 @@ export default defineWorkload({
         };
         head = 0;
       }
-      yield { kind: "compute", cycles: jitter(rng, recordCycles), touches };
+      yield { kind: "compute", cycles: jitter(rng, params.record_cycles), touches: params.touches };
       if (head + recordBytes > ringBytes) head = 0;
       yield { kind: "access", handle, offset: head, length: recordBytes, write: true };
       head += recordBytes;
       yield { kind: "complete" };
-      if ((i + 1) % perSleep === 0) yield { kind: "sleep", cycles: jitter(rng, sleepCycles) };
+      if ((i + 1) % params.records_per_sleep === 0)
+        yield { kind: "sleep", cycles: jitter(rng, params.sleep_cycles) };
     }
     if (handle >= 0) yield { kind: "unmap", handle };
   },

@@ -17,7 +17,8 @@
  * One `complete` per write request.
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import { strayParams } from "./params.ts";
+import * as spec from "./common/params.ts";
+import { pageTablePool, syscall } from "./common/streams.ts";
 
 /** User page where the file mapping starts. */
 const FILE_BASE = 1 << 20;
@@ -30,13 +31,7 @@ export default defineWorkload({
   citation:
     "sysbench fileio --file-io-mode=mmap --file-test-mode=rndwr with --file-fsync-freq and fdatasync (shape); Linux 6.1 mm/page-writeback.c write_cache_pages/clear_page_dirty_for_io, mm/rmap.c page_vma_mkclean_one (ptep_clear_flush), arch/x86/mm/tlb.c flush_tlb_mm_range",
   params: {
-    requests: {
-      default: 400,
-      unit: "requests/thread",
-      description: "Write requests each thread makes.",
-      min: 1,
-      max: 10_000_000,
-    },
+    requests: spec.perThread(400, "requests/thread", "Write requests each thread makes."),
     threads: {
       default: 8,
       unit: "threads",
@@ -65,70 +60,49 @@ export default defineWorkload({
       min: 1,
       max: 1_000_000,
     },
-    pages: {
-      default: 256,
-      unit: "pages",
-      description: "Page-table pages in the protected pool.",
-      min: 16,
-      max: 1 << 20,
-    },
-    fault_cycles: {
-      default: 1500,
-      unit: "cycles",
-      description:
-        "Write-fault handler work besides entry/exit and the PTE write (page-cache lookup, page_mkwrite, file_update_time, set_page_dirty); placeholder.",
-      min: 0,
-      max: 10_000_000,
-    },
-    writeback_cycles: {
-      default: 2000,
-      unit: "cycles/page",
-      description:
-        "Write-back work per dirty page besides page_mkclean (page lock, bio setup and submission, completion); placeholder.",
-      min: 0,
-      max: 10_000_000,
-    },
-    user_cycles: {
-      default: 1000,
-      unit: "cycles",
-      description: "User-mode time per request (choosing the offset, memcpy of the block).",
-      min: 0,
-      max: 10_000_000,
-    },
-    ...strayParams(),
+    pages: spec.pages(256, "Page-table pages in the protected pool.", 16),
+    fault_cycles: spec.cycles(
+      1500,
+      "Write-fault handler work besides entry/exit and the PTE write (page-cache lookup, page_mkwrite, file_update_time, set_page_dirty); placeholder.",
+    ),
+    writeback_cycles: spec.cycles(
+      2000,
+      "Write-back work per dirty page besides page_mkclean (page lock, bio setup and submission, completion); placeholder.",
+      10_000_000,
+      "cycles/page",
+    ),
+    user_cycles: spec.cycles(
+      1000,
+      "User-mode time per request (choosing the offset, memcpy of the block).",
+    ),
+    ...spec.strayParams(),
   },
-  region: (params) => ({
-    pages: params.pages,
-    keyMode: "write-disable",
-    contiguous: true,
-  }),
+  region: pageTablePool,
   threads: (params) => params.threads,
   *generate({ rng, params }): Generator<Operation> {
-    const requests = params.requests;
-    const filePages = params.file_pages;
-    const block = Math.min(params.block_pages, filePages);
-    const syncEvery = params.sync_every;
-    const faultCycles = params.fault_cycles;
-    const writebackCycles = params.writeback_cycles;
-    const userCycles = params.user_cycles;
+    const block = Math.min(params.block_pages, params.file_pages);
     yield { kind: "use-mm", mm: 1 };
-    const blocks = Math.max(1, Math.floor(filePages / block));
+    const blocks = Math.max(1, Math.floor(params.file_pages / block));
     let sinceSync = 0;
-    for (let i = 0; i < requests; i++) {
-      yield { kind: "user", cycles: userCycles };
+    for (let i = 0; i < params.requests; i++) {
+      yield { kind: "user", cycles: params.user_cycles };
       const first = FILE_BASE + rng.int(0, blocks - 1) * block;
       for (let page = first; page < first + block; page++) {
-        yield { kind: "touch", page, write: true, cycles: faultCycles };
+        yield { kind: "touch", page, write: true, cycles: params.fault_cycles };
       }
-      if (++sinceSync === syncEvery) {
+      if (++sinceSync === params.sync_every) {
         sinceSync = 0;
-        yield { kind: "kernel-entry", via: "syscall" };
         // The dirty pages are not known to the stream (other threads dirty them too): the
         // write-back cost is charged per page the engine write-protects, approximated here
         // by the pages this thread dirtied since its last sync.
-        yield { kind: "compute", cycles: writebackCycles * syncEvery * block, touches: 0 };
-        yield { kind: "zap", page: FILE_BASE, count: filePages, mode: "wrprotect" };
-        yield { kind: "kernel-exit" };
+        yield* syscall([
+          {
+            kind: "compute",
+            cycles: params.writeback_cycles * params.sync_every * block,
+            touches: 0,
+          },
+          { kind: "zap", page: FILE_BASE, count: params.file_pages, mode: "wrprotect" },
+        ]);
       }
       yield { kind: "complete" };
     }

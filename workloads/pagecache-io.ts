@@ -23,7 +23,8 @@
  * One `complete` per read or write request.
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import { handleOf, jitter, PAGE_BYTES, strayParams, THREADS_PARAM, threadCount } from "./params.ts";
+import * as spec from "./common/params.ts";
+import { handleOf, jitter, keyedPool, mapAccessUnmap, PAGE_BYTES } from "./common/streams.ts";
 
 export default defineWorkload({
   name: "pagecache-io",
@@ -32,21 +33,9 @@ export default defineWorkload({
   citation:
     "Weiny LSFMM 2022 topic proposal (page cache as a PKS user); filemap_read/copy_page_to_iter with kmap_local_page (kernel-mechanics.md §1.1); discussion-history.md §1.9",
   params: {
-    requests: {
-      default: 100,
-      unit: "requests/thread",
-      description: "read/write requests each thread issues.",
-      min: 1,
-      max: 10_000_000,
-    },
-    threads: THREADS_PARAM,
-    pages: {
-      default: 8192,
-      unit: "pages",
-      description: "Cached file pages (protected region, 32 MiB by default).",
-      min: 16,
-      max: 1 << 20,
-    },
+    requests: spec.perThread(100, "requests/thread", "read/write requests each thread issues."),
+    threads: spec.THREADS,
+    pages: spec.pages(8192, "Cached file pages (protected region, 32 MiB by default).", 16),
     request_pages: {
       default: 4,
       unit: "pages",
@@ -54,83 +43,49 @@ export default defineWorkload({
       min: 1,
       max: 256,
     },
-    write_ratio: {
-      default: 0.3,
-      unit: "ratio",
-      description: "Fraction of requests that are writes.",
-      min: 0,
-      max: 1,
-    },
-    aligned_ratio: {
-      default: 0.7,
-      unit: "ratio",
-      description: "Fraction of requests that start and end on page boundaries.",
-      min: 0,
-      max: 1,
-    },
-    request_cycles: {
-      default: 1200,
-      unit: "cycles",
-      description: "Mean unrelated work per request (syscall, page-cache lookup, accounting).",
-      min: 0,
-      max: 10_000_000,
-    },
-    page_cycles: {
-      default: 150,
-      unit: "cycles",
-      description: "Extra work per page (xarray step, folio reference, user-copy set-up).",
-      min: 0,
-      max: 1_000_000,
-    },
-    touches: {
-      default: 6,
-      unit: "accesses",
-      description: "Reads of unprotected kernel memory per request (file, inode, xarray nodes).",
-      min: 0,
-      max: 10_000,
-    },
+    write_ratio: spec.ratio(0.3, "Fraction of requests that are writes."),
+    aligned_ratio: spec.ratio(0.7, "Fraction of requests that start and end on page boundaries."),
+    request_cycles: spec.cycles(
+      1200,
+      "Mean unrelated work per request (syscall, page-cache lookup, accounting).",
+    ),
+    page_cycles: spec.cycles(
+      150,
+      "Extra work per page (xarray step, folio reference, user-copy set-up).",
+      1_000_000,
+    ),
+    touches: spec.touches(
+      6,
+      "Reads of unprotected kernel memory per request (file, inode, xarray nodes).",
+    ),
     contiguous: {
       default: true,
       unit: "-",
       description:
         "Cached pages come from a pool keyed in 2 MiB chunks (contiguous); false scatters them, and keying the region then splits a direct-map leaf per page at setup.",
     },
-    ...strayParams(),
+    ...spec.strayParams(),
   },
-  region: (params) => ({
-    pages: params.pages,
-    keyMode: "access-disable",
-    contiguous: params.contiguous,
-  }),
-  threads: threadCount,
+  region: keyedPool("access-disable"),
+  threads: spec.threadCount,
   *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const requests = params.requests;
-    const pages = params.pages;
-    const meanPages = params.request_pages;
-    const writeRatio = params.write_ratio;
-    const alignedRatio = params.aligned_ratio;
-    const requestCycles = params.request_cycles;
-    const pageCycles = params.page_cycles;
-    const touches = params.touches;
     let next = 0;
-    for (let i = 0; i < requests; i++) {
-      const write = rng.chance(writeRatio);
-      const count = Math.min(pages, rng.int(1, 2 * meanPages - 1));
-      const first = rng.int(0, pages - count);
-      const aligned = rng.chance(alignedRatio);
+    for (let i = 0; i < params.requests; i++) {
+      const write = rng.chance(params.write_ratio);
+      const count = Math.min(params.pages, rng.int(1, 2 * params.request_pages - 1));
+      const first = rng.int(0, params.pages - count);
+      const aligned = rng.chance(params.aligned_ratio);
       // Byte range within [first page, first + count pages).
       const head = aligned ? 0 : rng.int(0, PAGE_BYTES - 1);
       const tail = aligned ? 0 : rng.int(0, PAGE_BYTES - 1);
-      const cycles = jitter(rng, requestCycles) + pageCycles * count;
-      yield { kind: "compute", cycles, touches };
+      const cycles = jitter(rng, params.request_cycles) + params.page_cycles * count;
+      yield { kind: "compute", cycles, touches: params.touches };
       for (let p = 0; p < count; p++) {
         const start = p === 0 ? head : 0;
         const end = p === count - 1 ? PAGE_BYTES - tail : PAGE_BYTES;
         if (end <= start) continue;
         const handle = handleOf(thread, threads, next++);
-        yield {
-          kind: "map",
-          handle,
+        const map = {
           page: first + p,
           count: 1,
           intent: write ? "write" : "read",
@@ -140,9 +95,8 @@ export default defineWorkload({
           // copy_page_from_iter_atomic(), which maps with kmap_atomic() (page faults and
           // preemption disabled): atomic (lib/iov_iter.c, mm/filemap.c, 6.1).
           context: write ? "atomic" : "sleepable",
-        };
-        yield { kind: "access", handle, offset: start, length: end - start, write };
-        yield { kind: "unmap", handle };
+        } as const;
+        yield* mapAccessUnmap(handle, map, start, end - start, write);
       }
       yield { kind: "complete" };
     }

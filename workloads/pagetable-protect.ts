@@ -38,7 +38,8 @@
  */
 import type { OpContext } from "../core/contract/strategy.ts";
 import { defineWorkload, type Operation } from "./api.ts";
-import { handleOf, jitter, strayParams, THREADS_PARAM, threadCount } from "./params.ts";
+import * as spec from "./common/params.ts";
+import { handleOf, jitter, mapAccessUnmap, pageTablePool } from "./common/streams.ts";
 
 /** PTEs per page-table page (x86-64, 8-byte entries). */
 const PTRS_PER_PTE = 512;
@@ -51,29 +52,17 @@ export default defineWorkload({
   citation:
     "Edgecombe, [RFC PATCH v2 00/19] PKS write protected page tables, 20210830235927.6443-1-rick.p.edgecombe@intel.com (kernel-mechanics.md §7)",
   params: {
-    ops: {
-      default: 40,
-      unit: "ops/thread",
-      description: "Faults and range operations each thread performs.",
-      min: 1,
-      max: 10_000_000,
-    },
-    threads: THREADS_PARAM,
-    pages: {
-      default: 1024,
-      unit: "pages",
-      description: "Page-table pages in the protected pool (two 2 MiB grouped-cache chunks).",
-      min: 2,
-      max: 1 << 20,
-    },
-    fault_ratio: {
-      default: 0.8,
-      unit: "ratio",
-      description:
-        "Fraction of operations that are page faults (the rest are mmap/munmap/mprotect ranges).",
-      min: 0,
-      max: 1,
-    },
+    ops: spec.perThread(40, "ops/thread", "Faults and range operations each thread performs."),
+    threads: spec.THREADS,
+    pages: spec.pages(
+      1024,
+      "Page-table pages in the protected pool (two 2 MiB grouped-cache chunks).",
+      2,
+    ),
+    fault_ratio: spec.ratio(
+      0.8,
+      "Fraction of operations that are page faults (the rest are mmap/munmap/mprotect ranges).",
+    ),
     fault_around: {
       default: 16,
       unit: "PTEs",
@@ -81,13 +70,10 @@ export default defineWorkload({
       min: 1,
       max: PTRS_PER_PTE,
     },
-    anon_ratio: {
-      default: 0.5,
-      unit: "ratio",
-      description: "Fraction of faults that are anonymous (one PTE); the rest use fault-around.",
-      min: 0,
-      max: 1,
-    },
+    anon_ratio: spec.ratio(
+      0.5,
+      "Fraction of faults that are anonymous (one PTE); the rest use fault-around.",
+    ),
     range_ptes: {
       default: 32,
       unit: "PTEs",
@@ -95,79 +81,51 @@ export default defineWorkload({
       min: 1,
       max: 4096,
     },
-    table_alloc_ratio: {
-      default: 0.05,
-      unit: "ratio",
-      description: "Fraction of faults that first allocate and zero a new page-table page.",
-      min: 0,
-      max: 1,
-    },
-    fault_cycles: {
-      default: 2500,
-      unit: "cycles",
-      description: "Mean unrelated work per fault (entry, VMA lookup, page allocation); ~P32 [R].",
-      min: 0,
-      max: 10_000_000,
-    },
-    range_cycles: {
-      default: 3000,
-      unit: "cycles",
-      description: "Mean unrelated work per range operation (syscall, VMA split/merge, rmap).",
-      min: 0,
-      max: 10_000_000,
-    },
+    table_alloc_ratio: spec.ratio(
+      0.05,
+      "Fraction of faults that first allocate and zero a new page-table page.",
+    ),
+    fault_cycles: spec.cycles(
+      2500,
+      "Mean unrelated work per fault (entry, VMA lookup, page allocation); ~P32 [R].",
+    ),
+    range_cycles: spec.cycles(
+      3000,
+      "Mean unrelated work per range operation (syscall, VMA split/merge, rmap).",
+    ),
     table_reads: {
       default: true,
       unit: "-",
       description:
         "Model the reads of page-table pages made with no map call: the fault path's walk (pmd_offset(), then pte_offset_map() and the pte_none() check), zap/change_pte_range reading each PTE before updating it, and GUP-fast (ptep_get_lockless() through pte_offset_map()); on x86-64 these are direct-map addresses.",
     },
-    gup_fast_ratio: {
-      default: 0.1,
-      unit: "ratio",
-      description:
-        "Fraction of operations preceded by a get_user_pages_fast() walk (one PMD read, then `fault_around` PTE reads in one table); a shape parameter, no published rate.",
-      min: 0,
-      max: 1,
-    },
-    touches: {
-      default: 8,
-      unit: "accesses",
-      description: "Reads of unprotected kernel memory per operation (mm, VMA tree, struct pages).",
-      min: 0,
-      max: 10_000,
-    },
-    ...strayParams(),
+    gup_fast_ratio: spec.ratio(
+      0.1,
+      "Fraction of operations preceded by a get_user_pages_fast() walk (one PMD read, then `fault_around` PTE reads in one table); a shape parameter, no published rate.",
+    ),
+    touches: spec.touches(
+      8,
+      "Reads of unprotected kernel memory per operation (mm, VMA tree, struct pages).",
+    ),
+    ...spec.strayParams(),
   },
-  region: (params) => ({
-    pages: params.pages,
-    keyMode: "write-disable",
-    contiguous: true,
-  }),
-  threads: threadCount,
+  region: pageTablePool,
+  threads: spec.threadCount,
   *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const ops = params.ops;
-    const pages = params.pages;
-    const faultRatio = params.fault_ratio;
-    const faultAround = params.fault_around;
-    const anonRatio = params.anon_ratio;
-    const rangeMean = params.range_ptes;
-    const tableAllocRatio = params.table_alloc_ratio;
-    const faultCycles = params.fault_cycles;
-    const rangeCycles = params.range_cycles;
-    const touches = params.touches;
-    const tableReads = params.table_reads;
-    const gupFastRatio = params.gup_fast_ratio;
     let next = 0;
 
     /** A walker reading `bytes` of table `page` at `offset` through the direct map: no map call. */
     function* walkRead(page: number, offset: number, bytes: number): Generator<Operation> {
-      if (tableReads) yield { kind: "direct-read", page, offset, length: bytes };
+      if (params.table_reads) yield { kind: "direct-read", page, offset, length: bytes };
     }
 
     /** The upper levels of a walk: the PMD entry, in another table page of the pool. */
     function* walkUpper(): Generator<Operation> {
-      yield* walkRead(rng.int(0, pages - 1), rng.int(0, PTRS_PER_PTE - 1) * PTE_BYTES, PTE_BYTES);
+      yield* walkRead(
+        rng.int(0, params.pages - 1),
+        rng.int(0, PTRS_PER_PTE - 1) * PTE_BYTES,
+        PTE_BYTES,
+      );
     }
 
     /**
@@ -184,18 +142,17 @@ export default defineWorkload({
       context: OpContext,
     ): Generator<Operation> {
       const handle = handleOf(thread, threads, next++);
-      yield { kind: "map", handle, page, count: 1, intent: "write", scope: "local", context };
-      yield { kind: "access", handle, offset, length: bytes, write: true };
-      yield { kind: "unmap", handle };
+      const map = { page, count: 1, intent: "write", scope: "local", context } as const;
+      yield* mapAccessUnmap(handle, map, offset, bytes, true);
     }
 
     /** `count` consecutive PTE updates from a random slot; a run past the end of a table continues in another table. */
     function* run(count: number): Generator<Operation> {
-      let page = rng.int(0, pages - 1);
+      let page = rng.int(0, params.pages - 1);
       let slot = rng.int(0, PTRS_PER_PTE - 1);
       for (let i = 0; i < count; i++) {
         if (slot === PTRS_PER_PTE) {
-          page = rng.int(0, pages - 1);
+          page = rng.int(0, params.pages - 1);
           slot = 0;
         }
         // The walker reads the old entry (pte_none()/`ptent = *pte`), then the setter writes.
@@ -205,28 +162,36 @@ export default defineWorkload({
       }
     }
 
-    for (let i = 0; i < ops; i++) {
-      if (tableReads && rng.chance(gupFastRatio)) {
+    for (let i = 0; i < params.ops; i++) {
+      if (params.table_reads && rng.chance(params.gup_fast_ratio)) {
         // GUP-fast: lockless_pages_from_mm() -> gup_pte_range(), no lock and no map call.
         yield* walkUpper();
-        const page = rng.int(0, pages - 1);
-        const ptes = Math.min(faultAround, PTRS_PER_PTE);
+        const page = rng.int(0, params.pages - 1);
+        const ptes = Math.min(params.fault_around, PTRS_PER_PTE);
         const slot = rng.int(0, PTRS_PER_PTE - ptes);
         yield* walkRead(page, slot * PTE_BYTES, ptes * PTE_BYTES);
       }
-      if (rng.chance(faultRatio)) {
-        yield { kind: "compute", cycles: jitter(rng, faultCycles), touches };
-        if (rng.chance(tableAllocRatio)) {
+      if (rng.chance(params.fault_ratio)) {
+        yield {
+          kind: "compute",
+          cycles: jitter(rng, params.fault_cycles),
+          touches: params.touches,
+        };
+        if (rng.chance(params.table_alloc_ratio)) {
           // A fresh table page: zeroed inside the bracket (alloc_table_node's memset).
-          yield* bracketed(rng.int(0, pages - 1), 0, 4096, "sleepable");
+          yield* bracketed(rng.int(0, params.pages - 1), 0, 4096, "sleepable");
         }
-        const ptes = rng.chance(anonRatio) ? 1 : rng.int(1, faultAround);
+        const ptes = rng.chance(params.anon_ratio) ? 1 : rng.int(1, params.fault_around);
         yield* walkUpper(); // __handle_mm_fault(): pmd_offset() before pte_offset_map_lock()
         yield* run(ptes);
       } else {
-        yield { kind: "compute", cycles: jitter(rng, rangeCycles), touches };
+        yield {
+          kind: "compute",
+          cycles: jitter(rng, params.range_cycles),
+          touches: params.touches,
+        };
         yield* walkUpper(); // zap_pmd_range()/change_pmd_range() read the PMD entry
-        yield* run(rng.int(1, 2 * rangeMean - 1));
+        yield* run(rng.int(1, 2 * params.range_ptes - 1));
       }
       yield { kind: "complete" };
     }

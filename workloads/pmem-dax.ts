@@ -24,7 +24,8 @@
  * write the whole 4 KiB → unmap. 5 stream operations per request.
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import { handleOf, jitter, PAGE_BYTES, strayParams, THREADS_PARAM, threadCount } from "./params.ts";
+import * as spec from "./common/params.ts";
+import { handleOf, jitter, keyedPool, mapAccessUnmap, PAGE_BYTES } from "./common/streams.ts";
 
 export default defineWorkload({
   name: "pmem-dax",
@@ -33,75 +34,41 @@ export default defineWorkload({
   citation:
     "Weiny, [PATCH V10 00/44] PKS/PMEM: Add Stray Write Protection, 20220419170649.1022246-1-ira.weiny@intel.com (kernel-mechanics.md §6.5); LWN 894531",
   params: {
-    requests: {
-      default: 300,
-      unit: "requests/thread",
-      description: "DAX block requests each thread issues.",
-      min: 1,
-      max: 10_000_000,
-    },
-    threads: THREADS_PARAM,
-    pages: {
-      default: 4096,
-      unit: "pages",
-      description: "Size of the PMEM namespace (protected region), in 4 KiB blocks.",
-      min: 1,
-      max: 1 << 20,
-    },
-    write_ratio: {
-      default: 0.3,
-      unit: "ratio",
-      description: "Fraction of requests that write the block (the rest read it).",
-      min: 0,
-      max: 1,
-    },
-    request_cycles: {
-      default: 1500,
-      unit: "cycles",
-      description:
-        "Mean unrelated kernel work per request (syscall, iomap/extent lookup, user copy set-up).",
-      min: 0,
-      max: 10_000_000,
-    },
-    request_touches: {
-      default: 6,
-      unit: "accesses",
-      description: "Reads of unprotected kernel memory per request (inode, extent tree, iov).",
-      min: 0,
-      max: 10_000,
-    },
-    ...strayParams(),
+    requests: spec.perThread(300, "requests/thread", "DAX block requests each thread issues."),
+    threads: spec.THREADS,
+    pages: spec.pages(4096, "Size of the PMEM namespace (protected region), in 4 KiB blocks."),
+    write_ratio: spec.ratio(0.3, "Fraction of requests that write the block (the rest read it)."),
+    request_cycles: spec.cycles(
+      1500,
+      "Mean unrelated kernel work per request (syscall, iomap/extent lookup, user copy set-up).",
+    ),
+    request_touches: spec.touches(
+      6,
+      "Reads of unprotected kernel memory per request (inode, extent tree, iov).",
+    ),
+    ...spec.strayParams(),
   },
-  region: (params) => ({
-    pages: params.pages,
-    keyMode: "access-disable",
-    contiguous: true,
-    // A PMEM namespace: memremap_pages() maps it, with the protection from the start.
-    memory: "device",
-  }),
-  threads: threadCount,
+  // A PMEM namespace: memremap_pages() maps it, with the protection from the start.
+  region: keyedPool("access-disable", "device"),
+  threads: spec.threadCount,
   *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const requests = params.requests;
-    const pages = params.pages;
-    const writeRatio = params.write_ratio;
-    const cycles = params.request_cycles;
-    const touches = params.request_touches;
-    for (let i = 0; i < requests; i++) {
+    for (let i = 0; i < params.requests; i++) {
       const handle = handleOf(thread, threads, i);
-      const write = rng.chance(writeRatio);
-      yield { kind: "compute", cycles: jitter(rng, cycles), touches };
+      const write = rng.chance(params.write_ratio);
       yield {
-        kind: "map",
-        handle,
-        page: rng.int(0, pages - 1),
+        kind: "compute",
+        cycles: jitter(rng, params.request_cycles),
+        touches: params.request_touches,
+      };
+      const map = {
+        page: rng.int(0, params.pages - 1),
         count: 1,
         intent: write ? "write" : "read",
         scope: "local",
         // dax_iomap_rw() under dax_read_lock() (SRCU): may sleep.
         context: "sleepable",
-      };
-      yield { kind: "access", handle, offset: 0, length: PAGE_BYTES, write };
-      yield { kind: "unmap", handle };
+      } as const;
+      yield* mapAccessUnmap(handle, map, 0, PAGE_BYTES, write);
       yield { kind: "complete" };
     }
   },

@@ -24,7 +24,8 @@
  * One `complete` per critical section (map..unmap).
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import { handleOf, jitter, strayParams, threadsOrPerCpu } from "./params.ts";
+import * as spec from "./common/params.ts";
+import { handleOf, jitter, keyedPool } from "./common/streams.ts";
 
 export default defineWorkload({
   name: "preempt-migrate",
@@ -33,20 +34,12 @@ export default defineWorkload({
   citation:
     "Gleixner kmap_local series 20200919091751.011116649@linutronix.de, commit f3ba3c710ac5; K:mm/highmem.c __kmap_local_sched_out/_in; Weiny V10 13/44 (PKRS across context switch)",
   params: {
-    sections: {
-      default: 50,
-      unit: "sections/thread",
-      description: "Critical sections (nested maps, preemption, unmaps) each thread runs.",
-      min: 1,
-      max: 10_000_000,
-    },
-    threads: {
-      default: 0,
-      unit: "threads",
-      description: "Threads (thread i starts on CPU i mod cpus); 0 = two per CPU.",
-      min: 0,
-      max: 65_536,
-    },
+    sections: spec.perThread(
+      50,
+      "sections/thread",
+      "Critical sections (nested maps, preemption, unmaps) each thread runs.",
+    ),
+    threads: spec.TWO_PER_CPU_THREADS,
     depth: {
       default: 3,
       unit: "mappings",
@@ -55,67 +48,31 @@ export default defineWorkload({
       min: 1,
       max: 15,
     },
-    preempt_ratio: {
-      default: 0.8,
-      unit: "ratio",
-      description: "Fraction of sections preempted (a yield) while the mappings are held.",
-      min: 0,
-      max: 1,
-    },
-    migrate_ratio: {
-      default: 0.3,
-      unit: "ratio",
-      description:
-        "Fraction of preempted sections asked to migrate to another CPU while holding the mappings.",
-      min: 0,
-      max: 1,
-    },
-    section_cycles: {
-      default: 800,
-      unit: "cycles",
-      description: "Mean unrelated work per section.",
-      min: 0,
-      max: 10_000_000,
-    },
-    touches: {
-      default: 4,
-      unit: "accesses",
-      description: "Reads of unprotected kernel memory per section.",
-      min: 0,
-      max: 10_000,
-    },
-    pages: {
-      default: 2048,
-      unit: "pages",
-      description: "Protected region the mapped pages come from.",
-      min: 15,
-      max: 1 << 20,
-    },
-    ...strayParams(),
+    preempt_ratio: spec.ratio(
+      0.8,
+      "Fraction of sections preempted (a yield) while the mappings are held.",
+    ),
+    migrate_ratio: spec.ratio(
+      0.3,
+      "Fraction of preempted sections asked to migrate to another CPU while holding the mappings.",
+    ),
+    section_cycles: spec.cycles(800, "Mean unrelated work per section."),
+    touches: spec.touches(4, "Reads of unprotected kernel memory per section."),
+    pages: spec.pages(2048, "Protected region the mapped pages come from.", 15),
+    ...spec.strayParams(),
   },
-  region: (params) => ({
-    pages: params.pages,
-    keyMode: "access-disable",
-    // Physical layout is not what this workload is about: one keyed pool, one split at setup.
-    contiguous: true,
-  }),
-  threads: threadsOrPerCpu(2),
+  // Physical layout is not what this workload is about: one keyed pool, one split at setup.
+  region: keyedPool("access-disable"),
+  threads: spec.threadsOrPerCpu(2),
   *generate({ thread, threads, cpus, rng, params }): Generator<Operation> {
-    const sections = params.sections;
-    const depth = params.depth;
-    const preemptRatio = params.preempt_ratio;
-    const migrateRatio = params.migrate_ratio;
-    const sectionCycles = params.section_cycles;
-    const touches = params.touches;
-    const pages = params.pages;
     let next = 0;
-    for (let s = 0; s < sections; s++) {
+    for (let s = 0; s < params.sections; s++) {
       const held: number[] = [];
-      const count = rng.int(1, depth);
+      const count = rng.int(1, params.depth);
       for (let i = 0; i < count; i++) {
         const handle = handleOf(thread, threads, next++);
         held.push(handle);
-        const page = rng.int(0, pages - 1);
+        const page = rng.int(0, params.pages - 1);
         yield {
           kind: "map",
           handle,
@@ -128,9 +85,9 @@ export default defineWorkload({
         };
         yield { kind: "access", handle, offset: rng.int(0, 4032), length: 64, write: true };
       }
-      if (rng.chance(preemptRatio)) {
+      if (rng.chance(params.preempt_ratio)) {
         yield { kind: "yield" };
-        if (cpus > 1 && rng.chance(migrateRatio)) {
+        if (cpus > 1 && rng.chance(params.migrate_ratio)) {
           yield { kind: "migrate", cpu: rng.int(0, cpus - 1) };
         }
         // Back on a CPU: touch every held mapping again.
@@ -140,7 +97,11 @@ export default defineWorkload({
       }
       // LIFO unmap, as kunmap_local requires.
       for (let i = held.length - 1; i >= 0; i--) yield { kind: "unmap", handle: held[i] };
-      yield { kind: "compute", cycles: jitter(rng, sectionCycles), touches };
+      yield {
+        kind: "compute",
+        cycles: jitter(rng, params.section_cycles),
+        touches: params.touches,
+      };
       yield { kind: "complete" };
     }
   },

@@ -31,15 +31,15 @@ import {
   type RegistryEntry,
 } from "../core/registry.ts";
 import type { WorkloadModule } from "./api.ts";
-import btrfsDebugRo from "./btrfs-debug-ro.ts";
-import btrfsMetadata from "./btrfs-metadata.ts";
+import btrfsDebugRo from "./btrfs/debug-ro.ts";
+import btrfsMetadata from "./btrfs/metadata.ts";
+import { parseStrayMix, STRAY_PARAMS } from "./common/params.ts";
 import crossCpuHandoff from "./cross-cpu-handoff.ts";
 import lmbench from "./lmbench.ts";
 import longTermMap from "./long-term-map.ts";
 import mmapSync from "./mmap-sync.ts";
 import pagecacheIo from "./pagecache-io.ts";
 import pagetableProtect from "./pagetable-protect.ts";
-import { parseStrayMix, STRAY_PARAMS } from "./params.ts";
 import pmemDax from "./pmem-dax.ts";
 import preemptMigrate from "./preempt-migrate.ts";
 import tlbFlushBench from "./tlb-flush-bench.ts";

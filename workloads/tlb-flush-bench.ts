@@ -16,7 +16,8 @@
  * One `complete` per loop (will-it-scale's iteration counter).
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import { jitter, strayParams, THREADS_PARAM, threadCount } from "./params.ts";
+import * as spec from "./common/params.ts";
+import { jitter, pageTablePool, syscall } from "./common/streams.ts";
 
 /** Pages of each thread's region (1 MiB). */
 const REGION_PAGES = 256;
@@ -29,77 +30,45 @@ export default defineWorkload({
   citation:
     "will-it-scale tlb_flush2 (threads mode), as run for Rik van Riel's AMD broadcast TLB invalidation series v13, 2025-02-23, Message-ID 20250223194943.3518952-1-riel@surriel.com (cost-references.md E17, RIK25); Linux 6.1 mm/madvise.c madvise_dontneed_single_vma -> zap_page_range, arch/x86/mm/tlb.c flush_tlb_mm_range",
   params: {
-    loops: {
-      default: 512,
-      unit: "loops/thread",
-      description: "Iterations (pages written, discarded and re-read) each thread makes.",
-      min: 1,
-      max: 10_000_000,
-    },
-    threads: THREADS_PARAM,
-    pages: {
-      default: 1024,
-      unit: "pages",
-      description: "Page-table pages in the protected pool.",
-      min: 16,
-      max: 1 << 20,
-    },
-    fault_cycles: {
-      default: 1500,
-      unit: "cycles",
-      description:
-        "Anonymous-fault handler work besides entry/exit and the PTE write (page allocation and zeroing, LRU and rmap); placeholder.",
-      min: 0,
-      max: 10_000_000,
-    },
-    madvise_cycles: {
-      default: 800,
-      unit: "cycles",
-      description:
-        "madvise work besides the PTE clear and the flush (VMA lookup, mmap_lock, freeing the page, lru_add_drain); placeholder.",
-      min: 0,
-      max: 10_000_000,
-    },
-    user_cycles: {
-      default: 50,
-      unit: "cycles",
-      description: "User-mode time per loop.",
-      min: 0,
-      max: 10_000_000,
-    },
-    ...strayParams(),
+    loops: spec.perThread(
+      512,
+      "loops/thread",
+      "Iterations (pages written, discarded and re-read) each thread makes.",
+    ),
+    threads: spec.THREADS,
+    pages: spec.pages(1024, "Page-table pages in the protected pool.", 16),
+    fault_cycles: spec.cycles(
+      1500,
+      "Anonymous-fault handler work besides entry/exit and the PTE write (page allocation and zeroing, LRU and rmap); placeholder.",
+    ),
+    madvise_cycles: spec.cycles(
+      800,
+      "madvise work besides the PTE clear and the flush (VMA lookup, mmap_lock, freeing the page, lru_add_drain); placeholder.",
+    ),
+    user_cycles: spec.cycles(50, "User-mode time per loop."),
+    ...spec.strayParams(),
   },
-  region: (params) => ({
-    pages: params.pages,
-    keyMode: "write-disable",
-    contiguous: true,
-  }),
-  threads: threadCount,
+  region: pageTablePool,
+  threads: spec.threadCount,
   *generate({ thread, rng, params }): Generator<Operation> {
-    const loops = params.loops;
-    const faultCycles = params.fault_cycles;
-    const madviseCycles = params.madvise_cycles;
-    const userCycles = params.user_cycles;
     yield { kind: "use-mm", mm: 1 };
     // Each thread's region in its own 2 MiB (its own page-table page).
     const base = (thread + 1) * 512;
-    for (let i = 0; i < loops; i++) {
+    for (let i = 0; i < params.loops; i++) {
       const offset = i % REGION_PAGES;
       const page = base + offset;
       // Loop overhead varies a little from loop to loop (the only random part of the stream).
-      yield { kind: "user", cycles: jitter(rng, userCycles) };
-      yield { kind: "touch", page, write: true, anon: true, cycles: faultCycles };
-      yield { kind: "kernel-entry", via: "syscall" };
-      yield { kind: "compute", cycles: madviseCycles, touches: 0 };
-      yield { kind: "zap", page, count: 1, mode: "clear" };
-      yield { kind: "kernel-exit" };
-      yield { kind: "touch", page, write: false, anon: true, cycles: faultCycles };
+      yield { kind: "user", cycles: jitter(rng, params.user_cycles) };
+      yield { kind: "touch", page, write: true, anon: true, cycles: params.fault_cycles };
+      yield* syscall([
+        { kind: "compute", cycles: params.madvise_cycles, touches: 0 },
+        { kind: "zap", page, count: 1, mode: "clear" },
+      ]);
+      yield { kind: "touch", page, write: false, anon: true, cycles: params.fault_cycles };
       yield { kind: "complete" };
       if (offset === REGION_PAGES - 1) {
         // munmap of the 1 MiB region and the next mmap.
-        yield { kind: "kernel-entry", via: "syscall" };
-        yield { kind: "zap", page: base, count: REGION_PAGES, mode: "clear" };
-        yield { kind: "kernel-exit" };
+        yield* syscall([{ kind: "zap", page: base, count: REGION_PAGES, mode: "clear" }]);
       }
     }
   },

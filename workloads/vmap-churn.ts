@@ -22,7 +22,8 @@
  * One `complete` per map+touch+unmap.
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import { handleOf, strayParams, THREADS_PARAM, threadCount } from "./params.ts";
+import * as spec from "./common/params.ts";
+import { handleOf } from "./common/streams.ts";
 
 export default defineWorkload({
   name: "vmap-churn",
@@ -31,14 +32,13 @@ export default defineWorkload({
   citation:
     "Piggin, Re: [patch] mm: rewrite vmap layer, 20080819100208.GC10447@wotan.suse.de (E8); lib/test_vmalloc.c figures REZKI19/REZKI25 (E10/E11); cost-references.md",
   params: {
-    loops: {
-      default: 200,
-      unit: "loops/thread",
-      description: "map+touch+unmap iterations each thread runs.",
-      min: 1,
-      max: 100_000_000,
-    },
-    threads: THREADS_PARAM,
+    loops: spec.perThread(
+      200,
+      "loops/thread",
+      "map+touch+unmap iterations each thread runs.",
+      100_000_000,
+    ),
+    threads: spec.THREADS,
     pages: {
       default: 4,
       unit: "pages",
@@ -71,40 +71,29 @@ export default defineWorkload({
       description: "Touch every mapped page (Piggin) or one byte of the first (test_vmalloc).",
       choices: ["all", "first"],
     },
-    region_pages: {
-      default: 1024,
-      unit: "pages",
-      description: "Protected region the mapped pages come from.",
-      min: 64,
-      max: 1 << 20,
-    },
-    ...strayParams(),
+    region_pages: spec.pages(1024, "Protected region the mapped pages come from.", 64),
+    ...spec.strayParams(),
   },
   region: (params) => ({
     pages: params.region_pages,
     keyMode: "access-disable",
     contiguous: true,
   }),
-  threads: threadCount,
+  threads: spec.threadCount,
   *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const loops = params.loops;
-    const maxPages = params.pages;
-    const fixed = params.fixed_size;
-    const scope = params.scope;
     const all = params.touch === "all";
     const allocate = params.source === "vmalloc";
-    const regionPages = params.region_pages;
-    for (let i = 0; i < loops; i++) {
+    for (let i = 0; i < params.loops; i++) {
       const handle = handleOf(thread, threads, i);
-      const count = fixed ? maxPages : rng.int(1, maxPages);
-      const page = rng.int(0, regionPages - count);
+      const count = params.fixed_size ? params.pages : rng.int(1, params.pages);
+      const page = rng.int(0, params.region_pages - count);
       yield {
         kind: "map",
         handle,
         page,
         count,
         intent: "write",
-        scope,
+        scope: params.scope,
         context: "sleepable",
         allocate,
       };

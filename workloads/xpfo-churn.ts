@@ -47,7 +47,8 @@
  * One `complete` per user page lifetime.
  */
 import { defineWorkload, type Operation } from "./api.ts";
-import { handleOf, jitter, strayParams, THREADS_PARAM, threadCount } from "./params.ts";
+import * as spec from "./common/params.ts";
+import { handleOf, jitter, keyedPool, mapAccessUnmap } from "./common/streams.ts";
 
 export default defineWorkload({
   name: "xpfo-churn",
@@ -57,21 +58,13 @@ export default defineWorkload({
   citation:
     "Khalid Aziz, XPFO RFC v7/v8/v9 (cover.1547153058/cover.1550088114/cover.1554248001.git.khalid.aziz@oracle.com); cost-references.md E1-E4; kernel-mechanics.md §4.5",
   params: {
-    allocations: {
-      default: 300,
-      unit: "pages/thread",
-      description: "User page lifetimes (allocate, use, free) each thread goes through.",
-      min: 1,
-      max: 10_000_000,
-    },
-    threads: THREADS_PARAM,
-    pages: {
-      default: 8192,
-      unit: "pages",
-      description: "Pages that cycle between the kernel and user space (the region).",
-      min: 1,
-      max: 1 << 20,
-    },
+    allocations: spec.perThread(
+      300,
+      "pages/thread",
+      "User page lifetimes (allocate, use, free) each thread goes through.",
+    ),
+    threads: spec.THREADS,
+    pages: spec.pages(8192, "Pages that cycle between the kernel and user space (the region)."),
     flush: {
       default: "eager",
       unit: "-",
@@ -86,82 +79,62 @@ export default defineWorkload({
       min: 1,
       max: 4096,
     },
-    kernel_access_ratio: {
-      default: 0.25,
-      unit: "ratio",
-      description:
-        "Fraction of user pages the kernel also touches through a local mapping (COW, pipes, GUP).",
-      min: 0,
-      max: 1,
-    },
-    kernel_cycles: {
-      default: 5000,
-      unit: "cycles",
-      description:
-        "Mean system-time work per page lifetime besides protection (fault, zeroing, rmap, free) [R].",
-      min: 0,
-      max: 10_000_000,
-    },
-    touches: {
-      default: 8,
-      unit: "accesses",
-      description:
-        "Reads of unprotected kernel memory per page lifetime (mm, VMA, struct page, per-CPU lists).",
-      min: 0,
-      max: 10_000,
-    },
+    kernel_access_ratio: spec.ratio(
+      0.25,
+      "Fraction of user pages the kernel also touches through a local mapping (COW, pipes, GUP).",
+    ),
+    kernel_cycles: spec.cycles(
+      5000,
+      "Mean system-time work per page lifetime besides protection (fault, zeroing, rmap, free) [R].",
+    ),
+    touches: spec.touches(
+      8,
+      "Reads of unprotected kernel memory per page lifetime (mm, VMA, struct page, per-CPU lists).",
+    ),
     contiguous: {
       default: true,
       unit: "-",
       description:
         "Churned pages physically contiguous (steady state: their 2 MiB leaves split once); false scatters them, so the first removal of each page splits its own 1G/2M leaves.",
     },
-    ...strayParams(),
+    ...spec.strayParams(),
   },
-  region: (params) => ({
-    pages: params.pages,
-    keyMode: "access-disable",
-    contiguous: params.contiguous,
-  }),
-  threads: threadCount,
+  region: keyedPool("access-disable"),
+  threads: spec.threadCount,
   *generate({ thread, threads, rng, params }): Generator<Operation> {
-    const allocations = params.allocations;
-    const pages = params.pages;
     const batched = params.flush === "batched";
-    const kernelAccessRatio = params.kernel_access_ratio;
-    const kernelCycles = params.kernel_cycles;
-    const touches = params.touches;
     // Each thread (a CPU's page allocator) cycles through its own slice of the region.
-    const slice = Math.max(1, Math.floor(pages / threads));
-    const base = (thread * slice) % pages;
-    const span = Math.min(slice, pages - base);
+    const slice = Math.max(1, Math.floor(params.pages / threads));
+    const base = (thread * slice) % params.pages;
+    const span = Math.min(slice, params.pages - base);
     const batch = batched ? Math.min(params.batch, span) : 1;
     let cursor = 0;
     let next = 0;
     let done = 0;
-    while (done < allocations) {
-      const count = Math.min(batch, allocations - done, span - cursor);
+    while (done < params.allocations) {
+      const count = Math.min(batch, params.allocations - done, span - cursor);
       const first = base + cursor;
       cursor = (cursor + count) % span;
       yield { kind: "protect-pages", page: first, count };
       for (let i = 0; i < count; i++) {
         const page = first + i;
-        if (rng.chance(kernelAccessRatio)) {
+        if (rng.chance(params.kernel_access_ratio)) {
           const handle = handleOf(thread, threads, next++);
           const write = rng.chance(0.5);
-          yield {
-            kind: "map",
-            handle,
+          const map = {
             page,
             count: 1,
             intent: write ? "write" : "read",
             scope: "local",
             context: "sleepable",
-          };
-          yield { kind: "access", handle, offset: 0, length: 4096, write };
-          yield { kind: "unmap", handle };
+          } as const;
+          yield* mapAccessUnmap(handle, map, 0, 4096, write);
         }
-        yield { kind: "compute", cycles: jitter(rng, kernelCycles), touches };
+        yield {
+          kind: "compute",
+          cycles: jitter(rng, params.kernel_cycles),
+          touches: params.touches,
+        };
         yield { kind: "complete" };
       }
       yield { kind: "release-pages", page: first, count };

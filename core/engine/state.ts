@@ -20,11 +20,10 @@ import {
   STRAY_CLASSES,
   type StrayClass,
 } from "../contract/workload.ts";
-import { Vmalloc, type VmallocOptions } from "../kernel/vmalloc.ts";
-import { Cat } from "../ledger.ts";
 import { Machine, type Thread } from "../machine/index.ts";
 import { guardHooks, type HookSite, PluginError } from "../plugin-guard.ts";
 import { Rng } from "../rng.ts";
+import { createStrategyContext } from "./context.ts";
 import { CpuQueue } from "./cpu-queue.ts";
 import { placeRegion, REGION_BASE_PFN } from "./region.ts";
 import {
@@ -278,39 +277,23 @@ export class RunState {
   /** The strategy's cost parameters registered, its context made, its hooks created and guarded. */
   #createHooks(): StrategyHooks {
     const { machine, ledger, region, spec } = this;
-    // Strategy cost parameters enter the ledger with their provenance.
-    const costIds = new Map<string, number>();
-    for (const [name, cost] of Object.entries(spec.strategy.costs)) {
-      const id = ledger.registerParameter(name, `strategy:${spec.strategy.name}`, {
-        value: cost.value,
-        unit: cost.unit,
-        confidence: cost.confidence,
-        source: cost.source,
-        range: cost.range ? [cost.range[0], cost.range[1]] : undefined,
-      });
-      costIds.set(name, id);
-    }
-    let vmalloc: Vmalloc | undefined;
-    const context: StrategyContext = {
+    // The context `create` gets (core/engine/context.ts; the conformance kit builds the
+    // same), its cost parameters entered in the ledger with their provenance. The one place
+    // a run's strategy gets its options: parsed against its specs here, so that no strategy
+    // resolves or casts its own.
+    const context: StrategyContext = createStrategyContext(
       machine,
       region,
-      // The one place a run's strategy gets its options: parsed against its specs here, so
-      // that no strategy resolves or casts its own.
-      options: resolveStrategyOptions(spec.strategy, spec.strategyOptions),
-      vmalloc(options: VmallocOptions) {
-        vmalloc ??= new Vmalloc(machine, options);
-        return vmalloc;
+      spec.strategy,
+      resolveStrategyOptions(spec.strategy, spec.strategyOptions),
+      ({ parameter, count, undeclared }) => {
+        throw new Error(
+          undeclared
+            ? `strategy ${spec.strategy.name} charged undeclared cost parameter "${parameter}"`
+            : `strategy ${spec.strategy.name} charged "${parameter}" ${count} times`,
+        );
       },
-      charge(cpu, parameter, count = 1) {
-        const id = costIds.get(parameter);
-        if (id === undefined) {
-          throw new Error(
-            `strategy ${spec.strategy.name} charged undeclared cost parameter "${parameter}"`,
-          );
-        }
-        ledger.charge(cpu, Cat.strategy, id, count);
-      },
-    };
+    );
     // What the engine is doing, for plugin error messages (formatted only on error).
     const run = this;
     const site: HookSite = {

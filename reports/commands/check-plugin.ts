@@ -4,7 +4,7 @@
  * named); a workload plugin is checked for its shape and parameters.
  */
 import { loadProfile } from "../../core/profile.ts";
-import { type ConformanceReport, renderConformance } from "../../strategies/conformance.ts";
+import { type ConformanceReport, renderConformance } from "../../strategies/conformance/index.ts";
 import { loadStrategyPlugin } from "../../strategies/registry.ts";
 import { loadWorkloadPlugin, workloadMetadata } from "../../workloads/registry.ts";
 import { runCheckInWorker } from "../run/check.ts";

@@ -5,9 +5,9 @@
  */
 
 import type { CellResult } from "../../core/compare.ts";
+import { DEFAULT_STRAY_EVERY } from "../../core/contract/stray.ts";
 import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
 import { METRIC_CATALOG, metricSpec } from "../../core/metrics.ts";
-import { DEFAULT_STRAY_EVERY } from "../../workloads/params.ts";
 
 import { censusBlock, readCensusJson } from "../analyses/census/load.ts";
 import { renderSensitivity, sensitivity } from "../analyses/claims/sensitivity.ts";

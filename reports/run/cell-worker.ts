@@ -10,7 +10,7 @@ import { type CellResult, runComparison } from "../../core/compare.ts";
 import { NOTHING_SERVED } from "../../core/engine/index.ts";
 import { listChanged, restoreIntrinsics, snapshotIntrinsics } from "../../core/intrinsics.ts";
 import { attachWatch } from "../../core/watchdog.ts";
-import { type ConformanceReport, checkPlugin } from "../../strategies/conformance.ts";
+import { type ConformanceReport, checkPlugin } from "../../strategies/conformance/index.ts";
 import { builtinStrategiesByName, loadStrategyPlugin } from "../../strategies/registry.ts";
 import { BUILTIN_WORKLOADS, loadWorkloadPlugin } from "../../workloads/registry.ts";
 import { withCostOverrides } from "./modules.ts";

@@ -4,7 +4,7 @@
  */
 import type { CostProfile } from "../../core/profile.ts";
 import { readWatch, WATCH_BYTES } from "../../core/watchdog.ts";
-import type { ConformanceReport } from "../../strategies/conformance.ts";
+import type { ConformanceReport } from "../../strategies/conformance/index.ts";
 import { whereStopped } from "./cells.ts";
 import type { CellMemory, CellTimeout } from "./limits.ts";
 import { LOAD_ALLOWANCE_MS, outOfMemory, WATCH_INTERVAL_MS } from "./pool.ts";

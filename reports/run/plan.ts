@@ -6,6 +6,7 @@ import {
   runComparison,
   seedList,
 } from "../../core/compare.ts";
+import { DEFAULT_STRAY_EVERY } from "../../core/contract/stray.ts";
 import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
 import {
   DEFAULT_MACHINE,
@@ -28,7 +29,6 @@ import {
 import type { OptionValues } from "../../strategies/api.ts";
 import { resolveStrategyOptions } from "../../strategies/registry.ts";
 import type { WorkloadModule } from "../../workloads/api.ts";
-import { DEFAULT_STRAY_EVERY } from "../../workloads/params.ts";
 import { resolveWorkloadParams } from "../../workloads/registry.ts";
 import type { ResolvedConfig } from "../results/results.ts";
 import { type Assignment, type CompareOptions, DEFAULT_BASELINE } from "./config.ts";

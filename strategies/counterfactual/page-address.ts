@@ -8,15 +8,9 @@
  * of an unmap operation." (Weiny, LWN 894531)
  */
 import { defineStrategy } from "../api.ts";
-import {
-  consecutive,
-  directMapVpns,
-  ok,
-  PGMAP_KEY,
-  PgmapProtection,
-  pgmapKeyedRegion,
-  restingRights,
-} from "../common.ts";
+import { mapped } from "../common/outcomes.ts";
+import { directMapVpns } from "../common/pages.ts";
+import { PGMAP_KEY, PgmapProtection, pgmapKeyedRegion, restingRights } from "../common/pgmap.ts";
 
 export default defineStrategy({
   name: "page-address",
@@ -40,7 +34,7 @@ export default defineStrategy({
       onMap(request) {
         const vpns = directMapVpns(request.pfns);
         pgmap.readwrite(request.thread);
-        return ok({ vpns, contiguous: consecutive(vpns), state: undefined });
+        return mapped(vpns, undefined);
       },
       // No onUnmap: page_address() has nothing to pair with.
     };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Ev } from "../../core/ledger.ts";
 import { PTE_WRITABLE } from "../../core/machine/pte.ts";
-import { setPagesArray } from "../../strategies/common.ts";
+import { setPagesArray } from "../../strategies/common/direct-map.ts";
 import { smallMachine } from "./helpers.ts";
 
 const SIZE_4K = 0;

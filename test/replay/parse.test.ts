@@ -2,15 +2,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  FLAG_CALL,
-  FLAG_SESSION,
-  FLAG_WRITE,
-  parseArgs,
-  parseLine,
-  parseTraceText,
-  readTraceFile,
-} from "../../workloads/trace-parse.ts";
+import { FLAG_CALL, FLAG_SESSION, FLAG_WRITE } from "../../workloads/trace/data.ts";
+import { parseArgs, parseLine } from "../../workloads/trace/lines.ts";
+import { parseTraceText, readTraceFile } from "../../workloads/trace/parse.ts";
 
 const fixture = (name: string) => join(import.meta.dirname, "..", "fixtures", "traces", name);
 

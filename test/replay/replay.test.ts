@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { loadProfile } from "../../core/profile.ts";
 import { renderReplay, runReplay, statsRows } from "../../reports/analyses/replay/replay.ts";
 import { BUILTIN_STRATEGIES } from "../../strategies/registry.ts";
-import { parseTraceText } from "../../workloads/trace-parse.ts";
+import { parseTraceText } from "../../workloads/trace/parse.ts";
 
 const fixture = (name: string) => join(import.meta.dirname, "..", "fixtures", "traces", name);
 const profile = loadProfile();

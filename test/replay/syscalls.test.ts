@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import { Rng } from "../../core/rng.ts";
 import type { Operation } from "../../workloads/api.ts";
 import { resolveWorkloadParams } from "../../workloads/registry.ts";
-import { FLAG_IN_SYSCALL, FLAG_SYSCALL, parseTraceText } from "../../workloads/trace-parse.ts";
-import { traceWorkload } from "../../workloads/trace-replay.ts";
+import { FLAG_IN_SYSCALL, FLAG_SYSCALL } from "../../workloads/trace/data.ts";
+import { parseTraceText } from "../../workloads/trace/parse.ts";
+import { traceWorkload } from "../../workloads/trace/replay.ts";
 
 const line = (cpu: number, time: string, event: string, body: string) =>
   `           touch-10      [00${cpu}] .....     ${time}: ${event}: ${body}`;

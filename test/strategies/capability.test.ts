@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FAULT_CHECK, OK, READ, WRITE } from "../../core/machine/index.ts";
-import { checkPlugin } from "../../strategies/conformance.ts";
+import { checkPlugin } from "../../strategies/conformance/index.ts";
 import { loadStrategyPlugin } from "../../strategies/registry.ts";
 import { runCli } from "../reports/helpers.ts";
 import { setUp } from "./helpers.ts";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { pkrsWith } from "../../core/machine/pkrs.ts";
 import exampleSetMemoryRo from "../../examples/set-memory-ro.ts";
 import { defineStrategy, type StrategyModule } from "../../strategies/api.ts";
-import { checkPlugin, renderConformance } from "../../strategies/conformance.ts";
+import { checkPlugin, renderConformance } from "../../strategies/conformance/index.ts";
 import { BUILTIN_STRATEGIES } from "../../strategies/registry.ts";
 
 const failed = (module: StrategyModule, options?: Record<string, unknown>) =>

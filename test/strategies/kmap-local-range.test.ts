@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FAULT_PKEY, OK, WRITE } from "../../core/machine/index.ts";
 import { pteKey } from "../../core/machine/pte.ts";
-import { PGMAP_KEY } from "../../strategies/common.ts";
+import { PGMAP_KEY } from "../../strategies/common/pgmap.ts";
 import kmapLocalRange from "../../strategies/kmap-local-range.ts";
 import pksKmap from "../../strategies/pks-kmap.ts";
 import { events, moved, setUp } from "./helpers.ts";

@@ -124,7 +124,9 @@ describe("no-direct-map flush=deferred (XPFO v7/v8 deferred flush)", () => {
 
 describe("no-direct-map flush=deferred conformance", () => {
   it("passes the check-plugin conformance suite", async () => {
-    const { checkPlugin, renderConformance } = await import("../../strategies/conformance.ts");
+    const { checkPlugin, renderConformance } = await import(
+      "../../strategies/conformance/index.ts"
+    );
     const report = checkPlugin(noDirectMap, { options: { flush: "deferred" } });
     expect(report.passed, renderConformance(report)).toBe(true);
   });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserInputError } from "../../core/errors.ts";
-import { checkPlugin } from "../../strategies/conformance.ts";
+import { checkPlugin } from "../../strategies/conformance/index.ts";
 import { resolveOptions } from "../../strategies/options.ts";
 import {
   BUILTIN_STRATEGIES,

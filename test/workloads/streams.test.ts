@@ -6,7 +6,7 @@ import {
   HEADER_BYTES,
   KEY_BYTES,
   KEY_PTR_BYTES,
-} from "../../workloads/btrfs-metadata.ts";
+} from "../../workloads/btrfs/search.ts";
 import {
   BUILTIN_WORKLOAD_NAMES,
   BUILTIN_WORKLOADS,

@@ -13,12 +13,12 @@ import { writeFileAtomic } from "../../../core/atomic-write.ts";
 import { UserInputError } from "../../../core/errors.ts";
 import { DEFAULT_PROFILE, loadProfile } from "../../../core/profile.ts";
 import { resolveStrategies } from "../../../strategies/registry.ts";
-import { readTraceFile } from "../../../workloads/trace-parse.ts";
+import { readTraceFile } from "../../../workloads/trace/parse.ts";
 import {
   REPLAY_MAPPINGS,
   type ReplayMapping,
   traceThreads,
-} from "../../../workloads/trace-replay.ts";
+} from "../../../workloads/trace/replay.ts";
 import {
   choice,
   choiceList,

@@ -12,12 +12,12 @@ import type { StrategyModule } from "../../../strategies/api.ts";
 import { resolveOptions } from "../../../strategies/options.ts";
 import { builtinStrategiesByName } from "../../../strategies/registry.ts";
 import type { WorkloadModule } from "../../../workloads/api.ts";
-import type { TraceData } from "../../../workloads/trace-parse.ts";
+import type { TraceData } from "../../../workloads/trace/data.ts";
 import {
   REPLAY_PARAMS,
   type ReplayMapping,
   traceWorkload,
-} from "../../../workloads/trace-replay.ts";
+} from "../../../workloads/trace/replay.ts";
 
 /** Metrics the replay report shows, per call. */
 export const REPLAY_METRICS = [

@@ -1,19 +1,19 @@
 /**
  * Replay of a parsed trace through every strategy, under each mapping granularity
- * (workloads/trace-replay.ts), and the report: per mapping × strategy the usual metrics,
- * plus the trace's own statistics (workloads/trace-parse.ts).
+ * (workloads/trace/replay.ts), and the report: per mapping × strategy the usual metrics,
+ * plus the trace's own statistics (workloads/trace/).
  */
 import { createHash } from "node:crypto";
 import type { CostProfile } from "../../../core/profile.ts";
 import type { StrategyModule } from "../../../strategies/api.ts";
 import { builtinStrategiesByName } from "../../../strategies/registry.ts";
 import type { WorkloadModule } from "../../../workloads/api.ts";
-import { LENGTH_BUCKETS, type TraceData, type TraceStats } from "../../../workloads/trace-parse.ts";
+import { LENGTH_BUCKETS, type TraceData, type TraceStats } from "../../../workloads/trace/data.ts";
 import {
   type ReplayMapping,
   traceThreads,
   traceWorkload,
-} from "../../../workloads/trace-replay.ts";
+} from "../../../workloads/trace/replay.ts";
 import { formatNumber } from "../../render/common.ts";
 import {
   canonicalJson,

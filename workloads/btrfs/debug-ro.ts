@@ -2,7 +2,7 @@
  * btrfs-debug-ro: metadata pages kept read-only to catch whoever modifies them outside the
  * legitimate paths (Chris Mason's btrfs debugging use of PKS).
  *
- * Kernel path modelled: the btrfs-metadata search stream (see btrfs-metadata.ts; 16 KiB
+ * Kernel path modelled: the btrfs-metadata search stream (see metadata.ts; 16 KiB
  * extent buffers, helpers crossing page boundaries), but the region's key is
  * write-disabled: reads are always allowed, and only the legitimate modification path
  * (a leaf modified under a write-intent mapping) lifts write protection. Readers take the
@@ -24,9 +24,9 @@
  *
  * One `complete` per search.
  */
-import { defineWorkload, type Operation } from "./api.ts";
-import { EB_PAGES, SEARCH_PARAMS, searchOps, searchShape } from "./btrfs-metadata.ts";
-import { handleOf, strayParams, threadCount } from "./params.ts";
+import { defineWorkload, type Operation } from "../api.ts";
+import * as spec from "../common/params.ts";
+import { ebRegion, SEARCH_PARAMS, searchShape, searchStream } from "./search.ts";
 
 export default defineWorkload({
   name: "btrfs-debug-ro",
@@ -44,29 +44,16 @@ export default defineWorkload({
         "How read-only helpers reach a page: page-address reads page_address() with no map call (6.1's code; the WD key or a read-only direct map allows it); map calls the mapping API with read intent (pks-kmap's v10 kmap_local_page() has no intent and opens read-write; kmap-local-range takes the intent and does not lift; vmap-alias uses the read-only direct map); api = page-address where the strategy leaves the direct map readable (directMapReads), else map.",
       choices: ["api", "page-address", "map"],
     },
-    ...strayParams({
+    ...spec.strayParams({
       every: 10,
       mix: ["wild-direct", "window-same-cpu", "use-after-unmap", "overflow", "cross-cpu-stale"],
     }),
   },
-  region: (params) => ({
-    pages: params.ebs * EB_PAGES,
-    keyMode: "write-disable",
-    contiguous: params.contiguous,
-  }),
-  threads: threadCount,
-  *generate({
-    thread,
-    threads,
-    rng,
-    params,
-    strategyMapsRanges,
-    strategyDirectMapReads,
-  }): Generator<Operation> {
+  region: ebRegion("write-disable"),
+  threads: spec.threadCount,
+  generate(context): Iterable<Operation> {
+    const { params, strategyMapsRanges, strategyDirectMapReads } = context;
     const shape = searchShape(params, strategyMapsRanges, strategyDirectMapReads);
-    let next = 0;
-    const nextHandle = () => handleOf(thread, threads, next++);
-    const searches = params.searches;
-    for (let i = 0; i < searches; i++) yield* searchOps(rng, shape, nextHandle);
+    return searchStream(context, params.searches, shape);
   },
 });

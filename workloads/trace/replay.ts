@@ -1,6 +1,6 @@
 /**
  * trace-replay: a workload made from a real kernel trace of the btrfs extent-buffer
- * accessors (workloads/trace-parse.ts, captured by scripts/capture/capture.sh; see
+ * accessors (parse.ts, captured by scripts/capture/capture.sh; see
  * docs/traces.md).
  *
  * Each traced accessor call becomes accesses of its offset and length on its extent
@@ -15,7 +15,7 @@
  *   one call; a one-page API maps each touched page separately. A copy's source and
  *   destination are mapped together (nested), and unmapped in reverse order.
  * - `per-search`: the whole buffer is mapped once per session (from one
- *   `btrfs_search_slot` to the next on that CPU; see trace-parse.ts for the other session
+ *   `btrfs_search_slot` to the next on that CPU; see builder.ts for the other session
  *   boundaries), on its first use in the session, and stays mapped until the session
  *   ends, as a range API would allow. At most `held_buffers` buffers are held at once
  *   (the kmap_local slot budget: 15 slots hold three 4-page buffers): a further buffer
@@ -28,17 +28,12 @@
  * Nothing else of the kernel's work is replayed: `call_cycles` of compute per call (0 by
  * default) stands for the helper's own work, which the trace does not time.
  */
-import type { Intent } from "../core/contract/strategy.ts";
-import { defineOptions, defineWorkload, type Operation, type WorkloadModule } from "./api.ts";
-import { handleOf, PAGE_BYTES, strayParams } from "./params.ts";
-import type { CpuAccesses, TraceData } from "./trace-parse.ts";
-import {
-  FLAG_CALL,
-  FLAG_IN_SYSCALL,
-  FLAG_SESSION,
-  FLAG_SYSCALL,
-  FLAG_WRITE,
-} from "./trace-parse.ts";
+import type { Intent } from "../../core/contract/strategy.ts";
+import { defineOptions, defineWorkload, type Operation, type WorkloadModule } from "../api.ts";
+import * as spec from "../common/params.ts";
+import { handleOf, PAGE_BYTES } from "../common/streams.ts";
+import type { CpuAccesses, TraceData } from "./data.ts";
+import { FLAG_CALL, FLAG_IN_SYSCALL, FLAG_SESSION, FLAG_SYSCALL, FLAG_WRITE } from "./data.ts";
 
 export const REPLAY_MAPPINGS = ["per-call", "per-search"] as const;
 export type ReplayMapping = (typeof REPLAY_MAPPINGS)[number];
@@ -67,7 +62,7 @@ export const REPLAY_PARAMS = defineOptions({
     min: 0,
     max: 1_000_000,
   },
-  ...strayParams({ every: 0 }),
+  ...spec.strayParams({ every: 0 }),
 });
 
 interface Call {
