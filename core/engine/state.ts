@@ -276,7 +276,7 @@ export class RunState {
 
   /** The strategy's cost parameters registered, its context made, its hooks created and guarded. */
   #createHooks(): StrategyHooks {
-    const { machine, ledger, region, spec } = this;
+    const { machine, region, spec } = this;
     // The context `create` gets (core/engine/context.ts; the conformance kit builds the
     // same), its cost parameters entered in the ledger with their provenance. The one place
     // a run's strategy gets its options: parsed against its specs here, so that no strategy
