@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runSimulation } from "../../core/engine.ts";
 import { UserInputError } from "../../core/errors.ts";
-import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import { pkrsWith, pksInitValue } from "../../core/machine/pkrs.ts";
 import {
   loadProfile,
@@ -11,6 +9,7 @@ import {
 } from "../../core/profile.ts";
 import { defineStrategy } from "../../strategies/api.ts";
 import { defineWorkload } from "../../workloads/api.ts";
+import { runWorkload } from "../helpers/sim.ts";
 
 describe("cost profiles", () => {
   it("the default profile defines every required parameter with unit, source and confidence", () => {
@@ -105,18 +104,7 @@ const toyWorkload = defineWorkload({
   },
 });
 
-function run(seed: number) {
-  return runSimulation({
-    machine: { ...DEFAULT_MACHINE, cpus: 4, memoryGiB: 4 },
-    profile: loadProfile(),
-    strategy: toyPks,
-    strategyOptions: {},
-    workload: toyWorkload,
-    workloadParams: {},
-    seed,
-    strayEvery: 10,
-  });
-}
+const run = (seed: number) => runWorkload(toyPks, toyWorkload, { seed, strayEvery: 10 });
 
 describe("engine", () => {
   it("identical seeds give identical ledgers and outcomes", () => {

@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { runSimulation } from "../../core/engine.ts";
 import { Cat } from "../../core/ledger.ts";
-import { DEFAULT_MACHINE, FAULT_PKEY, OK, READ, WRITE } from "../../core/machine/index.ts";
+import { FAULT_PKEY, OK, READ, WRITE } from "../../core/machine/index.ts";
 import { pkrsRights } from "../../core/machine/pkrs.ts";
-import { loadProfile } from "../../core/profile.ts";
 import pksKmap from "../../strategies/pks-kmap.ts";
 import { defineWorkload, type Operation } from "../../workloads/api.ts";
+import { runWorkload, scripted } from "../helpers/sim.ts";
 import { events, moved, setUp } from "./helpers.ts";
 
 /** Threads that map 1-4 pages locally, nest, write, yield and migrate while mapped. */
@@ -56,14 +55,8 @@ describe("pks-kmap (Weiny v10)", () => {
   it("never flushes a TLB or sends an IPI: map, unmap, switches and migrations are PKRS work only", () => {
     // With a 4K direct map, setting the key needs no split either, so the whole run has
     // no flush at all.
-    const result = runSimulation({
-      machine: { ...DEFAULT_MACHINE, cpus: 4, memoryGiB: 4, directMapLeaf: "4k" },
-      profile: loadProfile(),
-      strategy: pksKmap,
-      strategyOptions: {},
-      workload: busyLocal,
-      workloadParams: {},
-      seed: 1,
+    const result = runWorkload(pksKmap, busyLocal, {
+      machine: { directMapLeaf: "4k" },
       strayEvery: 0,
     });
     const m = result.metrics;
@@ -195,32 +188,25 @@ describe("pks-kmap (Weiny v10)", () => {
   });
 
   it("kmap() is not supported for protected pages: relaxed warns once and grants, strict oopses", () => {
-    const globalUse = defineWorkload({
-      name: "global-use",
-      version: "0.0.0",
-      summary: "test workload",
-      citation: "test",
-      params: {},
-      region: () => ({ pages: 8, keyMode: "access-disable", contiguous: true }),
-      threads: () => 2,
-      *generate({ thread }): Iterable<Operation> {
-        for (let i = 0; i < 5; i++) {
+    // Two threads, each mapping five pages globally (kmap()) in turn and writing them.
+    const globalUse = scripted(
+      [0, 1].map((thread) =>
+        [0, 1, 2, 3, 4].flatMap((i): Operation[] => {
           const handle = thread * 100 + i;
-          yield { kind: "map", handle, page: i, count: 1, intent: "write", scope: "global" };
-          yield { kind: "access", handle, offset: 0, length: 8, write: true };
-          yield { kind: "unmap", handle };
-          yield { kind: "complete" };
-        }
-      },
-    });
+          return [
+            { kind: "map", handle, page: i, count: 1, intent: "write", scope: "global" },
+            { kind: "access", handle, offset: 0, length: 8, write: true },
+            { kind: "unmap", handle },
+            { kind: "complete" },
+          ];
+        }),
+      ),
+      { pages: 8 },
+    );
     const run = (faultMode: string) =>
-      runSimulation({
-        machine: { ...DEFAULT_MACHINE, cpus: 2, memoryGiB: 2 },
-        profile: loadProfile(),
-        strategy: pksKmap,
+      runWorkload(pksKmap, globalUse, {
+        machine: { cpus: 2, memoryGiB: 2 },
         strategyOptions: { "fault-mode": faultMode },
-        workload: globalUse,
-        workloadParams: {},
         seed: 3,
         strayEvery: 0,
       }).metrics;

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { BUILTIN_STRATEGIES } from "../../strategies/registry.ts";
 import { STRAY_CLASSES } from "../../workloads/api.ts";
 import { BUILTIN_WORKLOADS } from "../../workloads/registry.ts";
-import { simulate } from "./helpers.ts";
+import { simulate } from "../helpers/sim.ts";
 
 const { unprotected } = BUILTIN_STRATEGIES;
 const pksKmap = BUILTIN_STRATEGIES["pks-kmap"];
@@ -55,7 +55,7 @@ describe("coverage scenarios", () => {
         stray_every: 1,
         stray_mix: "cross-cpu-stale",
       },
-      { cpus: 2, strategyOptions: { flush: "lazy" }, recordStrays: 1_000_000 },
+      { machine: { cpus: 2 }, strategyOptions: { flush: "lazy" }, recordStrays: 1_000_000 },
     );
     expect(result.metrics["events.vmap_purges"]).toBeGreaterThanOrEqual(2);
     const strays = (result.strays ?? []).filter((s) => s.cls === "cross-cpu-stale");

@@ -2,29 +2,16 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runSimulation } from "../../core/engine.ts";
-import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
-import { loadProfile } from "../../core/profile.ts";
 import type { StrategyModule } from "../../strategies/api.ts";
 import pksKmap from "../../strategies/pks-kmap.ts";
-import { resolveStrategyOptions } from "../../strategies/registry.ts";
 import unprotected from "../../strategies/unprotected.ts";
 import lmbench from "../../workloads/lmbench.ts";
-import { describeWorkload, resolveWorkloadParams } from "../../workloads/registry.ts";
+import { describeWorkload } from "../../workloads/registry.ts";
+import { simulate } from "../helpers/sim.ts";
 import { runCli } from "../reports/helpers.ts";
 
-function run(test: string, strategy: StrategyModule, ops = 20) {
-  return runSimulation({
-    machine: { ...DEFAULT_MACHINE, cpus: 4, memoryGiB: 4 },
-    profile: loadProfile(),
-    strategy,
-    strategyOptions: resolveStrategyOptions(strategy),
-    workload: lmbench,
-    workloadParams: resolveWorkloadParams(lmbench, { test, ops, stray_every: 0 }),
-    seed: 1,
-    checkInvariants: true,
-  });
-}
+const run = (test: string, strategy: StrategyModule, ops = 20) =>
+  simulate(strategy, lmbench, { test, ops, stray_every: 0 }, { checkInvariants: true });
 
 describe("lmbench workload", () => {
   it("page-fault: one user fault per iteration, fault-around PTEs written in one window", () => {
