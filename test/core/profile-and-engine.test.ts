@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { UserInputError } from "../../core/errors.ts";
-import { pkrsWith, pksInitValue } from "../../core/machine/pkrs.ts";
 import {
   loadProfile,
   overrideProfile,
@@ -9,6 +8,7 @@ import {
 } from "../../core/profile.ts";
 import { defineStrategy } from "../../strategies/api.ts";
 import { defineWorkload } from "../../workloads/api.ts";
+import { dropKey, liftKeyHooks } from "../helpers/fixture-strategy.ts";
 import { runWorkload } from "../helpers/sim.ts";
 
 describe("cost profiles", () => {
@@ -49,7 +49,6 @@ describe("cost profiles", () => {
   });
 });
 
-const KEY = 1;
 const toyPks = defineStrategy({
   name: "toy-pks",
   version: "0.0.0",
@@ -59,18 +58,10 @@ const toyPks = defineStrategy({
   costs: {},
   supports: { local: true, global: false, longTerm: false },
   restoresProtection: true,
-  create: ({ machine, region }) => ({
-    onSetup: () => {
-      machine.enablePks(pksInitValue());
-      machine.changeDirectMap(0, region.pfns[0], region.pfns.length, { key: KEY });
-      return { kind: "ok", value: undefined };
-    },
-    onMap: (request) => {
-      machine.setThreadPkrs(request.thread, pkrsWith(request.thread.pkrs, KEY, "rw"));
-      return { kind: "ok", value: { vpns: request.pfns, contiguous: request.pfns.length === 1 } };
-    },
+  create: (context) => ({
+    ...liftKeyHooks(context),
     onUnmap: (request) => {
-      machine.setThreadPkrs(request.thread, pkrsWith(request.thread.pkrs, KEY, "ad"));
+      dropKey(context, request.thread);
       return { kind: "ok", value: undefined };
     },
   }),

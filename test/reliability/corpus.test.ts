@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../reports/helpers.ts";
+import { argv, runCli } from "../helpers/cli.ts";
 
 const corpus = (name: string) => join(import.meta.dirname, "corpus", name);
 const dir = mkdtempSync(join(tmpdir(), "pkslab-corpus-"));
@@ -464,16 +464,8 @@ const CASES: readonly Case[] = [
   },
   {
     name: "--set: a range larger than the protected region",
-    args: [
-      "compare",
-      "--workloads",
-      "long-term-map",
-      "--set",
-      "long-term-map.pages=4",
-      "--set",
-      "long-term-map.ring_pages=8",
-      ...SMALL,
-    ],
+    args: argv`compare --workloads long-term-map --set long-term-map.pages=4
+      --set long-term-map.ring_pages=8 ${SMALL}`,
     message:
       /workload long-term-map: ring_pages = 8 pages is larger than the protected region \(pages = 4 pages\)/,
     out: "json",
@@ -609,13 +601,8 @@ const CASES: readonly Case[] = [
   },
   {
     name: "compare --from: --format csv into a .json name",
-    args: [
-      "compare",
-      "--from",
-      join(import.meta.dirname, "..", "golden", "small.json"),
-      "--format",
-      "csv",
-    ],
+    args: argv`compare --from ${join(import.meta.dirname, "..", "golden", "small.json")}
+      --format csv`,
     message: /the extension \.json names the json format, but --format is csv/,
     out: "json",
   },

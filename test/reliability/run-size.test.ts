@@ -15,7 +15,7 @@ import {
   resultMemoryBudget,
 } from "../../reports/run/estimate.ts";
 import { resolveComparison } from "../../reports/run/plan.ts";
-import { runCli } from "../reports/helpers.ts";
+import { pkslab } from "../helpers/cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pkslab-size-"));
 
@@ -23,7 +23,7 @@ describe("run size", () => {
   it("--seeds 1e9 is refused up front with the estimate (exit 2, nothing written)", async () => {
     const out = join(dir, "huge.json");
     const started = Date.now();
-    const run = await runCli("compare", "--seeds", "1e9", "--out", out);
+    const run = await pkslab`compare --seeds 1e9 --out ${out}`;
     expect(run.code).toBe(2);
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(run.stderr).toMatch(
@@ -36,17 +36,8 @@ describe("run size", () => {
   it("a sweep is checked as a whole: every point fits, all points together do not", async () => {
     const budget = resultMemoryBudget();
     const perPointSeeds = Math.floor(budget / BYTES_PER_SEED_RUN / 2) - 1;
-    const run = await runCli(
-      "sweep",
-      "--strategies",
-      "unprotected",
-      "--workloads",
-      "pmem-dax",
-      "--param",
-      "cpus=1,2,4",
-      "--seeds",
-      String(perPointSeeds),
-    );
+    const run = await pkslab`sweep --strategies unprotected --workloads pmem-dax
+      --param cpus=1,2,4 --seeds ${String(perPointSeeds)}`;
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
       new RegExp(`--seeds ${perPointSeeds} over 3 points: 3 cells x [\\d,]+ seeds`),

@@ -5,7 +5,8 @@ import { renderDocument } from "../../reports/cli/compare.ts";
 import { delta, formatNumber } from "../../reports/render/common.ts";
 import { EMAIL_WIDTH, wrapWords } from "../../reports/render/email.ts";
 import { parseResults, type ResultDocument } from "../../reports/results.ts";
-import { expectGolden, GOLDEN_DIR, runCli } from "./helpers.ts";
+import { pkslab } from "../helpers/cli.ts";
+import { expectGolden, GOLDEN_DIR } from "./helpers.ts";
 
 const doc = parseResults(
   JSON.parse(readFileSync(join(GOLDEN_DIR, "small.json"), "utf8")),
@@ -94,7 +95,7 @@ describe("email format, LKP style", () => {
   });
 
   it("refuses --style with another format (exit 2)", async () => {
-    const run = await runCli("compare", "--from", join(GOLDEN_DIR, "small.json"), "--style", "lkp");
+    const run = await pkslab`compare --from ${join(GOLDEN_DIR, "small.json")} --style lkp`;
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("--style applies to --format email only");
   });

@@ -3,7 +3,7 @@
  * strategies/ and workloads/ and feeds the config hash; the commit carries a -dirty mark
  * when tracked files differ from it; the reproduce line is wrapped at spaces only.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +20,7 @@ import {
   wrapAtSpaces,
 } from "../../reports/provenance.ts";
 import { configHash, parseResults } from "../../reports/results.ts";
+import { argv, spawnPkslab } from "../helpers/cli.ts";
 import { GOLDEN_DIR } from "./helpers.ts";
 
 const temps: string[] = [];
@@ -81,25 +82,11 @@ describe("the model hash", () => {
 
 describe("the model hash from the CLI bundle", () => {
   it("is the sources' hash: the bundle in node_modules/.cache reads the files from the package root", () => {
-    const run = spawnSync(
-      process.execPath,
-      [
-        join(PACKAGE_ROOT, "bin", "pkslab.mjs"),
-        "validate",
-        "--case",
-        "p19-flush-1page",
-        "--format",
-        "json",
-        "--debug",
-      ],
-      {
-        cwd: tmpdir(),
-        encoding: "utf8",
-        timeout: 240_000,
-        env: { ...process.env, PKSLAB_NO_BUNDLE: "" },
-      },
-    );
-    expect(run.status, run.stderr).toBe(0);
+    const run = spawnPkslab(argv`validate --case p19-flush-1page --format json --debug`, {
+      cwd: tmpdir(),
+      env: { PKSLAB_NO_BUNDLE: "" },
+    });
+    expect(run.code, run.stderr).toBe(0);
     // --debug says so when the bundle could not be used and the sources ran instead.
     expect(run.stderr).not.toContain("running from the sources");
     const context = JSON.parse(run.stdout).context;

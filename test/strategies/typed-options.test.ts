@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../../core/package-root.ts";
-import { runCli, validResults } from "../reports/helpers.ts";
+import { pkslab } from "../helpers/cli.ts";
+import { validResults } from "../reports/helpers.ts";
 
 const FIXTURES = join(PACKAGE_ROOT, "test", "fixtures");
 const STRATEGY = join(FIXTURES, "typed-plugin.ts");
@@ -86,24 +87,9 @@ describe("typed plugin options, from docs/plugins.md", () => {
 
   /** The strategy's reported counters in a compare of the two fixtures, one seed. */
   async function counters(...sets: string[]): Promise<Record<string, number>> {
-    const run = await runCli(
-      "compare",
-      "--plugin",
-      STRATEGY,
-      "--plugin",
-      WORKLOAD,
-      "--strategies",
-      "typed-plugin",
-      "--workloads",
-      "typed-workload",
-      "--seeds",
-      "1",
-      "--cpus",
-      "2",
-      ...sets.flatMap((set) => ["--set", set]),
-      "--format",
-      "json",
-    );
+    const run = await pkslab`compare --plugin ${STRATEGY} --plugin ${WORKLOAD}
+      --strategies typed-plugin --workloads typed-workload --seeds 1 --cpus 2
+      ${sets.flatMap((set) => ["--set", set])} --format json`;
     expect(run.code, run.stderr).toBe(0);
     const [cell] = validResults(run.stdout, "stdout").results;
     expect(cell.status).toBe("ok");
@@ -154,19 +140,8 @@ describe("typed plugin options, from docs/plugins.md", () => {
       "typed-plugin.flush=everything",
       "typed-workload.scope=long-term",
     ]) {
-      const run = await runCli(
-        "compare",
-        "--plugin",
-        STRATEGY,
-        "--plugin",
-        WORKLOAD,
-        "--strategies",
-        "typed-plugin",
-        "--workloads",
-        "typed-workload",
-        "--set",
-        set,
-      );
+      const run = await pkslab`compare --plugin ${STRATEGY} --plugin ${WORKLOAD}
+        --strategies typed-plugin --workloads typed-workload --set ${set}`;
       expect(run.code, set).toBe(2);
       expect(run.stdout, set).toBe("");
     }

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { UserInputError } from "../../core/errors.ts";
 import { registerClaimsCommand } from "../../reports/claims/command.ts";
 import { registerValidateCommand, VALIDATION_CASES } from "../../reports/validate/command.ts";
+import { argv } from "../helpers/cli.ts";
 
 function program(): Command {
   const p = new Command("pkslab").exitOverride();
@@ -44,13 +45,8 @@ describe("pkslab validate / claims commands", () => {
     broken.parameters.invlpg_cycles.value = 880;
     const file = join(dir, "broken.json");
     writeFileSync(file, JSON.stringify(broken));
-    const bad = await run([
-      "validate",
-      "--case",
-      "p19-flush-2pages",
-      "--profile-file",
-      `server-2022=${file}`,
-    ]);
+    const bad = await run(argv`validate --case p19-flush-2pages
+      --profile-file ${`server-2022=${file}`}`);
     expect(bad.code).toBe(1);
     expect(bad.out).toContain("FAIL");
     const written = join(dir, "out.md");

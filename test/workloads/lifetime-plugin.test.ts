@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../reports/helpers.ts";
+import { pkslab } from "../helpers/cli.ts";
 
 /** A workload plugin (plain JavaScript, no imports) that uses the process-lifetime operations. */
 const PLUGIN = `export default {
@@ -33,20 +33,8 @@ describe("workload plugins can use the kernel-entry and process-lifetime operati
     const dir = mkdtempSync(join(tmpdir(), "pkslab-lifetime-"));
     const file = join(dir, "fork-plugin.mjs");
     writeFileSync(file, PLUGIN);
-    const run = await runCli(
-      "compare",
-      "--plugin",
-      file,
-      "--workloads",
-      "fork-plugin",
-      "--strategies",
-      "unprotected,pks-kmap",
-      "--seeds",
-      "1",
-      "--check",
-      "--format",
-      "json",
-    );
+    const run = await pkslab`compare --plugin ${file} --workloads fork-plugin
+      --strategies unprotected,pks-kmap --seeds 1 --check --format json`;
     expect(run.code, run.stderr).toBe(0);
     const doc = JSON.parse(run.stdout);
     for (const result of doc.results) {

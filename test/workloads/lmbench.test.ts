@@ -7,8 +7,8 @@ import pksKmap from "../../strategies/pks-kmap.ts";
 import unprotected from "../../strategies/unprotected.ts";
 import lmbench from "../../workloads/lmbench.ts";
 import { describeWorkload } from "../../workloads/registry.ts";
+import { pkslab } from "../helpers/cli.ts";
 import { simulate } from "../helpers/sim.ts";
-import { runCli } from "../reports/helpers.ts";
 
 const run = (test: string, strategy: StrategyModule, ops = 20) =>
   simulate(strategy, lmbench, { test, ops, stray_every: 0 }, { checkInvariants: true });
@@ -67,15 +67,7 @@ describe("lmbench workload", () => {
 
   it("--set lmbench.test=nope: exit 2, one error naming the tests, nothing written", async () => {
     const out = join(mkdtempSync(join(tmpdir(), "pkslab-lmbench-")), "r.json");
-    const result = await runCli(
-      "compare",
-      "--workloads",
-      "lmbench",
-      "--set",
-      "lmbench.test=nope",
-      "--out",
-      out,
-    );
+    const result = await pkslab`compare --workloads lmbench --set lmbench.test=nope --out ${out}`;
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("page-fault");
     expect(result.stderr).toContain("fork-exec");
