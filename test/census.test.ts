@@ -3,13 +3,11 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -24,6 +22,7 @@ import { registerCensusCommand, validateCensusOptions } from "../reports/census/
 import { parseCensusJson } from "../reports/census/load.ts";
 import { CENSUS_FORMATS, renderCensus } from "../reports/census/render.ts";
 import { blankCommentsAndLiterals, type FileMatch, scanSource } from "../reports/census/scan.ts";
+import { tempDir } from "./helpers/tmp.ts";
 
 /** [api, class, line] triples for a snippet. */
 function matches(source: string): [string, string, number][] {
@@ -280,7 +279,7 @@ function put(relative: string, content: string | Buffer): void {
 }
 
 beforeAll(() => {
-  const base = mkdtempSync(join(tmpdir(), "pkslab-census-"));
+  const base = tempDir("census");
   root = join(base, "linux");
   outside = join(base, "outside");
   mkdirSync(root);
@@ -598,16 +597,9 @@ describe("renderers", () => {
       .split("\n")
       .filter((line) => !line.startsWith("# "));
     const header = csv[0].split(",");
-    expect(header.slice(0, 8)).toEqual([
-      "path",
-      "area",
-      "dir1",
-      "dir2",
-      "calls",
-      "member",
-      "define",
-      "declaration",
-    ]);
+    expect(header.slice(0, 8).join(",")).toBe(
+      "path,area,dir1,dir2,calls,member,define,declaration",
+    );
     expect(csv.length - 1).toBe(result.files.length);
     const rows = csv.slice(1).map((line) => line.split(","));
     const kernelCalls = rows.filter((r) => r[1] === "kernel").reduce((s, r) => s + Number(r[4]), 0);

@@ -7,9 +7,8 @@ import {
   REQUIRED_PARAMETERS,
 } from "../../core/profile.ts";
 import { defineStrategy } from "../../strategies/api.ts";
-import { defineWorkload } from "../../workloads/api.ts";
 import { dropKey, liftKeyHooks } from "../helpers/fixture-strategy.ts";
-import { runWorkload } from "../helpers/sim.ts";
+import { runWorkload, testWorkload } from "../helpers/sim.ts";
 
 describe("cost profiles", () => {
   it("the default profile defines every required parameter with unit, source and confidence", () => {
@@ -67,12 +66,8 @@ const toyPks = defineStrategy({
   }),
 });
 
-const toyWorkload = defineWorkload({
-  name: "toy",
-  version: "0.0.0",
-  summary: "test double: map, write, unmap random pages",
-  citation: "test",
-  params: {},
+/** Map, write and unmap random pages; now and then yield. */
+const toyWorkload = testWorkload("toy", {
   region: () => ({ pages: 256, keyMode: "access-disable", contiguous: true }),
   threads: (_params, cpus) => cpus * 2,
   *generate({ rng, thread }) {

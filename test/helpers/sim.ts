@@ -62,6 +62,24 @@ export function simulate(
   });
 }
 
+/** What a test workload states: its region, its threads and their streams (no parameters). */
+export type TestWorkloadFields = Pick<
+  WorkloadModule<Record<never, never>>,
+  "region" | "threads" | "generate"
+>;
+
+/** A workload of a test: `fields` say what it does, the rest of its metadata is a test's. */
+export function testWorkload(name: string, fields: TestWorkloadFields): WorkloadModule {
+  return defineWorkload({
+    name,
+    version: "0.0.0",
+    summary: "test workload",
+    citation: "test",
+    params: {},
+    ...fields,
+  });
+}
+
 /**
  * A workload whose thread i runs `lists[i]`, on a contiguous region (256 pages,
  * access-disable, unless `region` says otherwise).
@@ -70,12 +88,7 @@ export function scripted(
   lists: readonly (readonly Operation[])[],
   region: Partial<RegionSpec> = {},
 ): WorkloadModule {
-  return defineWorkload({
-    name: "scripted",
-    version: "1.0.0",
-    summary: "fixed operations",
-    citation: "test",
-    params: {},
+  return testWorkload("scripted", {
     region: () => ({ pages: 256, keyMode: "access-disable", contiguous: true, ...region }),
     threads: () => lists.length,
     *generate({ thread }) {

@@ -1,5 +1,5 @@
 /** Temporary directories of a test file, removed when its tests are done. */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll } from "vitest";
@@ -14,4 +14,11 @@ export function tempDir(name: string): string {
   const dir = mkdtempSync(join(tmpdir(), `pkslab-${name}-`));
   made.push(dir);
   return dir;
+}
+
+/** Writes `text` to a file `fileName` in a new temporary directory; returns its path. */
+export function tempFile(name: string, fileName: string, text: string): string {
+  const path = join(tempDir(name), fileName);
+  writeFileSync(path, text);
+  return path;
 }

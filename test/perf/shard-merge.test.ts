@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseShard } from "../../reports/cli/sweep.ts";
 import { argv, pkslab, runCli } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 const SWEEP = argv`sweep --strategies unprotected,pks-kmap,vmap-alias
   --workloads pmem-dax,vmap-churn --seeds 2 --cpus 4 --vary profile.wrmsr_pkrs_cycles=1,16,64`;
@@ -21,7 +21,7 @@ function points(dir: string): Record<string, unknown> {
 
 describe("sweep --shard and merge", () => {
   it("merging every shard gives the unsharded sweep's report and point files", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-shard-"));
+    const dir = tempDir("shard");
     const full = await pkslab`${SWEEP} --format csv --save-dir ${join(dir, "full")} --jobs 1`;
     expect(full.code).toBe(0);
     const shards = [];
@@ -42,7 +42,7 @@ describe("sweep --shard and merge", () => {
   });
 
   it("refuses a missing, repeated or foreign shard", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-shard-"));
+    const dir = tempDir("shard");
     const files = [];
     for (const k of [1, 2]) {
       const file = join(dir, `s${k}.json`);

@@ -5,31 +5,17 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { allCells, runCells } from "../../reports/run/cells.ts";
-import { mergeCompareOptions } from "../../reports/run/config.ts";
-import { resolveComparison } from "../../reports/run/plan.ts";
+import { besideFixture } from "../helpers/cells.ts";
 import { pkslab } from "../helpers/cli.ts";
 
 const LOOPS = join(import.meta.dirname, "fixtures", "loops-forever.ts");
 
 describe("cell timeout", () => {
   it("stops a looping hook, fails only its cell and names the hook", async () => {
-    const comparison = await resolveComparison(
-      mergeCompareOptions({
-        plugin: [LOOPS],
-        strategies: "unprotected,loops-forever,pks-kmap",
-        workloads: "pmem-dax",
-        seeds: 2,
-        cpus: 2,
-        set: ["pmem-dax.requests=20"],
-      }),
-    );
+    const run = await besideFixture(LOOPS);
     for (const jobs of [1, 2]) {
       const started = Date.now();
-      const cells = await runCells([comparison], allCells([comparison]), jobs, undefined, {
-        ms: 1500,
-        setting: "--cell-timeout 1.5",
-      });
+      const cells = await run(jobs, { ms: 1500, setting: "--cell-timeout 1.5" });
       expect(Date.now() - started).toBeLessThan(60_000);
       expect(cells.map((cell) => `${cell.strategy}:${cell.status}`)).toEqual([
         "unprotected:ok",

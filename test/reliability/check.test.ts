@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { argv, pkslab, runCli } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 import { validResults } from "../reports/helpers.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "pkslab-check-"));
+const dir = tempDir("check");
 const fixture = (name: string) => join(import.meta.dirname, "fixtures", name);
 const SMALL = argv`--workloads pmem-dax --set pmem-dax.requests=30 --seeds 1 --cpus 2`;
 

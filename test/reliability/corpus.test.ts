@@ -5,14 +5,14 @@
  * near miss), print no stack trace, and leave --out alone: not created, or an existing file
  * byte-identical.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { argv, runCli } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 const corpus = (name: string) => join(import.meta.dirname, "corpus", name);
-const dir = mkdtempSync(join(tmpdir(), "pkslab-corpus-"));
+const dir = tempDir("corpus");
 
 /** Small, fast run flags for cases whose bad input is elsewhere. */
 const SMALL = ["--seeds", "1", "--cpus", "2", "--strategies", "unprotected"];
@@ -615,7 +615,7 @@ const CASES: readonly Case[] = [
   // --- census of a directory that is not a Linux tree (issue 21)
   {
     name: "census: an empty directory is not a Linux tree",
-    args: ["census", "--kernel-src", mkdtempSync(join(tmpdir(), "pkslab-empty-"))],
+    args: ["census", "--kernel-src", tempDir("empty")],
     message:
       /--kernel-src .*: not a Linux source tree \(no top-level Makefile with a VERSION line; no mm\/ or fs\/ directory\)/,
     out: "json",

@@ -2,13 +2,13 @@
  * Why a user module did not load (core/load-module.ts loadErrorMessage): a syntax error
  * gives the line and column from the parser's own report, counted in characters from 1.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { importUserModule, loadErrorMessage } from "../../core/load-module.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "pkslab-load-errors-"));
+const dir = tempDir("load-errors");
 
 async function loadError(name: string, source: string): Promise<string> {
   const file = join(dir, name);

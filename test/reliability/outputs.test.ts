@@ -3,14 +3,14 @@
  * only varying field (the run's date) out, so two runs compare equal with `cmp` whatever
  * `--jobs`; `--force-format` is the one way to write a format into a name of another.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { pkslab } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 import { SMALL_ARGS } from "../reports/helpers.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "pkslab-outputs-"));
+const dir = tempDir("outputs");
 
 describe("--no-date: byte-identical JSON whatever --jobs", () => {
   it("compare: two runs (--jobs 1 and --jobs 2) write identical bytes, with no date", async () => {

@@ -5,9 +5,7 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { allCells, runCells } from "../../reports/run/cells.ts";
-import { mergeCompareOptions } from "../../reports/run/config.ts";
-import { resolveComparison } from "../../reports/run/plan.ts";
+import { besideFixture } from "../helpers/cells.ts";
 import { argv, pkslab, spawnPkslab } from "../helpers/cli.ts";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
@@ -20,22 +18,10 @@ const SMALL_SET = ["--set", "pmem-dax.requests=20"];
 
 describe("plugin memory limit", () => {
   it("fails only the allocating plugin's cells, naming the plugin and the limit, with 1 and 2 jobs", async () => {
-    const comparison = await resolveComparison(
-      mergeCompareOptions({
-        plugin: [ALLOCATES],
-        strategies: "unprotected,allocates-forever,pks-kmap",
-        workloads: "pmem-dax",
-        seeds: 2,
-        cpus: 2,
-        set: ["pmem-dax.requests=20"],
-      }),
-    );
+    const run = await besideFixture(ALLOCATES);
     for (const jobs of [1, 2]) {
-      const cells = await runCells(
-        [comparison],
-        allCells([comparison]),
+      const cells = await run(
         jobs,
-        undefined,
         { ms: 60_000, setting: "--cell-timeout 60" },
         { mb: 160, setting: "--cell-memory 160" },
       );

@@ -2,8 +2,7 @@
  * Impossible sizes are refused before anything runs (exit 2, with the estimate), and long
  * runs that fit get an estimate of their size and time.
  */
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { allCells, probeMsPerSeedRun } from "../../reports/run/cells.ts";
@@ -16,8 +15,9 @@ import {
 } from "../../reports/run/estimate.ts";
 import { resolveComparison } from "../../reports/run/plan.ts";
 import { pkslab } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "pkslab-size-"));
+const dir = tempDir("size");
 
 describe("run size", () => {
   it("--seeds 1e9 is refused up front with the estimate (exit 2, nothing written)", async () => {

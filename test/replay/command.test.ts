@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { UserInputError } from "../../core/errors.ts";
 import { registerReplayCommand, validateReplayOptions } from "../../reports/replay/command.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 const handMade = join(import.meta.dirname, "..", "fixtures", "traces", "hand-made.txt");
 const defaults = { mapping: "per-call,per-search", format: "table", seed: "1" };
@@ -39,7 +40,7 @@ describe("pkslab replay options", () => {
   it("runs end to end through commander and writes JSON with --out", async () => {
     const program = new Command("pkslab").exitOverride();
     registerReplayCommand(program);
-    const out = join(mkdtempSync(join(tmpdir(), "pkslab-replay-")), "replay.json");
+    const out = join(tempDir("replay"), "replay.json");
     const stderr = process.stderr.write;
     process.stderr.write = (() => true) as typeof process.stderr.write;
     try {
@@ -60,7 +61,7 @@ describe("pkslab replay options", () => {
 
   it("writes the same JSON whatever --jobs", async () => {
     const excerpt = join(import.meta.dirname, "..", "fixtures", "traces", "capture-excerpt.txt");
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-replay-jobs-"));
+    const dir = tempDir("replay-jobs");
     const stderr = process.stderr.write;
     process.stderr.write = (() => true) as typeof process.stderr.write;
     const texts: string[] = [];

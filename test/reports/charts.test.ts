@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { comparisonCharts, specToSvg } from "../../reports/render/html.ts";
 import { writePngCharts } from "../../reports/render/png.ts";
 import { parseResults } from "../../reports/results.ts";
+import { tempDir } from "../helpers/tmp.ts";
 import { GOLDEN_DIR } from "./helpers.ts";
 
 const doc = parseResults(
@@ -89,7 +89,7 @@ describe("comparison charts", () => {
   });
 
   it("--format png writes one PNG file per chart", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-png-"));
+    const dir = tempDir("png");
     const written = await writePngCharts(doc, join(dir, "charts"));
     expect(written.map((path) => basename(path))).toEqual(
       comparisonCharts(doc).map((chart) => `${chart.name}.png`),

@@ -1,14 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { argv, pkslab } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 const SMALL = argv`--strategies unprotected,pks-kmap --workloads pmem-dax --cpus 2 --seeds 1
   --set pmem-dax.requests=10`;
 
 function tinyTree(): string {
-  const root = mkdtempSync(join(tmpdir(), "pkslab-tree-"));
+  const root = tempDir("tree");
   writeFileSync(join(root, "Makefile"), "VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n");
   mkdirSync(join(root, "mm"));
   writeFileSync(join(root, "mm", "a.c"), "void f(struct page *p) { kmap(p); page_address(p); }\n");
@@ -17,7 +18,7 @@ function tinyTree(): string {
 
 describe("compare --census, --format png", () => {
   it("--census adds the adoption table and names the census file in the reproduce line", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-census-"));
+    const dir = tempDir("census");
     const census = join(dir, "census.json");
     const made = await pkslab`census --kernel-src ${tinyTree()} --format json --out ${census}`;
     expect(made.code).toBe(0);
@@ -28,7 +29,7 @@ describe("compare --census, --format png", () => {
   });
 
   it("--census with a file that is not a census is refused (exit 2) before running", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-census-"));
+    const dir = tempDir("census");
     const bogus = join(dir, "bogus.json");
     writeFileSync(bogus, '{"hello": 1}');
     const run = await pkslab`compare ${SMALL} --census ${bogus}`;
@@ -37,7 +38,7 @@ describe("compare --census, --format png", () => {
   });
 
   it("--format png --out DIR writes one PNG per chart; without --out it is refused", async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), "pkslab-png-")), "charts");
+    const dir = join(tempDir("png"), "charts");
     const run = await pkslab`compare ${SMALL} --format png --out ${dir}`;
     expect(run.code).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(

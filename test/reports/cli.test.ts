@@ -1,13 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { renderDocument } from "../../reports/cli/compare.ts";
 import { FORMATS } from "../../reports/render/index.ts";
 import { pkslab } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 import { SMALL_ARGS, validResults } from "./helpers.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "pkslab-cli-"));
+const dir = tempDir("cli");
 const ONE_SEED = [...SMALL_ARGS, "--seeds", "1"];
 
 describe("compare: exit codes and messages", () => {

@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_MACHINE, Machine, resolveMachineConfig } from "../../core/machine/index.ts";
 import { MACHINE_PARAMS, parseMachineParam } from "../../core/machine/params.ts";
 import { loadProfile } from "../../core/profile.ts";
 import { pkslab } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 const ONE_CELL = ["--strategies", "unprotected", "--workloads", "pmem-dax", "--seeds", "1"];
 
@@ -54,7 +54,7 @@ describe("machine parameters on the command line (--set machine.<param>=<value>)
     ["machine.lowmemMiB=512", "x86-32-highmem"],
   ] as const) {
     it(`--set ${set}: exit 2, one error naming the valid values, nothing written`, async () => {
-      const out = join(mkdtempSync(join(tmpdir(), "pkslab-machine-")), "r.json");
+      const out = join(tempDir("machine"), "r.json");
       const run = await pkslab`compare ${ONE_CELL} --set ${set} --out ${out}`;
       expect(run.code).toBe(2);
       expect(run.stderr).toContain(valid);

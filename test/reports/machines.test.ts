@@ -1,16 +1,15 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { machinesModel, renderMachines } from "../../reports/render/machines.ts";
 import { loadResults } from "../../reports/results.ts";
 import { pkslab } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 const SMALL = ["--workloads", "pmem-dax,btrfs-debug-ro", "--seeds", "2", "--cpus", "4"];
 
 describe("the cross-machine section (pkslab machines x86.json highmem.json)", () => {
   it("sets the best ok design of each machine beside the capability design, and names winner changes", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-machines-"));
+    const dir = tempDir("machines");
     const x86 = join(dir, "x86.json");
     const highmem = join(dir, "highmem.json");
     const a = await pkslab`compare ${SMALL} --plugin examples/capability.ts --out ${x86}`;

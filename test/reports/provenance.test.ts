@@ -4,10 +4,10 @@
  * when tracked files differ from it; the reproduce line is wrapped at spaces only.
  */
 import { execFileSync } from "node:child_process";
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../../core/package-root.ts";
 import {
   commitLabel,
@@ -21,21 +21,12 @@ import {
 } from "../../reports/provenance.ts";
 import { configHash, parseResults } from "../../reports/results.ts";
 import { argv, spawnPkslab } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 import { GOLDEN_DIR } from "./helpers.ts";
-
-const temps: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "pkslab-provenance-"));
-  temps.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
 
 /** A copy of the model's source directories. */
 function copyModel(): string {
-  const dir = tempDir();
+  const dir = tempDir("provenance");
   for (const sub of MODEL_DIRECTORIES)
     cpSync(join(PACKAGE_ROOT, sub), join(dir, sub), { recursive: true });
   return dir;
@@ -97,7 +88,7 @@ describe("the model hash from the CLI bundle", () => {
 
 describe("the git commit", () => {
   it("is marked -dirty when a tracked file changes, not for an untracked file", () => {
-    const repo = tempDir();
+    const repo = tempDir("provenance");
     git(repo, "init", "-q");
     writeFileSync(join(repo, "package.json"), '{"name":"pkslab"}\n');
     git(repo, "add", "package.json");
@@ -113,7 +104,7 @@ describe("the git commit", () => {
   });
 
   it("is undefined outside a git checkout", () => {
-    const plain = tempDir();
+    const plain = tempDir("provenance");
     expect(gitState(plain)).toBeUndefined();
     expect(gitCommit(plain)).toBeUndefined();
   });

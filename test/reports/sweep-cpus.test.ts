@@ -1,15 +1,15 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { argv, pkslab } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 const SMALL = argv`--strategies unprotected,vmap-alias --workloads pmem-dax --seeds 1
   --set pmem-dax.requests=10`;
 
 describe("sweep --param cpus=... (the per-CPU scaling sweep)", () => {
   it("runs the comparison at each CPU count and saves each point with its machine", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-sweep-cpus-"));
+    const dir = tempDir("sweep-cpus");
     const run = await pkslab`sweep ${SMALL} --param cpus=1,4,16 --save-dir ${dir}`;
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("sweep cpus");

@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { gridPoints, parseSweepAxes, parseSweepMetrics } from "../../reports/cli/sweep.ts";
 import { argv, pkslab, runCli } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 import { matchesResultSchema, withOfflinePage } from "./helpers.ts";
 
 const SMALL = argv`--strategies unprotected,pks-kmap --workloads pmem-dax --seeds 2
@@ -131,7 +131,7 @@ describe("two-parameter sweep: reports", () => {
   });
 
   it("json and --save-dir: every point with both values and a schema-valid result", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-grid-"));
+    const dir = tempDir("grid");
     const run = await pkslab`sweep ${SMALL} ${GRID} --format json
       --save-dir ${join(dir, "points")}`;
     expect(run.code).toBe(0);
@@ -171,7 +171,7 @@ describe("two-parameter sweep: reports", () => {
   });
 
   it("html: a faceted chart per workload and metric, one panel per value of the second parameter", async () => {
-    const out = join(mkdtempSync(join(tmpdir(), "pkslab-grid-")), "grid.html");
+    const out = join(tempDir("grid"), "grid.html");
     const run = await pkslab`sweep ${SMALL} ${GRID} ${TWO_METRICS} --out ${out}`;
     expect(run.code).toBe(0);
     const html = readFileSync(out, "utf8");
@@ -188,7 +188,7 @@ describe("two-parameter sweep: reports", () => {
   });
 
   it("png: one file per workload and metric", async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), "pkslab-grid-")), "charts");
+    const dir = join(tempDir("grid"), "charts");
     const run = await pkslab`sweep ${SMALL} ${GRID} ${TWO_METRICS} --format png --out ${dir}`;
     expect(run.code).toBe(0);
     expect(readdirSync(dir).sort()).toEqual([
@@ -203,7 +203,7 @@ describe("two-parameter sweep: reports", () => {
   });
 
   it("shards of a grid merge into the unsharded report", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-grid-"));
+    const dir = tempDir("grid");
     const full = await pkslab`sweep ${SMALL} ${GRID} --format csv`;
     expect(full.code).toBe(0);
     const shards = [];
@@ -232,7 +232,7 @@ describe("two-parameter sweep: reports", () => {
   it.skipIf(process.env.PKSLAB_SKIP_BROWSER === "1")(
     "the grid's html page loads in Chromium offline with every panel drawn and no console errors",
     async () => {
-      const out = join(mkdtempSync(join(tmpdir(), "pkslab-grid-")), "grid.html");
+      const out = join(tempDir("grid"), "grid.html");
       const run = await pkslab`sweep ${SMALL} ${GRID} --out ${out}`;
       expect(run.code).toBe(0);
       await withOfflinePage(out, async ({ page, external, errors }) => {

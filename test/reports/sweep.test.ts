@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { parseSweepValues } from "../../reports/cli/sweep.ts";
 import { argv, pkslab } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 const schema = JSON.parse(
   readFileSync(
@@ -32,7 +32,7 @@ describe("sweep values", () => {
 
 describe("pkslab sweep", () => {
   it("reports the metric per value and strategy, and saves schema-valid points", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-sweep-"));
+    const dir = tempDir("sweep");
     const run = await pkslab`sweep ${SMALL} --vary profile.wrmsr_pkrs_cycles=1,64
       --save-dir ${dir}`;
     expect(run.code).toBe(0);
@@ -61,7 +61,7 @@ describe("pkslab sweep", () => {
   });
 
   it("writes a self-contained HTML page with one chart per workload (format from --out)", async () => {
-    const out = join(mkdtempSync(join(tmpdir(), "pkslab-sweep-")), "sweep.html");
+    const out = join(tempDir("sweep"), "sweep.html");
     const run = await pkslab`sweep ${SMALL} --vary pmem-dax.requests=20,40 --out ${out}`;
     expect(run.code).toBe(0);
     const html = readFileSync(out, "utf8");

@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserInputError } from "../../core/errors.ts";
@@ -15,6 +14,7 @@ import {
   strategyCatalog,
   strategyMetadata,
 } from "../../strategies/registry.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 let dir: string;
 
@@ -48,7 +48,7 @@ function pluginSource(name: string, extra = ""): string {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "pkslab-plugins-"));
+  dir = tempDir("plugins");
   mkdirSync(join(dir, "sub"));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

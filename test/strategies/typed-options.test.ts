@@ -5,12 +5,12 @@
  * and parameters arrive parsed from `--set` text, or the command exits 2.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../../core/package-root.ts";
 import { pkslab } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 import { validResults } from "../reports/helpers.ts";
 
 const FIXTURES = join(PACKAGE_ROOT, "test", "fixtures");
@@ -23,7 +23,7 @@ const DIRECTIVE = "// @ts-expect-error";
  * or neutralised (same line numbers); returns the lines with errors, per file.
  */
 function compileErrors(files: readonly string[], keepDirectives: boolean): Map<string, number[]> {
-  const dir = mkdtempSync(join(tmpdir(), "pkslab-typed-"));
+  const dir = tempDir("typed");
   const copies = files.map((file) => {
     const copy = join(dir, file.split("/").pop()!);
     let text = readFileSync(file, "utf8").replaceAll(

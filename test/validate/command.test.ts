@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -7,6 +6,7 @@ import { UserInputError } from "../../core/errors.ts";
 import { registerClaimsCommand } from "../../reports/claims/command.ts";
 import { registerValidateCommand, VALIDATION_CASES } from "../../reports/validate/command.ts";
 import { argv } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 function program(): Command {
   const p = new Command("pkslab").exitOverride();
@@ -40,7 +40,7 @@ describe("pkslab validate / claims commands", () => {
     const ok = await run(["validate", "--case", "p19-flush-2pages", "--format", "csv"]);
     expect(ok.code ?? 0).toBe(0);
     expect(ok.out).toContain("p19-flush-2pages,P19,server-2022,1505,");
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-validate-"));
+    const dir = tempDir("validate");
     const broken = JSON.parse(readFileSync("core/profiles/server-2022.json", "utf8"));
     broken.parameters.invlpg_cycles.value = 880;
     const file = join(dir, "broken.json");

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { StrategyModule } from "../../strategies/api.ts";
@@ -9,6 +8,7 @@ import lmbench from "../../workloads/lmbench.ts";
 import { describeWorkload } from "../../workloads/registry.ts";
 import { pkslab } from "../helpers/cli.ts";
 import { simulate } from "../helpers/sim.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 const run = (test: string, strategy: StrategyModule, ops = 20) =>
   simulate(strategy, lmbench, { test, ops, stray_every: 0 }, { checkInvariants: true });
@@ -66,7 +66,7 @@ describe("lmbench workload", () => {
   });
 
   it("--set lmbench.test=nope: exit 2, one error naming the tests, nothing written", async () => {
-    const out = join(mkdtempSync(join(tmpdir(), "pkslab-lmbench-")), "r.json");
+    const out = join(tempDir("lmbench"), "r.json");
     const result = await pkslab`compare --workloads lmbench --set lmbench.test=nope --out ${out}`;
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("page-fault");

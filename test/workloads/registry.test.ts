@@ -1,5 +1,3 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { UserInputError } from "../../core/errors.ts";
@@ -13,6 +11,7 @@ import {
   resolveWorkloads,
   workloadMetadata,
 } from "../../workloads/registry.ts";
+import { tempFile } from "../helpers/tmp.ts";
 
 const API = join(process.cwd(), "workloads", "api.ts");
 
@@ -37,12 +36,7 @@ export default defineWorkload({
 });
 `;
 
-function fixture(name: string, text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "pkslab-workload-"));
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
+const fixture = (name: string, text: string) => tempFile("workload", name, text);
 
 describe("workload registry", () => {
   it("has the built-ins under the names of the interface", () => {
