@@ -213,7 +213,7 @@ describe("compare: results, determinism and re-rendering", () => {
     expect(run.code).toBe(0);
     // Event counts are shown per operation, their header wrapping before "/op".
     expect(run.stdout).toMatch(/│ strategy\s+│ cycles\/op │\s+vs base[^│]*│ ipis │ caught │/);
-    expect(run.stdout).toMatch(/│\s+│\s+│[^│]*│ {2}\/op │\s+│/);
+    expect(run.stdout).toMatch(/│\s+│\s+│[^│]*│\s+\/op │\s+│/);
     const bad = await pkslab`compare ${SMALL_ARGS} --metrics events.ipiz`;
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('Did you mean "events.ipis"');
