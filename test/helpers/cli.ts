@@ -76,11 +76,16 @@ export interface SpawnOptions {
   readonly cwd?: string;
   /** Killed after this long (ms). */
   readonly timeout?: number;
+  /** Through `npx pkslab` (as the README says), not `node bin/pkslab.mjs`. */
+  readonly npx?: boolean;
 }
 
-/** Runs `node bin/pkslab.mjs ARGS` in a process of its own. */
+/** Runs `node bin/pkslab.mjs ARGS` (or `npx pkslab ARGS`) in a process of its own. */
 export function spawnPkslab(args: readonly string[], options: SpawnOptions = {}): CliRun {
-  const run = spawnSync(process.execPath, [join(ROOT, "bin", "pkslab.mjs"), ...args], {
+  const [command, head] = options.npx
+    ? ["npx", ["--no-install", "pkslab"]]
+    : [process.execPath, [join(ROOT, "bin", "pkslab.mjs")]];
+  const run = spawnSync(command, [...head, ...args], {
     cwd: options.cwd ?? ROOT,
     encoding: "utf8",
     env: { ...process.env, ...options.env },
