@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { argv, pkslab, runCli } from "../helpers/cli.ts";
+import { nonEmptyEvery } from "../helpers/lists.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { validResults } from "../reports/helpers.ts";
 
@@ -16,7 +17,7 @@ describe("compare --check, --operation-budget and the always-on ledger check", (
       --out ${out}`;
     expect(run.code).toBe(0);
     const doc = validResults(readFileSync(out, "utf8"), out);
-    expect(doc.results.every((cell) => cell.status === "ok")).toBe(true);
+    expect(nonEmptyEvery(doc.results, (cell) => cell.status === "ok")).toBe(true);
     expect(doc.context.reproduce).toContain(" --check");
   });
 
@@ -45,7 +46,7 @@ describe("compare --check, --operation-budget and the always-on ledger check", (
     const budget = await runCli(...args, "--operation-budget", "5");
     expect(budget.code).toBe(1);
     const budgeted = validResults(budget.stdout);
-    expect(budgeted.results.every((cell) => cell.status === "failed")).toBe(true);
+    expect(nonEmptyEvery(budgeted.results, (cell) => cell.status === "failed")).toBe(true);
     expect(budgeted.results[0].reason).toContain("operation budget of 5 exceeded");
   });
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { comparisonCharts, specToSvg } from "../../reports/render/html.ts";
 import { writePngCharts } from "../../reports/render/png.ts";
 import { parseResults } from "../../reports/results.ts";
+import { nonEmptyEvery } from "../helpers/lists.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { GOLDEN_DIR } from "./helpers.ts";
 
@@ -30,7 +31,7 @@ describe("comparison charts", () => {
       .values;
     const unprotected = values.filter((v) => v.strategy === "unprotected");
     expect(unprotected.length).toBeGreaterThan(0);
-    expect(unprotected.every((v) => v.share === 0)).toBe(true);
+    expect(nonEmptyEvery(unprotected, (v) => v.share === 0)).toBe(true);
     const svg = await specToSvg(chart.spec, "coverage");
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg).toMatch(/<path|<rect/);

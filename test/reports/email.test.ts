@@ -6,6 +6,7 @@ import { delta, formatNumber } from "../../reports/render/common.ts";
 import { EMAIL_WIDTH, wrapWords } from "../../reports/render/email.ts";
 import { parseResults, type ResultDocument } from "../../reports/results.ts";
 import { pkslab } from "../helpers/cli.ts";
+import { nonEmptyEvery } from "../helpers/lists.ts";
 import { expectGolden, GOLDEN_DIR } from "./helpers.ts";
 
 const doc = parseResults(
@@ -72,7 +73,7 @@ describe("email format", () => {
   it("wraps at spaces with continuation marks", async () => {
     const lines = wrapWords("a ".repeat(60).trim(), 20, "  ", " \\");
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(20);
-    expect(lines.slice(0, -1).every((line) => line.endsWith(" \\"))).toBe(true);
+    expect(nonEmptyEvery(lines.slice(0, -1), (line) => line.endsWith(" \\"))).toBe(true);
   });
 });
 

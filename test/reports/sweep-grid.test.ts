@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { gridPoints, parseSweepAxes, parseSweepMetrics } from "../../reports/cli/sweep.ts";
 import { argv, pkslab, runCli } from "../helpers/cli.ts";
+import { nonEmptyEvery } from "../helpers/lists.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { matchesResultSchema, withOfflinePage } from "./helpers.ts";
 
@@ -303,6 +304,6 @@ describe("sweep --format email", () => {
     expect(headers.length).toBeGreaterThanOrEqual(2);
     const letters = headers.map((line) => line.trim().split(/\s+/).slice(3).join(""));
     expect(letters.join("")).toBe("ABCD");
-    expect(letters.every((group) => group.length >= 1)).toBe(true);
+    expect(nonEmptyEvery(letters, (group) => group.length >= 1)).toBe(true);
   });
 });

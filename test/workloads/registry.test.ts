@@ -11,6 +11,7 @@ import {
   resolveWorkloads,
   workloadMetadata,
 } from "../../workloads/registry.ts";
+import { nonEmptyEvery } from "../helpers/lists.ts";
 import { tempFile } from "../helpers/tmp.ts";
 
 const API = join(process.cwd(), "workloads", "api.ts");
@@ -63,7 +64,9 @@ describe("workload registry", () => {
     expect((await resolveWorkloads([])).map((entry) => entry.module.name)).toEqual(
       BUILTIN_WORKLOAD_NAMES.filter((name) => !EXPERIMENT_WORKLOADS.has(name)),
     );
-    expect([...EXPERIMENT_WORKLOADS].every((name) => name in BUILTIN_WORKLOADS)).toBe(true);
+    expect(nonEmptyEvery([...EXPERIMENT_WORKLOADS], (name) => name in BUILTIN_WORKLOADS)).toBe(
+      true,
+    );
     const named = await resolveWorkloads(["tlb-flush-bench", "lmbench"]);
     expect(named.map((entry) => entry.module.name)).toEqual(["tlb-flush-bench", "lmbench"]);
     const chosen = await resolveWorkloads(["vmap-churn", "pmem-dax"]);
