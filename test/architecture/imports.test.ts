@@ -124,7 +124,7 @@ describe("import direction", () => {
       ],
       [
         "strategies/counterfactual/new.ts",
-        "../../reports/results.ts",
+        "../../reports/results/results.ts",
         "strategies import neither workloads nor reports",
       ],
       [
@@ -184,7 +184,7 @@ describe("import direction", () => {
       ["examples/x.ts", 'import { defineStrategy } from "../strategies/api.ts";'],
       [
         "core/x.ts",
-        '// import { a } from "../reports/results.ts";\n/* import "../strategies/api.ts"; */',
+        '// import { a } from "../reports/results/results.ts";\n/* import "../strategies/api.ts"; */',
       ],
       ["workloads/x.ts", 'import { z } from "zod";'],
     ]);

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { overrideProfile } from "../../core/profile.ts";
@@ -20,6 +19,7 @@ import { renderClaims } from "../../reports/analyses/claims/render.ts";
 import { renderSensitivity, sensitivity } from "../../reports/analyses/claims/sensitivity.ts";
 import { jsonClaim, loadClaimsFile } from "../../reports/analyses/claims/user.ts";
 import { sweepVariants } from "../../reports/analyses/claims/variants.ts";
+import { tempFile } from "../helpers/tmp.ts";
 
 /** Synthetic results: every listed cell ok with the given metrics. */
 function fake(
@@ -303,10 +303,9 @@ describe("pkslab claims on the model", () => {
 
 describe("user claims files and sensitivity", () => {
   it("a JSON claims file is checked against the same results", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-claims-"));
-    const file = join(dir, "mine.json");
-    writeFileSync(
-      file,
+    const file = tempFile(
+      "claims",
+      "mine.json",
       JSON.stringify({
         claims: [
           {

@@ -15,7 +15,7 @@ import { loadProfile } from "../../core/profile.ts";
 import kmapAsProtection from "../../strategies/kmap-as-protection.ts";
 import pksKmap from "../../strategies/pks-kmap.ts";
 import unprotected from "../../strategies/unprotected.ts";
-import { runCli } from "../reports/helpers.ts";
+import { pkslab } from "../helpers/cli.ts";
 import { setUp } from "../strategies/helpers.ts";
 
 const HIGHMEM: Partial<MachineConfig> = { arch: "x86-32-highmem" };
@@ -110,12 +110,10 @@ describe("x86-32-highmem: low memory in the direct map, high memory only through
 
   it("places the region in high or low memory as machine.regionMemory says", async () => {
     const statusOf = async (regionMemory: string) => {
-      const run = await runCli(
-        "compare",
-        ...["--strategies", "unprotected,kmap-as-protection", "--workloads", "pmem-dax"],
-        ...["--seeds", "1", "--format", "json", "--set", "machine.arch=x86-32-highmem"],
-        ...["--set", `machine.regionMemory=${regionMemory}`],
-      );
+      const run = await pkslab`compare
+        ${["--strategies", "unprotected,kmap-as-protection", "--workloads", "pmem-dax"]}
+        ${["--seeds", "1", "--format", "json", "--set", "machine.arch=x86-32-highmem"]}
+        ${["--set", `machine.regionMemory=${regionMemory}`]}`;
       expect(run.code).toBe(0);
       const statuses = [...run.stdout.matchAll(/"status": "(\w+)"/g)].map((m) => m[1]);
       return statuses;
@@ -148,12 +146,10 @@ describe("x86-32-highmem: low memory in the direct map, high memory only through
   });
 
   it("runs the HIGHMEM built-in beside a plugin (plugin runs resolve every built-in in their workers)", async () => {
-    const run = await runCli(
-      "compare",
-      ...["--plugin", "examples/capability.ts", "--strategies", "kmap-as-protection,capability"],
-      ...["--workloads", "pmem-dax", "--seeds", "1", "--format", "json"],
-      ...["--set", "machine.arch=x86-32-highmem"],
-    );
+    const run = await pkslab`compare
+      ${["--plugin", "examples/capability.ts", "--strategies", "kmap-as-protection,capability"]}
+      ${["--workloads", "pmem-dax", "--seeds", "1", "--format", "json"]}
+      ${["--set", "machine.arch=x86-32-highmem"]}`;
     expect(run.code).toBe(0);
     // The capability plugin addresses pages at page_address(), which high pages lack.
     expect([...run.stdout.matchAll(/"status": "(\w+)"/g)].map((m) => m[1])).toEqual([

@@ -1,30 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { runSimulation } from "../../core/engine/index.ts";
-import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import { pkrsWith, pksInitValue } from "../../core/machine/pkrs.ts";
-import { loadProfile } from "../../core/profile.ts";
 import { defineStrategy, type StrategyModule } from "../../strategies/api.ts";
 import { BUILTIN_STRATEGIES } from "../../strategies/registry.ts";
-import { BUILTIN_WORKLOADS, resolveWorkloadParams } from "../../workloads/registry.ts";
+import { BUILTIN_WORKLOADS } from "../../workloads/registry.ts";
+import { simulate } from "../helpers/sim.ts";
 import { SIZE_PARAM } from "../workloads/helpers.ts";
 
-const profile = loadProfile();
-const machine = { ...DEFAULT_MACHINE, cpus: 4, memoryGiB: 4 };
-
 function check(strategy: StrategyModule, workloadName: keyof typeof BUILTIN_WORKLOADS, seed = 1) {
-  const workload = BUILTIN_WORKLOADS[workloadName];
   const [param, value] = SIZE_PARAM[workloadName];
-  return runSimulation({
-    machine,
-    profile,
+  return simulate(
     strategy,
-    strategyOptions: {},
-    workload,
-    workloadParams: resolveWorkloadParams(workload, { [param]: value }),
-    seed,
-    strayEvery: 10,
-    checkInvariants: true,
-  });
+    BUILTIN_WORKLOADS[workloadName],
+    { [param]: value },
+    { seed, strayEvery: 10, checkInvariants: true },
+  );
 }
 
 describe("model invariants hold for every built-in strategy on every built-in workload", () => {

@@ -1,46 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { runSimulation } from "../../core/engine/index.ts";
-import { DEFAULT_MACHINE, type MachineConfig } from "../../core/machine/index.ts";
+import type { MachineConfig } from "../../core/machine/index.ts";
 import { loadProfile } from "../../core/profile.ts";
 import type { StrategyModule } from "../../strategies/api.ts";
 import pksKmap from "../../strategies/pks-kmap.ts";
-import { resolveStrategyOptions } from "../../strategies/registry.ts";
-import unprotected from "../../strategies/unprotected.ts";
-import { defineWorkload, type Operation } from "../../workloads/api.ts";
+import type { Operation } from "../../workloads/api.ts";
+import { runScript } from "../helpers/sim.ts";
 
-/** A workload whose threads run fixed operation lists (thread i: lists[i]). */
-function scripted(lists: Operation[][], pages = 256) {
-  return defineWorkload({
-    name: "scripted",
-    version: "1.0.0",
-    summary: "fixed operations",
-    citation: "test",
-    params: {},
-    region: () => ({ pages, keyMode: "write-disable", contiguous: true }),
-    threads: () => lists.length,
-    *generate({ thread }) {
-      yield* lists[thread];
-    },
-  });
-}
-
-function run(
+/** Fixed operation lists (thread i: lists[i]) on a 256-page write-disable region. */
+const run = (
   lists: Operation[][],
-  strategy: StrategyModule = unprotected,
+  strategy?: StrategyModule,
   machine: Partial<MachineConfig> = {},
-) {
-  return runSimulation({
-    machine: { ...DEFAULT_MACHINE, cpus: 4, memoryGiB: 4, ...machine },
-    profile: loadProfile(),
-    strategy,
-    strategyOptions: resolveStrategyOptions(strategy),
-    workload: scripted(lists),
-    workloadParams: { stray_every: 0 },
-    seed: 1,
-    strayEvery: 0,
-    checkInvariants: true,
-  });
-}
+) => runScript(lists, { strategy, machine, region: { keyMode: "write-disable" } });
 
 const p = loadProfile().parameters;
 
@@ -133,16 +104,9 @@ describe("process lifetime operations", () => {
       );
     }
     // 50 children of 2 pages each would not fit in 16 pages without reuse.
-    const result = runSimulation({
-      machine: { ...DEFAULT_MACHINE, cpus: 2, memoryGiB: 4 },
-      profile: loadProfile(),
-      strategy: unprotected,
-      strategyOptions: {},
-      workload: scripted([ops], 16),
-      workloadParams: { stray_every: 0 },
-      seed: 1,
-      strayEvery: 0,
-      checkInvariants: true,
+    const result = runScript([ops], {
+      machine: { cpus: 2 },
+      region: { pages: 16, keyMode: "write-disable" },
     });
     expect(result.status).toBe("ok");
     expect(result.metrics["events.exits"]).toBe(50);

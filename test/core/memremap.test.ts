@@ -4,7 +4,7 @@ import { FAULT_PKEY, OK, READ } from "../../core/machine/index.ts";
 import { pteKey } from "../../core/machine/pte.ts";
 import { BUILTIN_STRATEGIES } from "../../strategies/registry.ts";
 import { BUILTIN_WORKLOADS } from "../../workloads/registry.ts";
-import { simulate } from "../workloads/helpers.ts";
+import { simulate } from "../helpers/sim.ts";
 import { smallMachine } from "./helpers.ts";
 
 const SIZE_4K = 0;

@@ -1,40 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { runSimulation } from "../../core/engine/index.ts";
-import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
-import { loadProfile } from "../../core/profile.ts";
+import type { StrategyModule } from "../../strategies/api.ts";
 import noDirectMap from "../../strategies/no-direct-map.ts";
 import unprotected from "../../strategies/unprotected.ts";
-import { defineWorkload, type Operation } from "../../workloads/api.ts";
+import type { Operation } from "../../workloads/api.ts";
+import { runScript } from "../helpers/sim.ts";
 
 /** One thread: map a page locally, ask to move to CPU 1, unmap, ask again. */
-const migrateWhileMapped = defineWorkload({
-  name: "migrate-while-mapped",
-  version: "1.0.0",
-  summary: "test",
-  citation: "test",
-  params: {},
-  region: () => ({ pages: 4, keyMode: "access-disable", contiguous: true }),
-  threads: () => 1,
-  *generate(): Generator<Operation> {
-    yield { kind: "map", handle: 0, page: 0, count: 1, intent: "write", scope: "local" };
-    yield { kind: "migrate", cpu: 1 };
-    yield { kind: "unmap", handle: 0 };
-    yield { kind: "complete" };
-    yield { kind: "migrate", cpu: 1 };
-    yield { kind: "complete" };
-  },
-});
+const migrateWhileMapped: Operation[] = [
+  { kind: "map", handle: 0, page: 0, count: 1, intent: "write", scope: "local" },
+  { kind: "migrate", cpu: 1 },
+  { kind: "unmap", handle: 0 },
+  { kind: "complete" },
+  { kind: "migrate", cpu: 1 },
+  { kind: "complete" },
+];
 
-const run = (strategy: typeof unprotected) =>
-  runSimulation({
-    machine: { ...DEFAULT_MACHINE, cpus: 2, memoryGiB: 4 },
-    profile: loadProfile(),
-    strategy,
-    strategyOptions: {},
-    workload: migrateWhileMapped,
-    workloadParams: { stray_every: 0 },
-    seed: 1,
-  }).metrics;
+const run = (strategy: StrategyModule) =>
+  runScript([migrateWhileMapped], { strategy, machine: { cpus: 2 }, region: { pages: 4 } }).metrics;
 
 describe("migration of a task with migration disabled (kernel/sched/core.c)", () => {
   it("is simply not done: no context switch is charged for the refused request", () => {

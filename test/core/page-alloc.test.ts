@@ -5,49 +5,21 @@
  * strategy serves it.
  */
 import { describe, expect, it } from "vitest";
-import { runSimulation } from "../../core/engine/index.ts";
-import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import { loadProfile, parseProfile, RETIRED_PARAMETERS } from "../../core/profile.ts";
 import type { Scope, StrategyModule } from "../../strategies/api.ts";
 import pksKmap from "../../strategies/pks-kmap.ts";
-import { resolveStrategyOptions } from "../../strategies/registry.ts";
 import unprotected from "../../strategies/unprotected.ts";
 import vmapAlias from "../../strategies/vmap-alias.ts";
-import { defineWorkload, type Operation } from "../../workloads/api.ts";
-import { resolveWorkloadParams } from "../../workloads/registry.ts";
+import type { Operation } from "../../workloads/api.ts";
 import vmapChurn from "../../workloads/vmap-churn.ts";
+import { runScript, simulate } from "../helpers/sim.ts";
 
 const profile = loadProfile();
 const p = profile.parameters;
 
-function scripted(ops: Operation[]) {
-  return defineWorkload({
-    name: "scripted",
-    version: "1.0.0",
-    summary: "fixed operations",
-    citation: "test",
-    params: {},
-    region: () => ({ pages: 512, keyMode: "access-disable", contiguous: true }),
-    threads: () => 1,
-    *generate() {
-      yield* ops;
-    },
-  });
-}
-
-function run(ops: Operation[], strategy: StrategyModule = unprotected) {
-  return runSimulation({
-    machine: { ...DEFAULT_MACHINE, cpus: 4, memoryGiB: 4 },
-    profile,
-    strategy,
-    strategyOptions: resolveStrategyOptions(strategy),
-    workload: scripted(ops),
-    workloadParams: { stray_every: 0 },
-    seed: 1,
-    strayEvery: 0,
-    checkInvariants: true,
-  }).metrics;
-}
+/** One thread's fixed operations on a 512-page region; the run's metrics. */
+const run = (ops: Operation[], strategy?: StrategyModule) =>
+  runScript([ops], { strategy, region: { pages: 512 } }).metrics;
 
 function mapUnmap(count: number, allocate: boolean, scope: Scope = "long-term"): Operation[] {
   return [
@@ -128,22 +100,12 @@ describe("vmalloc page allocation", () => {
 
   it("vmap-churn allocates only with source=vmalloc (test_vmalloc), not for Piggin's vmap shape", () => {
     const churn = (source: string) =>
-      runSimulation({
-        machine: { ...DEFAULT_MACHINE, cpus: 4, memoryGiB: 4 },
-        profile,
-        strategy: unprotected,
-        strategyOptions: resolveStrategyOptions(unprotected),
-        workload: vmapChurn,
-        workloadParams: resolveWorkloadParams(vmapChurn, {
-          loops: 10,
-          threads: 1,
-          pages: 3,
-          source,
-          stray_every: 0,
-        }),
-        seed: 1,
-        strayEvery: 0,
-      }).metrics;
+      simulate(
+        unprotected,
+        vmapChurn,
+        { loops: 10, threads: 1, pages: 3, source, stray_every: 0 },
+        { strayEvery: 0 },
+      ).metrics;
     const vmalloc = churn("vmalloc");
     expect(vmalloc["cost.param.page_alloc_bulk_call_cycles"]).toBe(10 * bulkCall);
     expect(vmalloc["cost.param.page_free_cycles"]).toBe(30 * free);

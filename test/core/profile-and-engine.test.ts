@@ -1,8 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runSimulation } from "../../core/engine/index.ts";
 import { UserInputError } from "../../core/errors.ts";
-import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
-import { pkrsWith, pksInitValue } from "../../core/machine/pkrs.ts";
 import {
   loadProfile,
   overrideProfile,
@@ -10,7 +7,8 @@ import {
   REQUIRED_PARAMETERS,
 } from "../../core/profile.ts";
 import { defineStrategy } from "../../strategies/api.ts";
-import { defineWorkload } from "../../workloads/api.ts";
+import { dropKey, liftKeyHooks } from "../helpers/fixture-strategy.ts";
+import { runWorkload, testWorkload } from "../helpers/sim.ts";
 
 describe("cost profiles", () => {
   it("the default profile defines every required parameter with unit, source and confidence", () => {
@@ -50,7 +48,6 @@ describe("cost profiles", () => {
   });
 });
 
-const KEY = 1;
 const toyPks = defineStrategy({
   name: "toy-pks",
   version: "0.0.0",
@@ -60,29 +57,17 @@ const toyPks = defineStrategy({
   costs: {},
   supports: { local: true, global: false, longTerm: false },
   restoresProtection: true,
-  create: ({ machine, region }) => ({
-    onSetup: () => {
-      machine.enablePks(pksInitValue());
-      machine.changeDirectMap(0, region.pfns[0], region.pfns.length, { key: KEY });
-      return { kind: "ok", value: undefined };
-    },
-    onMap: (request) => {
-      machine.setThreadPkrs(request.thread, pkrsWith(request.thread.pkrs, KEY, "rw"));
-      return { kind: "ok", value: { vpns: request.pfns, contiguous: request.pfns.length === 1 } };
-    },
+  create: (context) => ({
+    ...liftKeyHooks(context),
     onUnmap: (request) => {
-      machine.setThreadPkrs(request.thread, pkrsWith(request.thread.pkrs, KEY, "ad"));
+      dropKey(context, request.thread);
       return { kind: "ok", value: undefined };
     },
   }),
 });
 
-const toyWorkload = defineWorkload({
-  name: "toy",
-  version: "0.0.0",
-  summary: "test double: map, write, unmap random pages",
-  citation: "test",
-  params: {},
+/** Map, write and unmap random pages; now and then yield. */
+const toyWorkload = testWorkload("toy", {
   region: () => ({ pages: 256, keyMode: "access-disable", contiguous: true }),
   threads: (_params, cpus) => cpus * 2,
   *generate({ rng, thread }) {
@@ -105,18 +90,7 @@ const toyWorkload = defineWorkload({
   },
 });
 
-function run(seed: number) {
-  return runSimulation({
-    machine: { ...DEFAULT_MACHINE, cpus: 4, memoryGiB: 4 },
-    profile: loadProfile(),
-    strategy: toyPks,
-    strategyOptions: {},
-    workload: toyWorkload,
-    workloadParams: {},
-    seed,
-    strayEvery: 10,
-  });
-}
+const run = (seed: number) => runWorkload(toyPks, toyWorkload, { seed, strayEvery: 10 });
 
 describe("engine", () => {
   it("identical seeds give identical ledgers and outcomes", () => {

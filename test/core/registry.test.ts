@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { UserInputError } from "../../core/errors.ts";
 import { optionMetadata, Registry } from "../../core/registry.ts";
 import { STRATEGIES } from "../../strategies/registry.ts";
 import { WORKLOADS } from "../../workloads/registry.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 interface Thing {
   readonly name: string;
@@ -63,7 +63,7 @@ describe("Registry<M>", () => {
   });
 
   it("loads plugins into the catalog after the built-ins, refusing a taken name and an invalid module", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-registry-"));
+    const dir = tempDir("registry");
     const medium = thingFile(dir, "medium.mjs", { name: "medium", size: 4 });
     const catalog = await registry.catalog([medium]);
     expect(catalog.map((entry) => [entry.module.name, entry.source])).toEqual([
@@ -82,7 +82,7 @@ describe("Registry<M>", () => {
   });
 
   it("selects by name or path in the order asked; unknown and repeated selections are user errors", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-registry-"));
+    const dir = tempDir("registry");
     const medium = thingFile(dir, "medium.mjs", { name: "medium", size: 4 });
     const catalog = await registry.catalog();
     const picked = await registry.select(catalog, ["large", medium, "small"]);

@@ -1,12 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { runSimulation } from "../../core/engine/index.ts";
 import { Vmalloc } from "../../core/kernel/vmalloc.ts";
 import { Cat, Ev } from "../../core/ledger.ts";
-import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
 import { PAGE_KERNEL } from "../../core/machine/pte.ts";
-import { loadProfile } from "../../core/profile.ts";
 import vmapAlias from "../../strategies/vmap-alias.ts";
-import { BUILTIN_WORKLOADS, resolveWorkloadParams } from "../../workloads/registry.ts";
+import { BUILTIN_WORKLOADS } from "../../workloads/registry.ts";
+import { simulate } from "../helpers/sim.ts";
 import { PAGE, smallMachine } from "./helpers.ts";
 
 const pages = (n: number) => Array.from({ length: n }, (_, i) => PAGE + i);
@@ -73,17 +71,13 @@ describe("vmap allocator timing (mm/vmalloc.c)", () => {
   });
 
   it("the lazy drain runs on the CPU's kworker thread, not inside the caller's operation", () => {
-    const workload = BUILTIN_WORKLOADS["vmap-churn"];
-    const result = runSimulation({
-      machine: { ...DEFAULT_MACHINE, cpus: 1, memoryGiB: 4 },
-      profile: loadProfile(),
-      strategy: vmapAlias,
-      strategyOptions: {},
-      workload,
-      // 1 CPU: lazy_max_pages = 8192; each vmap of 4 pages frees 5 lazily.
-      workloadParams: resolveWorkloadParams(workload, { loops: 4000, threads: 1, stray_every: 0 }),
-      seed: 1,
-    });
+    // 1 CPU: lazy_max_pages = 8192; each vmap of 4 pages frees 5 lazily.
+    const result = simulate(
+      vmapAlias,
+      BUILTIN_WORKLOADS["vmap-churn"],
+      { loops: 4000, threads: 1, stray_every: 0 },
+      { machine: { cpus: 1 } },
+    );
     expect(result.metrics["events.vmap_purges"]).toBe(2);
     // One thread on the CPU: after the first switch to it, every context switch is to or
     // from the kworker that runs drain_vmap_work.

@@ -28,14 +28,19 @@ describe("lazy_max_pages() = fls(num_online_cpus()) * 32 MiB / PAGE_SIZE (mm/vma
   });
 });
 
+/** A small machine and its vmalloc with lazy purges and the global vmap_area_lock. */
+function lazyVmalloc() {
+  const machine = smallMachine();
+  return { machine, vmalloc: new Vmalloc(machine, { flush: "lazy", allocator: "global-lock" }) };
+}
+
 function pages(count: number): number[] {
   return Array.from({ length: count }, (_, i) => PAGE + i);
 }
 
 describe("vmap/vunmap", () => {
   it("vmap writes PTEs with no flush and reserves a guard page after the mapping", () => {
-    const machine = smallMachine();
-    const vmalloc = new Vmalloc(machine, { flush: "lazy", allocator: "global-lock" });
+    const { machine, vmalloc } = lazyVmalloc();
     const first = vmalloc.vmap(0, pages(4), PAGE_KERNEL);
     const second = vmalloc.vmap(0, pages(1), PAGE_KERNEL);
     expect(second - first).toBe(5); // 4 pages + guard
@@ -44,8 +49,7 @@ describe("vmap/vunmap", () => {
   });
 
   it("lazy vunmap leaves stale aliases usable on CPUs that cached them until the purge", () => {
-    const machine = smallMachine();
-    const vmalloc = new Vmalloc(machine, { flush: "lazy", allocator: "global-lock" });
+    const { machine, vmalloc } = lazyVmalloc();
     const alias = vmalloc.vmap(0, pages(1), PAGE_KERNEL);
     expect(machine.access(1, alias, WRITE)).toBe(OK);
     vmalloc.vunmap(0, alias);
@@ -91,8 +95,7 @@ describe("vmap/vunmap", () => {
 
 describe("vm_map_ram per-CPU blocks (mm/vmalloc.c vb_alloc/vb_free)", () => {
   it("rounds requests up to a power of two and bump-allocates without reusing freed space", () => {
-    const machine = smallMachine();
-    const vmalloc = new Vmalloc(machine, { flush: "lazy", allocator: "global-lock" });
+    const { vmalloc } = lazyVmalloc();
     const a = vmalloc.vmMapRam(0, pages(3), PAGE_KERNEL);
     const b = vmalloc.vmMapRam(0, pages(1), PAGE_KERNEL);
     expect(b - a).toBe(4); // 3 pages took 4
@@ -105,8 +108,7 @@ describe("vm_map_ram per-CPU blocks (mm/vmalloc.c vb_alloc/vb_free)", () => {
   });
 
   it("different CPUs use different blocks", () => {
-    const machine = smallMachine();
-    const vmalloc = new Vmalloc(machine, { flush: "lazy", allocator: "global-lock" });
+    const { vmalloc } = lazyVmalloc();
     const a = vmalloc.vmMapRam(0, pages(1), PAGE_KERNEL);
     const b = vmalloc.vmMapRam(1, pages(1), PAGE_KERNEL);
     expect(Math.abs(b - a)).toBeGreaterThanOrEqual(vmalloc.blockPages);

@@ -1,23 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseShard } from "../../reports/commands/shards.ts";
-import { runCli } from "../reports/helpers.ts";
 
-const SWEEP = [
-  "sweep",
-  "--strategies",
-  "unprotected,pks-kmap,vmap-alias",
-  "--workloads",
-  "pmem-dax,vmap-churn",
-  "--seeds",
-  "2",
-  "--cpus",
-  "4",
-  "--vary",
-  "profile.wrmsr_pkrs_cycles=1,16,64",
-];
+import { argv, pkslab, runCli } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+const SWEEP = argv`sweep --strategies unprotected,pks-kmap,vmap-alias
+  --workloads pmem-dax,vmap-churn --seeds 2 --cpus 4 --vary profile.wrmsr_pkrs_cycles=1,16,64`;
 
 /** Every saved point document of a directory, without `context.run` (date, host, node). */
 function points(dir: string): Record<string, unknown> {
@@ -32,48 +22,32 @@ function points(dir: string): Record<string, unknown> {
 
 describe("sweep --shard and merge", () => {
   it("merging every shard gives the unsharded sweep's report and point files", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-shard-"));
-    const full = await runCli(
-      ...SWEEP,
-      "--format",
-      "csv",
-      "--save-dir",
-      join(dir, "full"),
-      "--jobs",
-      "1",
-    );
+    const dir = tempDir("shard");
+    const full = await pkslab`${SWEEP} --format csv --save-dir ${join(dir, "full")} --jobs 1`;
     expect(full.code).toBe(0);
     const shards = [];
     for (const k of [1, 2, 3, 4]) {
       const file = join(dir, `shard-${k}.json`);
-      const run = await runCli(...SWEEP, "--shard", `${k}/4`, "--out", file, "--jobs", "1");
+      const run = await pkslab`${SWEEP} --shard ${`${k}/4`} --out ${file} --jobs 1`;
       expect(run.code).toBe(0);
       shards.push(file);
     }
     // 3 points x 2 workloads x 3 strategies = 18 cells, dealt round robin.
     const sizes = shards.map((file) => JSON.parse(readFileSync(file, "utf8")).cells.length);
     expect(sizes).toEqual([5, 5, 4, 4]);
-    const merged = await runCli(
-      "merge",
-      ...shards.reverse(),
-      "--format",
-      "csv",
-      "--save-dir",
-      join(dir, "merged"),
-    );
+    const merged = await pkslab`merge ${shards.reverse()} --format csv
+      --save-dir ${join(dir, "merged")}`;
     expect(merged.code).toBe(0);
     expect(merged.stdout).toBe(full.stdout);
     expect(points(join(dir, "merged"))).toEqual(points(join(dir, "full")));
   });
 
   it("refuses a missing, repeated or foreign shard", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-shard-"));
+    const dir = tempDir("shard");
     const files = [];
     for (const k of [1, 2]) {
       const file = join(dir, `s${k}.json`);
-      expect((await runCli(...SWEEP, "--shard", `${k}/2`, "--out", file, "--jobs", "1")).code).toBe(
-        0,
-      );
+      expect((await pkslab`${SWEEP} --shard ${`${k}/2`} --out ${file} --jobs 1`).code).toBe(0);
       files.push(file);
     }
     const other = join(dir, "other.json");
@@ -81,9 +55,9 @@ describe("sweep --shard and merge", () => {
       a === "profile.wrmsr_pkrs_cycles=1,16,64" ? "profile.wrmsr_pkrs_cycles=2" : a,
     );
     expect((await runCli(...args, "--shard", "2/2", "--out", other, "--jobs", "1")).code).toBe(0);
-    expect((await runCli("merge", files[0])).stderr).toMatch(/shard 2\/2 missing/);
-    expect((await runCli("merge", files[0], files[0])).stderr).toMatch(/given twice/);
-    expect((await runCli("merge", files[0], other)).stderr).toMatch(/another sweep/);
+    expect((await pkslab`merge ${files[0]}`).stderr).toMatch(/shard 2\/2 missing/);
+    expect((await pkslab`merge ${files[0]} ${files[0]}`).stderr).toMatch(/given twice/);
+    expect((await pkslab`merge ${files[0]} ${other}`).stderr).toMatch(/another sweep/);
   });
 
   it("parses k/n and rejects anything else", () => {
@@ -95,8 +69,8 @@ describe("sweep --shard and merge", () => {
 
 describe("worker threads", () => {
   it("a sweep on two workers matches one worker", async () => {
-    const one = await runCli(...SWEEP, "--format", "csv", "--jobs", "1");
-    const two = await runCli(...SWEEP, "--format", "csv", "--jobs", "2");
+    const one = await pkslab`${SWEEP} --format csv --jobs 1`;
+    const two = await pkslab`${SWEEP} --format csv --jobs 2`;
     expect(one.code).toBe(0);
     expect(two.code).toBe(0);
     expect(two.stdout).toBe(one.stdout);
@@ -112,23 +86,9 @@ describe("worker threads", () => {
 
   it("a cell split by seed over two threads matches one thread, errors and all", async () => {
     // Two cells on two jobs: each is run as one part per seed and put back together.
-    const args = [
-      "compare",
-      "--strategies",
-      "vmap-alias,throws-on-map",
-      "--plugin",
-      "test/reports/fixtures/throws-on-map.ts",
-      "--workloads",
-      "pmem-dax",
-      "--seeds",
-      "4",
-      "--cpus",
-      "4",
-      "--baseline",
-      "vmap-alias",
-      "--format",
-      "json",
-    ];
+    const args = argv`compare --strategies vmap-alias,throws-on-map
+      --plugin test/reports/fixtures/throws-on-map.ts --workloads pmem-dax --seeds 4 --cpus 4
+      --baseline vmap-alias --format json`;
     const one = await runCli(...args, "--jobs", "1");
     const two = await runCli(...args, "--jobs", "2");
     expect(one.code).toBe(1);

@@ -1,12 +1,12 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeFileAtomic } from "../../core/atomic-write.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 describe("writeFileAtomic: the whole file or the previous one", () => {
   it("replaces a file and leaves no temporary file behind", () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-atomic-"));
+    const dir = tempDir("atomic");
     const path = join(dir, "report.json");
     writeFileSync(path, "previous\n");
     writeFileAtomic(path, "new content\n");
@@ -15,7 +15,7 @@ describe("writeFileAtomic: the whole file or the previous one", () => {
   });
 
   it("a failed write leaves the previous file byte-identical and no temporary file", () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-atomic-"));
+    const dir = tempDir("atomic");
     const path = join(dir, "report.json");
     writeFileSync(path, "previous\n");
     // Not a string or bytes: the write itself throws.
@@ -25,7 +25,7 @@ describe("writeFileAtomic: the whole file or the previous one", () => {
   });
 
   it("a failed rename (the target is a non-empty directory) removes the temporary file", () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-atomic-"));
+    const dir = tempDir("atomic");
     const target = join(dir, "out");
     mkdirSync(target);
     writeFileSync(join(target, "keep"), "kept\n");

@@ -5,31 +5,17 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { allCells, runCells } from "../../reports/run/cells.ts";
-import { mergeCompareOptions } from "../../reports/run/config.ts";
-import { resolveComparison } from "../../reports/run/plan.ts";
-import { runCli } from "../reports/helpers.ts";
+import { besideFixture } from "../helpers/cells.ts";
+import { pkslab } from "../helpers/cli.ts";
 
 const LOOPS = join(import.meta.dirname, "fixtures", "loops-forever.ts");
 
 describe("cell timeout", () => {
   it("stops a looping hook, fails only its cell and names the hook", async () => {
-    const comparison = await resolveComparison(
-      mergeCompareOptions({
-        plugin: [LOOPS],
-        strategies: "unprotected,loops-forever,pks-kmap",
-        workloads: "pmem-dax",
-        seeds: 2,
-        cpus: 2,
-        set: ["pmem-dax.requests=20"],
-      }),
-    );
+    const run = await besideFixture(LOOPS);
     for (const jobs of [1, 2]) {
       const started = Date.now();
-      const cells = await runCells([comparison], allCells([comparison]), jobs, undefined, {
-        ms: 1500,
-        setting: "--cell-timeout 1.5",
-      });
+      const cells = await run(jobs, { ms: 1500, setting: "--cell-timeout 1.5" });
       expect(Date.now() - started).toBeLessThan(60_000);
       expect(cells.map((cell) => `${cell.strategy}:${cell.status}`)).toEqual([
         "unprotected:ok",
@@ -45,25 +31,9 @@ describe("cell timeout", () => {
   }, 120_000);
 
   it("--cell-timeout on the command line: the report completes, the looping cell fails, exit 1", async () => {
-    const run = await runCli(
-      "compare",
-      "--plugin",
-      LOOPS,
-      "--strategies",
-      "unprotected,loops-forever",
-      "--workloads",
-      "pmem-dax",
-      "--seeds",
-      "1",
-      "--cpus",
-      "2",
-      "--set",
-      "pmem-dax.requests=20",
-      "--cell-timeout",
-      "1",
-      "--format",
-      "json",
-    );
+    const run = await pkslab`compare --plugin ${LOOPS} --strategies unprotected,loops-forever
+      --workloads pmem-dax --seeds 1 --cpus 2 --set pmem-dax.requests=20 --cell-timeout 1
+      --format json`;
     expect(run.code).toBe(1);
     const doc = JSON.parse(run.stdout);
     expect(doc.results.map((c: { status: string }) => c.status)).toEqual(["ok", "failed"]);
@@ -71,14 +41,14 @@ describe("cell timeout", () => {
       /^did not finish within 1 s \(--cell-timeout 1\): stopped in loops-forever\.onMap \(seed 1\)/,
     );
     expect(doc.context.reproduce).toContain("--cell-timeout 1");
-    const bad = await runCli("compare", "--cell-timeout", "-1");
+    const bad = await pkslab`compare --cell-timeout -1`;
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--cell-timeout must be a non-negative number, got "-1"/);
   }, 120_000);
 
   it("check-plugin: a looping hook is stopped by --cell-timeout, named, exit 1; the output says what a plugin can reach", async () => {
     const started = Date.now();
-    const run = await runCli("check-plugin", LOOPS, "--cell-timeout", "1");
+    const run = await pkslab`check-plugin ${LOOPS} --cell-timeout 1`;
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^check-plugin loops-forever: FAIL/);
@@ -87,7 +57,7 @@ describe("cell timeout", () => {
     );
     expect(run.stderr).toMatch(/^pkslab: check-plugin loops-forever: did not finish within 1 s/m);
     expect(run.stdout).toMatch(/run with your privileges.*read and write every file/);
-    const bad = await runCli("check-plugin", LOOPS, "--cell-timeout", "x");
+    const bad = await pkslab`check-plugin ${LOOPS} --cell-timeout x`;
     expect(bad.code).toBe(2);
   }, 120_000);
 });

@@ -1,37 +1,23 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, validResults } from "../reports/helpers.ts";
+import { argv, pkslab, runCli } from "../helpers/cli.ts";
+import { nonEmptyEvery } from "../helpers/lists.ts";
+import { tempDir } from "../helpers/tmp.ts";
+import { validResults } from "../reports/helpers.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "pkslab-check-"));
+const dir = tempDir("check");
 const fixture = (name: string) => join(import.meta.dirname, "fixtures", name);
-const SMALL = [
-  "--workloads",
-  "pmem-dax",
-  "--set",
-  "pmem-dax.requests=30",
-  "--seeds",
-  "1",
-  "--cpus",
-  "2",
-];
+const SMALL = argv`--workloads pmem-dax --set pmem-dax.requests=30 --seeds 1 --cpus 2`;
 
 describe("compare --check, --operation-budget and the always-on ledger check", () => {
   it("--check passes on the built-ins and names itself in the reproduce line", async () => {
     const out = join(dir, "checked.json");
-    const run = await runCli(
-      "compare",
-      ...SMALL,
-      "--strategies",
-      "unprotected,pks-kmap",
-      "--check",
-      "--out",
-      out,
-    );
+    const run = await pkslab`compare ${SMALL} --strategies unprotected,pks-kmap --check
+      --out ${out}`;
     expect(run.code).toBe(0);
     const doc = validResults(readFileSync(out, "utf8"), out);
-    expect(doc.results.every((cell) => cell.status === "ok")).toBe(true);
+    expect(nonEmptyEvery(doc.results, (cell) => cell.status === "ok")).toBe(true);
     expect(doc.context.reproduce).toContain(" --check");
   });
 
@@ -49,25 +35,9 @@ describe("compare --check, --operation-budget and the always-on ledger check", (
   });
 
   it("--check and --operation-budget reach worker threads (--jobs 2, four cells)", async () => {
-    const args = [
-      "compare",
-      "--workloads",
-      "pmem-dax,preempt-migrate",
-      "--set",
-      "pmem-dax.requests=30",
-      "--set",
-      "preempt-migrate.sections=5",
-      "--seeds",
-      "1",
-      "--cpus",
-      "2",
-      "--strategies",
-      `unprotected,${fixture("leaves-open.ts")}`,
-      "--format",
-      "json",
-      "--jobs",
-      "2",
-    ];
+    const args = argv`compare --workloads pmem-dax,preempt-migrate --set pmem-dax.requests=30
+      --set preempt-migrate.sections=5 --seeds 1 --cpus 2
+      --strategies ${`unprotected,${fixture("leaves-open.ts")}`} --format json --jobs 2`;
     const checked = await runCli(...args, "--check");
     expect(checked.code).toBe(1);
     const doc = validResults(checked.stdout);
@@ -76,19 +46,13 @@ describe("compare --check, --operation-budget and the always-on ledger check", (
     const budget = await runCli(...args, "--operation-budget", "5");
     expect(budget.code).toBe(1);
     const budgeted = validResults(budget.stdout);
-    expect(budgeted.results.every((cell) => cell.status === "failed")).toBe(true);
+    expect(nonEmptyEvery(budgeted.results, (cell) => cell.status === "failed")).toBe(true);
     expect(budgeted.results[0].reason).toContain("operation budget of 5 exceeded");
   });
 
   it("a plugin that writes the ledger directly fails its cells even without --check", async () => {
-    const run = await runCli(
-      "compare",
-      ...SMALL,
-      "--strategies",
-      `unprotected,${fixture("ledger-writer.ts")}`,
-      "--format",
-      "json",
-    );
+    const run = await pkslab`compare ${SMALL}
+      --strategies ${`unprotected,${fixture("ledger-writer.ts")}`} --format json`;
     expect(run.code).toBe(1);
     expect(run.stderr).not.toMatch(/^\s+at /m);
     const doc = validResults(run.stdout);
@@ -99,16 +63,8 @@ describe("compare --check, --operation-budget and the always-on ledger check", (
   });
 
   it("--operation-budget fails the cells that run past it, with the reason; exit 1", async () => {
-    const run = await runCli(
-      "compare",
-      ...SMALL,
-      "--strategies",
-      "unprotected",
-      "--operation-budget",
-      "10",
-      "--format",
-      "json",
-    );
+    const run = await pkslab`compare ${SMALL} --strategies unprotected --operation-budget 10
+      --format json`;
     expect(run.code).toBe(1);
     const doc = validResults(run.stdout);
     expect(doc.results[0].status).toBe("failed");
@@ -117,23 +73,23 @@ describe("compare --check, --operation-budget and the always-on ledger check", (
   });
 
   it("check-plugin reports a charge outside the model with the check that caught it; exit 1", async () => {
-    const run = await runCli("check-plugin", fixture("ledger-writer.ts"));
+    const run = await pkslab`check-plugin ${fixture("ledger-writer.ts")}`;
     expect(run.code).toBe(1);
     expect(run.stdout).toContain("FAIL  every cycle is charged by the model");
     expect(run.stdout).toMatch(/come from no named parameter \(written directly/);
   });
 
   it("a user error prints its stack only with --debug", async () => {
-    const plain = await runCli("compare", "--strategies", "pks-kmapp");
+    const plain = await pkslab`compare --strategies pks-kmapp`;
     expect(plain.code).toBe(2);
     expect(plain.stderr).not.toMatch(/^\s+at /m);
-    const debug = await runCli("compare", "--strategies", "pks-kmapp", "--debug");
+    const debug = await pkslab`compare --strategies pks-kmapp --debug`;
     expect(debug.code).toBe(2);
     expect(debug.stderr).toMatch(/^\s+at /m);
   });
 
   it("reads a TypeScript --config file like a JSON one", async () => {
-    const run = await runCli("compare", "--config", fixture("config.ts"), "--format", "json");
+    const run = await pkslab`compare --config ${fixture("config.ts")} --format json`;
     expect(run.code, run.stderr).toBe(0);
     const doc = validResults(run.stdout);
     expect(doc.results.map((cell) => cell.strategy)).toEqual(["unprotected", "pks-kmap"]);
@@ -143,7 +99,7 @@ describe("compare --check, --operation-budget and the always-on ledger check", (
   });
 
   it("--check and --operation-budget are refused with --from", async () => {
-    const run = await runCli("compare", "--from", join(dir, "checked.json"), "--check");
+    const run = await pkslab`compare --from ${join(dir, "checked.json")} --check`;
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("--check");
   });

@@ -5,14 +5,14 @@
  * near miss), print no stack trace, and leave --out alone: not created, or an existing file
  * byte-identical.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../reports/helpers.ts";
+import { argv, runCli } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 const corpus = (name: string) => join(import.meta.dirname, "corpus", name);
-const dir = mkdtempSync(join(tmpdir(), "pkslab-corpus-"));
+const dir = tempDir("corpus");
 
 /** Small, fast run flags for cases whose bad input is elsewhere. */
 const SMALL = ["--seeds", "1", "--cpus", "2", "--strategies", "unprotected"];
@@ -20,7 +20,11 @@ const SMALL = ["--seeds", "1", "--cpus", "2", "--strategies", "unprotected"];
 interface Case {
   readonly name: string;
   readonly args: readonly string[];
-  /** The one-line message (after "pkslab: error: " or commander's "error: "). */
+  /**
+   * What the one line after "pkslab: error: " must say: the input, the key or location at
+   * fault, the value or choices where there are some. Never the wording of the parser or
+   * schema library underneath (zod, esbuild, V8), only that there is some.
+   */
   readonly message: RegExp;
   /** The command takes --out (else stdout must stay empty). */
   readonly out?: string;
@@ -49,13 +53,13 @@ const CASES: readonly Case[] = [
   {
     name: "config: negative CPUs",
     args: ["compare", "--config", corpus("config-negative-cpus.json")],
-    message: /config-negative-cpus\.json: cpus: Too small: expected number to be >0/,
+    message: /config-negative-cpus\.json: cpus: .+, received -2\.$/,
     out: "json",
   },
   {
     name: "config: zero CPUs",
     args: ["compare", "--config", corpus("config-zero-cpus.json")],
-    message: /config-zero-cpus\.json: cpus: Too small/,
+    message: /config-zero-cpus\.json: cpus: .+, received 0\.$/,
     out: "csv",
   },
   {
@@ -129,7 +133,7 @@ const CASES: readonly Case[] = [
     name: "config (TypeScript): syntax error, with its location",
     args: ["compare", "--config", corpus("config-syntax-error.ts")],
     message:
-      /config-syntax-error\.ts cannot be loaded as a module: syntax error at line 1, column 26: Expected identifier but found ","$/,
+      /config-syntax-error\.ts cannot be loaded as a module: syntax error at line 1, column 26: \S/,
     out: "json",
   },
   {
@@ -156,7 +160,7 @@ const CASES: readonly Case[] = [
   {
     name: "profile: negative value",
     args: ["profile", "--profile", corpus("profile-negative-value.json")],
-    message: /profile-negative-value\.json: parameters\.invlpg_cycles\.value: Too small/,
+    message: /profile-negative-value\.json: parameters\.invlpg_cycles\.value: .+, received -1\.$/,
   },
   {
     name: "profile: unknown confidence, listing the valid ones",
@@ -179,7 +183,7 @@ const CASES: readonly Case[] = [
   {
     name: "profile: empty file",
     args: ["profile", "--profile", corpus("profile-empty.json")],
-    message: /cost profile .*profile-empty\.json is not valid JSON: Unexpected end of JSON input/,
+    message: /cost profile .*profile-empty\.json is not valid JSON: \S/,
   },
   {
     name: "profile: unknown built-in name, with a suggestion",
@@ -237,7 +241,7 @@ const CASES: readonly Case[] = [
   {
     name: "claims: no claims",
     args: ["claims", "--no-builtin", "--claims", corpus("claims-no-claims.json")],
-    message: /claims-no-claims\.json: claims: Too small: expected array to have >=1 items/,
+    message: /claims-no-claims\.json: claims: \S.*\.$/,
     out: "json",
   },
   // --- plugins
@@ -246,33 +250,33 @@ const CASES: readonly Case[] = [
     args: ["check-plugin", corpus("plugin-syntax-error.ts")],
     // Its kind (strategy or workload) is unknown until it loads: the message claims none.
     message:
-      /^pkslab: error: plugin .*plugin-syntax-error\.ts: cannot be loaded as a module: syntax error at line 5, column 13: Unexpected "=>"$/,
+      /^pkslab: error: plugin .*plugin-syntax-error\.ts: cannot be loaded as a module: syntax error at line 5, column 13: \S/,
   },
   {
     name: "plugin: syntax error in a workload plugin",
     args: ["compare", "--workloads", corpus("workload-syntax-error.ts"), ...SMALL],
     message:
-      /workload plugin .*workload-syntax-error\.ts: cannot be loaded as a module: syntax error at line 7, column 3: Expected "}" but found "params"$/,
+      /workload plugin .*workload-syntax-error\.ts: cannot be loaded as a module: syntax error at line 7, column 3: \S/,
     out: "json",
   },
   {
     name: "plugin: syntax error in a module the plugin imports",
     args: ["check-plugin", corpus("plugin-imports-syntax-error.ts")],
     message:
-      /plugin-imports-syntax-error\.ts: cannot be loaded as a module: syntax error in .*plugin-syntax-error\.ts at line 5, column 13: Unexpected "=>"$/,
+      /plugin-imports-syntax-error\.ts: cannot be loaded as a module: syntax error in .*plugin-syntax-error\.ts at line 5, column 13: \S/,
   },
   {
     name: "claims (TypeScript): syntax error, with its location",
     args: ["claims", "--no-builtin", "--claims", corpus("claims-syntax-error.ts")],
     message:
-      /claims file .*claims-syntax-error\.ts cannot be loaded: syntax error at line 4, column 3: Expected "}" but found "predicate"$/,
+      /claims file .*claims-syntax-error\.ts cannot be loaded: syntax error at line 4, column 3: \S/,
     out: "json",
   },
   {
     name: "plugin: not a module (prose in a .js file)",
     args: ["compare", "--strategies", corpus("plugin-not-a-module.js"), "--workloads", "pmem-dax"],
     message:
-      /strategy plugin .*plugin-not-a-module\.js: cannot be loaded as a module: syntax error at line 1, column 6: Unexpected identifier 'file'$/,
+      /strategy plugin .*plugin-not-a-module\.js: cannot be loaded as a module: syntax error at line 1, column 6: \S/,
     out: "json",
   },
   {
@@ -295,7 +299,7 @@ const CASES: readonly Case[] = [
     name: "plugin: binary file",
     args: ["list", "--plugin", corpus("plugin-binary.js")],
     message:
-      /^pkslab: error: plugin .*plugin-binary\.js: cannot be loaded as a module: syntax error at line 1: Invalid or unexpected token$/,
+      /^pkslab: error: plugin .*plugin-binary\.js: cannot be loaded as a module: syntax error at line 1: \S/,
   },
   {
     name: "plugin: empty file",
@@ -464,16 +468,8 @@ const CASES: readonly Case[] = [
   },
   {
     name: "--set: a range larger than the protected region",
-    args: [
-      "compare",
-      "--workloads",
-      "long-term-map",
-      "--set",
-      "long-term-map.pages=4",
-      "--set",
-      "long-term-map.ring_pages=8",
-      ...SMALL,
-    ],
+    args: argv`compare --workloads long-term-map --set long-term-map.pages=4
+      --set long-term-map.ring_pages=8 ${SMALL}`,
     message:
       /workload long-term-map: ring_pages = 8 pages is larger than the protected region \(pages = 4 pages\)/,
     out: "json",
@@ -609,13 +605,8 @@ const CASES: readonly Case[] = [
   },
   {
     name: "compare --from: --format csv into a .json name",
-    args: [
-      "compare",
-      "--from",
-      join(import.meta.dirname, "..", "golden", "small.json"),
-      "--format",
-      "csv",
-    ],
+    args: argv`compare --from ${join(import.meta.dirname, "..", "golden", "small.json")}
+      --format csv`,
     message: /the extension \.json names the json format, but --format is csv/,
     out: "json",
   },
@@ -628,7 +619,7 @@ const CASES: readonly Case[] = [
   // --- census of a directory that is not a Linux tree (issue 21)
   {
     name: "census: an empty directory is not a Linux tree",
-    args: ["census", "--kernel-src", mkdtempSync(join(tmpdir(), "pkslab-empty-"))],
+    args: ["census", "--kernel-src", tempDir("empty")],
     message:
       /--kernel-src .*: not a Linux source tree \(no top-level Makefile with a VERSION line; no mm\/ or fs\/ directory\)/,
     out: "json",
@@ -667,7 +658,7 @@ describe("bad-input corpus: exit 2, one message, no stack trace, --out untouched
       expect(run.code, run.stderr).toBe(2);
       const lines = run.stderr.split("\n").filter((line) => line.trim() !== "");
       expect(lines, run.stderr).toHaveLength(1);
-      expect(lines[0]).toMatch(/^(pkslab: )?error: /);
+      expect(lines[0]).toMatch(/^pkslab: error: /);
       expect(lines[0]).toMatch(testCase.message);
       expect(run.stderr).not.toMatch(/^\s+at /m);
       expect(run.stdout).toBe("");

@@ -15,11 +15,11 @@ import {
 } from "../../reports/run/config.ts";
 import { DEFAULT_CELL_MEMORY_MB, DEFAULT_CELL_TIMEOUT_SECONDS } from "../../reports/run/limits.ts";
 import { AUTO_PARALLEL_SEED_RUNS } from "../../reports/run/pool.ts";
-import { runCli } from "../reports/helpers.ts";
+import { pkslab } from "../helpers/cli.ts";
 
 /** Each option's help text, by flag, from `pkslab <command> --help` (lines joined). */
 async function helpOf(command: string): Promise<Map<string, string>> {
-  const run = await runCli(command, "--help");
+  const run = await pkslab`${command} --help`;
   expect(run.code).toBe(0);
   const options = new Map<string, string>();
   let current: string | undefined;

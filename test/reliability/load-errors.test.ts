@@ -2,13 +2,13 @@
  * Why a user module did not load (core/load-module.ts loadErrorMessage): a syntax error
  * gives the line and column from the parser's own report, counted in characters from 1.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { importUserModule, loadErrorMessage } from "../../core/load-module.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "pkslab-load-errors-"));
+const dir = tempDir("load-errors");
 
 async function loadError(name: string, source: string): Promise<string> {
   const file = join(dir, name);
@@ -23,11 +23,12 @@ async function loadError(name: string, source: string): Promise<string> {
 
 describe("loadErrorMessage", () => {
   it("gives esbuild's line and a column in characters (not UTF-8 bytes) for TypeScript", async () => {
-    expect(await loadError("accents.ts", 'const s = "ééé";\nlet x = ( => 1;\n')).toBe(
-      'syntax error at line 2, column 11: Unexpected "=>"',
+    // The location is ours; what follows it is esbuild's own description, whatever it says.
+    expect(await loadError("accents.ts", 'const s = "ééé";\nlet x = ( => 1;\n')).toMatch(
+      /^syntax error at line 2, column 11: \S/,
     );
-    expect(await loadError("accents-same-line.ts", 'const s = "ééé"; let x = ( => 1;\n')).toBe(
-      'syntax error at line 1, column 28: Unexpected "=>"',
+    expect(await loadError("accents-same-line.ts", 'const s = "ééé"; let x = ( => 1;\n')).toMatch(
+      /^syntax error at line 1, column 28: \S/,
     );
   });
 
@@ -42,8 +43,8 @@ describe("loadErrorMessage", () => {
   });
 
   it("gives V8's line and column for a JavaScript ES module", async () => {
-    expect(await loadError("bad.mjs", "export default {\n  create: ( => 1,\n};\n")).toBe(
-      "syntax error at line 2, column 13: Unexpected token '=>'",
+    expect(await loadError("bad.mjs", "export default {\n  create: ( => 1,\n};\n")).toMatch(
+      /^syntax error at line 2, column 13: \S/,
     );
   });
 
@@ -53,15 +54,20 @@ describe("loadErrorMessage", () => {
       "main.ts",
       'import { x } from "./helper.ts";\nexport default x;\n',
     );
-    expect(message).toBe(
-      `syntax error in ${join(dir, "helper.ts")} at line 1, column 19: Unexpected ";"`,
-    );
+    expect(
+      message.startsWith(`syntax error in ${join(dir, "helper.ts")} at line 1, column 19: `),
+    ).toBe(true);
   });
 
   it("reports a SyntaxError thrown while the module runs as it is, without a location", async () => {
     const message = await loadError("runtime.mjs", 'JSON.parse("{");\nexport default {};\n');
-    expect(message).not.toMatch(/^syntax error at/);
-    expect(message).toMatch(/JSON/);
+    let thrown = "";
+    try {
+      JSON.parse("{");
+    } catch (error) {
+      thrown = (error as Error).message;
+    }
+    expect(message).toBe(thrown);
   });
 
   it("knows the .mjs or .cjs file that tsx hands esbuild under a .js name", () => {

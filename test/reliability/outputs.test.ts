@@ -3,20 +3,21 @@
  * only varying field (the run's date) out, so two runs compare equal with `cmp` whatever
  * `--jobs`; `--force-format` is the one way to write a format into a name of another.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, SMALL_ARGS } from "../reports/helpers.ts";
+import { pkslab } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
+import { SMALL_ARGS } from "../reports/helpers.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "pkslab-outputs-"));
+const dir = tempDir("outputs");
 
 describe("--no-date: byte-identical JSON whatever --jobs", () => {
   it("compare: two runs (--jobs 1 and --jobs 2) write identical bytes, with no date", async () => {
     const files: Buffer[] = [];
     for (const jobs of ["1", "2"]) {
       const out = join(dir, `compare-${jobs}.json`);
-      const run = await runCli("compare", ...SMALL_ARGS, "--jobs", jobs, "--no-date", "--out", out);
+      const run = await pkslab`compare ${SMALL_ARGS} --jobs ${jobs} --no-date --out ${out}`;
       expect(run.code, run.stderr).toBe(0);
       files.push(readFileSync(out));
     }
@@ -28,7 +29,7 @@ describe("--no-date: byte-identical JSON whatever --jobs", () => {
   it("compare without --no-date: the documents differ in context.run.date only", async () => {
     const docs: { context: { run: { date?: string } } }[] = [];
     for (const jobs of ["1", "2"]) {
-      const run = await runCli("compare", ...SMALL_ARGS, "--jobs", jobs, "--format", "json");
+      const run = await pkslab`compare ${SMALL_ARGS} --jobs ${jobs} --format json`;
       expect(run.code, run.stderr).toBe(0);
       docs.push(JSON.parse(run.stdout));
     }
@@ -41,22 +42,8 @@ describe("--no-date: byte-identical JSON whatever --jobs", () => {
     const files: Buffer[] = [];
     for (const jobs of ["1", "2"]) {
       const out = join(dir, `sweep-${jobs}.json`);
-      const run = await runCli(
-        "sweep",
-        "--strategies",
-        "unprotected,pks-kmap",
-        "--workloads",
-        "pmem-dax",
-        "--seeds",
-        "2",
-        "--param",
-        "cpus=2,4",
-        "--jobs",
-        jobs,
-        "--no-date",
-        "--out",
-        out,
-      );
+      const run = await pkslab`sweep --strategies unprotected,pks-kmap --workloads pmem-dax
+        --seeds 2 --param cpus=2,4 --jobs ${jobs} --no-date --out ${out}`;
       expect(run.code, run.stderr).toBe(0);
       files.push(readFileSync(out));
     }
@@ -68,19 +55,11 @@ describe("--no-date: byte-identical JSON whatever --jobs", () => {
 describe("--out names and formats", () => {
   it("--force-format writes the chosen format into a name of another; .txt gets a table", async () => {
     const csv = join(dir, "forced.csv");
-    const forced = await runCli(
-      "compare",
-      ...SMALL_ARGS,
-      "--format",
-      "json",
-      "--out",
-      csv,
-      "--force-format",
-    );
+    const forced = await pkslab`compare ${SMALL_ARGS} --format json --out ${csv} --force-format`;
     expect(forced.code, forced.stderr).toBe(0);
     expect(JSON.parse(readFileSync(csv, "utf8")).schemaVersion).toBeDefined();
     const txt = join(dir, "report.txt");
-    const table = await runCli("compare", ...SMALL_ARGS, "--out", txt);
+    const table = await pkslab`compare ${SMALL_ARGS} --out ${txt}`;
     expect(table.code, table.stderr).toBe(0);
     expect(readFileSync(txt, "utf8")).toMatch(/^workload pmem-dax$/m);
   }, 120_000);

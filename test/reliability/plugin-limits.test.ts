@@ -3,51 +3,25 @@
  * stopped by the worker's memory limit (--cell-memory), one that replaces a built-in
  * (Array.prototype.push) cannot break the host's built-ins, and each is named.
  */
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { allCells, runCells } from "../../reports/run/cells.ts";
-import { mergeCompareOptions } from "../../reports/run/config.ts";
-import { resolveComparison } from "../../reports/run/plan.ts";
-import { runCli } from "../reports/helpers.ts";
+import { besideFixture } from "../helpers/cells.ts";
+import { argv, pkslab, spawnPkslab } from "../helpers/cli.ts";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
 const ALLOCATES = join(FIXTURES, "allocates-forever.ts");
 const REPLACES_PUSH = join(FIXTURES, "replaces-push.ts");
 const REPLACES_ON_LOAD = join(FIXTURES, "replaces-push-on-load.ts");
-const ROOT = join(import.meta.dirname, "..", "..");
 
-/** The CLI in its own process (a module replacing a built-in at load would also hit vitest). */
-function spawnCli(...args: string[]) {
-  const run = spawnSync(process.execPath, [join(ROOT, "bin", "pkslab.mjs"), ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, PKSLAB_NO_BUNDLE: "1" },
-    timeout: 120_000,
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
 const SMALL = ["--workloads", "pmem-dax", "--seeds", "2", "--cpus", "2"];
 const SMALL_SET = ["--set", "pmem-dax.requests=20"];
 
 describe("plugin memory limit", () => {
   it("fails only the allocating plugin's cells, naming the plugin and the limit, with 1 and 2 jobs", async () => {
-    const comparison = await resolveComparison(
-      mergeCompareOptions({
-        plugin: [ALLOCATES],
-        strategies: "unprotected,allocates-forever,pks-kmap",
-        workloads: "pmem-dax",
-        seeds: 2,
-        cpus: 2,
-        set: ["pmem-dax.requests=20"],
-      }),
-    );
+    const run = await besideFixture(ALLOCATES);
     for (const jobs of [1, 2]) {
-      const cells = await runCells(
-        [comparison],
-        allCells([comparison]),
+      const cells = await run(
         jobs,
-        undefined,
         { ms: 60_000, setting: "--cell-timeout 60" },
         { mb: 160, setting: "--cell-memory 160" },
       );
@@ -65,19 +39,9 @@ describe("plugin memory limit", () => {
   }, 180_000);
 
   it("--cell-memory on the command line: the other cells are kept, exit 1, the limit is in the reproduce line", async () => {
-    const run = await runCli(
-      "compare",
-      "--plugin",
-      ALLOCATES,
-      "--strategies",
-      "unprotected,allocates-forever",
-      ...SMALL,
-      ...SMALL_SET,
-      "--cell-memory",
-      "160",
-      "--format",
-      "json",
-    );
+    const run = await pkslab`compare --plugin ${ALLOCATES}
+      --strategies unprotected,allocates-forever ${SMALL} ${SMALL_SET} --cell-memory 160
+      --format json`;
     expect(run.code).toBe(1);
     const doc = JSON.parse(run.stdout);
     expect(doc.results.map((c: { status: string }) => c.status)).toEqual(["ok", "failed"]);
@@ -88,7 +52,7 @@ describe("plugin memory limit", () => {
     expect(run.stderr).toMatch(
       /^pkslab: cell pmem-dax x allocates-forever failed: ran out of memory: .*--cell-memory 160/m,
     );
-    const bad = await runCli("compare", "--cell-memory", "-5");
+    const bad = await pkslab`compare --cell-memory -5`;
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--cell-memory must be a whole number >= 0, got "-5"/);
   }, 180_000);
@@ -98,19 +62,9 @@ describe("plugins and the host's built-ins", () => {
   it("a plugin that replaces Array.prototype.push in its hooks fails its own cells, named; the rest complete", async () => {
     const pushBefore = Array.prototype.push;
     for (const jobs of ["1", "2"]) {
-      const run = await runCli(
-        "compare",
-        "--plugin",
-        REPLACES_PUSH,
-        "--strategies",
-        "unprotected,replaces-push,pks-kmap",
-        ...SMALL,
-        ...SMALL_SET,
-        "--jobs",
-        jobs,
-        "--format",
-        "json",
-      );
+      const run = await pkslab`compare --plugin ${REPLACES_PUSH}
+        --strategies unprotected,replaces-push,pks-kmap ${SMALL} ${SMALL_SET} --jobs ${jobs}
+        --format json`;
       expect(run.code).toBe(1);
       const doc = JSON.parse(run.stdout);
       expect(doc.results.map((c: { status: string }) => c.status)).toEqual(["ok", "failed", "ok"]);
@@ -123,20 +77,9 @@ describe("plugins and the host's built-ins", () => {
   }, 180_000);
 
   it("sweep: the plugin's cells fail at every point, each printed on stderr with its point, exit 1", async () => {
-    const run = await runCli(
-      "sweep",
-      "--plugin",
-      REPLACES_PUSH,
-      "--strategies",
-      "unprotected,replaces-push",
-      "--workloads",
-      "pmem-dax",
-      "--seeds",
-      "1",
-      ...SMALL_SET,
-      "--param",
-      "cpus=2,4",
-    );
+    const run = await pkslab`sweep --plugin ${REPLACES_PUSH}
+      --strategies unprotected,replaces-push --workloads pmem-dax --seeds 1 ${SMALL_SET}
+      --param cpus=2,4`;
     expect(run.code).toBe(1);
     const failed = run.stderr.split("\n").filter((line) => line.startsWith("pkslab: cell "));
     expect(failed).toHaveLength(2);
@@ -147,14 +90,11 @@ describe("plugins and the host's built-ins", () => {
   }, 120_000);
 
   it("a plugin that replaces a built-in when it loads is refused (exit 2), named, and the built-in is put back", async () => {
-    const run = spawnCli(
-      "compare",
-      "--plugin",
-      REPLACES_ON_LOAD,
-      "--strategies",
-      "unprotected,replaces-push-on-load",
-      ...SMALL,
-      ...SMALL_SET,
+    // In its own process: a module replacing a built-in at load would also hit vitest.
+    const run = spawnPkslab(
+      argv`compare --plugin ${REPLACES_ON_LOAD} --strategies unprotected,replaces-push-on-load
+        ${SMALL} ${SMALL_SET}`,
+      { env: { PKSLAB_NO_BUNDLE: "1" }, timeout: 120_000 },
     );
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(

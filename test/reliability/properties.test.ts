@@ -5,19 +5,16 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { runSimulation } from "../../core/engine/index.ts";
-import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
-import { loadProfile } from "../../core/profile.ts";
 import { buildResults } from "../../reports/results/results.ts";
 import { type CompareOptions, DEFAULT_BASELINE } from "../../reports/run/config.ts";
 import { resolveComparison, runResolved } from "../../reports/run/plan.ts";
 import type { OptionSpec, OptionValues, Scope, StrategyModule } from "../../strategies/api.ts";
-import { BUILTIN_STRATEGIES, resolveStrategyOptions } from "../../strategies/registry.ts";
-import { defineWorkload, type Operation } from "../../workloads/api.ts";
-import { BUILTIN_WORKLOADS, resolveWorkloadParams } from "../../workloads/registry.ts";
+import { BUILTIN_STRATEGIES } from "../../strategies/registry.ts";
+import type { Operation } from "../../workloads/api.ts";
+import { BUILTIN_WORKLOADS } from "../../workloads/registry.ts";
+import { runWorkload, simulate, testWorkload } from "../helpers/sim.ts";
 import { SIZE_PARAM } from "../workloads/helpers.ts";
 
-const profile = loadProfile();
 const STRATEGY_NAMES = Object.keys(BUILTIN_STRATEGIES) as (keyof typeof BUILTIN_STRATEGIES)[];
 const WORKLOAD_NAMES = Object.keys(BUILTIN_WORKLOADS) as (keyof typeof BUILTIN_WORKLOADS)[];
 
@@ -57,22 +54,18 @@ describe("properties: random small configurations keep every invariant", () => {
   it("no violations with checkInvariants on (cpus 1-8, any built-in strategy and options, any workload)", () => {
     fc.assert(
       fc.property(configArbitrary, (config) => {
-        const workload = BUILTIN_WORKLOADS[config.workload];
         const [param, value] = SIZE_PARAM[config.workload];
-        const strategy = BUILTIN_STRATEGIES[config.strategy];
-        const result = runSimulation({
-          machine: { ...DEFAULT_MACHINE, cpus: config.cpus, memoryGiB: 4 },
-          profile,
-          strategy,
-          strategyOptions: resolveStrategyOptions(strategy, config.options),
-          workload,
-          workloadParams: resolveWorkloadParams(workload, {
-            [param]: Math.min(Number(value), 6),
-            stray_every: config.strayEvery,
-          }),
-          seed: config.seed,
-          checkInvariants: true,
-        });
+        const result = simulate(
+          BUILTIN_STRATEGIES[config.strategy],
+          BUILTIN_WORKLOADS[config.workload],
+          { [param]: Math.min(Number(value), 6), stray_every: config.strayEvery },
+          {
+            machine: { cpus: config.cpus },
+            strategyOptions: config.options,
+            seed: config.seed,
+            checkInvariants: true,
+          },
+        );
         expect(result.violations, JSON.stringify(config)).toEqual([]);
         // A run fails only as a model verdict (the kernel would oops), never by breaking.
         if (result.status === "failed") expect(result.served.oopses).toBeGreaterThan(0);
@@ -220,26 +213,15 @@ describe("properties: random operation streams against every built-in strategy",
         fc.boolean(),
         fc.integer({ min: 0, max: 1000 }),
         (cpus, streams, strategyName, contiguous, seed) => {
-          const workload = defineWorkload({
-            name: "random-stream",
-            version: "0.0.1",
-            summary: "Random operation streams for property tests.",
-            citation: "test/reliability/properties.test.ts",
-            params: {},
+          const workload = testWorkload("random-stream", {
             region: () => ({ pages: REGION_PAGES, keyMode: "access-disable", contiguous }),
             threads: () => streams.length,
             *generate({ thread, cpus: online }) {
               yield* interpret(streams[thread], thread, online);
             },
           });
-          const strategy = BUILTIN_STRATEGIES[strategyName];
-          const result = runSimulation({
-            machine: { ...DEFAULT_MACHINE, cpus, memoryGiB: 4 },
-            profile,
-            strategy,
-            strategyOptions: resolveStrategyOptions(strategy),
-            workload,
-            workloadParams: {},
+          const result = runWorkload(BUILTIN_STRATEGIES[strategyName], workload, {
+            machine: { cpus },
             seed,
             strayEvery: 4,
             checkInvariants: true,

@@ -2,8 +2,7 @@
  * Impossible sizes are refused before anything runs (exit 2, with the estimate), and long
  * runs that fit get an estimate of their size and time.
  */
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { allCells, probeMsPerSeedRun } from "../../reports/run/cells.ts";
@@ -15,15 +14,16 @@ import {
   resultMemoryBudget,
 } from "../../reports/run/estimate.ts";
 import { resolveComparison } from "../../reports/run/plan.ts";
-import { runCli } from "../reports/helpers.ts";
+import { pkslab } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "pkslab-size-"));
+const dir = tempDir("size");
 
 describe("run size", () => {
   it("--seeds 1e9 is refused up front with the estimate (exit 2, nothing written)", async () => {
     const out = join(dir, "huge.json");
     const started = Date.now();
-    const run = await runCli("compare", "--seeds", "1e9", "--out", out);
+    const run = await pkslab`compare --seeds 1e9 --out ${out}`;
     expect(run.code).toBe(2);
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(run.stderr).toMatch(
@@ -36,17 +36,8 @@ describe("run size", () => {
   it("a sweep is checked as a whole: every point fits, all points together do not", async () => {
     const budget = resultMemoryBudget();
     const perPointSeeds = Math.floor(budget / BYTES_PER_SEED_RUN / 2) - 1;
-    const run = await runCli(
-      "sweep",
-      "--strategies",
-      "unprotected",
-      "--workloads",
-      "pmem-dax",
-      "--param",
-      "cpus=1,2,4",
-      "--seeds",
-      String(perPointSeeds),
-    );
+    const run = await pkslab`sweep --strategies unprotected --workloads pmem-dax
+      --param cpus=1,2,4 --seeds ${String(perPointSeeds)}`;
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
       new RegExp(`--seeds ${perPointSeeds} over 3 points: 3 cells x [\\d,]+ seeds`),

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
@@ -8,6 +8,7 @@ import {
   registerReplayCommand,
   validateReplayOptions,
 } from "../../reports/analyses/replay/command.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 const handMade = join(import.meta.dirname, "..", "fixtures", "traces", "hand-made.txt");
 const defaults = { mapping: "per-call,per-search", format: "table", seed: "1" };
@@ -42,7 +43,7 @@ describe("pkslab replay options", () => {
   it("runs end to end through commander and writes JSON with --out", async () => {
     const program = new Command("pkslab").exitOverride();
     registerReplayCommand(program);
-    const out = join(mkdtempSync(join(tmpdir(), "pkslab-replay-")), "replay.json");
+    const out = join(tempDir("replay"), "replay.json");
     const stderr = process.stderr.write;
     process.stderr.write = (() => true) as typeof process.stderr.write;
     try {
@@ -63,7 +64,7 @@ describe("pkslab replay options", () => {
 
   it("writes the same JSON whatever --jobs", async () => {
     const excerpt = join(import.meta.dirname, "..", "fixtures", "traces", "capture-excerpt.txt");
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-replay-jobs-"));
+    const dir = tempDir("replay-jobs");
     const stderr = process.stderr.write;
     process.stderr.write = (() => true) as typeof process.stderr.write;
     const texts: string[] = [];

@@ -9,6 +9,18 @@ import { parseTraceText } from "../../workloads/trace/parse.ts";
 const fixture = (name: string) => join(import.meta.dirname, "..", "fixtures", "traces", name);
 const profile = loadProfile();
 
+/** The trace replayed under pks-kmap, per call and per search, invariants checked: both cells ok. */
+async function underPksKmap(trace: Parameters<typeof runReplay>[0]) {
+  const result = await runReplay(trace, {
+    strategies: [BUILTIN_STRATEGIES["pks-kmap"]],
+    mappings: ["per-call", "per-search"],
+    profile,
+    checkInvariants: true,
+  });
+  for (const cell of result.cells) expect(cell.status, cell.mapping).toBe("ok");
+  return result.cells;
+}
+
 describe("replay of the hand-made excerpt, statistics computed by hand", () => {
   const trace = parseTraceText(readFileSync(fixture("hand-made.txt"), "utf8"), "hand-made");
   const { stats } = trace;
@@ -76,15 +88,7 @@ describe("replay of the hand-made excerpt, statistics computed by hand", () => {
   });
 
   it("replays under pks-kmap with the PKRS writes counted by hand", async () => {
-    const result = await runReplay(trace, {
-      strategies: [BUILTIN_STRATEGIES["pks-kmap"]],
-      mappings: ["per-call", "per-search"],
-      profile,
-      checkInvariants: true,
-    });
-    const [perCall, perSearch] = result.cells;
-    expect(perCall.status).toBe("ok");
-    expect(perSearch.status).toBe("ok");
+    const [perCall, perSearch] = await underPksKmap(trace);
     expect(perCall.metrics["run.operations"]).toBe(8);
     expect(perSearch.metrics["run.operations"]).toBe(8);
     // per-call: every call lifts PKS once (nested maps share the per-task count) and
@@ -139,15 +143,7 @@ describe("replay of a captured excerpt", () => {
   });
 
   it("per-search needs no more PKRS writes than per-call under pks-kmap", async () => {
-    const result = await runReplay(trace, {
-      strategies: [BUILTIN_STRATEGIES["pks-kmap"]],
-      mappings: ["per-call", "per-search"],
-      profile,
-      checkInvariants: true,
-    });
-    const [perCall, perSearch] = result.cells;
-    expect(perCall.status).toBe("ok");
-    expect(perSearch.status).toBe("ok");
+    const [perCall, perSearch] = await underPksKmap(trace);
     expect(perSearch.metrics["run.operations"]).toBe(perCall.metrics["run.operations"]);
     expect(perSearch.metrics["events.pkrs_writes"]).toBeLessThanOrEqual(
       perCall.metrics["events.pkrs_writes"],

@@ -1,18 +1,19 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCensus } from "../../reports/analyses/census/census.ts";
 import { censusBlock, parseCensusJson } from "../../reports/analyses/census/load.ts";
 import { renderCensus } from "../../reports/analyses/census/render.ts";
 import { renderDocument } from "../../reports/commands/output.ts";
+
 import { EMAIL_WIDTH } from "../../reports/render/email.ts";
 import { parseResults, type ResultDocument } from "../../reports/results/results.ts";
+import { tempDir } from "../helpers/tmp.ts";
 import { GOLDEN_DIR, validResults } from "./helpers.ts";
 
 /** A two-file tree: one kmap() call and two page_address() calls outside any kmap. */
 function tinyCensus() {
-  const root = mkdtempSync(join(tmpdir(), "pkslab-tree-"));
+  const root = tempDir("tree");
   writeFileSync(join(root, "Makefile"), "VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n");
   mkdirSync(join(root, "fs", "demo"), { recursive: true });
   writeFileSync(

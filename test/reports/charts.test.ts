@@ -1,10 +1,12 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { comparisonCharts, specToSvg } from "../../reports/render/charts.ts";
+
 import { writePngCharts } from "../../reports/render/png.ts";
 import { parseResults } from "../../reports/results/results.ts";
+import { nonEmptyEvery } from "../helpers/lists.ts";
+import { tempDir } from "../helpers/tmp.ts";
 import { GOLDEN_DIR } from "./helpers.ts";
 
 const doc = parseResults(
@@ -30,7 +32,7 @@ describe("comparison charts", () => {
       .values;
     const unprotected = values.filter((v) => v.strategy === "unprotected");
     expect(unprotected.length).toBeGreaterThan(0);
-    expect(unprotected.every((v) => v.share === 0)).toBe(true);
+    expect(nonEmptyEvery(unprotected, (v) => v.share === 0)).toBe(true);
     const svg = await specToSvg(chart.spec, "coverage");
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg).toMatch(/<path|<rect/);
@@ -89,7 +91,7 @@ describe("comparison charts", () => {
   });
 
   it("--format png writes one PNG file per chart", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-png-"));
+    const dir = tempDir("png");
     const written = await writePngCharts(doc, join(dir, "charts"));
     expect(written.map((path) => basename(path))).toEqual(
       comparisonCharts(doc).map((chart) => `${chart.name}.png`),

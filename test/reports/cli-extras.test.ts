@@ -1,24 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "./helpers.ts";
+import { argv, pkslab } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
-const SMALL = [
-  "--strategies",
-  "unprotected,pks-kmap",
-  "--workloads",
-  "pmem-dax",
-  "--cpus",
-  "2",
-  "--seeds",
-  "1",
-  "--set",
-  "pmem-dax.requests=10",
-];
+const SMALL = argv`--strategies unprotected,pks-kmap --workloads pmem-dax --cpus 2 --seeds 1
+  --set pmem-dax.requests=10`;
 
 function tinyTree(): string {
-  const root = mkdtempSync(join(tmpdir(), "pkslab-tree-"));
+  const root = tempDir("tree");
   writeFileSync(join(root, "Makefile"), "VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n");
   mkdirSync(join(root, "mm"));
   writeFileSync(join(root, "mm", "a.c"), "void f(struct page *p) { kmap(p); page_address(p); }\n");
@@ -27,36 +18,28 @@ function tinyTree(): string {
 
 describe("compare --census, --format png", () => {
   it("--census adds the adoption table and names the census file in the reproduce line", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-census-"));
+    const dir = tempDir("census");
     const census = join(dir, "census.json");
-    const made = await runCli(
-      "census",
-      "--kernel-src",
-      tinyTree(),
-      "--format",
-      "json",
-      "--out",
-      census,
-    );
+    const made = await pkslab`census --kernel-src ${tinyTree()} --format json --out ${census}`;
     expect(made.code).toBe(0);
-    const run = await runCli("compare", ...SMALL, "--census", census);
+    const run = await pkslab`compare ${SMALL} --census ${census}`;
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/adoption: kernel call sites to change/);
     expect(run.stdout.replaceAll(" \\\n    ", " ")).toContain(`--census ${census}`);
   });
 
   it("--census with a file that is not a census is refused (exit 2) before running", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-census-"));
+    const dir = tempDir("census");
     const bogus = join(dir, "bogus.json");
     writeFileSync(bogus, '{"hello": 1}');
-    const run = await runCli("compare", ...SMALL, "--census", bogus);
+    const run = await pkslab`compare ${SMALL} --census ${bogus}`;
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/not a pkslab census/);
   });
 
   it("--format png --out DIR writes one PNG per chart; without --out it is refused", async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), "pkslab-png-")), "charts");
-    const run = await runCli("compare", ...SMALL, "--format", "png", "--out", dir);
+    const dir = join(tempDir("png"), "charts");
+    const run = await pkslab`compare ${SMALL} --format png --out ${dir}`;
     expect(run.code).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(
       [
@@ -67,14 +50,14 @@ describe("compare --census, --format png", () => {
         "pmem-dax-cycles.png",
       ].sort(),
     );
-    const refused = await runCli("compare", ...SMALL, "--format", "png");
+    const refused = await pkslab`compare ${SMALL} --format png`;
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/give a directory with --out/);
   });
 
   it("--format png into a missing parent directory is refused before running", async () => {
     const dir = join(tmpdir(), "pkslab-no-such-parent", "charts");
-    const run = await runCli("compare", ...SMALL, "--format", "png", "--out", dir);
+    const run = await pkslab`compare ${SMALL} --format png --out ${dir}`;
     expect(run.code).toBe(2);
     expect(existsSync(dir)).toBe(false);
   });
@@ -82,20 +65,8 @@ describe("compare --census, --format png", () => {
 
 describe("compare --sensitivity", () => {
   it("reports, per workload, whether the ranking of strategies survives the cost ranges", async () => {
-    const run = await runCli(
-      "compare",
-      "--strategies",
-      "unprotected,pks-kmap,vmap-alias",
-      "--workloads",
-      "pmem-dax",
-      "--cpus",
-      "2",
-      "--seeds",
-      "1",
-      "--set",
-      "pmem-dax.requests=10",
-      "--sensitivity",
-    );
+    const run = await pkslab`compare --strategies unprotected,pks-kmap,vmap-alias
+      --workloads pmem-dax --cpus 2 --seeds 1 --set pmem-dax.requests=10 --sensitivity`;
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Sensitivity of the ranking \(profile server-2022\)/);
     expect(run.stdout).toMatch(/\d+ variants: each of \d+ unverified\/derived parameters/);
@@ -103,7 +74,7 @@ describe("compare --sensitivity", () => {
   });
 
   it("--sensitivity cannot be combined with --from (nothing is run)", async () => {
-    const run = await runCli("compare", "--from", "results.json", "--sensitivity");
+    const run = await pkslab`compare --from results.json --sensitivity`;
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--from re-renders a saved result and cannot take --sensitivity/);
   });

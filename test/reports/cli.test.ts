@@ -1,24 +1,26 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { renderDocument } from "../../reports/commands/output.ts";
 import { FORMATS } from "../../reports/render/index.ts";
-import { runCli, SMALL_ARGS, validResults } from "./helpers.ts";
+import { pkslab } from "../helpers/cli.ts";
+import { nonEmptyEvery } from "../helpers/lists.ts";
+import { tempDir } from "../helpers/tmp.ts";
+import { SMALL_ARGS, validResults } from "./helpers.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "pkslab-cli-"));
+const dir = tempDir("cli");
 const ONE_SEED = [...SMALL_ARGS, "--seeds", "1"];
 
 describe("compare: exit codes and messages", () => {
   it("exits 2 on an unknown strategy and suggests the closest name", async () => {
-    const run = await runCli("compare", "--strategies", "pks-kmpa");
+    const run = await pkslab`compare --strategies pks-kmpa`;
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('Did you mean "pks-kmap"');
     expect(run.stderr).not.toContain("    at ");
   });
 
   it("exits 2 on an unknown --set target, listing the valid ones", async () => {
-    const run = await runCli("compare", ...ONE_SEED, "--set", "pmem-dx.pages=64");
+    const run = await pkslab`compare ${ONE_SEED} --set pmem-dx.pages=64`;
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('Did you mean "pmem-dax"');
     expect(run.stderr).toContain("profile");
@@ -26,28 +28,28 @@ describe("compare: exit codes and messages", () => {
 
   it("exits 2 on an unknown parameter, a bad value and a malformed --set", async () => {
     for (const set of ["pmem-dax.pagez=64", "pmem-dax.pages=lots", "profile.nope=1", "pages=64"]) {
-      const run = await runCli("compare", ...ONE_SEED, "--set", set);
+      const run = await pkslab`compare ${ONE_SEED} --set ${set}`;
       expect(run.code, set).toBe(2);
       expect(run.stderr, set).toMatch(/^pkslab: error: /);
     }
   });
 
   it("exits 2 on an unknown format and an unknown baseline", async () => {
-    expect((await runCli("compare", ...ONE_SEED, "--format", "xml")).code).toBe(2);
-    const run = await runCli("compare", ...ONE_SEED, "--baseline", "vmap-alias");
+    expect((await pkslab`compare ${ONE_SEED} --format xml`).code).toBe(2);
+    const run = await pkslab`compare ${ONE_SEED} --baseline vmap-alias`;
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("baseline");
   });
 
   it("writes no --out file when the input is bad", async () => {
     const out = join(dir, "never.json");
-    const run = await runCli("compare", "--strategies", "nope", "--out", out);
+    const run = await pkslab`compare --strategies nope --out ${out}`;
     expect(run.code).toBe(2);
     expect(existsSync(out)).toBe(false);
   });
 
   it("refuses run flags together with --from", async () => {
-    const run = await runCli("compare", "--from", "x.json", "--seeds", "3");
+    const run = await pkslab`compare --from x.json --seeds 3`;
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("--seeds");
   });
@@ -56,25 +58,15 @@ describe("compare: exit codes and messages", () => {
 describe("compare: failing cells and foreign files", () => {
   it("still reports when a strategy throws, marks its cells as errors and exits 1", async () => {
     const out = join(dir, "errors.json");
-    const run = await runCli(
-      "compare",
-      "--strategies",
-      `unprotected,${join(import.meta.dirname, "fixtures", "throws-on-map.ts")}`,
-      "--workloads",
-      "pmem-dax",
-      "--seeds",
-      "2",
-      "--cpus",
-      "4",
-      "--out",
-      out,
-    );
+    const run = await pkslab`compare
+      --strategies ${`unprotected,${join(import.meta.dirname, "fixtures", "throws-on-map.ts")}`}
+      --workloads pmem-dax --seeds 2 --cpus 4 --out ${out}`;
     expect(run.code).toBe(1);
     const doc = validResults(readFileSync(out, "utf8"), out);
     const failed = doc.results.find((cell) => cell.strategy === "throws-on-map");
     expect(failed?.status).toBe("failed");
     expect(failed?.reason).toContain("fixture: map refused");
-    const email = await runCli("compare", "--from", out, "--format", "email");
+    const email = await pkslab`compare --from ${out} --format email`;
     // The failed cell has no numbers: its status stands where they would, its reason below.
     expect(email.stdout).toMatch(/cycles\/op\s+throws-on-map\s+failed/);
     expect(email.stdout).toContain("note: throws-on-map: failed: seed 1:");
@@ -87,7 +79,7 @@ describe("compare: failing cells and foreign files", () => {
     for (const version of [1, 3]) {
       const path = join(dir, `v${version}.json`);
       writeFileSync(path, JSON.stringify({ ...doc, schemaVersion: version }));
-      const run = await runCli("compare", "--from", path, "--out", join(dir, `v${version}.txt`));
+      const run = await pkslab`compare --from ${path} --out ${join(dir, `v${version}.txt`)}`;
       expect(run.code).toBe(2);
       // The message names the file's version and the one this pkslab reads.
       expect(run.stderr).toContain(`schema version ${version}`);
@@ -99,20 +91,9 @@ describe("compare: failing cells and foreign files", () => {
 
 describe("compare: --set and --stray-every reach their targets", () => {
   it("sets strategy options, strategy costs, workload parameters and profile values", async () => {
-    const run = await runCli(
-      "compare",
-      ...ONE_SEED,
-      "--set",
-      "pks-kmap.fault-mode=strict",
-      "--set",
-      "pmem-dax.requests=20",
-      "--set",
-      "profile.wrmsr_pkrs_cycles=99",
-      "--stray-every",
-      "0",
-      "--format",
-      "json",
-    );
+    const run = await pkslab`compare ${ONE_SEED} --set pks-kmap.fault-mode=strict
+      --set pmem-dax.requests=20 --set profile.wrmsr_pkrs_cycles=99 --stray-every 0
+      --format json`;
     expect(run.code).toBe(0);
     const doc = validResults(run.stdout, "stdout");
     const config = doc.context.config;
@@ -138,15 +119,8 @@ describe("compare: --set and --stray-every reach their targets", () => {
   });
 
   it("gives a different config hash for a different configuration", async () => {
-    const a = await runCli("compare", ...ONE_SEED, "--format", "json");
-    const b = await runCli(
-      "compare",
-      ...ONE_SEED,
-      "--set",
-      "pmem-dax.requests=20",
-      "--format",
-      "json",
-    );
+    const a = await pkslab`compare ${ONE_SEED} --format json`;
+    const b = await pkslab`compare ${ONE_SEED} --set pmem-dax.requests=20 --format json`;
     expect(JSON.parse(a.stdout).context.configHash).not.toBe(
       JSON.parse(b.stdout).context.configHash,
     );
@@ -167,7 +141,7 @@ describe("compare: config file", () => {
         format: "json",
       }),
     );
-    const run = await runCli("compare", "--config", config, "--cpus", "4");
+    const run = await pkslab`compare --config ${config} --cpus 4`;
     expect(run.code).toBe(0);
     const doc = validResults(run.stdout, "stdout");
     expect(doc.context.config.machine.cpus).toBe(4);
@@ -178,7 +152,7 @@ describe("compare: config file", () => {
   it("rejects unknown keys with exit 2", async () => {
     const config = join(dir, "bad.json");
     writeFileSync(config, JSON.stringify({ seeds: 2, sedes: 3 }));
-    const run = await runCli("compare", "--config", config);
+    const run = await pkslab`compare --config ${config}`;
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("sedes");
   });
@@ -190,7 +164,7 @@ describe("compare: results, determinism and re-rendering", () => {
 
   beforeAll(async () => {
     jsonPath = join(dir, "small.json");
-    const run = await runCli("compare", ...SMALL_ARGS, "--out", jsonPath);
+    const run = await pkslab`compare ${SMALL_ARGS} --out ${jsonPath}`;
     expect(run.code).toBe(0);
     first = readFileSync(jsonPath, "utf8");
   });
@@ -198,11 +172,11 @@ describe("compare: results, determinism and re-rendering", () => {
   it("infers json from the --out extension and writes a valid document", () => {
     const doc = validResults(first, jsonPath);
     expect(doc.results).toHaveLength(4);
-    expect(doc.results.every((cell) => cell.runs.length === 2)).toBe(true);
+    expect(nonEmptyEvery(doc.results, (cell) => cell.runs.length === 2)).toBe(true);
   });
 
   it("is byte-identical on a rerun except context.run", async () => {
-    const again = await runCli("compare", ...SMALL_ARGS, "--format", "json");
+    const again = await pkslab`compare ${SMALL_ARGS} --format json`;
     const strip = (text: string) => {
       const doc = JSON.parse(text);
       doc.context.run = null;
@@ -217,8 +191,8 @@ describe("compare: results, determinism and re-rendering", () => {
       doc.context.run = null;
       return JSON.stringify(doc);
     };
-    const one = await runCli("compare", ...SMALL_ARGS, "--format", "json", "--jobs", "1");
-    const two = await runCli("compare", ...SMALL_ARGS, "--format", "json", "--jobs", "2");
+    const one = await pkslab`compare ${SMALL_ARGS} --format json --jobs 1`;
+    const two = await pkslab`compare ${SMALL_ARGS} --format json --jobs 2`;
     expect(one.code).toBe(0);
     expect(two.code).toBe(0);
     expect(strip(two.stdout)).toBe(strip(one.stdout));
@@ -228,7 +202,7 @@ describe("compare: results, determinism and re-rendering", () => {
   it("re-renders every format from the saved JSON exactly as a direct render", async () => {
     const doc = validResults(first, jsonPath);
     for (const format of FORMATS) {
-      const run = await runCli("compare", "--from", jsonPath, "--format", format);
+      const run = await pkslab`compare --from ${jsonPath} --format ${format}`;
       expect(run.code, format).toBe(0);
       expect(run.stdout, format).toBe(await renderDocument(doc, format));
       if (format === "json") expect(run.stdout).toBe(first);
@@ -236,98 +210,68 @@ describe("compare: results, determinism and re-rendering", () => {
   });
 
   it("shows the metric columns --metrics asks for, and refuses unknown ones early", async () => {
-    const run = await runCli(
-      "compare",
-      "--from",
-      jsonPath,
-      "--metrics",
-      "events.ipis,coverage.caught",
-    );
+    const run = await pkslab`compare --from ${jsonPath} --metrics events.ipis,coverage.caught`;
     expect(run.code).toBe(0);
     // Event counts are shown per operation, their header wrapping before "/op".
     expect(run.stdout).toMatch(/│ strategy\s+│ cycles\/op │\s+vs base[^│]*│ ipis │ caught │/);
-    expect(run.stdout).toMatch(/│\s+│\s+│[^│]*│ {2}\/op │\s+│/);
-    const bad = await runCli("compare", ...SMALL_ARGS, "--metrics", "events.ipiz");
+    expect(run.stdout).toMatch(/│\s+│\s+│[^│]*│\s+\/op │\s+│/);
+    const bad = await pkslab`compare ${SMALL_ARGS} --metrics events.ipiz`;
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('Did you mean "events.ipis"');
   });
 
   it("diffs two saved results without re-running", async () => {
     const other = join(dir, "other.json");
-    const run = await runCli(
-      "compare",
-      ...SMALL_ARGS,
-      "--set",
-      "profile.wrmsr_pkrs_cycles=200",
-      "--out",
-      other,
-    );
+    const run = await pkslab`compare ${SMALL_ARGS} --set profile.wrmsr_pkrs_cycles=200
+      --out ${other}`;
     expect(run.code).toBe(0);
-    const diff = await runCli("diff", jsonPath, other);
+    const diff = await pkslab`diff ${jsonPath} ${other}`;
     expect(diff.code).toBe(0);
     expect(diff.stdout).toContain("profile.wrmsr_pkrs_cycles");
     expect(diff.stdout).toContain("pks-kmap");
-    expect((await runCli("diff", jsonPath, join(dir, "missing.json"))).code).toBe(2);
+    expect((await pkslab`diff ${jsonPath} ${join(dir, "missing.json")}`).code).toBe(2);
   });
 });
 
 describe("list, describe, check-plugin", () => {
   it("lists strategies and workloads, also as JSON", async () => {
-    const text = await runCli("list");
+    const text = await pkslab`list`;
     expect(text.code).toBe(0);
     expect(text.stdout).toContain("pks-kmap");
     expect(text.stdout).toContain("pmem-dax");
-    const json = await runCli("list", "--json");
+    const json = await pkslab`list --json`;
     const data = JSON.parse(json.stdout);
     expect(data.strategies.map((s: { name: string }) => s.name)).toContain("unprotected");
     expect(data.workloads.map((w: { name: string }) => w.name)).toContain("btrfs-metadata");
   });
 
   it("describes a strategy and a workload; an unknown name exits 2", async () => {
-    expect((await runCli("describe", "vmap-alias")).stdout).toContain("vmap-alias");
-    expect((await runCli("describe", "pmem-dax")).stdout).toContain("pmem-dax");
-    const bad = await runCli("describe", "pmem-dx");
+    expect((await pkslab`describe vmap-alias`).stdout).toContain("vmap-alias");
+    expect((await pkslab`describe pmem-dax`).stdout).toContain("pmem-dax");
+    const bad = await pkslab`describe pmem-dx`;
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('Did you mean "pmem-dax"');
   });
 
   it("checks a strategy plugin file and exits 0 when it conforms", async () => {
-    const run = await runCli(
-      "check-plugin",
-      join(import.meta.dirname, "..", "..", "strategies", "unprotected.ts"),
-    );
+    const run = await pkslab`check-plugin
+      ${join(import.meta.dirname, "..", "..", "strategies", "unprotected.ts")}`;
     expect(run.stdout).toContain("unprotected");
     expect(run.code).toBe(run.stdout.includes("FAIL") ? 1 : 0);
   });
 
   it("exits 1 when a plugin fails a conformance check", async () => {
-    const run = await runCli(
-      "check-plugin",
-      join(import.meta.dirname, "fixtures", "protects-nothing.ts"),
-    );
+    const run = await pkslab`check-plugin
+      ${join(import.meta.dirname, "fixtures", "protects-nothing.ts")}`;
     expect(run.code).toBe(1);
     expect(run.stdout).toContain("FAIL  setup protects the region");
   });
 
   it("loads a workload plugin with --plugin, in compare, list, describe and check-plugin", async () => {
     const plugin = join(import.meta.dirname, "fixtures", "tiny-workload.ts");
-    const run = await runCli(
-      "compare",
-      "--plugin",
-      plugin,
-      "--workloads",
-      "tiny-workload",
-      "--strategies",
-      "unprotected,pks-kmap",
-      "--seeds",
-      "2",
-      "--cpus",
-      "2",
-      "--set",
-      "tiny-workload.requests=5",
-      "--format",
-      "json",
-    );
+    const run = await pkslab`compare --plugin ${plugin} --workloads tiny-workload
+      --strategies unprotected,pks-kmap --seeds 2 --cpus 2 --set tiny-workload.requests=5
+      --format json`;
     expect(run.code).toBe(0);
     const doc = validResults(run.stdout, "stdout");
     expect(doc.context.config.workloads[0]).toMatchObject({
@@ -335,15 +279,15 @@ describe("list, describe, check-plugin", () => {
       source: plugin,
     });
     expect(doc.context.reproduce).toContain(`--plugin ${plugin}`);
-    expect(doc.results.every((cell) => cell.status === "ok")).toBe(true);
-    expect((await runCli("list", "--plugin", plugin)).stdout).toContain("tiny-workload");
-    expect((await runCli("describe", "tiny-workload", "--plugin", plugin)).code).toBe(0);
-    const check = await runCli("check-plugin", plugin);
+    expect(nonEmptyEvery(doc.results, (cell) => cell.status === "ok")).toBe(true);
+    expect((await pkslab`list --plugin ${plugin}`).stdout).toContain("tiny-workload");
+    expect((await pkslab`describe tiny-workload --plugin ${plugin}`).code).toBe(0);
+    const check = await pkslab`check-plugin ${plugin}`;
     expect(check.code).toBe(0);
     expect(check.stdout).toContain("PASS");
   });
 
   it("exits 2 when the plugin file does not exist", async () => {
-    expect((await runCli("check-plugin", join(dir, "nope.ts"))).code).toBe(2);
+    expect((await pkslab`check-plugin ${join(dir, "nope.ts")}`).code).toBe(2);
   });
 });

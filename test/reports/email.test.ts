@@ -2,10 +2,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderDocument } from "../../reports/commands/output.ts";
+
 import { delta, formatNumber } from "../../reports/render/common.ts";
 import { EMAIL_WIDTH, wrapWords } from "../../reports/render/email.ts";
 import { parseResults, type ResultDocument } from "../../reports/results/results.ts";
-import { expectGolden, GOLDEN_DIR, runCli } from "./helpers.ts";
+import { pkslab } from "../helpers/cli.ts";
+import { nonEmptyEvery } from "../helpers/lists.ts";
+import { expectGolden, GOLDEN_DIR } from "./helpers.ts";
 
 const doc = parseResults(
   JSON.parse(readFileSync(join(GOLDEN_DIR, "small.json"), "utf8")),
@@ -71,7 +74,7 @@ describe("email format", () => {
   it("wraps at spaces with continuation marks", async () => {
     const lines = wrapWords("a ".repeat(60).trim(), 20, "  ", " \\");
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(20);
-    expect(lines.slice(0, -1).every((line) => line.endsWith(" \\"))).toBe(true);
+    expect(nonEmptyEvery(lines.slice(0, -1), (line) => line.endsWith(" \\"))).toBe(true);
   });
 });
 
@@ -94,7 +97,7 @@ describe("email format, LKP style", () => {
   });
 
   it("refuses --style with another format (exit 2)", async () => {
-    const run = await runCli("compare", "--from", join(GOLDEN_DIR, "small.json"), "--style", "lkp");
+    const run = await pkslab`compare --from ${join(GOLDEN_DIR, "small.json")} --style lkp`;
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("--style applies to --format email only");
   });

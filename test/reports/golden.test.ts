@@ -9,9 +9,11 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { renderDocument } from "../../reports/commands/output.ts";
+
 import { FORMATS } from "../../reports/render/index.ts";
 import { parseResults, type ResultDocument } from "../../reports/results/results.ts";
-import { expectGolden, GOLDEN_DIR, normalizeRun, runCli, SMALL_ARGS } from "./helpers.ts";
+import { pkslab } from "../helpers/cli.ts";
+import { expectGolden, GOLDEN_DIR, normalizeRun, SMALL_ARGS } from "./helpers.ts";
 
 const SMALL_JSON = join(GOLDEN_DIR, "small.json");
 
@@ -19,7 +21,7 @@ let doc: ResultDocument;
 
 beforeAll(async () => {
   if (process.env.UPDATE_GOLDEN_INPUT === "1") {
-    const run = await runCli("compare", ...SMALL_ARGS, "--format", "json");
+    const run = await pkslab`compare ${SMALL_ARGS} --format json`;
     expect(run.code).toBe(0);
     writeFileSync(SMALL_JSON, `${JSON.stringify(normalizeRun(JSON.parse(run.stdout)), null, 2)}\n`);
   }

@@ -2,8 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import Ajv2020 from "ajv/dist/2020.js";
-import { expect, vi } from "vitest";
-import { main } from "../../reports/cli/main.ts";
+import { expect } from "vitest";
 import { parseResults, type ResultDocument } from "../../reports/results/results.ts";
 
 /** Where golden files live. Update them only deliberately: UPDATE_GOLDEN=1 npx vitest run test/reports */
@@ -46,36 +45,6 @@ export function expectGolden(name: string, actual: string): void {
   expect(actual, `output differs from ${name} (UPDATE_GOLDEN=1 to accept deliberately)`).toBe(
     expected,
   );
-}
-
-/** Output and exit code of one CLI invocation. */
-export interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the CLI in-process, capturing stdout and stderr. */
-export async function runCli(...args: string[]): Promise<CliRun> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  process.exitCode = undefined;
-  try {
-    const code = await main(["node", "pkslab", ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    process.exitCode = undefined;
-    out.mockRestore();
-    err.mockRestore();
-  }
 }
 
 const validateSchema = new Ajv2020({ allErrors: true, strict: false }).compile(

@@ -6,19 +6,16 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderDocument } from "../../reports/commands/output.ts";
-import { runCli, validResults } from "./helpers.ts";
+
+import { argv, pkslab, runCli } from "../helpers/cli.ts";
+import { nonEmptyEvery } from "../helpers/lists.ts";
+import { validResults } from "./helpers.ts";
 
 const FIXTURE = join(import.meta.dirname, "fixtures", "refuses-some.ts");
 
 describe("honest verdicts end to end", () => {
   it("pks-kmap on long-term-map is not ok, and its table row shows no cost number", async () => {
-    const args = [
-      "compare",
-      "--workloads",
-      "long-term-map",
-      "--strategies",
-      "unprotected,pks-kmap",
-    ];
+    const args = argv`compare --workloads long-term-map --strategies unprotected,pks-kmap`;
     const common = ["--seeds", "2", "--cpus", "4"];
     const json = await runCli(...args, ...common, "--format", "json");
     expect(json.code).toBe(0);
@@ -33,24 +30,13 @@ describe("honest verdicts end to end", () => {
     const fields = (row as string).split("│").map((field) => field.trim());
     expect(fields[2]).toBe("unsupported");
     // No cost, change or coverage number anywhere in the row.
-    expect(fields.slice(3).every((field) => field === "" || field === "-")).toBe(true);
+    expect(nonEmptyEvery(fields.slice(3), (field) => field === "" || field === "-")).toBe(true);
     expect(table.stdout).toMatch(/note: pks-kmap: unsupported: refused \d+ of \d+ maps/);
   });
 
   it("a partial cell: the email keeps to 72 ASCII columns with its mark, counts, legend and glossary", async () => {
-    const run = await runCli(
-      "compare",
-      "--strategies",
-      `unprotected,${FIXTURE}`,
-      "--workloads",
-      "pmem-dax,btrfs-metadata",
-      "--seeds",
-      "2",
-      "--cpus",
-      "4",
-      "--format",
-      "email",
-    );
+    const run = await pkslab`compare --strategies ${`unprotected,${FIXTURE}`}
+      --workloads pmem-dax,btrfs-metadata --seeds 2 --cpus 4 --format email`;
     expect(run.code).toBe(0);
     for (const line of run.stdout.split("\n")) {
       expect(line.length, line).toBeLessThanOrEqual(72);
@@ -73,19 +59,8 @@ describe("honest verdicts end to end", () => {
   });
 
   it("labels mechanisms 6.1 does not have as proposed, in the JSON glossary and the text", async () => {
-    const run = await runCli(
-      "compare",
-      "--workloads",
-      "pmem-dax",
-      "--strategies",
-      "unprotected,kmap-local-range",
-      "--seeds",
-      "1",
-      "--cpus",
-      "2",
-      "--format",
-      "json",
-    );
+    const run = await pkslab`compare --workloads pmem-dax
+      --strategies unprotected,kmap-local-range --seeds 1 --cpus 2 --format json`;
     const doc = validResults(run.stdout);
     const entry = doc.glossary.find((g) => g.strategy === "kmap-local-range");
     expect(entry?.proposed?.length).toBeGreaterThan(0);
@@ -96,7 +71,7 @@ describe("honest verdicts end to end", () => {
   });
 
   it("gives every strategy of a workload the same stream and the same strays", async () => {
-    const run = await runCli("compare", "--seeds", "1", "--cpus", "4", "--format", "json");
+    const run = await pkslab`compare --seeds 1 --cpus 4 --format json`;
     expect(run.code).toBe(0);
     const doc = validResults(run.stdout);
     for (const workload of new Set(doc.results.map((c) => c.workload))) {

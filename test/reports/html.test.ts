@@ -3,13 +3,14 @@
  * with @sparticuz/chromium) loading the page with every network request refused.
  * Set PKSLAB_SKIP_BROWSER=1 where no Chromium can run.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderDocument } from "../../reports/commands/output.ts";
+
 import { escapeHtml } from "../../reports/render/html.ts";
 import { parseResults } from "../../reports/results/results.ts";
+import { tempDir } from "../helpers/tmp.ts";
 import { expectGolden, GOLDEN_DIR, withOfflinePage } from "./helpers.ts";
 
 const doc = parseResults(
@@ -41,7 +42,7 @@ describe("html format", () => {
   it.skipIf(process.env.PKSLAB_SKIP_BROWSER === "1")(
     "loads in Chromium offline with every chart drawn and no console errors",
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), "pkslab-html-"));
+      const dir = tempDir("html");
       const file = join(dir, "report.html");
       writeFileSync(file, await renderDocument(doc, "html"));
       await withOfflinePage(file, async ({ page, external, errors }) => {
@@ -74,7 +75,7 @@ describe("html format", () => {
       const html = await renderDocument(evil, "html");
       expect(html).not.toContain(strategy);
       expect(html).not.toContain("<script>");
-      const file = join(mkdtempSync(join(tmpdir(), "pkslab-html-")), "evil.html");
+      const file = join(tempDir("html"), "evil.html");
       writeFileSync(file, html);
       await withOfflinePage(file, async ({ page, external, errors }) => {
         expect(await page.evaluate(() => (globalThis as { pwned?: string }).pwned)).toBeUndefined();

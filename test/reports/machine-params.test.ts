@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_MACHINE, Machine, resolveMachineConfig } from "../../core/machine/index.ts";
 import { MACHINE_PARAMS, parseMachineParam } from "../../core/machine/params.ts";
 import { loadProfile } from "../../core/profile.ts";
-import { runCli } from "./helpers.ts";
+import { pkslab } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 const ONE_CELL = ["--strategies", "unprotected", "--workloads", "pmem-dax", "--seeds", "1"];
 
@@ -54,8 +54,8 @@ describe("machine parameters on the command line (--set machine.<param>=<value>)
     ["machine.lowmemMiB=512", "x86-32-highmem"],
   ] as const) {
     it(`--set ${set}: exit 2, one error naming the valid values, nothing written`, async () => {
-      const out = join(mkdtempSync(join(tmpdir(), "pkslab-machine-")), "r.json");
-      const run = await runCli("compare", ...ONE_CELL, "--set", set, "--out", out);
+      const out = join(tempDir("machine"), "r.json");
+      const run = await pkslab`compare ${ONE_CELL} --set ${set} --out ${out}`;
       expect(run.code).toBe(2);
       expect(run.stderr).toContain(valid);
       expect(run.stderr.trim().split("\n")).toHaveLength(1);
@@ -64,16 +64,8 @@ describe("machine parameters on the command line (--set machine.<param>=<value>)
   }
 
   it("echoes the resolved machine in context.config.machine and in the reproducing command", async () => {
-    const run = await runCli(
-      "compare",
-      ...ONE_CELL,
-      "--set",
-      "machine.flush=serial",
-      "--set",
-      "machine.directMapLeaf=2M",
-      "--format",
-      "json",
-    );
+    const run = await pkslab`compare ${ONE_CELL} --set machine.flush=serial
+      --set machine.directMapLeaf=2M --format json`;
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
     const machine = doc.context.config.machine;
@@ -86,33 +78,19 @@ describe("machine parameters on the command line (--set machine.<param>=<value>)
   });
 
   it("--cpus and machine.cpus must agree", async () => {
-    const run = await runCli("compare", ...ONE_CELL, "--cpus", "4", "--set", "machine.cpus=8");
+    const run = await pkslab`compare ${ONE_CELL} --cpus 4 --set machine.cpus=8`;
     expect(run.code).toBe(2);
-    const same = await runCli(
-      "compare",
-      ...ONE_CELL,
-      "--set",
-      "machine.cpus=2",
-      "--format",
-      "json",
-    );
+    const same = await pkslab`compare ${ONE_CELL} --set machine.cpus=2 --format json`;
     expect(JSON.parse(same.stdout).context.config.machine.cpus).toBe(2);
     // nrCpus is CONFIG_NR_CPUS, a build constant: it does not change the online CPUs.
-    const built = await runCli(
-      "compare",
-      ...ONE_CELL,
-      "--set",
-      "machine.nrCpus=512",
-      "--format",
-      "json",
-    );
+    const built = await pkslab`compare ${ONE_CELL} --set machine.nrCpus=512 --format json`;
     const machine = JSON.parse(built.stdout).context.config.machine;
     expect(machine.nrCpus).toBe(512);
     expect(machine.cpus).not.toBe(512);
   });
 
   it("describe machine lists every parameter with unit, default and source", async () => {
-    const run = await runCli("describe", "machine", "--json");
+    const run = await pkslab`describe machine --json`;
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
     expect(doc.params.map((p: { name: string }) => p.name)).toEqual(
@@ -121,7 +99,7 @@ describe("machine parameters on the command line (--set machine.<param>=<value>)
     const stlb = doc.params.find((p: { name: string }) => p.name === "stlbEntries");
     expect(stlb.default).toBe(2048);
     expect(stlb.confidence).toBe("unverified");
-    const text = await runCli("describe", "machine");
+    const text = await pkslab`describe machine`;
     expect(text.stdout).toContain("flush = concurrent");
     expect(text.stdout).toContain("directMapLeaf = 1G");
   });

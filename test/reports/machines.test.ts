@@ -1,28 +1,20 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { machinesModel, renderMachines } from "../../reports/render/machines.ts";
 import { loadResults } from "../../reports/results/results.ts";
-import { runCli } from "./helpers.ts";
+import { pkslab } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 const SMALL = ["--workloads", "pmem-dax,btrfs-debug-ro", "--seeds", "2", "--cpus", "4"];
 
 describe("the cross-machine section (pkslab machines x86.json highmem.json)", () => {
   it("sets the best ok design of each machine beside the capability design, and names winner changes", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-machines-"));
+    const dir = tempDir("machines");
     const x86 = join(dir, "x86.json");
     const highmem = join(dir, "highmem.json");
-    const a = await runCli("compare", ...SMALL, "--plugin", "examples/capability.ts", "--out", x86);
+    const a = await pkslab`compare ${SMALL} --plugin examples/capability.ts --out ${x86}`;
     expect(a.code).toBe(0);
-    const b = await runCli(
-      "compare",
-      ...SMALL,
-      "--set",
-      "machine.arch=x86-32-highmem",
-      "--out",
-      highmem,
-    );
+    const b = await pkslab`compare ${SMALL} --set machine.arch=x86-32-highmem --out ${highmem}`;
     expect(b.code).toBe(0);
     const docA = loadResults(x86);
     const docB = loadResults(highmem);
@@ -54,7 +46,7 @@ describe("the cross-machine section (pkslab machines x86.json highmem.json)", ()
     const text = renderMachines(model);
     for (const line of model.lines.filter((l) => l.changesWinner))
       expect(text).toContain(line.workload);
-    const run = await runCli("machines", x86, highmem);
+    const run = await pkslab`machines ${x86} ${highmem}`;
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(text);
   });

@@ -3,22 +3,10 @@
  * never on stdout, so that a redirected report is byte-for-byte the report.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { runCli } from "./helpers.ts";
+import { argv, pkslab } from "../helpers/cli.ts";
 
-const SMALL = [
-  "--strategies",
-  "unprotected,pks-kmap",
-  "--workloads",
-  "pmem-dax",
-  "--seeds",
-  "1",
-  "--cpus",
-  "2",
-  "--set",
-  "pmem-dax.requests=10",
-  "--format",
-  "csv",
-];
+const SMALL = argv`--strategies unprotected,pks-kmap --workloads pmem-dax --seeds 1 --cpus 2
+  --set pmem-dax.requests=10 --format csv`;
 
 const original = Object.getOwnPropertyDescriptor(process.stderr, "isTTY");
 
@@ -34,12 +22,12 @@ afterEach(() => {
 describe("progress bar", () => {
   it("compare and sweep draw it on a terminal's stderr", async () => {
     stderrIsTerminal(true);
-    const compare = await runCli("compare", ...SMALL);
+    const compare = await pkslab`compare ${SMALL}`;
     expect(compare.code).toBe(0);
     expect(compare.stderr).toContain("comparing [");
     expect(compare.stderr).toMatch(/\d+\/2 cells/);
     expect(compare.stdout).not.toContain("comparing");
-    const sweep = await runCli("sweep", ...SMALL, "--param", "pmem-dax.pages=64,128");
+    const sweep = await pkslab`sweep ${SMALL} --param pmem-dax.pages=64,128`;
     expect(sweep.code).toBe(0);
     expect(sweep.stderr).toContain("sweeping [");
     expect(sweep.stdout).not.toContain("sweeping");
@@ -47,7 +35,7 @@ describe("progress bar", () => {
 
   it("stays silent when stderr is not a terminal", async () => {
     stderrIsTerminal(false);
-    const compare = await runCli("compare", ...SMALL);
+    const compare = await pkslab`compare ${SMALL}`;
     expect(compare.code).toBe(0);
     expect(compare.stderr).toBe("");
   });

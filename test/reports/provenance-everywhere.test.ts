@@ -1,6 +1,6 @@
 /**
  * Every analysis (replay, sweep, validate, claims, census) carries the context block of
- * reports/results/provenance.ts: tool version, commit (with -dirty), config and model hashes, the
+ * reports/provenance.ts: tool version, commit (with -dirty), config and model hashes, the
  * disclaimer, and a reproduce line that, run, prints the same output.
  */
 import { join } from "node:path";
@@ -11,7 +11,7 @@ import {
   joinReproduce,
   modelHash,
 } from "../../reports/results/provenance.ts";
-import { runCli } from "./helpers.ts";
+import { argv, pkslab, runCli } from "../helpers/cli.ts";
 
 /** The reproduce line of a text output, joined back from its ` \` continuations. */
 function reproduceOf(text: string): string {
@@ -67,7 +67,7 @@ describe("validate carries the context block", () => {
     expect(json.context.reproduce).toContain("--format json");
     const email = await runCli(...args, "--format", "email");
     for (const line of email.stdout.split("\n")) expect(line.length).toBeLessThanOrEqual(72);
-    const again = await runCli(...argvOf(reproduceOf(email.stdout)));
+    const again = await pkslab`${argvOf(reproduceOf(email.stdout))}`;
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(email.stdout);
   });
@@ -86,7 +86,7 @@ describe("claims carries the context block", () => {
     const command = reproduceOf(outputs.email);
     expect(command).toBe("npx pkslab claims --cpus 2 --seeds 1 --no-robustness --format email");
     for (const line of outputs.email.split("\n")) expect(line.length).toBeLessThanOrEqual(72);
-    const again = await runCli(...argvOf(command));
+    const again = await pkslab`${argvOf(command)}`;
     expect(again.stdout).toBe(outputs.email);
     const json = JSON.parse((await runCli(...args, "--format", "json")).stdout);
     expect(json.context.modelHash).toBe(modelHash());
@@ -98,14 +98,7 @@ describe("claims carries the context block", () => {
 describe("replay carries the context block", () => {
   it("in table, markdown and JSON, and its reproduce line reprints the table", async () => {
     const trace = join(import.meta.dirname, "..", "fixtures", "traces", "hand-made.txt");
-    const args = [
-      "replay",
-      trace,
-      "--strategies",
-      "pks-kmap,vmap-alias",
-      "--set",
-      "held_buffers=3",
-    ];
+    const args = argv`replay ${trace} --strategies pks-kmap,vmap-alias --set held_buffers=3`;
     const table = await runCli(...args);
     expect(table.code, table.stderr).toBe(0);
     expectContext(table.stdout, "table");
@@ -114,7 +107,7 @@ describe("replay carries the context block", () => {
     }
     const command = reproduceOf(table.stdout);
     expect(command).toContain("--set held_buffers=3");
-    const again = await runCli(...argvOf(command));
+    const again = await pkslab`${argvOf(command)}`;
     expect(again.stdout).toBe(table.stdout);
     const markdown = await runCli(...args, "--format", "markdown");
     expectContext(markdown.stdout, "markdown");
@@ -127,19 +120,8 @@ describe("replay carries the context block", () => {
 
 describe("sweep carries the context block", () => {
   it("in every format, with the point's model hash and a reproduce line for the sweep", async () => {
-    const args = [
-      "sweep",
-      "--strategies",
-      "unprotected,pks-kmap",
-      "--workloads",
-      "pmem-dax",
-      "--seeds",
-      "1",
-      "--cpus",
-      "2",
-      "--param",
-      "profile.wrmsr_pkrs_cycles=1,64",
-    ];
+    const args = argv`sweep --strategies unprotected,pks-kmap --workloads pmem-dax --seeds 1
+      --cpus 2 --param profile.wrmsr_pkrs_cycles=1,64`;
     for (const format of ["table", "markdown", "email", "csv", "html"]) {
       const run = await runCli(...args, "--format", format);
       expect(run.code, run.stderr).toBe(0);
@@ -151,7 +133,7 @@ describe("sweep carries the context block", () => {
       }
     }
     const table = await runCli(...args);
-    const again = await runCli(...argvOf(reproduceOf(table.stdout)));
+    const again = await pkslab`${argvOf(reproduceOf(table.stdout))}`;
     expect(again.stdout).toBe(table.stdout);
     const json = JSON.parse((await runCli(...args, "--format", "json")).stdout);
     expect(json.context.modelHash).toBe(modelHash());
@@ -165,7 +147,7 @@ describe("census carries the context block", () => {
     // A minimal Linux tree (top-level Makefile with VERSION, mm/, fs/): census refuses others.
     const tree = join(import.meta.dirname, "..", "fixtures", "mini-linux");
     for (const format of ["table", "markdown", "email", "csv"]) {
-      const run = await runCli("census", "--kernel-src", tree, "--format", format);
+      const run = await pkslab`census --kernel-src ${tree} --format ${format}`;
       expect(run.code, run.stderr).toBe(0);
       expectContext(run.stdout, format, "not model results");
       if (format !== "markdown") {
@@ -174,9 +156,7 @@ describe("census carries the context block", () => {
         );
       }
     }
-    const json = JSON.parse(
-      (await runCli("census", "--kernel-src", tree, "--format", "json")).stdout,
-    );
+    const json = JSON.parse((await pkslab`census --kernel-src ${tree} --format json`).stdout);
     expect(json.context.modelHash).toBe(modelHash());
     expect(json.context.reproduce).toBe(`npx pkslab census --kernel-src ${tree} --format json`);
   });

@@ -1,13 +1,13 @@
 /**
- * Provenance (reports/results/provenance.ts): the model hash identifies the source of core/,
+ * Provenance (reports/provenance.ts): the model hash identifies the source of core/,
  * strategies/ and workloads/ and feeds the config hash; the commit carries a -dirty mark
  * when tracked files differ from it; the reproduce line is wrapped at spaces only.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../../core/package-root.ts";
 import {
   commitLabel,
@@ -20,21 +20,13 @@ import {
   wrapAtSpaces,
 } from "../../reports/results/provenance.ts";
 import { configHash, parseResults } from "../../reports/results/results.ts";
+import { argv, spawnPkslab } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 import { GOLDEN_DIR } from "./helpers.ts";
-
-const temps: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "pkslab-provenance-"));
-  temps.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
 
 /** A copy of the model's source directories. */
 function copyModel(): string {
-  const dir = tempDir();
+  const dir = tempDir("provenance");
   for (const sub of MODEL_DIRECTORIES)
     cpSync(join(PACKAGE_ROOT, sub), join(dir, sub), { recursive: true });
   return dir;
@@ -81,25 +73,11 @@ describe("the model hash", () => {
 
 describe("the model hash from the CLI bundle", () => {
   it("is the sources' hash: the bundle in node_modules/.cache reads the files from the package root", () => {
-    const run = spawnSync(
-      process.execPath,
-      [
-        join(PACKAGE_ROOT, "bin", "pkslab.mjs"),
-        "validate",
-        "--case",
-        "p19-flush-1page",
-        "--format",
-        "json",
-        "--debug",
-      ],
-      {
-        cwd: tmpdir(),
-        encoding: "utf8",
-        timeout: 240_000,
-        env: { ...process.env, PKSLAB_NO_BUNDLE: "" },
-      },
-    );
-    expect(run.status, run.stderr).toBe(0);
+    const run = spawnPkslab(argv`validate --case p19-flush-1page --format json --debug`, {
+      cwd: tmpdir(),
+      env: { PKSLAB_NO_BUNDLE: "" },
+    });
+    expect(run.code, run.stderr).toBe(0);
     // --debug says so when the bundle could not be used and the sources ran instead.
     expect(run.stderr).not.toContain("running from the sources");
     const context = JSON.parse(run.stdout).context;
@@ -110,7 +88,7 @@ describe("the model hash from the CLI bundle", () => {
 
 describe("the git commit", () => {
   it("is marked -dirty when a tracked file changes, not for an untracked file", () => {
-    const repo = tempDir();
+    const repo = tempDir("provenance");
     git(repo, "init", "-q");
     writeFileSync(join(repo, "package.json"), '{"name":"pkslab"}\n');
     git(repo, "add", "package.json");
@@ -126,7 +104,7 @@ describe("the git commit", () => {
   });
 
   it("is undefined outside a git checkout", () => {
-    const plain = tempDir();
+    const plain = tempDir("provenance");
     expect(gitState(plain)).toBeUndefined();
     expect(gitCommit(plain)).toBeUndefined();
   });

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { resultsJsonSchema, sweepJsonSchema } from "../../reports/results/results.ts";
-import { GOLDEN_DIR, runCli, SMALL_ARGS } from "./helpers.ts";
+import { pkslab } from "../helpers/cli.ts";
+import { GOLDEN_DIR, SMALL_ARGS } from "./helpers.ts";
 
 const SCHEMA_PATH = join(
   import.meta.dirname,
@@ -30,7 +31,7 @@ function expectValid(doc: unknown): void {
 }
 
 describe("the result JSON Schema", () => {
-  it("is the schema generated from reports/results/results.ts (regenerate the file when the contract changes)", () => {
+  it("is the schema generated from reports/results.ts (regenerate the file when the contract changes)", () => {
     expect(shipped).toEqual(resultsJsonSchema());
   });
 
@@ -39,7 +40,7 @@ describe("the result JSON Schema", () => {
   });
 
   it("accepts what compare --format json writes, and rejects a broken document", async () => {
-    const run = await runCli("compare", ...SMALL_ARGS, "--seeds", "1", "--format", "json");
+    const run = await pkslab`compare ${SMALL_ARGS} --seeds 1 --format json`;
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
     expectValid(doc);
@@ -53,14 +54,8 @@ describe("the result JSON Schema", () => {
     const sweepShipped = JSON.parse(readFileSync(SWEEP_SCHEMA_PATH, "utf8"));
     expect(sweepShipped).toEqual(sweepJsonSchema());
     const validateSweep = new Ajv2020({ allErrors: true, strict: false }).compile(sweepShipped);
-    const run = await runCli(
-      "sweep",
-      ...SMALL_ARGS,
-      "--param",
-      "profile.wrmsr_pkrs_cycles=1,64",
-      "--format",
-      "json",
-    );
+    const run = await pkslab`sweep ${SMALL_ARGS} --param profile.wrmsr_pkrs_cycles=1,64
+      --format json`;
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
     expect(validateSweep(doc), JSON.stringify(validateSweep.errors?.slice(0, 3))).toBe(true);

@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -7,20 +6,14 @@ import {
   parseSweepAxes,
   parseSweepMetrics,
 } from "../../reports/commands/sweep-grid.ts";
-import { matchesResultSchema, runCli, withOfflinePage } from "./helpers.ts";
 
-const SMALL = [
-  "--strategies",
-  "unprotected,pks-kmap",
-  "--workloads",
-  "pmem-dax",
-  "--seeds",
-  "2",
-  "--set",
-  "pmem-dax.requests=20",
-  "--jobs",
-  "1",
-];
+import { argv, pkslab, runCli } from "../helpers/cli.ts";
+import { nonEmptyEvery } from "../helpers/lists.ts";
+import { tempDir } from "../helpers/tmp.ts";
+import { matchesResultSchema, withOfflinePage } from "./helpers.ts";
+
+const SMALL = argv`--strategies unprotected,pks-kmap --workloads pmem-dax --seeds 2
+  --set pmem-dax.requests=20 --jobs 1`;
 const TWO_METRICS = ["--metric", "cost.cycles_per_op,events.pkrs_writes"];
 const GRID = ["--param", "cpus=1,4", "--param", "profile.wrmsr_pkrs_cycles=1,64,128"];
 
@@ -76,7 +69,7 @@ describe("two-parameter sweep: parsing", () => {
 
 describe("two-parameter sweep: reports", () => {
   it("table: a row per grid point, grouped by the first parameter, a table per metric", async () => {
-    const run = await runCli("sweep", ...SMALL, ...GRID, ...TWO_METRICS);
+    const run = await pkslab`sweep ${SMALL} ${GRID} ${TWO_METRICS}`;
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("sweep cpus x profile.wrmsr_pkrs_cycles");
     expect(run.stdout).toContain("cpus swept");
@@ -108,18 +101,8 @@ describe("two-parameter sweep: reports", () => {
   });
 
   it("table: every built-in strategy still fits 120 columns (the change wraps under the mean)", async () => {
-    const run = await runCli(
-      "sweep",
-      "--workloads",
-      "pmem-dax",
-      "--seeds",
-      "2",
-      "--set",
-      "pmem-dax.requests=10",
-      "--jobs",
-      "1",
-      ...GRID,
-    );
+    const run = await pkslab`sweep --workloads pmem-dax --seeds 2 --set pmem-dax.requests=10
+      --jobs 1 ${GRID}`;
     expect(run.code).toBe(0);
     const lines = run.stdout.split("\n");
     expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(120);
@@ -137,7 +120,7 @@ describe("two-parameter sweep: reports", () => {
   });
 
   it("csv: both parameters in long form, every metric, seed and point", async () => {
-    const run = await runCli("sweep", ...SMALL, ...GRID, ...TWO_METRICS, "--format", "csv");
+    const run = await pkslab`sweep ${SMALL} ${GRID} ${TWO_METRICS} --format csv`;
     expect(run.code).toBe(0);
     const lines = run.stdout.split("\n").filter((line) => line !== "" && !line.startsWith("#"));
     expect(lines[0]).toBe(
@@ -154,16 +137,9 @@ describe("two-parameter sweep: reports", () => {
   });
 
   it("json and --save-dir: every point with both values and a schema-valid result", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-grid-"));
-    const run = await runCli(
-      "sweep",
-      ...SMALL,
-      ...GRID,
-      "--format",
-      "json",
-      "--save-dir",
-      join(dir, "points"),
-    );
+    const dir = tempDir("grid");
+    const run = await pkslab`sweep ${SMALL} ${GRID} --format json
+      --save-dir ${join(dir, "points")}`;
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
     expect(doc.sweepVersion).toBe(3);
@@ -201,8 +177,8 @@ describe("two-parameter sweep: reports", () => {
   });
 
   it("html: a faceted chart per workload and metric, one panel per value of the second parameter", async () => {
-    const out = join(mkdtempSync(join(tmpdir(), "pkslab-grid-")), "grid.html");
-    const run = await runCli("sweep", ...SMALL, ...GRID, ...TWO_METRICS, "--out", out);
+    const out = join(tempDir("grid"), "grid.html");
+    const run = await pkslab`sweep ${SMALL} ${GRID} ${TWO_METRICS} --out ${out}`;
     expect(run.code).toBe(0);
     const html = readFileSync(out, "utf8");
     const svgs = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
@@ -218,17 +194,8 @@ describe("two-parameter sweep: reports", () => {
   });
 
   it("png: one file per workload and metric", async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), "pkslab-grid-")), "charts");
-    const run = await runCli(
-      "sweep",
-      ...SMALL,
-      ...GRID,
-      ...TWO_METRICS,
-      "--format",
-      "png",
-      "--out",
-      dir,
-    );
+    const dir = join(tempDir("grid"), "charts");
+    const run = await pkslab`sweep ${SMALL} ${GRID} ${TWO_METRICS} --format png --out ${dir}`;
     expect(run.code).toBe(0);
     expect(readdirSync(dir).sort()).toEqual([
       "pmem-dax-cost-cycles-per-op.png",
@@ -236,19 +203,19 @@ describe("two-parameter sweep: reports", () => {
     ]);
     const png = readFileSync(join(dir, "pmem-dax-cost-cycles-per-op.png"));
     expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join("")).toBe("PNG");
-    const none = await runCli("sweep", ...SMALL, ...GRID, "--format", "png");
+    const none = await pkslab`sweep ${SMALL} ${GRID} --format png`;
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/--format png writes one file per chart: give --out <dir>/);
   });
 
   it("shards of a grid merge into the unsharded report", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-grid-"));
-    const full = await runCli("sweep", ...SMALL, ...GRID, "--format", "csv");
+    const dir = tempDir("grid");
+    const full = await pkslab`sweep ${SMALL} ${GRID} --format csv`;
     expect(full.code).toBe(0);
     const shards = [];
     for (const k of [1, 2, 3]) {
       const file = join(dir, `shard-${k}.json`);
-      const run = await runCli("sweep", ...SMALL, ...GRID, "--shard", `${k}/3`, "--out", file);
+      const run = await pkslab`sweep ${SMALL} ${GRID} --shard ${`${k}/3`} --out ${file}`;
       expect(run.code).toBe(0);
       expect(JSON.parse(readFileSync(file, "utf8")).parameters).toEqual([
         "cpus",
@@ -256,20 +223,13 @@ describe("two-parameter sweep: reports", () => {
       ]);
       shards.push(file);
     }
-    const merged = await runCli("merge", ...shards, "--format", "csv");
+    const merged = await pkslab`merge ${shards} --format csv`;
     expect(merged.code).toBe(0);
     expect(merged.stdout).toBe(full.stdout);
   });
 
   it("refuses a swept parameter that is also --set, before running anything", async () => {
-    const run = await runCli(
-      "sweep",
-      ...SMALL,
-      "--param",
-      "cpus=1,2",
-      "--param",
-      "pmem-dax.requests=10,20",
-    );
+    const run = await pkslab`sweep ${SMALL} --param cpus=1,2 --param pmem-dax.requests=10,20`;
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/pmem-dax.requests is both swept \(--param\) and set \(--set\)/);
     expect(run.stdout).toBe("");
@@ -278,8 +238,8 @@ describe("two-parameter sweep: reports", () => {
   it.skipIf(process.env.PKSLAB_SKIP_BROWSER === "1")(
     "the grid's html page loads in Chromium offline with every panel drawn and no console errors",
     async () => {
-      const out = join(mkdtempSync(join(tmpdir(), "pkslab-grid-")), "grid.html");
-      const run = await runCli("sweep", ...SMALL, ...GRID, "--out", out);
+      const out = join(tempDir("grid"), "grid.html");
+      const run = await pkslab`sweep ${SMALL} ${GRID} --out ${out}`;
       expect(run.code).toBe(0);
       await withOfflinePage(out, async ({ page, external, errors }) => {
         expect(await page.title()).toBe("pkslab sweep of cpus x profile.wrmsr_pkrs_cycles");
@@ -300,16 +260,8 @@ describe("two-parameter sweep: reports", () => {
 
 describe("sweep --format email", () => {
   it("is plain ASCII within 72 columns, with a legend and a command that reproduces it", async () => {
-    const args = [
-      "sweep",
-      ...SMALL,
-      "--strategies",
-      "unprotected,pks-kmap,vmap-alias",
-      ...GRID,
-      ...TWO_METRICS,
-      "--format",
-      "email",
-    ];
+    const args = argv`sweep ${SMALL} --strategies unprotected,pks-kmap,vmap-alias ${GRID}
+      ${TWO_METRICS} --format email`;
     const run = await runCli(...args);
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split("\n");
@@ -318,7 +270,7 @@ describe("sweep --format email", () => {
       expect(line, line).toMatch(/^[\x20-\x7e]*$/);
     }
     expect(run.stdout).toContain("pmem-dax: cost.cycles_per_op (cycles/op, lower is better)");
-    expect(run.stdout).toMatch(/^ {2}cpus {2}wrmsr_pkrs_cycles {2}base {4,}A {4,}B$/m);
+    expect(run.stdout).toMatch(/^\s+cpus\s+wrmsr_pkrs_cycles\s+base\s+A\s+B$/m);
     expect(run.stdout).toContain("wrmsr_pkrs_cycles = profile.wrmsr_pkrs_cycles");
     expect(run.stdout).toContain("base = unprotected, seed mean");
     expect(run.stdout).toContain("A = pks-kmap, B = vmap-alias: change against base");
@@ -331,26 +283,24 @@ describe("sweep --format email", () => {
     expect(command).toContain("--param cpus=1,4 --param profile.wrmsr_pkrs_cycles=1,64,128");
     expect(command).not.toContain("--cpus");
     expect(command).not.toContain("--set profile.wrmsr_pkrs_cycles");
-    const again = await runCli(...command.split(" ").slice(2));
+    const again = await pkslab`${command.split(" ").slice(2)}`;
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(run.stdout);
   });
 
   it("puts candidates that do not fit 72 columns into a further block", async () => {
-    const run = await runCli(
-      "sweep",
-      ...SMALL,
-      "--strategies",
-      "unprotected,pks-kmap,vmap-alias,no-direct-map,kmap-local-range",
-      // Long parameter names leave room for two candidates a block.
-      "--param",
-      "profile.pkrs_cache_check_cycles=1,64",
-      "--param",
-      // A long parameter name: its column leaves too little room for four candidates.
-      "profile.ipi_handler_cycles=200,400",
-      "--format",
-      "email",
-    );
+    const run = await pkslab`sweep ${SMALL}
+      --strategies unprotected,pks-kmap,vmap-alias,no-direct-map,kmap-local-range
+      ${
+        // Long parameter names leave room for two candidates a block.
+        "--param"
+      }
+      profile.pkrs_cache_check_cycles=1,64
+      --param ${
+        // A long parameter name: its column leaves too little room for four candidates.
+        "profile.ipi_handler_cycles=200,400"
+      }
+      --format email`;
     expect(run.code).toBe(0);
     const lines = run.stdout.split("\n");
     expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(72);
@@ -359,6 +309,6 @@ describe("sweep --format email", () => {
     expect(headers.length).toBeGreaterThanOrEqual(2);
     const letters = headers.map((line) => line.trim().split(/\s+/).slice(3).join(""));
     expect(letters.join("")).toBe("ABCD");
-    expect(letters.every((group) => group.length >= 1)).toBe(true);
+    expect(nonEmptyEvery(letters, (group) => group.length >= 1)).toBe(true);
   });
 });

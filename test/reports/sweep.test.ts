@@ -1,10 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { parseSweepValues } from "../../reports/commands/sweep-grid.ts";
-import { runCli } from "./helpers.ts";
+
+import { argv, pkslab } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 const schema = JSON.parse(
   readFileSync(
@@ -13,16 +14,7 @@ const schema = JSON.parse(
   ),
 );
 const validate = new Ajv2020({ strict: false }).compile(schema);
-const SMALL = [
-  "--strategies",
-  "unprotected,pks-kmap",
-  "--workloads",
-  "pmem-dax",
-  "--seeds",
-  "2",
-  "--cpus",
-  "4",
-];
+const SMALL = argv`--strategies unprotected,pks-kmap --workloads pmem-dax --seeds 2 --cpus 4`;
 
 describe("sweep values", () => {
   it("takes lists, geometric and arithmetic ranges", () => {
@@ -41,15 +33,9 @@ describe("sweep values", () => {
 
 describe("pkslab sweep", () => {
   it("reports the metric per value and strategy, and saves schema-valid points", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-sweep-"));
-    const run = await runCli(
-      "sweep",
-      ...SMALL,
-      "--vary",
-      "profile.wrmsr_pkrs_cycles=1,64",
-      "--save-dir",
-      dir,
-    );
+    const dir = tempDir("sweep");
+    const run = await pkslab`sweep ${SMALL} --vary profile.wrmsr_pkrs_cycles=1,64
+      --save-dir ${dir}`;
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("sweep profile.wrmsr_pkrs_cycles");
     expect(run.stdout).toContain("not measurements of a real machine");
@@ -67,14 +53,7 @@ describe("pkslab sweep", () => {
   });
 
   it("prints long-form CSV with the swept value", async () => {
-    const run = await runCli(
-      "sweep",
-      ...SMALL,
-      "--vary",
-      "pmem-dax.requests=20,40",
-      "--format",
-      "csv",
-    );
+    const run = await pkslab`sweep ${SMALL} --vary pmem-dax.requests=20,40 --format csv`;
     expect(run.code).toBe(0);
     const lines = run.stdout.split("\n").filter((line) => line !== "" && !line.startsWith("#"));
     expect(lines[0]).toBe("parameter,value,workload,strategy,seed,metric,value_of_metric");
@@ -83,8 +62,8 @@ describe("pkslab sweep", () => {
   });
 
   it("writes a self-contained HTML page with one chart per workload (format from --out)", async () => {
-    const out = join(mkdtempSync(join(tmpdir(), "pkslab-sweep-")), "sweep.html");
-    const run = await runCli("sweep", ...SMALL, "--vary", "pmem-dax.requests=20,40", "--out", out);
+    const out = join(tempDir("sweep"), "sweep.html");
+    const run = await pkslab`sweep ${SMALL} --vary pmem-dax.requests=20,40 --out ${out}`;
     expect(run.code).toBe(0);
     const html = readFileSync(out, "utf8");
     expect(html.startsWith("<!doctype html>")).toBe(true);
@@ -101,7 +80,7 @@ describe("pkslab sweep", () => {
       ["--vary", "pmem-dax.requests=1,2", "--metric", "cost.nope"],
       ["--vary", "pmem-dax.requests=1,2", "--set", "pmem-dax.requests=5"],
     ]) {
-      const run = await runCli("sweep", ...SMALL, ...args);
+      const run = await pkslab`sweep ${SMALL} ${args}`;
       expect(run.code, args.join(" ")).toBe(2);
     }
   });

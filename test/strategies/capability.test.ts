@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FAULT_CHECK, OK, READ, WRITE } from "../../core/machine/index.ts";
 import { checkPlugin } from "../../strategies/conformance/index.ts";
 import { loadStrategyPlugin } from "../../strategies/registry.ts";
-import { runCli } from "../reports/helpers.ts";
+import { pkslab } from "../helpers/cli.ts";
 import { setUp } from "./helpers.ts";
 
 const PLUGIN = "examples/capability.ts";
@@ -47,16 +47,14 @@ describe("examples/capability.ts: bounded capabilities through the access-check 
     const report = checkPlugin(await loadStrategyPlugin(PLUGIN));
     expect(report.checks.filter((check) => !check.passed).map((check) => check.name)).toEqual([]);
     expect(report.passed).toBe(true);
-    const run = await runCli("check-plugin", PLUGIN);
+    const run = await pkslab`check-plugin ${PLUGIN}`;
     expect(run.code).toBe(0);
   });
 
   it("runs in compare and reports ok cells", async () => {
-    const run = await runCli(
-      "compare",
-      ...["--plugin", PLUGIN, "--strategies", "unprotected,capability"],
-      ...["--workloads", "pmem-dax", "--seeds", "1", "--format", "json"],
-    );
+    const run = await pkslab`compare
+      ${["--plugin", PLUGIN, "--strategies", "unprotected,capability"]}
+      ${["--workloads", "pmem-dax", "--seeds", "1", "--format", "json"]}`;
     expect(run.code).toBe(0);
     expect([...run.stdout.matchAll(/"status": "(\w+)"/g)].map((m) => m[1])).toEqual(["ok", "ok"]);
   });

@@ -1,20 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { runSimulation } from "../../core/engine/index.ts";
 import { Cat } from "../../core/ledger.ts";
-import { DEFAULT_MACHINE, FAULT_PKEY, OK, READ, WRITE } from "../../core/machine/index.ts";
+import { FAULT_PKEY, OK, READ, WRITE } from "../../core/machine/index.ts";
 import { pkrsRights } from "../../core/machine/pkrs.ts";
-import { loadProfile } from "../../core/profile.ts";
 import pksKmap from "../../strategies/pks-kmap.ts";
-import { defineWorkload, type Operation } from "../../workloads/api.ts";
-import { events, moved, setUp } from "./helpers.ts";
+import type { Operation } from "../../workloads/api.ts";
+import { runWorkload, scripted, testWorkload } from "../helpers/sim.ts";
+import { events, moved, type Setup, setUp } from "./helpers.ts";
 
 /** Threads that map 1-4 pages locally, nest, write, yield and migrate while mapped. */
-const busyLocal = defineWorkload({
-  name: "busy-local",
-  version: "0.0.0",
-  summary: "test workload",
-  citation: "test",
-  params: {},
+const busyLocal = testWorkload("busy-local", {
   region: () => ({ pages: 64, keyMode: "access-disable", contiguous: true }),
   threads: (_params, cpus) => cpus * 2,
   *generate({ thread, rng, cpus }): Iterable<Operation> {
@@ -52,18 +46,20 @@ const busyLocal = defineWorkload({
   },
 });
 
+/** A write fault on `vpn` by t[0] on CPU 0, taken as an exception: the handler's answer. */
+function pkeyWriteFault(s: Setup, vpn: number) {
+  s.machine.exceptionEnter(0);
+  const answer = s.hooks.onFault!({ cpu: 0, thread: s.t[0], vpn, write: true, reason: "pkey" });
+  s.machine.exceptionExit(0);
+  return answer;
+}
+
 describe("pks-kmap (Weiny v10)", () => {
   it("never flushes a TLB or sends an IPI: map, unmap, switches and migrations are PKRS work only", () => {
     // With a 4K direct map, setting the key needs no split either, so the whole run has
     // no flush at all.
-    const result = runSimulation({
-      machine: { ...DEFAULT_MACHINE, cpus: 4, memoryGiB: 4, directMapLeaf: "4k" },
-      profile: loadProfile(),
-      strategy: pksKmap,
-      strategyOptions: {},
-      workload: busyLocal,
-      workloadParams: {},
-      seed: 1,
+    const result = runWorkload(pksKmap, busyLocal, {
+      machine: { directMapLeaf: "4k" },
       strayEvery: 0,
     });
     const m = result.metrics;
@@ -139,17 +135,7 @@ describe("pks-kmap (Weiny v10)", () => {
     s.switchTo(0, s.t[0]);
     const global = s.map(s.t[0], [0], "write", "global");
     expect(s.machine.access(0, global.vpns[0], WRITE)).toBe(FAULT_PKEY);
-    s.machine.exceptionEnter(0);
-    expect(
-      s.hooks.onFault!({
-        cpu: 0,
-        thread: s.t[0],
-        vpn: global.vpns[0],
-        write: true,
-        reason: "pkey",
-      }),
-    ).toBe("retry");
-    s.machine.exceptionExit(0);
+    expect(pkeyWriteFault(s, global.vpns[0])).toBe("retry");
     expect(pkrsRights(s.t[0].pkrs, 1)).toBe("rw");
     const writes = s.event("pkrs_writes");
     const local = s.map(s.t[0], [1]);
@@ -159,15 +145,7 @@ describe("pks-kmap (Weiny v10)", () => {
     // ...while with pkrs-cache = false the same lift writes the MSR.
     const uncached = setUp(pksKmap, { options: { "pkrs-cache": false } });
     const g = uncached.map(uncached.t[0], [0], "write", "global");
-    uncached.machine.exceptionEnter(0);
-    uncached.hooks.onFault!({
-      cpu: 0,
-      thread: uncached.t[0],
-      vpn: g.vpns[0],
-      write: true,
-      reason: "pkey",
-    });
-    uncached.machine.exceptionExit(0);
+    pkeyWriteFault(uncached, g.vpns[0]);
     const w = uncached.event("pkrs_writes");
     uncached.map(uncached.t[0], [1]);
     expect(uncached.event("pkrs_writes")).toBe(w + 1);
@@ -195,32 +173,25 @@ describe("pks-kmap (Weiny v10)", () => {
   });
 
   it("kmap() is not supported for protected pages: relaxed warns once and grants, strict oopses", () => {
-    const globalUse = defineWorkload({
-      name: "global-use",
-      version: "0.0.0",
-      summary: "test workload",
-      citation: "test",
-      params: {},
-      region: () => ({ pages: 8, keyMode: "access-disable", contiguous: true }),
-      threads: () => 2,
-      *generate({ thread }): Iterable<Operation> {
-        for (let i = 0; i < 5; i++) {
+    // Two threads, each mapping five pages globally (kmap()) in turn and writing them.
+    const globalUse = scripted(
+      [0, 1].map((thread) =>
+        [0, 1, 2, 3, 4].flatMap((i): Operation[] => {
           const handle = thread * 100 + i;
-          yield { kind: "map", handle, page: i, count: 1, intent: "write", scope: "global" };
-          yield { kind: "access", handle, offset: 0, length: 8, write: true };
-          yield { kind: "unmap", handle };
-          yield { kind: "complete" };
-        }
-      },
-    });
+          return [
+            { kind: "map", handle, page: i, count: 1, intent: "write", scope: "global" },
+            { kind: "access", handle, offset: 0, length: 8, write: true },
+            { kind: "unmap", handle },
+            { kind: "complete" },
+          ];
+        }),
+      ),
+      { pages: 8 },
+    );
     const run = (faultMode: string) =>
-      runSimulation({
-        machine: { ...DEFAULT_MACHINE, cpus: 2, memoryGiB: 2 },
-        profile: loadProfile(),
-        strategy: pksKmap,
+      runWorkload(pksKmap, globalUse, {
+        machine: { cpus: 2, memoryGiB: 2 },
         strategyOptions: { "fault-mode": faultMode },
-        workload: globalUse,
-        workloadParams: {},
         seed: 3,
         strayEvery: 0,
       }).metrics;

@@ -1,17 +1,15 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadStrategyPlugin } from "../../strategies/registry.ts";
+import { tempFile } from "../helpers/tmp.ts";
 
 const API = resolve(import.meta.dirname, "..", "..", "strategies", "api.ts");
 
 describe("a TypeScript plugin outside any ES-module package", () => {
   it("loads (tsx compiles it as CommonJS; its default export is unwrapped)", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-plugin-"));
-    const file = join(dir, "mine.ts");
-    writeFileSync(
-      file,
+    const file = tempFile(
+      "plugin",
+      "mine.ts",
       `import { defineStrategy } from ${JSON.stringify(API)};
 export default defineStrategy({
   name: "outside-plugin", version: "0.1.0", summary: "test", citation: "none",

@@ -5,7 +5,7 @@ import pksKmap from "../../strategies/pks-kmap.ts";
 import { BUILTIN_STRATEGIES } from "../../strategies/registry.ts";
 import vmapAlias from "../../strategies/vmap-alias.ts";
 import { BUILTIN_WORKLOADS } from "../../workloads/registry.ts";
-import { simulate } from "../workloads/helpers.ts";
+import { simulate } from "../helpers/sim.ts";
 import { events, moved, setUp } from "./helpers.ts";
 
 /**

@@ -5,12 +5,13 @@
  * and parameters arrive parsed from `--set` text, or the command exits 2.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../../core/package-root.ts";
-import { runCli, validResults } from "../reports/helpers.ts";
+import { pkslab } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
+import { validResults } from "../reports/helpers.ts";
 
 const FIXTURES = join(PACKAGE_ROOT, "test", "fixtures");
 const STRATEGY = join(FIXTURES, "typed-plugin.ts");
@@ -22,7 +23,7 @@ const DIRECTIVE = "// @ts-expect-error";
  * or neutralised (same line numbers); returns the lines with errors, per file.
  */
 function compileErrors(files: readonly string[], keepDirectives: boolean): Map<string, number[]> {
-  const dir = mkdtempSync(join(tmpdir(), "pkslab-typed-"));
+  const dir = tempDir("typed");
   const copies = files.map((file) => {
     const copy = join(dir, file.split("/").pop()!);
     let text = readFileSync(file, "utf8").replaceAll(
@@ -86,24 +87,9 @@ describe("typed plugin options, from docs/plugins.md", () => {
 
   /** The strategy's reported counters in a compare of the two fixtures, one seed. */
   async function counters(...sets: string[]): Promise<Record<string, number>> {
-    const run = await runCli(
-      "compare",
-      "--plugin",
-      STRATEGY,
-      "--plugin",
-      WORKLOAD,
-      "--strategies",
-      "typed-plugin",
-      "--workloads",
-      "typed-workload",
-      "--seeds",
-      "1",
-      "--cpus",
-      "2",
-      ...sets.flatMap((set) => ["--set", set]),
-      "--format",
-      "json",
-    );
+    const run = await pkslab`compare --plugin ${STRATEGY} --plugin ${WORKLOAD}
+      --strategies typed-plugin --workloads typed-workload --seeds 1 --cpus 2
+      ${sets.flatMap((set) => ["--set", set])} --format json`;
     expect(run.code, run.stderr).toBe(0);
     const [cell] = validResults(run.stdout, "stdout").results;
     expect(cell.status).toBe("ok");
@@ -154,19 +140,8 @@ describe("typed plugin options, from docs/plugins.md", () => {
       "typed-plugin.flush=everything",
       "typed-workload.scope=long-term",
     ]) {
-      const run = await runCli(
-        "compare",
-        "--plugin",
-        STRATEGY,
-        "--plugin",
-        WORKLOAD,
-        "--strategies",
-        "typed-plugin",
-        "--workloads",
-        "typed-workload",
-        "--set",
-        set,
-      );
+      const run = await pkslab`compare --plugin ${STRATEGY} --plugin ${WORKLOAD}
+        --strategies typed-plugin --workloads typed-workload --set ${set}`;
       expect(run.code, set).toBe(2);
       expect(run.stdout, set).toBe("");
     }

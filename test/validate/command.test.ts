@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -9,6 +8,8 @@ import {
   registerValidateCommand,
   VALIDATION_CASES,
 } from "../../reports/analyses/validate/command.ts";
+import { argv } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 function program(): Command {
   const p = new Command("pkslab").exitOverride();
@@ -42,18 +43,13 @@ describe("pkslab validate / claims commands", () => {
     const ok = await run(["validate", "--case", "p19-flush-2pages", "--format", "csv"]);
     expect(ok.code ?? 0).toBe(0);
     expect(ok.out).toContain("p19-flush-2pages,P19,server-2022,1505,");
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-validate-"));
+    const dir = tempDir("validate");
     const broken = JSON.parse(readFileSync("core/profiles/server-2022.json", "utf8"));
     broken.parameters.invlpg_cycles.value = 880;
     const file = join(dir, "broken.json");
     writeFileSync(file, JSON.stringify(broken));
-    const bad = await run([
-      "validate",
-      "--case",
-      "p19-flush-2pages",
-      "--profile-file",
-      `server-2022=${file}`,
-    ]);
+    const bad = await run(argv`validate --case p19-flush-2pages
+      --profile-file ${`server-2022=${file}`}`);
     expect(bad.code).toBe(1);
     expect(bad.out).toContain("FAIL");
     const written = join(dir, "out.md");

@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { BUILTIN_STRATEGIES } from "../../strategies/registry.ts";
 import { STRAY_CLASSES } from "../../workloads/api.ts";
 import { BUILTIN_WORKLOADS } from "../../workloads/registry.ts";
-import { simulate } from "./helpers.ts";
+import { nonEmptyEvery } from "../helpers/lists.ts";
+import { simulate } from "../helpers/sim.ts";
 
 const { unprotected } = BUILTIN_STRATEGIES;
 const pksKmap = BUILTIN_STRATEGIES["pks-kmap"];
@@ -29,12 +30,12 @@ describe("coverage scenarios", () => {
     const wildOpen = strays.filter((s) => s.cls === "wild-direct" && s.windowOpen);
     const window = strays.filter((s) => s.cls === "window-same-cpu");
     expect(wildClosed.length).toBeGreaterThan(100);
-    expect(wildClosed.every((s) => s.outcome === "blocked")).toBe(true);
+    expect(nonEmptyEvery(wildClosed, (s) => s.outcome === "blocked")).toBe(true);
     // The key is lifted for the whole CPU, not only for the mapped page.
     expect(window.length).toBeGreaterThan(100);
-    expect(window.every((s) => s.outcome === "corrupted")).toBe(true);
+    expect(nonEmptyEvery(window, (s) => s.outcome === "corrupted")).toBe(true);
     expect(wildOpen.length).toBeGreaterThan(0);
-    expect(wildOpen.every((s) => s.outcome === "corrupted")).toBe(true);
+    expect(nonEmptyEvery(wildOpen, (s) => s.outcome === "corrupted")).toBe(true);
     expect(result.metrics["coverage.window-same-cpu.blocked"]).toBe(0);
   });
 
@@ -55,7 +56,7 @@ describe("coverage scenarios", () => {
         stray_every: 1,
         stray_mix: "cross-cpu-stale",
       },
-      { cpus: 2, strategyOptions: { flush: "lazy" }, recordStrays: 1_000_000 },
+      { machine: { cpus: 2 }, strategyOptions: { flush: "lazy" }, recordStrays: 1_000_000 },
     );
     expect(result.metrics["events.vmap_purges"]).toBeGreaterThanOrEqual(2);
     const strays = (result.strays ?? []).filter((s) => s.cls === "cross-cpu-stale");
@@ -66,9 +67,12 @@ describe("coverage scenarios", () => {
     );
     // Lazily freed space is not reused before the purge: what lands went through a stale
     // TLB entry of the old alias.
-    expect(before.filter((s) => s.outcome === "corrupted").every((s) => s.throughStaleEntry)).toBe(
-      true,
-    );
+    expect(
+      nonEmptyEvery(
+        before.filter((s) => s.outcome === "corrupted"),
+        (s) => s.throughStaleEntry,
+      ),
+    ).toBe(true);
     expect(after.length).toBeGreaterThan(10);
     expect(after.filter((s) => s.outcome === "corrupted")).toEqual([]);
     expect(after.filter((s) => s.outcome === "blocked").length).toBeGreaterThan(0);

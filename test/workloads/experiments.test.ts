@@ -1,28 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { runSimulation } from "../../core/engine/index.ts";
-import { DEFAULT_MACHINE, type MachineConfig } from "../../core/machine/index.ts";
-import { loadProfile } from "../../core/profile.ts";
+import type { MachineConfig } from "../../core/machine/index.ts";
 import unprotected from "../../strategies/unprotected.ts";
 import type { WorkloadModule } from "../../workloads/api.ts";
 import mmapSync from "../../workloads/mmap-sync.ts";
-import { resolveWorkloadParams } from "../../workloads/registry.ts";
 import tlbFlushBench from "../../workloads/tlb-flush-bench.ts";
+import { simulate } from "../helpers/sim.ts";
 
 function run(
   workload: WorkloadModule,
   params: Record<string, unknown>,
   machine: Partial<MachineConfig>,
 ) {
-  const result = runSimulation({
-    machine: { ...DEFAULT_MACHINE, cpus: 8, memoryGiB: 4, ...machine },
-    profile: loadProfile(),
-    strategy: unprotected,
-    strategyOptions: {},
+  const result = simulate(
+    unprotected,
     workload,
-    workloadParams: resolveWorkloadParams(workload, { stray_every: 0, ...params }),
-    seed: 1,
-    checkInvariants: true,
-  });
+    { stray_every: 0, ...params },
+    { machine: { cpus: 8, ...machine }, checkInvariants: true },
+  );
   expect(result.violations).toEqual([]);
   return result.metrics;
 }

@@ -1,10 +1,7 @@
-import { type RunResult, type RunSpec, runSimulation } from "../../core/engine/index.ts";
-import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
-import { loadProfile } from "../../core/profile.ts";
 import { Rng } from "../../core/rng.ts";
-import type { OptionValues, StrategyModule } from "../../strategies/api.ts";
+import type { OptionValues } from "../../strategies/api.ts";
 import type { Operation, WorkloadModule } from "../../workloads/api.ts";
-import { type BUILTIN_WORKLOADS, resolveWorkloadParams } from "../../workloads/registry.ts";
+import type { BUILTIN_WORKLOADS } from "../../workloads/registry.ts";
 
 /** The parameter that scales each built-in's length, and a small value for fast tests. */
 export const SIZE_PARAM: Record<keyof typeof BUILTIN_WORKLOADS, [string, number]> = {
@@ -142,24 +139,4 @@ export function countKinds(ops: readonly Operation[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const op of ops) counts[op.kind] = (counts[op.kind] ?? 0) + 1;
   return counts;
-}
-
-/** Runs a workload (by module and given params) against a strategy on a small machine. */
-export function simulate(
-  strategy: StrategyModule,
-  workload: WorkloadModule,
-  given: Record<string, unknown>,
-  extra: Partial<RunSpec> & { cpus?: number; strategyOptions?: OptionValues } = {},
-): RunResult {
-  const { cpus = 4, strategyOptions = {}, ...rest } = extra;
-  return runSimulation({
-    machine: { ...DEFAULT_MACHINE, cpus, memoryGiB: 4 },
-    profile: loadProfile(),
-    strategy,
-    strategyOptions,
-    workload,
-    workloadParams: resolveWorkloadParams(workload, given),
-    seed: 1,
-    ...rest,
-  });
 }

@@ -1,8 +1,6 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../reports/helpers.ts";
+import { pkslab } from "../helpers/cli.ts";
+import { tempFile } from "../helpers/tmp.ts";
 
 /** A workload plugin (plain JavaScript, no imports) that uses the process-lifetime operations. */
 const PLUGIN = `export default {
@@ -30,23 +28,9 @@ const PLUGIN = `export default {
 
 describe("workload plugins can use the kernel-entry and process-lifetime operations", () => {
   it("a plugin's forks and exits run through the strategy's page-table windows", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pkslab-lifetime-"));
-    const file = join(dir, "fork-plugin.mjs");
-    writeFileSync(file, PLUGIN);
-    const run = await runCli(
-      "compare",
-      "--plugin",
-      file,
-      "--workloads",
-      "fork-plugin",
-      "--strategies",
-      "unprotected,pks-kmap",
-      "--seeds",
-      "1",
-      "--check",
-      "--format",
-      "json",
-    );
+    const file = tempFile("lifetime", "fork-plugin.mjs", PLUGIN);
+    const run = await pkslab`compare --plugin ${file} --workloads fork-plugin
+      --strategies unprotected,pks-kmap --seeds 1 --check --format json`;
     expect(run.code, run.stderr).toBe(0);
     const doc = JSON.parse(run.stdout);
     for (const result of doc.results) {

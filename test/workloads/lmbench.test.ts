@@ -1,30 +1,17 @@
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runSimulation } from "../../core/engine/index.ts";
-import { DEFAULT_MACHINE } from "../../core/machine/index.ts";
-import { loadProfile } from "../../core/profile.ts";
 import type { StrategyModule } from "../../strategies/api.ts";
 import pksKmap from "../../strategies/pks-kmap.ts";
-import { resolveStrategyOptions } from "../../strategies/registry.ts";
 import unprotected from "../../strategies/unprotected.ts";
 import lmbench from "../../workloads/lmbench.ts";
-import { describeWorkload, resolveWorkloadParams } from "../../workloads/registry.ts";
-import { runCli } from "../reports/helpers.ts";
+import { describeWorkload } from "../../workloads/registry.ts";
+import { pkslab } from "../helpers/cli.ts";
+import { simulate } from "../helpers/sim.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
-function run(test: string, strategy: StrategyModule, ops = 20) {
-  return runSimulation({
-    machine: { ...DEFAULT_MACHINE, cpus: 4, memoryGiB: 4 },
-    profile: loadProfile(),
-    strategy,
-    strategyOptions: resolveStrategyOptions(strategy),
-    workload: lmbench,
-    workloadParams: resolveWorkloadParams(lmbench, { test, ops, stray_every: 0 }),
-    seed: 1,
-    checkInvariants: true,
-  });
-}
+const run = (test: string, strategy: StrategyModule, ops = 20) =>
+  simulate(strategy, lmbench, { test, ops, stray_every: 0 }, { checkInvariants: true });
 
 describe("lmbench workload", () => {
   it("page-fault: one user fault per iteration, fault-around PTEs written in one window", () => {
@@ -79,16 +66,8 @@ describe("lmbench workload", () => {
   });
 
   it("--set lmbench.test=nope: exit 2, one error naming the tests, nothing written", async () => {
-    const out = join(mkdtempSync(join(tmpdir(), "pkslab-lmbench-")), "r.json");
-    const result = await runCli(
-      "compare",
-      "--workloads",
-      "lmbench",
-      "--set",
-      "lmbench.test=nope",
-      "--out",
-      out,
-    );
+    const out = join(tempDir("lmbench"), "r.json");
+    const result = await pkslab`compare --workloads lmbench --set lmbench.test=nope --out ${out}`;
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("page-fault");
     expect(result.stderr).toContain("fork-exec");

@@ -5,7 +5,8 @@ import { catalogFor, METRIC_CATALOG, metricSpec } from "../../core/metrics.ts";
 import { BUILTIN_STRATEGIES } from "../../strategies/registry.ts";
 import { STRAY_CLASSES } from "../../workloads/api.ts";
 import { BUILTIN_WORKLOAD_NAMES, BUILTIN_WORKLOADS } from "../../workloads/registry.ts";
-import { SIZE_PARAM, simulate } from "./helpers.ts";
+import { simulate } from "../helpers/sim.ts";
+import { SIZE_PARAM } from "./helpers.ts";
 
 /** The names issue 4 makes part of the result contract. */
 const CONTRACT = [

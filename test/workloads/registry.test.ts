@@ -1,5 +1,3 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { UserInputError } from "../../core/errors.ts";
@@ -13,6 +11,8 @@ import {
   resolveWorkloads,
   workloadMetadata,
 } from "../../workloads/registry.ts";
+import { nonEmptyEvery } from "../helpers/lists.ts";
+import { tempFile } from "../helpers/tmp.ts";
 
 const API = join(process.cwd(), "workloads", "api.ts");
 
@@ -37,12 +37,7 @@ export default defineWorkload({
 });
 `;
 
-function fixture(name: string, text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "pkslab-workload-"));
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
+const fixture = (name: string, text: string) => tempFile("workload", name, text);
 
 describe("workload registry", () => {
   it("has the built-ins under the names of the interface", () => {
@@ -69,7 +64,9 @@ describe("workload registry", () => {
     expect((await resolveWorkloads([])).map((entry) => entry.module.name)).toEqual(
       BUILTIN_WORKLOAD_NAMES.filter((name) => !EXPERIMENT_WORKLOADS.has(name)),
     );
-    expect([...EXPERIMENT_WORKLOADS].every((name) => name in BUILTIN_WORKLOADS)).toBe(true);
+    expect(nonEmptyEvery([...EXPERIMENT_WORKLOADS], (name) => name in BUILTIN_WORKLOADS)).toBe(
+      true,
+    );
     const named = await resolveWorkloads(["tlb-flush-bench", "lmbench"]);
     expect(named.map((entry) => entry.module.name)).toEqual(["tlb-flush-bench", "lmbench"]);
     const chosen = await resolveWorkloads(["vmap-churn", "pmem-dax"]);

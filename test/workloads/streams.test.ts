@@ -12,6 +12,7 @@ import {
   BUILTIN_WORKLOADS,
   resolveWorkloadParams,
 } from "../../workloads/registry.ts";
+import { nonEmptyEvery } from "../helpers/lists.ts";
 import { allStreams, countKinds, SIZE_PARAM, stream, streamProblem } from "./helpers.ts";
 
 const crosses = (op: Operation) =>
@@ -66,9 +67,9 @@ describe("documented shapes", () => {
     const params = resolveWorkloadParams(workload, { requests: 400 });
     const ops = allStreams(workload, params, 1).flat();
     const maps = ops.filter((op) => op.kind === "map");
-    expect(maps.every((op) => op.count === 1 && op.scope === "local")).toBe(true);
+    expect(nonEmptyEvery(maps, (op) => op.count === 1 && op.scope === "local")).toBe(true);
     const accesses = ops.filter((op) => op.kind === "access");
-    expect(accesses.every((op) => op.offset === 0 && op.length === 4096)).toBe(true);
+    expect(nonEmptyEvery(accesses, (op) => op.offset === 0 && op.length === 4096)).toBe(true);
     const writes = accesses.filter((op) => op.write).length / accesses.length;
     expect(writes).toBeGreaterThan(0.27);
     expect(writes).toBeLessThan(0.33);
@@ -113,9 +114,11 @@ describe("documented shapes", () => {
     expect(rate).toBeGreaterThan(0.0035);
     expect(rate).toBeLessThan(0.0065);
     const maps = ops.filter((op) => op.kind === "map");
-    expect(maps.every((op) => op.count === EB_PAGES && op.page % EB_PAGES === 0)).toBe(true);
+    expect(nonEmptyEvery(maps, (op) => op.count === EB_PAGES && op.page % EB_PAGES === 0)).toBe(
+      true,
+    );
     expect(kinds.map).toBe(16 * 300 * 3);
-    expect(accesses.every((op) => op.offset + op.length <= EB_BYTES)).toBe(true);
+    expect(nonEmptyEvery(accesses, (op) => op.offset + op.length <= EB_BYTES)).toBe(true);
     // Key probes are 17 bytes at a slot boundary after the header.
     const probes = accesses.filter((op) => op.length === KEY_BYTES);
     expect(probes.length).toBeGreaterThan(accesses.length / 2);
@@ -134,7 +137,12 @@ describe("documented shapes", () => {
     const rangeOps = allStreams(workload, perRange, 5).flat();
     const pageOps = allStreams(workload, perPage, 5).flat();
     expect(pageOps.filter(crosses)).toEqual([]);
-    expect(pageOps.filter((op) => op.kind === "map").every((op) => op.count === 1)).toBe(true);
+    expect(
+      nonEmptyEvery(
+        pageOps.filter((op) => op.kind === "map"),
+        (op) => op.count === 1,
+      ),
+    ).toBe(true);
     // Same helpers (same seed), split at page boundaries: one extra access per crossing.
     const rangeAccesses = rangeOps.filter((op) => op.kind === "access").length;
     const pageAccesses = pageOps.filter((op) => op.kind === "access").length;
@@ -180,8 +188,8 @@ describe("documented shapes", () => {
     expect(params.mapping).toBe("api");
     const rangeApi = stream(workload, params, 3, 0, 16, true).filter((op) => op.kind === "map");
     const pageApi = stream(workload, params, 3, 0, 16, false).filter((op) => op.kind === "map");
-    expect(rangeApi.every((op) => op.kind === "map" && op.count === EB_PAGES)).toBe(true);
-    expect(pageApi.every((op) => op.kind === "map" && op.count === 1)).toBe(true);
+    expect(nonEmptyEvery(rangeApi, (op) => op.kind === "map" && op.count === EB_PAGES)).toBe(true);
+    expect(nonEmptyEvery(pageApi, (op) => op.kind === "map" && op.count === 1)).toBe(true);
     expect(pageApi.length).toBeGreaterThan(rangeApi.length * 4);
   });
 
@@ -203,7 +211,12 @@ describe("documented shapes", () => {
     const params = resolveWorkloadParams(workload, { requests: 200 });
     const ops = allStreams(workload, params, 4).flat();
     const accesses = ops.filter((op) => op.kind === "access");
-    expect(ops.filter((op) => op.kind === "map").every((op) => op.count === 1)).toBe(true);
+    expect(
+      nonEmptyEvery(
+        ops.filter((op) => op.kind === "map"),
+        (op) => op.count === 1,
+      ),
+    ).toBe(true);
     expect(accesses.filter(crosses)).toEqual([]);
     const full = accesses.filter((op) => op.length === 4096).length / accesses.length;
     expect(full).toBeGreaterThan(0.6);
@@ -241,7 +254,9 @@ describe("documented shapes", () => {
     const producer = stream(workload, params, 1, 2);
     const consumer = stream(workload, params, 1, 3);
     const produced = producer.filter((op) => op.kind === "map");
-    expect(produced.every((op) => op.scope === "global" && op.intent === "write")).toBe(true);
+    expect(nonEmptyEvery(produced, (op) => op.scope === "global" && op.intent === "write")).toBe(
+      true,
+    );
     const handles = produced.map((op) => op.handle);
     const waited = consumer.filter((op) => op.kind === "wait-for").map((op) => op.handle);
     // Item k is taken once item k+1 is mapped (after k's fill); the last one directly.
@@ -310,13 +325,16 @@ describe("documented shapes", () => {
       "complete",
     ]);
     const maps = ops.filter((op) => op.kind === "map");
-    expect(maps.every((op) => op.count === 4 && op.scope === "long-term")).toBe(true);
+    expect(nonEmptyEvery(maps, (op) => op.count === 4 && op.scope === "long-term")).toBe(true);
     const varied = resolveWorkloadParams(workload, { fixed_size: false, touch: "first" });
     const variedOps = stream(workload, varied, 3, 0);
     const sizes = new Set(variedOps.flatMap((op) => (op.kind === "map" ? [op.count] : [])));
     expect([...sizes].sort()).toEqual([1, 2, 3, 4]);
-    expect(variedOps.filter((op) => op.kind === "access").every((op) => op.length === 1)).toBe(
-      true,
-    );
+    expect(
+      nonEmptyEvery(
+        variedOps.filter((op) => op.kind === "access"),
+        (op) => op.length === 1,
+      ),
+    ).toBe(true);
   });
 });

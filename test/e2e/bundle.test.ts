@@ -3,23 +3,13 @@
  * bundled worker threads, prints exactly what the sources run through tsx print, and still
  * loads TypeScript plugins.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { argv, spawnPkslab } from "../helpers/cli.ts";
 
-const ROOT = join(import.meta.dirname, "..", "..");
-const BIN = join(ROOT, "bin", "pkslab.mjs");
-
-function pkslab(args: readonly string[], env: Record<string, string> = {}) {
-  const run = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, ...env },
-    timeout: 240_000,
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+/** Run from the sources through tsx instead of the bundle. */
+const FROM_SOURCES = { env: { PKSLAB_NO_BUNDLE: "1" } };
 
 /** The report without its commit line (the tree may move while the suite runs). */
 const withoutCommit = (text: string) =>
@@ -42,23 +32,10 @@ describe("the CLI bundle", () => {
   });
 
   it("prints what the sources print, on worker threads too", () => {
-    const args = [
-      "compare",
-      "--strategies",
-      "unprotected,pks-kmap,vmap-alias",
-      "--workloads",
-      "pmem-dax,xpfo-churn",
-      "--seeds",
-      "2",
-      "--cpus",
-      "4",
-      "--format",
-      "csv",
-      "--jobs",
-      "2",
-    ];
-    const bundled = pkslab(args);
-    const sources = pkslab(args, { PKSLAB_NO_BUNDLE: "1" });
+    const args = argv`compare --strategies unprotected,pks-kmap,vmap-alias
+      --workloads pmem-dax,xpfo-churn --seeds 2 --cpus 4 --format csv --jobs 2`;
+    const bundled = spawnPkslab(args);
+    const sources = spawnPkslab(args, FROM_SOURCES);
     expect(bundled.code, bundled.stderr).toBe(0);
     expect(sources.code, sources.stderr).toBe(0);
     expect(withoutCommit(bundled.stdout)).toBe(withoutCommit(sources.stdout));
@@ -75,8 +52,8 @@ describe("the CLI bundle", () => {
       ["replay", "test/fixtures/traces/hand-made.txt", "--format", "json"],
     ];
     for (const args of runs) {
-      const threaded = pkslab([...args, "--jobs", "2"]);
-      const sources = pkslab([...args, "--jobs", "1"], { PKSLAB_NO_BUNDLE: "1" });
+      const threaded = spawnPkslab([...args, "--jobs", "2"]);
+      const sources = spawnPkslab([...args, "--jobs", "1"], FROM_SOURCES);
       expect(threaded.code, threaded.stderr).toBe(0);
       expect(sources.code, sources.stderr).toBe(0);
       expect(json(threaded.stdout)).toBe(json(sources.stdout));
@@ -85,27 +62,15 @@ describe("the CLI bundle", () => {
   }, 120_000);
 
   it("loads a TypeScript strategy plugin and reports user errors as the sources do", () => {
-    const plugin = pkslab([
-      "compare",
-      "--plugin",
-      "examples/set-memory-ro.ts",
-      "--strategies",
-      "unprotected,set-memory-ro",
-      "--workloads",
-      "pmem-dax",
-      "--seeds",
-      "1",
-      "--cpus",
-      "2",
-      "--format",
-      "csv",
-    ]);
+    const plugin = spawnPkslab(argv`compare --plugin examples/set-memory-ro.ts
+      --strategies unprotected,set-memory-ro --workloads pmem-dax --seeds 1 --cpus 2
+      --format csv`);
     expect(plugin.code, plugin.stderr).toBe(0);
     expect(plugin.stdout).toMatch(/^pmem-dax,set-memory-ro,ok,1,/m);
     const bad = ["compare", "--strategies", "pks-kmapp"];
-    const fromBundle = pkslab(bad);
+    const fromBundle = spawnPkslab(bad);
     expect(fromBundle.code).toBe(2);
     expect(fromBundle.stderr).toMatch(/Did you mean "pks-kmap"\?/);
-    expect(fromBundle.stderr).toBe(pkslab(bad, { PKSLAB_NO_BUNDLE: "1" }).stderr);
+    expect(fromBundle.stderr).toBe(spawnPkslab(bad, FROM_SOURCES).stderr);
   });
 });
