@@ -47,9 +47,7 @@ export function mapOp(run: RunState, cpu: number, sim: SimThread, op: Op<"map">)
     // vmalloc(): __vmalloc_area_node() -> vm_area_alloc_pages() takes order-0 pages
     // with alloc_pages_bulk_array*(), at most 100 per call, after the area is
     // allocated and outside every vmap lock (mm/vmalloc.c, 6.1).
-    for (let left = op.count; left > 0; left -= VMALLOC_BULK_MAX) {
-      ledger.charge(cpu, Cat.page_alloc, run.bulkCallId);
-    }
+    ledger.charge(cpu, Cat.page_alloc, run.bulkCallId, Math.ceil(op.count / VMALLOC_BULK_MAX));
     ledger.charge(cpu, Cat.page_alloc, run.bulkPageId, op.count);
   }
   run.live.set(op.handle, {

@@ -5,6 +5,7 @@
  * strategy serves it.
  */
 import { describe, expect, it } from "vitest";
+import { Ev } from "../../core/ledger.ts";
 import { loadProfile, parseProfile, RETIRED_PARAMETERS } from "../../core/profile.ts";
 import type { Scope, StrategyModule } from "../../strategies/api.ts";
 import pksKmap from "../../strategies/pks-kmap.ts";
@@ -13,6 +14,7 @@ import vmapAlias from "../../strategies/vmap-alias.ts";
 import type { Operation } from "../../workloads/api.ts";
 import vmapChurn from "../../workloads/vmap-churn.ts";
 import { runScript, simulate } from "../helpers/sim.ts";
+import { PAGE, smallMachine } from "./helpers.ts";
 
 const profile = loadProfile();
 const p = profile.parameters;
@@ -110,6 +112,18 @@ describe("vmalloc page allocation", () => {
     expect(vmalloc["cost.param.page_alloc_bulk_call_cycles"]).toBe(10 * bulkCall);
     expect(vmalloc["cost.param.page_free_cycles"]).toBe(30 * free);
     expect(churn("vmap")["cost.param.page_free_cycles"] ?? 0).toBe(0);
+  });
+});
+
+describe("page-table pages", () => {
+  it("are order-0 allocations: a direct-map split charges page_alloc_cycles per new table", () => {
+    const machine = smallMachine();
+    const id = machine.ledger.parameterId("page_alloc_cycles");
+    machine.splitDirectMap(0, PAGE); // 1 GiB -> 2 MiB: one new table (split_large_page)
+    expect(machine.ledger.parameterCycles[id]).toBe(p.page_alloc_cycles.value);
+    expect(machine.ledger.events[Ev.pt_allocs]).toBe(1);
+    machine.splitDirectMap(0, PAGE); // 2 MiB -> 4 KiB: another
+    expect(machine.ledger.parameterCycles[id]).toBe(2 * p.page_alloc_cycles.value);
   });
 });
 
