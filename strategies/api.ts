@@ -48,10 +48,12 @@ export type {
  * string literals), and `create(context)` gets `context.options` as
  * {@link OptionValuesOf}<O>: numbers as `number`, booleans as `boolean`, choices as their
  * union. Reading an undeclared option, or using one as another kind, does not compile.
+ * `S`, the per-mapping state, is inferred from what `onMap` returns, so `onUnmap` reads
+ * `mapping.state` as that type, without a cast.
  * @public
  */
-export function defineStrategy<const O extends OptionSpecs>(
-  module: StrategyModule<O>,
-): StrategyModule<O> {
+export function defineStrategy<const O extends OptionSpecs, S = unknown>(
+  module: StrategyModule<O, S>,
+): StrategyModule<O, S> {
   return module;
 }

@@ -29,9 +29,9 @@
  * no-direct-map, which removes pages from the direct map).
  */
 import { defineStrategy } from "./api.ts";
-import { type HighmemMapState, highmemMap, highmemUnmap, topFixmapSlot } from "./common/highmem.ts";
+import { highmemMap, highmemUnmap, topFixmapSlot } from "./common/highmem.ts";
 import { choice } from "./common/options.ts";
-import { ok, sleepsInAtomic, unsupported } from "./common/outcomes.ts";
+import { mappingState, ok, sleepsInAtomic, unsupported } from "./common/outcomes.ts";
 
 export default defineStrategy({
   name: "kmap-as-protection",
@@ -96,7 +96,7 @@ export default defineStrategy({
       },
       onUnmap(request) {
         const { cpu, thread, mapping } = request;
-        const state = mapping.state as HighmemMapState;
+        const state = mappingState(mapping);
         const last = mapping.vpns[mapping.vpns.length - 1];
         if (state.via === "kmap-local" && !topFixmapSlot(machine, thread, last)) {
           return unsupported(

@@ -43,7 +43,7 @@ import { KMAP_LOCAL_MAX_NESTING, type Thread } from "../core/machine/index.ts";
 import { PAGE_KERNEL, withKey } from "../core/machine/pte.ts";
 import { defineStrategy } from "./api.ts";
 import { choice } from "./common/options.ts";
-import { mapped, ok, unsupported } from "./common/outcomes.ts";
+import { mapped, mappingState, ok, unsupported } from "./common/outcomes.ts";
 import { consecutive, directMapVpns } from "./common/pages.ts";
 import { PGMAP_KEY, pgmapLift } from "./common/pgmap.ts";
 
@@ -145,7 +145,7 @@ export default defineStrategy({
       },
       onUnmap(request) {
         const { thread, mapping } = request;
-        const state = mapping.state as RangeState;
+        const state = mappingState(mapping);
         const stack = stacks.get(thread) ?? [];
         if (stack[stack.length - 1] !== state) {
           return unsupported(

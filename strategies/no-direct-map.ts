@@ -48,7 +48,7 @@ import { defineStrategy } from "./api.ts";
 import { flushDirectSpan, protectAtMemremap } from "./common/direct-map.ts";
 import { topFixmapSlot } from "./common/highmem.ts";
 import { choice } from "./common/options.ts";
-import { mapped, ok, unsupported } from "./common/outcomes.ts";
+import { mapped, mappingState, ok, unsupported } from "./common/outcomes.ts";
 import { contiguousRuns, inDirectMap, pfnSpan } from "./common/pages.ts";
 import { mapAlias, unmapAlias, vmapInAtomic } from "./common/vmap.ts";
 
@@ -172,7 +172,7 @@ export default defineStrategy({
       },
       onUnmap(request) {
         const { cpu, thread, mapping } = request;
-        const state = mapping.state as MapState;
+        const state = mappingState(mapping);
         if (!state.slots) {
           unmapAlias(vmalloc(), cpu, mapping, state.ram ?? false);
           return ok();

@@ -40,11 +40,17 @@
  *   context switch and exception entry/exit (core/machine/state.ts usePkrsCache).
  * - devmap_protected() (a static branch and two loads) is not charged.
  */
-import { defineStrategy } from "./api.ts";
+import { defineStrategy, type Mapping, type Outcome } from "./api.ts";
 import { choice } from "./common/options.ts";
-import { mapped, ok, sleepsInAtomic, unsupported } from "./common/outcomes.ts";
+import { mapped, mappingState, ok, sleepsInAtomic, unsupported } from "./common/outcomes.ts";
 import { directMapVpns } from "./common/pages.ts";
 import { pgmapLift } from "./common/pgmap.ts";
+
+/** Per mapping: kmap() (global, nothing to restore) or the kmap_local lifts to undo. */
+interface KmapState {
+  readonly global: boolean;
+  readonly pages?: number;
+}
 
 export default defineStrategy({
   name: "pks-kmap",
@@ -85,7 +91,7 @@ export default defineStrategy({
         machine.usePkrsCache = options["pkrs-cache"];
         return key.hooks.onSetup(protectedRegion);
       },
-      onMap(request) {
+      onMap(request): Outcome<Mapping<KmapState>> {
         const vpns = directMapVpns(request.pfns);
         if (request.scope === "long-term") {
           return unsupported(
@@ -107,7 +113,7 @@ export default defineStrategy({
         return mapped(vpns, { global: false, pages: request.pfns.length });
       },
       onUnmap(request) {
-        const state = request.mapping.state as { global: boolean; pages?: number };
+        const state = mappingState(request.mapping);
         if (state.global) return ok(); // kunmap(): nothing to restore
         for (let i = 0; i < (state.pages ?? 0); i++) {
           if (!pgmap.restore(request.thread)) {

@@ -13,7 +13,7 @@
  * (a few instructions; the model has no parameter for them).
  */
 
-import { defineStrategy } from "./api.ts";
+import { defineStrategy, type Mapping, type Outcome } from "./api.ts";
 import { type HighmemMapState, highmemMap, highmemUnmap } from "./common/highmem.ts";
 import { ok, sleepsInAtomic } from "./common/outcomes.ts";
 import { consecutive, directMapVpns } from "./common/pages.ts";
@@ -37,7 +37,7 @@ export default defineStrategy({
       onSetup: () => ok(),
       onPagesProtect: () => ok(),
       onPagesRelease: () => ok(),
-      onMap(request) {
+      onMap(request): Outcome<Mapping<HighmemMapState>> {
         mappings++;
         const { cpu, thread, pfns } = request;
         if (pfns.every((pfn) => machine.inDirectMap(pfn))) {
@@ -58,7 +58,7 @@ export default defineStrategy({
         return highmemMap(machine, thread, cpu, pfns, "kmap");
       },
       onUnmap(request) {
-        const state = request.mapping.state as HighmemMapState | undefined;
+        const state = request.mapping.state;
         if (state)
           highmemUnmap(machine, request.thread, request.cpu, request.mapping.vpns, state.via);
         return ok();

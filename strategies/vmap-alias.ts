@@ -44,7 +44,7 @@ import { PAGE_KERNEL, PAGE_KERNEL_RO } from "../core/machine/pte.ts";
 import { defineStrategy } from "./api.ts";
 import { directMapProtectBits, protectAtMemremap, setPagesArray } from "./common/direct-map.ts";
 import { choice } from "./common/options.ts";
-import { mapped, ok } from "./common/outcomes.ts";
+import { mapped, mappingState, ok } from "./common/outcomes.ts";
 import { directMapVpns, inDirectMap } from "./common/pages.ts";
 import { mapAlias, unmapAlias, vmapInAtomic } from "./common/vmap.ts";
 
@@ -145,7 +145,7 @@ export default defineStrategy({
       },
       onUnmap(request) {
         const { cpu, mapping } = request;
-        const state = mapping.state as AliasState;
+        const state = mappingState(mapping);
         if (state.direct) return ok();
         unmapAlias(allocator(), cpu, mapping, state.ram);
         return ok();

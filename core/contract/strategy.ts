@@ -93,14 +93,15 @@ export interface MapRequest {
 
 /**
  * A live mapping: the virtual page (vpn) to use for each mapped page. `state` is the
- * strategy's own bookkeeping, handed back at unmap.
+ * strategy's own bookkeeping, handed back at unmap; `S` is its type (the strategy's
+ * {@link StrategyHooks} `S`), so an unmap hook reads it without a cast.
  * @public
  */
-export interface Mapping {
+export interface Mapping<S = unknown> {
   readonly vpns: readonly number[];
   /** True when vpns[i] = vpns[0] + i, so one pointer covers the range. */
   readonly contiguous: boolean;
-  readonly state?: unknown;
+  readonly state?: S;
 }
 
 /** Outcome of a hook that may not be able to serve a request. @public */
@@ -108,11 +109,11 @@ export type Outcome<T = undefined> =
   | { readonly kind: "ok"; readonly value: T }
   | { readonly kind: "unsupported"; readonly reason: string };
 
-/** A request to unmap a mapping made by `map`. @public */
-export interface UnmapRequest {
+/** A request to unmap a mapping made by `map` (with the strategy's state type `S`). @public */
+export interface UnmapRequest<S = unknown> {
   readonly cpu: number;
   readonly thread: Thread;
-  readonly mapping: Mapping;
+  readonly mapping: Mapping<S>;
 }
 
 /** A page fault raised by an access, handed to the strategy while the exception runs. @public */
@@ -163,10 +164,11 @@ export interface StrategyContext<V extends OptionValues = OptionValues> {
 /**
  * Event-named hooks of a live strategy instance. All are optional; all are synchronous.
  * A hook that cannot serve a request returns `{ kind: "unsupported", reason }` rather than
- * throwing: that feeds the coverage table.
+ * throwing: that feeds the coverage table. `S` is the type of the per-mapping state the
+ * strategy returns from `onMap` and gets back at `onUnmap` (default `unknown`).
  * @public
  */
-export interface StrategyHooks {
+export interface StrategyHooks<S = unknown> {
   /** Once, before any workload operation: protect the region (set keys, remove from the direct map...). */
   onSetup?(region: ProtectedRegion): Outcome;
   /** Pages of the region leave the kernel's reach (allocated to user space; xpfo-churn). */
@@ -174,9 +176,9 @@ export interface StrategyHooks {
   /** Pages of the region return (freed by user space; xpfo-churn). */
   onPagesRelease?(cpu: number, pfns: readonly number[]): Outcome;
   /** A caller wants to access pages: return addresses it can use. */
-  onMap?(request: MapRequest): Outcome<Mapping>;
+  onMap?(request: MapRequest): Outcome<Mapping<S>>;
   /** The caller is done with a mapping: restore protection. */
-  onUnmap?(request: UnmapRequest): Outcome;
+  onUnmap?(request: UnmapRequest<S>): Outcome;
   /** `cpu` switched from `previous` to `next` (after the model's own switch work). */
   onContextSwitch?(cpu: number, previous: Thread, next: Thread): void;
   /** `thread` moved from one CPU to another. */
@@ -199,10 +201,12 @@ export interface CoverageClaims {
  * declared option specs; `create` receives the options parsed to the types they declare
  * ({@link OptionValuesOf}). Without `O` (a module of any options, as the engine and the
  * registry hold them), the options are plain {@link OptionValues}; a typed module is one
- * of those (`create` is a method, so its parameter is compared both ways).
+ * of those (`create` is a method, so its parameter is compared both ways). `S` is the
+ * type of its per-mapping state ({@link StrategyHooks}); a module of any state is one of
+ * `StrategyModule` the same way (`onUnmap` is a method).
  * @public
  */
-export interface StrategyModule<O extends OptionSpecs = OptionSpecs> {
+export interface StrategyModule<O extends OptionSpecs = OptionSpecs, S = unknown> {
   /** Unique, kebab-case. */
   readonly name: string;
   /** Semver of the strategy itself; printed in every report. */
@@ -241,7 +245,7 @@ export interface StrategyModule<O extends OptionSpecs = OptionSpecs> {
    */
   readonly proposed?: readonly string[];
   /** Called once per run, with the options resolved ({@link resolveStrategyOptions}). */
-  create(context: StrategyContext<OptionValuesOf<O>>): StrategyHooks;
+  create(context: StrategyContext<OptionValuesOf<O>>): StrategyHooks<S>;
 }
 
 /**

@@ -31,11 +31,23 @@ export function sleepsInAtomic(api: string, why: string): { kind: "unsupported";
 }
 
 /** A mapping served at `vpns` (contiguous when they are consecutive), with its unmap state. */
-export function mapped(vpns: number[], state: unknown): Outcome<Mapping> {
+export function mapped<S>(vpns: number[], state: S): Outcome<Mapping<S>> {
   return ok({ vpns, contiguous: consecutive(vpns), state });
 }
 
 /** A mapping served at the `count` consecutive pages from `vpn` (one alias), with its state. */
-export function mappedAt(vpn: number, count: number, state: unknown): Outcome<Mapping> {
+export function mappedAt<S>(vpn: number, count: number, state: S): Outcome<Mapping<S>> {
   return ok({ vpns: range(vpn, count), contiguous: true, state });
+}
+
+/**
+ * The state a strategy's `onMap` gave `mapping`, typed by the strategy's `S`. Every
+ * mapping an unmap hook receives was made by the same strategy's `onMap`, so a missing
+ * state is a bug in the strategy (or a caller), not a request to refuse.
+ */
+export function mappingState<S>(mapping: Mapping<S>): S {
+  if (mapping.state === undefined) {
+    throw new Error("unmap of a mapping without state: not made by this strategy's onMap");
+  }
+  return mapping.state;
 }

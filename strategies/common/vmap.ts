@@ -21,21 +21,26 @@ export function vmapInAtomic(): { kind: "unsupported"; reason: string } {
  * An alias of `pfns` with PTEs `pte`: vm_map_ram() when `ram`, else vmap(); served with
  * `state`, or refused when the vmalloc space is exhausted.
  */
-export function mapAlias(
+export function mapAlias<S>(
   vmalloc: Vmalloc,
   cpu: number,
   pfns: readonly number[],
   pte: number,
   ram: boolean,
-  state: unknown,
-): Outcome<Mapping> {
+  state: S,
+): Outcome<Mapping<S>> {
   const vpn = ram ? vmalloc.vmMapRam(cpu, pfns, pte) : vmalloc.vmap(cpu, pfns, pte);
   if (vpn < 0) return unsupported("vmalloc space exhausted");
   return mappedAt(vpn, pfns.length, state);
 }
 
 /** Undoes {@link mapAlias}: vm_unmap_ram() of the alias when `ram`, else vunmap(). */
-export function unmapAlias(vmalloc: Vmalloc, cpu: number, mapping: Mapping, ram: boolean): void {
+export function unmapAlias<S>(
+  vmalloc: Vmalloc,
+  cpu: number,
+  mapping: Mapping<S>,
+  ram: boolean,
+): void {
   if (ram) vmalloc.vmUnmapRam(cpu, mapping.vpns[0], mapping.vpns.length);
   else vmalloc.vunmap(cpu, mapping.vpns[0]);
 }

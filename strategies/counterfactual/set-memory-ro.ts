@@ -123,7 +123,7 @@ export default defineStrategy({
       },
       onUnmap(request) {
         const { cpu, mapping } = request;
-        if (!(mapping.state as { open: boolean }).open) return OK;
+        if (!mapping.state?.open) return OK;
         const closing: number[] = [];
         for (const pfn of mapping.vpns) {
           const count = (users.get(pfn) ?? 0) - 1;

@@ -109,6 +109,7 @@ describe("typed plugin options, from docs/plugins.md", () => {
       maps: 40, // 20 requests on each of 2 threads
       global_maps: 0,
       write_maps: 40,
+      write_unmaps: 40, // the per-mapping state came back at unmap
       flushes: 0,
     });
     expect(
@@ -127,6 +128,7 @@ describe("typed plugin options, from docs/plugins.md", () => {
       maps: 12,
       global_maps: 12,
       write_maps: 0,
+      write_unmaps: 0,
       flushes: 3, // every 4th of 12 unmaps
     });
   }, 60_000);
