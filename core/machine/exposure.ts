@@ -28,89 +28,110 @@ const STALE_PROBE_LIMIT = 64;
  * Pending stale windows: vpn → time its PTE stopped mapping a watched page writably, in the
  * order they opened (a Map's order), with the opening order of each vpn and the number of
  * direct-map windows per 2 MiB and 1 GiB (only direct-map pages are cached in large TLB
- * entries), so that a flush can find its windows from the TLB side.
+ * entries), so that a flush can find its windows from the TLB side. The counts are typed
+ * arrays (a 2 MiB region's count is 4 bytes per 512 pages), not Maps: one Map entry per
+ * window less to write and to collect.
  */
 class StaleWindows {
   /** vpns below this are direct-map pages. */
   readonly #directPages: number;
-  readonly #since = new Map<number, number>();
-  readonly #order = new Map<number, number>();
-  readonly #per2m = new Map<number, number>();
-  readonly #per1g = new Map<number, number>();
+  /** vpn → its window's slot in the arrays below (one Map entry per window). */
+  readonly #slot = new Map<number, number>();
+  /** Per slot: when the window opened, and its opening order. */
+  readonly #since: number[] = [];
+  readonly #order: number[] = [];
+  /** Slots of closed windows, for reuse. */
+  readonly #free: number[] = [];
+  readonly #per2m: Int32Array;
+  readonly #per1g: Int32Array;
+  /** Direct-map windows open (what the counts sum to), so that `clear` skips zero counts. */
+  #direct = 0;
   #opened = 0;
 
   constructor(directPages: number) {
     this.#directPages = directPages;
+    this.#per2m = new Int32Array(Math.ceil(directPages / (1 << SIZE_SHIFT[SIZE_2M])));
+    this.#per1g = new Int32Array(Math.ceil(directPages / (1 << SIZE_SHIFT[SIZE_1G])));
   }
 
   get size(): number {
-    return this.#since.size;
+    return this.#slot.size;
   }
 
   has(vpn: number): boolean {
-    return this.#since.has(vpn);
+    return this.#slot.has(vpn);
   }
 
   get(vpn: number): number | undefined {
-    return this.#since.get(vpn);
+    const slot = this.#slot.get(vpn);
+    return slot === undefined ? undefined : this.#since[slot];
   }
 
   /** Opening order of `vpn`'s window, or -1 when it has none. */
   order(vpn: number): number {
-    return this.#order.get(vpn) ?? -1;
+    const slot = this.#slot.get(vpn);
+    return slot === undefined ? -1 : this.#order[slot];
   }
 
   set(vpn: number, since: number): void {
-    if (!this.#since.has(vpn)) {
-      this.#order.set(vpn, this.#opened++);
+    let slot = this.#slot.get(vpn);
+    if (slot === undefined) {
+      slot = this.#free.pop() ?? this.#since.length;
+      this.#slot.set(vpn, slot);
+      this.#order[slot] = this.#opened++;
       if (vpn < this.#directPages) {
-        bump(this.#per2m, vpn >>> SIZE_SHIFT[SIZE_2M], 1);
-        bump(this.#per1g, vpn >>> SIZE_SHIFT[SIZE_1G], 1);
+        this.#per2m[vpn >>> SIZE_SHIFT[SIZE_2M]]++;
+        this.#per1g[vpn >>> SIZE_SHIFT[SIZE_1G]]++;
+        this.#direct++;
       }
     }
-    this.#since.set(vpn, since);
+    this.#since[slot] = since;
   }
 
   delete(vpn: number): void {
-    if (!this.#since.delete(vpn)) return;
-    this.#order.delete(vpn);
+    const slot = this.#slot.get(vpn);
+    if (slot === undefined) return;
+    this.#slot.delete(vpn);
+    this.#free.push(slot);
     if (vpn < this.#directPages) {
-      bump(this.#per2m, vpn >>> SIZE_SHIFT[SIZE_2M], -1);
-      bump(this.#per1g, vpn >>> SIZE_SHIFT[SIZE_1G], -1);
+      this.#per2m[vpn >>> SIZE_SHIFT[SIZE_2M]]--;
+      this.#per1g[vpn >>> SIZE_SHIFT[SIZE_1G]]--;
+      this.#direct--;
     }
   }
 
   clear(): void {
-    this.#since.clear();
-    this.#order.clear();
-    this.#per2m.clear();
-    this.#per1g.clear();
+    this.#slot.clear();
+    this.#since.length = 0;
+    this.#order.length = 0;
+    this.#free.length = 0;
+    if (this.#direct > 0) {
+      this.#per2m.fill(0);
+      this.#per1g.fill(0);
+      this.#direct = 0;
+    }
   }
 
   /** Whether a direct-map window lies in the `size`-class page `key` (vpn >>> SIZE_SHIFT[size]). */
   covers(size: number, key: number): boolean {
-    return ((size === SIZE_2M ? this.#per2m : this.#per1g).get(key) ?? 0) > 0;
+    const counts = size === SIZE_2M ? this.#per2m : this.#per1g;
+    return key < counts.length && counts[key] > 0;
   }
 
   keys(): IterableIterator<number> {
-    return this.#since.keys();
+    return this.#slot.keys();
   }
 
-  entries(): IterableIterator<[number, number]> {
-    return this.#since.entries();
+  /** The windows as (vpn, since), in the order they opened. */
+  *entries(): IterableIterator<[number, number]> {
+    for (const [vpn, slot] of this.#slot) yield [vpn, this.#since[slot]];
   }
-}
-
-function bump(counts: Map<number, number>, key: number, by: number): void {
-  const next = (counts.get(key) ?? 0) + by;
-  if (next === 0) counts.delete(key);
-  else counts.set(key, next);
 }
 
 /** Layer 5 of the machine: exposure and stale-window accounting for coverage. */
 export class Exposure extends Access {
   // Exposure accounting (coverage): pages being watched and page-cycles of exposure per CPU.
-  /** 1: the page is protected (watched for exposure); 1 GiB chunks, allocated on first use. */
+  /** 1: the page is protected (watched for exposure); CHUNK_PAGES chunks, allocated on first use. */
   readonly #watched: (Uint8Array | undefined)[];
   /** Watched pages per key whose direct-map PTE is present and writable. */
   protected readonly watchedWritable = new Float64Array(PKS_KEYS);
@@ -159,6 +180,17 @@ export class Exposure extends Access {
     if (pfn < 0 || pfn >= this.pages) return false;
     const chunk = this.#watched[pfn >>> CHUNK_SHIFT];
     return chunk !== undefined && chunk[pfn & CHUNK_MASK] === 1;
+  }
+
+  /** The first watched page of [from, to) (within one CHUNK_PAGES chunk), or `to`. */
+  protected nextWatched(from: number, to: number): number {
+    const chunk = this.#watched[from >>> CHUNK_SHIFT];
+    if (chunk === undefined) return to;
+    const base = from - (from & CHUNK_MASK);
+    for (let at = from & CHUNK_MASK, stop = at + (to - from); at < stop; at++) {
+      if (chunk[at] === 1) return base + at;
+    }
+    return to;
   }
 
   #exposureRate(cpu: number): number {

@@ -26,6 +26,14 @@ import {
 } from "./pte.ts";
 import { Shootdown } from "./shootdown.ts";
 
+/** What #setDirect did. */
+const UNCHANGED = 0;
+const CHANGED = 1;
+const ACCRUED = 2;
+
+/** Below this many pages a leaf is written page by page (no watched-page search). */
+const SHORT_RANGE = 64;
+
 /** Layer 8 of the machine: charged PTE writes and the direct map's CPA (splits flush). */
 export class PageTableWrites extends Shootdown {
   #ensurePtePage(cpu: number, vpn: number): void {
@@ -126,19 +134,20 @@ export class PageTableWrites extends Shootdown {
    * otherwise it is split first (with its flush). Does not flush for the attribute change
    * itself: callers flush (set_memory_*) or not (set_direct_map_*_noflush).
    * `set` and `clear` are PTE bits; `key` replaces the protection key when given.
+   * Returns whether any page's PTE changed (what set_pages_array_*() flushes for).
    */
   changeDirectMap(
     cpu: number,
     pfn: number,
     count: number,
     change: { set?: number; clear?: number; key?: number },
-  ): void {
+  ): boolean {
     if (pfn < 0 || count < 1 || pfn + count > this.pages) {
       throw new RangeError(`direct-map change [${pfn}, ${pfn + count}) is outside physical memory`);
     }
     // High pages have no linear mapping to change: set_memory.c's page-array and
     // __set_pages_p/np paths skip PageHighMem pages (arch/x86/mm/pat/set_memory.c).
-    if (pfn >= this.lowmemPages) return;
+    if (pfn >= this.lowmemPages) return false;
     if (pfn + count > this.lowmemPages) count = this.lowmemPages - pfn;
     const set = change.set ?? 0;
     let clear = change.clear ?? 0;
@@ -152,6 +161,7 @@ export class PageTableWrites extends Shootdown {
     }
     let page = pfn;
     const end = pfn + count;
+    let changed = false;
     while (page < end) {
       const size = this.directLeafSize(page);
       const span = 1 << SIZE_SHIFT[size];
@@ -168,11 +178,12 @@ export class PageTableWrites extends Shootdown {
         continue; // re-examine at the smaller size
       }
       // One leaf write covers the whole leaf.
-      for (let p = leafStart; p < leafStart + span; p++) this.#setDirect(cpu, p, wanted);
+      if (this.#setDirectRange(cpu, leafStart, leafStart + span, wanted)) changed = true;
       this.ledger.count(Ev.pte_writes);
       this.ledger.charge(cpu, Cat.pte_write, this.param.pte_write_cycles);
       page = leafStart + span;
     }
+    return changed;
   }
 
   /**
@@ -219,7 +230,7 @@ export class PageTableWrites extends Shootdown {
       const span = 1 << SIZE_SHIFT[this.directLeafSize(page)];
       const leafEnd = Math.min(page - (page % span) + span, end);
       for (let p = page; p < leafEnd; p++) {
-        this.#setDirect(cpu, p, (this.directPte(p) & ~clear) | setBits);
+        this.#setDirect(cpu, p, (this.directPte(p) & ~clear) | setBits, false);
       }
       this.ledger.count(Ev.pte_writes);
       this.ledger.charge(cpu, Cat.pte_write, this.param.pte_write_cycles);
@@ -227,26 +238,89 @@ export class PageTableWrites extends Shootdown {
     }
   }
 
-  #setDirect(cpu: number, pfn: number, pte: number): void {
+  /**
+   * `#setDirect` on every page of [from, to) in order, one chunk lookup per chunk (a 1G
+   * leaf is 2^18 pages). Returns whether any PTE changed.
+   */
+  #setDirectRange(cpu: number, from: number, to: number, pte: number): boolean {
+    let changed = false;
+    // No clock moves inside the range, so after one accrual the others would add nothing.
+    let accrued = false;
+    let pfn = from;
+    if (to - from <= SHORT_RANGE) {
+      for (; pfn < to; pfn++) {
+        const result = this.#setDirect(cpu, pfn, pte, accrued);
+        if (result !== UNCHANGED) changed = true;
+        if (result === ACCRUED) accrued = true;
+      }
+      return changed;
+    }
+    const stored = pte ^ PAGE_KERNEL;
+    while (pfn < to) {
+      const chunkEnd = Math.min(to, ((pfn >>> CHUNK_SHIFT) + 1) << CHUNK_SHIFT);
+      const chunk = this.directPtes[pfn >>> CHUNK_SHIFT];
+      // An absent chunk holds PAGE_KERNEL everywhere (stored 0).
+      if (chunk === undefined && stored === 0) {
+        pfn = chunkEnd;
+        continue;
+      }
+      while (pfn < chunkEnd) {
+        // Up to the next watched page a change is a plain store; that page takes #setDirect.
+        const watched = this.nextWatched(pfn, chunkEnd);
+        if (watched > pfn) {
+          const target = this.directPtes[pfn >>> CHUNK_SHIFT] ?? this.#directChunk(pfn);
+          for (let at = pfn & CHUNK_MASK, stop = at + (watched - pfn); at < stop; at++) {
+            if (target[at] !== stored) {
+              target[at] = stored;
+              changed = true;
+            }
+          }
+          pfn = watched;
+        }
+        if (pfn < chunkEnd) {
+          const result = this.#setDirect(cpu, pfn, pte, accrued);
+          if (result !== UNCHANGED) changed = true;
+          if (result === ACCRUED) accrued = true;
+          pfn++;
+        }
+      }
+    }
+    return changed;
+  }
+
+  #directChunk(pfn: number): Uint32Array {
+    let chunk = this.directPtes[pfn >>> CHUNK_SHIFT];
+    if (chunk === undefined) {
+      chunk = new Uint32Array(CHUNK_PAGES);
+      this.directPtes[pfn >>> CHUNK_SHIFT] = chunk;
+    }
+    return chunk;
+  }
+
+  /**
+   * Sets one direct-map PTE, with its exposure bookkeeping (the accrual up to now skipped
+   * when `accrued`: already done at this time). Returns UNCHANGED, CHANGED, or ACCRUED
+   * (changed, and exposure accrued).
+   */
+  #setDirect(cpu: number, pfn: number, pte: number, accrued: boolean): number {
     const old = this.directPte(pfn);
-    if (old === pte) return;
+    if (old === pte) return UNCHANGED;
+    let result = CHANGED;
     if (this.isWatched(pfn)) {
       const oldWritable = (old & (PTE_PRESENT | PTE_WRITABLE)) === (PTE_PRESENT | PTE_WRITABLE);
       const newWritable = (pte & (PTE_PRESENT | PTE_WRITABLE)) === (PTE_PRESENT | PTE_WRITABLE);
       const oldKey = (old & PTE_PKEY_MASK) >>> PTE_PKEY_SHIFT;
       const newKey = (pte & PTE_PKEY_MASK) >>> PTE_PKEY_SHIFT;
       if (oldWritable !== newWritable || oldKey !== newKey) {
-        this.accrueAllExposure();
+        if (!accrued) this.accrueAllExposure();
+        result = ACCRUED;
         if (oldWritable) this.watchedWritable[oldKey]--;
         if (newWritable) this.watchedWritable[newKey]++;
         if (oldWritable && !newWritable) this.noteStale(cpu, pfn, pfn);
       }
     }
-    let chunk = this.directPtes[pfn >>> CHUNK_SHIFT];
-    if (chunk === undefined) {
-      chunk = new Uint32Array(CHUNK_PAGES);
-      this.directPtes[pfn >>> CHUNK_SHIFT] = chunk;
-    }
+    const chunk = this.directPtes[pfn >>> CHUNK_SHIFT] ?? this.#directChunk(pfn);
     chunk[pfn & CHUNK_MASK] = pte ^ PAGE_KERNEL;
+    return result;
   }
 }

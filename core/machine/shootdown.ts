@@ -22,10 +22,35 @@ export class Shootdown extends Pks {
   /** User address spaces by id. */
   readonly mms = new Map<number, Mm>();
 
+  /** Per CPU, every other online CPU (on_each_cpu's IPI targets), built once. */
+  readonly #others: readonly (readonly number[])[];
+  /** The kernel-range work of one shootdown, read by the bound handlers below. */
+  #workVpn = 0;
+  #workPages = 0;
+  #workVpns: ArrayLike<number> = [];
+  // Handlers bound once, not a closure per shootdown.
+  readonly #flushLocalAllWork = (target: number) => this.flushLocalAll(target);
+  readonly #invlpgRangeWork = (target: number) => {
+    const vpn = this.#workVpn;
+    for (let page = 0; page < this.#workPages; page++) this.invlpg(target, vpn + page);
+  };
+  readonly #invlpgListWork = (target: number) => {
+    const vpns = this.#workVpns;
+    for (let i = 0; i < vpns.length; i++) this.invlpg(target, vpns[i]);
+  };
+
   constructor(config: MachineConfig, profile: CostProfile) {
     super(config, profile);
     this.loadedMm = new Int32Array(config.cpus).fill(-1);
     this.isLazy = new Uint8Array(config.cpus);
+    const others: number[][] = [];
+    for (let cpu = 0; cpu < config.cpus; cpu++) {
+      others.push([]);
+      for (let target = 0; target < config.cpus; target++) {
+        if (target !== cpu) others[cpu].push(target);
+      }
+    }
+    this.#others = others;
   }
 
   /** INVLPG on the local CPU. */
@@ -54,9 +79,7 @@ export class Shootdown extends Pks {
    * initiator pays the send cost and spins until the last acknowledgement.
    */
   onEachCpu(cpu: number, work: (target: number) => void): void {
-    const others: number[] = [];
-    for (let target = 0; target < this.cpus; target++) if (target !== cpu) others.push(target);
-    this.#ipiMany(cpu, others, work, true);
+    this.#ipiMany(cpu, this.#others[cpu], work, true);
   }
 
   /**
@@ -83,7 +106,8 @@ export class Shootdown extends Pks {
     ledger.charge(cpu, Cat.ipi_send, this.param.ipi_per_target_cycles, targets.length);
     const sentAt = this.now(cpu);
     let lastAck = sentAt;
-    for (const target of targets) {
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[i];
       ledger.count(Ev.ipis);
       // The target is interrupted at the send time (or when it gets there); the handler's
       // cycles are stolen from whatever it was doing.
@@ -115,7 +139,7 @@ export class Shootdown extends Pks {
    * (or, with null, every entry: invlpgb_flush_all) are dropped without interrupting
    * anyone; the initiator pays one INVLPGB per invlpgb_max_pages pages and the TLBSYNC wait.
    */
-  #broadcastKernel(cpu: number, vpns: readonly number[] | null): void {
+  #broadcastKernel(cpu: number, vpns: ArrayLike<number> | null): void {
     const ledger = this.ledger;
     const perInsn = Math.max(1, this.profile.parameters.invlpgb_max_pages.value);
     const instructions = vpns === null ? 1 : Math.max(1, Math.ceil(vpns.length / perInsn));
@@ -126,9 +150,9 @@ export class Shootdown extends Pks {
         this.closeAllStale(target);
         this.tlb.flushAll(target);
       } else {
-        for (const vpn of vpns) {
-          if (this.pendingStale.size > 0) this.closeStaleAt(target, vpn);
-          this.tlb.invalidate(target, vpn);
+        for (let i = 0; i < vpns.length; i++) {
+          if (this.pendingStale.size > 0) this.closeStaleAt(target, vpns[i]);
+          this.tlb.invalidate(target, vpns[i]);
         }
       }
     }
@@ -148,11 +172,11 @@ export class Shootdown extends Pks {
       if (pages <= ceiling) for (let page = 0; page < pages; page++) vpns.push(vpn + page);
       this.#broadcastKernel(cpu, pages > ceiling ? null : vpns);
     } else if (pages > ceiling) {
-      this.onEachCpu(cpu, (target) => this.flushLocalAll(target));
+      this.onEachCpu(cpu, this.#flushLocalAllWork);
     } else {
-      this.onEachCpu(cpu, (target) => {
-        for (let page = 0; page < pages; page++) this.invlpg(target, vpn + page);
-      });
+      this.#workVpn = vpn;
+      this.#workPages = pages;
+      this.onEachCpu(cpu, this.#invlpgRangeWork);
     }
     if (pages > ceiling) this.pendingStale.clear();
     else this.dropStale(vpn, vpn + pages);
@@ -162,7 +186,7 @@ export class Shootdown extends Pks {
    * cpa_flush() for a list of pages (arch/x86/mm/pat/set_memory.c): above the 33-page ceiling
    * flush_tlb_all(), otherwise one IPI to every CPU, each running INVLPG on each listed page.
    */
-  flushTlbKernelPages(cpu: number, vpns: readonly number[]): void {
+  flushTlbKernelPages(cpu: number, vpns: ArrayLike<number>): void {
     const ceiling = this.profile.parameters.tlb_single_page_flush_ceiling.value;
     if (vpns.length > ceiling) {
       this.flushTlbAll(cpu);
@@ -171,18 +195,18 @@ export class Shootdown extends Pks {
     this.ledger.count(Ev.shootdowns);
     if (this.broadcastInvalidation) this.#broadcastKernel(cpu, vpns);
     else {
-      this.onEachCpu(cpu, (target) => {
-        for (const vpn of vpns) this.invlpg(target, vpn);
-      });
+      this.#workVpns = vpns;
+      this.onEachCpu(cpu, this.#invlpgListWork);
+      this.#workVpns = [];
     }
-    for (const vpn of vpns) this.pendingStale.delete(vpn);
+    for (let i = 0; i < vpns.length; i++) this.pendingStale.delete(vpns[i]);
   }
 
   /** flush_tlb_all(): full flush on every online CPU by IPI. */
   flushTlbAll(cpu: number): void {
     this.ledger.count(Ev.shootdowns);
     if (this.broadcastInvalidation) this.#broadcastKernel(cpu, null);
-    else this.onEachCpu(cpu, (target) => this.flushLocalAll(target));
+    else this.onEachCpu(cpu, this.#flushLocalAllWork);
     this.pendingStale.clear();
   }
 

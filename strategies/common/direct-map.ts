@@ -10,7 +10,7 @@ import type { Vmalloc } from "../../core/kernel/vmalloc.ts";
 import type { Machine } from "../../core/machine/index.ts";
 import { PTE_PRESENT, PTE_WRITABLE } from "../../core/machine/pte.ts";
 import type { KeyMode, ProtectedRegion } from "../api.ts";
-import { contiguousRuns, pfnSpan, range } from "./pages.ts";
+import { contiguousRuns, pfnSpan } from "./pages.ts";
 
 /**
  * Direct-map PTE bits that protection removes without keys: PRESENT|RW for access-disable
@@ -57,11 +57,9 @@ export function setPagesArray(
   vmalloc?.vmUnmapAliases(cpu);
   let changed = false;
   for (const [first, count] of contiguousRuns(pfns)) {
-    const before = range(first, count).map((pfn) => machine.directPte(pfn));
-    machine.changeDirectMap(cpu, first, count, change);
-    if (before.some((pte, i) => machine.directPte(first + i) !== pte)) changed = true;
+    if (machine.changeDirectMap(cpu, first, count, change)) changed = true;
   }
-  if (changed) machine.flushTlbKernelPages(cpu, Array.from(pfns));
+  if (changed) machine.flushTlbKernelPages(cpu, pfns);
   return changed;
 }
 

@@ -7,10 +7,14 @@
 import type { Mapping, Outcome } from "../api.ts";
 import { consecutive, range } from "./pages.ts";
 
+/** The `ok` outcome without a value: one shared object (outcomes are read-only). */
+const OK: Outcome = Object.freeze({ kind: "ok", value: undefined });
+
 /** An `ok` outcome. */
 export function ok(): Outcome;
 export function ok<T>(value: T): Outcome<T>;
 export function ok<T>(value?: T): Outcome<T | undefined> {
+  if (value === undefined) return OK;
   return { kind: "ok", value };
 }
 
