@@ -141,6 +141,8 @@ export class Tlb {
   readonly #stlb: TlbArray[];
   readonly #cpuGen: Uint32Array;
   readonly #cpuStamp: Uint32Array;
+  /** Whether there is an STLB: a field, read on every lookup and INVLPG. */
+  readonly #hasStlb: boolean;
   /** Result of the last successful `lookup`: PTE bits and the translated pfn. */
   hitPte = 0;
   hitPfn = 0;
@@ -163,13 +165,14 @@ export class Tlb {
             new TlbArray(cpus, Math.max(1, geometry.stlbEntries1g ?? 0), stlbWays),
           ]
         : [];
+    this.#hasStlb = this.#stlb.length > 0;
     this.#cpuGen = new Uint32Array(cpus).fill(1);
     this.#cpuStamp = new Uint32Array(cpus);
   }
 
   /** Whether the CPUs have a second-level TLB. */
   get hasStlb(): boolean {
-    return this.#stlb.length > 0;
+    return this.#hasStlb;
   }
 
   /** Capacity in entries of one CPU's L1 array for a size class. */
@@ -179,7 +182,7 @@ export class Tlb {
 
   /** Capacity of one CPU's STLB array holding `size` (4K and 2M: the shared one). */
   stlbCapacity(size: number): number {
-    if (!this.hasStlb) return 0;
+    if (!this.#hasStlb) return 0;
     return this.#stlb[size === SIZE_1G ? 1 : 0].capacity;
   }
 
@@ -232,7 +235,7 @@ export class Tlb {
       this.hitLevel = 1;
       return size;
     }
-    if (!this.hasStlb) return -1;
+    if (!this.#hasStlb) return -1;
     const stlb = this.#stlbArray(size);
     const tag = Tlb.#stlbTag(size, key);
     const second = stlb.find(cpu, tag, generation);
@@ -257,7 +260,7 @@ export class Tlb {
         this.#hit(l1, index, vpn, size);
         return size;
       }
-      if (this.hasStlb) {
+      if (this.#hasStlb) {
         const stlb = this.#stlbArray(size);
         const second = stlb.find(cpu, Tlb.#stlbTag(size, key), generation);
         if (second >= 0) {
@@ -276,7 +279,7 @@ export class Tlb {
     const basePfn = pfnOfVpn - (vpn - (key << SIZE_SHIFT[size]));
     const stamp = ++this.#cpuStamp[cpu];
     this.#l1[size].insert(cpu, key, generation, pte, basePfn, stamp);
-    if (this.hasStlb) {
+    if (this.#hasStlb) {
       this.#stlbArray(size).insert(cpu, Tlb.#stlbTag(size, key), generation, pte, basePfn, stamp);
     }
   }
@@ -286,7 +289,7 @@ export class Tlb {
     for (let size = 0; size < 3; size++) {
       const key = vpn >>> SIZE_SHIFT[size];
       this.#l1[size].invalidate(cpu, key);
-      if (this.hasStlb) this.#stlbArray(size).invalidate(cpu, Tlb.#stlbTag(size, key));
+      if (this.#hasStlb) this.#stlbArray(size).invalidate(cpu, Tlb.#stlbTag(size, key));
     }
   }
 
@@ -310,7 +313,7 @@ export class Tlb {
         out[count++] = l1.tag[index] - 1;
       }
     }
-    if (!this.hasStlb) return count;
+    if (!this.#hasStlb) return count;
     const stlb = this.#stlbArray(size);
     const first = cpu * stlb.capacity;
     for (let index = first; index < first + stlb.capacity; index++) {
@@ -338,7 +341,7 @@ export class Tlb {
   /** The geometry as text, for summaries. */
   describe(): string {
     const l1 = `L1 ${this.capacity(SIZE_4K)} x 4K, ${this.capacity(SIZE_2M)} x 2M, ${this.capacity(SIZE_1G)} x 1G, ${this.ways}-way`;
-    if (!this.hasStlb) return l1;
+    if (!this.#hasStlb) return l1;
     return `${l1}; STLB ${this.stlbCapacity(SIZE_4K)} x 4K/2M shared, ${this.stlbCapacity(SIZE_1G)} x 1G`;
   }
 }
