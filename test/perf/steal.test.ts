@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { outOfMemory } from "../../reports/run/pool.ts";
+import { loadProfile } from "../../core/profile.ts";
+import { VALIDATION_CASES } from "../../reports/analyses/validate/cases.ts";
+import measureCase from "../../reports/analyses/validate/validate-case.ts";
+import { outOfMemory, runTasks } from "../../reports/run/pool.ts";
+import type { ThreadStats } from "../../reports/run/steal.ts";
 import { type BatchPool, runBatch, runStolen, type StealTask } from "../../reports/run/steal.ts";
-import type { BatchTask, ModuleTask, WorkerTask } from "../../reports/run/tasks.ts";
+import {
+  type BatchTask,
+  type ModuleTask,
+  taskModule,
+  type WorkerTask,
+} from "../../reports/run/tasks.ts";
 
 /** Task `n` squares its input; a worker computes it from the task's data alone. */
 const square = (n: number): StealTask<number> => ({
@@ -66,4 +75,24 @@ describe("runStolen (threads claiming tasks from one counter)", () => {
       RangeError,
     );
   });
+});
+
+describe("runTasks on worker threads", () => {
+  it("gives one thread's results on two, twice in a row (the second run on the kept workers)", async () => {
+    const module = taskModule(
+      new URL("../../reports/analyses/validate/validate.ts", import.meta.url).href,
+      "validate-case",
+    );
+    const tasks = VALIDATION_CASES.slice(0, 8).map((item) => {
+      const input = { id: item.id, profile: loadProfile(item.profile) };
+      return { task: { kind: "module" as const, module, input }, here: () => measureCase(input) };
+    });
+    const one = await runTasks(tasks, { jobs: 1 });
+    const stats: ThreadStats[] = [];
+    for (let run = 0; run < 2; run++) {
+      const two = await runTasks(tasks, { jobs: 2, onStats: (s) => stats.push(s) });
+      expect(two).toEqual(one);
+    }
+    expect(stats.map((s) => s.mainTasks + s.workerTasks)).toEqual([8, 8]);
+  }, 60_000);
 });
