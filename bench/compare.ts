@@ -5,7 +5,7 @@
 import { availableParallelism } from "node:os";
 import { autoJobs } from "../reports/run/pool.ts";
 import { add, ROOT, reps } from "./common.ts";
-import { measureProcess, median } from "./harness.ts";
+import { busyShares, measureProcess, median, RUNNER_STATS } from "./harness.ts";
 
 export function compareSection(): void {
   const cores = availableParallelism();
@@ -13,6 +13,7 @@ export function compareSection(): void {
     const out = measureProcess(
       ["bin/pkslab.mjs", "compare", "--format", "csv", "--jobs", String(jobs)],
       ROOT,
+      RUNNER_STATS,
     );
     if (out.status !== 0) throw new Error(`pkslab compare exited with ${out.status}`);
     return out;
@@ -56,6 +57,29 @@ export function compareSection(): void {
     `worker speed-up (--jobs ${cores} vs 1)`,
     wallOne / wall,
     "x",
-    `outputs ${same ? "identical" : "DIFFER"}; target >= 1.7x`,
+    `outputs ${same ? "identical" : "DIFFER"}; target >= 1.8x`,
+  );
+  threadBusyRows("compare", "default pkslab compare", cores, many);
+}
+
+/**
+ * How busy the threads of the many-thread runs were (time inside tasks / the runner's
+ * wall time): near 100% for each means the second thread was not idle, whatever the load.
+ */
+export function threadBusyRows(
+  section: string,
+  what: string,
+  cores: number,
+  runs: readonly { stderr: string }[],
+): void {
+  const shares = busyShares(runs.map((r) => r.stderr).join(""));
+  if (!shares) return;
+  add(section, `${what}, main thread busy (--jobs ${cores})`, 100 * shares.main, "%");
+  add(
+    section,
+    `${what}, worker threads busy (--jobs ${cores})`,
+    (100 * shares.workers) / Math.max(1, cores - 1),
+    "%",
+    "per worker",
   );
 }

@@ -76,7 +76,7 @@ export function measureProcess(
   cwd: string,
   env: Record<string, string> = {},
   timeoutMs?: number,
-): { wallMs: number; peakRss: number; stdout: string; status: number | null } {
+): { wallMs: number; peakRss: number; stdout: string; stderr: string; status: number | null } {
   const dir = mkdtempSync(join(tmpdir(), "pkslab-bench-"));
   const rssFile = join(dir, "rss");
   const start = performance.now();
@@ -95,8 +95,31 @@ export function measureProcess(
     // The child did not get to exit normally.
   }
   rmSync(dir, { recursive: true, force: true });
-  return { wallMs, peakRss, stdout: child.stdout, status: child.status };
+  return { wallMs, peakRss, stdout: child.stdout, stderr: child.stderr, status: child.status };
 }
+
+/**
+ * The busy share of the workers and of the main thread (time inside tasks over the runner's
+ * wall time) from the `PKSLAB_RUNNER_STATS=1` lines of a run's stderr, summed over its runs:
+ * the evidence, from time rather than from a loaded host's wall clock, that every thread
+ * worked. Undefined when the run printed none.
+ */
+export function busyShares(stderr: string): { main: number; workers: number } | undefined {
+  let wall = 0;
+  let main = 0;
+  let workers = 0;
+  const line =
+    /pkslab: runner: wall (\d+) ms; this thread busy (\d+) ms \(\d+ tasks\); workers busy (\d+) ms/g;
+  for (const match of stderr.matchAll(line)) {
+    wall += Number(match[1]);
+    main += Number(match[2]);
+    workers += Number(match[3]);
+  }
+  return wall > 0 ? { main: main / wall, workers: workers / wall } : undefined;
+}
+
+/** Environment of a run whose runner prints its threads' busy time (see busyShares). */
+export const RUNNER_STATS = { PKSLAB_RUNNER_STATS: "1" } as const;
 
 /** Median of a list of numbers. */
 export function median(values: readonly number[]): number {

@@ -15,7 +15,8 @@ import { builtinStrategiesByName, loadStrategyPlugin } from "../../strategies/re
 import { BUILTIN_WORKLOADS, loadWorkloadPlugin } from "../../workloads/registry.ts";
 import { withCostOverrides } from "./modules.ts";
 import { strayEveryFor } from "./plan.ts";
-import type { CellTask, CheckTask, ModuleTask, WorkerTask } from "./tasks.ts";
+import { runBatch } from "./steal.ts";
+import type { BatchTask, CellTask, CheckTask, ModuleTask, WorkerTask } from "./tasks.ts";
 
 /** Runs the conformance suite on a strategy plugin, reporting the hook in progress. */
 async function runCheckTask(task: CheckTask): Promise<ConformanceReport> {
@@ -72,7 +73,12 @@ function pluginsOf(task: CellTask): string[] {
  * are put back before the next cell, and the cell fails naming the plugin and what it
  * changed (its numbers were computed with broken built-ins).
  */
-export default async function runCellTask(task: WorkerTask): Promise<unknown> {
+export default async function runWorkerTask(task: WorkerTask | BatchTask): Promise<unknown> {
+  if (task.kind === "batch") return runBatch(task, runCellTask);
+  return runCellTask(task);
+}
+
+async function runCellTask(task: WorkerTask): Promise<unknown> {
   if (task.kind === "check") return runCheckTask(task);
   if (task.kind === "module") return runModuleTask(task);
   let cell: CellResult | undefined;

@@ -34,6 +34,7 @@ import type { ResolvedConfig } from "../results/results.ts";
 import { type Assignment, type CompareOptions, DEFAULT_BASELINE } from "./config.ts";
 import { checkRunFits } from "./estimate.ts";
 import { profileOverrides, selectModules, withCostOverrides } from "./modules.ts";
+import { autoJobs, startWorkers } from "./pool.ts";
 import { reproduceCommand } from "./reproduce.ts";
 
 /** A resolved comparison, ready to run. */
@@ -78,6 +79,9 @@ export function checkRangesFitRegion(module: WorkloadModule, params: OptionValue
 /** Resolves merged options into a runnable comparison; every bad input is a UserInputError. */
 export async function resolveComparison(options: CompareOptions): Promise<ResolvedComparison> {
   const { strategies, workloads } = await selectModules(options);
+  // The run's workers load the model while this thread plans it (see startWorkers).
+  const seedRuns = strategies.length * workloads.length * options.seeds;
+  if (Number.isSafeInteger(seedRuns)) startWorkers(options.jobs ?? autoJobs(seedRuns));
 
   // Route the --set assignments to their targets.
   const targets = [

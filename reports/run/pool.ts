@@ -9,6 +9,7 @@ import { availableParallelism } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { readWatch, WATCH_BYTES } from "../../core/watchdog.ts";
 import { type CellMemory, type CellTimeout, NO_MEMORY_LIMIT, NO_TIMEOUT } from "./limits.ts";
+import { runStolen, type ThreadStats } from "./steal.ts";
 import type { WorkerTask } from "./tasks.ts";
 
 /** Tasks below which everything runs in this thread (a worker's start-up is not worth it). */
@@ -82,6 +83,91 @@ export interface RunOptions {
   readonly timeout?: CellTimeout;
   /** Heap limit of the worker threads when there are isolated tasks. */
   readonly memory?: CellMemory;
+  /** Hears how busy each thread was, after a run of built-in tasks on several threads. */
+  readonly onStats?: (stats: ThreadStats) => void;
+}
+
+type Pool = import("tinypool").default;
+
+/**
+ * Workers for the next run of built-in tasks: started ahead of it (startWorkers), or kept
+ * from the last one (claims runs the runner many times; a worker's start-up and warm-up
+ * cost more than a short run). An idle tinypool worker is unref'd, so this does not keep
+ * the process alive.
+ */
+let parked: { readonly workers: number; readonly pool: Promise<Pool> } | undefined;
+
+/** A pool of `workers` threads for built-in tasks, each running one batch (steal.ts). */
+async function batchPool(workers: number): Promise<Pool> {
+  const { default: Tinypool } = await import("tinypool");
+  return new Tinypool({
+    filename: new URL("./cell-worker.mjs", import.meta.url).href,
+    minThreads: workers,
+    maxThreads: workers,
+    concurrentTasksPerWorker: 1,
+  });
+}
+
+/** The parked pool if it has `workers` threads (else a new one); nothing stays parked. */
+function takePool(workers: number): Promise<Pool> {
+  const kept = parked;
+  parked = undefined;
+  if (kept?.workers === workers) return kept.pool;
+  if (kept) void kept.pool.then((pool) => pool.destroy());
+  return batchPool(workers);
+}
+
+/**
+ * Starts the worker threads of a run on `jobs` threads now, so that they load the model
+ * while this thread is still planning (a worker's start-up is a few hundred milliseconds
+ * of the other core). The next runTasks of built-in tasks on as many threads uses them.
+ */
+export function startWorkers(jobs: number): void {
+  if (jobs <= 1 || parked?.workers === jobs - 1) return;
+  turnOffBackgroundCompilation();
+  parked = { workers: jobs - 1, pool: takePool(jobs - 1) };
+}
+
+/** `PKSLAB_RUNNER_STATS=1`: how busy each thread was, on stderr (for measuring, not reports). */
+function printStats(stats: ThreadStats): void {
+  const ms = (value: number) => `${Math.round(value)} ms`;
+  process.stderr.write(
+    `pkslab: runner: wall ${ms(stats.wallMs)}; this thread busy ${ms(stats.mainBusyMs)} (${stats.mainTasks} tasks); workers busy ${ms(stats.workerBusyMs)} (${stats.workerTasks} tasks)${stats.firstWorkerResultMs === undefined ? "" : `, first result at ${ms(stats.firstWorkerResultMs)}`}\n`,
+  );
+}
+
+function reportStats(options: RunOptions, stats: ThreadStats): void {
+  options.onStats?.(stats);
+  if (process.env.PKSLAB_RUNNER_STATS === "1") printStats(stats);
+}
+
+/** Built-in tasks on this thread and `jobs - 1` workers, claiming from one counter. */
+async function runShared<R>(
+  tasks: readonly SharedTask<R>[],
+  jobs: number,
+  options: RunOptions,
+): Promise<R[]> {
+  const workers = jobs - 1;
+  turnOffBackgroundCompilation();
+  const pool = await takePool(workers);
+  let done = 0;
+  let result: Awaited<ReturnType<typeof runStolen<R>>>;
+  try {
+    result = await runStolen(
+      pool,
+      workers,
+      tasks,
+      (index) => options.onDone?.(++done, tasks.length, index),
+      outOfMemory,
+    );
+  } catch (error) {
+    // A task threw: its worker's state is unknown, so the pool is not kept.
+    await pool.destroy();
+    throw error;
+  }
+  parked ??= { workers, pool: Promise.resolve(pool) };
+  reportStats(options, result.stats);
+  return result.results;
 }
 
 /**
@@ -103,12 +189,24 @@ export async function runTasks<R>(
   const isolated = tasks.map(isIsolated);
   const anyIsolated = isolated.some(Boolean);
   if (!anyIsolated && (jobs <= 1 || tasks.length < MIN_PARALLEL_CELLS)) {
-    return tasks.map((task, index) => {
+    const started = performance.now();
+    const results = tasks.map((task, index) => {
       const result = (task as SharedTask<R>).here();
       onDone?.(++done, total, index);
       return result;
     });
+    const wallMs = performance.now() - started;
+    reportStats(options, {
+      wallMs,
+      mainBusyMs: wallMs,
+      mainTasks: tasks.length,
+      workerBusyMs: 0,
+      workerTasks: 0,
+      firstWorkerResultMs: undefined,
+    });
+    return results;
   }
+  if (!anyIsolated) return runShared(tasks as readonly SharedTask<R>[], jobs, options);
   const workers = Math.max(1, Math.min(jobs - 1, tasks.length));
   // With one job, the only worker runs plugin tasks while this thread waits: the compiler
   // threads then have a core to themselves.

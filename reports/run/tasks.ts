@@ -3,6 +3,7 @@
  * comparison, a conformance check of a plugin, or a task of an analysis (validate, claims)
  * named by the module that computes it. Every task is plain data (structured-cloned).
  */
+import type { MessagePort } from "node:worker_threads";
 import type { CostProfile } from "../../core/profile.ts";
 import type { ResolvedConfig } from "../results/results.ts";
 
@@ -43,6 +44,24 @@ export interface ModuleTask {
 }
 
 export type WorkerTask = CellTask | CheckTask | ModuleTask;
+
+/**
+ * A whole run's built-in tasks for one worker (steal.ts): it claims the next from the
+ * shared counter `next` (an Int32 at 0) until none is left and posts each result on `port`.
+ */
+export interface BatchTask {
+  readonly kind: "batch";
+  readonly tasks: readonly WorkerTask[];
+  readonly next: SharedArrayBuffer;
+  readonly port: MessagePort;
+}
+
+/** What a batch posts for each task: its index, its result and the time it took. */
+export interface BatchMessage {
+  readonly index: number;
+  readonly value: unknown;
+  readonly busyMs: number;
+}
 
 /**
  * The URL of an analysis's task module `name` beside the calling module (pass
