@@ -10,7 +10,8 @@ import { UserInputError, unknownChoiceError } from "../../core/errors.ts";
 import { METRIC_CATALOG, metricSpec } from "../../core/metrics.ts";
 
 import { censusBlock, readCensusJson } from "../analyses/census/load.ts";
-import { renderSensitivity, sensitivity } from "../analyses/claims/sensitivity.ts";
+import { cacheLine } from "../analyses/claims/run-cache.ts";
+import { renderSensitivity, sensitivityCached } from "../analyses/claims/sensitivity.ts";
 import { buildResults, loadResults } from "../results/results.ts";
 import { allCells, probeMsPerSeedRun, runCells } from "../run/cells.ts";
 import { type CompareFlags, mergeCompareOptions, splitList } from "../run/config.ts";
@@ -129,7 +130,7 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
   if (png) await emitPng(doc, options.out);
   else emit(await renderDocument(doc, format, options.metrics, flags.style), options.out);
   if (flags.sensitivity) {
-    const report = sensitivity(
+    const report = await sensitivityCached(
       {
         strategies: comparison.strategies,
         workloads: comparison.workloads,
@@ -140,7 +141,11 @@ export async function compareAction(flags: CompareFlags, toolVersion: string): P
         checkInvariants: comparison.checkInvariants,
         operationBudget: comparison.operationBudget,
       },
-      { baseline: comparison.config.baseline },
+      {
+        baseline: comparison.config.baseline,
+        ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
+        onCounts: (counts) => process.stderr.write(cacheLine("sensitivity", counts)),
+      },
     );
     process.stdout.write(renderSensitivity(report, format === "markdown" ? "markdown" : "table"));
   }

@@ -1,7 +1,7 @@
 /**
- * A claims run as a runner task (reports/run): the default export is what a worker thread
- * calls; evaluate.ts calls the same function (runClaimRun) in this thread.
+ * A cell of the claims or sensitivity analysis as a runner task (reports/run): the default export is what a worker thread
+ * calls; run-cache.ts calls the same function (runCellSpec) in this thread.
  */
-import { runClaimRun } from "./plan.ts";
+import { type CellSpec, runCellSpec } from "./plan.ts";
 
-export default runClaimRun;
+export default (spec: CellSpec) => runCellSpec(spec);

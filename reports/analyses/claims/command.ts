@@ -27,6 +27,7 @@ import type { Claim } from "./claims.ts";
 import { type ClaimsReport, DEFAULT_CLAIMS_CPUS, evaluateClaims } from "./evaluate.ts";
 import { LSFMM_CLAIMS } from "./lsfmm.ts";
 import { CLAIMS_FORMATS, claimsProvenance, renderClaims } from "./render.ts";
+import { type CacheCounts, cacheLine } from "./run-cache.ts";
 import { loadClaimsFile } from "./user.ts";
 
 export type { Claim, ClaimResults, Verdict } from "./claims.ts";
@@ -102,6 +103,7 @@ export function registerClaimsCommand(program: Command): void {
       const started = Date.now();
       const bar = await startProgress("claims", "runs");
       let report: ClaimsReport;
+      let cacheCounts: CacheCounts | undefined;
       try {
         report = await evaluateClaims({
           claims,
@@ -113,10 +115,14 @@ export function registerClaimsCommand(program: Command): void {
           robustness: flags.robustness,
           ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
           onProgress: (done, total) => bar.update(done, total),
+          onCounts: (counts) => {
+            cacheCounts = counts;
+          },
         });
       } finally {
         bar.stop();
       }
+      if (cacheCounts) process.stderr.write(cacheLine("claims", cacheCounts));
       const text = renderClaims(
         report,
         format,

@@ -9,8 +9,6 @@ import { placeRegion } from "../../../core/engine/index.ts";
 import { Vmalloc } from "../../../core/kernel/vmalloc.ts";
 import { Machine } from "../../../core/machine/index.ts";
 import { Rng } from "../../../core/rng.ts";
-import { autoJobs, runTasks, type SharedTask } from "../../run/pool.ts";
-import { taskModule } from "../../run/tasks.ts";
 import {
   type Claim,
   type ClaimCell,
@@ -21,13 +19,12 @@ import {
 } from "./claims.ts";
 import {
   applyVariant,
-  type ClaimRunInput,
   type ClaimsConfig,
   claimCells,
   claimsPlan,
   type ProfileVariant,
-  runClaimRun,
 } from "./plan.ts";
+import { type CellRequest, planRequests, type RunCache } from "./run-cache.ts";
 
 /** Runs the cells of the plan that the claims read, workload-major, in plan order. */
 export function runClaimCells(claims: readonly Claim[], plan: ComparisonPlan): CellResult[] {
@@ -143,62 +140,36 @@ interface ClaimsJob {
   readonly variant?: ProfileVariant;
 }
 
-/** The worker-side module of a claims run (claims-run.ts). */
-const CLAIMS_RUN = taskModule(import.meta.url, "claims-run");
+/** The cells of a plan that the claims read, workload-major, in plan order, as requests. */
+function claimRequests(claims: readonly Claim[], plan: ComparisonPlan): CellRequest[] {
+  const pairs = claimCells(claims);
+  return planRequests(plan, (workload, strategy) => pairs.get(workload)?.has(strategy) === true);
+}
 
 /**
- * Decides each job's claims on its own plan. All the jobs' cells go to the runner at once
- * (one task per workload of a job, its cells in plan order), so `jobs` threads share them;
+ * Decides each job's claims on its own plan. All the jobs' cells go to the run cache at
+ * once, so that each distinct cell runs once (on `threads` threads) whichever jobs read it;
  * each job's cells come back in runClaimCells order, whatever thread ran them.
  */
 export async function decideJobs(
   jobs: readonly ClaimsJob[],
   config: ClaimsConfig,
   threads: number | undefined,
-  onProgress?: (done: number, total: number) => void,
+  cache: RunCache,
+  options: { trace?: boolean; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<ClaimDecision[][]> {
   const plans = jobs.map((job) => {
     const base = claimsPlan(job.claims, { ...config, cpus: job.cpus });
     return job.variant ? applyVariant(base, job.variant) : base;
   });
-  const tasks: SharedTask<CellResult[]>[] = [];
-  const owner: number[] = [];
-  let seedRuns = 0;
-  jobs.forEach((job, index) => {
-    const plan = plans[index];
-    const pairs = claimCells(job.claims);
-    for (const workload of plan.workloads) {
-      const wanted = pairs.get(workload.module.name);
-      const strategies = plan.strategies
-        .map((s) => s.module.name)
-        .filter((name) => wanted?.has(name));
-      if (strategies.length === 0) continue;
-      const costs = job.variant?.strategyCosts;
-      const input: ClaimRunInput = {
-        workload: workload.module.name,
-        strategies,
-        cpus: job.cpus,
-        seeds: plan.seeds,
-        profile: plan.profile,
-        ...(costs !== undefined ? { strategyCosts: costs } : {}),
-      };
-      tasks.push({
-        task: { kind: "module", module: CLAIMS_RUN, input },
-        here: () => runClaimRun(input),
-      });
-      owner.push(index);
-      seedRuns += strategies.length * plan.seeds.length;
-    }
+  const requests = jobs.map((job, index) => claimRequests(job.claims, plans[index]));
+  const results = await cache.cells(requests.flat(), threads, options);
+  let at = 0;
+  return jobs.map((job, index) => {
+    const cells = results.slice(at, at + requests[index].length);
+    at += requests[index].length;
+    return decideAll(job.claims, claimResults(plans[index], cells));
   });
-  const results = await runTasks(tasks, {
-    jobs: threads ?? autoJobs(seedRuns),
-    ...(onProgress ? { onDone: (done: number, total: number) => onProgress(done, total) } : {}),
-  });
-  const cells: CellResult[][] = jobs.map(() => []);
-  results.forEach((result, index) => {
-    cells[owner[index]].push(...result);
-  });
-  return jobs.map((job, index) => decideAll(job.claims, claimResults(plans[index], cells[index])));
 }
 
 /** A profile variant under which a verdict differs. */
@@ -284,6 +255,7 @@ export async function thresholds(
   bisections: readonly (Bisection | undefined)[],
   config: ClaimsConfig,
   threads: number | undefined,
+  cache: RunCache,
 ): Promise<Pick<Flip, "parameter" | "threshold" | "direction">[]> {
   const active = bisections.filter((b): b is Bisection => b !== undefined);
   for (let step = 0; step < THRESHOLD_STEPS; step++) {
@@ -294,6 +266,7 @@ export async function thresholds(
       round.map((b) => ({ claims: [b.claim], cpus: config.cpus, variant: b.at(b.mid as number) })),
       config,
       threads,
+      cache,
     );
     round.forEach((b, index) => {
       if (decisions[index][0].verdict === b.baseVerdict) b.same = b.mid as number;

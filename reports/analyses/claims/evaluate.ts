@@ -26,6 +26,7 @@ export {
 } from "./plan.ts";
 
 import { bisection, decideJobs, type Flip, thresholds } from "./decide.ts";
+import { type CacheCounts, RunCache } from "./run-cache.ts";
 import { sweepVariants, sweptParameters, sweptStrategyCosts } from "./variants.ts";
 
 export interface ClaimOutcome {
@@ -74,6 +75,8 @@ export interface EvaluateOptions {
    * chooses it when absent (reports/run/pool.ts autoJobs). The report does not depend on it.
    */
   readonly jobs?: number;
+  /** Hears how many cells were asked for, run, and shared from a base cell (run-cache.ts). */
+  readonly onCounts?: (counts: CacheCounts) => void;
 }
 
 /** The CPU counts the claims are also decided on (the default comparison runs 16 CPUs). */
@@ -95,18 +98,27 @@ export async function evaluateClaims(options: EvaluateOptions = {}): Promise<Cla
       ? []
       : [...sweptParameters(config.profile), ...sweptStrategyCosts(modules)];
   const variants = options.robustness === false ? [] : sweepVariants(config.profile, modules);
-  // The base decision, the other machine sizes and every variant: one batch of cells.
-  const decided = await decideJobs(
-    [
-      { claims, cpus: config.cpus },
-      ...otherCpus.map((cpus) => ({ claims, cpus })),
-      ...variants.map((variant) => ({ claims, cpus: config.cpus, variant })),
-    ],
-    config,
-    options.jobs,
-    options.onProgress,
-  );
-  const base = decided[0];
+  // One cache for every decision below: each distinct cell runs once. The base cells run
+  // traced (this thread), so that a variant moving only parameters a cell never used
+  // shares that cell instead of running it (run-cache.ts, trace.ts).
+  const cache = new RunCache();
+  const [base] = await decideJobs([{ claims, cpus: config.cpus }], config, options.jobs, cache, {
+    trace: variants.length > 0,
+  });
+  // The other machine sizes and every variant: one batch of cells.
+  const decided = [
+    base,
+    ...(await decideJobs(
+      [
+        ...otherCpus.map((cpus) => ({ claims, cpus })),
+        ...variants.map((variant) => ({ claims, cpus: config.cpus, variant })),
+      ],
+      config,
+      options.jobs,
+      cache,
+      options.onProgress ? { onProgress: options.onProgress } : {},
+    )),
+  ];
   const atCpus = otherCpus.map((cpus, index) => ({ cpus, decisions: decided[1 + index] }));
   const flipped: { claim: number; variant: ProfileVariant; decision: ClaimDecision }[] = [];
   variants.forEach((variant, index) => {
@@ -118,7 +130,9 @@ export async function evaluateClaims(options: EvaluateOptions = {}): Promise<Cla
     flipped.map((f) => bisection(claims[f.claim], config, f.variant, base[f.claim].verdict)),
     config,
     options.jobs,
+    cache,
   );
+  options.onCounts?.(cache.counts);
   const flips: Flip[][] = claims.map(() => []);
   flipped.forEach((f, index) => {
     flips[f.claim].push({

@@ -6,7 +6,8 @@
  */
 import type { CellResult, ComparisonPlan } from "../../../core/compare.ts";
 import { runComparison } from "../../../core/compare.ts";
-import { DEFAULT_MACHINE } from "../../../core/machine/index.ts";
+import type { OptionValues } from "../../../core/contract/options.ts";
+import { DEFAULT_MACHINE, type MachineConfig } from "../../../core/machine/index.ts";
 import { type CostProfile, loadProfile, overrideProfile } from "../../../core/profile.ts";
 import type { StrategyModule } from "../../../strategies/api.ts";
 import { COUNTERFACTUAL_STRATEGIES } from "../../../strategies/counterfactual/index.ts";
@@ -156,39 +157,42 @@ export function applyVariant(plan: ComparisonPlan, variant: ProfileVariant): Com
 }
 
 /**
- * One run of a workload's cells in a claims plan, as plain data (a runner task's input):
- * the workload, the strategies it runs with (plan order), the machine size, the seeds, the
- * cost profile with the variant's changes applied, and the strategies' changed costs.
+ * One cell, fully resolved, as plain data (a runner task's input, and the content of the
+ * run cache's key): the workload and its parameters, the strategy with its options and
+ * cost parameters, the machine, the cost profile, the seeds and the run's settings.
  */
-export interface ClaimRunInput {
+export interface CellSpec {
   readonly workload: string;
-  readonly strategies: readonly string[];
-  readonly cpus: number;
-  readonly seeds: readonly number[];
+  readonly params: OptionValues;
+  readonly strategy: string;
+  readonly options: OptionValues;
+  readonly costs: StrategyModule["costs"];
+  readonly machine: MachineConfig;
   readonly profile: CostProfile;
-  readonly strategyCosts?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  readonly seeds: readonly number[];
+  readonly strayEvery: number;
+  readonly operationBudget?: number;
+  readonly checkInvariants?: boolean;
 }
 
-/** The cells of one claims run, as runComparison gives them for that plan. */
-export function runClaimRun(input: ClaimRunInput): CellResult[] {
-  const module = workloadModule(input.workload);
-  return runComparison({
-    strategies: input.strategies.map((name) => {
-      const strategy = strategyModule(name);
-      return {
-        module: withStrategyCosts(strategy, input.strategyCosts?.[name]),
-        options: resolveStrategyOptions(strategy),
-      };
-    }),
-    workloads: [
-      {
-        module,
-        params: resolveWorkloadParams(module, CLAIM_WORKLOAD_PARAMS[input.workload] ?? {}),
-      },
-    ],
-    seeds: input.seeds,
-    machine: { ...DEFAULT_MACHINE, cpus: input.cpus },
-    profile: input.profile,
-    strayEvery: CLAIMS_STRAY_EVERY,
+/**
+ * The cell of a spec, as runComparison gives it: of the built-in modules named (the costs
+ * replaced by the spec's), or of the given modules (a plugin's, run in this thread).
+ */
+export function runCellSpec(
+  spec: CellSpec,
+  workload: WorkloadModule = workloadModule(spec.workload),
+  strategy: StrategyModule = { ...strategyModule(spec.strategy), costs: spec.costs },
+): CellResult {
+  const [cell] = runComparison({
+    strategies: [{ module: strategy, options: spec.options }],
+    workloads: [{ module: workload, params: spec.params }],
+    seeds: spec.seeds,
+    machine: spec.machine,
+    profile: spec.profile,
+    strayEvery: spec.strayEvery,
+    ...(spec.operationBudget !== undefined ? { operationBudget: spec.operationBudget } : {}),
+    ...(spec.checkInvariants ? { checkInvariants: true } : {}),
   });
+  return cell;
 }

@@ -6,7 +6,8 @@
  * strategies by mean cycles/op changes, and under which parameter values.
  */
 import { type CellResult, type ComparisonPlan, runComparison } from "../../../core/compare.ts";
-import { applyVariant, type ProfileVariant } from "./evaluate.ts";
+import { applyVariant, type ProfileVariant } from "./plan.ts";
+import { type CacheCounts, planRequests, RunCache } from "./run-cache.ts";
 import { sweepVariants, sweptParameters, sweptStrategyCosts } from "./variants.ts";
 
 export interface RankingChange {
@@ -116,15 +117,59 @@ export function sensitivity(
   options: SensitivityOptions = {},
 ): SensitivityReport {
   const run = options.run ?? ((p: ComparisonPlan) => runComparison(p));
-  const baseline = options.baseline ?? "unprotected";
+  const variants = sweepVariants(
+    plan.profile,
+    plan.strategies.map((s) => s.module),
+  );
   const baseCells = run(plan);
+  const variantCells = variants.map((variant, index) => {
+    const cells = run(applyVariant(plan, variant));
+    options.onVariant?.(index + 1, variants.length, variant.label);
+    return cells;
+  });
+  return assemble(plan, options.baseline ?? "unprotected", baseCells, variants, variantCells);
+}
+
+/**
+ * The same report as `sensitivity`, through a run cache (run-cache.ts): the base cells run
+ * traced, a variant's cell that provably equals its base cell (only parameters the base
+ * never used changed) is shared, each other distinct cell runs once on `jobs` threads.
+ */
+export async function sensitivityCached(
+  plan: ComparisonPlan,
+  options: { baseline?: string; jobs?: number; onCounts?: (counts: CacheCounts) => void } = {},
+): Promise<SensitivityReport> {
+  const cache = new RunCache();
+  const variants = sweepVariants(
+    plan.profile,
+    plan.strategies.map((s) => s.module),
+  );
+  const baseCells = await cache.cells(planRequests(plan), options.jobs, { trace: true });
+  const requests = variants.map((variant) => planRequests(applyVariant(plan, variant)));
+  const all = await cache.cells(requests.flat(), options.jobs);
+  options.onCounts?.(cache.counts);
+  let at = 0;
+  const variantCells = requests.map((list) => {
+    at += list.length;
+    return all.slice(at - list.length, at);
+  });
+  return assemble(plan, options.baseline ?? "unprotected", baseCells, variants, variantCells);
+}
+
+/** The report from the base cells and each variant's cells. */
+function assemble(
+  plan: ComparisonPlan,
+  baseline: string,
+  baseCells: readonly CellResult[],
+  variants: readonly ProfileVariant[],
+  cellsOf: readonly (readonly CellResult[])[],
+): SensitivityReport {
   const base = rankings(baseCells);
   const baseCosts = meanCosts(baseCells);
   const modules = plan.strategies.map((s) => s.module);
-  const variants: ProfileVariant[] = sweepVariants(plan.profile, modules);
   const changes = new Map<string, RankingChange[]>();
   variants.forEach((variant, index) => {
-    const variantCells = run(applyVariant(plan, variant));
+    const variantCells = cellsOf[index];
     const ranked = rankings(variantCells);
     const costs = meanCosts(variantCells);
     for (const [workload, ranking] of base) {
@@ -143,7 +188,6 @@ export function sensitivity(
         changes.set(workload, list);
       }
     }
-    options.onVariant?.(index + 1, variants.length, variant.label);
   });
   return {
     profile: plan.profile.name,

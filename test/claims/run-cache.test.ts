@@ -1,0 +1,115 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { CellResult, ComparisonPlan } from "../../core/compare.ts";
+import { loadProfile, overrideProfile } from "../../core/profile.ts";
+import { claimsPlan, defaultClaimsConfig } from "../../reports/analyses/claims/evaluate.ts";
+import { LSFMM_CLAIMS } from "../../reports/analyses/claims/lsfmm.ts";
+import { applyVariant, runCellSpec } from "../../reports/analyses/claims/plan.ts";
+import {
+  type CellRequest,
+  planRequests,
+  RunCache,
+  specOf,
+} from "../../reports/analyses/claims/run-cache.ts";
+import { traceParameters } from "../../reports/analyses/claims/trace.ts";
+import { sweepVariants, sweptParameters } from "../../reports/analyses/claims/variants.ts";
+
+/**
+ * The run cache hands out a cell without running it in two cases: the same spec ran
+ * before, or the spec differs from a traced base cell only in profile parameters that
+ * the base run never used. Both must give exactly what a fresh run gives.
+ */
+const plan = claimsPlan(LSFMM_CLAIMS, defaultClaimsConfig());
+
+const requests = (p: ComparisonPlan): CellRequest[] => planRequests(p);
+
+/** A fresh run of a request, outside any cache. */
+const fresh = (request: CellRequest): CellResult =>
+  runCellSpec(specOf(request), request.workload.module, request.strategy.module);
+
+describe("run cache: shared and cached cells equal re-runs", () => {
+  it("every cell of every sweep variant that the cache shares with a base cell equals its re-run, bit for bit", async () => {
+    const cache = new RunCache();
+    const base = requests(plan);
+    const baseCells = await cache.cells(base, 1, { trace: true });
+    expect(baseCells).toStrictEqual(base.map(fresh));
+    let shared = 0;
+    let notShared = 0;
+    for (const variant of sweepVariants(
+      plan.profile,
+      plan.strategies.map((s) => s.module),
+    )) {
+      for (const request of requests(applyVariant(plan, variant))) {
+        const cell = cache.sharedCell(request);
+        if (cell === undefined) notShared++;
+        else {
+          shared++;
+          expect(cell).toStrictEqual(fresh(request));
+        }
+      }
+    }
+    // The check is not vacuous: many cells are shared, and many are not.
+    expect(shared).toBeGreaterThan(100);
+    expect(notShared).toBeGreaterThan(100);
+  }, 300_000);
+
+  it("a cell whose profile changes in parameters it used runs again; one asked twice runs once", async () => {
+    const cache = new RunCache();
+    const [first] = requests(plan);
+    await cache.cells([first], 1, { trace: true });
+    const changed = {
+      ...first,
+      profile: overrideProfile(first.profile, { data_access_cycles: 9 }),
+    };
+    const [again] = await cache.cells([changed, changed], 1);
+    expect(cache.counts).toEqual({ requested: 3, ran: 2, shared: 0 });
+    expect(again).toStrictEqual(fresh(changed));
+    expect(again).not.toStrictEqual(fresh(first));
+  });
+
+  it("a random set of swept parameters at random values in range: the cached cell equals a fresh run", async () => {
+    const profile = loadProfile();
+    const names = sweptParameters(profile);
+    const base = requests(plan);
+    const cache = new RunCache();
+    await cache.cells(base, 1, { trace: true });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: base.length - 1 }),
+        fc.uniqueArray(fc.constantFrom(...names), { minLength: 1, maxLength: 4 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        async (cell, chosen, at) => {
+          const changes = Object.fromEntries(
+            chosen.map((name) => {
+              const [low, high] = profile.parameters[name].range ?? [0, 0];
+              const value = low + (high - low) * at;
+              return [
+                name,
+                Number.isInteger(low) && Number.isInteger(high) ? Math.round(value) : value,
+              ];
+            }),
+          );
+          const request = { ...base[cell], profile: overrideProfile(profile, changes) };
+          const [cached] = await cache.cells([request], 1);
+          expect(cached).toStrictEqual(fresh(request));
+        },
+      ),
+      { numRuns: 25, seed: 19 },
+    );
+  }, 120_000);
+});
+
+describe("trace: which profile parameters a run used", () => {
+  it("records the charged and the read parameters, not the ones the run never touched", () => {
+    const request = requests(plan)[0];
+    const { result, used } = traceParameters(request.profile, (profile) =>
+      fresh({ ...request, profile }),
+    );
+    expect(result).toStrictEqual(fresh(request));
+    // Charged on every access, and read to size the TLB.
+    expect(used.has("data_access_cycles")).toBe(true);
+    expect(used.has("stlb_entries")).toBe(true);
+    // Not every parameter: the trace is what makes sharing possible at all.
+    expect(used.size).toBeLessThan(Object.keys(request.profile.parameters).length);
+  });
+});
