@@ -5,9 +5,9 @@
  * the values (it does not rewrite the profiles: the values are copied in by hand, with the
  * case ids, so that every change to a profile is a reviewed diff).
  */
-import { type CostProfile, loadProfile, overrideProfile } from "../../../core/profile.ts";
+import { type CostProfile, overrideProfile } from "../../../core/profile.ts";
 import { e8LatencyNs, vmallocLatencyNs } from "./cases-flush.ts";
-import { XPFO_KERNEL_CYCLES, xpfoRatio } from "./cases-xpfo.ts";
+import { xpfoRatio } from "./cases-xpfo.ts";
 import { rangeFlushCycles } from "./model.ts";
 
 /** Bisection for an increasing (or, with `decreasing`, decreasing) function of one value. */
@@ -175,11 +175,4 @@ export function linearMinimax(points: readonly (readonly [number, number])[]): {
     }
   }
   return best;
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const which = process.argv[2] ?? "both";
-  if (which !== "opteron") console.log("server-2022", fitServer(loadProfile("server-2022")));
-  if (which !== "server") console.log("opteron-2008", fitOpteron(loadProfile("opteron-2008")));
-  console.log(`(xpfo kernel_cycles currently ${XPFO_KERNEL_CYCLES})`);
 }
