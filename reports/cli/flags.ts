@@ -1,6 +1,6 @@
 /**
  * Every command's flags as one zod schema each. The building blocks they share (and the
- * analyses' commands use) are in reports/run/flag-schema.ts, re-exported here. A
+ * analyses' commands use) are in reports/run/flag-schema.ts (its parseFlags re-exported here). A
  * command hands commander's raw option object (plus its arguments) to {@link parseFlags} at
  * the start of its action; a bad value becomes one UserInputError (exit 2) that names the
  * flag, the value, what was expected and, for a name, the valid choices with a suggestion:
@@ -31,23 +31,7 @@ import {
   wholeNumber,
 } from "../run/flag-schema.ts";
 
-export {
-  choice,
-  choiceList,
-  existingDirectory,
-  existingFile,
-  type FlagProblem,
-  flag,
-  flagIssueMessage,
-  nameList,
-  nonNegativeNumber,
-  outPath,
-  parseFlags,
-  reject,
-  text,
-  texts,
-  wholeNumber,
-} from "../run/flag-schema.ts";
+export { parseFlags } from "../run/flag-schema.ts";
 
 /** `--set TARGET.PARAM=VALUE` (the shape only; the target and value are resolved later). */
 export function assignment() {
