@@ -79,20 +79,27 @@ export const runFlagsSchema = z.object({
   cellMemory: wholeNumber(0).optional(),
 });
 
+/** The report options of `compare`, `sweep` and `merge`: which format, into which file. */
+function reportFlags<const T extends readonly string[]>(formats: T) {
+  return {
+    format: choice("format", formats).optional(),
+    out: text().optional(),
+    forceFormat: flag().optional(),
+    date: flag().optional(),
+  };
+}
+
 /** Report formats of `compare`: the renderers, and png (charts into a directory). */
 export const COMPARE_FORMATS = [...FORMATS, "png"] as const;
 
 /** `pkslab compare`. (--out is checked in reports/commands/output.ts: png wants a directory.) */
 export const compareFlagsSchema = runFlagsSchema.extend({
-  format: choice("format", COMPARE_FORMATS).optional(),
-  out: text().optional(),
+  ...reportFlags(COMPARE_FORMATS),
   from: text().optional(),
   census: text().optional(),
   sensitivity: flag().optional(),
   style: choice("email style", EMAIL_STYLES).optional(),
   metrics: nameList("metric names").optional(),
-  forceFormat: flag().optional(),
-  date: flag().optional(),
 });
 export type CompareFlagValues = z.output<typeof compareFlagsSchema>;
 
@@ -110,19 +117,13 @@ export const sweepFlagsSchema = runFlagsSchema.extend({
   metric: text().optional(),
   saveDir: text().optional(),
   shard: text().optional(),
-  format: choice("format", SWEEP_REPORT_FORMATS).optional(),
-  out: text().optional(),
-  forceFormat: flag().optional(),
-  date: flag().optional(),
+  ...reportFlags(SWEEP_REPORT_FORMATS),
 });
 
 /** `pkslab merge <shards...>`. */
 export const mergeFlagsSchema = z.object({
-  format: choice("format", SWEEP_REPORT_FORMATS).optional(),
-  out: text().optional(),
+  ...reportFlags(SWEEP_REPORT_FORMATS),
   saveDir: text().optional(),
-  forceFormat: flag().optional(),
-  date: flag().optional(),
 });
 
 /** `pkslab list` and `pkslab describe <name>`. */
