@@ -1,6 +1,6 @@
 /**
  * Every command's flags as one zod schema each. The building blocks they share (and the
- * analyses' commands use) are in reports/run/flag-schema.ts, re-exported here. A
+ * analyses' commands use) are in reports/run/flag-schema.ts (its parseFlags re-exported here). A
  * command hands commander's raw option object (plus its arguments) to {@link parseFlags} at
  * the start of its action; a bad value becomes one UserInputError (exit 2) that names the
  * flag, the value, what was expected and, for a name, the valid choices with a suggestion:
@@ -31,23 +31,7 @@ import {
   wholeNumber,
 } from "../run/flag-schema.ts";
 
-export {
-  choice,
-  choiceList,
-  existingDirectory,
-  existingFile,
-  type FlagProblem,
-  flag,
-  flagIssueMessage,
-  nameList,
-  nonNegativeNumber,
-  outPath,
-  parseFlags,
-  reject,
-  text,
-  texts,
-  wholeNumber,
-} from "../run/flag-schema.ts";
+export { parseFlags } from "../run/flag-schema.ts";
 
 /** `--set TARGET.PARAM=VALUE` (the shape only; the target and value are resolved later). */
 export function assignment() {
@@ -95,20 +79,27 @@ export const runFlagsSchema = z.object({
   cellMemory: wholeNumber(0).optional(),
 });
 
+/** The report options of `compare`, `sweep` and `merge`: which format, into which file. */
+function reportFlags<const T extends readonly string[]>(formats: T) {
+  return {
+    format: choice("format", formats).optional(),
+    out: text().optional(),
+    forceFormat: flag().optional(),
+    date: flag().optional(),
+  };
+}
+
 /** Report formats of `compare`: the renderers, and png (charts into a directory). */
 export const COMPARE_FORMATS = [...FORMATS, "png"] as const;
 
 /** `pkslab compare`. (--out is checked in reports/commands/output.ts: png wants a directory.) */
 export const compareFlagsSchema = runFlagsSchema.extend({
-  format: choice("format", COMPARE_FORMATS).optional(),
-  out: text().optional(),
+  ...reportFlags(COMPARE_FORMATS),
   from: text().optional(),
   census: text().optional(),
   sensitivity: flag().optional(),
   style: choice("email style", EMAIL_STYLES).optional(),
   metrics: nameList("metric names").optional(),
-  forceFormat: flag().optional(),
-  date: flag().optional(),
 });
 export type CompareFlagValues = z.output<typeof compareFlagsSchema>;
 
@@ -126,19 +117,13 @@ export const sweepFlagsSchema = runFlagsSchema.extend({
   metric: text().optional(),
   saveDir: text().optional(),
   shard: text().optional(),
-  format: choice("format", SWEEP_REPORT_FORMATS).optional(),
-  out: text().optional(),
-  forceFormat: flag().optional(),
-  date: flag().optional(),
+  ...reportFlags(SWEEP_REPORT_FORMATS),
 });
 
 /** `pkslab merge <shards...>`. */
 export const mergeFlagsSchema = z.object({
-  format: choice("format", SWEEP_REPORT_FORMATS).optional(),
-  out: text().optional(),
+  ...reportFlags(SWEEP_REPORT_FORMATS),
   saveDir: text().optional(),
-  forceFormat: flag().optional(),
-  date: flag().optional(),
 });
 
 /** `pkslab list` and `pkslab describe <name>`. */

@@ -105,20 +105,13 @@ function addRunOptions(command: Command, schema: z.ZodObject = runFlagsSchema): 
     );
 }
 
-/** Adds `compare`, `sweep` and `merge` to the program. `toolVersion` is echoed into results. */
-export function registerRunCommands(program: Command, toolVersion: string): void {
-  addRunOptions(
-    program
-      .command("compare")
-      .description(
-        "run strategies x workloads over seeds on the machine model and report the comparison (default: every built-in strategy on every built-in workload)",
-      ),
-    compareFlagsSchema,
-  )
-    .option(
-      "--format <format>",
-      `report format: ${COMPARE_FORMATS.join(", ")} (default: from --out's extension, else table); png writes every chart as a PNG file into the --out directory`,
-    )
+/**
+ * The report options of compare and sweep: `--format` (described by `formatHelp`), `--out`,
+ * `--force-format` and `--no-date`.
+ */
+function addReportOptions(command: Command, formatHelp: string): Command {
+  return command
+    .option("--format <format>", formatHelp)
     .option("--out <file>", "write the report to a file (atomically) instead of stdout")
     .option(
       "--force-format",
@@ -127,7 +120,22 @@ export function registerRunCommands(program: Command, toolVersion: string): void
     .option(
       "--no-date",
       "leave the run's date out of the JSON result (context.run), so that two runs of one configuration give byte-identical files",
-    )
+    );
+}
+
+/** Adds `compare`, `sweep` and `merge` to the program. `toolVersion` is echoed into results. */
+export function registerRunCommands(program: Command, toolVersion: string): void {
+  addReportOptions(
+    addRunOptions(
+      program
+        .command("compare")
+        .description(
+          "run strategies x workloads over seeds on the machine model and report the comparison (default: every built-in strategy on every built-in workload)",
+        ),
+      compareFlagsSchema,
+    ),
+    `report format: ${COMPARE_FORMATS.join(", ")} (default: from --out's extension, else table); png writes every chart as a PNG file into the --out directory`,
+  )
     .option("--from <results.json>", "re-render a saved JSON result instead of running")
     .option(
       "--census <census.json>",
@@ -148,40 +156,29 @@ export function registerRunCommands(program: Command, toolVersion: string): void
     // The hook of addRunOptions has parsed every flag with compareFlagsSchema.
     .action((flags: CompareFlagValues) => compareAction(flags, toolVersion));
 
-  addRunOptions(
-    program
-      .command("sweep")
-      .description(
-        "repeat the comparison while one or two parameters take lists of values (two: every combination), and report how the chosen metrics move",
-      )
+  addReportOptions(
+    addRunOptions(
+      program
+        .command("sweep")
+        .description(
+          "repeat the comparison while one or two parameters take lists of values (two: every combination), and report how the chosen metrics move",
+        )
+        .option(
+          "--param <target.param=values>",
+          "a swept parameter and its values: a list (pmem-dax.pages=64,256,1024, cpus=1,2,4,8) or a range (1..64:x2, 0..100:+25); cpus sweeps the machine's CPU count; give it twice to sweep the grid of two parameters",
+          collect,
+        )
+        .option("--vary <target.param=values>", "same as --param (repeatable)", collect),
+      sweepFlagsSchema,
+    )
       .option(
-        "--param <target.param=values>",
-        "a swept parameter and its values: a list (pmem-dax.pages=64,256,1024, cpus=1,2,4,8) or a range (1..64:x2, 0..100:+25); cpus sweeps the machine's CPU count; give it twice to sweep the grid of two parameters",
-        collect,
+        "--metric <list>",
+        "metric(s) to report, comma list (default cost.cycles_per_op; main: the comparison report's columns); a table and a chart per metric",
       )
-      .option("--vary <target.param=values>", "same as --param (repeatable)", collect),
-    sweepFlagsSchema,
-  )
-    .option(
-      "--metric <list>",
-      "metric(s) to report, comma list (default cost.cycles_per_op; main: the comparison report's columns); a table and a chart per metric",
-    )
-    .option("--save-dir <dir>", "also save each point's result JSON in this directory")
-    .option("--shard <k/n>", "run slice k of n only and write it as a shard file (pkslab merge)")
-    .option(
-      "--format <format>",
-      `report format: ${SWEEP_REPORT_FORMATS.join(", ")} (default: from --out's extension, else table); json holds every point's result; png writes every chart as a PNG file into the --out directory`,
-    )
-    .option("--out <file>", "write the report to a file (atomically) instead of stdout")
-    .option(
-      "--force-format",
-      "write --format's format even into an --out file whose extension names another format",
-    )
-    .option(
-      "--no-date",
-      "leave the run's date out of the JSON result (context.run), so that two runs of one configuration give byte-identical files",
-    )
-    .action((flags: SweepFlags) => sweepAction(flags, toolVersion));
+      .option("--save-dir <dir>", "also save each point's result JSON in this directory")
+      .option("--shard <k/n>", "run slice k of n only and write it as a shard file (pkslab merge)"),
+    `report format: ${SWEEP_REPORT_FORMATS.join(", ")} (default: from --out's extension, else table); json holds every point's result; png writes every chart as a PNG file into the --out directory`,
+  ).action((flags: SweepFlags) => sweepAction(flags, toolVersion));
 }
 
 /** Adds `merge` to the program (listed last, after the analyses). */

@@ -5,6 +5,7 @@
  * `--format png` writes them as files.
  */
 import type { TopLevelSpec } from "vega-lite";
+import { STRAY_CLASSES } from "../../core/contract/workload.ts";
 import type { ResultDocument } from "../results/results.ts";
 import { byWorkload, PRIMARY_METRIC } from "./common.ts";
 import { reportModel } from "./model.ts";
@@ -230,15 +231,6 @@ function overviewChart(doc: ResultDocument): TopLevelSpec | undefined {
 
 /** Ledger categories, for the cost breakdown (cost.cycles.<category>). */
 const CATEGORY_PREFIX = "cost.cycles.";
-
-const STRAY_CLASSES = [
-  "wild-direct",
-  "window-same-cpu",
-  "use-after-unmap",
-  "overflow",
-  "cross-cpu-stale",
-  "stray-read",
-] as const;
 
 function meanOf(cell: ResultDocument["results"][number], metric: string): number {
   const mean = cell.summary[metric]?.mean;

@@ -3,11 +3,11 @@
  * plugin's cells run under in compare.
  */
 import type { CostProfile } from "../../core/profile.ts";
-import { readWatch, WATCH_BYTES } from "../../core/watchdog.ts";
+import { WATCH_BYTES } from "../../core/watchdog.ts";
 import type { ConformanceReport } from "../../strategies/conformance/index.ts";
 import { whereStopped } from "./cells.ts";
 import type { CellMemory, CellTimeout } from "./limits.ts";
-import { LOAD_ALLOWANCE_MS, outOfMemory, WATCH_INTERVAL_MS } from "./pool.ts";
+import { outOfMemory, watchTimeout } from "./pool.ts";
 import type { CheckTask } from "./tasks.ts";
 
 /** How `check-plugin` ended in its worker: the report, or why the worker was stopped. */
@@ -38,24 +38,7 @@ export async function runCheckInWorker(
   });
   const watch = new SharedArrayBuffer(WATCH_BYTES);
   const abort = new AbortController();
-  const submitted = Date.now();
-  let began: number | undefined;
-  let lastTick = 0;
-  const timer = setInterval(() => {
-    const now = Date.now();
-    if (began === undefined && readWatch(watch).started) began = now;
-    const seconds = Math.floor((now - submitted) / 1000);
-    if (seconds > lastTick) {
-      lastTick = seconds;
-      onTick?.(seconds);
-    }
-    const late =
-      timeout.ms > 0 &&
-      (began === undefined
-        ? now - submitted > Math.max(timeout.ms, LOAD_ALLOWANCE_MS)
-        : now - began > timeout.ms);
-    if (late) abort.abort();
-  }, WATCH_INTERVAL_MS);
+  const timer = watchTimeout(watch, timeout, abort, onTick);
   const task: CheckTask = { kind: "check", file, watch, ...(profile ? { profile } : {}) };
   try {
     return { report: (await pool.run(task, { signal: abort.signal })) as ConformanceReport };

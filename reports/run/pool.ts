@@ -48,6 +48,38 @@ export const WATCH_INTERVAL_MS = 50;
 /** Least time a worker gets to load a timed task's plugins, in milliseconds. */
 export const LOAD_ALLOWANCE_MS = 30_000;
 
+/**
+ * Watches a timed task's worker through `watch` and aborts `abort` once the task is late:
+ * `timeout` after the worker began it, or, while its plugins still load, after the longer of
+ * `timeout` and the load allowance (a plugin module may hang at its top level, too).
+ * `onTick` hears each whole second since submission. Returns the timer to clear.
+ */
+export function watchTimeout(
+  watch: SharedArrayBuffer,
+  timeout: CellTimeout,
+  abort: AbortController,
+  onTick?: (seconds: number) => void,
+): ReturnType<typeof setInterval> {
+  const submitted = Date.now();
+  let began: number | undefined;
+  let lastTick = 0;
+  return setInterval(() => {
+    const now = Date.now();
+    if (began === undefined && readWatch(watch).started) began = now;
+    const seconds = Math.floor((now - submitted) / 1000);
+    if (seconds > lastTick) {
+      lastTick = seconds;
+      onTick?.(seconds);
+    }
+    const late =
+      timeout.ms > 0 &&
+      (began === undefined
+        ? now - submitted > Math.max(timeout.ms, LOAD_ALLOWANCE_MS)
+        : now - began > timeout.ms);
+    if (late) abort.abort();
+  }, WATCH_INTERVAL_MS);
+}
+
 /** Whether a worker thread was terminated for reaching its heap limit. */
 export const outOfMemory = (error: unknown): boolean =>
   (error as { code?: unknown } | null)?.code === "ERR_WORKER_OUT_OF_MEMORY";
@@ -246,19 +278,8 @@ export async function runTasks<R>(
     const watch = new SharedArrayBuffer(WATCH_BYTES);
     const abort = new AbortController();
     // The task's clock starts once its worker has loaded the plugins and begun the task;
-    // loading gets its own allowance (a plugin module may hang at its top level, too).
-    const submitted = Date.now();
-    let began: number | undefined;
-    const timer = setInterval(() => {
-      const now = Date.now();
-      if (began === undefined && readWatch(watch).started) began = now;
-      const late =
-        timeout.ms > 0 &&
-        (began === undefined
-          ? now - submitted > Math.max(timeout.ms, LOAD_ALLOWANCE_MS)
-          : now - began > timeout.ms);
-      if (late) abort.abort();
-    }, WATCH_INTERVAL_MS);
+    // loading gets its own allowance.
+    const timer = watchTimeout(watch, timeout, abort);
     try {
       return (await pool.run({ ...task.task, watch }, { signal: abort.signal })) as R;
     } catch (error) {
