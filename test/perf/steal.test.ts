@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadProfile } from "../../core/profile.ts";
 import { VALIDATION_CASES } from "../../reports/analyses/validate/cases.ts";
-import measureCase from "../../reports/analyses/validate/validate-case.ts";
+import measureCases from "../../reports/analyses/validate/validate-case.ts";
 import { outOfMemory, runTasks } from "../../reports/run/pool.ts";
 import type { ThreadStats } from "../../reports/run/steal.ts";
 import { type BatchPool, runBatch, runStolen, type StealTask } from "../../reports/run/steal.ts";
@@ -84,8 +84,8 @@ describe("runTasks on worker threads", () => {
       "validate-case",
     );
     const tasks = VALIDATION_CASES.slice(0, 8).map((item) => {
-      const input = { id: item.id, profile: loadProfile(item.profile) };
-      return { task: { kind: "module" as const, module, input }, here: () => measureCase(input) };
+      const input = [{ id: item.id, profile: loadProfile(item.profile) }];
+      return { task: { kind: "module" as const, module, input }, here: () => measureCases(input) };
     });
     const one = await runTasks(tasks, { jobs: 1 });
     const stats: ThreadStats[] = [];

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { loadProfile, overrideProfile } from "../../core/profile.ts";
 import { VALIDATION_CASES } from "../../reports/analyses/validate/cases.ts";
+import { recordProbes } from "../../reports/analyses/validate/model.ts";
 import { renderValidation } from "../../reports/analyses/validate/render.ts";
-import { fittedCases, runValidation } from "../../reports/analyses/validate/validate.ts";
+import { caseTasks, fittedCases, runValidation } from "../../reports/analyses/validate/validate.ts";
 
 /** Cases whose profile parameters were fitted to them: input checks, not validations. */
 const FITTED = new Set([
@@ -161,6 +162,69 @@ describe("pkslab validate: fitting is declared, and checks can fail", () => {
   it("refuses an unknown case id with the valid choices", async () => {
     await expect(runValidation({ cases: ["xpfo-eagre-4cpu"] })).rejects.toThrow(/Did you mean/);
   });
+});
+
+describe("pkslab validate: run groups (one thread computes each shared run)", () => {
+  it("cases that ask for the same model run share a run group, and a group's cases share runs", () => {
+    const users = new Map<string, string[]>();
+    for (const c of VALIDATION_CASES) {
+      for (const key of recordProbes(() => c.measure(loadProfile(c.profile)))) {
+        users.set(key, [...(users.get(key) ?? []), c.id]);
+      }
+    }
+    const groupOf = new Map(VALIDATION_CASES.map((c) => [c.id, c.runGroup]));
+    const linked = new Set<string>();
+    for (const [key, ids] of users) {
+      if (ids.length < 2) continue;
+      for (const id of ids) {
+        expect(groupOf.get(id), `${id} shares ${key}`).toBeDefined();
+        expect(groupOf.get(id), `${ids.join(", ")} share ${key}`).toBe(groupOf.get(ids[0]));
+        linked.add(id);
+      }
+    }
+    // A group holds only cases that share a run with another case (else it only serializes).
+    for (const c of VALIDATION_CASES) {
+      if (c.runGroup !== undefined) expect(linked, `${c.id} in ${c.runGroup}`).toContain(c.id);
+    }
+    expect(linked.size).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("every case is in one task, a group's cases in the same one, groups first", () => {
+    const tasks = caseTasks(VALIDATION_CASES);
+    expect(tasks.flat().sort((a, b) => a - b)).toEqual(VALIDATION_CASES.map((_, index) => index));
+    const groups = tasks.map(
+      (task) => new Set(task.map((index) => VALIDATION_CASES[index].runGroup)),
+    );
+    for (const group of groups) expect(group.size).toBe(1);
+    const grouped = groups.map((group) => [...group][0] !== undefined);
+    expect(grouped.indexOf(false)).toBeGreaterThan(0);
+    expect(grouped.slice(grouped.indexOf(false))).not.toContain(true);
+  });
+
+  it("a run with a group gives one thread's report on two, each case reported done once", async () => {
+    const cases = [
+      "p19-flush-1page",
+      "e17-ipi-tlb-share",
+      "p19-flush-2pages",
+      "e17-invlpgb-tlb-share",
+      "xpfo-eager-4cpu",
+      "e17-invlpgb-alone-speedup",
+      "e10-fix-size",
+    ];
+    const one = await runValidation({ cases });
+    const progress: string[] = [];
+    const two = await runValidation({
+      cases,
+      jobs: 2,
+      onCase: (done, total, id) => progress.push(`${done}/${total} ${id}`),
+    });
+    expect(two).toEqual(one);
+    expect(one.rows.map((row) => row.id)).toEqual(cases);
+    expect(progress.map((line) => line.split(" ")[0])).toEqual(
+      cases.map((_, index) => `${index + 1}/${cases.length}`),
+    );
+    expect(progress.map((line) => line.split(" ")[1]).sort()).toEqual([...cases].sort());
+  }, 60_000);
 });
 
 describe("fit helpers", () => {

@@ -30,6 +30,12 @@ export interface ValidationCase {
    * extra independent pass (each published quantity counts once).
    */
   readonly reuses?: { readonly cases: readonly string[]; readonly what: string };
+  /**
+   * Cases that share a model run (a baseline both divide by) name one group: the runner
+   * hands a group to one thread as one task, so each shared run is computed once however
+   * many threads there are. A case without it shares no run (test/validate checks both).
+   */
+  readonly runGroup?: string;
   /** Runs the model and returns the quantity in the published unit. */
   measure(profile: CostProfile): number;
   /**

@@ -60,6 +60,7 @@ const E17_MISS =
 export const e17Cases: ValidationCase[] = [
   {
     id: "e17-ipi-tlb-share",
+    runGroup: "e17-tlb-flush-bench",
     title: "tlb_flush2 threads with IPI shootdowns: CPU time in TLB invalidation",
     published: {
       reference: "E17",
@@ -79,6 +80,7 @@ export const e17Cases: ValidationCase[] = [
   },
   {
     id: "e17-invlpgb-tlb-share",
+    runGroup: "e17-tlb-flush-bench",
     title: "tlb_flush2 threads with INVLPGB + TLBSYNC: CPU time in TLB invalidation",
     published: {
       reference: "E17",
@@ -100,6 +102,7 @@ export const e17Cases: ValidationCase[] = [
   },
   {
     id: "e17-invlpgb-alone-speedup",
+    runGroup: "e17-tlb-flush-bench",
     title: "tlb_flush2 threads: INVLPGB alone vs vanilla, loops per second",
     published: {
       reference: "E17",

@@ -101,6 +101,7 @@ export const xpfoCases: ValidationCase[] = [
   },
   {
     id: "xpfo-deferred-batched-4cpu",
+    runGroup: "xpfo-deferred",
     title: "XPFO with deferred flush and batched update, 4-core desktop",
     published: {
       reference: "E3",
@@ -120,6 +121,7 @@ export const xpfoCases: ValidationCase[] = [
   },
   {
     id: "xpfo-deferred-batched-96cpu",
+    runGroup: "xpfo-deferred",
     title: "XPFO with deferred flush and batched update, 96-core server",
     published: {
       reference: "E3",
@@ -139,6 +141,7 @@ export const xpfoCases: ValidationCase[] = [
   },
   {
     id: "xpfo-v9-4cpu",
+    runGroup: "xpfo-deferred",
     title: "XPFO v9 (final posted series), 4-core desktop",
     published: {
       reference: "E4",
@@ -161,6 +164,7 @@ export const xpfoCases: ValidationCase[] = [
   },
   {
     id: "xpfo-v9-96cpu",
+    runGroup: "xpfo-deferred",
     title: "XPFO v9 (final posted series), 96-core server",
     published: {
       reference: "E4",
@@ -183,6 +187,7 @@ export const xpfoCases: ValidationCase[] = [
   },
   {
     id: "xpfo-deferred-scaling",
+    runGroup: "xpfo-deferred",
     title: "XPFO deferred+batched: no growth with CPU count (96-core ratio / 4-core ratio)",
     published: {
       reference: "E3",

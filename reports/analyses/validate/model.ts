@@ -27,6 +27,24 @@ export interface ProbeRun {
 /** Runs memoized per profile object, so that cases sharing a run (a baseline) pay once. */
 const cache = new WeakMap<CostProfile, Map<string, RunMetrics>>();
 
+/** The keys of the runs asked for while {@link recordProbes} runs its action. */
+let asked: Set<string> | undefined;
+
+/**
+ * The distinct model runs `action` asks for (memoized or not), by key: what a case shares
+ * with another (test/validate checks that cases sharing a run share a run group).
+ */
+export function recordProbes(action: () => void): Set<string> {
+  const outer = asked;
+  asked = new Set();
+  try {
+    action();
+    return asked;
+  } finally {
+    asked = outer;
+  }
+}
+
 export function probe(profile: CostProfile, run: ProbeRun): RunMetrics {
   let runs = cache.get(profile);
   if (!runs) {
@@ -34,6 +52,7 @@ export function probe(profile: CostProfile, run: ProbeRun): RunMetrics {
     cache.set(profile, runs);
   }
   const key = JSON.stringify(run);
+  asked?.add(key);
   const known = runs.get(key);
   if (known) return known;
   const workload = BUILTIN_WORKLOADS[run.workload];

@@ -1,12 +1,13 @@
 /**
- * One validation case as a runner task (reports/run): the model's value of the case on the
- * given profile. The default export is what a worker thread calls; runValidation calls the
- * same function in this thread, so a case's value does not depend on where it ran.
+ * Validation cases as a runner task (reports/run): the model's values of a group of cases
+ * (one case, or the cases of one run group), each on its profile. The default export is
+ * what a worker thread calls; runValidation calls the same function in this thread, so a
+ * case's value does not depend on where it ran.
  */
 import type { CostProfile } from "../../../core/profile.ts";
 import { VALIDATION_CASES } from "./cases.ts";
 
-/** What a case task carries: the case and the profile it runs on (plain data). */
+/** One case of a task: its id and the profile it runs on (plain data). */
 export interface CaseInput {
   readonly id: string;
   readonly profile: CostProfile;
@@ -19,7 +20,7 @@ export interface CaseInput {
 const profiles = new Map<string, CostProfile>();
 
 /** The model value of case `input.id` on `input.profile`. */
-export default function measureCase(input: CaseInput): number {
+export function measureCase(input: CaseInput): number {
   const item = VALIDATION_CASES.find((c) => c.id === input.id);
   if (!item) throw new Error(`validate: unknown case ${input.id}`);
   const key = JSON.stringify(input.profile);
@@ -29,4 +30,9 @@ export default function measureCase(input: CaseInput): number {
     profiles.set(key, profile);
   }
   return item.measure(profile);
+}
+
+/** The model values of a task's cases, in its order. */
+export default function measureCases(cases: readonly CaseInput[]): number[] {
+  return cases.map(measureCase);
 }

@@ -11,7 +11,7 @@ import { runTasks } from "../../run/pool.ts";
 import { taskModule } from "../../run/tasks.ts";
 import type { ValidationCase } from "./case.ts";
 import { VALIDATION_CASES } from "./cases.ts";
-import measureCase, { type CaseInput } from "./validate-case.ts";
+import measureCases, { type CaseInput } from "./validate-case.ts";
 
 /**
  * What a case's pass is evidence of:
@@ -120,6 +120,27 @@ export function parametersFittedTo(profile: CostProfile, id: string): string[] {
     .sort();
 }
 
+/**
+ * The runner's tasks, as positions in `cases`: the cases of one run group together (their
+ * shared runs are then computed once, on one thread), every other case alone. Groups come
+ * first: their runs add up to the longest tasks, and a long task claimed last would leave
+ * the other threads idle while it finishes.
+ */
+export function caseTasks(cases: readonly ValidationCase[]): number[][] {
+  const groups = new Map<string, number[]>();
+  const alone: number[][] = [];
+  for (const [index, item] of cases.entries()) {
+    if (item.runGroup === undefined) {
+      alone.push([index]);
+      continue;
+    }
+    const group = groups.get(item.runGroup);
+    if (group) group.push(index);
+    else groups.set(item.runGroup, [index]);
+  }
+  return [...groups.values(), ...alone];
+}
+
 export function selectCases(ids?: readonly string[]): ValidationCase[] {
   if (!ids || ids.length === 0) return [...VALIDATION_CASES];
   const known = VALIDATION_CASES.map((c) => c.id);
@@ -145,19 +166,34 @@ export async function runValidation(options: ValidationOptions = {}): Promise<Va
     }
     return profile;
   };
-  const models = await runTasks(
-    selected.map((item) => {
-      const input: CaseInput = { id: item.id, profile: profileFor(item.profile) };
+  const tasks = caseTasks(selected).map((group) =>
+    group.map((index) => ({ index, item: selected[index] })),
+  );
+  let casesDone = 0;
+  const values = await runTasks(
+    tasks.map((group) => {
+      const input: CaseInput[] = group.map(({ item }) => ({
+        id: item.id,
+        profile: profileFor(item.profile),
+      }));
       return {
         task: { kind: "module", module: CASE_TASK, input },
-        here: () => measureCase(input),
+        here: () => measureCases(input),
       };
     }),
     {
       jobs: options.jobs ?? 1,
-      onDone: (done, total, index) => options.onCase?.(done, total, selected[index].id),
+      onDone: (_done, _total, task) => {
+        for (const { item } of tasks[task]) {
+          options.onCase?.(++casesDone, selected.length, item.id);
+        }
+      },
     },
   );
+  const models: number[] = new Array(selected.length);
+  for (const [task, group] of tasks.entries()) {
+    for (const [position, { index }] of group.entries()) models[index] = values[task][position];
+  }
   const rows: ValidationRow[] = [];
   for (const [index, item] of selected.entries()) {
     const profile = profileFor(item.profile);
