@@ -12,11 +12,13 @@ import { HIGHMEM_DEFAULTS } from "./params.ts";
 import { PAGE_KERNEL, SIZE_1G, SIZE_2M, SIZE_4K, WALK_LEVELS } from "./pte.ts";
 
 /**
- * Per-page machine state is held in 16 MiB chunks (2^12 pages) allocated on first use: a
- * run touches a few chunks around its region, and allocating (zeroing) 1 GiB chunks of 1
- * MiB each cost about 2% of the default comparison (issue 19).
+ * Per-page machine state is held in 2 MiB chunks (2^9 pages: one 2M leaf) allocated on
+ * first use. Runs touch pages scattered over memory, so a chunk is mostly allocated for a
+ * few pages: 1 GiB chunks (1 MiB each) cost about 2% of the default comparison, 16 MiB
+ * chunks a fifth of claims' CPU time in allocation and collection (issue 19,
+ * docs/performance.md).
  */
-export const CHUNK_SHIFT = 12;
+export const CHUNK_SHIFT = 9;
 export const CHUNK_PAGES = 1 << CHUNK_SHIFT;
 export const CHUNK_MASK = CHUNK_PAGES - 1;
 export const VMALLOC_CHUNK_SHIFT = 16;
