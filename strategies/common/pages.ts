@@ -13,12 +13,23 @@ export function consecutive(values: ArrayLike<number>): boolean {
 
 /** Maximal runs `[first, count]` of consecutive page numbers in `pfns` (sorted, deduplicated). */
 export function contiguousRuns(pfns: ArrayLike<number>): [number, number][] {
-  const sorted = [...new Set(Array.from(pfns))].sort((a, b) => a - b);
+  // A typed copy sorts numerically without a comparator or a Set (a setup hot path:
+  // every set_pages_array_* and direct-map change of a region goes through here).
+  const sorted = Float64Array.from(pfns).sort();
   const runs: [number, number][] = [];
-  for (const pfn of sorted) {
-    const last = runs[runs.length - 1];
-    if (last && last[0] + last[1] === pfn) last[1]++;
-    else runs.push([pfn, 1]);
+  let last: [number, number] | undefined;
+  for (let i = 0; i < sorted.length; i++) {
+    const pfn = sorted[i];
+    if (last !== undefined) {
+      const next = last[0] + last[1];
+      if (pfn < next) continue; // a repeat of the last page
+      if (pfn === next) {
+        last[1]++;
+        continue;
+      }
+    }
+    last = [pfn, 1];
+    runs.push(last);
   }
   return runs;
 }

@@ -67,9 +67,24 @@ export function traceParameters<T>(
   }
 }
 
+/** A profile without its parameters, as JSON, per (immutable) profile object. */
+const restJson = new WeakMap<CostProfile, string>();
+
+function profileRestJson(profile: CostProfile): string {
+  let json = restJson.get(profile);
+  if (json === undefined) {
+    const { parameters: _, ...rest } = profile;
+    json = JSON.stringify(rest);
+    restJson.set(profile, json);
+  }
+  return json;
+}
+
 /**
  * The profile parameters whose entries differ between two profiles of the same name and
  * parameter names; undefined when the profiles differ otherwise (then nothing is shared).
+ * Asked for every cell claims plans, so entries an override kept (the same object) and
+ * the rest of a profile already seen are not serialized again.
  */
 export function changedParameters(base: CostProfile, other: CostProfile): string[] | undefined {
   if (base.name !== other.name) return undefined;
@@ -78,10 +93,10 @@ export function changedParameters(base: CostProfile, other: CostProfile): string
   if (names.length !== otherNames.length || otherNames.some((n) => !(n in base.parameters))) {
     return undefined;
   }
-  const { parameters: _a, ...restBase } = base;
-  const { parameters: _b, ...restOther } = other;
-  if (JSON.stringify(restBase) !== JSON.stringify(restOther)) return undefined;
-  return names.filter(
-    (name) => JSON.stringify(base.parameters[name]) !== JSON.stringify(other.parameters[name]),
-  );
+  if (base !== other && profileRestJson(base) !== profileRestJson(other)) return undefined;
+  return names.filter((name) => {
+    const entry = base.parameters[name];
+    const otherEntry = other.parameters[name];
+    return entry !== otherEntry && JSON.stringify(entry) !== JSON.stringify(otherEntry);
+  });
 }
