@@ -6,12 +6,11 @@
  */
 
 import {
+  analysisProvenance,
   type ContextStyle,
-  commandLine,
   type Provenance,
-  provenance,
   renderContext,
-  toolVersion,
+  reproduceCommand,
 } from "../../results/provenance.ts";
 import type { CensusAdoptionResult } from "./adoption.ts";
 import { type CensusApiGroup, MATCH_CLASSES } from "./catalog.ts";
@@ -53,8 +52,7 @@ export const GROUP_SHORT: Record<CensusApiGroup, string> = {
 export function reproducingCommand(result: CensusResult, format?: CensusFormat): string {
   const parts = ["pkslab", "census", "--kernel-src", result.kernelSrc];
   if (result.arch !== "all") parts.push("--arch", result.arch);
-  if (format && format !== "table") parts.push("--format", format);
-  return commandLine(parts);
+  return reproduceCommand(parts, format);
 }
 
 /** What a census is: counts from a real tree, with pkslab's adoption rules applied. */
@@ -63,8 +61,7 @@ export const CENSUS_DISCLAIMER =
 
 /** The provenance of a census (context block and reproduce line). */
 export function censusProvenance(result: CensusResult, format: CensusFormat): Provenance {
-  return provenance({
-    toolVersion: toolVersion(),
+  return analysisProvenance({
     config: {
       kernelSrc: result.kernelSrc,
       arch: result.arch,

@@ -16,12 +16,11 @@ import {
 } from "../../../workloads/trace/replay.ts";
 import { formatNumber } from "../../render/common.ts";
 import {
+  analysisProvenance,
   canonicalJson,
-  commandLine,
   type Provenance,
-  provenance,
   renderContext,
-  toolVersion,
+  reproduceCommand,
 } from "../../results/provenance.ts";
 import { runTasks, type SharedTask } from "../../run/pool.ts";
 import { taskModule } from "../../run/tasks.ts";
@@ -221,8 +220,7 @@ export function replayReproduce(
     words.push("--set", `${name}=${value}`);
   words.push("--profile", invocation.profile ?? result.profile);
   if (result.checkInvariants) words.push("--check");
-  if (format !== "table") words.push("--format", format);
-  return commandLine(words);
+  return reproduceCommand(words, format);
 }
 
 /** The provenance of a replay (context block and reproduce line). */
@@ -231,8 +229,7 @@ export function replayProvenance(
   format: ReplayFormat,
   invocation: ReplayInvocation = {},
 ): Provenance {
-  return provenance({
-    toolVersion: toolVersion(),
+  return analysisProvenance({
     config: {
       trace: result.trace,
       stats: result.stats,
