@@ -239,6 +239,49 @@ export function moduleShapeError(
   return new UserInputError(`${noun} plugin ${origin}: ${where}: ${message}`);
 }
 
+/**
+ * `value` as a module of the kind whose shape `schema` describes (a strict zod object), for
+ * the kind's own checks to go on from; the first problem of its shape is the
+ * {@link moduleShapeError} naming `origin`.
+ */
+export function parseModuleShape<M>(
+  noun: RegistryKind<Named>["noun"],
+  schema: z.ZodObject,
+  value: unknown,
+  origin: string,
+): M {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw moduleShapeError(noun, origin, result.error, Object.keys(schema.shape));
+  }
+  // The schema checked every field; a function's parameter types are the plugin's business.
+  return value as M;
+}
+
+/** What every module's metadata starts with: who it is and where it came from. */
+export interface ModuleIdentity {
+  readonly name: string;
+  readonly version: string;
+  readonly summary: string;
+  readonly citation: string;
+  /** "built-in" or the plugin's path. */
+  readonly source: string;
+}
+
+/** The {@link ModuleIdentity} of a module from `source`. */
+export function moduleIdentity(
+  module: Omit<ModuleIdentity, "source">,
+  source: string,
+): ModuleIdentity {
+  return {
+    name: module.name,
+    version: module.version,
+    summary: module.summary,
+    citation: module.citation,
+    source,
+  };
+}
+
 /** JSON-able description of one option (or parameter), for `list --json` and `describe --json`. */
 export interface OptionMetadata {
   readonly kind: "number" | "boolean" | "string";

@@ -10,10 +10,12 @@ import { UserInputError } from "../core/errors.ts";
 import type { Arch } from "../core/machine/params.ts";
 import { CONFIDENCE_LEVELS } from "../core/profile.ts";
 import {
-  moduleShapeError,
+  type ModuleIdentity,
+  moduleIdentity,
   type OptionMetadata,
   optionMetadata,
   optionSpecSchema,
+  parseModuleShape,
   Registry,
   type RegistryEntry,
 } from "../core/registry.ts";
@@ -103,13 +105,8 @@ const strategySchema = z
  * "built-in") names it in the error. Throws {@link UserInputError} naming the first problem.
  */
 export function validateStrategyModule(value: unknown, origin: string): StrategyModule {
-  const result = strategySchema.safeParse(value);
-  if (!result.success) {
-    throw moduleShapeError("strategy", origin, result.error, Object.keys(strategySchema.shape));
-  }
-  // The schema checked every field; `create` is a function (its parameter types are the
-  // plugin's business, checked by the conformance kit).
-  const module = value as StrategyModule;
+  // `create` is a function (its parameter types are checked by the conformance kit).
+  const module = parseModuleShape<StrategyModule>("strategy", strategySchema, value, origin);
   const problems = optionSpecProblems(module.options);
   for (const [name, cost] of Object.entries(module.costs)) {
     if (cost.range && cost.range[0] > cost.range[1]) {
@@ -182,12 +179,7 @@ export async function resolveStrategies(
 export { resolveStrategyOptions } from "../core/contract/strategy.ts";
 
 /** JSON-able metadata of a strategy, for `pkslab list --json` and `pkslab describe --json`. */
-export interface StrategyMetadata {
-  readonly name: string;
-  readonly version: string;
-  readonly summary: string;
-  readonly citation: string;
-  readonly source: string;
+export interface StrategyMetadata extends ModuleIdentity {
   readonly supports: { local: boolean; global: boolean; longTerm: boolean };
   readonly restoresProtection: boolean;
   readonly mapsRanges: boolean;
@@ -220,11 +212,7 @@ export function strategyMetadata(module: StrategyModule, source = "built-in"): S
     };
   }
   return {
-    name: module.name,
-    version: module.version,
-    summary: module.summary,
-    citation: module.citation,
-    source,
+    ...moduleIdentity(module, source),
     supports: { ...module.supports },
     restoresProtection: module.restoresProtection,
     mapsRanges: module.mapsRanges ?? false,

@@ -23,10 +23,12 @@ import {
 } from "../core/contract/options.ts";
 import { UserInputError } from "../core/errors.ts";
 import {
-  moduleShapeError,
+  type ModuleIdentity,
+  moduleIdentity,
   type OptionMetadata,
   optionMetadata,
   optionSpecSchema,
+  parseModuleShape,
   Registry,
   type RegistryEntry,
 } from "../core/registry.ts";
@@ -130,13 +132,8 @@ const regionSchema = z
  * malformed fails here, not in the middle of a comparison.
  */
 export function validateWorkloadModule(value: unknown, origin: string): WorkloadModule {
-  const result = workloadSchema.safeParse(value);
-  if (!result.success) {
-    throw moduleShapeError("workload", origin, result.error, Object.keys(workloadSchema.shape));
-  }
-  // The schema checked every field; region, threads and generate are functions, and the
-  // first two are tried at the defaults below.
-  const module = value as WorkloadModule;
+  // region, threads and generate are functions; the first two are tried at the defaults below.
+  const module = parseModuleShape<WorkloadModule>("workload", workloadSchema, value, origin);
   const problems = optionSpecProblems(module.params).map((problem) =>
     problem.replace(/^option /, "parameter "),
   );
@@ -262,12 +259,7 @@ export function resolveWorkloadParams<P extends OptionSpecs>(
 export type WorkloadParamMetadata = OptionMetadata;
 
 /** JSON-able metadata of a workload, for `pkslab list --json` / `describe --json`. */
-export interface WorkloadMetadata {
-  readonly name: string;
-  readonly version: string;
-  readonly summary: string;
-  readonly citation: string;
-  readonly source: string;
+export interface WorkloadMetadata extends ModuleIdentity {
   readonly params: Record<string, WorkloadParamMetadata>;
   /** The region at the default parameters. */
   readonly region: { pages: number; keyMode: string; contiguous: boolean };
@@ -281,11 +273,7 @@ export function workloadMetadata(module: WorkloadModule, source = "built-in"): W
   const defaults = resolveWorkloadParams(module);
   const region = module.region(defaults);
   return {
-    name: module.name,
-    version: module.version,
-    summary: module.summary,
-    citation: module.citation,
-    source,
+    ...moduleIdentity(module, source),
     params,
     region: { pages: region.pages, keyMode: region.keyMode, contiguous: region.contiguous },
     threadsAt16Cpus: module.threads(defaults, 16),

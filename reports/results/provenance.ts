@@ -311,6 +311,14 @@ export function commandLine(words: readonly string[]): string {
   return words.map(shellWord).join(" ");
 }
 
+/**
+ * The reproduce line of an analysis: its command's words and, unless `format` is the
+ * default (table, or none given), `--format <format>`.
+ */
+export function reproduceCommand(words: readonly string[], format?: string): string {
+  return commandLine(format && format !== "table" ? [...words, "--format", format] : words);
+}
+
 let version: string | undefined;
 
 /** pkslab's version, from the package root's package.json. */
@@ -319,6 +327,11 @@ export function toolVersion(): string {
     JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")).version ?? "unknown",
   );
   return version;
+}
+
+/** The provenance of an analysis run by this checkout's pkslab ({@link toolVersion}). */
+export function analysisProvenance(inputs: Omit<ProvenanceInputs, "toolVersion">): Provenance {
+  return provenance({ ...inputs, toolVersion: toolVersion() });
 }
 
 /** Text styles of the context block. */

@@ -71,6 +71,29 @@ export function whereStopped(strategy: string, watch: SharedArrayBuffer): string
 }
 
 /**
+ * The failed cell of a plugin whose worker was stopped, served nothing and ran nothing;
+ * `reason` is told where it stopped (see {@link whereStopped}).
+ */
+function stoppedCell(
+  comparison: ResolvedComparison,
+  ref: CellRef,
+  watch: SharedArrayBuffer,
+  reason: (where: string) => string,
+): CellResult {
+  const strategy = comparison.config.strategies[ref.strategy].name;
+  const workload = comparison.config.workloads[ref.workload].name;
+  const where = whereStopped(strategy, watch);
+  return {
+    workload,
+    strategy,
+    status: "failed",
+    served: NOTHING_SERVED,
+    reason: reason(where),
+    runs: [],
+  };
+}
+
+/**
  * The failed cell of a plugin whose worker broke: it reached the memory limit, or the
  * plugin's code threw outside the guarded hooks (for example through a built-in it broke).
  */
@@ -81,13 +104,11 @@ function brokenCell(
   memory: CellMemory,
   watch: SharedArrayBuffer,
 ): CellResult {
-  const strategy = comparison.config.strategies[ref.strategy].name;
-  const workload = comparison.config.workloads[ref.workload].name;
-  const where = whereStopped(strategy, watch);
-  const reason = outOfMemory(error)
-    ? `ran out of memory: the ${pluginNames(comparison, ref)} went past the cell memory limit of ${memory.mb} MB (${memory.setting}); stopped ${where}`
-    : `the ${pluginNames(comparison, ref)} broke its worker thread ${where}: ${error instanceof Error ? error.message : String(error)}`;
-  return { workload, strategy, status: "failed", served: NOTHING_SERVED, reason, runs: [] };
+  return stoppedCell(comparison, ref, watch, (where) =>
+    outOfMemory(error)
+      ? `ran out of memory: the ${pluginNames(comparison, ref)} went past the cell memory limit of ${memory.mb} MB (${memory.setting}); stopped ${where}`
+      : `the ${pluginNames(comparison, ref)} broke its worker thread ${where}: ${error instanceof Error ? error.message : String(error)}`,
+  );
 }
 
 /** The failed cell of a plugin that did not finish in time. */
@@ -97,17 +118,13 @@ function timedOutCell(
   timeout: CellTimeout,
   watch: SharedArrayBuffer,
 ): CellResult {
-  const strategy = comparison.config.strategies[ref.strategy].name;
-  const workload = comparison.config.workloads[ref.workload].name;
-  const where = whereStopped(strategy, watch);
-  return {
-    workload,
-    strategy,
-    status: "failed",
-    served: NOTHING_SERVED,
-    reason: `did not finish within ${timeout.ms / 1000} s (${timeout.setting}): stopped ${where}; a hook that loops without charging the model can only be stopped this way`,
-    runs: [],
-  };
+  return stoppedCell(
+    comparison,
+    ref,
+    watch,
+    (where) =>
+      `did not finish within ${timeout.ms / 1000} s (${timeout.setting}): stopped ${where}; a hook that loops without charging the model can only be stopped this way`,
+  );
 }
 
 /**

@@ -1,24 +1,24 @@
 import { table } from "table";
-import { CENSUS_API_GROUPS } from "./catalog.ts";
-import type { CensusDirectoryRow, CensusResult } from "./census.ts";
+import type { CensusResult } from "./census.ts";
 import { renderEmail } from "./render-email.ts";
 import { renderMarkdown } from "./render-markdown.ts";
 import {
-  adoptionBreakdown,
-  adoptionContext,
-  apiRows,
+  adoptionTable,
+  apiTable,
   type CensusFormat,
   censusContext,
   censusProvenance,
-  classTotals,
+  directoryTable,
   excludedDirs,
-  GROUP_LABELS,
   headlineDirs,
   type RenderCensusOptions,
   reproducingCommand,
   summaryLines,
   unreadableLines,
 } from "./report.ts";
+
+/** A name as the table format writes it: as is. */
+const asIs = (name: string) => name;
 
 function compactTable(
   rows: (string | number)[][],
@@ -48,75 +48,22 @@ function renderTable(result: CensusResult, options: RenderCensusOptions): string
   ];
 
   out.push("Matches per API (headline area; calls only count in the totals)");
-  const sums = classTotals(result.totals);
-  out.push(
-    compactTable(
-      [
-        ["API", "group", "call", "member", "define", "decl/def", "calls in excluded areas"],
-        ...apiRows(result).map((row) => [
-          row.name,
-          GROUP_LABELS[row.group],
-          row.call,
-          row.member,
-          row.define,
-          row.declaration,
-          row.excludedCalls,
-        ]),
-        [
-          "total",
-          "",
-          sums.call,
-          sums.member,
-          sums.define,
-          sums.declaration,
-          result.excludedTotals.calls,
-        ],
-      ],
-      { numericFrom: 2, totalRow: true },
-    ),
-  );
+  out.push(compactTable(apiTable(result, asIs, "total"), { numericFrom: 2, totalRow: true }));
 
   out.push("Adoption: call sites each strategy forces to change");
-  out.push(
-    compactTable(
-      [
-        ["strategy", "sites", "counted", "context (not counted)"],
-        ...result.adoption.map((row) => [
-          row.strategy,
-          row.sites,
-          adoptionBreakdown(row),
-          adoptionContext(row) || "-",
-        ]),
-      ],
-      { numericFrom: 1, wrap: { 2: 40, 3: 36 } },
-    ),
-  );
+  out.push(compactTable(adoptionTable(result, asIs), { numericFrom: 1, wrap: { 2: 40, 3: 36 } }));
 
-  const groupHeader = CENSUS_API_GROUPS.map((group) => GROUP_LABELS[group]);
-  const dirRow = (row: CensusDirectoryRow) => [
-    row.dir,
-    ...CENSUS_API_GROUPS.map((group) => row.byGroup[group]),
-    row.calls,
-    row.files,
-  ];
   out.push("Calls per top-level directory");
-  out.push(
-    compactTable([
-      ["dir", ...groupHeader, "calls", "files"],
-      ...headlineDirs(result, "topLevel").map(dirRow),
-    ]),
-  );
+  out.push(compactTable(directoryTable(headlineDirs(result, "topLevel"), asIs)));
   const second = headlineDirs(result, "secondLevel");
   out.push(
     `Calls per directory one level down (top ${Math.min(top, second.length)} of ${second.length}; all in --format json or csv)`,
   );
-  out.push(
-    compactTable([["dir", ...groupHeader, "calls", "files"], ...second.slice(0, top).map(dirRow)]),
-  );
+  out.push(compactTable(directoryTable(second.slice(0, top), asIs)));
   const excluded = excludedDirs(result);
   if (excluded.length > 0) {
     out.push("Excluded areas (not in the totals above)");
-    out.push(compactTable([["dir", ...groupHeader, "calls", "files"], ...excluded.map(dirRow)]));
+    out.push(compactTable(directoryTable(excluded, asIs)));
   }
   out.push(...unreadableLines(result, 20), "");
   out.push("Counting rules:", ...result.countingRules.map((rule) => `- ${rule}`), "");

@@ -6,15 +6,14 @@
  */
 
 import {
+  analysisProvenance,
   type ContextStyle,
-  commandLine,
   type Provenance,
-  provenance,
   renderContext,
-  toolVersion,
+  reproduceCommand,
 } from "../../results/provenance.ts";
 import type { CensusAdoptionResult } from "./adoption.ts";
-import { type CensusApiGroup, MATCH_CLASSES } from "./catalog.ts";
+import { CENSUS_API_GROUPS, type CensusApiGroup, MATCH_CLASSES } from "./catalog.ts";
 import type { CensusDirectoryRow, CensusResult, CensusTotals } from "./census.ts";
 
 export const CENSUS_FORMATS = ["table", "markdown", "email", "csv", "json"] as const;
@@ -53,8 +52,7 @@ export const GROUP_SHORT: Record<CensusApiGroup, string> = {
 export function reproducingCommand(result: CensusResult, format?: CensusFormat): string {
   const parts = ["pkslab", "census", "--kernel-src", result.kernelSrc];
   if (result.arch !== "all") parts.push("--arch", result.arch);
-  if (format && format !== "table") parts.push("--format", format);
-  return commandLine(parts);
+  return reproduceCommand(parts, format);
 }
 
 /** What a census is: counts from a real tree, with pkslab's adoption rules applied. */
@@ -63,8 +61,7 @@ export const CENSUS_DISCLAIMER =
 
 /** The provenance of a census (context block and reproduce line). */
 export function censusProvenance(result: CensusResult, format: CensusFormat): Provenance {
-  return provenance({
-    toolVersion: toolVersion(),
+  return analysisProvenance({
     config: {
       kernelSrc: result.kernelSrc,
       arch: result.arch,
@@ -137,6 +134,56 @@ export function classTotals(totals: CensusTotals): Record<string, number> {
     for (const cls of MATCH_CLASSES) sums[cls] += counts[cls];
   }
   return sums;
+}
+
+/** A table as the table and markdown formats lay it out: the header row, then the rows. */
+export type CensusTable = (string | number)[][];
+
+/** How a format writes a name (an API, a strategy, a directory) in a table cell. */
+export type NameCell = (name: string) => string;
+
+/** The per-API table (headline area, with the calls in excluded areas), and its total row. */
+export function apiTable(result: CensusResult, name: NameCell, total: string): CensusTable {
+  const sums = classTotals(result.totals);
+  return [
+    ["API", "group", "call", "member", "define", "decl/def", "calls in excluded areas"],
+    ...apiRows(result).map((row) => [
+      name(row.name),
+      GROUP_LABELS[row.group],
+      row.call,
+      row.member,
+      row.define,
+      row.declaration,
+      row.excludedCalls,
+    ]),
+    [total, "", sums.call, sums.member, sums.define, sums.declaration, result.excludedTotals.calls],
+  ];
+}
+
+/** The adoption table: per strategy the sites, what counts and the context. */
+export function adoptionTable(result: CensusResult, name: NameCell): CensusTable {
+  return [
+    ["strategy", "sites", "counted", "context (not counted)"],
+    ...result.adoption.map((row) => [
+      name(row.strategy),
+      row.sites,
+      adoptionBreakdown(row),
+      adoptionContext(row) || "-",
+    ]),
+  ];
+}
+
+/** A directory table: per directory the calls of each API group, the calls and the files. */
+export function directoryTable(rows: readonly CensusDirectoryRow[], name: NameCell): CensusTable {
+  return [
+    ["dir", ...CENSUS_API_GROUPS.map((group) => GROUP_LABELS[group]), "calls", "files"],
+    ...rows.map((row) => [
+      name(row.dir),
+      ...CENSUS_API_GROUPS.map((group) => row.byGroup[group]),
+      row.calls,
+      row.files,
+    ]),
+  ];
 }
 
 export function adoptionBreakdown(adoption: CensusAdoptionResult): string {

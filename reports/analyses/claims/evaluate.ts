@@ -29,16 +29,10 @@ import { bisection, decideJobs, type Flip, thresholds } from "./decide.ts";
 import { type CacheCounts, RunCache } from "./run-cache.ts";
 import { sweepVariants, sweptParameters, sweptStrategyCosts } from "./variants.ts";
 
-export interface ClaimOutcome {
-  readonly id: string;
-  readonly quote: string;
-  readonly speaker: string;
-  readonly source: string;
-  readonly predicate: string;
-  /** The setup the discussion assumed, as the claim states it. */
-  readonly setup?: string;
-  readonly verdict: Verdict;
-  readonly evidence: readonly string[];
+/** A claim as tested (what it says, as the claim states it) and its verdict with the evidence. */
+export interface ClaimOutcome
+  extends Pick<Claim, "id" | "quote" | "speaker" | "source" | "predicate" | "setup">,
+    ClaimDecision {
   /** Present when the robustness sweep ran. */
   readonly robustness?: {
     readonly robust: boolean;

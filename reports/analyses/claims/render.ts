@@ -1,11 +1,11 @@
 /** Renders a claims report: table (terminal text), markdown, email, json. */
 import {
-  commandLine,
+  analysisProvenance,
   type Provenance,
-  provenance,
   renderContext,
-  toolVersion,
+  reproduceCommand,
 } from "../../results/provenance.ts";
+import { renderReport } from "../report-formats.ts";
 import { ascii, wrap } from "../validate/ascii.ts";
 import { VERDICTS } from "./claims.ts";
 import type { ClaimOutcome, ClaimsReport } from "./evaluate.ts";
@@ -38,8 +38,7 @@ export function claimsReproduce(
   if (report.claims.every((claim) => claim.robustness === undefined)) words.push("--no-robustness");
   if (invocation.builtin === false) words.push("--no-builtin");
   for (const file of invocation.claimsFiles ?? []) words.push("--claims", file);
-  if (format !== "table") words.push("--format", format);
-  return commandLine(words);
+  return reproduceCommand(words, format);
 }
 
 /** The provenance of a claims report (context block and reproduce line). */
@@ -48,8 +47,7 @@ export function claimsProvenance(
   format: ClaimsFormat,
   invocation: ClaimsInvocation = {},
 ): Provenance {
-  return provenance({
-    toolVersion: toolVersion(),
+  return analysisProvenance({
     config: {
       claims: report.claims.map((claim) => ({ id: claim.id, predicate: claim.predicate })),
       profile: report.profile,
@@ -192,14 +190,9 @@ export function renderClaims(
   format: ClaimsFormat,
   context: Provenance = claimsProvenance(report, format),
 ): string {
-  switch (format) {
-    case "table":
-      return renderTable(report, context);
-    case "markdown":
-      return renderMarkdown(report, context);
-    case "email":
-      return renderEmail(report, context);
-    case "json":
-      return `${JSON.stringify({ context, disclaimer: DISCLAIMER, ...report }, null, 2)}\n`;
-  }
+  return renderReport(report, format, context, DISCLAIMER, {
+    table: renderTable,
+    markdown: renderMarkdown,
+    email: renderEmail,
+  });
 }

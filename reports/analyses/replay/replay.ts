@@ -16,12 +16,11 @@ import {
 } from "../../../workloads/trace/replay.ts";
 import { formatNumber } from "../../render/common.ts";
 import {
+  analysisProvenance,
   canonicalJson,
-  commandLine,
   type Provenance,
-  provenance,
   renderContext,
-  toolVersion,
+  reproduceCommand,
 } from "../../results/provenance.ts";
 import { runTasks, type SharedTask } from "../../run/pool.ts";
 import { taskModule } from "../../run/tasks.ts";
@@ -129,6 +128,17 @@ function bucketLabel(index: number): string {
 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 
+/** `n` as a share of `total` (0 when there is no total). */
+const share = (n: number, total: number) => percent(total === 0 ? 0 : n / total);
+
+/** Table rows of a label, its count of calls and their share of all the trace's calls. */
+function callShareRows(
+  stats: TraceStats,
+  counts: readonly (readonly [string, number])[],
+): string[][] {
+  return counts.map(([label, n]) => [label, String(n), share(n, stats.calls)]);
+}
+
 /** The trace statistics as [label, value] rows. */
 export function statsRows(stats: TraceStats): [string, string][] {
   const rows: [string, string][] = [
@@ -221,8 +231,7 @@ export function replayReproduce(
     words.push("--set", `${name}=${value}`);
   words.push("--profile", invocation.profile ?? result.profile);
   if (result.checkInvariants) words.push("--check");
-  if (format !== "table") words.push("--format", format);
-  return commandLine(words);
+  return reproduceCommand(words, format);
 }
 
 /** The provenance of a replay (context block and reproduce line). */
@@ -231,8 +240,7 @@ export function replayProvenance(
   format: ReplayFormat,
   invocation: ReplayInvocation = {},
 ): Provenance {
-  return provenance({
-    toolVersion: toolVersion(),
+  return analysisProvenance({
     config: {
       trace: result.trace,
       stats: result.stats,
@@ -272,64 +280,46 @@ export function renderReplay(
   );
   out.push(...renderContext(context, markdown ? "markdown" : "text"), "");
   out.push("Driven by a real trace's accessor calls.", "");
-  out.push(markdown ? "### Trace statistics" : "trace statistics");
-  out.push(
-    textTable(
-      ["statistic", "value"],
-      statsRows(stats).map(([a, b]) => [a, b]),
-      markdown,
-    ),
-    "",
+  /** A statistics section: a markdown heading (the text format: a plain lower-case line), its table. */
+  const section = (heading: string, header: readonly string[], rows: readonly string[][]) => {
+    out.push(markdown ? `### ${heading}` : heading.toLowerCase());
+    out.push(textTable(header, rows, markdown), "");
+  };
+  section(
+    "Trace statistics",
+    ["statistic", "value"],
+    statsRows(stats).map(([a, b]) => [a, b]),
   );
-  out.push(markdown ? "### Calls per accessor" : "calls per accessor");
-  out.push(
-    textTable(
-      ["accessor", "calls", "share"],
-      Object.entries(stats.callsByAccessor).map(([name, n]) => [
-        name,
-        String(n),
-        percent(stats.calls === 0 ? 0 : n / stats.calls),
-      ]),
-      markdown,
-    ),
-    "",
+  section(
+    "Calls per accessor",
+    ["accessor", "calls", "share"],
+    callShareRows(stats, Object.entries(stats.callsByAccessor)),
   );
   if (stats.phases.length > 0) {
-    out.push(markdown ? "### Workload phases" : "workload phases");
-    out.push(
-      textTable(
-        ["phase", "calls", "searches", "all calls/search", "crossing", "trace s"],
-        stats.phases.map((phase, i) => {
-          const next = stats.phases[i + 1];
-          const end = next ? next.firstTimestamp : phase.lastTimestamp;
-          return [
-            phase.name,
-            String(phase.calls),
-            String(phase.searches),
-            phase.searches === 0 ? "-" : (phase.calls / phase.searches).toFixed(1),
-            percent(phase.calls === 0 ? 0 : phase.crossing / phase.calls),
-            (end - phase.firstTimestamp).toFixed(2),
-          ];
-        }),
-        markdown,
-      ),
-      "",
+    section(
+      "Workload phases",
+      ["phase", "calls", "searches", "all calls/search", "crossing", "trace s"],
+      stats.phases.map((phase, i) => {
+        const next = stats.phases[i + 1];
+        const end = next ? next.firstTimestamp : phase.lastTimestamp;
+        return [
+          phase.name,
+          String(phase.calls),
+          String(phase.searches),
+          phase.searches === 0 ? "-" : (phase.calls / phase.searches).toFixed(1),
+          share(phase.crossing, phase.calls),
+          (end - phase.firstTimestamp).toFixed(2),
+        ];
+      }),
     );
   }
-  out.push(markdown ? "### Access length (bytes)" : "access length (bytes)");
-  out.push(
-    textTable(
-      ["length", "calls", "share"],
-      stats.lengthHistogram
-        .map((n, i) => [
-          bucketLabel(i),
-          String(n),
-          percent(stats.calls === 0 ? 0 : n / stats.calls),
-        ])
-        .filter((row) => row[1] !== "0"),
-      markdown,
-    ),
-    "",
+  section(
+    "Access length (bytes)",
+    ["length", "calls", "share"],
+    callShareRows(
+      stats,
+      stats.lengthHistogram.map((n, i) => [bucketLabel(i), n] as const),
+    ).filter((row) => row[1] !== "0"),
   );
   for (const mapping of [...new Set(result.cells.map((c) => c.mapping))]) {
     out.push(markdown ? `### mapping ${mapping}` : `mapping ${mapping}`);

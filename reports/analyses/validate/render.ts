@@ -1,12 +1,12 @@
 /** Renders a validation report: table (terminal), markdown, email, csv, json. */
 import { getBorderCharacters, table } from "table";
 import {
-  commandLine,
+  analysisProvenance,
   type Provenance,
-  provenance,
   renderContext,
-  toolVersion,
+  reproduceCommand,
 } from "../../results/provenance.ts";
+import { renderReport } from "../report-formats.ts";
 import { ascii, wrap } from "./ascii.ts";
 import { VALIDATION_CASES } from "./cases.ts";
 import type { ValidationReport, ValidationRow } from "./validate.ts";
@@ -39,14 +39,12 @@ export function validateReproduce(report: ValidationReport, format: ValidateForm
   for (const profile of report.profiles) {
     if (profile.file !== undefined) words.push("--profile-file", `${profile.name}=${profile.file}`);
   }
-  if (format !== "table") words.push("--format", format);
-  return commandLine(words);
+  return reproduceCommand(words, format);
 }
 
 /** The provenance of a validation report (context block and reproduce line). */
 export function validationProvenance(report: ValidationReport, format: ValidateFormat): Provenance {
-  return provenance({
-    toolVersion: toolVersion(),
+  return analysisProvenance({
     config: { cases: report.rows.map((row) => row.id), profiles: report.profiles },
     costProfile: report.profiles
       .map((p) => (p.file !== undefined ? `${p.name}=${p.file}` : p.name))
@@ -218,16 +216,10 @@ export function renderValidation(
   format: ValidateFormat,
   context: Provenance = validationProvenance(report, format),
 ): string {
-  switch (format) {
-    case "table":
-      return renderTable(report, context);
-    case "markdown":
-      return renderMarkdown(report, context);
-    case "email":
-      return renderEmail(report, context);
-    case "csv":
-      return renderCsv(report, context);
-    case "json":
-      return `${JSON.stringify({ context, disclaimer: DISCLAIMER, ...report }, null, 2)}\n`;
-  }
+  return renderReport(report, format, context, DISCLAIMER, {
+    table: renderTable,
+    markdown: renderMarkdown,
+    email: renderEmail,
+    csv: renderCsv,
+  });
 }
