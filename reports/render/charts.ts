@@ -3,6 +3,9 @@
  * of every workload, the cost breakdown by category, the coverage heat map), built from
  * the one report model, and their SVG rendering; the HTML report embeds them, and
  * `--format png` writes them as files.
+ *
+ * Over 400 lines: four chart specs, each mostly declarative Vega-Lite encoding over the
+ * same report model; apart they would each repeat its imports and shared styling.
  */
 import type { TopLevelSpec } from "vega-lite";
 import { STRAY_CLASSES } from "../../core/contract/workload.ts";

@@ -1,3 +1,8 @@
+/**
+ * The LSFMM claims: each claim's predicate on synthetic results (one test per claim, the
+ * first block), then `pkslab claims` on the model, then user claims files and
+ * sensitivity. Over 400 lines because the first block is one short test per claim.
+ */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";

@@ -4,6 +4,9 @@
  * that names the input and what is wrong (and the valid choices, with a suggestion for a
  * near miss), print no stack trace, and leave --out alone: not created, or an existing file
  * byte-identical.
+ *
+ * Over 400 lines because it is a table: each case is data (the command line, the files it
+ * reads, what the message must name), and one loop at the bottom runs them all.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
