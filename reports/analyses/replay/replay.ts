@@ -285,11 +285,7 @@ export function renderReplay(
     out.push(markdown ? `### ${heading}` : heading.toLowerCase());
     out.push(textTable(header, rows, markdown), "");
   };
-  section(
-    "Trace statistics",
-    ["statistic", "value"],
-    statsRows(stats).map(([a, b]) => [a, b]),
-  );
+  section("Trace statistics", ["statistic", "value"], statsRows(stats));
   section(
     "Calls per accessor",
     ["accessor", "calls", "share"],
