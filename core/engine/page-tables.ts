@@ -17,7 +17,6 @@ import type { Op, RunState, SimThread } from "./state.ts";
 /** The page-table pages and the cost parameters the lifetime operations charge. */
 export function startPageTables(run: RunState): void {
   const { machine } = run;
-  for (let page = run.region.pfns.length - 1; page >= 0; page--) run.ptFree.push(page);
   run.pteWriteId = machine.parameterId("pte_write_cycles");
   run.pageFreeId = machine.parameterId("page_free_cycles");
   run.bulkCallId = machine.parameterId("page_alloc_bulk_call_cycles");
@@ -76,7 +75,9 @@ export function ptWrite(
 
 /** A new page-table page (pte_alloc_one: an order-0 page, zeroed inside a window). */
 export function allocTable(run: RunState, cpu: number, sim: SimThread): number {
-  const page = run.ptFree.pop();
+  // Freed pages first (last freed, first taken), then the never-used ones lowest first.
+  let page = run.ptFree.pop();
+  if (page === undefined && run.ptUnused < run.region.pfns.length) page = run.ptUnused++;
   if (page === undefined) {
     throw new Error(
       `the protected region (${run.region.pfns.length} pages) has no page left for another page table; enlarge the workload's pages parameter`,

@@ -211,8 +211,10 @@ export class RunState {
   owned: OwnedPages | undefined = undefined;
 
   // User page tables in region pages (at the start of the workload).
-  /** Region pages not holding a page table, taken lowest first. */
+  /** Region pages that held a page table and were freed (a stack: taken before unused ones). */
   readonly ptFree: number[] = [];
+  /** Region pages from here on never held a page table (taken lowest first). */
+  ptUnused = 0;
   /** Handle of the next page-table write window (negative: never a stream's handle). */
   ptHandle = -1;
   pteWriteId = -1;

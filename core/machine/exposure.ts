@@ -7,6 +7,7 @@
  */
 import type { CostProfile } from "../profile.ts";
 import { Access } from "./access.ts";
+import { ChunkSlabs } from "./chunks.ts";
 import type { MachineConfig } from "./config.ts";
 import { CHUNK_MASK, CHUNK_PAGES, CHUNK_SHIFT } from "./page-tables.ts";
 import { PKS_KEYS } from "./pkrs.ts";
@@ -122,9 +123,9 @@ class StaleWindows {
     return this.#slot.keys();
   }
 
-  /** The windows as (vpn, since), in the order they opened. */
-  *entries(): IterableIterator<[number, number]> {
-    for (const [vpn, slot] of this.#slot) yield [vpn, this.#since[slot]];
+  /** When `vpn`'s open window opened (`vpn` must have one: see `has`). */
+  since(vpn: number): number {
+    return this.#since[this.#slot.get(vpn) as number];
   }
 }
 
@@ -133,6 +134,8 @@ export class Exposure extends Access {
   // Exposure accounting (coverage): pages being watched and page-cycles of exposure per CPU.
   /** 1: the page is protected (watched for exposure); CHUNK_PAGES chunks, allocated on first use. */
   readonly #watched: (Uint8Array | undefined)[];
+  /** Watched-page chunks, up to 64 (32 KiB) to a slab. */
+  readonly #watchedSlabs = new ChunkSlabs(CHUNK_PAGES, 64, (length) => new Uint8Array(length));
   /** Watched pages per key whose direct-map PTE is present and writable. */
   protected readonly watchedWritable = new Float64Array(PKS_KEYS);
   readonly exposure: Float64Array;
@@ -165,7 +168,7 @@ export class Exposure extends Access {
       if (this.isWatched(page)) continue;
       let chunk = this.#watched[page >>> CHUNK_SHIFT];
       if (chunk === undefined) {
-        chunk = new Uint8Array(CHUNK_PAGES);
+        chunk = this.#watchedSlabs.take();
         this.#watched[page >>> CHUNK_SHIFT] = chunk;
       }
       chunk[page & CHUNK_MASK] = 1;
@@ -268,7 +271,8 @@ export class Exposure extends Access {
     if (pending.size === 0) return;
     const tlb = this.tlb;
     if (pending.size <= STALE_PROBE_LIMIT || this.#staleInLargeEntries(cpu)) {
-      for (const [vpn, since] of pending.entries()) this.#closeStale(cpu, vpn, since);
+      // Keys and a lookup rather than entries(): no pair array per window.
+      for (const vpn of pending.keys()) this.#closeStale(cpu, vpn, pending.since(vpn));
       return;
     }
     const keys = this.#tlbKeys;

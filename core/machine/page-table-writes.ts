@@ -6,6 +6,7 @@
  * a device range's entries with their key or protection.
  */
 import { Cat, Ev } from "../ledger.ts";
+import { ChunkSlabs } from "./chunks.ts";
 import {
   CHUNK_MASK,
   CHUNK_PAGES,
@@ -36,6 +37,9 @@ const SHORT_RANGE = 64;
 
 /** Layer 8 of the machine: charged PTE writes and the direct map's CPA (splits flush). */
 export class PageTableWrites extends Shootdown {
+  /** Direct-map PTE chunks, up to 32 (64 KiB) to a slab. */
+  readonly #directSlabs = new ChunkSlabs(CHUNK_PAGES, 32, (length) => new Uint32Array(length));
+
   #ensurePtePage(cpu: number, vpn: number): void {
     const table = (vpn - this.vmallocBase) >>> 9;
     if (this.vmallocPtePage[table]) return;
@@ -291,7 +295,7 @@ export class PageTableWrites extends Shootdown {
   #directChunk(pfn: number): Uint32Array {
     let chunk = this.directPtes[pfn >>> CHUNK_SHIFT];
     if (chunk === undefined) {
-      chunk = new Uint32Array(CHUNK_PAGES);
+      chunk = this.#directSlabs.take();
       this.directPtes[pfn >>> CHUNK_SHIFT] = chunk;
     }
     return chunk;
