@@ -102,15 +102,24 @@ class StaleWindows {
   }
 
   clear(): void {
+    if (this.#direct > 0) {
+      // Few windows: zero their own counts, not all of per2m (2048 entries per 4 GiB).
+      if (this.#direct < this.#per2m.length >>> 4) {
+        for (const vpn of this.#slot.keys()) {
+          if (vpn >= this.#directPages) continue;
+          this.#per2m[vpn >>> SIZE_SHIFT[SIZE_2M]] = 0;
+          this.#per1g[vpn >>> SIZE_SHIFT[SIZE_1G]] = 0;
+        }
+      } else {
+        this.#per2m.fill(0);
+        this.#per1g.fill(0);
+      }
+      this.#direct = 0;
+    }
     this.#slot.clear();
     this.#since.length = 0;
     this.#order.length = 0;
     this.#free.length = 0;
-    if (this.#direct > 0) {
-      this.#per2m.fill(0);
-      this.#per1g.fill(0);
-      this.#direct = 0;
-    }
   }
 
   /** Whether a direct-map window lies in the `size`-class page `key` (vpn >>> SIZE_SHIFT[size]). */
