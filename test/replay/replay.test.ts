@@ -2,7 +2,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadProfile } from "../../core/profile.ts";
-import { renderReplay, runReplay, statsRows } from "../../reports/analyses/replay/replay.ts";
+import {
+  AUTO_PARALLEL_REPLAYED_CALLS,
+  autoReplayJobs,
+  renderReplay,
+  runReplay,
+  statsRows,
+} from "../../reports/analyses/replay/replay.ts";
 import { BUILTIN_STRATEGIES } from "../../strategies/registry.ts";
 import { parseTraceText } from "../../workloads/trace/parse.ts";
 
@@ -201,5 +207,18 @@ describe("the text report agrees with the JSON and with itself (issue 21)", () =
     expect(rows.get("bad lines")).toMatch(/first at lines 19, 20, 21$/);
     expect(rows.has("calls per search (calls inside search sessions)")).toBe(true);
     expect(rows.has("calls per search")).toBe(false);
+  });
+});
+
+describe("replay's default --jobs", () => {
+  it("uses every core once calls x cells reach the threshold, one thread below it", () => {
+    const cells = 10;
+    const calls = AUTO_PARALLEL_REPLAYED_CALLS / cells;
+    expect(autoReplayJobs(calls, cells, 2)).toBe(2);
+    expect(autoReplayJobs(calls - 1, cells, 2)).toBe(1);
+    expect(autoReplayJobs(calls * 100, cells, 1)).toBe(1);
+    // The fixture traces are far below it: they never pay for a worker.
+    const excerpt = parseTraceText(readFileSync(fixture("capture-excerpt.txt"), "utf8"), "excerpt");
+    expect(autoReplayJobs(excerpt.stats.calls, cells, 2)).toBe(1);
   });
 });

@@ -198,7 +198,7 @@ export function registerReplayCommand(program: Command): void {
     .option("--check", "run the model's invariant checker")
     .option(
       "--jobs <n>",
-      "threads that run the cells (strategy x mapping, each the whole trace): this one and n - 1 workers (default 1); results do not depend on it",
+      "threads that run the cells (strategy x mapping, each the whole trace): this one and n - 1 workers (default every core when calls x cells reach 1,000,000, else 1); results do not depend on it",
     )
     .action(replayAction);
 }
