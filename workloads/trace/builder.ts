@@ -260,7 +260,9 @@ export class TraceBuilder {
     }
     state.lastEvent = line.event;
     if (info.shape !== "move") state.lastArgs = "";
-    this.byAccessor[line.event] = (this.byAccessor[line.event] ?? 0) + 1;
+    // info.name is line.event, as the table's own (internalized) string: a key lookup
+    // without hashing and interning the line's copy of it.
+    this.byAccessor[info.name] = (this.byAccessor[info.name] ?? 0) + 1;
     state.calls++;
     if (state.search >= 0) this.perSearch.data[state.search]++;
     else this.outside++;

@@ -30,6 +30,8 @@ type AccessorShape =
   | "field";
 
 export interface AccessorInfo {
+  /** The event's name (the table's key). */
+  readonly name: string;
   readonly shape: AccessorShape;
   readonly write: boolean;
   /** Member size in bytes (member shape), or the field's size (field shape). */
@@ -49,7 +51,7 @@ const HEADER_CHUNK_TREE_UUID_OFFSET = 32 + 16 + 8 + 8;
 const HEADER_UUID_BYTES = 16;
 
 function accessorTable(): Map<string, AccessorInfo> {
-  const table = new Map<string, AccessorInfo>([
+  const table = new Map<string, Omit<AccessorInfo, "name">>([
     ["read_extent_buffer", { shape: "range", write: false }],
     ["read_extent_buffer_to_user_nofault", { shape: "range", write: false }],
     ["memcmp_extent_buffer", { shape: "range", write: false }],
@@ -80,7 +82,7 @@ function accessorTable(): Map<string, AccessorInfo> {
     table.set(`btrfs_set_${bits}`, { shape: "member", write: true, bytes });
     table.set(`btrfs_set_token_${bits}`, { shape: "member", write: true, bytes });
   }
-  return table;
+  return new Map([...table].map(([name, info]) => [name, { name, ...info }]));
 }
 
 /** The accessors the replay understands, by event name. */
