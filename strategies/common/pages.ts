@@ -11,11 +11,18 @@ export function consecutive(values: ArrayLike<number>): boolean {
   return true;
 }
 
+/** Whether `pfns` never decreases. */
+function ascending(pfns: ArrayLike<number>): boolean {
+  for (let i = 1; i < pfns.length; i++) if (pfns[i] < pfns[i - 1]) return false;
+  return true;
+}
+
 /** Maximal runs `[first, count]` of consecutive page numbers in `pfns` (sorted, deduplicated). */
 export function contiguousRuns(pfns: ArrayLike<number>): [number, number][] {
   // A typed copy sorts numerically without a comparator or a Set (a setup hot path:
-  // every set_pages_array_* and direct-map change of a region goes through here).
-  const sorted = Float64Array.from(pfns).sort();
+  // every set_pages_array_* and direct-map change of a region goes through here). Most
+  // regions are placed in ascending order already: then there is nothing to sort.
+  const sorted = ascending(pfns) ? pfns : Float64Array.from(pfns).sort();
   const runs: [number, number][] = [];
   let last: [number, number] | undefined;
   for (let i = 0; i < sorted.length; i++) {

@@ -16,6 +16,10 @@ describe("contiguousRuns", () => {
           expect(runs[i][0]).toBeGreaterThan(runs[i - 1][0] + runs[i - 1][1]);
         }
         for (const [, count] of runs) expect(count).toBeGreaterThan(0);
+        // Input already ascending (with repeats) takes the path without a sort: same runs.
+        const ascending = [...pfns].sort((a, b) => a - b);
+        expect(contiguousRuns(ascending)).toEqual(runs);
+        expect(contiguousRuns(Uint32Array.from(ascending))).toEqual(runs);
       }),
     );
   });
