@@ -44,7 +44,7 @@ export function legitimateAccess(
 ): void {
   const { machine, counters } = run;
   const vpn = mapping.mapping.vpns[pageIndex];
-  mapping.users.add(cpu);
+  if (!mapping.users.includes(cpu)) mapping.users.push(cpu);
   let fault = machine.access(cpu, vpn, write ? WRITE : READ);
   if (fault !== OK) {
     counters.falseFaults++;

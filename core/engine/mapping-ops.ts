@@ -58,7 +58,7 @@ export function mapOp(run: RunState, cpu: number, sim: SimThread, op: Op<"map">)
     pfns,
     thread,
     cpu,
-    users: new Set([cpu]),
+    users: [cpu],
     scope: op.scope,
   });
 }
@@ -129,7 +129,7 @@ export function unmapOp(run: RunState, cpu: number, sim: SimThread, op: Op<"unma
     vpns: mapping.mapping.vpns,
     pfns: mapping.pfns,
     cpu,
-    users: [...mapping.users],
+    users: mapping.users.slice(),
     purges: run.ledger.events[Ev.vmap_purges],
   });
 }

@@ -45,8 +45,12 @@ export interface LiveMapping {
   readonly pfns: number[];
   readonly thread: Thread;
   readonly cpu: number;
-  /** CPUs that accessed through it (for cross-CPU stale strays). */
-  readonly users: Set<number>;
+  /**
+   * CPUs that accessed through it, each once, in the order they first did (for cross-CPU
+   * stale strays): a list, not a Set, since a mapping has one or a few users and every
+   * legitimate access checks it.
+   */
+  readonly users: number[];
   readonly scope: Scope;
   /** Region index of the first mapped page. */
   readonly firstPage: number;
