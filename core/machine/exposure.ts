@@ -131,11 +131,6 @@ class StaleWindows {
   keys(): IterableIterator<number> {
     return this.#slot.keys();
   }
-
-  /** When `vpn`'s open window opened (`vpn` must have one: see `has`). */
-  since(vpn: number): number {
-    return this.#since[this.#slot.get(vpn) as number];
-  }
 }
 
 /** Layer 5 of the machine: exposure and stale-window accounting for coverage. */
@@ -281,7 +276,7 @@ export class Exposure extends Access {
     const tlb = this.tlb;
     if (pending.size <= STALE_PROBE_LIMIT || this.#staleInLargeEntries(cpu)) {
       // Keys and a lookup rather than entries(): no pair array per window.
-      for (const vpn of pending.keys()) this.#closeStale(cpu, vpn, pending.since(vpn));
+      for (const vpn of pending.keys()) this.#closeStale(cpu, vpn, pending.get(vpn) as number);
       return;
     }
     const keys = this.#tlbKeys;
