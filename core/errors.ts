@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 
 /**
@@ -8,6 +9,28 @@ export class UserInputError extends Error {
   override readonly name = "UserInputError";
   /** Exit code the CLI uses for bad input. */
   readonly exitCode = 2;
+}
+
+/**
+ * The parsed JSON of the file at `path`, for a file the user named: a file that cannot be
+ * read, is empty (with `rejectEmpty`) or is not JSON is a UserInputError naming `what`
+ * (for example "config file") and the path. The caller validates the shape.
+ */
+export function readJsonFile(path: string, what: string, rejectEmpty = false): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new UserInputError(`${what} ${path} cannot be read.`);
+  }
+  if (rejectEmpty && text.trim() === "") {
+    throw new UserInputError(`${what} ${path} is empty; expected a JSON object.`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UserInputError(`${what} ${path} is not valid JSON: ${(error as Error).message}`);
+  }
 }
 
 /** Levenshtein distance, for "did you mean" suggestions on near-miss names. */

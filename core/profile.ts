@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { schemaKeysAt, UserInputError, unknownChoiceError, zodErrorMessage } from "./errors.ts";
+import {
+  readJsonFile,
+  schemaKeysAt,
+  UserInputError,
+  unknownChoiceError,
+  zodErrorMessage,
+} from "./errors.ts";
 import { PACKAGE_ROOT } from "./package-root.ts";
 
 /** How far a cost figure can be trusted; printed wherever the figure is. */
@@ -155,19 +161,23 @@ export function loadProfile(nameOrPath: string = DEFAULT_PROFILE): CostProfile {
     throw unknownChoiceError("cost profile", nameOrPath, BUILTIN_PROFILES);
   }
   const path = isPath ? nameOrPath : join(BUILTIN_DIRECTORY, `${nameOrPath}.json`);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    throw new UserInputError(`cost profile file ${path} cannot be read.`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new UserInputError(`cost profile ${path} is not valid JSON: ${(error as Error).message}`);
-  }
-  return parseProfile(data, path);
+  return parseProfile(readJsonFile(path, "cost profile"), path);
+}
+
+/**
+ * `original` with its value replaced from the command line: the unit stays, the value
+ * becomes unverified, and the source keeps what it replaced (`was`: "profile value" or
+ * "declared value") for the report's list of unverified costs.
+ */
+export function setOnCommandLine<
+  P extends { readonly value: number; readonly unit: string; readonly source: string },
+>(original: P, value: number, was: string): P & { confidence: "unverified" } {
+  return {
+    ...original,
+    value,
+    confidence: "unverified",
+    source: `set on the command line (${was} ${original.value} ${original.unit}: ${original.source})`,
+  };
 }
 
 /**
@@ -193,12 +203,7 @@ export function overrideProfile(
         `cost parameter ${name}: ${value} is not a finite non-negative number.`,
       );
     }
-    parameters[name] = {
-      ...original,
-      value,
-      confidence: "unverified",
-      source: `set on the command line (profile value ${original.value} ${original.unit}: ${original.source})`,
-    };
+    parameters[name] = setOnCommandLine(original, value, "profile value");
   }
   return { ...profile, parameters };
 }

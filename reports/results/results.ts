@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { CellResult } from "../../core/compare.ts";
 import type { StrategyModule } from "../../core/contract/strategy.ts";
-import { UserInputError } from "../../core/errors.ts";
+import { readJsonFile, UserInputError } from "../../core/errors.ts";
 import { catalogFor } from "../../core/metrics.ts";
 import type { CostProfile } from "../../core/profile.ts";
 import { canonicalJson, modelHash } from "./provenance.ts";
@@ -208,19 +208,7 @@ export function parseResults(data: unknown, origin: string): ResultDocument {
 
 /** Reads and validates a result file written by `pkslab compare --format json`. */
 export function loadResults(path: string): ResultDocument {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    throw new UserInputError(`result file ${path} cannot be read.`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new UserInputError(`result file ${path} is not valid JSON: ${(error as Error).message}`);
-  }
-  return parseResults(data, path);
+  return parseResults(readJsonFile(path, "result file"), path);
 }
 
 /** Seeds as printed in headers: "1-5" for a run of consecutive seeds, else a comma list. */

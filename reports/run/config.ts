@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { extname, resolve } from "node:path";
 import { z } from "zod";
-import { schemaKeysAt, UserInputError, zodErrorMessage } from "../../core/errors.ts";
+import { readJsonFile, schemaKeysAt, UserInputError, zodErrorMessage } from "../../core/errors.ts";
 import { loadErrorMessage } from "../../core/load-module.ts";
 import { type EmailStyle, FORMATS } from "../render/common.ts";
 import { splitList } from "./flag-schema.ts";
@@ -183,21 +183,7 @@ export function loadCompareConfig(path: string): CompareConfigFile {
   if (CONFIG_MODULE_EXTENSIONS.has(extname(path).toLowerCase())) {
     return validateCompareConfig(loadConfigModule(path), path);
   }
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    throw new UserInputError(`config file ${path} cannot be read.`);
-  }
-  if (text.trim() === "")
-    throw new UserInputError(`config file ${path} is empty; expected a JSON object.`);
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new UserInputError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
-  }
-  return validateCompareConfig(data, path);
+  return validateCompareConfig(readJsonFile(path, "config file", true), path);
 }
 
 /** Checks a parsed config object against {@link compareConfigSchema}; `path` names it in errors. */

@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { UserInputError } from "../../core/errors.ts";
 import { type Arch, machineParamName, parseMachineParam } from "../../core/machine/params.ts";
+import { setOnCommandLine } from "../../core/profile.ts";
 import { hasPluginExtension, loadPluginExport } from "../../core/registry.ts";
 import type { StrategyModule } from "../../strategies/api.ts";
 import { type ResolvedStrategy, resolveStrategies } from "../../strategies/registry.ts";
@@ -91,12 +92,7 @@ export function withCostOverrides(
         `--set ${module.name}.${name}: ${value} is not a finite non-negative number.`,
       );
     }
-    costs[name] = {
-      ...original,
-      value,
-      confidence: "unverified",
-      source: `set on the command line (declared value ${original.value} ${original.unit}: ${original.source})`,
-    };
+    costs[name] = setOnCommandLine(original, value, "declared value");
   }
   return { ...module, costs };
 }

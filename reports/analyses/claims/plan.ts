@@ -161,18 +161,34 @@ export function applyVariant(plan: ComparisonPlan, variant: ProfileVariant): Com
  * run cache's key): the workload and its parameters, the strategy with its options and
  * cost parameters, the machine, the cost profile, the seeds and the run's settings.
  */
-export interface CellSpec {
+export interface CellSpec extends RunSettings {
   readonly workload: string;
   readonly params: OptionValues;
   readonly strategy: string;
   readonly options: OptionValues;
   readonly costs: StrategyModule["costs"];
+}
+
+/** What a cell runs on besides its workload and strategy: the same for every cell of a plan. */
+export interface RunSettings {
   readonly machine: MachineConfig;
   readonly profile: CostProfile;
   readonly seeds: readonly number[];
   readonly strayEvery: number;
   readonly operationBudget?: number;
   readonly checkInvariants?: boolean;
+}
+
+/** The run settings of `from` alone (a plan, a request or a spec), optional ones only when set. */
+export function runSettingsOf(from: RunSettings): RunSettings {
+  return {
+    machine: from.machine,
+    profile: from.profile,
+    seeds: from.seeds,
+    strayEvery: from.strayEvery,
+    ...(from.operationBudget !== undefined ? { operationBudget: from.operationBudget } : {}),
+    ...(from.checkInvariants ? { checkInvariants: true } : {}),
+  };
 }
 
 /**
@@ -187,12 +203,7 @@ export function runCellSpec(
   const [cell] = runComparison({
     strategies: [{ module: strategy, options: spec.options }],
     workloads: [{ module: workload, params: spec.params }],
-    seeds: spec.seeds,
-    machine: spec.machine,
-    profile: spec.profile,
-    strayEvery: spec.strayEvery,
-    ...(spec.operationBudget !== undefined ? { operationBudget: spec.operationBudget } : {}),
-    ...(spec.checkInvariants ? { checkInvariants: true } : {}),
+    ...runSettingsOf(spec),
   });
   return cell;
 }

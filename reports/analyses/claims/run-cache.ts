@@ -21,7 +21,7 @@ import { BUILTIN_WORKLOADS } from "../../../workloads/registry.ts";
 import { canonicalJson } from "../../results/provenance.ts";
 import { autoJobs, runTasks, type SharedTask } from "../../run/pool.ts";
 import { taskModule } from "../../run/tasks.ts";
-import { type CellSpec, CLAIM_STRATEGIES, runCellSpec } from "./plan.ts";
+import { type CellSpec, CLAIM_STRATEGIES, runCellSpec, runSettingsOf } from "./plan.ts";
 import { changedParameters, traceParameters } from "./trace.ts";
 
 /** One cell to run: its workload and strategy as planned, and the run's setting. */
@@ -64,12 +64,7 @@ export function planRequests(
       .map((strategy) => ({
         workload,
         strategy,
-        machine: plan.machine,
-        profile: plan.profile,
-        seeds: plan.seeds,
-        strayEvery: plan.strayEvery,
-        ...(plan.operationBudget !== undefined ? { operationBudget: plan.operationBudget } : {}),
-        ...(plan.checkInvariants ? { checkInvariants: true } : {}),
+        ...runSettingsOf(plan),
       })),
   );
 }
@@ -82,12 +77,7 @@ export function specOf(request: CellRequest): CellSpec {
     strategy: request.strategy.module.name,
     options: request.strategy.options,
     costs: request.strategy.module.costs,
-    machine: request.machine,
-    profile: request.profile,
-    seeds: request.seeds,
-    strayEvery: request.strayEvery,
-    ...(request.operationBudget !== undefined ? { operationBudget: request.operationBudget } : {}),
-    ...(request.checkInvariants ? { checkInvariants: true } : {}),
+    ...runSettingsOf(request),
   };
 }
 

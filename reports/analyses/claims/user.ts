@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { z } from "zod";
 import {
+  readJsonFile,
   schemaKeysAt,
   UserInputError,
   unknownChoiceError,
@@ -196,14 +197,7 @@ export async function loadClaimsFile(path: string): Promise<Claim[]> {
   if (!existsSync(absolute)) throw new UserInputError(`--claims ${path}: no such file.`);
   const extension = extname(absolute);
   if (extension === ".json") {
-    let data: unknown;
-    try {
-      data = JSON.parse(readFileSync(absolute, "utf8"));
-    } catch (error) {
-      throw new UserInputError(
-        `claims file ${path} is not valid JSON: ${(error as Error).message}`,
-      );
-    }
+    const data = readJsonFile(path, "claims file");
     const parsed = fileSchema.safeParse(data, { reportInput: true });
     if (!parsed.success) {
       const message = zodErrorMessage(parsed.error.issues, data, (at) =>
