@@ -34,9 +34,7 @@ export const COST_CATEGORIES = [
 export type CostCategory = (typeof COST_CATEGORIES)[number];
 
 /** Numeric ids of the categories, for the hot path. */
-export const Cat = Object.fromEntries(COST_CATEGORIES.map((name, index) => [name, index])) as {
-  readonly [K in CostCategory]: number;
-};
+export const Cat = idsOf(COST_CATEGORIES);
 
 /** Event counters. The names are part of the result contract (`events.<name>`). */
 export const EVENT_NAMES = [
@@ -72,9 +70,16 @@ export const EVENT_NAMES = [
   "exits",
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
-export const Ev = Object.fromEntries(EVENT_NAMES.map((name, index) => [name, index])) as {
-  readonly [K in EventName]: number;
-};
+export const Ev = idsOf(EVENT_NAMES);
+
+/** Each name's position in `names`: the numeric ids the hot path indexes arrays with. */
+function idsOf<const Names extends readonly string[]>(
+  names: Names,
+): { readonly [K in Names[number]]: number } {
+  return Object.fromEntries(names.map((name, index) => [name, index])) as {
+    readonly [K in Names[number]]: number;
+  };
+}
 
 /** Where a charge's cycles came from: a profile parameter, a strategy parameter, or the workload. */
 export interface ParameterSource {

@@ -90,14 +90,21 @@ export function guardHooks(
   vaLimit: number,
 ): StrategyHooks {
   const guarded: StrategyHooks = {};
-  if (hooks.onSetup) {
-    const fn = wrap(strategy, "onSetup", site, hooks.onSetup.bind(hooks));
-    guarded.onSetup = (region) => {
-      const outcome = fn(region);
-      checkOutcome(strategy, "onSetup", site, outcome);
+  /** A one-argument hook whose outcome is checked, then passed to `after` (if any). */
+  const checked = <A, O extends Outcome<unknown>>(
+    name: string,
+    hook: (argument: A) => O,
+    after?: (argument: A, outcome: O) => void,
+  ): ((argument: A) => O) => {
+    const fn = wrap(strategy, name, site, hook);
+    return (argument) => {
+      const outcome = fn(argument);
+      checkOutcome(strategy, name, site, outcome);
+      after?.(argument, outcome);
       return outcome;
     };
-  }
+  };
+  if (hooks.onSetup) guarded.onSetup = checked("onSetup", hooks.onSetup.bind(hooks));
   for (const name of ["onPagesProtect", "onPagesRelease"] as const) {
     const hook = hooks[name];
     if (!hook) continue;
@@ -109,23 +116,13 @@ export function guardHooks(
     };
   }
   if (hooks.onMap) {
-    const fn = wrap(strategy, "onMap", site, hooks.onMap.bind(hooks));
-    guarded.onMap = (request) => {
-      const outcome = fn(request);
-      checkOutcome(strategy, "onMap", site, outcome);
-      if (outcome.kind === "ok")
+    guarded.onMap = checked("onMap", hooks.onMap.bind(hooks), (request, outcome) => {
+      if (outcome.kind === "ok") {
         checkMapping(strategy, site, request.pfns.length, vaLimit, outcome.value);
-      return outcome;
-    };
+      }
+    });
   }
-  if (hooks.onUnmap) {
-    const fn = wrap(strategy, "onUnmap", site, hooks.onUnmap.bind(hooks));
-    guarded.onUnmap = (request) => {
-      const outcome = fn(request);
-      checkOutcome(strategy, "onUnmap", site, outcome);
-      return outcome;
-    };
-  }
+  if (hooks.onUnmap) guarded.onUnmap = checked("onUnmap", hooks.onUnmap.bind(hooks));
   if (hooks.onFault) {
     const fn = wrap(strategy, "onFault", site, hooks.onFault.bind(hooks));
     guarded.onFault = (fault) => {

@@ -65,9 +65,7 @@ export class Pks extends Exposure {
   exceptionEnter(cpu: number, useCache = this.usePkrsCache): void {
     this.ledger.count(Ev.faults);
     this.ledger.charge(cpu, Cat.fault, this.param.fault_entry_exit_cycles);
-    const thread = this.current[cpu];
-    thread.exceptionPkrs.push(thread.pkrs);
-    if (this.cr4Pks[cpu]) this.writePkrs(cpu, this.pksInitValue, useCache);
+    this.#saveAndLoadInitPkrs(cpu, useCache);
   }
 
   /**
@@ -78,6 +76,14 @@ export class Pks extends Exposure {
   interruptEnter(cpu: number, useCache = this.usePkrsCache): void {
     this.ledger.count(Ev.interrupts);
     this.ledger.charge(cpu, Cat.entry, this.param.irq_entry_exit_cycles);
+    this.#saveAndLoadInitPkrs(cpu, useCache);
+  }
+
+  /**
+   * The idtentry half both entries share: the interrupted thread's PKRS saved (the
+   * auxiliary pt_regs), then PKS_INIT_VALUE loaded when PKS is on.
+   */
+  #saveAndLoadInitPkrs(cpu: number, useCache: boolean): void {
     const thread = this.current[cpu];
     thread.exceptionPkrs.push(thread.pkrs);
     if (this.cr4Pks[cpu]) this.writePkrs(cpu, this.pksInitValue, useCache);

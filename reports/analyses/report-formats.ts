@@ -11,16 +11,19 @@ export type ReportRenderers<F extends string, R> = Record<
 >;
 
 /**
- * `report` in `format`: json is the context block, the analysis's disclaimer and the
- * report's own members; any other format, its renderer's text.
+ * An analysis's render function: `report` in `format`, with its context block (by default
+ * `provenance` of the report, this checkout's). json is the context block, the analysis's
+ * disclaimer and the report's own members; any other format, its renderer's text.
  */
-export function renderReport<F extends string, R extends object>(
-  report: R,
-  format: F,
-  context: Provenance,
+export function reportRenderer<F extends string, R extends object>(
   disclaimer: string,
+  provenance: (report: R, format: F) => Provenance,
   renderers: ReportRenderers<F, R>,
-): string {
-  if (format === "json") return `${JSON.stringify({ context, disclaimer, ...report }, null, 2)}\n`;
-  return renderers[format as Exclude<F, "json">](report, context);
+): (report: R, format: F, context?: Provenance) => string {
+  return (report, format, context = provenance(report, format)) => {
+    if (format === "json") {
+      return `${JSON.stringify({ context, disclaimer, ...report }, null, 2)}\n`;
+    }
+    return renderers[format as Exclude<F, "json">](report, context);
+  };
 }

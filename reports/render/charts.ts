@@ -97,6 +97,23 @@ function workloadChart(doc: ResultDocument, workload: string): TopLevelSpec | un
 }
 
 /**
+ * The frame of a chart laid out on a grid of rows 26 px high and `columnWidth` px wide
+ * columns, in the report's font.
+ */
+function gridChart(columnWidth: number) {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    width: { step: columnWidth },
+    height: { step: 26 },
+    config: {
+      ...FONT,
+      axis: { labelFont: FONT.font },
+      legend: { titleFont: FONT.font, labelFont: FONT.font },
+    },
+  };
+}
+
+/**
  * A labelled heat map: one rectangle per (x, y) cell coloured by `color.field`, with the
  * cell's `label` written on it, white where the colour is strong (`darkWhen`).
  */
@@ -108,14 +125,7 @@ function heatMap(
   darkWhen: string,
 ): TopLevelSpec {
   return {
-    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    width: { step: 110 },
-    height: { step: 26 },
-    config: {
-      ...FONT,
-      axis: { labelFont: FONT.font },
-      legend: { titleFont: FONT.font, labelFont: FONT.font },
-    },
+    ...gridChart(110),
     data: { values: [...values] },
     layer: [
       {
@@ -194,14 +204,7 @@ function overviewChart(doc: ResultDocument): TopLevelSpec | undefined {
     title: null,
   };
   return {
-    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    width: { step: 120 },
-    height: { step: 26 },
-    config: {
-      ...FONT,
-      axis: { labelFont: FONT.font },
-      legend: { titleFont: FONT.font, labelFont: FONT.font },
-    },
+    ...gridChart(120),
     data: { values },
     layer: [
       {

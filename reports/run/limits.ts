@@ -27,15 +27,28 @@ export const NO_MEMORY_LIMIT: CellMemory = { mb: 0, setting: "" };
 /** Default wall-clock limit of a cell that runs plugin code, in seconds. */
 export const DEFAULT_CELL_TIMEOUT_SECONDS = 600;
 
+/**
+ * A limit from its flag, else the config file's key, else the default: the value, and the
+ * setting it came from as the report names it.
+ */
+function limitOf(
+  flag: number | undefined,
+  file: number | undefined,
+  names: { readonly flag: string; readonly key: string; readonly fallback: number },
+): { value: number; setting: string } {
+  if (flag !== undefined) return { value: flag, setting: `${names.flag} ${flag}` };
+  if (file !== undefined)
+    return { value: file, setting: `${names.key} ${file} in the config file` };
+  return { value: names.fallback, setting: `the default ${names.flag} ${names.fallback}` };
+}
+
 /** The cell timeout from the flag, else the config file, else the default. */
 export function cellTimeoutOf(flag: number | undefined, file: number | undefined): CellTimeout {
-  const seconds = flag ?? file ?? DEFAULT_CELL_TIMEOUT_SECONDS;
-  const setting =
-    flag !== undefined
-      ? `--cell-timeout ${flag}`
-      : file !== undefined
-        ? `cellTimeout ${file} in the config file`
-        : `the default --cell-timeout ${DEFAULT_CELL_TIMEOUT_SECONDS}`;
+  const { value: seconds, setting } = limitOf(flag, file, {
+    flag: "--cell-timeout",
+    key: "cellTimeout",
+    fallback: DEFAULT_CELL_TIMEOUT_SECONDS,
+  });
   return { ms: Math.round(seconds * 1000), setting };
 }
 
@@ -47,12 +60,10 @@ export const DEFAULT_CELL_MEMORY_MB = 2048;
 
 /** The cell memory limit from the flag, else the config file, else the default. */
 export function cellMemoryOf(flag: number | undefined, file: number | undefined): CellMemory {
-  const mb = flag ?? file ?? DEFAULT_CELL_MEMORY_MB;
-  const setting =
-    flag !== undefined
-      ? `--cell-memory ${flag}`
-      : file !== undefined
-        ? `cellMemory ${file} in the config file`
-        : `the default --cell-memory ${DEFAULT_CELL_MEMORY_MB}`;
+  const { value: mb, setting } = limitOf(flag, file, {
+    flag: "--cell-memory",
+    key: "cellMemory",
+    fallback: DEFAULT_CELL_MEMORY_MB,
+  });
   return { mb, setting };
 }

@@ -5,7 +5,7 @@ import {
   renderContext,
   reproduceCommand,
 } from "../../results/provenance.ts";
-import { renderReport } from "../report-formats.ts";
+import { reportRenderer } from "../report-formats.ts";
 import { ascii, wrap } from "../validate/ascii.ts";
 import { VERDICTS } from "./claims.ts";
 import type { ClaimOutcome, ClaimsReport } from "./evaluate.ts";
@@ -185,14 +185,8 @@ function renderEmail(report: ClaimsReport, context: Provenance): string {
  * Renders a claims report in `format`, with its context block (version, commit, hashes,
  * profile, disclaimer, reproduce line; default: this checkout's, as if run with defaults).
  */
-export function renderClaims(
-  report: ClaimsReport,
-  format: ClaimsFormat,
-  context: Provenance = claimsProvenance(report, format),
-): string {
-  return renderReport(report, format, context, DISCLAIMER, {
-    table: renderTable,
-    markdown: renderMarkdown,
-    email: renderEmail,
-  });
-}
+export const renderClaims = reportRenderer<ClaimsFormat, ClaimsReport>(
+  DISCLAIMER,
+  claimsProvenance,
+  { table: renderTable, markdown: renderMarkdown, email: renderEmail },
+);

@@ -6,7 +6,7 @@ import {
   renderContext,
   reproduceCommand,
 } from "../../results/provenance.ts";
-import { renderReport } from "../report-formats.ts";
+import { reportRenderer } from "../report-formats.ts";
 import { ascii, wrap } from "./ascii.ts";
 import { VALIDATION_CASES } from "./cases.ts";
 import type { ValidationReport, ValidationRow } from "./validate.ts";
@@ -211,15 +211,8 @@ function renderEmail(report: ValidationReport, context: Provenance): string {
  * Renders a validation report in `format`, with its context block (version, commit,
  * hashes, profiles, disclaimer, reproduce line; default: this checkout's).
  */
-export function renderValidation(
-  report: ValidationReport,
-  format: ValidateFormat,
-  context: Provenance = validationProvenance(report, format),
-): string {
-  return renderReport(report, format, context, DISCLAIMER, {
-    table: renderTable,
-    markdown: renderMarkdown,
-    email: renderEmail,
-    csv: renderCsv,
-  });
-}
+export const renderValidation = reportRenderer<ValidateFormat, ValidationReport>(
+  DISCLAIMER,
+  validationProvenance,
+  { table: renderTable, markdown: renderMarkdown, email: renderEmail, csv: renderCsv },
+);
