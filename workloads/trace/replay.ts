@@ -82,27 +82,88 @@ function sessionWrites(cpu: CpuAccesses, start: number, end: number): Map<number
   return writes;
 }
 
-function* replayCpu(
-  cpu: CpuAccesses | undefined,
-  mapping: ReplayMapping,
-  pagesPerBuffer: number,
-  mapsRanges: boolean,
-  heldMax: number,
-  callCycles: number,
-  nextHandle: () => number,
-): Generator<Operation> {
-  if (!cpu) return;
-  const n = cpu.buffer.length;
-  const bufferPage = (buffer: number) => buffer * pagesPerBuffer;
-  // per-search state: the held buffers (a stack) and their handles.
-  const held: { buffer: number; handle: number }[] = [];
-  let writes = new Map<number, boolean>();
-  let inSyscall = false;
-  // per-call: one call's operations (perCall's handles are this stream's own, so building
-  // them before they are yielded changes nothing).
-  const callOps: Operation[] = [];
-  let i = 0;
-  while (i < n) {
+/**
+ * One traced CPU's stream. An iterator of its own rather than a generator: it builds one
+ * accessor call's operations at a time into a buffer and hands them out with one reused
+ * result object, so a replayed operation costs neither a generator resume nor an
+ * iterator-result allocation. The operations and their order are those of building the
+ * stream call by call (the handles are this stream's own, so building a call's operations
+ * before they are handed out changes nothing).
+ */
+class ReplayStream implements Iterator<Operation>, IterableIterator<Operation> {
+  readonly #cpu: CpuAccesses | undefined;
+  readonly #mapping: ReplayMapping;
+  readonly #pagesPerBuffer: number;
+  readonly #mapsRanges: boolean;
+  readonly #heldMax: number;
+  readonly #callCycles: number;
+  readonly #nextHandle: () => number;
+  readonly #bufferPage: (buffer: number) => number;
+  /** per-search state: the held buffers (a stack) and their handles. */
+  readonly #held: { buffer: number; handle: number }[] = [];
+  #writes = new Map<number, boolean>();
+  #inSyscall = false;
+  /** The next access index of the trace CPU to build a call from. */
+  #index = 0;
+  #ended = false;
+  /** The operations built and not yet handed out: ops[next..). */
+  readonly #ops: Operation[] = [];
+  #next = 0;
+  readonly #result: IteratorResult<Operation> = { done: false, value: undefined as never };
+
+  constructor(
+    cpu: CpuAccesses | undefined,
+    mapping: ReplayMapping,
+    pagesPerBuffer: number,
+    mapsRanges: boolean,
+    heldMax: number,
+    callCycles: number,
+    nextHandle: () => number,
+  ) {
+    this.#cpu = cpu;
+    this.#mapping = mapping;
+    this.#pagesPerBuffer = pagesPerBuffer;
+    this.#mapsRanges = mapsRanges;
+    this.#heldMax = heldMax;
+    this.#callCycles = callCycles;
+    this.#nextHandle = nextHandle;
+    this.#bufferPage = (buffer: number) => buffer * pagesPerBuffer;
+    this.#ended = !cpu;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<Operation> {
+    const result = this.#result;
+    if (this.#next === this.#ops.length) {
+      this.#ops.length = 0;
+      this.#next = 0;
+      if (!this.#ended) this.#build();
+      if (this.#ops.length === 0) {
+        result.done = true;
+        result.value = undefined as never;
+        return result;
+      }
+    }
+    result.value = this.#ops[this.#next++];
+    return result;
+  }
+
+  /** The next call's operations (or, after the last call, the stream's end) into ops. */
+  #build(): void {
+    const cpu = this.#cpu!;
+    const out = this.#ops;
+    const held = this.#held;
+    const n = cpu.buffer.length;
+    const i = this.#index;
+    if (i >= n) {
+      while (held.length > 0) out.push({ kind: "unmap", handle: held.pop()!.handle });
+      if (this.#inSyscall) out.push({ kind: "kernel-exit" });
+      this.#ended = true;
+      return;
+    }
     // The call starting at i.
     let end = i + 1;
     while (end < n && (cpu.flags[end] & FLAG_CALL) === 0) end++;
@@ -110,59 +171,61 @@ function* replayCpu(
     // System calls the trace records (sys_enter/sys_exit): their entry and exit, so that
     // a call made from a system call pays it; kernel-thread calls stay outside.
     const flags = cpu.flags[i];
-    if (inSyscall && ((flags & FLAG_IN_SYSCALL) === 0 || (flags & FLAG_SYSCALL) !== 0)) {
-      yield { kind: "kernel-exit" };
-      inSyscall = false;
+    if (this.#inSyscall && ((flags & FLAG_IN_SYSCALL) === 0 || (flags & FLAG_SYSCALL) !== 0)) {
+      out.push({ kind: "kernel-exit" });
+      this.#inSyscall = false;
     }
-    if (!inSyscall && (flags & FLAG_IN_SYSCALL) !== 0) {
-      yield { kind: "kernel-entry", via: "syscall" };
-      inSyscall = true;
+    if (!this.#inSyscall && (flags & FLAG_IN_SYSCALL) !== 0) {
+      out.push({ kind: "kernel-entry", via: "syscall" });
+      this.#inSyscall = true;
     }
-    if (callCycles > 0) yield { kind: "compute", cycles: callCycles, touches: 0 };
-    if (mapping === "per-search") {
-      if ((cpu.flags[i] & FLAG_SESSION) !== 0) {
-        while (held.length > 0) yield { kind: "unmap", handle: held.pop()!.handle };
+    if (this.#callCycles > 0) out.push({ kind: "compute", cycles: this.#callCycles, touches: 0 });
+    if (this.#mapping === "per-search") {
+      if ((flags & FLAG_SESSION) !== 0) {
+        while (held.length > 0) out.push({ kind: "unmap", handle: held.pop()!.handle });
         let sessionEnd = end;
         while (sessionEnd < n && (cpu.flags[sessionEnd] & FLAG_SESSION) === 0) sessionEnd++;
-        writes = sessionWrites(cpu, i, sessionEnd);
+        this.#writes = sessionWrites(cpu, i, sessionEnd);
       }
       for (let a = call.first; a < call.end; a++) {
         const buffer = cpu.buffer[a];
         let entry = held.find((h) => h.buffer === buffer);
         if (!entry) {
-          if (held.length >= heldMax) yield { kind: "unmap", handle: held.pop()!.handle };
-          entry = { buffer, handle: nextHandle() };
+          if (held.length >= this.#heldMax) out.push({ kind: "unmap", handle: held.pop()!.handle });
+          entry = { buffer, handle: this.#nextHandle() };
           held.push(entry);
-          const intent: Intent = writes.get(buffer) ? "write" : "read";
-          yield {
+          const intent: Intent = this.#writes.get(buffer) ? "write" : "read";
+          out.push({
             kind: "map",
             handle: entry.handle,
-            page: bufferPage(buffer),
-            count: pagesPerBuffer,
+            page: this.#bufferPage(buffer),
+            count: this.#pagesPerBuffer,
             intent,
             scope: "local",
-          };
+          });
         }
-        yield {
+        out.push({
           kind: "access",
           handle: entry.handle,
           offset: cpu.offset[a],
           length: cpu.length[a],
           write: (cpu.flags[a] & FLAG_WRITE) !== 0,
-        };
+        });
       }
     } else {
-      // The call's operations built at once and yielded from this generator: delegating
-      // to a generator per call (yield*) was a quarter of a replay's profile.
-      callOps.length = 0;
-      perCall(cpu, call, pagesPerBuffer, mapsRanges, bufferPage, nextHandle, callOps);
-      for (let k = 0; k < callOps.length; k++) yield callOps[k];
+      perCall(
+        cpu,
+        call,
+        this.#pagesPerBuffer,
+        this.#mapsRanges,
+        this.#bufferPage,
+        this.#nextHandle,
+        out,
+      );
     }
-    yield { kind: "complete" };
-    i = end;
+    out.push({ kind: "complete" });
+    this.#index = end;
   }
-  while (held.length > 0) yield { kind: "unmap", handle: held.pop()!.handle };
-  if (inSyscall) yield { kind: "kernel-exit" };
 }
 
 /**
@@ -272,7 +335,7 @@ export function traceWorkload(trace: TraceData): WorkloadModule {
     generate({ thread, threads: count, params, strategyMapsRanges }): Iterable<Operation> {
       let next = 0;
       const nextHandle = () => handleOf(thread, count, next++);
-      return replayCpu(
+      return new ReplayStream(
         byCpu.get(thread),
         params.mapping,
         pagesPerBuffer,
