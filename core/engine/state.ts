@@ -25,6 +25,7 @@ import { guardHooks, type HookSite, PluginError } from "../plugin-guard.ts";
 import { Rng } from "../rng.ts";
 import { createStrategyContext } from "./context.ts";
 import { CpuQueue } from "./cpu-queue.ts";
+import { HandleMap } from "./handle-map.ts";
 import { placeRegion, REGION_BASE_PFN } from "./region.ts";
 import {
   type CaughtModification,
@@ -195,9 +196,9 @@ export class RunState {
   readonly active: CpuQueue;
 
   // The stream's mappings.
-  readonly live = new Map<number, LiveMapping>();
+  readonly live = new HandleMap<LiveMapping>();
   /** Mappings the stream holds open (map done, unmap not yet), served or not: handle → pfns. */
-  readonly intendedLive = new Map<number, number[]>();
+  readonly intendedLive = new HandleMap<number[]>();
 
   // Strays (rate and mix at the start of the workload).
   strayMix: readonly StrayClass[] = STRAY_CLASSES;
