@@ -39,7 +39,8 @@ describe("HandleMap", () => {
         });
         expect(table.keys()).toEqual([...reference.keys()]);
         expect(table.values()).toEqual([...reference.values()]);
-        for (const handle of reference.keys()) expect(table.get(handle)).toBe(reference.get(handle));
+        for (const handle of reference.keys())
+          expect(table.get(handle)).toBe(reference.get(handle));
       }),
       { numRuns: 500 },
     );
