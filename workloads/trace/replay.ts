@@ -65,7 +65,7 @@ export const REPLAY_PARAMS = defineOptions({
   ...spec.strayParams({ every: 0 }),
 });
 
-interface Call {
+export interface Call {
   /** First and one-past-last access index of the call. */
   readonly first: number;
   readonly end: number;
@@ -138,10 +138,14 @@ class ReplayStream implements Iterator<Operation>, IterableIterator<Operation> {
   next(): IteratorResult<Operation> {
     const result = this.#result;
     if (this.#next === this.#ops.length) {
-      this.#ops.length = 0;
-      this.#next = 0;
+      // Emptied only now and then: truncating an array is a runtime call, and a call has
+      // a handful of operations.
+      if (this.#next >= 1024) {
+        this.#ops.length = 0;
+        this.#next = 0;
+      }
       if (!this.#ended) this.#build();
-      if (this.#ops.length === 0) {
+      if (this.#next === this.#ops.length) {
         result.done = true;
         result.value = undefined as never;
         return result;
@@ -230,9 +234,12 @@ class ReplayStream implements Iterator<Operation>, IterableIterator<Operation> {
 
 /**
  * One call mapped per call, appended to `out`: the touched pages, nested, then the
- * accesses, then LIFO unmaps.
+ * accesses, then LIFO unmaps. Exported for the test that holds the one-access path to
+ * the general one (`general` skips it).
+ *
+ * @internal
  */
-function perCall(
+export function perCall(
   cpu: CpuAccesses,
   call: Call,
   pagesPerBuffer: number,
@@ -240,7 +247,12 @@ function perCall(
   bufferPage: (buffer: number) => number,
   nextHandle: () => number,
   out: Operation[],
+  general = false,
 ): void {
+  if (!general && call.end === call.first + 1) {
+    singleAccessCall(cpu, call.first, pagesPerBuffer, mapsRanges, bufferPage, nextHandle, out);
+    return;
+  }
   // Touched pages of each buffer of the call (in access order), with write intent.
   const spans: { buffer: number; first: number; last: number; write: boolean }[] = [];
   for (let a = call.first; a < call.end; a++) {
@@ -305,6 +317,87 @@ function perCall(
     }
   }
   for (let m = maps.length - 1; m >= 0; m--) out.push({ kind: "unmap", handle: maps[m].handle });
+}
+
+/**
+ * perCall for a call of one access (most accessor helpers), without its span and map
+ * lists: the same operations. The access's pages are mapped in one piece (range APIs) or
+ * page by page, then accessed split at the maps' boundaries, then unmapped in reverse.
+ */
+function singleAccessCall(
+  cpu: CpuAccesses,
+  a: number,
+  pagesPerBuffer: number,
+  mapsRanges: boolean,
+  bufferPage: (buffer: number) => number,
+  nextHandle: () => number,
+  out: Operation[],
+): void {
+  const buffer = cpu.buffer[a];
+  const offset = cpu.offset[a];
+  const length = Math.max(1, cpu.length[a]);
+  const first = Math.floor(offset / PAGE_BYTES);
+  const last = Math.min(pagesPerBuffer - 1, Math.floor((offset + length - 1) / PAGE_BYTES));
+  const write = (cpu.flags[a] & FLAG_WRITE) !== 0;
+  const intent: Intent = write ? "write" : "read";
+  const base = bufferPage(buffer);
+  if (last < first) {
+    // Past the buffer's pages: perCall's one range map (of no pages) and no access, or,
+    // page by page, nothing.
+    if (!mapsRanges) return;
+    const handle = nextHandle();
+    out.push({
+      kind: "map",
+      handle,
+      page: base + first,
+      count: last - first + 1,
+      intent,
+      scope: "local",
+    });
+    out.push({ kind: "unmap", handle });
+    return;
+  }
+  if (mapsRanges || last === first) {
+    // One map: the whole span (range APIs), or its only page.
+    const handle = nextHandle();
+    out.push({
+      kind: "map",
+      handle,
+      page: base + first,
+      count: last - first + 1,
+      intent,
+      scope: "local",
+    });
+    const part = Math.min(length, (last + 1) * PAGE_BYTES - offset);
+    out.push({ kind: "access", handle, offset: offset - first * PAGE_BYTES, length: part, write });
+    out.push({ kind: "unmap", handle });
+    return;
+  }
+  // One map a page, the access split at each page's end.
+  const firstHandle = nextHandle();
+  for (let page = first; page <= last; page++) {
+    out.push({
+      kind: "map",
+      handle: page === first ? firstHandle : nextHandle(),
+      page: base + page,
+      count: 1,
+      intent,
+      scope: "local",
+    });
+  }
+  const handles = out.length - (last - first + 1);
+  let at = offset;
+  let remaining = length;
+  for (let page = first; page <= last && remaining > 0; page++) {
+    const handle = (out[handles + page - first] as { handle: number }).handle;
+    const part = Math.min(remaining, (page + 1) * PAGE_BYTES - at);
+    out.push({ kind: "access", handle, offset: at - page * PAGE_BYTES, length: part, write });
+    at += part;
+    remaining -= part;
+  }
+  for (let page = last; page >= first; page--) {
+    out.push({ kind: "unmap", handle: (out[handles + page - first] as { handle: number }).handle });
+  }
 }
 
 /** Threads of a replay: one per traced CPU number, 0 to the highest. */
