@@ -51,7 +51,8 @@ export function startThreads(run: RunState): void {
     run.simThreads.push(sim);
     run.runQueues[cpu].push(sim);
   }
-  for (const sim of run.simThreads) run.simOf.set(sim.thread, sim);
+  for (let id = 0; id < machine.threads.length; id++) run.simByThreadId.push(undefined);
+  for (const sim of run.simThreads) run.simByThreadId[sim.thread.id] = sim;
   run.idle = machine.current.slice();
   for (let cpu = 0; cpu < machine.cpus; cpu++) {
     if (run.runQueues[cpu].length > 0) run.active.add(cpu);
@@ -77,7 +78,7 @@ export function switchTo(run: RunState, cpu: number, next: Thread): void {
 /** Picks the thread `cpu` runs next: the current one if runnable, else round robin. */
 export function pickThread(run: RunState, cpu: number): SimThread | undefined {
   const queue = run.runQueues[cpu];
-  const currentSim = run.simOf.get(run.machine.current[cpu]);
+  const currentSim = run.simByThreadId[run.machine.current[cpu].id];
   if (currentSim && currentSim.thread.cpu === cpu && runnable(run, currentSim, cpu)) {
     return currentSim;
   }

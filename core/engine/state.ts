@@ -189,7 +189,8 @@ export class RunState {
   readonly simThreads: SimThread[] = [];
   /** Each CPU's run queue. */
   readonly runQueues: SimThread[][];
-  readonly simOf = new Map<Thread, SimThread>();
+  /** The workload thread of each machine thread id (idle threads and kworkers: none). */
+  readonly simByThreadId: (SimThread | undefined)[] = [];
   /** Idle threads the CPUs started with. */
   idle: readonly Thread[] = [];
   /** CPUs that have work, in simulated-time order. */
