@@ -16,11 +16,9 @@ PACKAGE="${PKSLAB_KERNEL_PACKAGE:-linux-source-6.1}"
 CACHE_DIR="${PKSLAB_KERNEL_CACHE:-$HOME/.cache/pkslab}"
 TARGET="$CACHE_DIR/$PACKAGE"
 
-say() { printf 'fetch-linux-source: %s\n' "$*" >&2; }
-die() {
-  say "error: $*"
-  exit 1
-}
+PROG=fetch-linux-source
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # A tree counts as present only once it was completely unpacked (marker written last).
 if [[ -d "$TARGET" && -f "$TARGET/Makefile" && -f "$CACHE_DIR/.$PACKAGE.complete" ]]; then

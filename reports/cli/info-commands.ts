@@ -8,6 +8,7 @@ import { DEFAULT_PROFILE } from "../../core/profile.ts";
 import { describeAction, listAction } from "../commands/catalog.ts";
 import { checkPluginAction } from "../commands/check-plugin.ts";
 import { diffAction, machinesAction, profileAction } from "../commands/saved.ts";
+import { collect } from "../run/flag-schema.ts";
 import { DEFAULT_CELL_MEMORY_MB, DEFAULT_CELL_TIMEOUT_SECONDS } from "../run/limits.ts";
 import {
   catalogFlagsSchema,
@@ -17,7 +18,6 @@ import {
   parseFlags,
   profileFlagsSchema,
 } from "./flags.ts";
-import { collect } from "./run-commands.ts";
 
 /** Adds `list`, `describe`, `check-plugin`, `diff`, `machines` and `profile` to the program. */
 export function registerInfoCommands(program: Command): void {

@@ -13,6 +13,7 @@ import { mergeAction } from "../commands/merge.ts";
 import { type SweepFlags, sweepAction } from "../commands/sweep.ts";
 import { EMAIL_STYLES, EXTRA_METRICS } from "../render/common.ts";
 import { DEFAULT_BASE_SEED, DEFAULT_BASELINE, DEFAULT_SEEDS, splitList } from "../run/config.ts";
+import { collect } from "../run/flag-schema.ts";
 import { DEFAULT_CELL_MEMORY_MB, DEFAULT_CELL_TIMEOUT_SECONDS } from "../run/limits.ts";
 import { AUTO_PARALLEL_SEED_RUNS } from "../run/pool.ts";
 import {
@@ -26,12 +27,6 @@ import {
   sweepFlagsSchema,
   validateOptionsHook,
 } from "./flags.ts";
-
-/** A repeatable option's values, in the order given. */
-export const collect = (value: string, previous: string[] | undefined): string[] => [
-  ...(previous ?? []),
-  value,
-];
 
 /**
  * Repeated comma-list flags join into one list, names already given once dropped (so a

@@ -10,7 +10,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import { STRAY_CLASSES } from "../../core/contract/workload.ts";
 import type { ResultDocument } from "../results/results.ts";
-import { byWorkload, PRIMARY_METRIC } from "./common.ts";
+import { byWorkload, hasNumbers, PRIMARY_METRIC } from "./common.ts";
 import { reportModel } from "./model.ts";
 
 /**
@@ -249,12 +249,7 @@ function meanOf(cell: ResultDocument["results"][number], metric: string): number
  */
 function costBreakdownChart(doc: ResultDocument, workload: string): TopLevelSpec | undefined {
   const values: { strategy: string; category: string; cycles: number }[] = [];
-  const cells = doc.results.filter(
-    (cell) =>
-      cell.workload === workload &&
-      cell.runs.length > 0 &&
-      (cell.status === "ok" || cell.status === "partial"),
-  );
+  const cells = doc.results.filter((cell) => cell.workload === workload && hasNumbers(cell));
   for (const cell of cells) {
     const operations = meanOf(cell, "run.operations");
     if (operations <= 0) continue;
@@ -313,12 +308,7 @@ function coverageHeatmap(
   const values: { strategy: string; stray: string; share: number; label: string }[] = [];
   const strategies = [...new Set(doc.results.map((cell) => cell.strategy))];
   for (const strategy of strategies) {
-    const cells = doc.results.filter(
-      (cell) =>
-        cell.strategy === strategy &&
-        cell.runs.length > 0 &&
-        (cell.status === "ok" || cell.status === "partial"),
-    );
+    const cells = doc.results.filter((cell) => cell.strategy === strategy && hasNumbers(cell));
     for (const stray of STRAY_CLASSES) {
       let injected = 0;
       let counted = 0;

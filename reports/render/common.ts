@@ -150,6 +150,11 @@ export function byWorkload(doc: ResultDocument): Map<string, CellReport[]> {
   return groups;
 }
 
+/** Whether a cell did its work: ok or partial, with runs to take numbers from. */
+export function hasNumbers(cell: CellReport): boolean {
+  return (cell.status === "ok" || cell.status === "partial") && cell.runs.length > 0;
+}
+
 /** The baseline cell of a workload, when it ran. */
 export function baselineCell(
   doc: ResultDocument,

@@ -24,6 +24,7 @@ import {
   commitLabel,
   formatNumber,
   formatWithCi,
+  hasNumbers,
   type RenderOptions,
   type ShownMetric,
 } from "./common.ts";
@@ -155,7 +156,7 @@ function meanOf(summary: MetricSummary | undefined): number | undefined {
 
 function rowOf(cell: CellReport, base: CellReport | undefined, columns: readonly Column[]): Row {
   const isBaseline = cell === base;
-  const shown = (cell.status === "ok" || cell.status === "partial") && cell.runs.length > 0;
+  const shown = hasNumbers(cell);
   // Unsupported and failed rows show their status where cycles/op would be.
   const label = cell.status === "partial" ? `${cell.strategy} ${PARTIAL_MARK}` : cell.strategy;
   const raw = columns.map((column) =>

@@ -17,6 +17,12 @@ export function splitList(value: string | readonly string[] | undefined): string
   const parts = typeof value === "string" ? value.split(",") : value.flatMap((v) => v.split(","));
   return parts.map((part) => part.trim()).filter((part) => part !== "");
 }
+
+/** A repeatable option's values, in the order given (commander's argument parser). */
+export const collect = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  value,
+];
 /** What a flag schema says about a bad value: the `params` of its custom issue. */
 export interface FlagProblem {
   /** The value as given. */

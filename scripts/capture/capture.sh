@@ -29,11 +29,9 @@ SMP="${PKSLAB_SMP:-2}"
 BUFKB="${PKSLAB_BUFKB:-196608}"
 TIMEOUT="${PKSLAB_TIMEOUT:-3600}"
 
-say() { printf 'capture: %s\n' "$*" >&2; }
-die() {
-  say "error: $*"
-  exit 1
-}
+PROG=capture
+# shellcheck source=../lib.sh
+. "$HERE/../lib.sh"
 t0=$(date +%s)
 
 [[ "$SMP" == 1 || "$SMP" == 2 ]] || die "PKSLAB_SMP must be 1 or 2"

@@ -8,13 +8,7 @@ import { describe, expect, it } from "vitest";
 import { RUN_STATUSES, type RunStatus } from "../../core/engine/index.ts";
 import type { CellReport } from "../../reports/results/results.ts";
 import { pairedRatio } from "../../reports/results/stats.ts";
-import {
-  commonGround,
-  overallVerdicts,
-  PRIMARY_METRIC,
-  unverifiedBasis,
-  vsBaselineOf,
-} from "../../reports/results/verdict.ts";
+import * as verdict from "../../reports/results/verdict.ts";
 
 describe("pairedRatio (paired t on per-seed log ratios)", () => {
   it("matches a hand-computed example: n = 3, t(2) = 4.303", () => {
@@ -67,7 +61,7 @@ function cell(workload: string, strategy: string, status: RunStatus, values: num
       skippedAccesses: 0,
       refusedPageMoves: 0,
     },
-    runs: values.map((value, i) => ({ seed: i + 1, metrics: { [PRIMARY_METRIC]: value } })),
+    runs: values.map((value, i) => ({ seed: i + 1, metrics: { [verdict.PRIMARY_METRIC]: value } })),
     summary: {},
   };
 }
@@ -75,16 +69,21 @@ function cell(workload: string, strategy: string, status: RunStatus, values: num
 describe("vsBaselineOf", () => {
   it("pairs seed s with seed s and never stars a cell that is not ok", () => {
     const base = cell("w", "base", "ok", [100, 200, 300]);
-    const ok = vsBaselineOf(base, cell("w", "a", "ok", [150, 300, 450]));
+    const ok = verdict.vsBaselineOf(base, cell("w", "a", "ok", [150, 300, 450]));
     expect(ok?.change).toBeCloseTo(0.5, 12);
     expect(ok?.significant).toBe(true); // deterministic ratio: a zero-width interval
-    const partial = vsBaselineOf(base, cell("w", "a", "partial", [150, 300, 450]));
+    const partial = verdict.vsBaselineOf(base, cell("w", "a", "partial", [150, 300, 450]));
     expect(partial?.change).toBeCloseTo(0.5, 12);
     expect(partial?.significant).toBe(false);
-    expect(vsBaselineOf(base, cell("w", "a", "unsupported", [150, 300, 450]))).toBeUndefined();
-    expect(vsBaselineOf(base, cell("w", "a", "failed", [150]))).toBeUndefined();
     expect(
-      vsBaselineOf(cell("w", "base", "partial", [1, 2, 3]), cell("w", "a", "ok", [1, 2, 3])),
+      verdict.vsBaselineOf(base, cell("w", "a", "unsupported", [150, 300, 450])),
+    ).toBeUndefined();
+    expect(verdict.vsBaselineOf(base, cell("w", "a", "failed", [150]))).toBeUndefined();
+    expect(
+      verdict.vsBaselineOf(
+        cell("w", "base", "partial", [1, 2, 3]),
+        cell("w", "a", "ok", [1, 2, 3]),
+      ),
     ).toBeUndefined();
   });
 });
@@ -111,8 +110,8 @@ describe("overall over common ground (property)", () => {
             results.push(cell(workload, strategy, status, [100 * scale, 110 * scale, 90 * scale]));
           }
         }
-        const overall = overallVerdicts("base", strategies, results);
-        const ground = commonGround(strategies, results, "base");
+        const overall = verdict.overallVerdicts("base", strategies, results);
+        const ground = verdict.commonGround(strategies, results, "base");
         // A strategy ok on no workload is absent: no figure, and it does not constrain.
         const okSomewhere = (s: string) =>
           results.some((c) => c.strategy === s && c.status === "ok");
@@ -161,7 +160,7 @@ describe("overall over common ground (property)", () => {
       cell("w3", "base", "ok", [100, 100]),
       cell("w3", "a", "unsupported", [1, 1]),
     ];
-    const [entry] = overallVerdicts("base", ["base", "a"], results);
+    const [entry] = verdict.overallVerdicts("base", ["base", "a"], results);
     expect(entry.change).toBeCloseTo(3, 12); // sqrt(2 x 8) - 1
     expect(entry.workloads).toEqual(["w1", "w2"]);
     expect(entry.excluded).toEqual([{ workload: "w3", reason: "a unsupported" }]);
@@ -179,7 +178,7 @@ describe("unverifiedBasis (how much of the verdict rests on unverified costs)", 
     ...cell("w", strategy, "ok", [1]),
     runs: [1, 2].map((seed) => ({
       seed,
-      metrics: { [PRIMARY_METRIC]: 1, "run.operations": 10, ...costs },
+      metrics: { [verdict.PRIMARY_METRIC]: 1, "run.operations": 10, ...costs },
     })),
   });
 
@@ -189,7 +188,7 @@ describe("unverifiedBasis (how much of the verdict rests on unverified costs)", 
       // +300 cycles: 100 from a verified parameter, 200 from an unverified one.
       withCosts("a", { "cost.param.measured": 200, "cost.param.guess": 200 }),
     ];
-    const basis = unverifiedBasis(profile, "base", results);
+    const basis = verdict.unverifiedBasis(profile, "base", results);
     expect(basis).toMatchObject({ parameters: 2, of: 3, names: ["guess", "own_guess"] });
     expect(basis.share).toBeCloseTo(2 / 3, 12);
     expect(basis.leaning).toEqual([{ parameter: "guess", share: expect.closeTo(2 / 3, 12) }]);
@@ -197,7 +196,7 @@ describe("unverifiedBasis (how much of the verdict rests on unverified costs)", 
 
   it("has no share without a workload every strategy served", () => {
     const results = [withCosts("base", {}), { ...withCosts("a", {}), status: "partial" as const }];
-    const basis = unverifiedBasis(profile, "base", results);
+    const basis = verdict.unverifiedBasis(profile, "base", results);
     expect(basis.share).toBeNull();
     expect(basis.leaning).toEqual([]);
   });

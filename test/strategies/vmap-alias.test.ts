@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { lazyMaxPages } from "../../core/kernel/vmalloc.ts";
-import {
-  FAULT_NOT_PRESENT,
-  FAULT_WRITE_PROTECT,
-  OK,
-  READ,
-  WRITE,
-} from "../../core/machine/index.ts";
+import * as hw from "../../core/machine/index.ts";
 import vmapAlias from "../../strategies/vmap-alias.ts";
 import { events, moved, setUp } from "./helpers.ts";
 
@@ -14,10 +8,10 @@ describe("vmap-alias (optimized vmap)", () => {
   it("keeps the region read-only (write-disable) or not present (access-disable) in the direct map", () => {
     const wd = setUp(vmapAlias, { keyMode: "write-disable" });
     const page = wd.region.pfns[0];
-    expect(wd.machine.access(2, page, READ)).toBe(OK);
-    expect(wd.machine.access(2, page, WRITE)).toBe(FAULT_WRITE_PROTECT);
+    expect(wd.machine.access(2, page, hw.READ)).toBe(hw.OK);
+    expect(wd.machine.access(2, page, hw.WRITE)).toBe(hw.FAULT_WRITE_PROTECT);
     const ad = setUp(vmapAlias, { keyMode: "access-disable" });
-    expect(ad.machine.access(2, ad.region.pfns[0], READ)).toBe(FAULT_NOT_PRESENT);
+    expect(ad.machine.access(2, ad.region.pfns[0], hw.READ)).toBe(hw.FAULT_NOT_PRESENT);
   });
 
   it("maps a writable alias that every CPU can use while it is mapped", () => {
@@ -29,9 +23,9 @@ describe("vmap-alias (optimized vmap)", () => {
     // PTE writes only: vmap() never flushes on map.
     expect(moved(before, events(s.machine))).toMatchObject({ pte_writes: 3 });
     expect(s.event("shootdowns")).toBe(before.shootdowns);
-    expect(s.machine.access(1, mapping.vpns[2], WRITE)).toBe(OK);
+    expect(s.machine.access(1, mapping.vpns[2], hw.WRITE)).toBe(hw.OK);
     expect(s.machine.lastPfn).toBe(s.region.pfns[2]);
-    expect(s.machine.access(1, mapping.vpns[2] + 1, WRITE)).toBe(FAULT_NOT_PRESENT); // guard
+    expect(s.machine.access(1, mapping.vpns[2] + 1, hw.WRITE)).toBe(hw.FAULT_NOT_PRESENT); // guard
   });
 
   it("eager: every unmap flushes on every CPU", () => {
@@ -88,40 +82,40 @@ describe("vmap-alias (optimized vmap)", () => {
     const s = setUp(vmapAlias);
     const mapping = s.map(s.t[0], [5], "write", "local");
     const alias = mapping.vpns[0];
-    expect(s.machine.access(0, alias, WRITE)).toBe(OK);
-    expect(s.machine.access(1, alias, WRITE)).toBe(OK);
+    expect(s.machine.access(0, alias, hw.WRITE)).toBe(hw.OK);
+    expect(s.machine.access(1, alias, hw.WRITE)).toBe(hw.OK);
     s.unmap(s.t[0], mapping);
     // The PTE is gone, but both TLBs still hold it: the write lands on the protected page.
-    expect(s.machine.access(1, alias, WRITE)).toBe(OK);
+    expect(s.machine.access(1, alias, hw.WRITE)).toBe(hw.OK);
     expect(s.machine.lastPfn).toBe(s.region.pfns[5]);
-    expect(s.machine.access(0, alias, WRITE)).toBe(OK);
+    expect(s.machine.access(0, alias, hw.WRITE)).toBe(hw.OK);
     // A CPU that never cached it faults.
-    expect(s.machine.access(2, alias, WRITE)).toBe(FAULT_NOT_PRESENT);
+    expect(s.machine.access(2, alias, hw.WRITE)).toBe(hw.FAULT_NOT_PRESENT);
     // vm_unmap_aliases() (what every set_memory_*() does first) purges: the window closes.
     s.vmalloc()!.vmUnmapAliases(3);
-    expect(s.machine.access(1, alias, WRITE)).toBe(FAULT_NOT_PRESENT);
-    expect(s.machine.access(0, alias, WRITE)).toBe(FAULT_NOT_PRESENT);
+    expect(s.machine.access(1, alias, hw.WRITE)).toBe(hw.FAULT_NOT_PRESENT);
+    expect(s.machine.access(0, alias, hw.WRITE)).toBe(hw.FAULT_NOT_PRESENT);
   });
 
   it("eager unmapping leaves no stale alias", () => {
     const s = setUp(vmapAlias, { options: { flush: "eager" } });
     const mapping = s.map(s.t[0], [5], "write", "local");
-    expect(s.machine.access(1, mapping.vpns[0], WRITE)).toBe(OK);
+    expect(s.machine.access(1, mapping.vpns[0], hw.WRITE)).toBe(hw.OK);
     s.unmap(s.t[0], mapping);
-    expect(s.machine.access(1, mapping.vpns[0], WRITE)).toBe(FAULT_NOT_PRESENT);
+    expect(s.machine.access(1, mapping.vpns[0], hw.WRITE)).toBe(hw.FAULT_NOT_PRESENT);
   });
 
   it("read intent gets a read-only alias", () => {
     const s = setUp(vmapAlias);
     const mapping = s.map(s.t[0], [0], "read", "long-term");
-    expect(s.machine.access(0, mapping.vpns[0], READ)).toBe(OK);
-    expect(s.machine.access(0, mapping.vpns[0], WRITE)).toBe(FAULT_WRITE_PROTECT);
+    expect(s.machine.access(0, mapping.vpns[0], hw.READ)).toBe(hw.OK);
+    expect(s.machine.access(0, mapping.vpns[0], hw.WRITE)).toBe(hw.FAULT_WRITE_PROTECT);
   });
 
   it("per-cpu-nodes allocator (6.9) serves vmap() from node pools after the first purge", () => {
     const s = setUp(vmapAlias, { options: { allocator: "per-cpu-nodes" } });
     const mapping = s.map(s.t[0], [0, 1], "write", "long-term");
-    expect(s.machine.access(0, mapping.vpns[1], WRITE)).toBe(OK);
+    expect(s.machine.access(0, mapping.vpns[1], hw.WRITE)).toBe(hw.OK);
     s.unmap(s.t[0], mapping);
     expect(s.vmalloc()!.options.allocator).toBe("per-cpu-nodes");
   });

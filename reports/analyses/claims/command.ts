@@ -14,6 +14,7 @@ import { UserInputError } from "../../../core/errors.ts";
 import { loadProfile } from "../../../core/profile.ts";
 import {
   choice,
+  collect,
   flag,
   outPath,
   parseFlags,
@@ -35,11 +36,6 @@ export { type ClaimsReport, evaluateClaims } from "./evaluate.ts";
 export { LSFMM_CLAIMS } from "./lsfmm.ts";
 export { CLAIMS_FORMATS, renderClaims } from "./render.ts";
 export { renderSensitivity, type SensitivityReport, sensitivity } from "./sensitivity.ts";
-
-const collect = (value: string, previous: string[] | undefined): string[] => [
-  ...(previous ?? []),
-  value,
-];
 
 /** The flags of `pkslab claims`. */
 export const claimsFlagsSchema = z.object({

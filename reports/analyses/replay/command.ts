@@ -22,6 +22,7 @@ import {
 import {
   choice,
   choiceList,
+  collect,
   existingFile,
   flag,
   nameList,
@@ -164,11 +165,6 @@ export async function replayAction(trace: string, options: ReplayCommandOptions)
     process.stdout.write(text);
   }
 }
-
-const collect = (value: string, previous: string[] | undefined): string[] => [
-  ...(previous ?? []),
-  value,
-];
 
 /** Adds the `replay` subcommand to the main program. */
 export function registerReplayCommand(program: Command): void {

@@ -10,7 +10,15 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { writeFileAtomic } from "../../../core/atomic-write.ts";
 import { BUILTIN_PROFILES, loadProfile } from "../../../core/profile.ts";
-import { choice, flag, outPath, parseFlags, reject, wholeNumber } from "../../run/flag-schema.ts";
+import {
+  choice,
+  collect,
+  flag,
+  outPath,
+  parseFlags,
+  reject,
+  wholeNumber,
+} from "../../run/flag-schema.ts";
 import { VALIDATION_CASES } from "./cases.ts";
 import { fitOpteron, fitServer } from "./fit.ts";
 import { renderValidation, VALIDATE_FORMATS } from "./render.ts";
@@ -80,11 +88,6 @@ export function refitText(): string {
   }
   return `${lines.join("\n")}\n`;
 }
-
-const collect = (value: string, previous: string[] | undefined): string[] => [
-  ...(previous ?? []),
-  value,
-];
 
 /** Adds the `validate` subcommand to the main program. */
 export function registerValidateCommand(program: Command): void {

@@ -7,14 +7,7 @@ import {
   READ,
   WRITE,
 } from "../../../core/machine/index.ts";
-import {
-  PAGE_KERNEL,
-  PTE_PRESENT,
-  PTE_WRITABLE,
-  SIZE_1G,
-  SIZE_2M,
-  SIZE_4K,
-} from "../../../core/machine/pte.ts";
+import * as pte from "../../../core/machine/pte.ts";
 import { Tlb } from "../../../core/machine/tlb.ts";
 import { PAGE, smallMachine } from "../helpers.ts";
 
@@ -22,7 +15,7 @@ describe("TLB (per CPU, per page size, LRU)", () => {
   it("keeps a stale entry usable after the PTE is cleared, until INVLPG (no flush, no effect)", () => {
     const machine = smallMachine();
     const vpn = machine.vmallocBase + 100;
-    machine.setKernelPte(0, vpn, PAGE, PAGE_KERNEL);
+    machine.setKernelPte(0, vpn, PAGE, pte.PAGE_KERNEL);
     expect(machine.access(0, vpn, WRITE)).toBe(OK);
     machine.clearKernelPte(0, vpn);
     expect(machine.access(0, vpn, WRITE)).toBe(OK); // stale, still works
@@ -35,7 +28,7 @@ describe("TLB (per CPU, per page size, LRU)", () => {
   it("keeps a stale entry until a full flush removes it", () => {
     const machine = smallMachine();
     const vpn = machine.vmallocBase + 100;
-    machine.setKernelPte(0, vpn, PAGE, PAGE_KERNEL);
+    machine.setKernelPte(0, vpn, PAGE, pte.PAGE_KERNEL);
     machine.access(0, vpn, READ);
     machine.clearKernelPte(0, vpn);
     expect(machine.access(0, vpn, READ)).toBe(OK);
@@ -47,27 +40,27 @@ describe("TLB (per CPU, per page size, LRU)", () => {
     const machine = smallMachine();
     const vpn = machine.vmallocBase + 7;
     expect(machine.access(0, vpn, READ)).toBe(FAULT_NOT_PRESENT);
-    machine.setKernelPte(0, vpn, PAGE, PAGE_KERNEL);
+    machine.setKernelPte(0, vpn, PAGE, pte.PAGE_KERNEL);
     expect(machine.access(0, vpn, READ)).toBe(OK);
   });
 
   it("evicts the least recently used way of a set", () => {
     const tlb = new Tlb(1, { entries4k: 4, entries2m: 1, entries1g: 1, ways: 4 });
-    for (let vpn = 0; vpn < 4; vpn++) tlb.insert(0, SIZE_4K, vpn, PTE_PRESENT, vpn);
+    for (let vpn = 0; vpn < 4; vpn++) tlb.insert(0, pte.SIZE_4K, vpn, pte.PTE_PRESENT, vpn);
     tlb.lookup(0, 0); // refresh 0: 1 is now the oldest
-    tlb.insert(0, SIZE_4K, 4, PTE_PRESENT, 4);
+    tlb.insert(0, pte.SIZE_4K, 4, pte.PTE_PRESENT, 4);
     expect(tlb.probe(0, 1)).toBe(-1);
-    expect(tlb.probe(0, 0)).toBe(SIZE_4K);
-    expect(tlb.probe(0, 4)).toBe(SIZE_4K);
+    expect(tlb.probe(0, 0)).toBe(pte.SIZE_4K);
+    expect(tlb.probe(0, 4)).toBe(pte.SIZE_4K);
   });
 
   it("holds 4K, 2M and 1G entries in separate arrays, and INVLPG drops any size covering the address", () => {
     const tlb = new Tlb(1, { entries4k: 8, entries2m: 8, entries1g: 8, ways: 2 });
-    tlb.insert(0, SIZE_1G, 1 << 18, PTE_PRESENT, 1 << 18);
-    tlb.insert(0, SIZE_2M, 5 << 9, PTE_PRESENT, 5 << 9);
-    expect(tlb.probe(0, (1 << 18) + 77)).toBe(SIZE_1G);
+    tlb.insert(0, pte.SIZE_1G, 1 << 18, pte.PTE_PRESENT, 1 << 18);
+    tlb.insert(0, pte.SIZE_2M, 5 << 9, pte.PTE_PRESENT, 5 << 9);
+    expect(tlb.probe(0, (1 << 18) + 77)).toBe(pte.SIZE_1G);
     expect(tlb.hitPfn).toBe((1 << 18) + 77);
-    expect(tlb.probe(0, (5 << 9) + 3)).toBe(SIZE_2M);
+    expect(tlb.probe(0, (5 << 9) + 3)).toBe(pte.SIZE_2M);
     tlb.invalidate(0, (1 << 18) + 500);
     expect(tlb.probe(0, 1 << 18)).toBe(-1);
   });
@@ -123,42 +116,42 @@ describe("flush_tlb_kernel_range (arch/x86/mm/tlb.c; kernel-mechanics.md 3.5)", 
 describe("direct map with large pages (arch/x86/mm/pat/set_memory.c; kernel-mechanics.md 4.3)", () => {
   it("boots with 1 GiB leaves by default", () => {
     const machine = smallMachine();
-    expect(machine.directLeafSize(PAGE)).toBe(SIZE_1G);
+    expect(machine.directLeafSize(PAGE)).toBe(pte.SIZE_1G);
   });
 
   it("changing one 4K page inside a 1G leaf splits twice, each split a global flush and a page-table page", () => {
     const machine = smallMachine();
-    machine.changeDirectMap(0, PAGE, 1, { clear: PTE_PRESENT | PTE_WRITABLE });
+    machine.changeDirectMap(0, PAGE, 1, { clear: pte.PTE_PRESENT | pte.PTE_WRITABLE });
     const events = machine.ledger.events;
-    expect(machine.directLeafSize(PAGE)).toBe(SIZE_4K);
+    expect(machine.directLeafSize(PAGE)).toBe(pte.SIZE_4K);
     expect(events[Ev.direct_map_splits_1g]).toBe(1);
     expect(events[Ev.direct_map_splits_2m]).toBe(1);
     expect(events[Ev.pt_allocs]).toBe(2);
     expect(events[Ev.shootdowns]).toBe(2);
     expect(events[Ev.full_flushes]).toBe(2 * machine.cpus);
-    expect(machine.directLeafSize(PAGE + 512)).toBe(SIZE_2M); // neighbours stay large
+    expect(machine.directLeafSize(PAGE + 512)).toBe(pte.SIZE_2M); // neighbours stay large
   });
 
   it("keeps a large leaf when the change covers all of it", () => {
     const machine = smallMachine();
     const start = 1 << 18;
     machine.changeDirectMap(0, start, 512, { key: 3 });
-    expect(machine.directLeafSize(start)).toBe(SIZE_2M); // the 1G leaf had to split once
+    expect(machine.directLeafSize(start)).toBe(pte.SIZE_2M); // the 1G leaf had to split once
     expect(machine.ledger.events[Ev.direct_map_splits_2m]).toBe(0);
     machine.changeDirectMap(0, 0, 1 << 18, { key: 4 });
-    expect(machine.directLeafSize(0)).toBe(SIZE_1G);
+    expect(machine.directLeafSize(0)).toBe(pte.SIZE_1G);
   });
 
   it("does not split when the requested protection equals the current one", () => {
     const machine = smallMachine();
-    machine.changeDirectMap(0, PAGE, 1, { set: PTE_WRITABLE });
+    machine.changeDirectMap(0, PAGE, 1, { set: pte.PTE_WRITABLE });
     expect(machine.ledger.events[Ev.direct_map_splits]).toBe(0);
   });
 
   it("a split makes later accesses to the neighbourhood miss more (fragmentation)", () => {
     const before = smallMachine();
     const after = smallMachine();
-    after.changeDirectMap(0, PAGE, 1, { clear: PTE_PRESENT });
+    after.changeDirectMap(0, PAGE, 1, { clear: pte.PTE_PRESENT });
     for (let i = 1; i < 600; i++) {
       before.access(1, PAGE + i, READ);
       after.access(1, PAGE + i, READ);
@@ -173,17 +166,17 @@ describe("kmap_local on the fixmap (mm/highmem.c; kernel-mechanics.md 1.2)", () 
     const thread = machine.createThread(0);
     machine.contextSwitch(0, thread);
     for (let i = 0; i < KMAP_LOCAL_MAX_NESTING; i++) {
-      expect(machine.kmapLocalPush(thread, PAGE + i, PAGE_KERNEL)).toBeGreaterThan(0);
+      expect(machine.kmapLocalPush(thread, PAGE + i, pte.PAGE_KERNEL)).toBeGreaterThan(0);
     }
-    expect(machine.kmapLocalPush(thread, PAGE + 99, PAGE_KERNEL)).toBe(-1);
+    expect(machine.kmapLocalPush(thread, PAGE + 99, pte.PAGE_KERNEL)).toBe(-1);
   });
 
   it("unmaps strictly LIFO with one local INVLPG and no IPI", () => {
     const machine = smallMachine();
     const thread = machine.createThread(0);
     machine.contextSwitch(0, thread);
-    const first = machine.kmapLocalPush(thread, PAGE, PAGE_KERNEL);
-    const second = machine.kmapLocalPush(thread, PAGE + 1, PAGE_KERNEL);
+    const first = machine.kmapLocalPush(thread, PAGE, pte.PAGE_KERNEL);
+    const second = machine.kmapLocalPush(thread, PAGE + 1, pte.PAGE_KERNEL);
     expect(() => machine.kmapLocalPop(thread, first)).toThrow(/out of order/);
     machine.kmapLocalPop(thread, second);
     machine.kmapLocalPop(thread, first);
@@ -197,8 +190,8 @@ describe("kmap_local on the fixmap (mm/highmem.c; kernel-mechanics.md 1.2)", () 
     const a = machine.createThread(0);
     const b = machine.createThread(0);
     machine.contextSwitch(0, a);
-    const vpn = machine.kmapLocalPush(a, PAGE, PAGE_KERNEL);
-    machine.kmapLocalPush(a, PAGE + 1, PAGE_KERNEL);
+    const vpn = machine.kmapLocalPush(a, PAGE, pte.PAGE_KERNEL);
+    machine.kmapLocalPush(a, PAGE + 1, pte.PAGE_KERNEL);
     const events = machine.ledger.events;
     const invlpgBefore = events[Ev.invlpg];
     machine.contextSwitch(0, b);
@@ -214,7 +207,7 @@ describe("kmap_local on the fixmap (mm/highmem.c; kernel-mechanics.md 1.2)", () 
     const machine = smallMachine();
     const thread = machine.createThread(0);
     machine.contextSwitch(0, thread);
-    machine.kmapLocalPush(thread, PAGE, PAGE_KERNEL);
+    machine.kmapLocalPush(thread, PAGE, pte.PAGE_KERNEL);
     machine.contextSwitch(0, machine.createThread(0));
     expect(machine.migrate(thread, 1)).toBe(false);
     expect(machine.ledger.events[Ev.migrations_deferred]).toBe(1);
