@@ -123,24 +123,22 @@ export class HandleMap<V> {
 
   /** The values in insertion order. */
   values(): V[] {
-    const slots: number[] = [];
-    for (let slot = 0; slot < this.#state.length; slot++) {
-      if (this.#state[slot] === FULL) slots.push(slot);
-    }
-    const order = this.#order;
-    slots.sort((a, b) => order[a] - order[b]);
-    return slots.map((slot) => this.#values[slot] as V);
+    return this.#slotsInOrder().map((slot) => this.#values[slot] as V);
   }
 
   /** The handles in insertion order. */
   keys(): number[] {
+    return this.#slotsInOrder().map((slot) => this.#keys[slot]);
+  }
+
+  /** The occupied slots, in the order their entries were inserted. */
+  #slotsInOrder(): number[] {
     const slots: number[] = [];
     for (let slot = 0; slot < this.#state.length; slot++) {
       if (this.#state[slot] === FULL) slots.push(slot);
     }
     const order = this.#order;
-    slots.sort((a, b) => order[a] - order[b]);
-    return slots.map((slot) => this.#keys[slot]);
+    return slots.sort((a, b) => order[a] - order[b]);
   }
 
   #grow(): void {

@@ -32,4 +32,5 @@ export {
 } from "./config.ts";
 export { HIGHMEM_COSTS } from "./kmap.ts";
 export { Machine } from "./machine.ts";
+export type { PteChange } from "./page-table-writes.ts";
 export { Thread } from "./state.ts";

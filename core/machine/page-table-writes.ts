@@ -36,6 +36,28 @@ const ACCRUED = 2;
 const SHORT_RANGE = 64;
 
 /** Layer 8 of the machine: charged PTE writes and the direct map's CPA (splits flush). */
+/** A change of direct-map attributes: PTE bits to set and to clear, and a protection key to put in. */
+export interface PteChange {
+  readonly set?: number;
+  readonly clear?: number;
+  /** Replaces the leaf's protection key (0..15). */
+  readonly key?: number;
+}
+
+/** The PTE bits `change` clears and sets; a key clears the key field and sets its own. */
+function pteMasks(change: PteChange): { clear: number; setBits: number } {
+  let clear = change.clear ?? 0;
+  let setBits = change.set ?? 0;
+  if (change.key !== undefined) {
+    if (!Number.isInteger(change.key) || change.key < 0 || change.key > 15) {
+      throw new RangeError(`protection key ${change.key} is outside 0..15`);
+    }
+    clear |= PTE_PKEY_MASK;
+    setBits |= change.key << PTE_PKEY_SHIFT;
+  }
+  return { clear, setBits };
+}
+
 export class PageTableWrites extends Shootdown {
   /** Direct-map PTE chunks, up to 32 (64 KiB) to a slab. */
   readonly #directSlabs = new ChunkSlabs(CHUNK_PAGES, 32, (length) => new Uint32Array(length));
@@ -133,6 +155,17 @@ export class PageTableWrites extends Shootdown {
   }
 
   /**
+   * How many of the `count` pages from `pfn` have a linear mapping (low memory): 0 when
+   * `pfn` is a high page. A range outside physical memory is an error.
+   */
+  #linearCount(pfn: number, count: number, what: string): number {
+    if (pfn < 0 || count < 1 || pfn + count > this.pages) {
+      throw new RangeError(`${what} [${pfn}, ${pfn + count}) is outside physical memory`);
+    }
+    return pfn >= this.lowmemPages ? 0 : Math.min(count, this.lowmemPages - pfn);
+  }
+
+  /**
    * Changes direct-map attributes of `count` pages from `pfn` (the CPA core,
    * __change_page_attr): a large leaf is kept only when the change covers all of it,
    * otherwise it is split first (with its flush). Does not flush for the attribute change
@@ -140,29 +173,12 @@ export class PageTableWrites extends Shootdown {
    * `set` and `clear` are PTE bits; `key` replaces the protection key when given.
    * Returns whether any page's PTE changed (what set_pages_array_*() flushes for).
    */
-  changeDirectMap(
-    cpu: number,
-    pfn: number,
-    count: number,
-    change: { set?: number; clear?: number; key?: number },
-  ): boolean {
-    if (pfn < 0 || count < 1 || pfn + count > this.pages) {
-      throw new RangeError(`direct-map change [${pfn}, ${pfn + count}) is outside physical memory`);
-    }
+  changeDirectMap(cpu: number, pfn: number, count: number, change: PteChange): boolean {
     // High pages have no linear mapping to change: set_memory.c's page-array and
     // __set_pages_p/np paths skip PageHighMem pages (arch/x86/mm/pat/set_memory.c).
-    if (pfn >= this.lowmemPages) return false;
-    if (pfn + count > this.lowmemPages) count = this.lowmemPages - pfn;
-    const set = change.set ?? 0;
-    let clear = change.clear ?? 0;
-    let setBits = set;
-    if (change.key !== undefined) {
-      if (!Number.isInteger(change.key) || change.key < 0 || change.key > 15) {
-        throw new RangeError(`protection key ${change.key} is outside 0..15`);
-      }
-      clear |= PTE_PKEY_MASK;
-      setBits |= change.key << PTE_PKEY_SHIFT;
-    }
+    count = this.#linearCount(pfn, count, "direct-map change");
+    if (count === 0) return false;
+    const { clear, setBits } = pteMasks(change);
     let page = pfn;
     const end = pfn + count;
     let changed = false;
@@ -200,25 +216,12 @@ export class PageTableWrites extends Shootdown {
    * array, so the rest of the covering GiB is mapped with 2M leaves from then on.
    * One PTE write is charged per leaf created.
    */
-  memremapPages(
-    cpu: number,
-    pfn: number,
-    count: number,
-    change: { set?: number; clear?: number; key?: number },
-  ): void {
-    if (pfn < 0 || count < 1 || pfn + count > this.pages) {
-      throw new RangeError(`device range [${pfn}, ${pfn + count}) is outside physical memory`);
-    }
+  memremapPages(cpu: number, pfn: number, count: number, change: PteChange): void {
     // No linear mapping is created above low memory (HIGHMEM): the range is reached by kmap.
-    if (pfn >= this.lowmemPages) return;
-    if (pfn + count > this.lowmemPages) count = this.lowmemPages - pfn;
+    count = this.#linearCount(pfn, count, "device range");
+    if (count === 0) return;
     const end = pfn + count;
-    let clear = change.clear ?? 0;
-    let setBits = change.set ?? 0;
-    if (change.key !== undefined) {
-      clear |= PTE_PKEY_MASK;
-      setBits |= change.key << PTE_PKEY_SHIFT;
-    }
+    const { clear, setBits } = pteMasks(change);
     for (let g = pfn >>> 18; g <= (end - 1) >>> 18; g++) {
       const start1g = g << 18;
       if (start1g < pfn || start1g + (1 << 18) > end) this.split1g[g] = 1;

@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import type { Vmalloc } from "../../core/kernel/vmalloc.ts";
-import type { Machine } from "../../core/machine/index.ts";
+import type { Machine, PteChange } from "../../core/machine/index.ts";
 import { PTE_PRESENT, PTE_WRITABLE } from "../../core/machine/pte.ts";
 import type { KeyMode, ProtectedRegion } from "../api.ts";
 import { contiguousRuns, pfnSpan } from "./pages.ts";
@@ -29,7 +29,7 @@ export function directMapProtectBits(keyMode: KeyMode): number {
 export function protectAtMemremap(
   machine: Machine,
   region: ProtectedRegion,
-  change: { set?: number; clear?: number; key?: number },
+  change: PteChange,
 ): boolean {
   if (!region.device) return false;
   for (const [first, count] of contiguousRuns(region.pfns)) {
@@ -52,7 +52,7 @@ export function setPagesArray(
   vmalloc: Vmalloc | undefined,
   cpu: number,
   pfns: ArrayLike<number>,
-  change: { set?: number; clear?: number; key?: number },
+  change: PteChange,
 ): boolean {
   vmalloc?.vmUnmapAliases(cpu);
   let changed = false;

@@ -34,6 +34,19 @@ describe("memremap_pages(): device memory mapped with its protection", () => {
     expect(machine.access(0, first + 1027, READ)).toBe(OK);
   });
 
+  it("refuses a key outside 0..15 and a range outside memory, as the CPA path does", () => {
+    const machine = smallMachine();
+    const first = (1 << 18) + 512 * 10;
+    for (const key of [16, -1, 1.5]) {
+      expect(() => machine.memremapPages(0, first, 8, { key })).toThrow(RangeError);
+      expect(() => machine.changeDirectMap(0, first, 8, { key })).toThrow(RangeError);
+    }
+    expect(() => machine.memremapPages(0, machine.pages - 4, 8, { key: 1 })).toThrow(RangeError);
+    // Nothing was written by the refused calls.
+    expect(machine.ledger.events[Ev.pte_writes]).toBe(0);
+    expect(pteKey(machine.directPte(first))).toBe(0);
+  });
+
   it("pmem-dax: the PKS designs key the namespace at memremap time, with no split and no setup shootdown", () => {
     const workload = BUILTIN_WORKLOADS["pmem-dax"];
     const given = { requests: 5, stray_every: 0 };

@@ -65,6 +65,16 @@ export const REPLAY_PARAMS = defineOptions({
   ...spec.strayParams({ every: 0 }),
 });
 
+/** What building a call's per-call operations needs: its CPU's accesses, the stream's handles, where the operations go. */
+export interface CallSite {
+  readonly cpu: CpuAccesses;
+  readonly pagesPerBuffer: number;
+  /** The strategy maps ranges: a buffer's touched pages in one map, not page by page. */
+  readonly mapsRanges: boolean;
+  readonly nextHandle: () => number;
+  readonly out: Operation[];
+}
+
 export interface Call {
   /** First and one-past-last access index of the call. */
   readonly first: number;
@@ -82,6 +92,15 @@ function sessionWrites(cpu: CpuAccesses, start: number, end: number): Map<number
   return writes;
 }
 
+/** The accesses of a CPU the trace has no events of. */
+const NO_ACCESSES: CpuAccesses = {
+  cpu: -1,
+  buffer: new Int32Array(0),
+  offset: new Int32Array(0),
+  length: new Int32Array(0),
+  flags: new Uint8Array(0),
+};
+
 /**
  * One traced CPU's stream. An iterator of its own rather than a generator: it builds one
  * accessor call's operations at a time into a buffer and hands them out with one reused
@@ -91,10 +110,10 @@ function sessionWrites(cpu: CpuAccesses, start: number, end: number): Map<number
  * before they are handed out changes nothing).
  */
 class ReplayStream implements Iterator<Operation>, IterableIterator<Operation> {
-  readonly #cpu: CpuAccesses | undefined;
+  /** The traced CPU's accesses (none for a thread whose CPU the trace never saw). */
+  readonly #cpu: CpuAccesses;
   readonly #mapping: ReplayMapping;
   readonly #pagesPerBuffer: number;
-  readonly #mapsRanges: boolean;
   readonly #heldMax: number;
   readonly #callCycles: number;
   readonly #nextHandle: () => number;
@@ -108,6 +127,8 @@ class ReplayStream implements Iterator<Operation>, IterableIterator<Operation> {
   #ended = false;
   /** The operations built and not yet handed out: ops[next..). */
   readonly #ops: Operation[] = [];
+  /** perCall's view of this stream. */
+  readonly #callSite: CallSite;
   #next = 0;
   readonly #result: IteratorResult<Operation> = { done: false, value: undefined as never };
 
@@ -120,15 +141,14 @@ class ReplayStream implements Iterator<Operation>, IterableIterator<Operation> {
     callCycles: number,
     nextHandle: () => number,
   ) {
-    this.#cpu = cpu;
+    this.#cpu = cpu ?? NO_ACCESSES;
     this.#mapping = mapping;
     this.#pagesPerBuffer = pagesPerBuffer;
-    this.#mapsRanges = mapsRanges;
     this.#heldMax = heldMax;
     this.#callCycles = callCycles;
     this.#nextHandle = nextHandle;
     this.#bufferPage = (buffer: number) => buffer * pagesPerBuffer;
-    this.#ended = !cpu;
+    this.#callSite = { cpu: this.#cpu, pagesPerBuffer, mapsRanges, nextHandle, out: this.#ops };
   }
 
   [Symbol.iterator](): this {
@@ -157,7 +177,7 @@ class ReplayStream implements Iterator<Operation>, IterableIterator<Operation> {
 
   /** The next call's operations (or, after the last call, the stream's end) into ops. */
   #build(): void {
-    const cpu = this.#cpu!;
+    const cpu = this.#cpu;
     const out = this.#ops;
     const held = this.#held;
     const n = cpu.buffer.length;
@@ -217,15 +237,7 @@ class ReplayStream implements Iterator<Operation>, IterableIterator<Operation> {
         });
       }
     } else {
-      perCall(
-        cpu,
-        call,
-        this.#pagesPerBuffer,
-        this.#mapsRanges,
-        this.#bufferPage,
-        this.#nextHandle,
-        out,
-      );
+      perCall(this.#callSite, call);
     }
     out.push({ kind: "complete" });
     this.#index = end;
@@ -239,20 +251,13 @@ class ReplayStream implements Iterator<Operation>, IterableIterator<Operation> {
  *
  * @internal
  */
-export function perCall(
-  cpu: CpuAccesses,
-  call: Call,
-  pagesPerBuffer: number,
-  mapsRanges: boolean,
-  bufferPage: (buffer: number) => number,
-  nextHandle: () => number,
-  out: Operation[],
-  general = false,
-): void {
+export function perCall(site: CallSite, call: Call, general = false): void {
   if (!general && call.end === call.first + 1) {
-    singleAccessCall(cpu, call.first, pagesPerBuffer, mapsRanges, bufferPage, nextHandle, out);
+    singleAccessCall(site, call.first);
     return;
   }
+  const { cpu, pagesPerBuffer, mapsRanges, nextHandle, out } = site;
+  const bufferPage = (buffer: number) => buffer * pagesPerBuffer;
   // Touched pages of each buffer of the call (in access order), with write intent.
   const spans: { buffer: number; first: number; last: number; write: boolean }[] = [];
   for (let a = call.first; a < call.end; a++) {
@@ -324,15 +329,8 @@ export function perCall(
  * lists: the same operations. The access's pages are mapped in one piece (range APIs) or
  * page by page, then accessed split at the maps' boundaries, then unmapped in reverse.
  */
-function singleAccessCall(
-  cpu: CpuAccesses,
-  a: number,
-  pagesPerBuffer: number,
-  mapsRanges: boolean,
-  bufferPage: (buffer: number) => number,
-  nextHandle: () => number,
-  out: Operation[],
-): void {
+function singleAccessCall(site: CallSite, a: number): void {
+  const { cpu, pagesPerBuffer, mapsRanges, nextHandle, out } = site;
   const buffer = cpu.buffer[a];
   const offset = cpu.offset[a];
   const length = Math.max(1, cpu.length[a]);
@@ -340,24 +338,11 @@ function singleAccessCall(
   const last = Math.min(pagesPerBuffer - 1, Math.floor((offset + length - 1) / PAGE_BYTES));
   const write = (cpu.flags[a] & FLAG_WRITE) !== 0;
   const intent: Intent = write ? "write" : "read";
-  const base = bufferPage(buffer);
-  if (last < first) {
-    // Past the buffer's pages: perCall's one range map (of no pages) and no access, or,
-    // page by page, nothing.
-    if (!mapsRanges) return;
-    const handle = nextHandle();
-    out.push({
-      kind: "map",
-      handle,
-      page: base + first,
-      count: last - first + 1,
-      intent,
-      scope: "local",
-    });
-    out.push({ kind: "unmap", handle });
-    return;
-  }
-  if (mapsRanges || last === first) {
+  const base = buffer * pagesPerBuffer;
+  // Past the buffer's pages (last < first), perCall maps nothing page by page, and as a
+  // range maps no pages and accesses nothing.
+  if (last < first && !mapsRanges) return;
+  if (mapsRanges || last <= first) {
     // One map: the whole span (range APIs), or its only page.
     const handle = nextHandle();
     out.push({
@@ -368,8 +353,16 @@ function singleAccessCall(
       intent,
       scope: "local",
     });
-    const part = Math.min(length, (last + 1) * PAGE_BYTES - offset);
-    out.push({ kind: "access", handle, offset: offset - first * PAGE_BYTES, length: part, write });
+    if (last >= first) {
+      const part = Math.min(length, (last + 1) * PAGE_BYTES - offset);
+      out.push({
+        kind: "access",
+        handle,
+        offset: offset - first * PAGE_BYTES,
+        length: part,
+        write,
+      });
+    }
     out.push({ kind: "unmap", handle });
     return;
   }

@@ -24,13 +24,8 @@ function operationsOf(
   let next = 100;
   const ops: Operation[] = [];
   perCall(
-    cpu,
+    { cpu, pagesPerBuffer, mapsRanges, nextHandle: () => next++, out: ops },
     { first: 0, end: 1 },
-    pagesPerBuffer,
-    mapsRanges,
-    (buffer) => buffer * pagesPerBuffer,
-    () => next++,
-    ops,
     general,
   );
   return { ops, handles: next - 100 };
