@@ -366,31 +366,28 @@ function singleAccessCall(site: CallSite, a: number): void {
     out.push({ kind: "unmap", handle });
     return;
   }
-  // One map a page, the access split at each page's end.
-  const firstHandle = nextHandle();
+  // One map a page (a page-crossing access: rare), the access split at each page's end.
+  const handles: number[] = [];
   for (let page = first; page <= last; page++) {
-    out.push({
-      kind: "map",
-      handle: page === first ? firstHandle : nextHandle(),
-      page: base + page,
-      count: 1,
-      intent,
-      scope: "local",
-    });
+    const handle = nextHandle();
+    handles.push(handle);
+    out.push({ kind: "map", handle, page: base + page, count: 1, intent, scope: "local" });
   }
-  const handles = out.length - (last - first + 1);
   let at = offset;
   let remaining = length;
   for (let page = first; page <= last && remaining > 0; page++) {
-    const handle = (out[handles + page - first] as { handle: number }).handle;
     const part = Math.min(remaining, (page + 1) * PAGE_BYTES - at);
-    out.push({ kind: "access", handle, offset: at - page * PAGE_BYTES, length: part, write });
+    out.push({
+      kind: "access",
+      handle: handles[page - first],
+      offset: at - page * PAGE_BYTES,
+      length: part,
+      write,
+    });
     at += part;
     remaining -= part;
   }
-  for (let page = last; page >= first; page--) {
-    out.push({ kind: "unmap", handle: (out[handles + page - first] as { handle: number }).handle });
-  }
+  for (let k = handles.length - 1; k >= 0; k--) out.push({ kind: "unmap", handle: handles[k] });
 }
 
 /** Threads of a replay: one per traced CPU number, 0 to the highest. */
