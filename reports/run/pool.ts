@@ -17,11 +17,12 @@ export const MIN_PARALLEL_CELLS = 4;
 
 /**
  * Seed runs (cells x seeds) from which `--jobs` defaults to every core. Each worker is a new
- * V8 isolate that compiles the model afresh (seconds of CPU); on this project's 2-core
- * machine two threads broke even at about the default comparison (250 runs) and won 1.25x
- * to 1.4x at 600 (docs/performance.md).
+ * V8 isolate that compiles the model afresh (seconds of CPU). On this project's 2-core
+ * machine (2026-12-06, whole `compare` commands, interleaved) two threads lost at 50 and 100
+ * seed runs, broke even at 150 and won 1.14x at the default comparison's 250
+ * (docs/performance.md).
  */
-export const AUTO_PARALLEL_SEED_RUNS = 400;
+export const AUTO_PARALLEL_SEED_RUNS = 200;
 
 /** Threads for a run of `seedRuns` seed runs when `--jobs` is not given. */
 export function autoJobs(seedRuns: number, cores = availableParallelism()): number {

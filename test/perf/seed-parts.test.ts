@@ -56,7 +56,8 @@ describe("joinSeedParts (a cell put back together from its seeds)", () => {
 
 describe("autoJobs (threads when --jobs is not given)", () => {
   it("runs small comparisons in one thread and large ones on every core", () => {
-    expect(autoJobs(250, 2)).toBe(1); // the default comparison: 50 cells x 5 seeds
+    expect(autoJobs(250, 2)).toBe(2); // the default comparison: 50 cells x 5 seeds
+    expect(autoJobs(100, 2)).toBe(1); // the default matrix with --seeds 2
     expect(autoJobs(AUTO_PARALLEL_SEED_RUNS - 1, 16)).toBe(1);
     expect(autoJobs(AUTO_PARALLEL_SEED_RUNS, 2)).toBe(2);
     expect(autoJobs(600, 16)).toBe(16);
