@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Operation } from "../../../core/contract/workload.ts";
+import { perCall } from "../../../workloads/trace/calls.ts";
 import { FLAG_CALL, FLAG_WRITE } from "../../../workloads/trace/data.ts";
-import { perCall } from "../../../workloads/trace/replay.ts";
 
 /** One traced CPU holding a single access, as the parser would store it. */
 function oneAccess(buffer: number, offset: number, length: number, write: boolean) {
