@@ -86,6 +86,11 @@ export const EXPERIMENT_WORKLOADS: ReadonlySet<string> = new Set([
 /** Built-in names in registry order. */
 export const BUILTIN_WORKLOAD_NAMES = Object.keys(BUILTIN_WORKLOADS) as BuiltinWorkload[];
 
+/** The built-ins a comparison runs when no workload is named (all but the experiments), in order. */
+export const DEFAULT_WORKLOAD_NAMES: readonly BuiltinWorkload[] = BUILTIN_WORKLOAD_NAMES.filter(
+  (name) => !EXPERIMENT_WORKLOADS.has(name),
+);
+
 /** A workload and where it came from: "built-in" or the plugin file's absolute path. */
 export type ResolvedWorkload = RegistryEntry<WorkloadModule>;
 

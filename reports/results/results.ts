@@ -11,7 +11,6 @@
  * @packageDocumentation
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import type { CellResult } from "../../core/compare.ts";
 import type { StrategyModule } from "../../core/contract/strategy.ts";
 import { readJsonFile, UserInputError } from "../../core/errors.ts";

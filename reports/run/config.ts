@@ -3,7 +3,7 @@
  * it, defaults, and the `--set target.param=value` assignments.
  */
 
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { extname, resolve } from "node:path";
 import { z } from "zod";

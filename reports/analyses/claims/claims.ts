@@ -9,6 +9,7 @@
  * in every metric issued the same primitives there (their mechanisms coincide on that
  * workload), so their equality is a tie by construction and counts as no evidence at all.
  */
+import { DEFAULT_WORKLOAD_NAMES } from "../../../workloads/registry.ts";
 
 export type Verdict = "supported" | "refuted" | "tie" | "not decidable";
 
@@ -58,19 +59,11 @@ export interface Claim {
   decide(results: ClaimResults): ClaimDecision;
 }
 
-/** The ten built-in workloads of the comparison (trace replays are not part of the claims). */
-export const CLAIM_WORKLOADS = [
-  "pmem-dax",
-  "pagetable-protect",
-  "btrfs-metadata",
-  "btrfs-debug-ro",
-  "pagecache-io",
-  "long-term-map",
-  "cross-cpu-handoff",
-  "preempt-migrate",
-  "xpfo-churn",
-  "vmap-churn",
-] as const;
+/**
+ * The workloads of the claims: the default comparison's built-ins (trace replays and the
+ * experiment workloads are not part of the claims).
+ */
+export const CLAIM_WORKLOADS: readonly string[] = DEFAULT_WORKLOAD_NAMES;
 
 /** The four candidate protected strategies discussed at LSFMM. */
 export const PROTECTED_STRATEGIES = [

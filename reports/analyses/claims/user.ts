@@ -5,7 +5,7 @@
  * - TypeScript/JavaScript: a module whose default export is a claim or an array of claims
  *   (the `Claim` interface of reports/analyses/claims/claims.ts, with a `decide` function).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { z } from "zod";
 import {
@@ -60,7 +60,7 @@ type CellRef = z.infer<typeof cellRef>;
 type Condition = z.infer<typeof conditionSchema>;
 
 function checkRef(ref: CellRef, origin: string): void {
-  if (!(CLAIM_WORKLOADS as readonly string[]).includes(ref.workload)) {
+  if (!CLAIM_WORKLOADS.includes(ref.workload)) {
     throw unknownChoiceError(`workload in claims file ${origin}`, ref.workload, CLAIM_WORKLOADS);
   }
   if (!Object.hasOwn(CLAIM_STRATEGIES, ref.strategy)) {
@@ -175,7 +175,7 @@ function checkModuleClaim(value: unknown, origin: string): Claim {
     throw new UserInputError(`claims file ${origin}: ${problems.join("; ")}.`);
   }
   for (const w of claim.workloads === "all" ? [] : claim.workloads!) {
-    if (!(CLAIM_WORKLOADS as readonly string[]).includes(w)) {
+    if (!CLAIM_WORKLOADS.includes(w)) {
       throw unknownChoiceError(`workload in claims file ${origin}`, w, CLAIM_WORKLOADS);
     }
   }
