@@ -4,6 +4,7 @@ import { UserInputError } from "../../core/errors.ts";
 import {
   BUILTIN_WORKLOAD_NAMES,
   BUILTIN_WORKLOADS,
+  DEFAULT_WORKLOAD_NAMES,
   describeWorkload,
   EXPERIMENT_WORKLOADS,
   loadWorkloadPlugin,
@@ -63,6 +64,10 @@ describe("workload registry", () => {
     // The experiment workloads (issue 18) run only when named.
     expect((await resolveWorkloads([])).map((entry) => entry.module.name)).toEqual(
       BUILTIN_WORKLOAD_NAMES.filter((name) => !EXPERIMENT_WORKLOADS.has(name)),
+    );
+    // The list the claims run (reports/analyses/claims/claims.ts) is that same selection.
+    expect(DEFAULT_WORKLOAD_NAMES).toEqual(
+      (await resolveWorkloads([])).map((entry) => entry.module.name),
     );
     expect(nonEmptyEvery([...EXPERIMENT_WORKLOADS], (name) => name in BUILTIN_WORKLOADS)).toBe(
       true,
