@@ -39,6 +39,20 @@ export interface ComparisonPlan {
   readonly checkInvariants?: boolean;
 }
 
+/** The optional limits of a run: the operation budget and the invariant checker. */
+export type RunLimits = Pick<ComparisonPlan, "operationBudget" | "checkInvariants">;
+
+/**
+ * The limits of `from` that are set, and only those: a plan, task or spec that sets
+ * neither has no key for either, so that specs compare (and hash) alike.
+ */
+export function runLimitsOf(from: RunLimits): RunLimits {
+  return {
+    ...(from.checkInvariants ? { checkInvariants: true } : {}),
+    ...(from.operationBudget !== undefined ? { operationBudget: from.operationBudget } : {}),
+  };
+}
+
 /** Per-seed raw metrics of one cell. */
 export interface SeedRun {
   readonly seed: number;

@@ -14,15 +14,7 @@
 import type { OptionSpecs } from "../core/contract/options.ts";
 import type { StrategyModule } from "../core/contract/strategy.ts";
 
-export {
-  defineOptions,
-  type OptionKind,
-  type OptionSpec,
-  type OptionSpecs,
-  type OptionValue,
-  type OptionValues,
-  type OptionValuesOf,
-} from "../core/contract/options.ts";
+export * from "../core/contract/plugin-options.ts";
 export type {
   CostParameterSpec,
   CoverageClaims,

@@ -13,14 +13,7 @@
 import type { OptionSpecs } from "../core/contract/options.ts";
 import type { WorkloadModule } from "../core/contract/workload.ts";
 
-export {
-  defineOptions,
-  type OptionSpec,
-  type OptionSpecs,
-  type OptionValue,
-  type OptionValues,
-  type OptionValuesOf,
-} from "../core/contract/options.ts";
+export * from "../core/contract/plugin-options.ts";
 export {
   type Operation,
   type RegionSpec,

@@ -5,7 +5,7 @@
  * busy. Every cell is computed on its own from the resolved configuration, so the results
  * do not depend on `jobs`.
  */
-import { addServed, type CellResult, servedReason } from "../../core/compare.ts";
+import { addServed, type CellResult, runLimitsOf, servedReason } from "../../core/compare.ts";
 import {
   NOTHING_SERVED,
   type RunStatus,
@@ -229,10 +229,7 @@ function runParts(
       workload: ref.workload,
       strategy: ref.strategy,
       ...(ref.seeds !== undefined ? { seeds: ref.seeds } : {}),
-      ...(comparison.checkInvariants ? { checkInvariants: true } : {}),
-      ...(comparison.operationBudget !== undefined
-        ? { operationBudget: comparison.operationBudget }
-        : {}),
+      ...runLimitsOf(comparison),
     };
     if (runsPlugin(comparison, ref)) {
       return {

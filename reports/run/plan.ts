@@ -4,6 +4,7 @@ import {
   type PlannedStrategy,
   type PlannedWorkload,
   runComparison,
+  runLimitsOf,
   seedList,
 } from "../../core/compare.ts";
 import { DEFAULT_STRAY_EVERY } from "../../core/contract/stray.ts";
@@ -282,8 +283,7 @@ export async function resolveComparison(options: CompareOptions): Promise<Resolv
     profile,
     config,
     reproduce,
-    ...(options.check ? { checkInvariants: true } : {}),
-    ...(options.operationBudget !== undefined ? { operationBudget: options.operationBudget } : {}),
+    ...runLimitsOf({ checkInvariants: options.check, operationBudget: options.operationBudget }),
   };
 }
 

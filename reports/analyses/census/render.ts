@@ -154,22 +154,22 @@ export function censusJson(result: CensusResult, options: RenderCensusOptions = 
   };
 }
 
+/** One exporter per census format, each given the result and the render options. */
+const CENSUS_RENDERERS: Readonly<
+  Record<CensusFormat, (result: CensusResult, options: RenderCensusOptions) => string>
+> = {
+  table: renderTable,
+  markdown: renderMarkdown,
+  email: renderEmail,
+  csv: renderCsv,
+  json: (result, options) => `${JSON.stringify(censusJson(result, options), null, 2)}\n`,
+};
+
 /** Renders a census result in one of CENSUS_FORMATS. */
 export function renderCensus(
   result: CensusResult,
   format: CensusFormat,
   options: RenderCensusOptions = {},
 ): string {
-  switch (format) {
-    case "table":
-      return renderTable(result, options);
-    case "markdown":
-      return renderMarkdown(result, options);
-    case "email":
-      return renderEmail(result, options);
-    case "csv":
-      return renderCsv(result);
-    case "json":
-      return `${JSON.stringify(censusJson(result, options), null, 2)}\n`;
-  }
+  return CENSUS_RENDERERS[format](result, options);
 }

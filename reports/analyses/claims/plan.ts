@@ -5,7 +5,7 @@
  * runner task), so that a cell is the same wherever it runs.
  */
 import type { CellResult, ComparisonPlan } from "../../../core/compare.ts";
-import { runComparison } from "../../../core/compare.ts";
+import { runComparison, runLimitsOf } from "../../../core/compare.ts";
 import type { OptionValues } from "../../../core/contract/options.ts";
 import { DEFAULT_MACHINE, type MachineConfig } from "../../../core/machine/index.ts";
 import { type CostProfile, loadProfile, overrideProfile } from "../../../core/profile.ts";
@@ -186,8 +186,7 @@ export function runSettingsOf(from: RunSettings): RunSettings {
     profile: from.profile,
     seeds: from.seeds,
     strayEvery: from.strayEvery,
-    ...(from.operationBudget !== undefined ? { operationBudget: from.operationBudget } : {}),
-    ...(from.checkInvariants ? { checkInvariants: true } : {}),
+    ...runLimitsOf(from),
   };
 }
 
