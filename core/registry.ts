@@ -309,3 +309,26 @@ export function optionMetadata(specs: OptionSpecs): Record<string, OptionMetadat
   }
   return out;
 }
+
+/**
+ * The lines `pkslab describe` prints for each option (or parameter): name, default, unit
+ * and what it allows, then its description; the same layout for strategies and workloads.
+ */
+export function describeOptionLines(options: Readonly<Record<string, OptionMetadata>>): string[] {
+  const lines: string[] = [];
+  for (const [name, spec] of Object.entries(options)) {
+    let allowed: string = spec.kind;
+    if (spec.choices) allowed = `one of ${spec.choices.join(" | ")}`;
+    else if (spec.kind === "number") {
+      const bounds = [
+        spec.min !== undefined ? `>= ${spec.min}` : "",
+        spec.max !== undefined ? `<= ${spec.max}` : "",
+      ].filter((text) => text !== "");
+      allowed = bounds.length > 0 ? `number ${bounds.join(", ")}` : "number";
+    }
+    const unit = spec.unit === "-" ? "" : ` ${spec.unit}`;
+    lines.push(`    ${name} = ${String(spec.default)}${unit}  (${allowed})`);
+    lines.push(`        ${spec.description}`);
+  }
+  return lines;
+}

@@ -10,6 +10,7 @@ import { UserInputError } from "../core/errors.ts";
 import type { Arch } from "../core/machine/params.ts";
 import { CONFIDENCE_LEVELS } from "../core/profile.ts";
 import {
+  describeOptionLines,
   type ModuleIdentity,
   moduleIdentity,
   type OptionMetadata,
@@ -245,21 +246,9 @@ export function describeStrategy(module: StrategyModule, source = "built-in"): s
       : []),
     "",
   ];
-  const options = Object.entries(meta.options);
+  const options = describeOptionLines(meta.options);
   if (options.length === 0) lines.push("  options: none");
-  else {
-    lines.push("  options:");
-    for (const [name, spec] of options) {
-      const constraint = spec.choices
-        ? `one of ${spec.choices.join(" | ")}`
-        : spec.kind === "number"
-          ? `number${spec.min !== undefined ? ` >= ${spec.min}` : ""}${spec.max !== undefined ? ` <= ${spec.max}` : ""}`
-          : spec.kind;
-      const unit = spec.unit !== "-" ? ` ${spec.unit}` : "";
-      lines.push(`    ${name} = ${String(spec.default)}${unit}  (${constraint})`);
-      lines.push(`        ${spec.description}`);
-    }
-  }
+  else lines.push("  options:", ...options);
   const costs = Object.entries(meta.costs);
   if (costs.length === 0) {
     lines.push("  cost parameters: none (every cycle is charged by the model's primitives)");

@@ -23,6 +23,7 @@ import {
 } from "../core/contract/options.ts";
 import { UserInputError } from "../core/errors.ts";
 import {
+  describeOptionLines,
   type ModuleIdentity,
   moduleIdentity,
   type OptionMetadata,
@@ -299,19 +300,6 @@ export function describeWorkload(module: WorkloadModule, source = "built-in"): s
     "",
     "  parameters:",
   ];
-  for (const [name, spec] of Object.entries(meta.params)) {
-    let allowed: string = spec.kind;
-    if (spec.choices) allowed = `one of ${spec.choices.join(" | ")}`;
-    else if (spec.kind === "number") {
-      const bounds = [
-        spec.min !== undefined ? `>= ${spec.min}` : "",
-        spec.max !== undefined ? `<= ${spec.max}` : "",
-      ].filter((text) => text !== "");
-      allowed = bounds.length > 0 ? `number ${bounds.join(", ")}` : "number";
-    }
-    const unit = spec.unit === "-" ? "" : ` ${spec.unit}`;
-    out.push(`    ${name} = ${String(spec.default)}${unit}  (${allowed})`);
-    out.push(`        ${spec.description}`);
-  }
+  out.push(...describeOptionLines(meta.params));
   return `${out.join("\n")}\n`;
 }

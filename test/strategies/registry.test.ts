@@ -111,6 +111,19 @@ describe("built-in registry", () => {
     expect(describeStrategy(BUILTIN_STRATEGIES.unprotected)).not.toMatch(/proposed mechanisms/);
   });
 
+  it("describes a numeric option with its bounds, as a workload parameter is described", () => {
+    const module = {
+      ...BUILTIN_STRATEGIES.unprotected,
+      options: {
+        depth: { default: 4, unit: "levels", description: "How deep.", min: 1, max: 5 },
+        spread: { default: 2, unit: "-", description: "How wide.", min: 0 },
+      },
+    };
+    const text = describeStrategy(module);
+    expect(text).toMatch(/depth = 4 levels {2}\(number >= 1, <= 5\)\n {8}How deep\./);
+    expect(text).toMatch(/spread = 2 {2}\(number >= 0\)/);
+  });
+
   it("gives JSON-able metadata for list --json", () => {
     const meta = strategyMetadata(BUILTIN_STRATEGIES["pks-kmap"]);
     const round = JSON.parse(JSON.stringify(meta));
