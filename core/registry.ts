@@ -206,6 +206,29 @@ export class Registry<M extends Named> {
 // -------------------------------------------------------------------------------------------
 // Shared pieces of a module's validation and metadata.
 
+/**
+ * The zod fields every module starts with (name, version, summary, citation), checked
+ * alike for both kinds; `citationHint` says what the kind's citation should point to.
+ */
+export function moduleIdentityFields(noun: RegistryKind<Named>["noun"], citationHint: string) {
+  return {
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, `must be kebab-case (for example my-${noun})`),
+    version: z
+      .string()
+      .regex(
+        /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/,
+        "must be a semantic version such as 1.0.0",
+      ),
+    summary: z
+      .string()
+      .min(1, "needs a one-line summary")
+      .refine((text) => !text.includes("\n"), "must be one line"),
+    citation: z.string().min(1, `needs a citation (${citationHint})`),
+  };
+}
+
 /** The zod schema of one option (or parameter) spec, as a plugin declares it. */
 export const optionSpecSchema = z
   .object({

@@ -13,6 +13,7 @@ import {
   describeOptionLines,
   type ModuleIdentity,
   moduleIdentity,
+  moduleIdentityFields,
   type OptionMetadata,
   optionMetadata,
   optionSpecSchema,
@@ -62,9 +63,6 @@ export const BUILTIN_STRATEGY_NAMES = Object.keys(BUILTIN_STRATEGIES) as Builtin
 /** A strategy together with where it came from (`built-in` or the plugin's absolute path). */
 export type ResolvedStrategy = RegistryEntry<StrategyModule>;
 
-const KEBAB = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
-const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
-
 const costSpecSchema = z
   .object({
     value: z.number().finite().nonnegative(),
@@ -77,13 +75,7 @@ const costSpecSchema = z
 
 const strategySchema = z
   .object({
-    name: z.string().regex(KEBAB, "must be kebab-case (e.g. my-strategy)"),
-    version: z.string().regex(SEMVER, "must be a semantic version such as 1.0.0"),
-    summary: z
-      .string()
-      .min(1, "needs a one-line summary")
-      .refine((text) => !text.includes("\n"), "must be one line"),
-    citation: z.string().min(1, "needs a citation (patch, message-id or file:function)"),
+    ...moduleIdentityFields("strategy", "patch, message-id or file:function"),
     options: z.record(
       z.string().regex(/^[a-z][a-zA-Z0-9-]*$/, "bad option name"),
       optionSpecSchema,

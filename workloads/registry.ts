@@ -26,6 +26,7 @@ import {
   describeOptionLines,
   type ModuleIdentity,
   moduleIdentity,
+  moduleIdentityFields,
   type OptionMetadata,
   optionMetadata,
   optionSpecSchema,
@@ -103,17 +104,7 @@ const isFunction = (what: string) =>
 
 const workloadSchema = z
   .object({
-    name: z
-      .string()
-      .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, "must be kebab-case (for example my-workload)"),
-    version: z
-      .string()
-      .regex(/^\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]*)?$/, "must be a semantic version such as 1.0.0"),
-    summary: z
-      .string()
-      .min(1, "needs a one-line summary")
-      .refine((text) => !text.includes("\n"), "must be a single line"),
-    citation: z.string().min(1, "needs a citation (what kernel path or measurement it models)"),
+    ...moduleIdentityFields("workload", "what kernel path or measurement it models"),
     params: z.record(
       z.string().regex(/^[a-z][a-z0-9_]*$/, "parameter names are snake_case"),
       optionSpecSchema,
@@ -129,6 +120,7 @@ const regionSchema = z
     pages: z.number().int().positive(),
     keyMode: z.enum(["access-disable", "write-disable"]),
     contiguous: z.boolean(),
+    memory: z.enum(["ram", "device"]).optional(),
   })
   .strict();
 

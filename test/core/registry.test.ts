@@ -119,3 +119,57 @@ describe("Registry<M>", () => {
     });
   });
 });
+
+describe("plugin validation of the built-ins", () => {
+  it("accepts every built-in strategy and workload as its own kind's plugin would be checked", () => {
+    for (const registry of [STRATEGIES, WORKLOADS] as const) {
+      for (const module of registry.builtins) {
+        expect(() => registry.kind.validate({ ...module }, `${module.name}.ts`)).not.toThrow();
+      }
+    }
+  });
+});
+
+describe("module identity fields", () => {
+  const strategy = STRATEGIES.builtins[0];
+  const workload = WORKLOADS.builtins[0];
+  const verdict = (check: () => unknown) => {
+    try {
+      check();
+      return "accepted";
+    } catch (error) {
+      if (error instanceof UserInputError) return "refused";
+      throw error;
+    }
+  };
+
+  it("are checked alike for strategies and workloads", () => {
+    const cases: [string, string | number][] = [
+      ["version", "1.2.3-rc.1+build.5"],
+      ["version", "1.0.0-"],
+      ["version", "1.0.0+"],
+      ["version", "1.0"],
+      ["version", "v1.0.0"],
+      ["name", "my-module"],
+      ["name", "My-Module"],
+      ["name", "my--module"],
+      ["summary", "two\nlines"],
+      ["summary", ""],
+      ["citation", ""],
+    ];
+    const verdicts = cases.map(([field, value]) => [
+      field,
+      value,
+      verdict(() => STRATEGIES.kind.validate({ ...strategy, [field]: value }, "s.ts")),
+      verdict(() => WORKLOADS.kind.validate({ ...workload, [field]: value }, "w.ts")),
+    ]);
+    for (const [field, value, asStrategy, asWorkload] of verdicts) {
+      expect(asWorkload, `${field} = ${JSON.stringify(value)}`).toBe(asStrategy);
+    }
+    // Only the well-formed values pass.
+    expect(verdicts.filter((row) => row[2] === "accepted").map((row) => row[1])).toEqual([
+      "1.2.3-rc.1+build.5",
+      "my-module",
+    ]);
+  });
+});
