@@ -15,6 +15,7 @@
  */
 import type { Command } from "commander";
 import { z } from "zod";
+import { ARCHS } from "../../core/machine/params.ts";
 import { EMAIL_STYLES, FORMATS } from "../render/common.ts";
 import { SWEEP_FORMATS } from "../render/sweep-common.ts";
 import { parseAssignment } from "../run/config.ts";
@@ -137,6 +138,7 @@ export const catalogFlagsSchema = z.object({
 export const checkPluginFlagsSchema = z.object({
   json: flag().optional(),
   profile: text().optional(),
+  arch: choice("architecture", ARCHS).optional(),
   cellTimeout: nonNegativeNumber().optional(),
   cellMemory: wholeNumber(0).optional(),
 });

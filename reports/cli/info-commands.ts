@@ -4,6 +4,7 @@
  * reports/commands/ (catalog.ts, check-plugin.ts, saved.ts).
  */
 import type { Command } from "commander";
+import { ARCHS } from "../../core/machine/params.ts";
 import { DEFAULT_PROFILE } from "../../core/profile.ts";
 import { describeAction, listAction } from "../commands/catalog.ts";
 import { checkPluginAction } from "../commands/check-plugin.ts";
@@ -53,6 +54,10 @@ export function registerInfoCommands(program: Command): void {
     )
     .option("--json", "machine-readable output")
     .option("--profile <name|file>", `cost profile to check with (default ${DEFAULT_PROFILE})`)
+    .option(
+      "--arch <arch>",
+      `architecture of the checked machine: ${ARCHS.join(", ")} (default x86-64; a strategy that exists only on another one is checked there)`,
+    )
     .option(
       "--cell-timeout <seconds>",
       `wall-clock limit of the suite, which runs in a worker thread; past it the worker is stopped and the check fails naming the hook (default ${DEFAULT_CELL_TIMEOUT_SECONDS}; 0: no limit)`,

@@ -3,6 +3,7 @@
  * under the limits of compare's plugin cells (a hook that never returns is stopped and
  * named); a workload plugin is checked for its shape and parameters.
  */
+import type { Arch } from "../../core/machine/params.ts";
 import { loadProfile } from "../../core/profile.ts";
 import { type ConformanceReport, renderConformance } from "../../strategies/conformance/index.ts";
 import { loadStrategyPlugin } from "../../strategies/registry.ts";
@@ -20,6 +21,8 @@ export interface CheckPluginFlags {
   readonly json?: boolean;
   /** The cost profile to check with (a name or a file; default the built-in default). */
   readonly profile?: string;
+  /** Architecture of the checked machine (default x86-64). */
+  readonly arch?: Arch;
   readonly cellTimeout?: number;
   readonly cellMemory?: number;
 }
@@ -46,6 +49,7 @@ export async function checkPluginAction(file: string, options: CheckPluginFlags)
     file,
     module.name,
     options.profile ? loadProfile(options.profile) : undefined,
+    options.arch,
     cellTimeoutOf(options.cellTimeout, undefined),
     cellMemoryOf(options.cellMemory, undefined),
     progress,

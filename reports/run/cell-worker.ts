@@ -23,7 +23,10 @@ async function runCheckTask(task: CheckTask): Promise<ConformanceReport> {
   const module = await loadStrategyPlugin(task.file);
   attachWatch(task.watch);
   try {
-    return checkPlugin(module, task.profile ? { profile: task.profile } : {});
+    return checkPlugin(module, {
+      ...(task.profile ? { profile: task.profile } : {}),
+      ...(task.arch ? { arch: task.arch } : {}),
+    });
   } finally {
     attachWatch(undefined);
     restoreIntrinsics(intrinsics);

@@ -2,6 +2,7 @@
  * `check-plugin`'s conformance suite in a worker thread of the runner, under the limits a
  * plugin's cells run under in compare.
  */
+import type { Arch } from "../../core/machine/params.ts";
 import type { CostProfile } from "../../core/profile.ts";
 import { WATCH_BYTES } from "../../core/watchdog.ts";
 import type { ConformanceReport } from "../../strategies/conformance/index.ts";
@@ -25,6 +26,7 @@ export async function runCheckInWorker(
   file: string,
   strategy: string,
   profile: CostProfile | undefined,
+  arch: Arch | undefined,
   timeout: CellTimeout,
   memory: CellMemory,
   onTick?: (seconds: number) => void,
@@ -39,7 +41,13 @@ export async function runCheckInWorker(
   const watch = new SharedArrayBuffer(WATCH_BYTES);
   const abort = new AbortController();
   const timer = watchTimeout(watch, timeout, abort, onTick);
-  const task: CheckTask = { kind: "check", file, watch, ...(profile ? { profile } : {}) };
+  const task: CheckTask = {
+    kind: "check",
+    file,
+    watch,
+    ...(profile ? { profile } : {}),
+    ...(arch ? { arch } : {}),
+  };
   try {
     return { report: (await pool.run(task, { signal: abort.signal })) as ConformanceReport };
   } catch (error) {

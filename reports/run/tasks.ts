@@ -4,6 +4,7 @@
  * named by the module that computes it. Every task is plain data (structured-cloned).
  */
 import type { MessagePort } from "node:worker_threads";
+import type { Arch } from "../../core/machine/params.ts";
 import type { CostProfile } from "../../core/profile.ts";
 import type { ResolvedConfig } from "../results/results.ts";
 
@@ -29,6 +30,8 @@ export interface CheckTask {
   readonly kind: "check";
   readonly file: string;
   readonly profile?: CostProfile;
+  /** Architecture of the checked machine (absent: x86-64). */
+  readonly arch?: Arch;
   readonly watch: SharedArrayBuffer;
 }
 

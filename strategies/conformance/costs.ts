@@ -1,9 +1,10 @@
 /**
  * The cost audit of the conformance kit, run after every check: every cycle in the ledger
- * comes from the model. Only the profile's and the strategy's declared parameters are
- * registered, none changed value, the totals equal the per-category sums and the
- * per-parameter attribution plus the simulated waits, the strategy category is its
- * declared parameters, no CPU's clock is behind the cycles charged to it.
+ * comes from the model. Only the model's parameters (the profile's and the machine's own)
+ * and the strategy's declared ones are registered, none changed value, the totals equal the
+ * per-category sums and the per-parameter attribution plus the simulated waits, the
+ * strategy category is its declared parameters, no CPU's clock is behind the cycles charged
+ * to it.
  *
  * @packageDocumentation
  */
@@ -16,7 +17,7 @@ export function auditCosts(h: Harness): void {
   const { ledger } = h.machine;
   const fail = (message: string) =>
     h.findings.fail("costs", `[${h.scenario.label}] during "${CHECK_NAMES[h.check]}": ${message}`);
-  const expected = Object.keys(h.profile.parameters).length + Object.keys(h.module.costs).length;
+  const expected = h.modelParameters + Object.keys(h.module.costs).length;
   if (ledger.parameters.length !== expected) {
     const extra = ledger.parameters.slice(expected).map((source) => source.name);
     fail(`registered cost parameters outside its metadata: ${extra.join(", ")}`);

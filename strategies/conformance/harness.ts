@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 import { createStrategyContext } from "../../core/engine/context.ts";
-import { placeRegion } from "../../core/engine/index.ts";
+import { placeRegion, REGION_BASE_PFN } from "../../core/engine/index.ts";
 import {
   type AccessKind,
   DEFAULT_MACHINE,
@@ -20,6 +20,7 @@ import {
   type Thread,
   WRITE,
 } from "../../core/machine/index.ts";
+import type { Arch } from "../../core/machine/params.ts";
 import type { CostProfile } from "../../core/profile.ts";
 import { Rng } from "../../core/rng.ts";
 import { noteHook } from "../../core/watchdog.ts";
@@ -59,6 +60,11 @@ export class Harness {
   readonly findings: Findings;
   readonly check: CheckKey;
   readonly profile: CostProfile;
+  /**
+   * Cost parameters the ledger holds before the strategy exists: the profile's, and the
+   * machine's own where its architecture has some (the HIGHMEM pkmap pool's).
+   */
+  readonly modelParameters: number;
   /** Set when setup did not succeed: the scenario is skipped. */
   skipped = false;
   threads: Thread[] = [];
@@ -72,20 +78,28 @@ export class Harness {
     profile: CostProfile,
     findings: Findings,
     check: CheckKey,
+    arch: Arch = "x86-64",
   ) {
     this.module = module;
     this.scenario = scenario;
     this.findings = findings;
     this.check = check;
     this.profile = profile;
-    this.machine = new Machine({ ...DEFAULT_MACHINE, cpus: 4, memoryGiB: 4 }, profile);
+    this.machine = new Machine(
+      { ...DEFAULT_MACHINE, cpus: 4, memoryGiB: 4, ...(arch === "x86-64" ? {} : { arch }) },
+      profile,
+    );
     const machine = this.machine;
+    this.modelParameters = machine.ledger.parameters.length;
+    // Where the engine would place it: above the first GiB (in high memory on HIGHMEM).
+    const [regionBase, regionLimit] = machine.regionRange(REGION_BASE_PFN);
     this.region = {
       pfns: placeRegion(
         CONFORMANCE_REGION_PAGES,
         scenario.contiguous,
-        machine.pages,
+        regionLimit,
         Rng.derive(20220511, SCENARIOS.indexOf(scenario)),
+        regionBase,
       ),
       keyMode: scenario.keyMode,
       contiguous: scenario.contiguous,

@@ -28,6 +28,7 @@
  */
 
 import { resolveStrategyOptions } from "../../core/contract/strategy.ts";
+import type { Arch } from "../../core/machine/params.ts";
 import { type CostProfile, loadProfile } from "../../core/profile.ts";
 import type { OptionValues, StrategyModule } from "../api.ts";
 import { validateStrategyModule } from "../registry.ts";
@@ -68,6 +69,11 @@ export interface CheckPluginOptions {
   readonly options?: Readonly<Record<string, unknown>>;
   /** Cost profile (the default profile otherwise). */
   readonly profile?: CostProfile;
+  /**
+   * Architecture of the checked machine (default x86-64): a strategy that exists only on
+   * another one (kmap-as-protection on x86-32-highmem) is checked there.
+   */
+  readonly arch?: Arch;
 }
 
 /**
@@ -116,7 +122,7 @@ export function checkPlugin(
       continue;
     }
     for (const scenario of SCENARIOS) {
-      const harness = new Harness(module, options, scenario, profile, findings, check);
+      const harness = new Harness(module, options, scenario, profile, findings, check, config.arch);
       if (harness.skipped) continue;
       if (check === "setup") scenariosSetUp++;
       try {

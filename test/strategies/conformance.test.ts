@@ -3,7 +3,8 @@ import { pkrsWith } from "../../core/machine/pkrs.ts";
 import exampleSetMemoryRo from "../../examples/set-memory-ro.ts";
 import { defineStrategy, type StrategyModule } from "../../strategies/api.ts";
 import { checkPlugin, renderConformance } from "../../strategies/conformance/index.ts";
-import { BUILTIN_STRATEGIES } from "../../strategies/registry.ts";
+import { ARCH_STRATEGIES, BUILTIN_STRATEGIES } from "../../strategies/registry.ts";
+import { spawnPkslab } from "../helpers/cli.ts";
 
 const failed = (module: StrategyModule, options?: Record<string, unknown>) =>
   checkPlugin(module, { options }).checks.filter((check) => !check.passed);
@@ -32,6 +33,38 @@ describe("check-plugin conformance suite", () => {
     const report = checkPlugin(module, { options });
     expect(report.passed, renderConformance(report)).toBe(true);
     expect(report.checks.length).toBeGreaterThanOrEqual(13);
+  });
+});
+
+describe("check-plugin on another architecture", () => {
+  it.each(Object.entries(ARCH_STRATEGIES))(
+    "%s passes on its own architecture, with each kunmap choice",
+    (_name, { module, arch }) => {
+      const choices = module.options.kunmap?.choices ?? [undefined];
+      for (const kunmap of choices) {
+        const options = kunmap === undefined ? undefined : { kunmap };
+        const report = checkPlugin(module, { arch, options });
+        expect(report.passed, renderConformance(report)).toBe(true);
+      }
+      // On x86-64 it has no setup to check: the suite says so instead of passing.
+      const elsewhere = checkPlugin(module);
+      expect(elsewhere.checks.find((check) => !check.passed)?.name).toBe(
+        "setup protects the region",
+      );
+    },
+  );
+
+  it("the CLI's --arch reaches the worker; an unknown one exits 2 with the valid choices", () => {
+    const file = "strategies/kmap-as-protection.ts";
+    const there = spawnPkslab(["check-plugin", file, "--arch", "x86-32-highmem", "--json"]);
+    expect(there.code, there.stderr).toBe(0);
+    expect(JSON.parse(there.stdout).passed).toBe(true);
+    const here = spawnPkslab(["check-plugin", file, "--json"]);
+    expect(here.code).toBe(1);
+    const bad = spawnPkslab(["check-plugin", file, "--arch", "arm64"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe("");
+    expect(bad.stderr).toContain("x86-32-highmem");
   });
 });
 
