@@ -103,6 +103,7 @@ export class Harness {
       ),
       keyMode: scenario.keyMode,
       contiguous: scenario.contiguous,
+      ...(scenario.device ? { device: true } : {}),
     };
     machine.watch(this.region.pfns);
     const context = createStrategyContext(

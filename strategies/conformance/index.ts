@@ -141,7 +141,7 @@ export function checkPlugin(
   if (scenariosSetUp === 0) {
     findings.fail(
       "setup",
-      "onSetup succeeded in no scenario (access/write-disable, contiguous/scattered)",
+      "onSetup succeeded in no scenario (access/write-disable, contiguous/scattered, device memory)",
     );
   }
 

@@ -11,6 +11,8 @@ import type { KeyMode, Scope } from "../api.ts";
 export interface Scenario {
   readonly keyMode: KeyMode;
   readonly contiguous: boolean;
+  /** Device memory (PMEM) that memremap_pages() maps, protected from the start. */
+  readonly device?: boolean;
   readonly label: string;
 }
 
@@ -19,6 +21,12 @@ export const SCENARIOS: readonly Scenario[] = [
   { keyMode: "access-disable", contiguous: false, label: "access-disable, scattered" },
   { keyMode: "write-disable", contiguous: true, label: "write-disable, contiguous" },
   { keyMode: "write-disable", contiguous: false, label: "write-disable, scattered" },
+  {
+    keyMode: "access-disable",
+    contiguous: true,
+    device: true,
+    label: "access-disable, device memory",
+  },
 ];
 
 /** Pages in the conformance region: enough for 16 nested mappings. */

@@ -68,6 +68,32 @@ describe("check-plugin on another architecture", () => {
   });
 });
 
+describe("check-plugin on device memory", () => {
+  it("fails a strategy whose device-memory setup leaves the range unprotected", () => {
+    const base = BUILTIN_STRATEGIES["pks-kmap"];
+    const lax = defineStrategy({
+      ...base,
+      name: "lax-device",
+      create(context) {
+        const hooks = base.create(context);
+        return {
+          ...hooks,
+          onSetup(region) {
+            // Claims device memory set up without putting the key on it.
+            if (region.device) return { kind: "ok", value: undefined };
+            return hooks.onSetup?.(region) ?? { kind: "ok", value: undefined };
+          },
+        };
+      },
+    });
+    const report = checkPlugin(lax);
+    const setup = report.checks.find((check) => check.name === "setup protects the region");
+    expect(setup?.passed).toBe(false);
+    expect(setup?.detail).toContain("device memory");
+    expect(checkPlugin(base).passed).toBe(true);
+  });
+});
+
 /** A strategy built to be wrong in one chosen way; otherwise a PKS lift per mapping. */
 function broken(
   name: string,
