@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { placeRegion, REGION_BASE_PFN } from "./region.ts";
+export { placeRegion, protectedRegion, REGION_BASE_PFN } from "./region.ts";
 export { runSimulation } from "./run.ts";
 export {
   type CaughtModification,

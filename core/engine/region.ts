@@ -3,6 +3,9 @@
  *
  * @packageDocumentation
  */
+import type { ProtectedRegion } from "../contract/strategy.ts";
+import type { RegionSpec } from "../contract/workload.ts";
+import type { Machine } from "../machine/index.ts";
 import type { Rng } from "../rng.ts";
 
 /** First physical page of the protected region: start of the second GiB. */
@@ -35,4 +38,20 @@ export function placeRegion(
     pfns[i] = pfn;
   }
   return pfns;
+}
+
+/**
+ * The protected region a strategy is given for `spec`, placed where `machine` lets a
+ * region live (all of memory above the first GiB on x86-64; high or low memory on a
+ * HIGHMEM machine, Machine.regionRange). The engine's runs and the conformance kit both
+ * build their regions here.
+ */
+export function protectedRegion(machine: Machine, spec: RegionSpec, rng: Rng): ProtectedRegion {
+  const [regionBase, regionLimit] = machine.regionRange(REGION_BASE_PFN);
+  return {
+    pfns: placeRegion(spec.pages, spec.contiguous, regionLimit, rng, regionBase),
+    keyMode: spec.keyMode,
+    contiguous: spec.contiguous,
+    device: spec.memory === "device",
+  };
 }

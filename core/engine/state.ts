@@ -26,7 +26,7 @@ import { Rng } from "../rng.ts";
 import { createStrategyContext } from "./context.ts";
 import { CpuQueue } from "./cpu-queue.ts";
 import { HandleMap } from "./handle-map.ts";
-import { placeRegion, REGION_BASE_PFN } from "./region.ts";
+import { protectedRegion } from "./region.ts";
 import {
   type CaughtModification,
   CHARGES_PER_OPERATION,
@@ -239,22 +239,7 @@ export class RunState {
     const ledger = machine.ledger;
     this.ledger = ledger;
     this.regionSpec = spec.workload.region(spec.workloadParams);
-    const placementRng = Rng.derive(spec.seed, 1_000_001);
-    // The machine says where a region may live (all of memory above 1 GiB on x86-64; high
-    // or low memory on a HIGHMEM machine).
-    const [regionBase, regionLimit] = machine.regionRange(REGION_BASE_PFN);
-    const region: ProtectedRegion = {
-      pfns: placeRegion(
-        this.regionSpec.pages,
-        this.regionSpec.contiguous,
-        regionLimit,
-        placementRng,
-        regionBase,
-      ),
-      keyMode: this.regionSpec.keyMode,
-      contiguous: this.regionSpec.contiguous,
-      device: this.regionSpec.memory === "device",
-    };
+    const region = protectedRegion(machine, this.regionSpec, Rng.derive(spec.seed, 1_000_001));
     this.region = region;
     machine.watch(region.pfns);
     this.regionDirectMapped = region.pfns.every((pfn) => machine.inDirectMap(pfn));

@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 import { createStrategyContext } from "../../core/engine/context.ts";
-import { placeRegion, REGION_BASE_PFN } from "../../core/engine/index.ts";
+import { protectedRegion } from "../../core/engine/index.ts";
 import {
   type AccessKind,
   DEFAULT_MACHINE,
@@ -91,20 +91,17 @@ export class Harness {
     );
     const machine = this.machine;
     this.modelParameters = machine.ledger.parameters.length;
-    // Where the engine would place it: above the first GiB (in high memory on HIGHMEM).
-    const [regionBase, regionLimit] = machine.regionRange(REGION_BASE_PFN);
-    this.region = {
-      pfns: placeRegion(
-        CONFORMANCE_REGION_PAGES,
-        scenario.contiguous,
-        regionLimit,
-        Rng.derive(20220511, SCENARIOS.indexOf(scenario)),
-        regionBase,
-      ),
-      keyMode: scenario.keyMode,
-      contiguous: scenario.contiguous,
-      ...(scenario.device ? { device: true } : {}),
-    };
+    // Placed as a comparison's run places it.
+    this.region = protectedRegion(
+      machine,
+      {
+        pages: CONFORMANCE_REGION_PAGES,
+        keyMode: scenario.keyMode,
+        contiguous: scenario.contiguous,
+        memory: scenario.device ? "device" : "ram",
+      },
+      Rng.derive(20220511, SCENARIOS.indexOf(scenario)),
+    );
     machine.watch(this.region.pfns);
     const context = createStrategyContext(
       machine,
