@@ -260,7 +260,12 @@ export type WorkloadParamMetadata = OptionMetadata;
 export interface WorkloadMetadata extends ModuleIdentity {
   readonly params: Record<string, WorkloadParamMetadata>;
   /** The region at the default parameters. */
-  readonly region: { pages: number; keyMode: string; contiguous: boolean };
+  readonly region: {
+    pages: number;
+    keyMode: string;
+    contiguous: boolean;
+    memory: "ram" | "device";
+  };
   /** Threads at the default parameters on a 16-CPU machine. */
   readonly threadsAt16Cpus: number;
 }
@@ -273,7 +278,12 @@ export function workloadMetadata(module: WorkloadModule, source = "built-in"): W
   return {
     ...moduleIdentity(module, source),
     params,
-    region: { pages: region.pages, keyMode: region.keyMode, contiguous: region.contiguous },
+    region: {
+      pages: region.pages,
+      keyMode: region.keyMode,
+      contiguous: region.contiguous,
+      memory: region.memory ?? "ram",
+    },
     threadsAt16Cpus: module.threads(defaults, 16),
   };
 }
@@ -287,7 +297,7 @@ export function describeWorkload(module: WorkloadModule, source = "built-in"): s
     `  ${meta.summary}`,
     "",
     `  citation: ${meta.citation}`,
-    `  region at defaults: ${meta.region.pages} pages, ${meta.region.keyMode}, ${meta.region.contiguous ? "physically contiguous" : "scattered"}`,
+    `  region at defaults: ${meta.region.pages} pages, ${meta.region.keyMode}, ${meta.region.contiguous ? "physically contiguous" : "scattered"}, ${meta.region.memory === "device" ? "device memory (memremap_pages)" : "RAM"}`,
     `  threads at defaults on 16 CPUs: ${meta.threadsAt16Cpus}`,
     "",
     "  parameters:",

@@ -158,5 +158,11 @@ describe("workload registry", () => {
     expect(workloadMetadata(BUILTIN_WORKLOADS["btrfs-debug-ro"]).region.keyMode).toBe(
       "write-disable",
     );
+    // PMEM is device memory, and says so; page tables are RAM.
+    expect(workloadMetadata(BUILTIN_WORKLOADS["pmem-dax"]).region.memory).toBe("device");
+    expect(describeWorkload(BUILTIN_WORKLOADS["pmem-dax"])).toMatch(
+      /region at defaults: .*device memory/,
+    );
+    expect(workloadMetadata(BUILTIN_WORKLOADS["pagetable-protect"]).region.memory).toBe("ram");
   });
 });
