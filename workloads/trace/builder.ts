@@ -16,6 +16,8 @@
  *
  * @packageDocumentation
  */
+
+import { emptyScannedLine, scanLine } from "./bytes.ts";
 import { type CpuState, emptyCpu, sortedAccesses } from "./cpu-state.ts";
 import {
   type BadLine,
@@ -34,6 +36,8 @@ import {
 } from "./data.ts";
 import {
   ACCESSORS,
+  type AccessorCall,
+  type AccessorInfo,
   accessorCall,
   SEARCH_MARKERS,
   SESSION_END_MARKERS,
@@ -179,18 +183,50 @@ export class TraceBuilder {
     state.search = -1;
   }
 
+  /**
+   * Feeds one line held in `buf` [from, to) (without its newline or a carriage return):
+   * through the byte-level fast path when it is an ordinary accessor call or search
+   * marker (bytes.ts), else decoded and parsed as text. The same result either way.
+   */
+  addBytes(buf: Buffer, from: number, to: number): void {
+    if (!scanLine(buf, from, to, this.scanned)) {
+      this.add(buf.toString("latin1", from, to));
+      return;
+    }
+    if (this.pending !== undefined) {
+      this.process(this.pending);
+      this.pending = undefined;
+    }
+    this.lines++;
+    const scanned = this.scanned;
+    const state = this.cpu(scanned.cpu);
+    if (scanned.accessor === undefined) {
+      this.events++;
+      this.searchMarker(state, scanned.marker, scanned.pid, scanned.timestamp);
+      this.time(state, scanned.timestamp);
+    } else if (scanned.call !== undefined) {
+      this.accessorCall(state, scanned.accessor, scanned.call, scanned.pid, scanned.timestamp);
+    }
+  }
+
+  private readonly scanned = emptyScannedLine();
+
+  private searchMarker(state: CpuState, event: string, pid: number, timestamp: number): void {
+    this.markers[event] = (this.markers[event] ?? 0) + 1;
+    state.sessionPending = true;
+    state.search = this.perSearch.length;
+    this.perSearch.push(0);
+    state.lastPid = pid;
+    this.phaseAt(timestamp).searches++;
+  }
+
   private event(line: Extract<TraceLine, { kind: "event" }>, text: string): void {
     const info = ACCESSORS.get(line.event);
     const state = this.cpu(line.cpu);
     if (!info) {
       this.events++;
       if (SEARCH_MARKERS.includes(line.event)) {
-        this.markers[line.event] = (this.markers[line.event] ?? 0) + 1;
-        state.sessionPending = true;
-        state.search = this.perSearch.length;
-        this.perSearch.push(0);
-        state.lastPid = line.pid;
-        this.phaseAt(line.timestamp).searches++;
+        this.searchMarker(state, line.event, line.pid, line.timestamp);
       } else if (SESSION_END_MARKERS.includes(line.event)) {
         this.markers[line.event] = (this.markers[line.event] ?? 0) + 1;
         this.endSession(state);
@@ -232,17 +268,29 @@ export class TraceBuilder {
       this.badLine(call, text);
       return;
     }
+    this.accessorCall(state, info, call, line.pid, line.timestamp);
+  }
+
+  private accessorCall(
+    state: CpuState,
+    info: AccessorInfo,
+    call: AccessorCall,
+    pid: number,
+    timestamp: number,
+  ): void {
+    // info.name is the event's name, as the table's own (internalized) string.
+    const event = info.name;
     if (call.moveKey !== undefined) {
       if (
-        line.event === "memcpy_extent_buffer" &&
+        event === "memcpy_extent_buffer" &&
         state.lastEvent === "memmove_extent_buffer" &&
         state.lastArgs === call.moveKey &&
-        state.lastPid === line.pid
+        state.lastPid === pid
       ) {
         this.nested++;
-        state.lastEvent = line.event;
+        state.lastEvent = event;
         this.events++;
-        this.time(state, line.timestamp);
+        this.time(state, timestamp);
         return;
       }
       state.lastArgs = call.moveKey;
@@ -251,23 +299,22 @@ export class TraceBuilder {
     const buffers = accesses.map((access) => this.bufferId(access.eb, access.start));
     const callLength = call.length;
     this.events++;
-    this.time(state, line.timestamp);
+    this.time(state, timestamp);
     // Sessions: another task's call on this CPU ends the current one.
-    if (state.lastPid !== line.pid) {
+    if (state.lastPid !== pid) {
       if (state.search >= 0) this.splits++;
       if (state.lastPid >= 0) this.endSession(state);
-      state.lastPid = line.pid;
+      state.lastPid = pid;
     }
-    state.lastEvent = line.event;
+    state.lastEvent = event;
     if (info.shape !== "move") state.lastArgs = "";
-    // info.name is line.event, as the table's own (internalized) string: a key lookup
-    // without hashing and interning the line's copy of it.
+    // A key lookup without hashing and interning the line's copy of the name.
     this.byAccessor[info.name] = (this.byAccessor[info.name] ?? 0) + 1;
     state.calls++;
     if (state.search >= 0) this.perSearch.data[state.search]++;
     else this.outside++;
-    let bucket = LENGTH_BUCKETS.findIndex((limit) => callLength <= limit);
-    if (bucket < 0) bucket = LENGTH_BUCKETS.length;
+    let bucket = 0;
+    while (bucket < LENGTH_BUCKETS.length && callLength > LENGTH_BUCKETS[bucket]) bucket++;
     this.histogram[bucket]++;
     this.lengthSum += callLength;
     let crosses = false;
@@ -292,9 +339,9 @@ export class TraceBuilder {
       state.offset.push(offset);
       state.length.push(length);
       state.flags.push(flags);
-      state.time.push(line.timestamp);
+      state.time.push(timestamp);
     }
-    const phase = this.phaseAt(line.timestamp);
+    const phase = this.phaseAt(timestamp);
     phase.calls++;
     if (crosses) {
       this.crossing++;

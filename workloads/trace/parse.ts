@@ -5,6 +5,7 @@
  * statistics. The entry points; the parser is cut by concern:
  *
  * - lines.ts: the line lexer (one ftrace line into its fields, kprobe arguments, phases);
+ * - bytes.ts: its fast path over a file's bytes, for ordinary accessor and search lines;
  * - events.ts: the event records (the accessor table, session and system-call markers)
  *   and the accesses one accessor event asks for;
  * - builder.ts, cpu-state.ts: the incremental parser and its per-CPU state;
@@ -14,7 +15,7 @@
  *
  * @packageDocumentation
  */
-import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
 import { TraceBuilder } from "./builder.ts";
 import type { TraceData } from "./data.ts";
 
@@ -28,23 +29,54 @@ export function parseTraceText(text: string, source = "(text)"): TraceData {
   return builder.finish(truncated);
 }
 
-/** Streams a trace file line by line (the text is never held in memory as a whole). */
+/** Bytes read from the file at a time. */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * Streams a trace file line by line: read as bytes a chunk at a time (the file is never
+ * held in memory as a whole), each line fed to the builder's byte-level fast path, which
+ * decodes it as latin1 text (ftrace text is ASCII, task names aside) when it is not an
+ * ordinary accessor or search line.
+ */
 export async function readTraceFile(path: string): Promise<TraceData> {
   const builder = new TraceBuilder(path);
-  // ftrace text is ASCII (task names aside): latin1 decodes byte for byte, fast.
-  const input = createReadStream(path, { encoding: "latin1", highWaterMark: 1 << 20 });
-  let carry = "";
-  for await (const chunk of input as AsyncIterable<string>) {
-    const text = carry === "" ? chunk : carry + chunk;
-    let from = 0;
-    for (let end = text.indexOf("\n", from); end >= 0; end = text.indexOf("\n", from)) {
-      const stop = end > from && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
-      builder.add(text.slice(from, stop));
-      from = end + 1;
+  const file = await open(path, "r");
+  try {
+    let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    let held = 0;
+    for (;;) {
+      if (held === buf.length) {
+        // One line longer than the buffer: grow it.
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, held);
+        buf = bigger;
+      }
+      const { bytesRead } = await file.read(buf, held, buf.length - held, null);
+      if (bytesRead === 0) break;
+      const end = held + bytesRead;
+      let from = 0;
+      // The next carriage return at or after `from` (a line holding one is left to the text
+      // path, whose regexes decide), found once per stretch rather than once per line.
+      let cr = buf.indexOf(13, 0);
+      if (cr >= end) cr = -1;
+      for (let nl = buf.indexOf(10, from); nl >= 0 && nl < end; nl = buf.indexOf(10, from)) {
+        const stop = nl > from && buf[nl - 1] === 13 ? nl - 1 : nl;
+        if (cr >= 0 && cr < from) {
+          cr = buf.indexOf(13, from);
+          if (cr >= end) cr = -1;
+        }
+        if (cr >= 0 && cr < stop) builder.add(buf.toString("latin1", from, stop));
+        else builder.addBytes(buf, from, stop);
+        from = nl + 1;
+      }
+      buf.copy(buf, 0, from, end);
+      held = end - from;
     }
-    carry = text.slice(from);
+    // Bytes after the last newline are a line cut short.
+    const carry = held > 0 ? buf.toString("latin1", 0, held) : "";
+    if (carry !== "") builder.add(carry);
+    return builder.finish(carry !== "");
+  } finally {
+    await file.close();
   }
-  // Text after the last newline is a line cut short.
-  if (carry !== "") builder.add(carry);
-  return builder.finish(carry !== "");
 }
