@@ -101,6 +101,10 @@ describe("the byte-level fast path of the trace parser", () => {
     const { bytes, text } = await bothParses(`${lines.join("\n")}\n`);
     expect(bytes).toEqual(text);
     expect(text.stats.calls).toBe(4);
+    // A last line cut short just after its carriage return: reported without it.
+    const cut = await bothParses(`${TEMPLATES[0]}\n${TEMPLATES[1]}\r`);
+    expect(cut.bytes).toEqual(cut.text);
+    expect(cut.text.stats.badExamples[0].text).toBe(TEMPLATES[1].slice(0, 200));
   });
 
   it("gives the text parser's result on mutated lines, whatever the mutation", async () => {

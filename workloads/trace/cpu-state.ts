@@ -49,27 +49,35 @@ export function emptyCpu(): CpuState {
   };
 }
 
+/**
+ * Exact-size arrays on shared memory: the columns' growth slack is left behind, and a
+ * worker thread the trace is posted to shares them instead of receiving a copy.
+ */
+const sharedInts = (n: number) => new Int32Array(new SharedArrayBuffer(n * 4));
+const sharedBytes = (n: number) => new Uint8Array(new SharedArrayBuffer(n));
+
 /** The CPU's accesses, stably sorted by timestamp when some went backwards. */
 export function sortedAccesses(cpu: number, state: CpuState): CpuAccesses {
-  const buffer = state.buffer.trimmed();
-  const offset = state.offset.trimmed();
-  const length = state.length.trimmed();
-  const flags = state.flags.trimmed();
-  if (state.outOfOrder === 0) return { cpu, buffer, offset, length, flags };
-  const time = state.time.trimmed();
-  // Sort whole calls (a call's accesses share its timestamp and stay together).
-  const order = Array.from({ length: buffer.length }, (_, i) => i);
-  order.sort((a, b) => time[a] - time[b] || a - b);
-  const pick = <T extends Int32Array | Uint8Array>(from: T, make: (n: number) => T): T => {
-    const to = make(from.length);
-    for (let i = 0; i < order.length; i++) to[i] = from[order[i]];
+  const n = state.buffer.length;
+  // Identity, or whole calls sorted by time (a call's accesses share its timestamp and
+  // stay together).
+  let order: number[] | undefined;
+  if (state.outOfOrder > 0) {
+    const time = state.time.trimmed();
+    order = Array.from({ length: n }, (_, i) => i);
+    order.sort((a, b) => time[a] - time[b] || a - b);
+  }
+  const column = <T extends Int32Array | Uint8Array>(from: T, make: (n: number) => T): T => {
+    const to = make(n);
+    if (order === undefined) to.set(from.subarray(0, n));
+    else for (let i = 0; i < n; i++) to[i] = from[order[i]];
     return to;
   };
   return {
     cpu,
-    buffer: pick(buffer, (n) => new Int32Array(n)),
-    offset: pick(offset, (n) => new Int32Array(n)),
-    length: pick(length, (n) => new Int32Array(n)),
-    flags: pick(flags, (n) => new Uint8Array(n)),
+    buffer: column(state.buffer.data, sharedInts),
+    offset: column(state.offset.data, sharedInts),
+    length: column(state.length.data, sharedInts),
+    flags: column(state.flags.data, sharedBytes),
   };
 }

@@ -73,9 +73,10 @@ export async function readTraceFile(path: string): Promise<TraceData> {
       held = end - from;
     }
     // Bytes after the last newline are a line cut short.
-    const carry = held > 0 ? buf.toString("latin1", 0, held) : "";
-    if (carry !== "") builder.add(carry);
-    return builder.finish(carry !== "");
+    if (held === 0) return builder.finish(false);
+    // As parseTraceText does, without a carriage return before where the newline was.
+    builder.add(buf.toString("latin1", 0, buf[held - 1] === 13 ? held - 1 : held));
+    return builder.finish(true);
   } finally {
     await file.close();
   }
