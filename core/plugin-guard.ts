@@ -1,5 +1,5 @@
 import type { FaultResolution, Mapping, Outcome, StrategyHooks } from "./contract/strategy.ts";
-import { noteHook } from "./watchdog.ts";
+import { hookId, noteHookId } from "./watchdog.ts";
 
 /** A strategy plugin broke the hook contract: its cells fail with this reason. */
 export class PluginError extends Error {
@@ -45,17 +45,29 @@ function checkMapping(
 ): void {
   const value = mapping as Mapping | undefined;
   const vpns = value?.vpns;
-  const valid =
+  let valid =
     value !== undefined &&
     Array.isArray(vpns) &&
     vpns.length === pages &&
-    vpns.every((vpn) => Number.isInteger(vpn) && vpn >= 0 && vpn < vaLimit) &&
     typeof value.contiguous === "boolean";
+  // A loop rather than every(): this checks every map of every run.
+  for (let i = 0; valid && i < pages; i++) {
+    const vpn = (vpns as readonly number[])[i];
+    valid = Number.isInteger(vpn) && vpn >= 0 && vpn < vaLimit;
+  }
   if (!valid) {
     throw new PluginError(
       `${strategy}.onMap returned a malformed mapping during ${site.operation}: ${describeValue(mapping)} (expected { vpns: ${pages} page numbers below ${vaLimit}, contiguous: boolean })`,
     );
   }
+}
+
+/** A hook's throw as the PluginError that names it. */
+function thrown(strategy: string, hook: string, site: HookSite, error: unknown): PluginError {
+  if (error instanceof PluginError) return error;
+  return new PluginError(
+    `${strategy}.${hook} threw during ${site.operation}: ${(error as Error)?.message ?? String(error)}`,
+  );
 }
 
 function wrap<F extends (...args: never[]) => unknown>(
@@ -64,19 +76,40 @@ function wrap<F extends (...args: never[]) => unknown>(
   site: HookSite,
   fn: F,
 ): F {
+  const id = hookId(hook);
   return ((...args: Parameters<F>) => {
-    noteHook(hook);
+    noteHookId(id);
     try {
       return fn(...args);
     } catch (error) {
-      if (error instanceof PluginError) throw error;
-      throw new PluginError(
-        `${strategy}.${hook} threw during ${site.operation}: ${(error as Error)?.message ?? String(error)}`,
-      );
+      throw thrown(strategy, hook, site, error);
     } finally {
-      noteHook(undefined);
+      noteHookId(0);
     }
   }) as F;
+}
+
+/**
+ * wrap for a hook of one argument (onMap, onUnmap, onSetup: every map and unmap), without
+ * the rest parameter and spread of the general form.
+ */
+function wrapOne<A, R>(
+  strategy: string,
+  hook: string,
+  site: HookSite,
+  fn: (argument: A) => R,
+): (argument: A) => R {
+  const id = hookId(hook);
+  return (argument) => {
+    noteHookId(id);
+    try {
+      return fn(argument);
+    } catch (error) {
+      throw thrown(strategy, hook, site, error);
+    } finally {
+      noteHookId(0);
+    }
+  };
 }
 
 /**
@@ -96,7 +129,7 @@ export function guardHooks(
     hook: (argument: A) => O,
     after?: (argument: A, outcome: O) => void,
   ): ((argument: A) => O) => {
-    const fn = wrap(strategy, name, site, hook);
+    const fn = wrapOne(strategy, name, site, hook);
     return (argument) => {
       const outcome = fn(argument);
       checkOutcome(strategy, name, site, outcome);

@@ -35,14 +35,22 @@ export function attachWatch(buffer: SharedArrayBuffer | undefined): void {
   if (slots) Atomics.store(slots, RUNNING_SLOT, 1);
 }
 
+/** A hook's id for noteHookId (0, as for no hook, when the name is not a hook's). */
+export function hookId(hook: string): number {
+  return Math.max(0, HOOKS.indexOf(hook as never));
+}
+
+/**
+ * Notes that the hook of id `id` (hookId) starts, or with 0 that it returned. The guard
+ * looks the id up once per hook, not once per call.
+ */
+export function noteHookId(id: number): void {
+  if (slots !== undefined) Atomics.store(slots, HOOK_SLOT, id);
+}
+
 /** Notes that a strategy hook starts (its name) or that it returned (undefined). */
 export function noteHook(hook: string | undefined): void {
-  if (slots === undefined) return;
-  Atomics.store(
-    slots,
-    HOOK_SLOT,
-    hook === undefined ? 0 : Math.max(0, HOOKS.indexOf(hook as never)),
-  );
+  noteHookId(hook === undefined ? 0 : hookId(hook));
 }
 
 /** Notes the seed whose run starts. */

@@ -129,7 +129,8 @@ export function unmapOp(run: RunState, cpu: number, sim: SimThread, op: Op<"unma
     vpns: mapping.mapping.vpns,
     pfns: mapping.pfns,
     cpu,
-    users: mapping.users.slice(),
+    // Not copied: the mapping has left run.live, so nothing adds users to it any more.
+    users: mapping.users,
     purges: run.ledger.events[Ev.vmap_purges],
   });
 }

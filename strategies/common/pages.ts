@@ -69,5 +69,9 @@ export function directMapVpns(pfns: readonly number[]): number[] {
 
 /** Pages `[first, first + count)` as a list. */
 export function range(first: number, count: number): number[] {
-  return Array.from({ length: count }, (_, i) => first + i);
+  // A loop, not Array.from({ length }): this runs on every map of a range and
+  // Array.from's generic iteration protocol was 4% of a per-call trace replay.
+  const pages: number[] = [];
+  for (let i = 0; i < count; i++) pages.push(first + i);
+  return pages;
 }
