@@ -14,13 +14,18 @@
  * @packageDocumentation
  */
 
-import { PAGE_BYTES } from "./data.ts";
-import { ACCESSORS, type AccessorCall, type AccessorInfo, SEARCH_MARKERS } from "./events.ts";
+import {
+  ACCESSORS,
+  type AccessorArgs,
+  type AccessorCall,
+  type AccessorInfo,
+  callOf,
+  SEARCH_MARKERS,
+} from "./events.ts";
+import { unsignedDigits } from "./lines.ts";
 
-const SPACE = 32;
-const TAB = 9;
-const DOT = 46;
-const COLON = 58;
+/** The character codes the scan looks for. */
+const [SPACE, TAB, DOT, COLON] = [32, 9, 46, 58];
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 /** A space or tab: the only whitespace the fast path steps over. */
@@ -106,72 +111,33 @@ function decimal(buf: Uint8Array, from: number, to: number): number {
 
 const POWERS_OF_TEN = Array.from({ length: 16 }, (_, k) => 10 ** k);
 
-/**
- * lines.ts's unsignedNumber over bytes [from, to), or NaN; the caller keeps safe integers
- * only, as numberArg does.
- */
-function unsignedNumber(buf: Uint8Array, from: number, to: number): number {
-  const hex = to - from > 2 && buf[from] === 48 && buf[from + 1] === 120;
-  const radix = hex ? 16 : 10;
-  let at = hex ? from + 2 : from;
-  if (at >= to) return Number.NaN;
-  let value = 0;
-  for (; at < to; at++) {
-    const c = buf[at];
-    let digit: number;
-    if (c >= 48 && c <= 57) digit = c - 48;
-    else if (hex && c >= 97 && c <= 102) digit = c - 87;
-    else if (hex && c >= 65 && c <= 70) digit = c - 55;
-    else return Number.NaN;
-    value = value * radix + digit;
-  }
-  return value;
-}
-
-// The kprobe arguments the accessor table reads, as argument slots.
-const ARG_EB = 0;
-const ARG_START = 1;
-const ARG_OFF = 2;
-const ARG_LEN = 3;
-const ARG_PTR = 4;
-const ARG_SRC = 5;
-const ARG_SRCEB = 6;
-const ARG_SRCSTART = 7;
-const ARG_NAMES = ["eb", "start", "off", "len", "ptr", "src", "srceb", "srcstart"];
+/** The kprobe arguments the accessor table reads (events.ts AccessorArgs), by slot. */
+const ARG_NAMES = ["eb", "start", "off", "len", "ptr", "src", "srceb", "srcstart"] as const;
+type ArgName = (typeof ARG_NAMES)[number];
+const SLOT = Object.fromEntries(ARG_NAMES.map((name, slot) => [name, slot])) as Record<
+  ArgName,
+  number
+>;
 const ARG_BYTES = ARG_NAMES.map((name) => Buffer.from(`${name}=`, "latin1"));
-/** The names that start with `s`. */
-const S_SLOTS = [ARG_START, ARG_SRC, ARG_SRCEB, ARG_SRCSTART];
+/** Slots by the first letter of their name (the names differ by their bytes after it). */
+const SLOTS_BY_LETTER: number[][] = Array.from({ length: 128 }, () => []);
+for (const [slot, name] of ARG_NAMES.entries()) SLOTS_BY_LETTER[name.charCodeAt(0)].push(slot);
 /** Value range [from, to) of each slot's first occurrence, -1 when absent. */
 const argFrom = new Int32Array(ARG_NAMES.length);
 const argTo = new Int32Array(ARG_NAMES.length);
 
-/** Whether `key` is at `at` in [.., to). */
-function bytesAt(buf: Uint8Array, at: number, to: number, key: Uint8Array): boolean {
-  if (at + key.length > to) return false;
-  for (let i = 0; i < key.length; i++) if (buf[at + i] !== key[i]) return false;
-  return true;
-}
-
 /** The slot whose `name=` starts the token at `at`, or -1. */
 function argSlot(buf: Uint8Array, at: number, to: number): number {
-  // By the name's first letter, then its bytes: the names differ by them.
-  switch (buf[at]) {
-    case 101 /* e */:
-      return bytesAt(buf, at, to, ARG_BYTES[ARG_EB]) ? ARG_EB : -1;
-    case 111 /* o */:
-      return bytesAt(buf, at, to, ARG_BYTES[ARG_OFF]) ? ARG_OFF : -1;
-    case 108 /* l */:
-      return bytesAt(buf, at, to, ARG_BYTES[ARG_LEN]) ? ARG_LEN : -1;
-    case 112 /* p */:
-      return bytesAt(buf, at, to, ARG_BYTES[ARG_PTR]) ? ARG_PTR : -1;
-    case 115 /* s */:
-      for (const slot of S_SLOTS) {
-        if (bytesAt(buf, at, to, ARG_BYTES[slot])) return slot;
-      }
-      return -1;
-    default:
-      return -1;
+  const first = buf[at];
+  if (first >= 128) return -1;
+  for (const slot of SLOTS_BY_LETTER[first]) {
+    const key = ARG_BYTES[slot];
+    if (at + key.length > to) continue;
+    let same = true;
+    for (let i = 0; i < key.length && same; i++) same = buf[at + i] === key[i];
+    if (same) return slot;
   }
+  return -1;
 }
 
 /**
@@ -194,11 +160,12 @@ function scanArgs(buf: Uint8Array, from: number, to: number): void {
   }
 }
 
-/** Argument `slot` as a safe integer, or -1 when it is absent or malformed. */
-function numberArg(buf: Uint8Array, slot: number): number {
-  if (argFrom[slot] < 0) return -1;
-  const value = unsignedNumber(buf, argFrom[slot], argTo[slot]);
-  return Number.isSafeInteger(value) ? value : -1;
+/** An argument as a safe integer; undefined when it is absent or malformed. */
+function numberArg(buf: Uint8Array, name: ArgName): number | undefined {
+  const slot = SLOT[name];
+  if (argFrom[slot] < 0) return undefined;
+  const value = unsignedDigits(buf, argFrom[slot], argTo[slot]);
+  return Number.isSafeInteger(value) ? value : undefined;
 }
 
 /** The last `eb` text decoded, to skip decoding the same pointer line after line. */
@@ -206,95 +173,40 @@ let lastEbBytes = new Uint8Array(32);
 let lastEbLength = -1;
 let lastEb = "";
 
-function ebText(buf: Uint8Array, slot: number): string {
+/** An argument's text (latin1, as the text path decodes it); undefined when absent. */
+function textArg(buf: Uint8Array, name: ArgName): string | undefined {
+  const slot = SLOT[name];
   const from = argFrom[slot];
+  if (from < 0) return undefined;
   const length = argTo[slot] - from;
-  if (length === lastEbLength) {
+  const remembered = name === "eb";
+  if (remembered && length === lastEbLength) {
     let same = true;
-    for (let i = 0; i < length; i++) {
-      if (lastEbBytes[i] !== buf[from + i]) {
-        same = false;
-        break;
-      }
-    }
+    for (let i = 0; i < length && same; i++) same = lastEbBytes[i] === buf[from + i];
     if (same) return lastEb;
   }
-  if (length > lastEbBytes.length) lastEbBytes = new Uint8Array(length * 2);
-  lastEbBytes.set(buf.subarray(from, from + length));
-  lastEbLength = length;
-  lastEb = Buffer.from(buf.buffer, buf.byteOffset + from, length).toString("latin1");
-  return lastEb;
+  const text = Buffer.from(buf.buffer, buf.byteOffset + from, length).toString("latin1");
+  if (remembered) {
+    if (length > lastEbBytes.length) lastEbBytes = new Uint8Array(length * 2);
+    lastEbBytes.set(buf.subarray(from, from + length));
+    lastEbLength = length;
+    lastEb = text;
+  }
+  return text;
 }
 
-/**
- * events.ts's accessorCall over the arguments scanArgs found, or undefined where that
- * would give a bad line's reason (the string path then reports it).
- */
-function accessorCall(buf: Uint8Array, info: AccessorInfo): AccessorCall | undefined {
-  if (argFrom[ARG_EB] < 0) return undefined;
-  const start = numberArg(buf, ARG_START);
-  if (start < 0) return undefined;
-  const eb = ebText(buf, ARG_EB);
-  const base = start % PAGE_BYTES;
-  const one = (offset: number, length: number): AccessorCall => ({
-    accesses: [{ eb, start, offset: base + offset, length, write: info.write }],
-    length,
-  });
-  switch (info.shape) {
-    case "range": {
-      const off = numberArg(buf, ARG_OFF);
-      const len = numberArg(buf, ARG_LEN);
-      return off < 0 || len < 0 ? undefined : one(off, len);
-    }
-    case "member": {
-      const ptr = numberArg(buf, ARG_PTR);
-      const off = numberArg(buf, ARG_OFF);
-      return ptr < 0 || off < 0 ? undefined : one(ptr + off, info.bytes ?? 1);
-    }
-    case "field":
-      return one(info.field ?? 0, info.bytes ?? 1);
-    case "move": {
-      const off = numberArg(buf, ARG_OFF);
-      const src = numberArg(buf, ARG_SRC);
-      const len = numberArg(buf, ARG_LEN);
-      if (off < 0 || src < 0 || len < 0) return undefined;
-      return {
-        accesses: [
-          { eb, start, offset: base + src, length: len, write: false },
-          { eb, start, offset: base + off, length: len, write: true },
-        ],
-        length: len,
-        moveKey: `${eb} ${start} ${off} ${src} ${len}`,
-      };
-    }
-    case "copy":
-    case "copy-full": {
-      if (argFrom[ARG_SRCEB] < 0) return undefined;
-      const srcStart = numberArg(buf, ARG_SRCSTART);
-      const len = numberArg(buf, ARG_LEN);
-      const off = info.shape === "copy" ? numberArg(buf, ARG_OFF) : 0;
-      const src = info.shape === "copy" ? numberArg(buf, ARG_SRC) : 0;
-      if (srcStart < 0 || len < 0 || off < 0 || src < 0) return undefined;
-      const srcEb = Buffer.from(
-        buf.buffer,
-        buf.byteOffset + argFrom[ARG_SRCEB],
-        argTo[ARG_SRCEB] - argFrom[ARG_SRCEB],
-      ).toString("latin1");
-      return {
-        accesses: [
-          {
-            eb: srcEb,
-            start: srcStart,
-            offset: (srcStart % PAGE_BYTES) + src,
-            length: len,
-            write: false,
-          },
-          { eb, start, offset: base + off, length: len, write: true },
-        ],
-        length: len,
-      };
-    }
-  }
+/** The arguments scanArgs found, as events.ts's callOf reads them. */
+function scannedArgs(buf: Uint8Array): AccessorArgs {
+  return {
+    eb: textArg(buf, "eb"),
+    start: numberArg(buf, "start"),
+    off: numberArg(buf, "off"),
+    len: numberArg(buf, "len"),
+    ptr: numberArg(buf, "ptr"),
+    src: numberArg(buf, "src"),
+    srceb: textArg(buf, "srceb"),
+    srcstart: numberArg(buf, "srcstart"),
+  };
 }
 
 /**
@@ -392,6 +304,9 @@ export function scanLine(buf: Buffer, from: number, to: number, out: ScannedLine
   const close = buf.indexOf(41 /* ) */, bodyStart + 1);
   if (close < 0 || close >= to) return false;
   scanArgs(buf, close + 1, to);
-  out.call = accessorCall(buf, known.accessor);
-  return out.call !== undefined;
+  // A bad line's reason is the text path's to give.
+  const call = callOf(known.name, known.accessor, scannedArgs(buf));
+  if (typeof call === "string") return false;
+  out.call = call;
+  return true;
 }

@@ -129,6 +129,22 @@ export interface AccessorCall {
 }
 
 /**
+ * The kprobe arguments an accessor's shape may read, however they were read (the text
+ * parser's argText/numberArg, or bytes.ts): undefined when absent, and for a number when
+ * malformed or past 2^53.
+ */
+export interface AccessorArgs {
+  readonly eb: string | undefined;
+  readonly start: number | undefined;
+  readonly off: number | undefined;
+  readonly len: number | undefined;
+  readonly ptr: number | undefined;
+  readonly src: number | undefined;
+  readonly srceb: string | undefined;
+  readonly srcstart: number | undefined;
+}
+
+/**
  * The call an accessor event describes; `args` is the body after the probe location
  * (`(func+0x0/0x.. [btrfs])`). A missing or malformed argument gives the reason the line
  * is bad instead.
@@ -138,8 +154,25 @@ export function accessorCall(
   info: AccessorInfo,
   args: string,
 ): AccessorCall | string {
-  const eb = argText(args, "eb");
-  const start = numberArg(args, "start");
+  return callOf(event, info, {
+    eb: argText(args, "eb"),
+    start: numberArg(args, "start"),
+    off: numberArg(args, "off"),
+    len: numberArg(args, "len"),
+    ptr: numberArg(args, "ptr"),
+    src: numberArg(args, "src"),
+    srceb: argText(args, "srceb"),
+    srcstart: numberArg(args, "srcstart"),
+  });
+}
+
+/** The call of an accessor event with these arguments, or the reason the line is bad. */
+export function callOf(
+  event: string,
+  info: AccessorInfo,
+  args: AccessorArgs,
+): AccessorCall | string {
+  const { eb, start } = args;
   if (eb === undefined || start === undefined) return `${event}: missing eb or start`;
   const base = start % PAGE_BYTES;
   const one = (offset: number, length: number): AccessorCall => ({
@@ -148,23 +181,19 @@ export function accessorCall(
   });
   switch (info.shape) {
     case "range": {
-      const off = numberArg(args, "off");
-      const len = numberArg(args, "len");
+      const { off, len } = args;
       if (off === undefined || len === undefined) return `${event}: missing off or len`;
       return one(off, len);
     }
     case "member": {
-      const ptr = numberArg(args, "ptr");
-      const off = numberArg(args, "off");
+      const { ptr, off } = args;
       if (ptr === undefined || off === undefined) return `${event}: missing ptr or off`;
       return one(ptr + off, info.bytes ?? 1);
     }
     case "field":
       return one(info.field ?? 0, info.bytes ?? 1);
     case "move": {
-      const off = numberArg(args, "off");
-      const src = numberArg(args, "src");
-      const len = numberArg(args, "len");
+      const { off, src, len } = args;
       if (off === undefined || src === undefined || len === undefined) {
         return `${event}: missing off, src or len`;
       }
@@ -179,11 +208,9 @@ export function accessorCall(
     }
     case "copy":
     case "copy-full": {
-      const srcEb = argText(args, "srceb");
-      const srcStart = numberArg(args, "srcstart");
-      const len = numberArg(args, "len");
-      const off = info.shape === "copy" ? numberArg(args, "off") : 0;
-      const src = info.shape === "copy" ? numberArg(args, "src") : 0;
+      const { srceb: srcEb, srcstart: srcStart, len } = args;
+      const off = info.shape === "copy" ? args.off : 0;
+      const src = info.shape === "copy" ? args.src : 0;
       if (
         srcEb === undefined ||
         srcStart === undefined ||

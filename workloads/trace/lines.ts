@@ -101,13 +101,22 @@ export function argText(body: string, name: string): string | undefined {
  * and Number() were a tenth of parsing a long trace).
  */
 export function unsignedNumber(text: string): number {
-  const hex = text.length > 2 && text.charCodeAt(0) === 48 && text.charCodeAt(1) === 120;
+  // Any character outside ASCII makes the text neither; the rest read byte for byte.
+  if (NOT_ASCII.test(text)) return Number.NaN;
+  return unsignedDigits(Buffer.from(text, "latin1"), 0, text.length);
+}
+
+const NOT_ASCII = /[^\p{ASCII}]/u;
+
+/** unsignedNumber of the bytes [from, to) of `buf` (the trace parser's fast path reads bytes). */
+export function unsignedDigits(buf: Uint8Array, from: number, to: number): number {
+  const hex = to - from > 2 && buf[from] === 48 && buf[from + 1] === 120;
   const radix = hex ? 16 : 10;
+  let at = hex ? from + 2 : from;
+  if (at >= to) return Number.NaN;
   let value = 0;
-  let at = hex ? 2 : 0;
-  if (at >= text.length) return Number.NaN;
-  for (; at < text.length; at++) {
-    const c = text.charCodeAt(at);
+  for (; at < to; at++) {
+    const c = buf[at];
     let digit: number;
     if (c >= 48 && c <= 57) digit = c - 48;
     else if (hex && c >= 97 && c <= 102) digit = c - 87;

@@ -16,6 +16,7 @@
  * @packageDocumentation
  */
 import { open } from "node:fs/promises";
+import { withRoom } from "../../core/read-buffer.ts";
 import { TraceBuilder } from "./builder.ts";
 import type { TraceData } from "./data.ts";
 
@@ -45,12 +46,8 @@ export async function readTraceFile(path: string): Promise<TraceData> {
     let buf = Buffer.allocUnsafe(CHUNK_BYTES);
     let held = 0;
     for (;;) {
-      if (held === buf.length) {
-        // One line longer than the buffer: grow it.
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, held);
-        buf = bigger;
-      }
+      // Full only when one line is longer than the buffer.
+      buf = withRoom(buf, held);
       const { bytesRead } = await file.read(buf, held, buf.length - held, null);
       if (bytesRead === 0) break;
       const end = held + bytesRead;

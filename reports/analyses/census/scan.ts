@@ -20,6 +20,7 @@ import {
   readSync,
 } from "node:fs";
 import { join, resolve } from "node:path";
+import { withRoom } from "../../../core/read-buffer.ts";
 import { EXCLUDED_AREAS, type MatchClass } from "./catalog.ts";
 import { scanSource } from "./lexer.ts";
 
@@ -96,16 +97,11 @@ let readBuffer = Buffer.allocUnsafe(4 << 20);
 function readSource(full: string): string {
   const fd = openSync(full, "r");
   try {
-    const size = fstatSync(fd).size;
-    if (size + 1 > readBuffer.length)
-      readBuffer = Buffer.allocUnsafe(Math.max(size + 1, readBuffer.length * 2));
+    // Room for the whole file and one byte more, so that its end is seen in one read.
+    readBuffer = withRoom(readBuffer, 0, fstatSync(fd).size + 1);
     let length = 0;
     for (;;) {
-      if (length === readBuffer.length) {
-        const grown = Buffer.allocUnsafe(readBuffer.length * 2);
-        readBuffer.copy(grown, 0, 0, length);
-        readBuffer = grown;
-      }
+      readBuffer = withRoom(readBuffer, length);
       const read = readSync(fd, readBuffer, length, readBuffer.length - length, null);
       if (read === 0) break;
       length += read;
