@@ -104,6 +104,19 @@ describe("the byte-level fast path of the trace parser", () => {
     expect(cut.text.stats.badExamples[0].text).toBe(TEMPLATES[1].slice(0, 200));
   });
 
+  it("gives the same result across the reader's 1 MiB chunks and a line longer than one", async () => {
+    // About 3 MiB: lines cut by every chunk boundary, then a valid accessor line of 1.5 MiB
+    // (an extra argument) that the reader's buffer must grow to hold, then more lines.
+    const excerpt = readFileSync(fixture("capture-excerpt.txt"), "latin1");
+    const long = `${TEMPLATES[0]} pad=${"x".repeat(1.5 * 2 ** 20)}`;
+    const text = `${excerpt.repeat(6)}${long}\n${excerpt.repeat(3)}`;
+    expect(text.length).toBeGreaterThan(3 * 2 ** 20);
+    const { bytes, text: parsed } = await bothParses(text);
+    expect(bytes).toEqual(parsed);
+    expect(parsed.stats.badLines).toBe(0);
+    expect(parsed.stats.calls).toBe(9 * parseTraceText(excerpt).stats.calls + 1);
+  });
+
   it("gives the text parser's result on mutated lines, whatever the mutation", async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -37,7 +37,6 @@ import {
 import {
   ACCESSORS,
   type AccessorCall,
-  type AccessorInfo,
   accessorCall,
   SEARCH_MARKERS,
   SESSION_END_MARKERS,
@@ -200,12 +199,12 @@ export class TraceBuilder {
     this.lines++;
     const scanned = this.scanned;
     const state = this.cpu(scanned.cpu);
-    if (scanned.accessor === undefined) {
+    if (scanned.call !== undefined) {
+      this.accessorCall(state, scanned.call, scanned.pid, scanned.timestamp);
+    } else {
       this.events++;
       this.searchMarker(state, scanned.marker, scanned.pid, scanned.timestamp);
       this.time(state, scanned.timestamp);
-    } else if (scanned.call !== undefined) {
-      this.accessorCall(state, scanned.accessor, scanned.call, scanned.pid, scanned.timestamp);
     }
   }
 
@@ -268,16 +267,11 @@ export class TraceBuilder {
       this.badLine(call, text);
       return;
     }
-    this.accessorCall(state, info, call, line.pid, line.timestamp);
+    this.accessorCall(state, call, line.pid, line.timestamp);
   }
 
-  private accessorCall(
-    state: CpuState,
-    info: AccessorInfo,
-    call: AccessorCall,
-    pid: number,
-    timestamp: number,
-  ): void {
+  private accessorCall(state: CpuState, call: AccessorCall, pid: number, timestamp: number): void {
+    const { info } = call;
     // info.name is the event's name, as the table's own (internalized) string.
     const event = info.name;
     if (call.moveKey !== undefined) {

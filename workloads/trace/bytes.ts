@@ -42,16 +42,14 @@ export interface ScannedLine {
   pid: number;
   cpu: number;
   timestamp: number;
-  /** The accessor, or undefined for a search marker. */
-  accessor: AccessorInfo | undefined;
-  /** The search marker's name (the table's string), when `accessor` is undefined. */
-  marker: string;
-  /** The accessor's call. */
+  /** The accessor call, or undefined for a search marker. */
   call: AccessorCall | undefined;
+  /** The search marker's name (the table's string), when `call` is undefined. */
+  marker: string;
 }
 
 export function emptyScannedLine(): ScannedLine {
-  return { pid: 0, cpu: 0, timestamp: 0, accessor: undefined, marker: "", call: undefined };
+  return { pid: 0, cpu: 0, timestamp: 0, call: undefined, marker: "" };
 }
 
 /** An event the fast path knows, by its name's bytes. */
@@ -292,7 +290,6 @@ export function scanLine(buf: Buffer, from: number, to: number, out: ScannedLine
   out.pid = decimal(buf, pidStart, pidEnd);
   out.cpu = cpu;
   out.timestamp = digits / POWERS_OF_TEN[fraction];
-  out.accessor = known.accessor;
   out.marker = known.name;
   out.call = undefined;
   if (known.accessor === undefined) return true;

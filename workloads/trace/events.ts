@@ -117,6 +117,8 @@ export interface RawAccess {
 
 /** What one accessor event asks for. */
 export interface AccessorCall {
+  /** The accessor (its row of the accessor table). */
+  readonly info: AccessorInfo;
   /** Its accesses, a copy's or move's source first. */
   readonly accesses: readonly RawAccess[];
   /** The call's length in bytes (for the length histogram). */
@@ -176,6 +178,7 @@ export function callOf(
   if (eb === undefined || start === undefined) return `${event}: missing eb or start`;
   const base = start % PAGE_BYTES;
   const one = (offset: number, length: number): AccessorCall => ({
+    info,
     accesses: [{ eb, start, offset: base + offset, length, write: info.write }],
     length,
   });
@@ -198,6 +201,7 @@ export function callOf(
         return `${event}: missing off, src or len`;
       }
       return {
+        info,
         accesses: [
           { eb, start, offset: base + src, length: len, write: false },
           { eb, start, offset: base + off, length: len, write: true },
@@ -221,6 +225,7 @@ export function callOf(
         return `${event}: missing srceb, srcstart, off, src or len`;
       }
       return {
+        info,
         accesses: [
           {
             eb: srcEb,
