@@ -22,18 +22,8 @@ import {
   resolveOptions,
 } from "../core/contract/options.ts";
 import { UserInputError } from "../core/errors.ts";
-import {
-  describeOptionLines,
-  type ModuleIdentity,
-  moduleIdentity,
-  moduleIdentityFields,
-  type OptionMetadata,
-  optionMetadata,
-  optionSpecSchema,
-  parseModuleShape,
-  Registry,
-  type RegistryEntry,
-} from "../core/registry.ts";
+// The registry kit every kind of module shares (the strategy registry uses the same).
+import * as kit from "../core/registry.ts";
 import type { WorkloadModule } from "./api.ts";
 import btrfsDebugRo from "./btrfs/debug-ro.ts";
 import btrfsMetadata from "./btrfs/metadata.ts";
@@ -94,7 +84,7 @@ export const DEFAULT_WORKLOAD_NAMES: readonly BuiltinWorkload[] = BUILTIN_WORKLO
 );
 
 /** A workload and where it came from: "built-in" or the plugin file's absolute path. */
-export type ResolvedWorkload = RegistryEntry<WorkloadModule>;
+export type ResolvedWorkload = kit.RegistryEntry<WorkloadModule>;
 
 const isFunction = (what: string) =>
   z.custom<(...args: never[]) => unknown>(
@@ -104,10 +94,10 @@ const isFunction = (what: string) =>
 
 const workloadSchema = z
   .object({
-    ...moduleIdentityFields("workload", "what kernel path or measurement it models"),
+    ...kit.moduleIdentityFields("workload", "what kernel path or measurement it models"),
     params: z.record(
       z.string().regex(/^[a-z][a-z0-9_]*$/, "parameter names are snake_case"),
-      optionSpecSchema,
+      kit.optionSpecSchema,
     ),
     region: isFunction("a function (params) => { pages, keyMode, contiguous }"),
     threads: isFunction("a function (params, cpus) => number of threads"),
@@ -131,7 +121,7 @@ const regionSchema = z
  */
 export function validateWorkloadModule(value: unknown, origin: string): WorkloadModule {
   // region, threads and generate are functions; the first two are tried at the defaults below.
-  const module = parseModuleShape<WorkloadModule>("workload", workloadSchema, value, origin);
+  const module = kit.parseModuleShape<WorkloadModule>("workload", workloadSchema, value, origin);
   const problems = optionSpecProblems(module.params).map((problem) =>
     problem.replace(/^option /, "parameter "),
   );
@@ -174,7 +164,7 @@ export function loadWorkloadPlugin(path: string): Promise<WorkloadModule> {
 }
 
 /** The workload registry: the built-ins and plugin files (`defineWorkload({ ... })`). */
-export const WORKLOADS = new Registry<WorkloadModule>(
+export const WORKLOADS = new kit.Registry<WorkloadModule>(
   {
     noun: "workload",
     folder: "workloads",
@@ -254,10 +244,10 @@ export function resolveWorkloadParams<P extends OptionSpecs>(
 }
 
 /** JSON-able description of one parameter. */
-export type WorkloadParamMetadata = OptionMetadata;
+export type WorkloadParamMetadata = kit.OptionMetadata;
 
 /** JSON-able metadata of a workload, for `pkslab list --json` / `describe --json`. */
-export interface WorkloadMetadata extends ModuleIdentity {
+export interface WorkloadMetadata extends kit.ModuleIdentity {
   readonly params: Record<string, WorkloadParamMetadata>;
   /** The region at the default parameters. */
   readonly region: {
@@ -272,11 +262,11 @@ export interface WorkloadMetadata extends ModuleIdentity {
 
 /** The metadata of a workload as plain data. */
 export function workloadMetadata(module: WorkloadModule, source = "built-in"): WorkloadMetadata {
-  const params = optionMetadata(workloadParamSpecs(module));
+  const params = kit.optionMetadata(workloadParamSpecs(module));
   const defaults = resolveWorkloadParams(module);
   const region = module.region(defaults);
   return {
-    ...moduleIdentity(module, source),
+    ...kit.moduleIdentity(module, source),
     params,
     region: {
       pages: region.pages,
@@ -302,6 +292,6 @@ export function describeWorkload(module: WorkloadModule, source = "built-in"): s
     "",
     "  parameters:",
   ];
-  out.push(...describeOptionLines(meta.params));
+  out.push(...kit.describeOptionLines(meta.params));
   return `${out.join("\n")}\n`;
 }

@@ -4,6 +4,10 @@
  */
 import type { Provenance } from "../results/provenance.ts";
 
+/** The formats of an analysis whose report is rows without charts (census, validate). */
+export const TABULAR_REPORT_FORMATS = ["table", "markdown", "email", "csv", "json"] as const;
+export type TabularReportFormat = (typeof TABULAR_REPORT_FORMATS)[number];
+
 /** An analysis's renderers: one a format but json, each given the report and its context. */
 export type ReportRenderers<F extends string, R> = Record<
   Exclude<F, "json">,

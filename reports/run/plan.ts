@@ -301,27 +301,23 @@ export function runResolved(
   comparison: ResolvedComparison,
   onCell?: (done: number, total: number) => void,
 ): CellResult[] {
-  const cells: CellResult[] = [];
-  const total = comparison.workloads.length * comparison.strategies.length;
-  for (const workload of comparison.workloads) {
-    const done = cells.length;
-    cells.push(
-      ...runComparison(
-        {
-          strategies: comparison.strategies,
-          workloads: [workload],
-          seeds: comparison.config.seeds,
-          machine: comparison.machine,
-          profile: comparison.profile,
-          strayEvery: strayEveryFor(comparison.config, workload.params),
-          checkInvariants: comparison.checkInvariants,
-          operationBudget: comparison.operationBudget,
-        },
-        (cell) => onCell?.(done + cell, total),
-      ),
-    );
-  }
-  return cells;
+  const perWorkload = comparison.strategies.length;
+  const total = comparison.workloads.length * perWorkload;
+  return comparison.workloads.flatMap((workload, index) =>
+    runComparison(
+      {
+        strategies: comparison.strategies,
+        workloads: [workload],
+        seeds: comparison.config.seeds,
+        machine: comparison.machine,
+        profile: comparison.profile,
+        strayEvery: strayEveryFor(comparison.config, workload.params),
+        checkInvariants: comparison.checkInvariants,
+        operationBudget: comparison.operationBudget,
+      },
+      (cell) => onCell?.(index * perWorkload + cell, total),
+    ),
+  );
 }
 
 /** The pkslab checkout's git commit, with `-dirty` when tracked files have changes. */

@@ -56,6 +56,24 @@ export interface CensusAdoptionTermResult {
   readonly byFunction?: Readonly<Record<string, number>>;
 }
 
+const HELPER_CHANGES_ONCE = "none at the call site: the helper changes once";
+
+/** Every kmap-family site (kmap, kmap_atomic, kmap_local and their unmaps), counted. */
+function kmapFamilyTerm(label: string, change: string): CensusAdoptionTerm {
+  return { id: "kmap-family", label, apis: [...KMAP_FAMILY], change };
+}
+
+/** The helpers that map internally, shown for context (their callers need no edit). */
+function helpersTerm(change: string): CensusAdoptionTerm {
+  return {
+    id: "helpers",
+    label: "helpers that map internally (context, not counted)",
+    apis: HELPERS,
+    change,
+    counted: false,
+  };
+}
+
 export interface CensusAdoptionResult {
   readonly strategy: string;
   readonly summary: string;
@@ -224,13 +242,7 @@ export const BUILTIN_ADOPTION_RULES: readonly CensusAdoptionRule[] = [
         change: "none: they already bracket the access and carry the PKRS switch",
         counted: false,
       },
-      {
-        id: "helpers",
-        label: "helpers that map internally (context, not counted)",
-        apis: HELPERS,
-        change: "none at the call site: the helper changes once",
-        counted: false,
-      },
+      helpersTerm(HELPER_CHANGES_ONCE),
     ],
     notCounted: [UPPER_BOUND, IMPLICIT_USERS],
     citations: [CITE_LWN, CITE_V10, CITE_TOPIC],
@@ -240,12 +252,10 @@ export const BUILTIN_ADOPTION_RULES: readonly CensusAdoptionRule[] = [
     summary:
       "Protected pages are written through a vmap()/vm_map_ram() alias; every kmap-family bracket is converted to map and unmap an alias.",
     terms: [
-      {
-        id: "kmap-family",
-        label: "kmap-family brackets (kmap, kmap_atomic, kmap_local and their unmaps)",
-        apis: [...KMAP_FAMILY],
-        change: "converted to vmap()/vunmap() (or vm_map_ram()/vm_unmap_ram()) of the page",
-      },
+      kmapFamilyTerm(
+        "kmap-family brackets (kmap, kmap_atomic, kmap_local and their unmaps)",
+        "converted to vmap()/vunmap() (or vm_map_ram()/vm_unmap_ram()) of the page",
+      ),
       {
         id: "direct-map-users",
         label: "direct-map users (context, not counted)",
@@ -260,13 +270,7 @@ export const BUILTIN_ADOPTION_RULES: readonly CensusAdoptionRule[] = [
         change: "none: already an alias",
         counted: false,
       },
-      {
-        id: "helpers",
-        label: "helpers that map internally (context, not counted)",
-        apis: HELPERS,
-        change: "none at the call site: the helper changes once",
-        counted: false,
-      },
+      helpersTerm(HELPER_CHANGES_ONCE),
     ],
     notCounted: [
       "Direct-map users are shown for context and not counted: the mapping counts bracketing sites only.",
@@ -285,19 +289,11 @@ export const BUILTIN_ADOPTION_RULES: readonly CensusAdoptionRule[] = [
         apis: [...DIRECT_MAP],
         change: "rewritten to map the page explicitly (no direct-map address exists)",
       },
-      {
-        id: "kmap-family",
-        label: "kmap-family sites (kmap, kmap_atomic, kmap_local and their unmaps)",
-        apis: [...KMAP_FAMILY],
-        change: "no edit, but each becomes a real mapping (PTE write, unmap and TLB flush)",
-      },
-      {
-        id: "helpers",
-        label: "helpers that map internally (context, not counted)",
-        apis: HELPERS,
-        change: "no edit; they map for real inside the helper",
-        counted: false,
-      },
+      kmapFamilyTerm(
+        "kmap-family sites (kmap, kmap_atomic, kmap_local and their unmaps)",
+        "no edit, but each becomes a real mapping (PTE write, unmap and TLB flush)",
+      ),
+      helpersTerm("no edit; they map for real inside the helper"),
     ],
     notCounted: [IMPLICIT_USERS],
     citations: [CITE_LWN, CITE_XPFO, CITE_SEAN],

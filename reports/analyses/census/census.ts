@@ -48,25 +48,24 @@ export interface TreeIdentity {
   readonly name: string | null;
 }
 
-export interface CensusTotals {
+/** Match counts over a set of files; `PerApi` is what each API's entry holds. */
+interface CensusCounts<PerApi> {
   /** Call matches (the headline number). */
   readonly calls: number;
-  readonly byApi: Readonly<Record<string, ClassCounts>>;
+  readonly byApi: Readonly<Record<string, PerApi>>;
   /** Call matches per API group. */
   readonly byGroup: Readonly<Record<CensusApiGroup, number>>;
-  /** Files with at least one match of any class. */
+  /** Files with at least one match of any class (a directory row: at least one call). */
   readonly files: number;
 }
 
-export interface CensusDirectoryRow {
+/** Totals over an area: each API's matches by class. */
+export type CensusTotals = CensusCounts<ClassCounts>;
+
+/** A directory's counts: each API's call matches (nonzero only). */
+export interface CensusDirectoryRow extends CensusCounts<number> {
   readonly dir: string;
   readonly area: "kernel" | "excluded";
-  readonly calls: number;
-  /** Call matches per API (nonzero only). */
-  readonly byApi: Readonly<Record<string, number>>;
-  readonly byGroup: Readonly<Record<CensusApiGroup, number>>;
-  /** Files with at least one call. */
-  readonly files: number;
 }
 
 export interface CensusResult {

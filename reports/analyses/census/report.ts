@@ -12,13 +12,14 @@ import {
   renderContext,
   reproduceCommand,
 } from "../../results/provenance.ts";
+import { TABULAR_REPORT_FORMATS, type TabularReportFormat } from "../report-formats.ts";
 import type { CensusAdoptionResult } from "./adoption.ts";
 import { CENSUS_API_GROUPS, type CensusApiGroup, MATCH_CLASSES } from "./catalog.ts";
 import type { CensusDirectoryRow, CensusResult, CensusTotals } from "./census.ts";
 
-export const CENSUS_FORMATS = ["table", "markdown", "email", "csv", "json"] as const;
+export const CENSUS_FORMATS = TABULAR_REPORT_FORMATS;
 
-export type CensusFormat = (typeof CENSUS_FORMATS)[number];
+export type CensusFormat = TabularReportFormat;
 
 export interface RenderCensusOptions {
   /** json only: include every match (path, line, api, class, function). */

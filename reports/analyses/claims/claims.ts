@@ -9,6 +9,7 @@
  * in every metric issued the same primitives there (their mechanisms coincide on that
  * workload), so their equality is a tie by construction and counts as no evidence at all.
  */
+import { COST_CATEGORIES, type CostCategory } from "../../../core/ledger.ts";
 import { DEFAULT_WORKLOAD_NAMES } from "../../../workloads/registry.ts";
 
 export type Verdict = "supported" | "refuted" | "tie" | "not decidable";
@@ -102,6 +103,23 @@ export function notOk(results: ClaimResults, workload: string, strategy: string)
 }
 
 /**
+ * The ok cells of two strategies on one workload, in that order, or the claim's decision
+ * when either is not ok: not decidable, naming the first of them that is not.
+ */
+export function okPair(
+  results: ClaimResults,
+  workload: string,
+  first: string,
+  second: string,
+): readonly [ClaimCell, ClaimCell] | ClaimDecision {
+  const a = okCell(results, workload, first);
+  if (!a) return undecidable(notOk(results, workload, first));
+  const b = okCell(results, workload, second);
+  if (!b) return undecidable(notOk(results, workload, second));
+  return [a, b];
+}
+
+/**
  * Whether two cells are identical in every metric of the shared catalog (costs, events,
  * coverage, exposure, compat, run; a strategy's own `strategy.*` diagnostics are named
  * differently by each strategy and not compared): the two strategies charged the same
@@ -126,18 +144,26 @@ export const undecidable = (why: string): ClaimDecision => ({
   evidence: [why],
 });
 
-/** Cost categories that only a protection scheme charges (a plain direct-map access charges none). */
-export const PROTECTION_CATEGORIES = [
-  "pkrs_write",
-  "pte_write",
-  "invlpg",
-  "tlb_flush",
-  "ipi_send",
-  "ipi_wait",
-  "ipi_handle",
-  "pt_alloc",
-  "fault",
-  "vmap_alloc",
-  "kmap_slot",
-  "strategy",
-] as const;
+/**
+ * Categories that any kernel path charges, protected or not: the access itself and its
+ * TLB work, scheduling, locks, page allocation, kernel entry and user-space work.
+ */
+const UNPROTECTED_CATEGORIES: ReadonlySet<CostCategory> = new Set([
+  "work",
+  "access",
+  "stlb_hit",
+  "tlb_walk",
+  "context_switch",
+  "migration",
+  "lock",
+  "lock_spin",
+  "page_alloc",
+  "entry",
+  "user",
+  "tlb_broadcast",
+] satisfies CostCategory[]);
+
+/** Cost categories that only a protection scheme charges (a plain direct-map access charges none), in the ledger's order. */
+export const PROTECTION_CATEGORIES: readonly CostCategory[] = COST_CATEGORIES.filter(
+  (category) => !UNPROTECTED_CATEGORIES.has(category),
+);

@@ -12,6 +12,7 @@ import {
   notOk,
   num,
   okCell,
+  okPair,
   PROTECTED_STRATEGIES,
   PROTECTION_CATEGORIES,
   undecidable,
@@ -113,10 +114,9 @@ export const LSFMM_CLAIMS: readonly Claim[] = [
     strategies: ["page-address", "pks-kmap", "unprotected"],
     decide(results) {
       const w = "pmem-dax";
-      const lifted = okCell(results, w, "page-address");
-      const pks = okCell(results, w, "pks-kmap");
-      if (!lifted) return undecidable(notOk(results, w, "page-address"));
-      if (!pks) return undecidable(notOk(results, w, "pks-kmap"));
+      const pair = okPair(results, w, "page-address", "pks-kmap");
+      if ("verdict" in pair) return pair;
+      const [lifted, pks] = pair;
       const exposure = lifted.metrics["exposure.page_cycles"];
       const bounded = pks.metrics["exposure.page_cycles"];
       const none = okCell(results, w, "unprotected");
@@ -248,10 +248,9 @@ export const LSFMM_CLAIMS: readonly Claim[] = [
     strategies: ["kmap-local-range", "pks-kmap"],
     decide(results) {
       const w = "btrfs-metadata";
-      const range = okCell(results, w, "kmap-local-range");
-      const pks = okCell(results, w, "pks-kmap");
-      if (!range) return undecidable(notOk(results, w, "kmap-local-range"));
-      if (!pks) return undecidable(notOk(results, w, "pks-kmap"));
+      const pair = okPair(results, w, "kmap-local-range", "pks-kmap");
+      if ("verdict" in pair) return pair;
+      const [range, pks] = pair;
       if (identicalCells(range, pks)) {
         return undecidable(
           "kmap-local-range and pks-kmap are identical here (tie by construction: single-page maps)",

@@ -6,13 +6,17 @@ import {
   renderContext,
   reproduceCommand,
 } from "../../results/provenance.ts";
-import { reportRenderer } from "../report-formats.ts";
+import {
+  reportRenderer,
+  TABULAR_REPORT_FORMATS,
+  type TabularReportFormat,
+} from "../report-formats.ts";
 import { ascii, wrap } from "./ascii.ts";
 import { VALIDATION_CASES } from "./cases.ts";
 import type { ValidationReport, ValidationRow } from "./validate.ts";
 
-export const VALIDATE_FORMATS = ["table", "markdown", "email", "csv", "json"] as const;
-export type ValidateFormat = (typeof VALIDATE_FORMATS)[number];
+export const VALIDATE_FORMATS = TABULAR_REPORT_FORMATS;
+export type ValidateFormat = TabularReportFormat;
 
 /** Four significant digits, thousands separated, no exponent for the ranges used here. */
 export function formatValue(value: number): string {
