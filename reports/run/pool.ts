@@ -24,8 +24,13 @@ export const MIN_PARALLEL_CELLS = 4;
  */
 export const AUTO_PARALLEL_SEED_RUNS = 200;
 
-/** Threads for a run of `seedRuns` seed runs when `--jobs` is not given. */
+/**
+ * Threads for a run of `seedRuns` seed runs when `--jobs` is not given. Workers kept warm
+ * from an earlier run of this process (claims' later batches) have paid their start-up, so
+ * any run of at least MIN_PARALLEL_CELLS tasks uses them.
+ */
 export function autoJobs(seedRuns: number, cores = availableParallelism()): number {
+  if (cores > 1 && parked?.warm === true && parked.workers === cores - 1) return cores;
   return seedRuns >= AUTO_PARALLEL_SEED_RUNS ? Math.max(1, cores) : 1;
 }
 
@@ -128,7 +133,14 @@ type Pool = import("tinypool").default;
  * cost more than a short run). An idle tinypool worker is unref'd, so this does not keep
  * the process alive.
  */
-let parked: { readonly workers: number; readonly pool: Promise<Pool> } | undefined;
+let parked:
+  | {
+      readonly workers: number;
+      readonly pool: Promise<Pool>;
+      /** Whether the workers have run a batch (their model is loaded and compiled). */
+      readonly warm: boolean;
+    }
+  | undefined;
 
 /** A pool of `workers` threads for built-in tasks, each running one batch (steal.ts). */
 async function batchPool(workers: number): Promise<Pool> {
@@ -158,7 +170,7 @@ function takePool(workers: number): Promise<Pool> {
 export function startWorkers(jobs: number): void {
   if (jobs <= 1 || parked?.workers === jobs - 1) return;
   turnOffBackgroundCompilation();
-  parked = { workers: jobs - 1, pool: takePool(jobs - 1) };
+  parked = { workers: jobs - 1, pool: takePool(jobs - 1), warm: false };
 }
 
 /** `PKSLAB_RUNNER_STATS=1`: how busy each thread was, on stderr (for measuring, not reports). */
@@ -198,7 +210,7 @@ async function runShared<R>(
     await pool.destroy();
     throw error;
   }
-  parked ??= { workers, pool: Promise.resolve(pool) };
+  parked ??= { workers, pool: Promise.resolve(pool), warm: true };
   reportStats(options, result.stats);
   return result.results;
 }

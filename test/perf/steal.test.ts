@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { loadProfile } from "../../core/profile.ts";
 import { VALIDATION_CASES } from "../../reports/analyses/validate/cases.ts";
 import measureCases from "../../reports/analyses/validate/validate-case.ts";
-import { outOfMemory, runTasks } from "../../reports/run/pool.ts";
+import { autoJobs, outOfMemory, runTasks } from "../../reports/run/pool.ts";
 import type { ThreadStats } from "../../reports/run/steal.ts";
 import { type BatchPool, runBatch, runStolen, type StealTask } from "../../reports/run/steal.ts";
 import {
@@ -88,11 +88,17 @@ describe("runTasks on worker threads", () => {
       return { task: { kind: "module" as const, module, input }, here: () => measureCases(input) };
     });
     const one = await runTasks(tasks, { jobs: 1 });
+    // No worker has run yet: a small run stays on this thread.
+    expect(autoJobs(8, 2)).toBe(1);
     const stats: ThreadStats[] = [];
     for (let run = 0; run < 2; run++) {
       const two = await runTasks(tasks, { jobs: 2, onStats: (s) => stats.push(s) });
       expect(two).toEqual(one);
     }
     expect(stats.map((s) => s.mainTasks + s.workerTasks)).toEqual([8, 8]);
+    // The kept worker has run a batch: a small run now uses it (claims' later batches),
+    // but only on as many cores as it was started for.
+    expect(autoJobs(8, 2)).toBe(2);
+    expect(autoJobs(8, 4)).toBe(1);
   }, 60_000);
 });
