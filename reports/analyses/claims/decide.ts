@@ -4,11 +4,19 @@
  * the bisection of the value at which it flips.
  */
 
-import { type CellResult, type ComparisonPlan, runComparison } from "../../../core/compare.ts";
+import {
+  type CellResult,
+  type ComparisonPlan,
+  type PlannedStrategy,
+  type PlannedWorkload,
+  runComparison,
+} from "../../../core/compare.ts";
 import { placeRegion } from "../../../core/engine/index.ts";
 import { Vmalloc } from "../../../core/kernel/vmalloc.ts";
 import { Machine } from "../../../core/machine/index.ts";
+import type { CostProfile } from "../../../core/profile.ts";
 import { Rng } from "../../../core/rng.ts";
+import { canonicalJson } from "../../results/provenance.ts";
 import {
   type Claim,
   type ClaimCell,
@@ -24,7 +32,7 @@ import {
   claimsPlan,
   type ProfileVariant,
 } from "./plan.ts";
-import { type CellRequest, planRequests, type RunCache } from "./run-cache.ts";
+import { builtInStrategy, type CellRequest, planRequests, type RunCache } from "./run-cache.ts";
 
 /** Runs the cells of the plan that the claims read, workload-major, in plan order. */
 export function runClaimCells(claims: readonly Claim[], plan: ComparisonPlan): CellResult[] {
@@ -52,11 +60,13 @@ function meanMetrics(cell: CellResult): Record<string, number> {
 }
 
 /** Shootdowns a strategy's onSetup issues for a workload's region (boot-time work). */
-function setupShootdowns(plan: ComparisonPlan, workload: string, strategy: string): number {
-  const planned = plan.workloads.find((w) => w.module.name === workload);
-  const chosen = plan.strategies.find((s) => s.module.name === strategy);
-  if (!planned || !chosen) return 0;
-  const machine = new Machine(plan.machine, plan.profile);
+function setupShootdowns(
+  plan: ComparisonPlan,
+  planned: PlannedWorkload,
+  chosen: PlannedStrategy,
+  profile: CostProfile,
+): number {
+  const machine = new Machine(plan.machine, profile);
   const spec = planned.module.region(planned.params);
   const region = {
     pfns: placeRegion(
@@ -85,7 +95,16 @@ function setupShootdowns(plan: ComparisonPlan, workload: string, strategy: strin
 }
 
 /** Wraps a comparison's cells for the claims' predicates. */
-export function claimResults(plan: ComparisonPlan, cells: readonly CellResult[]): ClaimResults {
+/**
+ * What the claims read of a plan's cells. With `cache`, a built-in strategy's setup
+ * shootdowns are computed once per setting and shared across profiles that cannot change
+ * them (RunCache.profileValue); claims evaluate that for every workload of every variant.
+ */
+export function claimResults(
+  plan: ComparisonPlan,
+  cells: readonly CellResult[],
+  cache?: RunCache,
+): ClaimResults {
   const byKey = new Map<string, ClaimCell>();
   for (const cell of cells) {
     byKey.set(`${cell.workload}|${cell.strategy}`, {
@@ -102,12 +121,35 @@ export function claimResults(plan: ComparisonPlan, cells: readonly CellResult[])
       const key = `${workload}|${strategy}`;
       let value = setups.get(key);
       if (value === undefined) {
-        value = setupShootdowns(plan, workload, strategy);
+        value = setupValue(plan, workload, strategy, cache);
         setups.set(key, value);
       }
       return value;
     },
   };
+}
+
+function setupValue(
+  plan: ComparisonPlan,
+  workload: string,
+  strategy: string,
+  cache: RunCache | undefined,
+): number {
+  const planned = plan.workloads.find((w) => w.module.name === workload);
+  const chosen = plan.strategies.find((s) => s.module.name === strategy);
+  if (!planned || !chosen) return 0;
+  const compute = (profile: CostProfile) => setupShootdowns(plan, planned, chosen, profile);
+  if (!cache || !builtInStrategy(chosen.module)) return compute(plan.profile);
+  const key = canonicalJson({
+    workload,
+    params: planned.params,
+    strategy,
+    options: chosen.options,
+    costs: chosen.module.costs,
+    machine: plan.machine,
+    seed: plan.seeds[0] ?? 1,
+  });
+  return cache.profileValue(key, plan.profile, compute);
 }
 
 /** Decides every claim on one profile; a predicate that throws is "not decidable". */
@@ -168,7 +210,7 @@ export async function decideJobs(
   return jobs.map((job, index) => {
     const cells = results.slice(at, at + requests[index].length);
     at += requests[index].length;
-    return decideAll(job.claims, claimResults(plans[index], cells));
+    return decideAll(job.claims, claimResults(plans[index], cells, cache));
   });
 }
 

@@ -39,7 +39,7 @@ function builtInWorkload(module: WorkloadModule): boolean {
 }
 
 /** Whether a strategy is a built-in one, up to its cost values (withStrategyCosts). */
-function builtInStrategy(module: StrategyModule): boolean {
+export function builtInStrategy(module: StrategyModule): boolean {
   const base = CLAIM_STRATEGIES[module.name];
   if (!base) return false;
   const keys = new Set([...Object.keys(base), ...Object.keys(module)]);
@@ -110,6 +110,11 @@ export class RunCache {
   #ran = 0;
   #shared = 0;
 
+  readonly #setupValues = new Map<
+    string,
+    { readonly profile: CostProfile; readonly used: ReadonlySet<string>; readonly value: number }
+  >();
+
   get counts(): CacheCounts {
     return { requested: this.#requested, ran: this.#ran, shared: this.#shared };
   }
@@ -132,6 +137,29 @@ export class RunCache {
     if (!trace) return undefined;
     const changed = changedParameters(trace.profile, request.profile);
     return changed?.every((name) => !trace.used.has(name)) ? trace.cell : undefined;
+  }
+
+  /**
+   * `compute(profile)`, a number that built-in strategy code works out from a profile
+   * (claims' setup shootdowns), under `key` (what else it depends on). The first profile
+   * of a key computes it traced; a later one that moves only parameters that computation
+   * never used gets the same number, by the argument of sharedCell; any other computes
+   * afresh.
+   */
+  profileValue(
+    key: string,
+    profile: CostProfile,
+    compute: (profile: CostProfile) => number,
+  ): number {
+    const known = this.#setupValues.get(key);
+    if (known) {
+      const changed = changedParameters(known.profile, profile);
+      if (changed?.every((name) => !known.used.has(name))) return known.value;
+      return compute(profile);
+    }
+    const { result, used } = traceParameters(profile, compute);
+    this.#setupValues.set(key, { profile, used, value: result });
+    return result;
   }
 
   /**
