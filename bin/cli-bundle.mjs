@@ -29,6 +29,7 @@ const ENTRY_POINTS = {
   // finds them as ./<name>.mjs beside the bundle's chunks).
   "validate-case": "reports/analyses/validate/validate-case.ts",
   "claims-run": "reports/analyses/claims/claims-run.ts",
+  "claims-trace-run": "reports/analyses/claims/claims-trace-run.ts",
   "replay-cell": "reports/analyses/replay/replay-cell.ts",
 };
 /** Bundles (of other source states) kept whatever their age. */

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CellResult, ComparisonPlan } from "../../core/compare.ts";
 import { loadProfile, overrideProfile } from "../../core/profile.ts";
+import { runTracedSpec } from "../../reports/analyses/claims/claims-trace-run.ts";
 import { claimResults } from "../../reports/analyses/claims/decide.ts";
 import { claimsPlan, defaultClaimsConfig } from "../../reports/analyses/claims/evaluate.ts";
 import { LSFMM_CLAIMS } from "../../reports/analyses/claims/lsfmm.ts";
@@ -14,6 +15,8 @@ import {
 } from "../../reports/analyses/claims/run-cache.ts";
 import { traceParameters } from "../../reports/analyses/claims/trace.ts";
 import { sweepVariants, sweptParameters } from "../../reports/analyses/claims/variants.ts";
+import { runTasks } from "../../reports/run/pool.ts";
+import { taskModule } from "../../reports/run/tasks.ts";
 
 /**
  * The run cache hands out a cell without running it in two cases: the same spec ran
@@ -21,6 +24,11 @@ import { sweepVariants, sweptParameters } from "../../reports/analyses/claims/va
  * the base run never used. Both must give exactly what a fresh run gives.
  */
 const plan = claimsPlan(LSFMM_CLAIMS, defaultClaimsConfig());
+
+const TRACE_RUN = taskModule(
+  new URL("../../reports/analyses/claims/run-cache.ts", import.meta.url).href,
+  "claims-trace-run",
+);
 
 const requests = (p: ComparisonPlan): CellRequest[] => planRequests(p);
 
@@ -98,6 +106,28 @@ describe("run cache: shared and cached cells equal re-runs", () => {
     cache.profileValue("other", unread, compute);
     expect(computed).toBe(3);
   });
+
+  it("a traced cell run in a worker thread gives this thread's cell and used parameters", async () => {
+    const specs = requests(plan)
+      .filter((_, index) => index % 10 === 0)
+      .map(specOf);
+    // Isolated tasks run only in a worker, so this is the worker's trace, whatever the timing.
+    const inWorker = await runTasks(
+      specs.map((input) => ({
+        task: { kind: "module" as const, module: TRACE_RUN, input },
+        timedOut: () => undefined,
+        broken: (error: unknown) => {
+          throw error;
+        },
+      })),
+      { jobs: 1 },
+    );
+    const here = specs.map(runTracedSpec);
+    expect(inWorker).toStrictEqual(here);
+    // Not vacuous: the runs used parameters, and not all the same ones.
+    expect(here.every((traced) => traced.used.length > 0)).toBe(true);
+    expect(new Set(here.map((traced) => traced.used.join())).size).toBeGreaterThan(1);
+  }, 120_000);
 
   it("a cell whose profile changes in parameters it used runs again; one asked twice runs once", async () => {
     const cache = new RunCache();

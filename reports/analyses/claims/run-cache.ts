@@ -21,6 +21,7 @@ import { BUILTIN_WORKLOADS } from "../../../workloads/registry.ts";
 import { canonicalJson } from "../../results/provenance.ts";
 import { autoJobs, runTasks, type SharedTask } from "../../run/pool.ts";
 import { taskModule } from "../../run/tasks.ts";
+import { runTracedSpec, type TracedCell } from "./claims-trace-run.ts";
 import { type CellSpec, CLAIM_STRATEGIES, runCellSpec, runSettingsOf } from "./plan.ts";
 import { changedParameters, traceParameters } from "./trace.ts";
 
@@ -32,6 +33,8 @@ export type CellRequest = Pick<
 
 /** The worker-side module of a cell run (claims-run.ts). */
 const CLAIMS_RUN = taskModule(import.meta.url, "claims-run");
+/** The worker-side module of a traced cell run (claims-trace-run.ts). */
+const CLAIMS_TRACE_RUN = taskModule(import.meta.url, "claims-trace-run");
 
 /** Whether a workload module is the built-in one of its name (so a worker can rebuild it). */
 function builtInWorkload(module: WorkloadModule): boolean {
@@ -209,13 +212,28 @@ export class RunCache {
       this.#cells.set(key, results[index]);
     });
     for (const [key, request] of local) this.#cells.set(key, runRequestHere(request));
-    for (const [key, request] of traced) {
-      const { result, used } = traceParameters(request.profile, (profile) =>
-        runCellSpec({ ...specOf(request), profile }),
-      );
-      this.#cells.set(key, result);
-      this.#traces.set(this.#keys(request).rest, { profile: request.profile, used, cell: result });
-    }
+    // Traced cells through the runner as well: each thread traces its own run (trace.ts
+    // patches only the ledger of the thread it runs in).
+    const tracedTasks = traced.map(([, request]): SharedTask<TracedCell> => {
+      const input = specOf(request);
+      return {
+        task: { kind: "module", module: CLAIMS_TRACE_RUN, input },
+        here: () => runTracedSpec(input),
+      };
+    });
+    const tracedSeedRuns = traced.reduce((sum, [, r]) => sum + r.seeds.length, 0);
+    const tracedResults = await runTasks(tracedTasks, {
+      jobs: threads ?? autoJobs(tracedSeedRuns),
+    });
+    traced.forEach(([key, request], index) => {
+      const { cell, used } = tracedResults[index];
+      this.#cells.set(key, cell);
+      this.#traces.set(this.#keys(request).rest, {
+        profile: request.profile,
+        used: new Set(used),
+        cell,
+      });
+    });
     this.#ran += pending.length;
     return keys.map(({ full }) => {
       const cell = this.#cells.get(full);
