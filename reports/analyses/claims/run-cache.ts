@@ -21,7 +21,7 @@ import { BUILTIN_WORKLOADS } from "../../../workloads/registry.ts";
 import { canonicalJson } from "../../results/provenance.ts";
 import { autoJobs, runTasks, type SharedTask } from "../../run/pool.ts";
 import { taskModule } from "../../run/tasks.ts";
-import { runTracedSpec, type TracedCell } from "./claims-trace-run.ts";
+import { runTracedSpec } from "./claims-trace-run.ts";
 import { type CellSpec, CLAIM_STRATEGIES, runCellSpec, runSettingsOf } from "./plan.ts";
 import { changedParameters, traceParameters } from "./trace.ts";
 
@@ -194,37 +194,25 @@ export class RunCache {
     const shared = pending.filter(([, r]) => builtIn(r) && !options.trace);
     const local = pending.filter(([, r]) => !builtIn(r));
     const traced = pending.filter(([, r]) => builtIn(r) && options.trace);
-    const tasks = shared.map(([, request]): SharedTask<CellResult> => {
-      const input = specOf(request);
-      return {
-        task: { kind: "module", module: CLAIMS_RUN, input },
-        here: () => runCellSpec(input),
-      };
-    });
-    const seedRuns = shared.reduce((sum, [, r]) => sum + r.seeds.length, 0);
-    const results = await runTasks(tasks, {
-      jobs: threads ?? autoJobs(seedRuns),
-      ...(options.onProgress
-        ? { onDone: (done: number, total: number) => options.onProgress?.(done, total) }
-        : {}),
-    });
+    const results = await runSpecs(
+      shared.map(([, request]) => request),
+      CLAIMS_RUN,
+      runCellSpec,
+      threads,
+      options.onProgress,
+    );
     shared.forEach(([key], index) => {
       this.#cells.set(key, results[index]);
     });
     for (const [key, request] of local) this.#cells.set(key, runRequestHere(request));
     // Traced cells through the runner as well: each thread traces its own run (trace.ts
     // patches only the ledger of the thread it runs in).
-    const tracedTasks = traced.map(([, request]): SharedTask<TracedCell> => {
-      const input = specOf(request);
-      return {
-        task: { kind: "module", module: CLAIMS_TRACE_RUN, input },
-        here: () => runTracedSpec(input),
-      };
-    });
-    const tracedSeedRuns = traced.reduce((sum, [, r]) => sum + r.seeds.length, 0);
-    const tracedResults = await runTasks(tracedTasks, {
-      jobs: threads ?? autoJobs(tracedSeedRuns),
-    });
+    const tracedResults = await runSpecs(
+      traced.map(([, request]) => request),
+      CLAIMS_TRACE_RUN,
+      runTracedSpec,
+      threads,
+    );
     traced.forEach(([key, request], index) => {
       const { cell, used } = tracedResults[index];
       this.#cells.set(key, cell);
@@ -241,6 +229,28 @@ export class RunCache {
       return cell;
     });
   }
+}
+
+/**
+ * The requests' specs as runner tasks of `module` (`run` computes the same in this thread),
+ * on `threads` threads, or as many as their seed runs call for.
+ */
+function runSpecs<R>(
+  requests: readonly CellRequest[],
+  module: string,
+  run: (spec: CellSpec) => R,
+  threads: number | undefined,
+  onProgress?: (done: number, total: number) => void,
+): Promise<R[]> {
+  const tasks = requests.map((request): SharedTask<R> => {
+    const input = specOf(request);
+    return { task: { kind: "module", module, input }, here: () => run(input) };
+  });
+  const seedRuns = requests.reduce((sum, request) => sum + request.seeds.length, 0);
+  return runTasks(tasks, {
+    jobs: threads ?? autoJobs(seedRuns),
+    ...(onProgress ? { onDone: (done: number, total: number) => onProgress(done, total) } : {}),
+  });
 }
 
 /** A cell of plugin code, run as runComparison runs it. */
