@@ -97,15 +97,6 @@ export const ADDED_PARAMETERS = [
   "page_alloc_bulk_page_cycles",
 ] as const;
 
-export type AddedParameter = (typeof ADDED_PARAMETERS)[number];
-
-/** Every parameter a loaded profile holds (the added ones filled in where a file lacks them). */
-export const PROFILE_PARAMETERS: readonly ProfileParameter[] = [
-  ...REQUIRED_PARAMETERS,
-  ...ADDED_PARAMETERS,
-];
-export type ProfileParameter = RequiredParameter | AddedParameter;
-
 /**
  * Parameters that were merged into others: a profile that still defines one is refused
  * rather than silently ignored, with what replaced it.

@@ -6,7 +6,7 @@
  * sched, and machine.ts, the public `Machine` (docs/architecture.md says why this order).
  */
 import { Ledger } from "../ledger.ts";
-import { type CostProfile, PROFILE_PARAMETERS, type ProfileParameter } from "../profile.ts";
+import type { CostProfile } from "../profile.ts";
 import {
   DEFAULT_NR_CPUS,
   KM_MAX_IDX,
@@ -90,18 +90,41 @@ export class MachineState {
   usePkrsCache = true;
 
   /** Ids of the machine's own cost parameters (profile names), resolved once. */
-  protected readonly param: Readonly<Record<ProfileParameter, number>>;
+  protected readonly param: Record<string, number>;
 
   constructor(config: MachineConfig, profile: CostProfile) {
     validateMachineConfig(config);
     this.config = resolveMachineConfig(config, profile);
     this.profile = profile;
     this.ledger = new Ledger(config.cpus, profile);
-    // Every parameter a profile is sure to hold (required, or added with a default), by name,
-    // so that a misspelt name fails to compile rather than charging NaN.
+    const p = (name: string) => this.ledger.parameterId(name);
     this.param = Object.fromEntries(
-      PROFILE_PARAMETERS.map((name) => [name, this.ledger.parameterId(name)]),
-    ) as Record<ProfileParameter, number>;
+      [
+        "data_access_cycles",
+        "page_walk_level_cycles",
+        "wrmsr_pkrs_cycles",
+        "pkrs_cache_check_cycles",
+        "pte_write_cycles",
+        "invlpg_cycles",
+        "flush_all_cycles",
+        "ipi_send_base_cycles",
+        "ipi_per_target_cycles",
+        "ipi_handler_cycles",
+        "page_alloc_cycles",
+        "context_switch_cycles",
+        "migration_cycles",
+        "fault_entry_exit_cycles",
+        "lock_acquire_cycles",
+        "lock_transfer_cycles",
+        "kmap_local_slot_cycles",
+        "cr3_flush_cycles",
+        "syscall_entry_exit_cycles",
+        "irq_entry_exit_cycles",
+        "invlpgb_cycles",
+        "tlbsync_cycles",
+        "stlb_hit_cycles",
+      ].map((name) => [name, p(name)]),
+    );
     this.tlb = new Tlb(config.cpus, {
       entries4k: this.config.l1dEntries4k,
       entries2m: this.config.l1dEntries2m,
