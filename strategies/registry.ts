@@ -9,18 +9,8 @@ import { z } from "zod";
 import { UserInputError } from "../core/errors.ts";
 import type { Arch } from "../core/machine/params.ts";
 import { CONFIDENCE_LEVELS } from "../core/profile.ts";
-import {
-  describeOptionLines,
-  type ModuleIdentity,
-  moduleIdentity,
-  moduleIdentityFields,
-  type OptionMetadata,
-  optionMetadata,
-  optionSpecSchema,
-  parseModuleShape,
-  Registry,
-  type RegistryEntry,
-} from "../core/registry.ts";
+// The registry kit every kind of module shares (the workload registry uses the same).
+import * as kit from "../core/registry.ts";
 import type { CostParameterSpec, StrategyModule } from "./api.ts";
 import kmapAsProtection from "./kmap-as-protection.ts";
 import kmapLocalRange from "./kmap-local-range.ts";
@@ -61,7 +51,7 @@ export const ARCH_STRATEGIES: Readonly<Record<string, { module: StrategyModule; 
 export const BUILTIN_STRATEGY_NAMES = Object.keys(BUILTIN_STRATEGIES) as BuiltinStrategy[];
 
 /** A strategy together with where it came from (`built-in` or the plugin's absolute path). */
-export type ResolvedStrategy = RegistryEntry<StrategyModule>;
+export type ResolvedStrategy = kit.RegistryEntry<StrategyModule>;
 
 const costSpecSchema = z
   .object({
@@ -75,10 +65,10 @@ const costSpecSchema = z
 
 const strategySchema = z
   .object({
-    ...moduleIdentityFields("strategy", "patch, message-id or file:function"),
+    ...kit.moduleIdentityFields("strategy", "patch, message-id or file:function"),
     options: z.record(
       z.string().regex(/^[a-z][a-zA-Z0-9-]*$/, "bad option name"),
-      optionSpecSchema,
+      kit.optionSpecSchema,
     ),
     costs: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, "must be snake_case"), costSpecSchema),
     supports: z.object({ local: z.boolean(), global: z.boolean(), longTerm: z.boolean() }).strict(),
@@ -99,7 +89,7 @@ const strategySchema = z
  */
 export function validateStrategyModule(value: unknown, origin: string): StrategyModule {
   // `create` is a function (its parameter types are checked by the conformance kit).
-  const module = parseModuleShape<StrategyModule>("strategy", strategySchema, value, origin);
+  const module = kit.parseModuleShape<StrategyModule>("strategy", strategySchema, value, origin);
   const problems = optionSpecProblems(module.options);
   for (const [name, cost] of Object.entries(module.costs)) {
     if (cost.range && cost.range[0] > cost.range[1]) {
@@ -116,7 +106,7 @@ export function validateStrategyModule(value: unknown, origin: string): Strategy
  * The strategy registry: every built-in, the architecture-specific ones after the
  * candidates, and plugin files (`defineStrategy({ ... })` default exports).
  */
-export const STRATEGIES = new Registry<StrategyModule>(
+export const STRATEGIES = new kit.Registry<StrategyModule>(
   {
     noun: "strategy",
     folder: "strategies",
@@ -172,13 +162,13 @@ export async function resolveStrategies(
 export { resolveStrategyOptions } from "../core/contract/strategy.ts";
 
 /** JSON-able metadata of a strategy, for `pkslab list --json` and `pkslab describe --json`. */
-export interface StrategyMetadata extends ModuleIdentity {
+export interface StrategyMetadata extends kit.ModuleIdentity {
   readonly supports: { local: boolean; global: boolean; longTerm: boolean };
   readonly restoresProtection: boolean;
   readonly mapsRanges: boolean;
   readonly directMapReads: boolean;
   readonly proposed: string[];
-  readonly options: Record<string, OptionMetadata>;
+  readonly options: Record<string, kit.OptionMetadata>;
   readonly costs: Record<
     string,
     {
@@ -193,7 +183,7 @@ export interface StrategyMetadata extends ModuleIdentity {
 
 /** The metadata of a strategy as plain data. */
 export function strategyMetadata(module: StrategyModule, source = "built-in"): StrategyMetadata {
-  const options = optionMetadata(module.options);
+  const options = kit.optionMetadata(module.options);
   const costs: StrategyMetadata["costs"] = {};
   for (const [name, cost] of Object.entries<CostParameterSpec>(module.costs)) {
     costs[name] = {
@@ -205,7 +195,7 @@ export function strategyMetadata(module: StrategyModule, source = "built-in"): S
     };
   }
   return {
-    ...moduleIdentity(module, source),
+    ...kit.moduleIdentity(module, source),
     supports: { ...module.supports },
     restoresProtection: module.restoresProtection,
     mapsRanges: module.mapsRanges ?? false,
@@ -238,7 +228,7 @@ export function describeStrategy(module: StrategyModule, source = "built-in"): s
       : []),
     "",
   ];
-  const options = describeOptionLines(meta.options);
+  const options = kit.describeOptionLines(meta.options);
   if (options.length === 0) lines.push("  options: none");
   else lines.push("  options:", ...options);
   const costs = Object.entries(meta.costs);

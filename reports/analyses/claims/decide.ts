@@ -94,7 +94,6 @@ function setupShootdowns(
   return machine.ledger.eventCounts().shootdowns;
 }
 
-/** Wraps a comparison's cells for the claims' predicates. */
 /**
  * What the claims read of a plan's cells. With `cache`, a built-in strategy's setup
  * shootdowns are computed once per setting and shared across profiles that cannot change
@@ -129,6 +128,10 @@ export function claimResults(
   };
 }
 
+/**
+ * A strategy's setup shootdowns on a workload of the plan (0 when the plan has neither),
+ * through the cache for a built-in strategy, keyed by everything but the profile.
+ */
 function setupValue(
   plan: ComparisonPlan,
   workload: string,

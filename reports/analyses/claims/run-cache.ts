@@ -104,6 +104,18 @@ export function cacheLine(what: string, counts: CacheCounts): string {
   return `${what}: ${counts.requested} cells asked for: ${counts.ran} run, ${counts.shared} shared with a base cell that never used the changed parameters (traced), ${reused} identical to a cell already run (content-keyed cache)\n`;
 }
 
+/**
+ * Whether a traced computation's result holds under `profile`: it differs from the traced
+ * one in parameter values only, and only in parameters the computation never used.
+ */
+function unaffected(
+  traced: { readonly profile: CostProfile; readonly used: ReadonlySet<string> },
+  profile: CostProfile,
+): boolean {
+  const changed = changedParameters(traced.profile, profile);
+  return changed?.every((name) => !traced.used.has(name)) === true;
+}
+
 /** A content-keyed cache of cell results, with counts of what was asked and what ran. */
 export class RunCache {
   readonly #cells = new Map<string, CellResult>();
@@ -137,9 +149,7 @@ export class RunCache {
   /** The traced base cell that a request's result provably equals, if any. */
   sharedCell(request: CellRequest): CellResult | undefined {
     const trace = this.#traces.get(this.#keys(request).rest);
-    if (!trace) return undefined;
-    const changed = changedParameters(trace.profile, request.profile);
-    return changed?.every((name) => !trace.used.has(name)) ? trace.cell : undefined;
+    return trace && unaffected(trace, request.profile) ? trace.cell : undefined;
   }
 
   /**
@@ -155,11 +165,7 @@ export class RunCache {
     compute: (profile: CostProfile) => number,
   ): number {
     const known = this.#setupValues.get(key);
-    if (known) {
-      const changed = changedParameters(known.profile, profile);
-      if (changed?.every((name) => !known.used.has(name))) return known.value;
-      return compute(profile);
-    }
+    if (known) return unaffected(known, profile) ? known.value : compute(profile);
     const { result, used } = traceParameters(profile, compute);
     this.#setupValues.set(key, { profile, used, value: result });
     return result;
